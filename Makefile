@@ -1,0 +1,65 @@
+# Immo-Connect: `make run` opens the terminal UI, `make test` runs every check.
+# Both set up what they need first: Debian packages (apt, when run as root) and .venv.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_WORKERS ?= 4
+
+# Build tools for pyscard (swig, PC/SC headers); PostgreSQL server binaries for the
+# throwaway test cluster; pcscd + vpcd + SoftHSM2 for the eID test stack; poppler for PDF
+# checks; tmux and the OpenSSH client for the SSH tests.
+APT_PACKAGES := python3-venv python3-dev build-essential swig libpcsclite-dev pcscd \
+	vsmartcard-vpcd softhsm2 opensc poppler-utils postgresql tmux openssh-client gettext
+
+.PHONY: run test lint typecheck pytest bench demo clean system-packages venv
+
+run: $(STAMP)
+	IMMO_CONNECT_CONFIG=$${IMMO_CONNECT_CONFIG:-plugins.toml} $(BIN)/immo-connect run
+
+demo: $(STAMP)
+	IMMO_CONNECT_CONFIG=$${IMMO_CONNECT_CONFIG:-plugins.toml} $(BIN)/immo-connect demo
+
+test: $(STAMP) lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check core tui plugins tests bench
+
+# mypy sees core/ under its import name through a one-link staging folder.
+typecheck: $(STAMP)
+	@mkdir -p .build/mypy && ln -sfn ../../core .build/mypy/immo_connect
+	cd .build/mypy && ../../$(BIN)/mypy --config-file ../../setup.cfg --cache-dir ../mypy-cache -p immo_connect
+
+pytest: $(STAMP)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+bench: $(STAMP)
+	@for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
+
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing Debian packages:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		else \
+			echo "Missing Debian packages. Run, then try again:"; \
+			echo "  sudo apt-get install -y$$missing"; exit 1; \
+		fi; \
+	fi
+
+$(STAMP): requirements.lock setup.cfg pyproject.toml
+	@$(MAKE) --no-print-directory system-packages
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=24"
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+clean:
+	rm -rf $(VENV) .build build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,68 @@
+"""The ``immo-connect`` command.
+
+Each command group lives in its own module with an ``add_parser(subparsers)`` function.
+Errors a user can fix are printed as one line on stderr with exit code 2; anything else is
+logged with its traceback and reported as one line pointing at the log file (exit code 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from immo_connect import __version__
+from immo_connect.errors import ImmoConnectError
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "immo_connect.cli._run",
+    "immo_connect.cli._demo",
+    "immo_connect.cli._db",
+    "immo_connect.cli._plugins",
+    "immo_connect.cli._audit",
+)
+
+log = logging.getLogger("immo_connect.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="immo-connect",
+        description="One account for the professional tools of Belgian real-estate professionals.",
+    )
+    parser.add_argument("--version", action="version", version=f"immo-connect {__version__}")
+    parser.add_argument("--config", metavar="PATH", help="plugins.toml to use (default: IMMO_CONNECT_CONFIG or ~/.config/immo-connect/plugins.toml)")
+    parser.add_argument("--database-url", metavar="URL", help="database to use (default: IMMO_CONNECT_DATABASE_URL or SQLite in the data directory)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args([*(sys.argv[1:] if argv is None else argv), "run"])
+    try:
+        result = args.func(args)
+        return int(result or 0)
+    except ImmoConnectError as error:
+        print(f"immo-connect: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception:  # noqa: BLE001 - a bug: log the traceback, show one line
+        log.exception("unexpected error in %s", args.command)
+        print(
+            "immo-connect: unexpected error; details are in the log file "
+            "(immo-connect.log in the data directory). Please report it to support.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

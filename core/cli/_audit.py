@@ -1,0 +1,47 @@
+"""``immo-connect audit``: read and filter the audit log."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from immo_connect.cli._common import platform_from, table
+from immo_connect.errors import ValidationError
+
+
+def _date(value: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("audit", help="list audit events, newest first")
+    parser.add_argument("--actor", help="only events of this actor (username)")
+    parser.add_argument("--action", help="only actions starting with this text, e.g. org.")
+    parser.add_argument("--organisation", type=int, metavar="ID", help="only events of this organisation")
+    parser.add_argument("--outcome", choices=("success", "refused", "failed"))
+    parser.add_argument("--since", type=_date, metavar="DATE", help="from this UTC date/time")
+    parser.add_argument("--until", type=_date, metavar="DATE", help="before this UTC date/time")
+    parser.add_argument("--limit", type=int, default=100, help="at most this many events (default 100)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from immo_connect import audit
+
+    if args.limit < 1:
+        raise ValidationError("--limit must be at least 1.", hint="Give a positive number.")
+    platform_from(args)
+    filters = audit.AuditFilter(
+        actor=args.actor, action=args.action, organisation_id=args.organisation,
+        outcome=args.outcome, since=args.since, until=args.until,
+    )
+    rows = [
+        [e.at.isoformat(timespec="seconds"), e.actor, e.action, e.target, e.outcome,
+         "" if e.organisation_id is None else str(e.organisation_id), e.source]
+        for e in audit.query(filters, limit=args.limit)
+    ]
+    print(table(rows, ["TIME (UTC)", "ACTOR", "ACTION", "TARGET", "OUTCOME", "ORG", "SOURCE"]) if rows else "No events.")
+    return 0

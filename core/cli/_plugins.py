@@ -1,0 +1,34 @@
+"""``immo-connect plugins``: what is installed, enabled, disabled or failed, and why."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from immo_connect.cli._common import table
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("plugins", help="list plugins with their versions, hooks and state")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from immo_connect.config import load_settings
+    from immo_connect.plugin_host import create_plugin_host
+
+    settings = load_settings(args.config, database_url=args.database_url)
+    host = create_plugin_host(settings.plugin_tables, config_name=str(settings.config_path or "plugins.toml"))
+    infos = host.plugins()
+    # Contributions are collected so that a plugin failing inside its register hook shows as failed.
+    host.tools(), host.recognition_sources(), host.payment_methods()
+    if args.json:
+        print(json.dumps([info.__dict__ for info in infos], indent=2))
+        return 0
+    rows = [
+        [i.name, i.version, i.kind, i.state if not i.reason else f"{i.state}: {i.reason}", ", ".join(h.removeprefix("immo_connect_") for h in i.hooks)]
+        for i in infos
+    ]
+    print(table(rows, ["NAME", "VERSION", "KIND", "STATE", "HOOKS"]) if rows else "No plugins.")
+    return 0

@@ -1,0 +1,185 @@
+"""Platform settings: the environment, then ``plugins.toml``, then defaults.
+
+``plugins.toml`` holds the platform's own tables (``[platform]``, ``[security]``,
+``[mail]``, …) and one ``[plugins.<name>]`` table per plugin. The file is found through
+``--config``, then ``IMMO_CONNECT_CONFIG``, then ``$XDG_CONFIG_HOME/immo-connect/plugins.toml``;
+without any, the built-in defaults apply (every built-in plugin enabled).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from immo_connect.config_schema import Secret, validate
+from immo_connect.errors import ConfigurationError
+
+ENV_PREFIX = "IMMO_CONNECT_"
+
+
+@dataclasses.dataclass(frozen=True)
+class PlatformSection:
+    """Who runs the platform: shown in help screens, mails and vouchers."""
+
+    name: str = "Immo-Connect"
+    legal_name: str = "Immo-Connect SRL"
+    enterprise_number: str = "0403.170.701"
+    address: str = "Rue de la Loi 1, 1000 Bruxelles"
+    support_email: str = "support@immo-connect.be"
+    support_phone: str = "+32 2 000 00 00"
+    website: str = "https://www.immo-connect.be"
+    iban: str = "BE71096123456769"
+    bic: str = "GKCCBEBB"
+    language: Literal["fr", "en", "nl"] = "fr"
+    terms_version: str = "2026-01"
+
+
+@dataclasses.dataclass(frozen=True)
+class SecuritySection:
+    """Session lifetimes and the key for keyed hashes and encrypted fields."""
+
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    secret_key: Secret | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class MailSection:
+    """How mails leave the outbox: a local maildir (default) or an SMTP server."""
+
+    transport: Literal["maildir", "smtp"] = "maildir"
+    sender: str = "Immo-Connect <no-reply@immo-connect.be>"
+    maildir: Path | None = None
+    host: str = "localhost"
+    port: int = 25
+    security: Literal["none", "starttls", "tls"] = "none"
+    username: str = ""
+    password: Secret | None = None
+    max_attempts: int = 8
+    timeout_seconds: float = 30.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Everything the core needs to start; built by :func:`load_settings`."""
+
+    data_dir: Path
+    database_url: str
+    config_path: Path | None
+    platform: PlatformSection
+    security: SecuritySection
+    mail: MailSection
+    plugin_tables: Mapping[str, Mapping[str, Any]]
+    secret_key: bytes
+
+    @property
+    def language(self) -> str:
+        return self.platform.language
+
+
+_SECTIONS: dict[str, type[Any]] = {
+    "platform": PlatformSection,
+    "security": SecuritySection,
+    "mail": MailSection,
+}
+
+
+def default_data_dir(environ: Mapping[str, str]) -> Path:
+    if environ.get(ENV_PREFIX + "DATA_DIR"):
+        return Path(environ[ENV_PREFIX + "DATA_DIR"]).expanduser()
+    base = environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "immo-connect"
+
+
+def find_config(explicit: str | os.PathLike[str] | None, environ: Mapping[str, str]) -> Path | None:
+    if explicit:
+        return Path(explicit)
+    if environ.get(ENV_PREFIX + "CONFIG"):
+        return Path(environ[ENV_PREFIX + "CONFIG"])
+    base = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    candidate = Path(base) / "immo-connect" / "plugins.toml"
+    return candidate if candidate.exists() else None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigurationError(
+            f"{path}: file not found.",
+            hint="Create it, or point IMMO_CONNECT_CONFIG at an existing plugins.toml.",
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigurationError(
+            f"{path}: not valid TOML ({error}).",
+            hint="Fix the syntax at the line shown; see plugins.toml in the repository for an example.",
+        ) from None
+
+
+def _secret_key(security: SecuritySection, data_dir: Path) -> bytes:
+    """The platform key: from configuration, else a random key kept in the data directory."""
+    if security.secret_key:
+        return security.secret_key.encode()
+    path = data_dir / "secret.key"
+    if path.exists():
+        return bytes.fromhex(path.read_text().strip())
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key.hex())
+    return key
+
+
+def load_settings(
+    config: str | os.PathLike[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    database_url: str | None = None,
+) -> Settings:
+    """Read the environment and ``plugins.toml`` into validated :class:`Settings`."""
+    environ = os.environ if environ is None else environ
+    path = find_config(config, environ)
+    document = read_toml(path) if path else {}
+    name = str(path) if path else "plugins.toml"
+    known = set(_SECTIONS) | {"plugins"}
+    unknown = sorted(set(document) - known)
+    if unknown:
+        raise ConfigurationError(
+            f"{name}: unknown table [{unknown[0]}].",
+            hint=f"Allowed tables: {', '.join(sorted(known))}; plugin settings go under [plugins.<name>].",
+        )
+    sections: dict[str, Any] = {}
+    for key, schema in _SECTIONS.items():
+        table = document.get(key, {})
+        if not isinstance(table, dict):
+            raise ConfigurationError(f"{name}: {key} must be a table.", hint=f"Write it as [{key}].")
+        sections[key] = validate(schema, table, where=f"{name} [{key}]", environ=environ)
+    plugins = document.get("plugins", {})
+    if not isinstance(plugins, dict) or not all(isinstance(v, dict) for v in plugins.values()):
+        raise ConfigurationError(
+            f"{name}: [plugins] must contain one table per plugin.",
+            hint="Write [plugins.<name>] with enabled = true/false and the plugin's keys.",
+        )
+    data_dir = default_data_dir(environ)
+    url = (
+        database_url
+        or environ.get(ENV_PREFIX + "DATABASE_URL")
+        or f"sqlite:///{data_dir / 'immo-connect.sqlite3'}"
+    )
+    return Settings(
+        data_dir=data_dir,
+        database_url=url,
+        config_path=path,
+        platform=sections["platform"],
+        security=sections["security"],
+        mail=sections["mail"],
+        plugin_tables=plugins,
+        secret_key=_secret_key(sections["security"], data_dir),
+    )

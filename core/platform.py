@@ -1,0 +1,66 @@
+"""The running platform: settings, database, plugins and clock, built once per process.
+
+Front ends (CLI, TUI, SSH sessions, workers) call :func:`create_platform` and then use the
+services hanging off the returned object. Services are created on first use so a command
+only pays for what it touches.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+
+import peewee
+
+from immo_connect import i18n, storage
+from immo_connect.clock import Clock
+from immo_connect.config import Settings, load_settings
+from immo_connect.plugin_host import PluginHost, create_plugin_host
+
+
+@dataclasses.dataclass
+class Platform:
+    settings: Settings
+    plugins: PluginHost
+    database: peewee.Database
+    clock: Clock = dataclasses.field(default_factory=Clock)
+    source: str = "local"  # where requests come from, for the audit log ("tui", "ssh:…", "cli")
+
+    def upgrade(self) -> list[str]:
+        """Apply pending migrations of the core and of the plugins."""
+        applied = storage.upgrade()
+        for component, migrations in self.plugins.migrations():
+            applied += storage.upgrade_component(component, migrations)
+        return applied
+
+
+def create_platform(
+    settings: Settings | None = None,
+    *,
+    config: str | os.PathLike[str] | None = None,
+    database_url: str | None = None,
+    load_entrypoints: bool = True,
+    extra_plugins: Mapping[str, object] | None = None,
+    clock: Clock | None = None,
+    migrate: bool = True,
+    source: str = "local",
+    environ: Mapping[str, str] | None = None,
+) -> Platform:
+    """Load settings, open the database (migrating it), and build the plugin host."""
+    settings = settings or load_settings(config, database_url=database_url, environ=environ)
+    i18n.set_language(settings.language)
+    plugins = create_plugin_host(
+        settings.plugin_tables,
+        config_name=str(settings.config_path or "plugins.toml"),
+        load_entrypoints=load_entrypoints,
+        extra_plugins=extra_plugins,
+        environ=environ,
+    )
+    db = storage.open_database(settings.database_url)
+    result = Platform(settings, plugins, db, clock or Clock(), source)
+    if migrate:
+        result.upgrade()
+    return result
+
+

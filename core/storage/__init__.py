@@ -1,0 +1,33 @@
+"""Storage: peewee behind one :class:`~peewee.DatabaseProxy`.
+
+Models subclass :class:`BaseModel` and are bound to :data:`database`; :func:`open_database`
+chooses SQLite (the default, embedded) or PostgreSQL from a URL and initialises the proxy.
+"""
+
+from __future__ import annotations
+
+from immo_connect.storage._database import (
+    BaseModel,
+    database,
+    open_database,
+    redact_url,
+    transaction,
+)
+from immo_connect.storage._migrations import (
+    Migration,
+    applied_migrations,
+    upgrade,
+    upgrade_component,
+)
+
+__all__ = [
+    "BaseModel",
+    "Migration",
+    "applied_migrations",
+    "database",
+    "open_database",
+    "redact_url",
+    "transaction",
+    "upgrade",
+    "upgrade_component",
+]

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import peewee
+from playhouse.db_url import connect
+
+from immo_connect.errors import ConfigurationError
+from immo_connect.i18n import _
+
+database = peewee.DatabaseProxy()
+
+# WAL lets readers work while one writer commits; the busy timeout makes concurrent
+# writers wait instead of failing at once; foreign keys are off by default in SQLite.
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 15000,
+    "synchronous": "normal",
+    "cache_size": -16000,
+}
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password replaced, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def _unreachable(url: str, reason: str) -> ConfigurationError:
+    return ConfigurationError(
+        _("Cannot open the database {url}: {reason}.").format(url=redact_url(url), reason=reason),
+        hint=_("Check IMMO_CONNECT_DATABASE_URL (sqlite:///path or postgresql://user@host/name)."),
+    )
+
+
+def open_database(url: str, *, check: bool = True) -> peewee.Database:
+    """Open the database at ``url``, bind the model proxy to it and return it.
+
+    With ``check`` the connection is tried at once, so a wrong URL fails here with one
+    clear message instead of at the first query.
+    """
+    scheme = url.split(":", 1)[0].lower()
+    if scheme == "postgres":
+        url = "postgresql" + url[len("postgres"):]
+        scheme = "postgresql"
+    try:
+        if scheme == "sqlite":
+            path = url[len("sqlite:///"):]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            db = connect(url, pragmas=SQLITE_PRAGMAS, autoconnect=True)
+        elif scheme in ("postgresql", "postgresext", "psycopg3"):
+            db = connect(url, autoconnect=True, autorollback=True)
+        else:
+            raise _unreachable(url, _("unsupported scheme {scheme!r}").format(scheme=scheme))
+    except (ValueError, RuntimeError) as error:
+        raise _unreachable(url, str(error)) from None
+    if check:
+        try:
+            db.connect(reuse_if_open=True)
+            db.execute_sql("SELECT 1")
+        except peewee.DatabaseError as error:
+            message = re.sub(r"\s+", " ", str(error)).strip()
+            raise _unreachable(url, message) from None
+        finally:
+            if not db.is_closed():
+                db.close()
+    database.initialize(db)
+    return db
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """One transaction for one change: everything inside commits together or not at all.
+
+    On SQLite the write lock is taken at BEGIN (``IMMEDIATE``) so two writers that both read
+    first cannot deadlock on the upgrade; PostgreSQL needs no such hint.
+    """
+    db = database.obj
+    if isinstance(db, peewee.SqliteDatabase) and not db.in_transaction():
+        with db.atomic("IMMEDIATE"):
+            yield
+    else:
+        with db.atomic():
+            yield
+
+
+def is_postgres() -> bool:
+    return isinstance(database.obj, peewee.PostgresqlDatabase)

@@ -1,0 +1,1 @@
+"""Built-in plugins, shipped with the platform and registered by default."""

@@ -1,0 +1,1 @@
+"""Built-in payment method plugins."""

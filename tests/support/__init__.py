@@ -1,0 +1,1 @@
+"""Test helpers that start real components (PostgreSQL, SMTP, …) on this machine."""

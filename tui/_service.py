@@ -1,0 +1,88 @@
+"""Calling core services from screens without blocking the UI.
+
+Every service call runs in a thread worker and reports back with a message, handled on the
+UI thread: :class:`ServiceDone` with the result, or :class:`ServiceFailed` with a user-facing
+error. Unexpected exceptions are logged and shown as one generic sentence, never as a
+traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from textual.message import Message
+from textual.widget import Widget
+
+from immo_connect.errors import ImmoConnectError
+from immo_connect.i18n import _
+from immo_connect.storage import database
+
+log = logging.getLogger("immo_connect.tui")
+
+
+class ServiceDone(Message):
+    def __init__(self, key: str, result: Any, callback: Callable[[Any], None] | None) -> None:
+        super().__init__()
+        self.key, self.result, self.callback = key, result, callback
+
+
+class ServiceFailed(Message):
+    def __init__(
+        self, key: str, error: ImmoConnectError, callback: Callable[[ImmoConnectError], None] | None
+    ) -> None:
+        super().__init__()
+        self.key, self.error, self.callback = key, error, callback
+
+
+def call_service(
+    owner: Widget,
+    key: str,
+    function: Callable[..., Any],
+    *args: Any,
+    on_done: Callable[[Any], None] | None = None,
+    on_error: Callable[[ImmoConnectError], None] | None = None,
+    **kwargs: Any,
+) -> None:
+    """Run ``function(*args, **kwargs)`` in a worker of ``owner``; report with a message.
+
+    Calls with the same ``key`` are exclusive: a newer call cancels the older one, so a
+    stale result never lands on the screen.
+    """
+
+    def work() -> None:
+        try:
+            result = function(*args, **kwargs)
+        except ImmoConnectError as error:
+            owner.post_message(ServiceFailed(key, error, on_error))
+        except Exception:  # noqa: BLE001 - a bug: log it, show one sentence
+            log.exception("service call %s failed", key)
+            error = ImmoConnectError(
+                _("Something went wrong; nothing was changed."),
+                hint=_("Try again; if it happens again, contact support."),
+            )
+            owner.post_message(ServiceFailed(key, error, on_error))
+        else:
+            owner.post_message(ServiceDone(key, result, on_done))
+        finally:
+            if not database.is_closed():
+                database.close()  # this thread's connection
+
+    owner.run_worker(work, name=key, group=key, thread=True, exclusive=True, exit_on_error=False)
+
+
+class ServiceHandlers:
+    """Mixin for screens: routes service messages to their callbacks, or notifies errors."""
+
+    def on_service_done(self, message: ServiceDone) -> None:
+        message.stop()
+        if message.callback is not None:
+            message.callback(message.result)
+
+    def on_service_failed(self, message: ServiceFailed) -> None:
+        message.stop()
+        if message.callback is not None:
+            message.callback(message.error)
+        else:
+            self.notify(str(message.error), severity="error", title=_("Error"))  # type: ignore[attr-defined]

@@ -1,0 +1,60 @@
+"""The "Aide" screen: frequent questions, the support contact and the keys of the current screen."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Markdown
+
+from immo_connect.i18n import N_, _
+from immo_connect.tui.widgets.header import AppHeader
+
+FAQ: tuple[tuple[str, str], ...] = (
+    (N_("I already used one of the tools. Do I need a new account?"),
+     N_("No. Your existing login became an Immo-Connect account; sign in with it and complete what is missing.")),
+    (N_("Why should I link my eID?"),
+     N_("Most tools require it: linking the eID proves who you are and brings in your professional recognitions.")),
+    (N_("I did not receive my activation code."),
+     N_("Check your spam folder, then use \"Resend the code\" on the activation screen.")),
+    (N_("I forgot my password."),
+     N_("Choose \"Forgot your password?\" on the sign-in screen and enter your e-mail address.")),
+    (N_("How do I join my organisation?"),
+     N_("Add it with its enterprise number; a manager of the organisation confirms your request.")),
+    (N_("How do I top up the wallet?"),
+     N_("Open the wallet of your organisation and choose \"Top up\": online payment or bank transfer with the structured communication.")),
+)
+
+
+class HelpScreen(Screen[None]):
+    BINDINGS = [Binding("escape", "app.pop_screen", _("Close help"), id="close-help")]
+
+    def __init__(self, previous: Screen[object] | None = None) -> None:
+        super().__init__()
+        self.previous = previous
+
+    def _keys(self) -> str:
+        lines = []
+        for screen in (self.previous, self.app):
+            for binding in getattr(screen, "BINDINGS", []):
+                if isinstance(binding, Binding) and binding.description:
+                    lines.append(f"| `{binding.key_display or binding.key}` | {binding.description} |")
+        return "\n".join(lines)
+
+    def compose(self) -> ComposeResult:
+        settings = self.app.platform.settings.platform  # type: ignore[attr-defined]
+        faq = "\n\n".join(f"**{_(q)}**\n\n{_(a)}" for q, a in FAQ)
+        text = (
+            f"# {_('Help')}\n\n## {_('Frequent questions')}\n\n{faq}\n\n"
+            f"## {_('Contact')}\n\n"
+            + _("Support: {email}, {phone}. A screenshot of the problem always helps.").format(
+                email=settings.support_email, phone=settings.support_phone
+            )
+            + f"\n\n{_('More information: {website}').format(website=settings.website)}\n\n"
+            f"## {_('Keys')}\n\n| {_('Key')} | {_('Action')} |\n|---|---|\n{self._keys()}\n"
+        )
+        yield AppHeader(_("Help"))
+        with VerticalScroll():
+            yield Markdown(text, id="help-text")
+        yield Footer()

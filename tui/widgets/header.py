@@ -1,0 +1,22 @@
+"""The header of every screen: platform name, screen title and the user's name (top right)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, Label
+
+from immo_connect.i18n import _
+
+
+class AppHeader(Horizontal):
+    def __init__(self, title: str) -> None:
+        super().__init__(id="app-header")
+        self.screen_title = title
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.app.platform.settings.platform.name, id="brand")  # type: ignore[attr-defined]
+        yield Label(self.screen_title, id="screen-title")
+        session = getattr(self.app, "session", None)
+        name = session.display_name if session is not None else _("Not signed in")
+        yield Button(name, id="user-menu", flat=True, compact=True)
