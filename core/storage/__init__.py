@@ -9,6 +9,7 @@ from __future__ import annotations
 from immo_connect.storage._database import (
     BaseModel,
     database,
+    is_postgres,
     open_database,
     redact_url,
     transaction,
@@ -25,6 +26,7 @@ __all__ = [
     "Migration",
     "applied_migrations",
     "database",
+    "is_postgres",
     "open_database",
     "redact_url",
     "transaction",

@@ -20,6 +20,8 @@ from immo_connect.storage._database import BaseModel, database
 # Order matters: later components have foreign keys to earlier ones.
 COMPONENTS: tuple[str, ...] = (
     "immo_connect.audit",
+    "immo_connect.accounts.models",
+    "immo_connect.organisations.models",
 )
 
 

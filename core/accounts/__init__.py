@@ -1,0 +1,1 @@
+"""Accounts: registration, activation, sign-in, sessions, recovery, profile."""

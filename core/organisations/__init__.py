@@ -1,0 +1,1 @@
+"""Organisations (found by enterprise number) and their members."""
