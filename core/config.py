@@ -62,6 +62,11 @@ class MailSection:
     password: Secret | None = None
     max_attempts: int = 8
     timeout_seconds: float = 30.0
+    ca_file: Path | None = None  # CA bundle for a server whose certificate is not public
+    retry_base_seconds: float = 30.0  # first retry within this delay, doubling each time
+    retry_max_seconds: float = 21600.0
+    lease_seconds: float = 300.0  # a claimed mail returns to the queue after this
+    poll_seconds: float = 2.0  # how often a worker looks for due mails
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,8 +8,10 @@ only pays for what it touches.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import peewee
 
@@ -17,6 +19,9 @@ from immo_connect import i18n, storage
 from immo_connect.clock import Clock
 from immo_connect.config import Settings, load_settings
 from immo_connect.plugin_host import PluginHost, create_plugin_host
+
+if TYPE_CHECKING:
+    from immo_connect.mail import Outbox
 
 
 @dataclasses.dataclass
@@ -26,6 +31,13 @@ class Platform:
     database: peewee.Database
     clock: Clock = dataclasses.field(default_factory=Clock)
     source: str = "local"  # where requests come from, for the audit log ("tui", "ssh:…", "cli")
+
+    @functools.cached_property
+    def outbox(self) -> Outbox:
+        """The mail outbox: delivery of queued mails and the operator's view of them."""
+        from immo_connect.mail._outbox import Outbox
+
+        return Outbox(self)
 
     def upgrade(self) -> list[str]:
         """Apply pending migrations of the core and of the plugins."""
@@ -59,6 +71,9 @@ def create_platform(
     )
     db = storage.open_database(settings.database_url)
     result = Platform(settings, plugins, db, clock or Clock(), source)
+    from immo_connect import mail  # services enqueue mails for this platform
+
+    mail.bind(result)
     if migrate:
         result.upgrade()
     return result

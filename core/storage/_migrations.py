@@ -20,6 +20,7 @@ from immo_connect.storage._database import BaseModel, database
 # Order matters: later components have foreign keys to earlier ones.
 COMPONENTS: tuple[str, ...] = (
     "immo_connect.audit",
+    "immo_connect.mail.models",
     "immo_connect.accounts.models",
     "immo_connect.organisations.models",
 )

@@ -1,0 +1,266 @@
+"""The outbox service (``platform.outbox``): delivery of due mails and the operator's view.
+
+Delivery is safe with any number of workers in any number of processes: a worker claims a
+batch with one conditional UPDATE (the conditions are re-checked on each row, and on
+PostgreSQL rows locked by another worker are skipped), then reads back exactly the rows its
+own claim token won. A claim is a lease; a worker that dies leaves its rows claimable again
+once the lease ends. Outcomes are written only while the claim is still held.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import os
+import random
+import secrets
+import socket
+from collections.abc import Iterator
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Self
+
+from immo_connect import audit
+from immo_connect.errors import NotFoundError, ValidationError
+from immo_connect.i18n import _
+from immo_connect.mail._transport import (
+    Transport,
+    describe,
+    is_permanent,
+    transport_for,
+)
+from immo_connect.mail.models import MAIL_STATUSES, OutboxAttempt, OutboxMessage
+from immo_connect.platform import Platform
+from immo_connect.storage import is_postgres, transaction
+
+log = logging.getLogger("immo_connect.mail")
+
+
+@dataclasses.dataclass
+class DeliveryReport:
+    """What one :meth:`Outbox.deliver_due` call did."""
+
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    abandoned: int = 0
+    lost: int = 0  # outcomes dropped because the claim had expired and another worker took it
+
+    def __iadd__(self, other: DeliveryReport) -> Self:
+        for field in dataclasses.fields(self):
+            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
+        return self
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+
+
+class Outbox:
+    def __init__(
+        self,
+        platform: Platform,
+        *,
+        transport: Transport | None = None,
+        rng: random.Random | None = None,
+        worker: str | None = None,
+    ) -> None:
+        self.platform = platform
+        self.settings = platform.settings
+        self._transport = transport
+        self.rng = rng or random.SystemRandom()
+        self.worker = (worker or worker_name())[:80]
+
+    @property
+    def transport(self) -> Transport:
+        if self._transport is None:
+            self._transport = transport_for(self.settings)
+        return self._transport
+
+    # -- delivery -----------------------------------------------------------------------
+
+    def retry_delay(self, attempts: int) -> dt.timedelta:
+        """Exponential backoff with full jitter: uniform in [0, min(max, base·2^(n-1))]."""
+        section = self.settings.mail
+        ceiling = min(section.retry_max_seconds, section.retry_base_seconds * 2 ** max(attempts - 1, 0))
+        return dt.timedelta(seconds=self.rng.uniform(0, ceiling))
+
+    def _due(self, now: dt.datetime) -> object:
+        return (
+            (OutboxMessage.status == "pending")
+            & (OutboxMessage.next_attempt_at <= now)
+            & (OutboxMessage.claimed_until.is_null() | (OutboxMessage.claimed_until < now))
+        )
+
+    def claim(self, limit: int) -> list[OutboxMessage]:
+        """Take up to ``limit`` due mails for this worker; no other worker gets them."""
+        now = self.platform.clock.now()
+        token = f"{self.worker}#{secrets.token_hex(4)}"
+        candidates = (
+            OutboxMessage.select(OutboxMessage.id).where(self._due(now))
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
+        )
+        if is_postgres():
+            candidates = candidates.for_update(skip_locked=True)
+        with transaction():
+            count = (
+                OutboxMessage.update(
+                    claimed_by=token,
+                    claimed_until=now + dt.timedelta(seconds=self.settings.mail.lease_seconds),
+                    attempts=OutboxMessage.attempts + 1,
+                )
+                .where(OutboxMessage.id.in_(candidates) & self._due(now))
+                .execute()
+            )
+        if not count:
+            return []
+        return list(
+            OutboxMessage.select()
+            .where((OutboxMessage.claimed_by == token) & (OutboxMessage.status == "pending"))
+            .order_by(OutboxMessage.id)
+        )
+
+    def mime(self, message: OutboxMessage) -> EmailMessage:
+        mail = EmailMessage()
+        mail["From"] = self.settings.mail.sender
+        mail["To"] = str(message.recipient)
+        mail["Subject"] = str(message.subject)
+        mail["Date"] = format_datetime(self.platform.clock.now().replace(tzinfo=dt.UTC))
+        mail["Message-ID"] = str(message.message_id)
+        mail["Auto-Submitted"] = "auto-generated"
+        mail["Content-Language"] = str(message.language)
+        mail.set_content(message.plain_text())
+        mail.add_alternative(message.html_text(), subtype="html")
+        return mail
+
+    def deliver_due(self, limit: int = 20) -> DeliveryReport:
+        """Claim up to ``limit`` due mails, send them, and record each outcome."""
+        if limit < 1:
+            raise ValidationError(_("The batch size must be at least 1."), hint=_("Give a positive number."))
+        report = DeliveryReport()
+        batch = self.claim(limit)
+        report.claimed = len(batch)
+        if not batch:
+            return report
+        try:
+            mails = [self.mime(message) for message in batch]
+            outcomes = self.transport.send(mails)
+        except Exception as error:
+            log.exception("mail transport failed")
+            outcomes = [error] * len(batch)
+        for message, outcome in zip(batch, outcomes, strict=True):
+            self._record(message, outcome, report)
+        return report
+
+    def deliver_all_due(self, limit: int = 20) -> DeliveryReport:
+        """Deliver batch after batch until nothing is due (each mail is tried once)."""
+        total = DeliveryReport()
+        while True:
+            report = self.deliver_due(limit)
+            total += report
+            if report.claimed < limit:
+                return total
+
+    def _record(self, message: OutboxMessage, error: BaseException | None, report: DeliveryReport) -> None:
+        now = self.platform.clock.now()
+        held = (OutboxMessage.id == message.id) & (OutboxMessage.claimed_by == message.claimed_by) & (
+            OutboxMessage.status == "pending")
+        attempts = int(message.attempts)
+        if error is None:
+            outcome, changes = "sent", {"status": "sent", "sent_at": now, "claimed_until": None, "last_error": ""}
+        else:
+            text = describe(error)
+            if attempts >= self.settings.mail.max_attempts or is_permanent(error):
+                outcome = "abandoned"
+                changes = {"status": "abandoned", "claimed_until": None, "last_error": text}
+            else:
+                outcome = "retry"
+                changes = {"next_attempt_at": now + self.retry_delay(attempts), "claimed_until": None,
+                           "last_error": text}
+        with transaction():
+            if not OutboxMessage.update(**changes).where(held).execute():
+                report.lost += 1
+                log.warning("mail %s: claim expired before its outcome (%s) was recorded", message.id, outcome)
+                return
+            OutboxAttempt.create(message=message.id, at=now, worker=str(message.claimed_by)[:100],
+                                 outcome=outcome, error="" if error is None else describe(error))
+            if outcome == "abandoned":
+                audit.record(
+                    "mail.abandoned", actor="system", target=f"mail:{message.id}", outcome="failed",
+                    source=f"worker:{self.worker}", at=now,
+                    detail={"template": message.template, "attempts": attempts,
+                            "error": type(error).__name__},
+                )
+        if outcome == "sent":
+            report.sent += 1
+        elif outcome == "retry":
+            report.retried += 1
+        else:
+            report.abandoned += 1
+        if error is not None:
+            log.info("mail %s (%s) attempt %d: %s -> %s", message.id, message.template, attempts,
+                     describe(error), outcome)
+
+    # -- reading ------------------------------------------------------------------------
+
+    def pending(self, limit: int = 100) -> list[OutboxMessage]:
+        """Mails not yet delivered nor abandoned, oldest first."""
+        return list(
+            OutboxMessage.select().where(OutboxMessage.status == "pending")
+            .order_by(OutboxMessage.id).limit(limit)
+        )
+
+    def list(self, *, status: str | None = None, to: str | None = None, limit: int = 50) -> list[OutboxMessage]:
+        """Mails newest first, optionally only one status or one recipient."""
+        if status is not None and status not in MAIL_STATUSES:
+            raise ValidationError(
+                _("{status!r} is not a mail status.").format(status=status),
+                hint=_("Use one of: {statuses}.").format(statuses=", ".join(MAIL_STATUSES)),
+            )
+        query = OutboxMessage.select().order_by(OutboxMessage.id.desc()).limit(limit)
+        if status:
+            query = query.where(OutboxMessage.status == status)
+        if to:
+            query = query.where(OutboxMessage.recipient == to.strip())
+        return list(query)
+
+    def get(self, message_id: int) -> OutboxMessage:
+        message = OutboxMessage.get_or_none(OutboxMessage.id == message_id)
+        if message is None:
+            raise NotFoundError(
+                _("There is no mail number {id} in the outbox.").format(id=message_id),
+                hint=_("Run 'immo-connect mail' to list the mails and their numbers."),
+            )
+        return message
+
+    def attempts(self, message: OutboxMessage) -> Iterator[OutboxAttempt]:
+        yield from OutboxAttempt.select().where(OutboxAttempt.message == message.id).order_by(OutboxAttempt.id)
+
+    def counts(self) -> dict[str, int]:
+        """How many mails per status (every status present, zero included)."""
+        from peewee import fn
+
+        rows = (
+            OutboxMessage.select(OutboxMessage.status, fn.COUNT(OutboxMessage.id))
+            .group_by(OutboxMessage.status).tuples()
+        )
+        found: dict[str, int] = {str(row[0]): int(row[1]) for row in rows.iterator()}
+        return {status: int(found.get(status, 0)) for status in MAIL_STATUSES}
+
+    def requeue(self, message_id: int) -> OutboxMessage:
+        """Give an abandoned mail a fresh set of attempts (after fixing the transport)."""
+        with transaction():
+            message = self.get(message_id)
+            if message.status != "abandoned":
+                raise ValidationError(
+                    _("Mail number {id} is {status}; only abandoned mails can be queued again.").format(
+                        id=message_id, status=message.status),
+                    hint=_("Pending mails are retried on their own; sent mails are not sent twice."),
+                )
+            OutboxMessage.update(
+                status="pending", attempts=0, next_attempt_at=self.platform.clock.now(), claimed_until=None,
+            ).where(OutboxMessage.id == message_id).execute()
+            audit.record("mail.requeued", actor="system", target=f"mail:{message_id}",
+                         source=self.platform.source, detail={"template": message.template})
+        return self.get(message_id)

@@ -1,0 +1,35 @@
+"""Mail bodies at rest: AES-GCM with a key derived from the platform key.
+
+The idempotency key of the mail is the associated data, so a sealed body cannot be moved
+to another row unnoticed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from immo_connect.mail._binding import current_settings
+
+_PREFIX = "v1:"
+
+
+def _key() -> bytes:
+    secret = current_settings().secret_key
+    return hmac.new(secret, b"immo-connect/mail-body/v1", hashlib.sha256).digest()
+
+
+def seal(text: str, key: str) -> str:
+    nonce = os.urandom(12)
+    sealed = AESGCM(_key()).encrypt(nonce, text.encode("utf-8"), key.encode("utf-8"))
+    return _PREFIX + base64.b64encode(nonce + sealed).decode("ascii")
+
+
+def open_sealed(value: str, key: str) -> str:
+    if not value.startswith(_PREFIX):
+        return value
+    raw = base64.b64decode(value[len(_PREFIX):])
+    return AESGCM(_key()).decrypt(raw[:12], raw[12:], key.encode("utf-8")).decode("utf-8")
