@@ -22,6 +22,7 @@ from immo_connect.plugin_host import PluginHost, create_plugin_host
 
 if TYPE_CHECKING:
     from immo_connect.mail import Outbox
+    from immo_connect.organisations.service import OrganisationService
 
 
 @dataclasses.dataclass
@@ -38,6 +39,13 @@ class Platform:
         from immo_connect.mail._outbox import Outbox
 
         return Outbox(self)
+
+    @functools.cached_property
+    def organisations(self) -> OrganisationService:
+        """Organisations, join requests, employees and managers (authorization included)."""
+        from immo_connect.organisations.service import OrganisationService
+
+        return OrganisationService(self)
 
     def upgrade(self) -> list[str]:
         """Apply pending migrations of the core and of the plugins."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from immo_connect.accounts.models import Account
 from immo_connect.clock import utcnow
+from immo_connect.organisations.data import sort_name
 from immo_connect.organisations.models import Membership, Organisation
 from immo_connect.storage import transaction
 
@@ -61,9 +62,13 @@ def make_organisation(
         if manager is not None:
             Membership.create(
                 organisation=organisation, account=manager, status="active",
-                is_manager=True, created_at=utcnow(),
+                is_manager=True, created_at=utcnow(), sort_name=_sort_name(manager),
             )
     return organisation
+
+
+def _sort_name(account: Account) -> str:
+    return sort_name(str(account.first_name), str(account.last_name), str(account.username))
 
 
 def add_member(
@@ -72,6 +77,6 @@ def add_member(
     with transaction():
         membership: Membership = Membership.create(
             organisation=organisation, account=account, status=status,
-            is_manager=is_manager, created_at=utcnow(),
+            is_manager=is_manager, created_at=utcnow(), sort_name=_sort_name(account),
         )
     return membership
