@@ -48,6 +48,8 @@ def _convert(value: Any, annotation: Any, where: str, environ: Mapping[str, str]
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(options) == 1:  # Optional[X]: X's own message is the most precise
+            return _convert(value, options[0], where, environ)
         for option in options:
             try:
                 return _convert(value, option, where, environ)

@@ -38,6 +38,10 @@ class Catalog(_gettext.NullTranslations):
     def gettext(self, message: str) -> str:
         return self._messages.get(message) or message
 
+    def has(self, message: str) -> bool:
+        """True when the catalog translates ``message`` (possibly into the same text)."""
+        return message in self._messages or message in self._plurals
+
     def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
         # French treats 0 as singular ("n > 1"); English and Dutch use "n != 1".
         index = int(n > 1) if self.language == "fr" else int(n != 1)

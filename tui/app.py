@@ -7,6 +7,7 @@ only routes between them and keeps the signed-in session.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from textual.app import App
@@ -18,7 +19,8 @@ from immo_connect.tui.commands import ActionsProvider
 
 
 class ImmoConnectApp(App[int]):
-    CSS_PATH = "styles/app.tcss"
+    # Absolute, so that subclasses defined elsewhere (tests, benchmarks) find it too.
+    CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"
     TITLE = "Immo-Connect"
     COMMANDS = App.COMMANDS | {ActionsProvider}
     ENABLE_COMMAND_PALETTE = True

@@ -61,10 +61,13 @@ def open_database(url: str, *, check: bool = True) -> peewee.Database:
         if scheme == "sqlite":
             path = url[len("sqlite:///"):]
             if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                except OSError as error:
+                    raise _unreachable(url, error.strerror or str(error)) from None
             db = connect(url, pragmas=SQLITE_PRAGMAS, autoconnect=True)
         elif scheme in ("postgresql", "postgresext", "psycopg3"):
-            db = connect(url, autoconnect=True, autorollback=True)
+            db = connect(url, autoconnect=True)
         else:
             raise _unreachable(url, _("unsupported scheme {scheme!r}").format(scheme=scheme))
     except (ValueError, RuntimeError) as error:

@@ -1,0 +1,75 @@
+"""The terminal UI shell, driven like a user: help, palette, back, quit."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.widgets import Markdown
+
+from immo_connect.platform import Platform
+from immo_connect.tui.app import ImmoConnectApp
+from immo_connect.tui.screens.help import HelpScreen
+
+
+def screen_text(app: ImmoConnectApp) -> str:
+    return app.export_screenshot().replace("&#160;", " ")
+
+
+async def test_help_shows_questions_support_contact_and_keys(platform: Platform) -> None:
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        markdown = app.screen.query_one("#help-text", Markdown)
+        text = markdown.source
+        assert "Questions courantes" in text
+        assert platform.settings.platform.support_email in text
+        assert "Mot de passe oublié ?" in text
+        assert "| `?` | Aide |" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_question_mark_opens_help_when_no_input_has_focus(platform: Platform) -> None:
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.pause()
+        app.screen.set_focus(None)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_palette_lists_every_described_binding_and_runs_it(platform: Platform) -> None:
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"aide")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, HelpScreen)
+
+
+def test_every_app_binding_has_an_id_and_a_description() -> None:
+    for binding in ImmoConnectApp.BINDINGS:
+        assert isinstance(binding, Binding)
+        assert binding.id, binding
+        assert binding.description, binding
+
+
+async def test_quit_key_exits(platform: Platform) -> None:
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.pause()
+        app.screen.set_focus(None)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert not app.is_running
