@@ -23,6 +23,7 @@ from immo_connect.plugin_host import PluginHost, create_plugin_host
 if TYPE_CHECKING:
     from immo_connect.mail import Outbox
     from immo_connect.organisations.service import OrganisationService
+    from immo_connect.wallet.service import WalletService
 
 
 @dataclasses.dataclass
@@ -46,6 +47,13 @@ class Platform:
         from immo_connect.organisations.service import OrganisationService
 
         return OrganisationService(self)
+
+    @functools.cached_property
+    def wallet(self) -> WalletService:
+        """Wallets: charge, credit, transfer, history, CSV export and vouchers."""
+        from immo_connect.wallet.service import WalletService
+
+        return WalletService(self)
 
     def upgrade(self) -> list[str]:
         """Apply pending migrations of the core and of the plugins."""

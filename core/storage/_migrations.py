@@ -23,6 +23,7 @@ COMPONENTS: tuple[str, ...] = (
     "immo_connect.mail.models",
     "immo_connect.accounts.models",
     "immo_connect.organisations.models",
+    "immo_connect.wallet.models",
 )
 
 

@@ -1,0 +1,149 @@
+"""The ledger's hot path: the few statements every money movement runs, as plain SQL.
+
+The same SQL runs on SQLite and PostgreSQL (only the placeholder differs). The balance moves
+in ONE conditional statement, ``UPDATE wallet SET balance = balance - x … WHERE … AND
+balance >= x RETURNING …``: the database checks and changes the balance atomically, so two
+writers can never both spend the same cents, without any read-then-write or explicit lock.
+The statements are written by hand rather than built by the ORM for speed: building them
+with peewee's query builder costs several times the database work itself (see
+``bench/bench_wallet.py``). Every function here runs inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import peewee
+
+from immo_connect.storage import database
+
+_TX_COLUMNS = (
+    "wallet_id", "number", "kind", "tool", "type_key", "description", "amount", "status",
+    "failure_reason", "balance_before", "balance_after", "actor_id", "actor_name",
+    "counterpart_wallet_id", "counterpart_transaction_id", "reference", "idempotency_key",
+    "request_hash", "created_at", "completed_at",
+)
+TX_COLUMNS: tuple[str, ...] = _TX_COLUMNS
+
+
+@functools.cache
+def _sql(param: str) -> dict[str, str]:
+    """Every statement of the hot path, for one placeholder style (``?`` or ``%s``)."""
+    p = param
+    tx_values = ", ".join([p] * len(_TX_COLUMNS))
+    return {
+        "debit": (
+            f"UPDATE wallet SET balance = balance - {p}, last_number = last_number + 1 "
+            f"WHERE id = {p} AND balance >= {p} RETURNING balance, last_number"
+        ),
+        "credit": (
+            f"UPDATE wallet SET balance = balance + {p}, last_number = last_number + 1 "
+            f"WHERE id = {p} RETURNING balance, last_number"
+        ),
+        # A failed attempt still takes the next number (the history has no gaps).
+        "bump": (
+            f"UPDATE wallet SET last_number = last_number + 1 WHERE id = {p} "
+            "RETURNING balance, last_number"
+        ),
+        # Takes the row lock on PostgreSQL without changing anything (lock ordering).
+        "touch": f"UPDATE wallet SET last_number = last_number WHERE id = {p}",
+        "wallet_of": f"SELECT id FROM wallet WHERE organisation_id = {p}",
+        "create_wallet": (
+            "INSERT INTO wallet (organisation_id, balance, last_number, structured_communication, "
+            f"created_at) VALUES ({p}, 0, 0, {p}, {p}) ON CONFLICT (organisation_id) DO NOTHING"
+        ),
+        "insert_tx": (
+            f"INSERT INTO wallet_transaction ({', '.join(_TX_COLUMNS)}) VALUES ({tx_values}) RETURNING id"
+        ),
+        "insert_posting": (
+            "INSERT INTO posting (transaction_id, debit_account, credit_account, amount, created_at) "
+            f"VALUES ({p}, {p}, {p}, {p}, {p})"
+        ),
+        "find_key": (
+            f"SELECT id, request_hash FROM wallet_transaction WHERE idempotency_key = {p}"
+        ),
+        # The columns of immo_connect.audit.AuditEvent (append-only, written in the same
+        # transaction as the movement it records).
+        "audit": (
+            "INSERT INTO audit_event (at, actor_id, actor, organisation_id, action, target, "
+            f"outcome, source, detail) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})"
+        ),
+        "membership": (
+            "SELECT a.status, a.username, m.status, m.is_manager FROM account a "
+            f"LEFT JOIN membership m ON m.account_id = a.id AND m.organisation_id = {p} "
+            f"WHERE a.id = {p}"
+        ),
+    }
+
+
+def _db() -> peewee.Database:
+    db: peewee.Database = database.obj
+    return db
+
+
+def _run(name: str, params: Sequence[Any]) -> Any:
+    db = _db()
+    return db.execute_sql(_sql(db.param)[name], tuple(params))
+
+
+def debit(wallet_id: int, amount: int) -> tuple[int, int] | None:
+    """Take ``amount`` from the wallet if it holds enough: ``(balance after, number)`` or None."""
+    row = _run("debit", (amount, wallet_id, amount)).fetchone()
+    return (int(row[0]), int(row[1])) if row else None
+
+
+def credit(wallet_id: int, amount: int) -> tuple[int, int]:
+    row = _run("credit", (amount, wallet_id)).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def bump(wallet_id: int) -> tuple[int, int]:
+    """The next number without moving money: ``(balance, number)``."""
+    row = _run("bump", (wallet_id,)).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def touch(wallet_id: int) -> None:
+    _run("touch", (wallet_id,))
+
+
+def wallet_id_of(organisation_id: int) -> int | None:
+    row = _run("wallet_of", (organisation_id,)).fetchone()
+    return int(row[0]) if row else None
+
+
+def create_wallet(organisation_id: int, communication: str, now: dt.datetime) -> None:
+    """Create the organisation's wallet unless it exists (safe against a concurrent creation)."""
+    _run("create_wallet", (organisation_id, communication, now))
+
+
+def insert_transaction(values: dict[str, Any]) -> int:
+    row = _run("insert_tx", [values.get(column) for column in _TX_COLUMNS]).fetchone()
+    return int(row[0])
+
+
+def insert_posting(transaction_id: int, debit_account: str, credit_account: str, amount: int,
+                   now: dt.datetime) -> None:
+    _run("insert_posting", (transaction_id, debit_account, credit_account, amount, now))
+
+
+def find_key(key: str) -> tuple[int, str] | None:
+    row = _run("find_key", (key,)).fetchone()
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def audit(now: dt.datetime, actor_id: int | None, actor: str, organisation_id: int | None,
+          action: str, target: str, outcome: str, source: str, detail: str) -> None:
+    _run("audit", (now, actor_id, actor[:200], organisation_id, action, target[:200], outcome,
+                   source[:100], detail))
+
+
+def membership(actor_id: int, organisation_id: int) -> tuple[str, str, str | None, bool] | None:
+    """``(account status, username, membership status or None, is manager)`` or None."""
+    row = _run("membership", (organisation_id, actor_id)).fetchone()
+    if row is None:
+        return None
+    return str(row[0]), str(row[1]), (None if row[2] is None else str(row[2])), bool(row[3])

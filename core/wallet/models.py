@@ -1,0 +1,160 @@
+"""The wallet ledger: one wallet per organisation, immutable transactions, double-entry postings.
+
+* :class:`Wallet` holds the balance of one organisation in integer euro cents. The balance
+  only changes through one conditional ``UPDATE`` (see ``_ledger.py``) and a ``CHECK`` keeps
+  it at or above zero even if a bug tried otherwise.
+* :class:`WalletTransaction` is one line of the wallet's history: numbered without gaps per
+  wallet (``number``), with the balance before and after. A final row (succeeded or failed)
+  never changes; only a ``pending`` row may be settled once. Triggers enforce both.
+* :class:`Posting` is the double-entry record behind every money movement: ``amount`` leaves
+  ``debit_account`` and arrives on ``credit_account``. Accounts are names:
+  ``wallet:<id>`` for wallets and ``platform:…`` for the platform's own accounts (money that
+  came in from payment providers or banks, revenue per tool, corrections). The balance of a
+  wallet always equals the sum of its postings; platform accounts keep no stored balance.
+"""
+
+from __future__ import annotations
+
+import peewee
+
+from immo_connect.organisations.models import Organisation
+from immo_connect.storage import BaseModel, Migration
+
+# Transaction kinds (the "type" users filter on; tools are further split by tool name).
+KIND_ONLINE_TOPUP = "online_topup"
+KIND_BANK_TRANSFER = "bank_transfer"
+KIND_TRANSFER = "transfer"
+KIND_TOOL = "tool_usage"
+KIND_CORRECTION = "correction"
+KINDS: tuple[str, ...] = (KIND_ONLINE_TOPUP, KIND_BANK_TRANSFER, KIND_TRANSFER, KIND_TOOL, KIND_CORRECTION)
+CREDIT_KINDS: tuple[str, ...] = (KIND_ONLINE_TOPUP, KIND_BANK_TRANSFER, KIND_CORRECTION)
+
+STATUS_SUCCEEDED = "succeeded"
+STATUS_FAILED = "failed"
+STATUS_PENDING = "pending"
+STATUSES: tuple[str, ...] = (STATUS_SUCCEEDED, STATUS_FAILED, STATUS_PENDING)
+
+# Platform ledger accounts (the other side of every wallet posting).
+PLATFORM_ACCOUNTS: dict[str, str] = {
+    KIND_ONLINE_TOPUP: "platform:online_topups",
+    KIND_BANK_TRANSFER: "platform:bank_transfers",
+    KIND_CORRECTION: "platform:corrections",
+}
+TOOL_ACCOUNT_PREFIX = "platform:tool:"
+
+MAX_AMOUNT_CENTS = 10**11  # one billion euros: far above any real top-up, far below overflow
+
+
+def wallet_account(wallet_id: int) -> str:
+    return f"wallet:{wallet_id}"
+
+
+def type_key(kind: str, tool: str = "") -> str:
+    """The value of the "type" filter: the kind, or ``tool:<name>`` for the use of a tool."""
+    return f"tool:{tool}" if kind == KIND_TOOL else kind
+
+
+class Wallet(BaseModel):
+    id = peewee.BigAutoField()
+    organisation = peewee.ForeignKeyField(
+        Organisation, backref="wallet", unique=True, on_delete="RESTRICT"
+    )
+    balance = peewee.BigIntegerField(default=0, constraints=[peewee.Check("balance >= 0")])
+    # The number of the last numbered transaction; the next one gets last_number + 1.
+    last_number = peewee.BigIntegerField(default=0)
+    # The 12 digits of the wallet's structured communication (bank transfers).
+    structured_communication = peewee.CharField(max_length=12, unique=True, null=True)
+    created_at = peewee.DateTimeField()
+
+    @property
+    def account(self) -> str:
+        return wallet_account(int(self.id))
+
+
+class WalletTransaction(BaseModel):
+    id = peewee.BigAutoField()
+    wallet = peewee.ForeignKeyField(Wallet, backref="transactions", on_delete="RESTRICT", index=False)
+    # Per-wallet sequence without gaps (failed attempts are numbered too); NULL while pending.
+    number = peewee.BigIntegerField(null=True)
+    kind = peewee.CharField(max_length=20)
+    tool = peewee.CharField(max_length=100, default="")
+    type_key = peewee.CharField(max_length=120)
+    description = peewee.CharField(max_length=500)
+    # Signed cents: negative leaves the wallet. For a failed row, the amount that was asked.
+    amount = peewee.BigIntegerField()
+    status = peewee.CharField(max_length=10)
+    failure_reason = peewee.CharField(max_length=50, default="")
+    balance_before = peewee.BigIntegerField(null=True)
+    balance_after = peewee.BigIntegerField(null=True)
+    actor_id = peewee.BigIntegerField(null=True)
+    actor_name = peewee.CharField(max_length=200, default="")
+    # Transfers: the wallet on the other side; the incoming row points at the outgoing one.
+    counterpart_wallet_id = peewee.BigIntegerField(null=True)
+    counterpart_transaction_id = peewee.BigIntegerField(null=True)
+    reference = peewee.CharField(max_length=200, default="")  # provider or bank reference
+    idempotency_key = peewee.CharField(max_length=255, null=True, unique=True)
+    request_hash = peewee.CharField(max_length=64, default="")
+    created_at = peewee.DateTimeField()
+    completed_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "wallet_transaction"
+        indexes = (
+            # Keyset pagination newest first, with or without each filter.
+            (("wallet", "number"), True),
+            (("wallet", "created_at", "id"), False),
+            (("wallet", "status", "created_at", "id"), False),
+            (("wallet", "type_key", "created_at", "id"), False),
+        )
+
+    @property
+    def succeeded(self) -> bool:
+        return bool(self.status == STATUS_SUCCEEDED)
+
+
+class Posting(BaseModel):
+    id = peewee.BigAutoField()
+    transaction = peewee.ForeignKeyField(WalletTransaction, backref="postings", on_delete="RESTRICT")
+    debit_account = peewee.CharField(max_length=150, index=True)
+    credit_account = peewee.CharField(max_length=150, index=True)
+    amount = peewee.BigIntegerField(constraints=[peewee.Check("amount > 0")])
+    created_at = peewee.DateTimeField()
+
+
+def _immutable(db: peewee.Database) -> None:
+    """Triggers: postings never change; a transaction changes only while it is pending."""
+    if isinstance(db, peewee.PostgresqlDatabase):
+        db.execute_sql(
+            "CREATE FUNCTION wallet_ledger_immutable() RETURNS trigger AS $$ BEGIN "
+            "IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'wallet_transaction' "
+            "AND OLD.status = 'pending' THEN RETURN NEW; END IF; "
+            "RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql"
+        )
+        for table in ("wallet_transaction", "posting"):
+            db.execute_sql(
+                f"CREATE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION wallet_ledger_immutable()"
+            )
+        return
+    db.execute_sql(
+        "CREATE TRIGGER wallet_transaction_no_update BEFORE UPDATE ON wallet_transaction "
+        "WHEN OLD.status <> 'pending' "
+        "BEGIN SELECT RAISE(ABORT, 'wallet_transaction is append-only'); END"
+    )
+    db.execute_sql(
+        "CREATE TRIGGER wallet_transaction_no_delete BEFORE DELETE ON wallet_transaction "
+        "BEGIN SELECT RAISE(ABORT, 'wallet_transaction is append-only'); END"
+    )
+    for verb in ("UPDATE", "DELETE"):
+        db.execute_sql(
+            f"CREATE TRIGGER posting_no_{verb.lower()} BEFORE {verb} ON posting "
+            "BEGIN SELECT RAISE(ABORT, 'posting is append-only'); END"
+        )
+
+
+def _create(db: peewee.Database) -> None:
+    db.create_tables([Wallet, WalletTransaction, Posting])
+    _immutable(db)
+
+
+MIGRATIONS = [Migration(1, "wallets, transactions and postings", _create)]

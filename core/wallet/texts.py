@@ -1,0 +1,60 @@
+"""Words for kinds and statuses (translated at display: screens, CSV, vouchers)."""
+
+from __future__ import annotations
+
+from immo_connect.i18n import N_, _
+from immo_connect.wallet.models import (
+    KIND_BANK_TRANSFER,
+    KIND_CORRECTION,
+    KIND_ONLINE_TOPUP,
+    KIND_TOOL,
+    KIND_TRANSFER,
+    STATUS_FAILED,
+    STATUS_PENDING,
+    STATUS_SUCCEEDED,
+)
+
+KIND_LABELS: dict[str, str] = {
+    KIND_ONLINE_TOPUP: N_("Online top-up"),
+    KIND_BANK_TRANSFER: N_("Bank transfer"),
+    KIND_TRANSFER: N_("Transfer between wallets"),
+    KIND_TOOL: N_("Use of a tool"),
+    KIND_CORRECTION: N_("Correction"),
+}
+
+# A word and a symbol for each status: never colour alone.
+STATUS_LABELS: dict[str, str] = {
+    STATUS_SUCCEEDED: N_("Succeeded"),
+    STATUS_FAILED: N_("Failed"),
+    STATUS_PENDING: N_("Pending"),
+}
+STATUS_SYMBOLS: dict[str, str] = {STATUS_SUCCEEDED: "✓", STATUS_FAILED: "✗", STATUS_PENDING: "…"}
+
+REASON_LABELS: dict[str, str] = {
+    "insufficient_funds": N_("The balance was too low."),
+}
+
+
+def kind_label(kind: str) -> str:
+    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+
+def status_label(status: str) -> str:
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+
+
+def reason_label(reason: str) -> str:
+    return _(REASON_LABELS[reason]) if reason in REASON_LABELS else reason
+
+
+def euros(cents: int | None, *, sign: bool = False) -> str:
+    """``1 234,56`` style amounts as Belgians write them (no currency sign)."""
+    if cents is None:
+        return "—"
+    negative = cents < 0
+    whole, part = divmod(abs(int(cents)), 100)
+    grouped = f"{whole:,}".replace(",", "\u202f")  # narrow no-break space between thousands
+    text = f"{grouped},{part:02d}"
+    if negative:
+        return "-" + text
+    return ("+" + text) if sign and cents > 0 else text
