@@ -14,6 +14,7 @@ from immo_connect.clock import FrozenClock
 from immo_connect.config import load_settings
 from immo_connect.platform import Platform, create_platform
 from tests.support.postgres import PostgresCluster
+from tests.support.smtp import make_smtp_server, smtp_server  # noqa: F401 - shared fixtures
 
 # Tests never read the developer's own configuration or data.
 os.environ.pop("IMMO_CONNECT_CONFIG", None)

@@ -46,7 +46,7 @@ def describe(error: BaseException) -> str:
 
 
 def maildir_path(settings: Settings) -> Path:
-    return settings.mail.maildir or settings.data_dir / "maildir"
+    return (settings.mail.maildir or settings.data_dir / "maildir").expanduser()
 
 
 class MaildirTransport:
@@ -58,6 +58,7 @@ class MaildirTransport:
     def send(self, mails: Sequence[EmailMessage]) -> list[BaseException | None]:
         results: list[BaseException | None] = []
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             box = mailbox.Maildir(self.path, create=True)
         except OSError as error:
             return [error] * len(mails)

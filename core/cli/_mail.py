@@ -1,0 +1,111 @@
+"""``immo-connect mail``: the outbox as an operator (or a newcomer reading a code) sees it."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from immo_connect.cli._common import platform_from, table
+from immo_connect.errors import ValidationError
+
+STATUSES = ("pending", "sent", "abandoned")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "mail", help="list the mail outbox; 'mail show ID' prints one mail",
+        description="List mails of the outbox, newest first, with their delivery status.",
+    )
+    parser.add_argument("--to", metavar="ADDRESS", help="only mails to this address")
+    parser.add_argument("--status", choices=STATUSES, help="only mails with this status")
+    parser.add_argument("--limit", type=int, default=30, help="at most this many mails (default 30)")
+    parser.set_defaults(func=run_list)
+    actions = parser.add_subparsers(dest="mail_command", metavar="ACTION")
+    show = actions.add_parser("show", help="print one mail: headers, text, delivery attempts")
+    show.add_argument("id", type=int, metavar="ID", help="the mail number shown by 'immo-connect mail'")
+    show.add_argument("--html", action="store_true", help="print the HTML part instead of the text")
+    show.set_defaults(func=run_show)
+    requeue = actions.add_parser("requeue", help="give an abandoned mail a fresh set of attempts")
+    requeue.add_argument("id", type=int, metavar="ID")
+    requeue.set_defaults(func=run_requeue)
+    test = actions.add_parser("test", help="queue a test mail to ADDRESS (checks the transport)")
+    test.add_argument("address", metavar="ADDRESS")
+    test.add_argument("--language", choices=("fr", "en"), help="language of the mail")
+    test.set_defaults(func=run_test)
+
+
+def _time(value: dt.datetime | None) -> str:
+    return "" if value is None else value.isoformat(sep=" ", timespec="seconds")
+
+
+def run_list(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise ValidationError("--limit must be at least 1.", hint="Give a positive number.")
+    outbox = platform_from(args).outbox
+    messages = outbox.list(status=args.status, to=args.to, limit=args.limit)
+    counts = outbox.counts()
+    print("Outbox: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
+    if not messages:
+        print("No mails" + (f" to {args.to}." if args.to else "."))
+        return 0
+    rows = []
+    for m in messages:
+        when = m.sent_at if m.status == "sent" else (m.next_attempt_at if m.status == "pending" else None)
+        rows.append([str(m.id), _time(m.created_at), m.recipient, m.template, m.status.upper(),
+                     str(m.attempts), _time(when), m.subject])
+    print(table(rows, ["ID", "QUEUED (UTC)", "TO", "TEMPLATE", "STATUS", "TRIES", "SENT/NEXT (UTC)", "SUBJECT"]))
+    print("Read one mail with: immo-connect mail show ID")
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    platform = platform_from(args)
+    outbox = platform.outbox
+    m = outbox.get(args.id)
+    print(f"Mail {m.id}: {m.status.upper()} after {m.attempts} attempt(s)")
+    print(f"From: {platform.settings.mail.sender}")
+    print(f"To: {m.recipient}")
+    print(f"Subject: {m.subject}")
+    print(f"Message-ID: {m.message_id}")
+    print(f"Template: {m.template} ({m.language})")
+    print(f"Queued: {_time(m.created_at)} UTC")
+    if m.status == "sent":
+        print(f"Sent: {_time(m.sent_at)} UTC by {m.claimed_by}")
+    elif m.status == "pending":
+        print(f"Next attempt: {_time(m.next_attempt_at)} UTC")
+    if m.last_error:
+        print(f"Last error: {m.last_error}")
+    print()
+    print(m.html_text() if args.html else m.plain_text())
+    attempts = list(outbox.attempts(m))
+    if attempts:
+        print("Attempts:")
+        for a in attempts:
+            print(f"  {_time(a.at)} UTC  {a.outcome:<9}  {a.worker}  {a.error}".rstrip())
+    return 0
+
+
+def run_requeue(args: argparse.Namespace) -> int:
+    m = platform_from(args).outbox.requeue(args.id)
+    print(f"Mail {m.id} is queued again; a worker will send it.")
+    return 0
+
+
+def run_test(args: argparse.Namespace) -> int:
+    import secrets
+
+    from immo_connect.mail import enqueue
+    from immo_connect.storage import transaction
+
+    platform = platform_from(args)
+    transport = platform.settings.mail.transport
+    if transport == "smtp":
+        transport = f"SMTP {platform.settings.mail.host}:{platform.settings.mail.port} ({platform.settings.mail.security})"
+    with transaction():
+        m = enqueue(
+            to=args.address.strip(), template="transport_check", language=args.language,
+            context={"address": args.address.strip(), "transport": transport},
+            key=f"transport-check:{secrets.token_hex(8)}",
+        )
+    print(f"Test mail {m.id} queued for {m.recipient}; run 'immo-connect worker --once' to send it now.")
+    return 0

@@ -1,0 +1,63 @@
+"""``immo-connect worker``: deliver the mail outbox, in a loop or once."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from types import FrameType
+
+from immo_connect.cli._common import platform_from
+from immo_connect.errors import ValidationError
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "worker", help="deliver queued mails (runs until stopped; --once for one pass)",
+        description="Deliver the mail outbox. Any number of workers may run at once, on one "
+                    "or several machines sharing the database; each mail is sent by one of them.",
+    )
+    parser.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
+    parser.add_argument("--interval", type=float, metavar="SECONDS",
+                        help="pause between polls (default: [mail] poll_seconds)")
+    parser.add_argument("--batch", type=int, default=20, help="mails claimed at a time (default 20)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.batch < 1 or (args.interval is not None and args.interval <= 0):
+        raise ValidationError("--batch and --interval must be positive.", hint="Give positive numbers.")
+    platform = platform_from(args, source="worker")
+    outbox = platform.outbox
+    interval = platform.settings.mail.poll_seconds if args.interval is None else args.interval
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()  # the batch in progress is finished and recorded first
+
+    # Signals reach only the main thread; elsewhere (a test, an embedding) the loop runs as is.
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)} if in_main else {}
+    totals = {"sent": 0, "retried": 0, "abandoned": 0}
+    try:
+        if not args.once:
+            print(f"Delivering mails every {interval:g} s with {platform.settings.mail.transport}; "
+                  "stop with Ctrl+C.", flush=True)
+        while not stop.is_set():
+            report = outbox.deliver_due(args.batch)
+            for key in totals:
+                totals[key] += getattr(report, key)
+            if report.claimed and not args.once:
+                print(f"sent {report.sent}, to retry {report.retried}, abandoned {report.abandoned}", flush=True)
+            if report.claimed >= args.batch:
+                continue  # more may be due right now
+            if args.once:
+                break
+            stop.wait(interval)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        platform.database.close()
+    print(f"Worker stopped: {totals['sent']} sent, {totals['retried']} to retry, "
+          f"{totals['abandoned']} abandoned.", flush=True)
+    return 0
