@@ -32,7 +32,7 @@ def run_cli(*args: str, tmp_path: Path, config: str | None = None, env: dict[str
         ("[plugins.nosuchplugin]\n", {}, ["plugins"], "no plugin named 'nosuchplugin'"),
         ("[mail]\nport = 'twenty-five'\n", {}, ["db", "upgrade"], "[mail] port must be a whole number"),
         ("[mail]\ntransprt = 'smtp'\n", {}, ["db", "upgrade"], "unknown key 'transprt'"),
-        ("", {"IMMO_CONNECT_DATABASE_URL": "postgresql://op:pw@127.0.0.1:1/immo"}, ["db", "upgrade"], "Cannot open the database"),
+        ("", {"IMMO_CONNECT_DATABASE_URL": "postgresql://op:pw@127.0.0.1:1/immo"}, ["db", "upgrade"], "Impossible d'ouvrir la base de données"),
     ],
 )
 def test_mistakes_give_one_clear_line_and_non_zero_exit(tmp_path: Path, config: str, env: dict[str, str], args: list[str], expected: str) -> None:

@@ -17,7 +17,6 @@ from textual.widget import Widget
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
-from immo_connect.storage import database
 
 log = logging.getLogger("immo_connect.tui")
 
@@ -66,6 +65,8 @@ def call_service(
         else:
             owner.post_message(ServiceDone(key, result, on_done))
         finally:
+            from immo_connect.storage import database
+
             if not database.is_closed():
                 database.close()  # this thread's connection
 

@@ -7,15 +7,21 @@ only routes between them and keeps the signed-in session.
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
 
+from immo_connect.config import Settings
+from immo_connect.errors import ConfigurationError, ImmoConnectError
 from immo_connect.i18n import _
-from immo_connect.platform import Platform
 from immo_connect.tui.commands import ActionsProvider
+
+if TYPE_CHECKING:  # the platform module pulls in the database layer: not on the start path
+    from immo_connect.platform import Platform
 
 
 class ImmoConnectApp(App[int]):
@@ -32,10 +38,57 @@ class ImmoConnectApp(App[int]):
         Binding("q", "quit", _("Quit"), id="quit"),
     ]
 
-    def __init__(self, platform: Platform, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        platform: Platform | Callable[[], Platform],
+        *,
+        settings: Settings | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Run on a ready ``platform``, or on a function that builds it.
+
+        With a function (``immo-connect run``), the first screen paints from ``settings``
+        alone and the platform (database, plugins) is built in a worker right after, so the
+        user sees the sign-in screen without waiting for it.
+        """
         super().__init__(**kwargs)
-        self.platform = platform
+        self._platform_ready = threading.Event()
+        self._platform: Platform | None = None
+        self._platform_error: ImmoConnectError | None = None
+        if not callable(platform):
+            self._build_platform: Callable[[], Platform] | None = None
+            self._platform = platform
+            self._platform_ready.set()
+            self.settings = platform.settings
+        else:
+            if settings is None:
+                raise TypeError("settings are required when the platform is built later")
+            self._build_platform = platform
+            self.settings = settings
         self.session: Any = None  # the signed-in session, set by the login screen
+
+    @property
+    def platform(self) -> Platform:
+        """The platform; while it is still being built, wait for it (a fraction of a second)."""
+        if not self._platform_ready.wait(timeout=300):
+            raise ConfigurationError(_("The platform did not start in time."), hint=_("Try again; if it happens again, contact support."))
+        if self._platform is None:
+            raise self._platform_error or ConfigurationError(_("The platform did not start."))
+        return self._platform
+
+    def on_ready(self) -> None:
+        if self._build_platform is not None and not self._platform_ready.is_set():
+            self.run_worker(self._load_platform, name="platform", thread=True, exit_on_error=False)
+
+    def _load_platform(self) -> None:
+        assert self._build_platform is not None
+        try:
+            self._platform = self._build_platform()
+        except ImmoConnectError as error:
+            self._platform_error = error
+            self.call_from_thread(self.exit, 2, str(error))
+        finally:
+            self._platform_ready.set()
 
     def on_mount(self) -> None:
         from immo_connect.tui.screens.login import LoginScreen
@@ -54,9 +107,11 @@ class ImmoConnectApp(App[int]):
             self.pop_screen()
 
 
-def run_app(platform: Platform) -> int:
+def run_app(platform: Platform | Callable[[], Platform], *, settings: Settings | None = None) -> int:
     """Run the UI in this terminal; the exit code is the app's return code."""
     os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
-    app = ImmoConnectApp(platform)
-    result = app.run()
-    return int(result or app.return_code or 0)
+    app = ImmoConnectApp(platform, settings=settings)
+    app.run()
+    if app._platform_error is not None:
+        raise app._platform_error  # printed as one line by the CLI
+    return int(app.return_code or 0)

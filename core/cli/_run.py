@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from immo_connect.cli._common import platform_from
+from immo_connect import i18n, log
+from immo_connect.config import load_settings
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -14,11 +15,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def run(args: argparse.Namespace) -> int:
-    platform = platform_from(args, source="tui")
-    if not args.no_demo:
-        from immo_connect import demo
+    settings = load_settings(args.config, database_url=args.database_url)
+    i18n.set_language(settings.language)
+    log.configure(settings.data_dir)
 
-        demo.ensure(platform)
+    def build():  # type: ignore[no-untyped-def]
+        from immo_connect import demo
+        from immo_connect.platform import create_platform
+
+        platform = create_platform(settings, source="tui")
+        if not args.no_demo:
+            demo.ensure(platform)
+        return platform
+
     from immo_connect.tui.app import run_app  # Textual is imported only here
 
-    return run_app(platform)
+    return run_app(build, settings=settings)

@@ -43,7 +43,7 @@ class HelpScreen(Screen[None]):
         return "\n".join(lines)
 
     def compose(self) -> ComposeResult:
-        settings = self.app.platform.settings.platform  # type: ignore[attr-defined]
+        settings = self.app.settings.platform  # type: ignore[attr-defined]
         faq = "\n\n".join(f"**{_(q)}**\n\n{_(a)}" for q, a in FAQ)
         text = (
             f"# {_('Help')}\n\n## {_('Frequent questions')}\n\n{faq}\n\n"

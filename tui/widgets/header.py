@@ -15,7 +15,7 @@ class AppHeader(Horizontal):
         self.screen_title = title
 
     def compose(self) -> ComposeResult:
-        yield Label(self.app.platform.settings.platform.name, id="brand")  # type: ignore[attr-defined]
+        yield Label(self.app.settings.platform.name, id="brand")  # type: ignore[attr-defined]
         yield Label(self.screen_title, id="screen-title")
         session = getattr(self.app, "session", None)
         name = session.display_name if session is not None else _("Not signed in")
