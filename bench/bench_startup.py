@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import subprocess  # noqa: E402
-import time  # noqa: E402
+import subprocess
+import time
 
-from _common import interleave, report  # noqa: E402
+from _common import interleave, report
 
 MINIMAL = """
 import time

@@ -55,7 +55,7 @@ def call_service(
             result = function(*args, **kwargs)
         except ImmoConnectError as error:
             owner.post_message(ServiceFailed(key, error, on_error))
-        except Exception:  # noqa: BLE001 - a bug: log it, show one sentence
+        except Exception:  # a bug: log it, show one sentence
             log.exception("service call %s failed", key)
             error = ImmoConnectError(
                 _("Something went wrong; nothing was changed."),

@@ -30,4 +30,5 @@ def run(args: argparse.Namespace) -> int:
 
     from immo_connect.tui.app import run_app  # Textual is imported only here
 
-    return run_app(build, settings=settings)
+    exit_code: int = run_app(build, settings=settings)
+    return exit_code

@@ -83,7 +83,7 @@ class PluginHost:
                 print(f"[plugins] {hook_name} -> {impl.plugin_name}", file=sys.stderr)
             try:
                 impl.function(**arguments)
-            except Exception as error:  # noqa: BLE001 - isolation is the point
+            except Exception as error:  # noqa: BLE001 - isolating a failing plugin is the point
                 self._fail(impl.plugin_name, f"{hook_name} raised {type(error).__name__}: {error}")
 
     def _collect(self, hook_name: str, kind: type[C]) -> list[C]:
@@ -130,7 +130,7 @@ class PluginHost:
             print(f"[plugins] {hook_name} -> {impl.plugin_name}", file=sys.stderr)
         try:
             impl.function(**arguments)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:  # noqa: BLE001 - isolating a failing plugin is the point
             self._fail(impl.plugin_name, f"{hook_name} raised {type(error).__name__}: {error}")
             return False
         return True
