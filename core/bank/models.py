@@ -1,0 +1,62 @@
+"""Imported bank statements and their credit entries, including the suspense list.
+
+Every credit read from a statement gets one :class:`BankEntry`, unique on its ``entry_key``
+(account, bank reference, booking date, amount; a hash of the raw text for unreadable
+lines), which is what makes re-importing a file change nothing. An entry is ``credited``
+(matched to a wallet by its structured communication), ``suspense`` (waiting for an
+operator) or ``assigned`` (an operator chose the wallet). Nothing is ever deleted.
+"""
+
+from __future__ import annotations
+
+import peewee
+
+from immo_connect.storage import BaseModel, Migration
+
+ENTRY_STATUSES: tuple[str, ...] = ("credited", "suspense", "assigned")
+
+
+class StatementImport(BaseModel):
+    id = peewee.BigAutoField()
+    filename = peewee.CharField(max_length=255)
+    format = peewee.CharField(max_length=10)
+    sha256 = peewee.CharField(max_length=64, index=True)
+    accounts = peewee.CharField(max_length=300, default="")
+    operator = peewee.CharField(max_length=100)
+    imported_at = peewee.DateTimeField()
+    credited = peewee.IntegerField(default=0)
+    suspense = peewee.IntegerField(default=0)
+    duplicates = peewee.IntegerField(default=0)
+    ignored = peewee.IntegerField(default=0)
+
+
+class BankEntry(BaseModel):
+    id = peewee.BigAutoField()
+    entry_key = peewee.CharField(max_length=255, unique=True)
+    statement_import = peewee.ForeignKeyField(StatementImport, backref="entries", on_delete="RESTRICT")
+    format = peewee.CharField(max_length=10)
+    position = peewee.CharField(max_length=40)
+    account = peewee.CharField(max_length=40, default="")
+    reference = peewee.CharField(max_length=100, default="")
+    booking_date = peewee.DateField(null=True)
+    amount_cents = peewee.BigIntegerField(null=True)  # NULL when the line could not be read
+    currency = peewee.CharField(max_length=3, default="EUR")
+    communication = peewee.CharField(max_length=12, null=True)
+    communication_text = peewee.CharField(max_length=300, default="")
+    counterparty_name = peewee.CharField(max_length=100, default="")
+    counterparty_iban = peewee.CharField(max_length=40, default="")
+    raw_text = peewee.TextField(default="")  # the lines as read, for the operator
+    status = peewee.CharField(max_length=10, index=True)
+    problem = peewee.CharField(max_length=30, default="")
+    organisation_id = peewee.BigIntegerField(null=True)
+    transaction_id = peewee.BigIntegerField(null=True)
+    created_at = peewee.DateTimeField()
+    resolved_at = peewee.DateTimeField(null=True)
+    resolved_by = peewee.CharField(max_length=100, default="")
+
+
+def _create(db: peewee.Database) -> None:
+    db.create_tables([StatementImport, BankEntry])
+
+
+MIGRATIONS = [Migration(1, "bank statement imports and suspense list", _create)]

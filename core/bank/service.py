@@ -1,0 +1,312 @@
+"""Importing bank statements: ``platform.bank``.
+
+For each credit of a statement, in its own database transaction:
+
+* already imported (same entry key) → reported as a duplicate, nothing changes;
+* a valid structured communication that belongs to a wallet → the wallet is credited with
+  the idempotency key ``bank:<hash of the entry key>`` (so an entry is credited once,
+  whichever file, process or retry brings it), the entry is recorded ``credited`` and the
+  wallet's managers are mailed;
+* anything else (no or a wrong communication, no such wallet, an unreadable line, another
+  currency) → recorded in the **suspense list**, never dropped, until an operator assigns
+  it to a wallet (:meth:`BankService.assign`), which credits it once the same way.
+
+Debits and pending (not yet booked) entries are reported and ignored: they are not top-ups.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import peewee
+
+from immo_connect import audit, i18n
+from immo_connect.bank import PROBLEMS, StatementEntry, read_statement
+from immo_connect.bank.models import BankEntry, StatementImport
+from immo_connect.errors import ConflictError, NotFoundError, ValidationError
+from immo_connect.formats import ogm
+from immo_connect.i18n import N_, _
+from immo_connect.organisations.models import Organisation
+from immo_connect.payments._money import euros
+from immo_connect.payments._notify import notify_managers
+from immo_connect.storage import transaction
+
+if TYPE_CHECKING:
+    from immo_connect.platform import Platform
+    from immo_connect.wallet.models import WalletTransaction
+
+
+def bank_credit_key(entry_key: str) -> str:
+    """The wallet idempotency key of a bank entry (hashed: entry keys may be long)."""
+    return "bank:" + hashlib.sha256(entry_key.encode("utf-8")).hexdigest()[:40]
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportLine:
+    """What happened to one entry: ``credited``, ``suspense``, ``duplicate`` or ``ignored``."""
+
+    outcome: str
+    position: str
+    reference: str
+    amount_cents: int | None
+    communication: str
+    organisation: str = ""
+    reason: str = ""
+    entry_id: int | None = None
+
+
+@dataclasses.dataclass
+class ImportReport:
+    filename: str
+    format: str
+    lines: list[ImportLine] = dataclasses.field(default_factory=list)
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    import_id: int | None = None
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for line in self.lines if line.outcome == outcome)
+
+
+class BankService:
+    """One instance per platform (``platform.bank``). Operators' work: no account involved."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+
+    # -- import ---------------------------------------------------------------------------------
+
+    def import_file(self, path: str | Path, *, operator: str) -> ImportReport:
+        file = Path(path)
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            raise ValidationError(
+                _("Cannot read {path}: {reason}.").format(path=file, reason=error.strerror or error),
+                hint=_("Check the path of the statement file."), field="file", code="statement_missing",
+            ) from None
+        return self.import_statement(data, filename=file.name, operator=operator)
+
+    def import_statement(self, data: bytes, *, filename: str, operator: str) -> ImportReport:
+        """Import one statement file; a file-level problem raises and changes nothing."""
+        statement = read_statement(data)
+        report = ImportReport(filename=filename, format=statement.format, warnings=list(statement.warnings))
+        digest = hashlib.sha256(data).hexdigest()
+        import_row: StatementImport | None = None
+        for entry in statement.entries:
+            line = self._ignored(entry)
+            if line is None:
+                if import_row is None:
+                    import_row = self._import_row(filename, statement.format, digest,
+                                                  statement.accounts, operator)
+                line = self._import_entry(entry, import_row, operator)
+            report.lines.append(line)
+        if import_row is not None:
+            report.import_id = int(import_row.id)
+            with transaction():
+                (StatementImport.update(
+                    credited=report.count("credited"), suspense=report.count("suspense"),
+                    duplicates=report.count("duplicate"), ignored=report.count("ignored"))
+                 .where(StatementImport.id == import_row.id).execute())
+        with transaction():
+            audit.record(
+                "bank.import", actor=operator, target=filename[:200], source=self.platform.source,
+                detail={"format": statement.format, "sha256": digest,
+                        **{o: report.count(o) for o in ("credited", "suspense", "duplicate", "ignored")}},
+            )
+        return report
+
+    def _import_row(self, filename: str, fmt: str, digest: str, accounts: list[str],
+                    operator: str) -> StatementImport:
+        with transaction():
+            row: StatementImport = StatementImport.create(
+                filename=filename[:255], format=fmt, sha256=digest, accounts=",".join(accounts)[:300],
+                operator=operator[:100], imported_at=self.platform.clock.now(),
+            )
+        return row
+
+    def _ignored(self, entry: StatementEntry) -> ImportLine | None:
+        reason = ""
+        if not entry.credit:
+            reason = _("a debit, not a top-up")
+        elif not entry.booked:
+            reason = _("not booked yet (pending); it comes back booked in a later statement")
+        elif entry.amount_cents == 0:
+            reason = _("an amount of zero")
+        if not reason:
+            return None
+        return ImportLine("ignored", entry.position, entry.reference, entry.amount_cents,
+                          self._shown(entry), reason=reason)
+
+    @staticmethod
+    def _shown(entry: StatementEntry) -> str:
+        return ogm.format_ogm(entry.communication) if entry.communication else entry.communication_text[:60]
+
+    def _description(self, entry: StatementEntry | BankEntry) -> str:
+        words = i18n.catalog(self.platform.settings.language)
+        name = " ".join(str(entry.counterparty_name).split()) or "—"
+        return words.gettext("Bank transfer from {name} (ref. {reference})").format(
+            name=name[:100], reference=str(entry.reference)[:100] or "—")
+
+    def _match(self, entry: StatementEntry) -> tuple[int | None, str]:
+        """``(organisation id, "")`` for a matched entry, else ``(None, problem)``."""
+        if entry.problem:
+            return None, entry.problem
+        assert entry.communication is not None
+        try:
+            wallet = self.platform.wallet.wallet_for_communication(entry.communication)
+        except ValidationError:
+            return None, "invalid_communication"
+        if wallet is None:
+            return None, "no_wallet"
+        return int(wallet.__data__["organisation"]), ""  # the raw foreign key value
+
+    def _import_entry(self, entry: StatementEntry, import_row: StatementImport, operator: str) -> ImportLine:
+        shown = self._shown(entry)
+        existing: BankEntry | None = BankEntry.get_or_none(BankEntry.entry_key == entry.key)
+        if existing is not None:
+            return self._duplicate(entry, existing, shown)
+        organisation_id, problem = self._match(entry)
+        credited: WalletTransaction | None = None
+        if organisation_id is not None:
+            assert entry.amount_cents is not None
+            credited = self.platform.wallet.credit(
+                organisation_id, entry.amount_cents, kind="bank_transfer",
+                description=self._description(entry), idempotency_key=bank_credit_key(entry.key),
+                reference=entry.reference[:200],
+            )
+        now = self.platform.clock.now()
+        try:
+            with transaction():
+                row: BankEntry = BankEntry.create(
+                    entry_key=entry.key, statement_import=import_row.id, format=entry.format,
+                    position=entry.position[:40], account=entry.account[:40], reference=entry.reference[:100],
+                    booking_date=entry.booking_date, amount_cents=entry.amount_cents,
+                    currency=entry.currency[:3], communication=entry.communication,
+                    communication_text=entry.communication_text[:300],
+                    counterparty_name=entry.counterparty_name[:100],
+                    counterparty_iban=entry.counterparty_iban[:40], raw_text=entry.raw,
+                    status="credited" if credited else "suspense", problem=problem,
+                    organisation_id=organisation_id, transaction_id=credited.id if credited else None,
+                    created_at=now, resolved_at=now if credited else None,
+                    resolved_by="automatic" if credited else "",
+                )
+                audit.record(
+                    "bank.credited" if credited else "bank.suspense", actor=operator,
+                    organisation_id=organisation_id, target=f"bank_entry:{row.id}",
+                    source=self.platform.source,
+                    detail={"amount_cents": entry.amount_cents, "reference": entry.reference,
+                            "problem": problem},
+                )
+                if credited is not None and organisation_id is not None:
+                    notify_managers(self.platform, organisation_id, credited, channel="bank_transfer",
+                                    reference=entry.reference)
+        except peewee.IntegrityError:
+            # Another import of the same entry committed first: it is a duplicate.
+            return self._duplicate(entry, BankEntry.get(BankEntry.entry_key == entry.key), shown)
+        if credited is not None:
+            organisation: Organisation = Organisation.get_by_id(organisation_id)
+            return ImportLine("credited", entry.position, entry.reference, entry.amount_cents, shown,
+                              organisation=str(organisation.name), entry_id=int(row.id))
+        return ImportLine("suspense", entry.position, entry.reference, entry.amount_cents, shown,
+                          reason=_(PROBLEMS[problem]), entry_id=int(row.id))
+
+    def _duplicate(self, entry: StatementEntry, existing: BankEntry, shown: str) -> ImportLine:
+        return ImportLine(
+            "duplicate", entry.position, entry.reference, entry.amount_cents, shown,
+            reason=_("already imported (entry {id}, {status})").format(
+                id=existing.id, status=_(STATUS_WORDS.get(str(existing.status), str(existing.status)))),
+            entry_id=int(existing.id),
+        )
+
+    # -- suspense list ----------------------------------------------------------------------------
+
+    def suspense(self) -> list[BankEntry]:
+        """Entries waiting for an operator, oldest first."""
+        return list(BankEntry.select().where(BankEntry.status == "suspense").order_by(BankEntry.id))
+
+    def entry(self, entry_id: int) -> BankEntry:
+        found: BankEntry | None = BankEntry.get_or_none(BankEntry.id == entry_id)
+        if found is None:
+            raise NotFoundError(
+                _("There is no bank entry {id}.").format(id=entry_id),
+                hint=_("List the suspense entries with: immo-connect bank suspense"), code="bank_entry_not_found",
+            )
+        return found
+
+    def assign(self, entry_id: int, organisation_id: int, *, operator: str,
+               amount_cents: int | None = None) -> BankEntry:
+        """Credit a suspense entry to an organisation's wallet, once.
+
+        ``amount_cents`` is needed when the line could not be read (or is not in euros) and
+        must equal the statement's amount otherwise.
+        """
+        entry = self.entry(entry_id)
+        if entry.status != "suspense":
+            raise ConflictError(
+                _("Bank entry {id} is not in the suspense list: it is already {status}.").format(
+                    id=entry.id, status=_(STATUS_WORDS.get(str(entry.status), str(entry.status)))),
+                hint=_("Nothing to do; list the suspense entries with: immo-connect bank suspense"),
+                code="bank_entry_resolved",
+            )
+        amount = self._assigned_amount(entry, amount_cents)
+        if not Organisation.select().where(Organisation.id == organisation_id).exists():
+            raise NotFoundError(
+                _("There is no organisation (and so no wallet) with id {id}.").format(id=organisation_id),
+                hint=_("Check the organisation's id."), field="organisation_id", code="wallet_not_found",
+            )
+        credited = self.platform.wallet.credit(
+            organisation_id, amount, kind="bank_transfer", description=self._description(entry),
+            idempotency_key=bank_credit_key(str(entry.entry_key)), reference=str(entry.reference)[:200],
+        )
+        now = self.platform.clock.now()
+        with transaction():
+            claimed = (
+                BankEntry.update(status="assigned", organisation_id=organisation_id,
+                                 transaction_id=credited.id, resolved_at=now, resolved_by=operator[:100],
+                                 amount_cents=amount)
+                .where((BankEntry.id == entry.id) & (BankEntry.status == "suspense"))
+                .execute()
+            )
+            if claimed:
+                audit.record(
+                    "bank.assigned", actor=operator, organisation_id=organisation_id,
+                    target=f"bank_entry:{entry.id}", source=self.platform.source,
+                    detail={"amount_cents": amount, "transaction": credited.id},
+                )
+                notify_managers(self.platform, organisation_id, credited, channel="assigned",
+                                reference=str(entry.reference))
+        return self.entry(int(entry.id))
+
+    def _assigned_amount(self, entry: BankEntry, amount_cents: int | None) -> int:
+        known = entry.amount_cents if entry.problem not in ("unreadable", "currency") else None
+        if amount_cents is None:
+            if known is None:
+                raise ValidationError(
+                    _("The amount of bank entry {id} could not be read from the statement.").format(id=entry.id),
+                    hint=_("Give the amount credited on the bank account with --amount."),
+                    field="amount", code="amount_missing",
+                )
+            return int(known)
+        if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
+            raise ValidationError(
+                _("The amount must be more than zero."), hint=_("Type the amount like 50 or 125,50."),
+                field="amount", code="amount_not_positive",
+            )
+        if known is not None and amount_cents != known:
+            raise ValidationError(
+                _("The statement says {amount} for this entry; the amount given differs.").format(
+                    amount=euros(int(known))),
+                hint=_("Leave --amount out to credit the statement's amount."),
+                field="amount", code="amount_differs",
+            )
+        return amount_cents
+
+
+STATUS_WORDS: dict[str, str] = {
+    "credited": N_("credited"),
+    "suspense": N_("in suspense"),
+    "assigned": N_("assigned by an operator"),
+}

@@ -1,0 +1,68 @@
+"""The mail to a wallet's managers when a top-up was credited (template ``topup_credited``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from immo_connect import i18n
+from immo_connect.accounts.models import Account
+from immo_connect.i18n import N_
+from immo_connect.organisations.models import Membership, Organisation
+from immo_connect.payments._money import euros
+
+if TYPE_CHECKING:
+    from immo_connect.platform import Platform
+
+CHANNELS: dict[str, str] = {
+    "online": N_("online payment"),
+    "bank_transfer": N_("bank transfer"),
+    "assigned": N_("bank transfer (assigned by our team)"),
+}
+
+
+def managers(organisation_id: int) -> list[Account]:
+    """Active managers with an active account and an e-mail address."""
+    query = (
+        Account.select()
+        .join(Membership, on=(Membership.account == Account.id))
+        .where(
+            (Membership.organisation == organisation_id) & (Membership.status == "active")
+            & Membership.is_manager & (Account.status == "active") & Account.email.is_null(False)
+        )
+        .order_by(Account.id)
+    )
+    return list(query)
+
+
+def notify_managers(
+    platform: Platform, organisation_id: int, transaction: Any, *, channel: str, reference: str
+) -> int:
+    """Queue one mail per manager, inside the caller's transaction; return how many.
+
+    Keys are per wallet transaction and recipient, so a repeated call queues nothing new.
+    """
+    from immo_connect.mail import enqueue
+
+    organisation: Organisation = Organisation.get_by_id(organisation_id)
+    count = 0
+    for account in managers(organisation_id):
+        language = account.language if account.language in i18n.LANGUAGES else None
+        words = i18n.catalog(language or platform.settings.language)
+        enqueue(
+            to=str(account.email),
+            template="topup_credited",
+            key=f"topup_credited:{transaction.id}:{account.id}",
+            language=language,
+            context={
+                "first_name": account.first_name,
+                "organisation": organisation.name,
+                "amount": euros(int(transaction.amount)),
+                "balance": euros(int(transaction.balance_after)),
+                "channel": words.gettext(CHANNELS[channel]),
+                "reference": reference or "—",
+                "number": transaction.number,
+                "date": transaction.created_at.strftime("%d/%m/%Y %H:%M") + " UTC",
+            },
+        )
+        count += 1
+    return count

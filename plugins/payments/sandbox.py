@@ -1,0 +1,176 @@
+"""A payment provider that runs inside the platform, for the demo and for tests.
+
+It behaves like a real provider seen through its API (payments with ids, an idempotency
+key, a checkout link, statuses open → paid | failed | canceled | expired) but no money
+moves anywhere: the payer's part is played on the top-up screen, which offers a
+confirmation step ("pay", "refuse", "cancel") for test-mode methods. Payments live in the
+plugin's own table so that every process of the platform (the UI, a poller, a webhook
+server) sees the same state.
+
+Configuration (``plugins.toml``)::
+
+    [plugins.sandbox]
+    # enabled = false            # switch it off in production
+    # expires_minutes = 15
+    # checkout_base_url = "https://sandbox.immo-connect.invalid/checkout"
+    # minimum_eur = 50
+    # maximum_eur = 5000
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import secrets
+from typing import Any, ClassVar
+
+import peewee
+
+from immo_connect import hookimpl
+from immo_connect.clock import utcnow
+from immo_connect.contracts.payments import (
+    FINAL_STATUSES,
+    PaymentMethod,
+    PaymentProviderError,
+    PaymentRequest,
+    PaymentStatus,
+    ProviderPayment,
+)
+from immo_connect.i18n import N_, _
+from immo_connect.plugins.payments._common import OnlineLimitsConfig
+from immo_connect.storage import BaseModel, Migration, transaction
+
+COMPONENT = "immo_connect.plugins.payments.sandbox"
+
+
+@dataclasses.dataclass(frozen=True)
+class SandboxConfig(OnlineLimitsConfig):
+    expires_minutes: int = 15
+    checkout_base_url: str = "https://sandbox.immo-connect.invalid/checkout"
+
+    table: ClassVar[str] = "plugins.sandbox"
+
+
+class SandboxPayment(BaseModel):
+    id = peewee.CharField(max_length=40, primary_key=True)
+    idempotency_key = peewee.CharField(max_length=255, unique=True)
+    request_digest = peewee.CharField(max_length=64)
+    amount_cents = peewee.BigIntegerField()
+    currency = peewee.CharField(max_length=3)
+    description = peewee.CharField(max_length=255)
+    option = peewee.CharField(max_length=20)
+    status = peewee.CharField(max_length=10)
+    created_at = peewee.DateTimeField()
+    expires_at = peewee.DateTimeField()
+    updated_at = peewee.DateTimeField()
+
+
+def _create(db: peewee.Database) -> None:
+    db.create_tables([SandboxPayment])
+
+
+MIGRATIONS = [Migration(1, "sandbox payments", _create)]
+
+
+def _digest(request: PaymentRequest) -> str:
+    fields = [request.amount_cents, request.currency, request.description, request.option]
+    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
+
+
+class SandboxPayments(PaymentMethod):
+    """Simulated online payments; the screen plays the payer (see :meth:`simulate`)."""
+
+    name = "sandbox"
+    title = N_("Online payment (demo, no real money)")
+    kind = "online"
+
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        self.limits = config.limits
+        self.options = config.payment_options
+        self.test_mode = True
+
+    def _view(self, row: SandboxPayment) -> ProviderPayment:
+        status: PaymentStatus = row.status
+        checkout = f"{self.config.checkout_base_url.rstrip('/')}/{row.id}" if status == "open" else ""
+        return ProviderPayment(
+            provider_payment_id=row.id, status=status, amount_cents=row.amount_cents,
+            currency=row.currency, checkout_url=checkout, method=row.option,
+        )
+
+    def _unknown(self) -> PaymentProviderError:
+        return PaymentProviderError(
+            _("The payment provider does not know this payment."),
+            hint=_("Start a new top-up; nothing was charged for this one."),
+        )
+
+    def create_payment(self, request: PaymentRequest) -> ProviderPayment:
+        if self.option(request.option) is None:
+            raise PaymentProviderError(
+                _("This payment method is not offered."),
+                hint=_("Choose one of the payment methods shown."), field="option",
+            )
+        digest = _digest(request)
+        now = utcnow()
+        with transaction():
+            row = SandboxPayment.get_or_none(SandboxPayment.idempotency_key == request.idempotency_key)
+            if row is None:
+                row = SandboxPayment.create(
+                    id="sbx_" + secrets.token_hex(8), idempotency_key=request.idempotency_key,
+                    request_digest=digest, amount_cents=request.amount_cents, currency=request.currency,
+                    description=request.description[:255], option=request.option, status="open",
+                    created_at=now, updated_at=now,
+                    expires_at=now + dt.timedelta(minutes=self.config.expires_minutes),
+                )
+        if row.request_digest != digest:
+            raise PaymentProviderError(
+                _("The payment provider refused the payment: {detail}.").format(
+                    detail="idempotency key reused with other parameters"),
+                hint=_("Check the amount and the payment method, then try again."),
+            )
+        return self._view(row)
+
+    def get_payment(self, provider_payment_id: str) -> ProviderPayment:
+        row = SandboxPayment.get_or_none(SandboxPayment.id == provider_payment_id)
+        if row is None:
+            raise self._unknown()
+        if row.status in ("open", "pending") and utcnow() >= row.expires_at:
+            self._move(row.id, "expired")
+            row = SandboxPayment.get_by_id(row.id)
+        return self._view(row)
+
+    def simulate(self, provider_payment_id: str, outcome: PaymentStatus) -> ProviderPayment:
+        if outcome not in ("pending", "paid", "failed", "canceled", "expired"):
+            raise PaymentProviderError(
+                _("The payment provider refused the payment: {detail}.").format(detail=outcome),
+                hint=_("Check the amount and the payment method, then try again."),
+            )
+        if SandboxPayment.get_or_none(SandboxPayment.id == provider_payment_id) is None:
+            raise self._unknown()
+        self._move(provider_payment_id, outcome)
+        return self.get_payment(provider_payment_id)
+
+    def _move(self, payment_id: str, status: str) -> None:
+        # Only a payment that is not final moves: a paid payment never becomes anything else.
+        with transaction():
+            (SandboxPayment.update(status=status, updated_at=utcnow())
+             .where(SandboxPayment.id == payment_id,
+                    SandboxPayment.status.not_in(sorted(FINAL_STATUSES)))
+             .execute())
+
+
+@hookimpl
+def immo_connect_config_schema() -> type:
+    return SandboxConfig
+
+
+@hookimpl
+def immo_connect_register_migrations(register: Any) -> None:
+    register(COMPONENT, MIGRATIONS)
+
+
+@hookimpl
+def immo_connect_register_payment_methods(register: Any, config: SandboxConfig) -> None:
+    register(SandboxPayments(config))
