@@ -49,6 +49,30 @@ class SecuritySection:
 
 
 @dataclasses.dataclass(frozen=True)
+class SshSection:
+    """The embedded SSH server (``immo-connect serve``): limits and timeouts.
+
+    Limits on sessions are counted across every server sharing the database; the
+    connection rate is counted per server process.
+    """
+
+    listen: str = "127.0.0.1:2222"
+    host_key: Path | None = None  # default: ssh_host_ed25519_key in the data directory
+    login_screen: bool = True  # clients without a registered key get the sign-in screen
+    max_sessions: int = 50
+    max_sessions_per_account: int = 3
+    idle_timeout_minutes: float = 30.0
+    session_timeout_hours: float = 12.0
+    login_timeout_seconds: int = 60  # from TCP connect to the end of SSH authentication
+    connections_per_minute: int = 20  # new connections per source address
+    failures_per_source: int = 10  # failed sign-ins per source address within the window
+    failure_window_minutes: int = 15
+    keepalive_seconds: int = 15
+    color_system: Literal["truecolor", "256", "standard"] = "truecolor"  # when the client says nothing
+    fps: int = 30
+
+
+@dataclasses.dataclass(frozen=True)
 class MailSection:
     """How mails leave the outbox: a local maildir (default) or an SMTP server."""
 
@@ -81,6 +105,7 @@ class Settings:
     mail: MailSection
     plugin_tables: Mapping[str, Mapping[str, Any]]
     secret_key: bytes
+    ssh: SshSection = SshSection()
 
     @property
     def language(self) -> str:
@@ -91,6 +116,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "platform": PlatformSection,
     "security": SecuritySection,
     "mail": MailSection,
+    "ssh": SshSection,
 }
 
 
@@ -187,4 +213,5 @@ def load_settings(
         mail=sections["mail"],
         plugin_tables=plugins,
         secret_key=_secret_key(sections["security"], data_dir),
+        ssh=sections["ssh"],
     )

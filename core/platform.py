@@ -23,6 +23,8 @@ from immo_connect.plugin_host import PluginHost, create_plugin_host
 if TYPE_CHECKING:
     from immo_connect.mail import Outbox
     from immo_connect.organisations.service import OrganisationService
+    from immo_connect.ssh.keys import SshKeyService
+    from immo_connect.ssh.sessions import SshSessionRegistry
     from immo_connect.wallet.service import WalletService
 
 
@@ -40,6 +42,20 @@ class Platform:
         from immo_connect.mail._outbox import Outbox
 
         return Outbox(self)
+
+    @functools.cached_property
+    def ssh_keys(self) -> SshKeyService:
+        """The SSH public keys users register to sign in over SSH."""
+        from immo_connect.ssh.keys import SshKeyService
+
+        return SshKeyService(self)
+
+    @functools.cached_property
+    def ssh_sessions(self) -> SshSessionRegistry:
+        """The register of live SSH sessions, shared by every server on the database."""
+        from immo_connect.ssh.sessions import SshSessionRegistry
+
+        return SshSessionRegistry(self)
 
     @functools.cached_property
     def organisations(self) -> OrganisationService:

@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "immo_connect.cli._audit",
     "immo_connect.cli._mail",
     "immo_connect.cli._worker",
+    "immo_connect.cli._serve",
 )
 
 log = logging.getLogger("immo_connect.cli")

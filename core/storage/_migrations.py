@@ -24,6 +24,7 @@ COMPONENTS: tuple[str, ...] = (
     "immo_connect.accounts.models",
     "immo_connect.organisations.models",
     "immo_connect.wallet.models",
+    "immo_connect.ssh.models",
 )
 
 

@@ -1,0 +1,448 @@
+"""The embedded SSH server: authentication, limits and audit around one process per session.
+
+Shape (see docs/deployment.md): asyncssh accepts the connection and authenticates it (a
+registered public key names the account; without one, keyboard-interactive with no
+question lets the client through to the terminal UI's own sign-in screen). Each session
+then runs :mod:`immo_connect.ssh.child` in its own process on its own pty
+(:class:`~immo_connect.ssh.terminal.SessionProcess`) and this module only pumps bytes,
+forwards window sizes and enforces the limits and timeouts. Database work runs in a small
+thread pool so a slow query never stalls the other sessions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import dataclasses
+import datetime as dt
+import functools
+import logging
+import os
+import socket
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import asyncssh
+
+from immo_connect import audit
+from immo_connect.i18n import _
+from immo_connect.platform import Platform
+from immo_connect.ssh import identity
+from immo_connect.ssh.environment import child_environment
+from immo_connect.ssh.sessions import HEARTBEAT_SECONDS, SessionLimitReached
+from immo_connect.ssh.terminal import TERMINAL_RESET, SessionProcess
+from immo_connect.storage import transaction
+
+log = logging.getLogger("immo_connect.ssh")
+T = TypeVar("T")
+
+CHILD_MODULE = "immo_connect.ssh.child"
+MAX_KEYS_PER_CONNECTION = 8  # offered keys audited per connection; more are refused silently
+# Exit status of a session process whose user failed to sign in too often.
+EXIT_SIGN_IN_FAILURES = 3
+
+
+@dataclasses.dataclass
+class _Identity:
+    account_id: int
+    username: str
+    fingerprint: str
+
+
+class SshServer:
+    """One listening SSH server; several may run against one database."""
+
+    def __init__(self, platform: Platform, host_key: asyncssh.SSHKey, *, python: str = sys.executable) -> None:
+        self.platform = platform
+        self.config = platform.settings.ssh
+        self.host_key = host_key
+        self.python = python
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self._acceptor: asyncssh.SSHAcceptor | None = None
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="immo-ssh-db")
+        self._recent_connections: dict[str, collections.deque[float]] = collections.defaultdict(collections.deque)
+        self.sessions: dict[int, _Session] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._heartbeat: asyncio.Task[None] | None = None
+
+    # -- running ------------------------------------------------------------------------------
+
+    async def start(self, host: str, port: int) -> None:
+        config = self.config
+        self._acceptor = await asyncssh.create_server(
+            lambda: _Connection(self), host, port,
+            server_host_keys=[self.host_key],
+            process_factory=self._handle_process,
+            encoding=None, line_editor=False,  # bytes both ways; the app edits its own lines
+            allow_pty=True, x11_forwarding=False, agent_forwarding=False, allow_scp=False,
+            sftp_factory=None, password_auth=False, kbdint_auth=config.login_screen,
+            public_key_auth=True, login_timeout=config.login_timeout_seconds,
+            keepalive_interval=config.keepalive_seconds, keepalive_count_max=3,
+            server_version="ImmoConnect",
+        )
+        self._heartbeat = asyncio.create_task(self._heartbeat_loop())
+
+    @property
+    def port(self) -> int:
+        assert self._acceptor is not None
+        return int(self._acceptor.sockets[0].getsockname()[1])
+
+    async def wait_closed(self) -> None:
+        assert self._acceptor is not None
+        await self._acceptor.wait_closed()
+
+    async def close(self) -> None:
+        """Stop accepting, end every session here, and close their register rows."""
+        if self._acceptor is not None:
+            self._acceptor.close()
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+        await asyncio.gather(*(s.end("server_stopped") for s in list(self.sessions.values())),
+                             return_exceptions=True)
+        if self._acceptor is not None:
+            await self._acceptor.wait_closed()
+        await self.db(self.platform.ssh_sessions.close_server, self.name, "server_stopped")
+        self._pool.shutdown(wait=True)
+
+    def spawn(self, coroutine: Any) -> None:
+        """Run a background coroutine, keeping a reference so it is not collected early."""
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def db(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a database function in the pool (never on the event loop)."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self._pool, functools.partial(function, *args, **kwargs)
+        )
+
+    def audit(self, action: str, **fields: Any) -> None:
+        """Write one audit event from the pool, in its own transaction, without waiting."""
+
+        def write() -> None:
+            with transaction():
+                audit.record(action, at=self.platform.clock.now(), **fields)
+
+        self.spawn(self.db(write))
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            try:
+                await self.db(self.platform.ssh_sessions.heartbeat, list(self.sessions))
+            except Exception:  # a database hiccup must not stop the server
+                log.exception("session heartbeat failed")
+
+    # -- admission ----------------------------------------------------------------------------
+
+    def connection_allowed(self, address: str) -> bool:
+        """At most ``connections_per_minute`` new connections per source address."""
+        now = time.monotonic()
+        recent = self._recent_connections[address]
+        while recent and recent[0] < now - 60:
+            recent.popleft()
+        if len(recent) >= self.config.connections_per_minute:
+            return False
+        recent.append(now)
+        if len(self._recent_connections) > 10_000:  # forget idle addresses
+            for key in [k for k, v in self._recent_connections.items() if not v]:
+                del self._recent_connections[key]
+        return True
+
+    async def too_many_failures(self, source: str) -> bool:
+        window = dt.timedelta(minutes=self.config.failure_window_minutes)
+        failures = await self.db(self.platform.ssh_sessions.recent_failures, source, window)
+        return failures >= self.config.failures_per_source
+
+    # -- sessions -----------------------------------------------------------------------------
+
+    async def _handle_process(self, process: asyncssh.SSHServerProcess[bytes]) -> None:
+        connection: _Connection = process.channel.get_connection().get_owner()  # type: ignore[assignment]
+        session = _Session(self, connection, process)
+        try:
+            await session.run()
+        except Exception:  # one session's failure never reaches the others
+            log.exception("ssh session from %s failed", connection.source)
+            await session.end("error")
+
+
+class _Connection(asyncssh.SSHServer):
+    """Authentication of one SSH connection (one per TCP connection)."""
+
+    def __init__(self, server: SshServer) -> None:
+        self.server = server
+        self.conn: asyncssh.SSHServerConnection | None = None
+        self.address = "unknown"
+        self.source = "ssh:unknown"
+        self.username = ""
+        self.identity: _Identity | None = None
+        self._candidate: _Identity | None = None
+        self._offered: set[str] = set()
+        self.authenticated = False
+        self.refused = False
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.conn = conn
+        peer = conn.get_extra_info("peername") or ("unknown", 0)
+        self.address = str(peer[0])
+        self.source = f"ssh:{self.address}"
+        if not self.server.connection_allowed(self.address):
+            self.refused = True
+            self.server.audit("ssh.connect", actor="anonymous", outcome="refused", source=self.source,
+                              detail={"reason": "connection_rate"})
+            asyncio.get_running_loop().call_soon(
+                conn.disconnect, asyncssh.DISC_TOO_MANY_CONNECTIONS,
+                _("Too many connections from your address; wait a minute and try again."),
+            )
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.refused:
+            return
+        if not self.authenticated:
+            # Authentication that never succeeded is one failed sign-in for this address.
+            self.server.audit("ssh.auth", actor=self.username[:200] or "anonymous", outcome="refused",
+                              source=self.source, detail={"reason": "no_accepted_method",
+                                                          "keys_offered": len(self._offered)})
+        self.server.audit("ssh.disconnect", actor=self.identity.username if self.identity else "anonymous",
+                          actor_id=self.identity.account_id if self.identity else None,
+                          source=self.source, detail={"error": type(exc).__name__ if exc else ""})
+
+    async def begin_auth(self, username: str) -> bool:
+        self.username = username
+        if await self.server.too_many_failures(self.source):
+            self.refused = True
+            self.server.audit("ssh.connect", actor="anonymous", outcome="refused", source=self.source,
+                              detail={"reason": "too_many_failures"})
+            raise asyncssh.PermissionDenied(
+                _("Too many failed sign-ins from your address; try again later.")
+            )
+        self.server.audit("ssh.connect", actor="anonymous", source=self.source,
+                          detail={"username": username[:64]})
+        return True  # always authenticate: the key (if any) decides who signs in
+
+    def public_key_auth_supported(self) -> bool:
+        return True
+
+    async def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        # Called for the key query and again for the signed request; the identity counts
+        # only once authentication completes, and from the key checked last.
+        fingerprint = str(key.get_fingerprint("sha256"))
+        first_offer = fingerprint not in self._offered
+        if first_offer and len(self._offered) >= MAX_KEYS_PER_CONNECTION:
+            return False
+        self._offered.add(fingerprint)
+        account = await self.server.db(self.server.platform.ssh_keys.account_for_key, fingerprint)
+        if account is None:
+            self._candidate = None
+            if first_offer:
+                self.server.audit("ssh.key.unknown", actor="anonymous", outcome="refused",
+                                  source=self.source, target=fingerprint)
+            return False
+        self._candidate = _Identity(account.id, account.username, fingerprint)
+        return True
+
+    def kbdint_auth_supported(self) -> bool:
+        return self.server.config.login_screen
+
+    def get_kbdint_challenge(self, username: str, lang: str, submethods: str) -> bool:
+        # No question here: the terminal UI asks for the username and password itself.
+        self._candidate = None
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return False
+
+    def auth_completed(self) -> None:
+        self.authenticated = True
+        self.identity = self._candidate
+        if self.identity is not None:
+            self.server.audit("ssh.auth", actor_id=self.identity.account_id, actor=self.identity.username,
+                              source=self.source, target=self.identity.fingerprint,
+                              detail={"method": "publickey"})
+            self.server.spawn(self.server.db(self.server.platform.ssh_keys.key_used,
+                                             self.identity.fingerprint, self.source))
+        else:
+            self.server.audit("ssh.auth", actor="anonymous", source=self.source,
+                              detail={"method": "login_screen"})
+
+
+class _Session:
+    """One SSH session: admission, the session process, the byte pumps and the timers."""
+
+    def __init__(self, server: SshServer, connection: _Connection, process: asyncssh.SSHServerProcess[bytes]) -> None:
+        self.server = server
+        self.connection = connection
+        self.ssh = process
+        self.child: SessionProcess | None = None
+        self.row_id: int | None = None
+        self.last_input = time.monotonic()
+        self.reason = ""
+        self._ending: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    def _message(self, text: str) -> None:
+        with contextlib.suppress(Exception):
+            self.ssh.stdout.write(TERMINAL_RESET + ("\r\n" + text + "\r\n").encode())
+
+    def _stop(self, reason: str) -> None:
+        if not self._ending.done():
+            self._ending.set_result(reason)
+
+    async def run(self) -> None:
+        server, connection, config = self.server, self.connection, self.server.config
+        term = self.ssh.get_terminal_type()
+        if term is None or self.ssh.subsystem:
+            server.audit("ssh.session.open", actor="anonymous", outcome="refused",
+                         source=connection.source, detail={"reason": "no_terminal"})
+            self.ssh.stderr.write((_("This service needs a terminal: connect with ssh -t.") + "\r\n").encode())
+            self.ssh.exit(1)
+            return
+        who = connection.identity
+        try:
+            self.row_id = await server.db(
+                server.platform.ssh_sessions.open, server=server.name, source=connection.source,
+                account_id=who.account_id if who else None, fingerprint=who.fingerprint if who else "",
+                max_total=config.max_sessions, max_per_account=config.max_sessions_per_account,
+            )
+        except SessionLimitReached as error:
+            self._message(str(error))
+            self.ssh.exit(1)
+            return
+        server.sessions[self.row_id] = self
+        try:
+            await self._serve(term)
+        finally:
+            server.sessions.pop(self.row_id, None)
+
+    async def _serve(self, term: str) -> None:
+        server, connection = self.server, self.connection
+        who = connection.identity
+        launch: dict[str, Any] = {
+            "source": connection.source,
+            "session_id": self.row_id,
+            "config": str(server.platform.settings.config_path or ""),
+            "database_url": server.platform.settings.database_url,
+            "data_dir": str(server.platform.settings.data_dir),
+        }
+        if who is not None:
+            launch["sign_in"] = await server.db(
+                identity.issue_sign_in, server.platform, who.account_id, source=connection.source,
+                fingerprint=who.fingerprint,
+            )
+        columns, rows, xpixels, ypixels = self.ssh.get_terminal_size()
+        env = child_environment(term, self.ssh.env, server.config, data_dir=str(server.platform.settings.data_dir))
+        self.child = await SessionProcess.spawn(
+            [server.python, "-m", CHILD_MODULE], env=env, launch=launch,
+            size=(columns or 80, rows or 24, xpixels, ypixels), cwd=str(server.platform.settings.data_dir),
+        )
+        tasks = [
+            asyncio.create_task(self._pump_output()),
+            asyncio.create_task(self._pump_input()),
+            asyncio.create_task(self._watch_status()),
+            asyncio.create_task(self._watch_time()),
+        ]
+        reason = await self._ending
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._finish(reason)
+
+    async def _finish(self, reason: str) -> None:
+        child = self.child
+        assert child is not None
+        if reason == "exited":
+            # The app quit by itself: deliver what it wrote last, then report its status.
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._drain(), 2.0)
+        returncode = await child.terminate()
+        child.close()
+        if reason == "exited" and returncode == EXIT_SIGN_IN_FAILURES:
+            reason = "sign_in_failures"
+        self.reason = reason
+        notices = {
+            "idle_timeout": _("Session closed after {minutes} minutes without activity.").format(
+                minutes=self.server.config.idle_timeout_minutes),
+            "session_timeout": _("Session closed: it reached its maximum length of {hours} hours.").format(
+                hours=self.server.config.session_timeout_hours),
+            "sign_in_failures": _("Too many failed sign-ins: connection closed."),
+            "server_stopped": _("The server is stopping; connect again in a moment."),
+        }
+        if reason in notices or reason.startswith("limit:"):
+            self._message(notices.get(reason) or reason.partition(":")[2])
+        if self.row_id is not None:
+            await self.server.db(self.server.platform.ssh_sessions.close, self.row_id, reason.partition(":")[0])
+        with contextlib.suppress(Exception):
+            self.ssh.exit(0 if reason == "exited" and returncode == 0 else 1)
+
+    async def end(self, reason: str) -> None:
+        """End the session from outside (server stopping); wait until it is over."""
+        self._stop(reason)
+        while self.row_id in self.server.sessions:
+            await asyncio.sleep(0.05)
+
+    async def _drain(self) -> None:
+        assert self.child is not None
+        while data := await self.child.read():
+            self.ssh.stdout.write(data)
+            await self.ssh.stdout.drain()
+
+    async def _pump_output(self) -> None:
+        assert self.child is not None
+        try:
+            while data := await self.child.read():
+                self.ssh.stdout.write(data)
+                await self.ssh.stdout.drain()  # a slow client slows the app, not our memory
+        except (asyncssh.Error, BrokenPipeError, ConnectionError):
+            self._stop("disconnected")
+            return
+        await self.child.wait()
+        self._stop("exited")
+
+    async def _pump_input(self) -> None:
+        assert self.child is not None
+        while True:
+            try:
+                data = await self.ssh.stdin.read(65536)
+            except asyncssh.TerminalSizeChanged as change:
+                self.child.resize(change.width, change.height, change.pixwidth, change.pixheight)
+                continue
+            except (asyncssh.BreakReceived, asyncssh.SignalReceived):
+                continue
+            except (asyncssh.Error, ConnectionError):
+                break
+            if not data:
+                break  # EOF: the client closed the channel or went away
+            self.last_input = time.monotonic()
+            await self.child.write(data)
+        self._stop("disconnected")
+
+    async def _watch_status(self) -> None:
+        assert self.child is not None and self.row_id is not None
+        registry, config = self.server.platform.ssh_sessions, self.server.config
+        while events := await self.child.status_lines():
+            for event in events:
+                if event.get("event") == "signed_in" and isinstance(event.get("account_id"), int):
+                    try:
+                        await self.server.db(registry.signed_in, self.row_id, event["account_id"],
+                                             max_per_account=config.max_sessions_per_account)
+                    except SessionLimitReached as error:
+                        self._stop("limit:" + str(error))
+                elif event.get("event") == "signed_out":
+                    await self.server.db(registry.signed_out, self.row_id)
+
+    async def _watch_time(self) -> None:
+        config = self.server.config
+        idle = config.idle_timeout_minutes * 60.0
+        deadline = time.monotonic() + config.session_timeout_hours * 3600.0
+        while True:
+            now = time.monotonic()
+            if now >= deadline:
+                self._stop("session_timeout")
+                return
+            if now - self.last_input >= idle:
+                self._stop("idle_timeout")
+                return
+            await asyncio.sleep(max(0.05, min(deadline - now, self.last_input + idle - now)))

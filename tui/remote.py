@@ -1,0 +1,172 @@
+"""The terminal UI as served over SSH: the same app, minus what acts on the server's machine.
+
+Over SSH the screen is on the user's computer but the process runs on the server, so
+Textual's screenshot command, ``open_url`` (a browser on the server) and file delivery
+(the server's downloads folder) would all act in the wrong place. Here screenshots are
+refused, links are shown for the user to open, and files go to the user's export folder
+(``<data_dir>/exports/<username>/``). Signing in and out is reported to the SSH server,
+which enforces the per-account session limit and closes a session after repeated
+failed sign-ins.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, BinaryIO, Literal, TextIO
+
+from textual.app import SystemCommand
+from textual.screen import Screen
+
+from immo_connect.config import Settings
+from immo_connect.i18n import _
+from immo_connect.tui.app import ImmoConnectApp
+
+Reporter = Callable[..., None]
+# Failed sign-ins tolerated in one SSH session before it is closed (OpenSSH's MaxAuthTries).
+MAX_SIGN_IN_FAILURES = 5
+# Textual system commands that act on the server's machine.
+SERVER_SIDE_COMMANDS = frozenset({"Screenshot"})
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def export_directory(data_dir: Path, username: str) -> Path:
+    """Where files for ``username`` go: one folder per user, readable by its owner only."""
+    folder = data_dir / "exports" / (_SAFE_NAME.sub("_", username) or "_")
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+class RemoteApp(ImmoConnectApp):
+    """:class:`ImmoConnectApp` for one SSH session."""
+
+    remote = True
+
+    def __init__(self, *args: Any, report: Reporter | None = None, **kwargs: Any) -> None:
+        self._report = report
+        self._session: Any = None
+        super().__init__(*args, **kwargs)
+
+    # -- who is signed in, reported to the server ---------------------------------------------
+
+    @property  # type: ignore[override]
+    def session(self) -> Any:
+        return self._session
+
+    @session.setter
+    def session(self, value: Any) -> None:
+        previous, self._session = self._session, value
+        if self._report is None:
+            return
+        if value is not None and getattr(previous, "account_id", None) != value.account_id:
+            self._report("signed_in", account_id=int(value.account_id))
+        elif value is None and previous is not None:
+            self._report("signed_out")
+
+    def signed_in_by_key(self, signed_in: Any) -> None:
+        """The SSH key already named the account: start signed in."""
+        self.session = signed_in
+
+    # -- nothing on the server's machine ----------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        for command in super().get_system_commands(screen):
+            if command.title not in SERVER_SIDE_COMMANDS:
+                yield command
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        self.notify(_("Screenshots are not available over SSH; use your terminal's own."), severity="warning")
+
+    def deliver_screenshot(self, *args: Any, **kwargs: Any) -> str | None:
+        self.action_screenshot()
+        return None
+
+    def action_suspend_process(self) -> None:
+        self.notify(_("Suspending is not available over SSH."), severity="warning")
+
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        self.notify(_("Open this address on your computer: {url}").format(url=url), timeout=60)
+
+    def _export_directory(self) -> Path:
+        username = getattr(self.session, "username", "") or "anonymous"
+        return export_directory(self.settings.data_dir, str(username))
+
+    def deliver_binary(
+        self, path_or_file: str | Path | BinaryIO, *, save_directory: str | Path | None = None,
+        save_filename: str | None = None, open_method: Literal["browser", "download"] = "download",
+        mime_type: str | None = None, name: str | None = None,
+    ) -> str | None:
+        folder = self._export_directory()
+        key = super().deliver_binary(path_or_file, save_directory=folder, save_filename=save_filename,
+                                     open_method="download", mime_type=mime_type, name=name)
+        self.notify(_("Saved in your export folder on the server: {folder}").format(folder=folder))
+        return key
+
+    def deliver_text(
+        self, path_or_file: str | Path | TextIO, *, save_directory: str | Path | None = None,
+        save_filename: str | None = None, open_method: Literal["browser", "download"] = "download",
+        encoding: str | None = None, mime_type: str | None = None, name: str | None = None,
+    ) -> str | None:
+        folder = self._export_directory()
+        key = super().deliver_text(path_or_file, save_directory=folder, save_filename=save_filename,
+                                   open_method="download", encoding=encoding, mime_type=mime_type, name=name)
+        self.notify(_("Saved in your export folder on the server: {folder}").format(folder=folder))
+        return key
+
+
+class _FailureCounter:
+    """Counts refused sign-ins of this session and ends it at the limit."""
+
+    def __init__(self, app: RemoteApp, limit: int, exit_code: int) -> None:
+        self.app, self.limit, self.exit_code = app, limit, exit_code
+        self.failures = 0
+        self._lock = threading.Lock()
+
+    def wrap(self, sign_in: Callable[..., Any]) -> Callable[..., Any]:
+        from immo_connect.accounts.login import SignInRefused
+        from immo_connect.accounts.ratelimit import TooManyAttempts
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return sign_in(*args, **kwargs)
+            except (SignInRefused, TooManyAttempts):
+                with self._lock:
+                    self.failures += 1
+                    reached = self.failures >= self.limit
+                if reached:
+                    self.app.call_from_thread(self.app.exit, self.exit_code)
+                raise
+
+        return counted
+
+
+def run_remote_app(
+    settings: Settings, launch: dict[str, Any], report: Reporter, *, sign_in_failures_exit: int,
+) -> int:
+    """Run the UI for one SSH session; the exit code goes back to the server."""
+    from immo_connect.platform import create_platform
+    from immo_connect.ssh import identity
+
+    os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+    app: RemoteApp
+
+    def build() -> Any:
+        platform = create_platform(settings, source=str(launch["source"]), migrate=False)
+        accounts = platform.accounts
+        # Only this process's service object is wrapped: counting stays inside the session.
+        accounts.sign_in = counter.wrap(accounts.sign_in)  # type: ignore[method-assign]
+        token = launch.get("sign_in")
+        if token:
+            signed_in = identity.resume(platform, str(token))
+            app.call_from_thread(app.signed_in_by_key, signed_in)
+        return platform
+
+    app = RemoteApp(build, settings=settings, report=report)
+    counter = _FailureCounter(app, MAX_SIGN_IN_FAILURES, sign_in_failures_exit)
+    app.run()
+    if app._platform_error is not None:
+        raise app._platform_error
+    return int(app.return_code or 0)
