@@ -21,10 +21,15 @@ from immo_connect.config import Settings, load_settings
 from immo_connect.plugin_host import PluginHost, create_plugin_host
 
 if TYPE_CHECKING:
+    from immo_connect.accounts.service import AccountService
+    from immo_connect.bank.service import BankService
     from immo_connect.mail import Outbox
     from immo_connect.organisations.service import OrganisationService
+    from immo_connect.payments.service import PaymentService
+    from immo_connect.recognitions.service import RecognitionService
     from immo_connect.ssh.keys import SshKeyService
     from immo_connect.ssh.sessions import SshSessionRegistry
+    from immo_connect.tools.service import ToolService
     from immo_connect.wallet.service import WalletService
 
 
@@ -35,6 +40,13 @@ class Platform:
     database: peewee.Database
     clock: Clock = dataclasses.field(default_factory=Clock)
     source: str = "local"  # where requests come from, for the audit log ("tui", "ssh:…", "cli")
+
+    @functools.cached_property
+    def accounts(self) -> AccountService:
+        """Registration, activation, sign-in, sessions, recovery, profile and legacy import."""
+        from immo_connect.accounts.service import AccountService
+
+        return AccountService(self)
 
     @functools.cached_property
     def outbox(self) -> Outbox:
@@ -65,11 +77,39 @@ class Platform:
         return OrganisationService(self)
 
     @functools.cached_property
+    def recognitions(self) -> RecognitionService:
+        """Professional recognitions fetched from the recognition sources."""
+        from immo_connect.recognitions.service import RecognitionService
+
+        return RecognitionService(self)
+
+    @functools.cached_property
+    def tools(self) -> ToolService:
+        """Tool registrations, employee access, quality selection and the start check."""
+        from immo_connect.tools.service import ToolService
+
+        return ToolService(self)
+
+    @functools.cached_property
     def wallet(self) -> WalletService:
         """Wallets: charge, credit, transfer, history, CSV export and vouchers."""
         from immo_connect.wallet.service import WalletService
 
         return WalletService(self)
+
+    @functools.cached_property
+    def payments(self) -> PaymentService:
+        """Online top-ups: start, follow (polling or webhook) and credit exactly once."""
+        from immo_connect.payments.service import PaymentService
+
+        return PaymentService(self)
+
+    @functools.cached_property
+    def bank(self) -> BankService:
+        """Bank statement imports (CODA, camt.053) and the suspense list."""
+        from immo_connect.bank.service import BankService
+
+        return BankService(self)
 
     def upgrade(self) -> list[str]:
         """Apply pending migrations of the core and of the plugins."""

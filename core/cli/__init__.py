@@ -25,6 +25,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "immo_connect.cli._mail",
     "immo_connect.cli._worker",
     "immo_connect.cli._serve",
+    "immo_connect.cli._payments",
+    "immo_connect.cli._bank",
+    "immo_connect.cli._accounts",
+    "immo_connect.cli._legacy",
 )
 
 log = logging.getLogger("immo_connect.cli")
@@ -57,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
-    except Exception:  # noqa: BLE001 - a bug: log the traceback, show one line
+    except Exception:  # a bug: log the traceback, show one line
         log.exception("unexpected error in %s", args.command)
         print(
             "immo-connect: unexpected error; details are in the log file "

@@ -15,6 +15,7 @@ from packaging.version import InvalidVersion, Version
 from immo_connect import __version__, hookspecs
 from immo_connect.config_schema import validate
 from immo_connect.errors import ConfigurationError
+from immo_connect.i18n import _
 from immo_connect.plugin_host._host import PluginHost, PluginInfo
 
 log = logging.getLogger("immo_connect.plugins")
@@ -23,7 +24,23 @@ ENTRY_POINT_GROUP = "immo_connect"
 TRACE_VARIABLE = "IMMO_CONNECT_TRACE_PLUGINS"
 
 # Built-in plugins, registered by default: name -> module. Each kind lives in its folder.
-BUILTIN_PLUGINS: dict[str, str] = {}
+BUILTIN_PLUGINS: dict[str, str] = {
+    "bank_transfer": "immo_connect.plugins.payments.bank_transfer",
+    "mollie": "immo_connect.plugins.payments.mollie",
+    "sandbox": "immo_connect.plugins.payments.sandbox",
+    "antiblanchiment": "immo_connect.plugins.tools.antiblanchiment",
+    "bizmart": "immo_connect.plugins.tools.bizmart",
+    "btv": "immo_connect.plugins.tools.btv",
+    "cadastrefinder": "immo_connect.plugins.tools.cadastrefinder",
+    "cibweb": "immo_connect.plugins.tools.cibweb",
+    "covast": "immo_connect.plugins.tools.covast",
+    "myrentpro": "immo_connect.plugins.tools.myrentpro",
+    "romi": "immo_connect.plugins.tools.romi",
+    "biv_ipi": "immo_connect.plugins.recognitions.biv_ipi",
+    "notaries": "immo_connect.plugins.recognitions.notaries",
+    "land_surveyors": "immo_connect.plugins.recognitions.land_surveyors",
+    "itaa": "immo_connect.plugins.recognitions.itaa",
+}
 
 _RESERVED_KEYS = ("enabled", "version")
 
@@ -42,8 +59,8 @@ def _check_version(name: str, version: str, specifier: Any, where: str) -> None:
         spec = SpecifierSet(str(specifier))
     except InvalidSpecifier:
         raise ConfigurationError(
-            f"{where} version: {specifier!r} is not a version specifier.",
-            hint='Write it like ">=1.2,<2".',
+            _("{where} version: {specifier} is not a version specifier.").format(where=where, specifier=repr(specifier)),
+            hint=_('Write it like ">=1.2,<2".'),
         ) from None
     try:
         ok = Version(version) in spec
@@ -51,8 +68,10 @@ def _check_version(name: str, version: str, specifier: Any, where: str) -> None:
         ok = False
     if not ok:
         raise ConfigurationError(
-            f"{where}: plugin {name} {version} is installed, but {spec} is required.",
-            hint="Install a matching version of the plugin or change the version specifier.",
+            _("{where}: plugin {name} {version} is installed, but {spec} is required.").format(
+                where=where, name=name, version=version, spec=spec
+            ),
+            hint=_("Install a matching version of the plugin or change the version specifier."),
         )
 
 
@@ -109,8 +128,12 @@ def create_plugin_host(
     unknown = sorted(set(tables) - set(infos))
     if unknown:
         raise ConfigurationError(
-            f"{config_name} [plugins.{unknown[0]}]: no plugin named {unknown[0]!r} is installed.",
-            hint=f"Installed plugins: {', '.join(sorted(infos)) or 'none'}; fix the name or install the plugin.",
+            _("{file} [plugins.{name}]: no plugin named {quoted} is installed.").format(
+                file=config_name, name=unknown[0], quoted=repr(unknown[0])
+            ),
+            hint=_("Installed plugins: {names}; fix the name or install the plugin.").format(
+                names=", ".join(sorted(infos)) or _("none")
+            ),
         )
 
     for name, info in infos.items():
@@ -118,7 +141,10 @@ def create_plugin_host(
         where = f"{config_name} [plugins.{name}]"
         enabled = table.get("enabled", True)
         if not isinstance(enabled, bool):
-            raise ConfigurationError(f"{where} enabled must be true or false.", hint="Write enabled = false to disable it.")
+            raise ConfigurationError(
+                _("{where} enabled must be true or false.").format(where=where),
+                hint=_("Write enabled = false to disable it."),
+            )
         if not enabled:
             info.state = "disabled"
             pm.set_blocked(name)
@@ -141,15 +167,17 @@ def create_plugin_host(
         where = f"{config_name} [plugins.{name}]"
         try:
             schema = _schema_of(pm, name)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:  # noqa: BLE001 - a broken plugin must not stop the platform
             info.state, info.reason = "failed", f"config schema raised {type(error).__name__}: {error}"
             pm.unregister(name=name)
             continue
         if schema is None:
             if settings:
                 raise ConfigurationError(
-                    f"{where}: the plugin {name} takes no settings, but {', '.join(sorted(settings))} is set.",
-                    hint="Remove these keys (only enabled and version apply).",
+                    _("{where}: the plugin {name} takes no settings, but {keys} is set.").format(
+                        where=where, name=name, keys=", ".join(sorted(settings))
+                    ),
+                    hint=_("Remove these keys (only enabled and version apply)."),
                 )
             configs[name] = None
         else:

@@ -23,7 +23,11 @@ COMPONENTS: tuple[str, ...] = (
     "immo_connect.mail.models",
     "immo_connect.accounts.models",
     "immo_connect.organisations.models",
+    "immo_connect.recognitions.models",
     "immo_connect.wallet.models",
+    "immo_connect.payments.models",
+    "immo_connect.bank.models",
+    "immo_connect.tools.models",
     "immo_connect.ssh.models",
 )
 
