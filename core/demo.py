@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 DEMO_PASSWORD = "demo-immo-2026"
 
 # In dependency order; each area appends its step here as it lands.
-STEPS: tuple[str, ...] = ()
+STEPS: tuple[str, ...] = (
+    "immo_connect.accounts.demo",
+)
 
 
 def create(platform: Platform) -> list[str]:

@@ -32,10 +32,16 @@ def make_account(
     first_name: str = "Anne",
     last_name: str = "Peeters",
     status: str = "active",
+    password: str | None = None,
     **fields: Any,
 ) -> Account:
+    """An account; with ``password`` it can sign in (Argon2id at the minimum parameters)."""
     n = next(_numbers)
     username = username or f"user{n:04d}"
+    if password is not None:
+        from immo_connect.accounts.passwords import PasswordHasher
+
+        fields.setdefault("password_hash", PasswordHasher().hash(password))
     with transaction():
         account: Account = Account.create(
             username=username,
