@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from immo_connect.errors import ConfigurationError
+from immo_connect.i18n import N_, _
 
 T = TypeVar("T")
 
@@ -34,14 +35,14 @@ class Secret(str):
 def _type_name(annotation: Any) -> str:
     origin = typing.get_origin(annotation)
     if origin is typing.Literal:
-        return " or ".join(repr(v) for v in typing.get_args(annotation))
+        return _(" or ").join(repr(v) for v in typing.get_args(annotation))
     if origin in (list, tuple):
-        return f"a list of {_type_name(typing.get_args(annotation)[0])}s"
+        return _("a list of: {item}").format(item=_type_name(typing.get_args(annotation)[0]))
     if origin in (typing.Union, types.UnionType):
-        return " or ".join(_type_name(a) for a in typing.get_args(annotation) if a is not type(None))
-    names = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
-             Path: "a file path", Secret: '{ env = "VARIABLE" }'}
-    return names.get(annotation, getattr(annotation, "__name__", str(annotation)))
+        return _(" or ").join(_type_name(a) for a in typing.get_args(annotation) if a is not type(None))
+    names = {str: N_("text"), int: N_("a whole number"), float: N_("a number"), bool: N_("true or false"),
+             Path: N_("a file path"), Secret: '{ env = "VARIABLE" }'}
+    return _(names[annotation]) if annotation in names else getattr(annotation, "__name__", str(annotation))
 
 
 def _convert(value: Any, annotation: Any, where: str, environ: Mapping[str, str]) -> Any:
@@ -55,21 +56,17 @@ def _convert(value: Any, annotation: Any, where: str, environ: Mapping[str, str]
                 return _convert(value, option, where, environ)
             except ConfigurationError:
                 continue
-        raise ConfigurationError(
-            f"{where} must be {_type_name(annotation)}, not {value!r}.",
-            hint="Correct the value in the configuration file.",
-        )
+        raise _wrong_type(where, annotation, value)
     if origin is typing.Literal:
         if value in typing.get_args(annotation):
             return value
-        raise ConfigurationError(
-            f"{where} must be {_type_name(annotation)}, not {value!r}.",
-            hint="Use one of the listed values.",
-        )
+        raise _wrong_type(where, annotation, value)
     if origin in (list, tuple):
         if not isinstance(value, list):
-            raise ConfigurationError(f"{where} must be {_type_name(annotation)}.",
-                                     hint="Write it as [\"a\", \"b\"].")
+            raise ConfigurationError(
+                _("{where} must be {kind}.").format(where=where, kind=_type_name(annotation)),
+                hint=_('Write it as ["a", "b"].'),
+            )
         item = typing.get_args(annotation)[0]
         converted = [_convert(v, item, f"{where}[{i}]", environ) for i, v in enumerate(value)]
         return tuple(converted) if origin is tuple else converted
@@ -78,13 +75,15 @@ def _convert(value: Any, annotation: Any, where: str, environ: Mapping[str, str]
             variable = value["env"]
             if variable not in environ:
                 raise ConfigurationError(
-                    f"{where} reads the environment variable {variable}, which is not set.",
-                    hint=f"Set {variable} before starting, or change the key.",
+                    _("{where} reads the environment variable {variable}, which is not set.").format(
+                        where=where, variable=variable
+                    ),
+                    hint=_("Set {variable} before starting, or change the key.").format(variable=variable),
                 )
             return Secret(environ[variable])
         raise ConfigurationError(
-            f"{where} is a secret and must be given as {{ env = \"VARIABLE\" }}.",
-            hint="Secrets are never written in the configuration file itself.",
+            _("{where} is a secret and must be given as {form}.").format(where=where, form='{ env = "VARIABLE" }'),
+            hint=_("Secrets are never written in the configuration file itself."),
         )
     if annotation is bool:
         if isinstance(value, bool):
@@ -106,9 +105,13 @@ def _convert(value: Any, annotation: Any, where: str, environ: Mapping[str, str]
             return validate(annotation, value, where=where, environ=environ)
     else:  # pragma: no cover - a schema bug, not a user error
         raise TypeError(f"unsupported configuration type {annotation!r} at {where}")
-    raise ConfigurationError(
-        f"{where} must be {_type_name(annotation)}, not {value!r}.",
-        hint="Correct the value in the configuration file.",
+    raise _wrong_type(where, annotation, value)
+
+
+def _wrong_type(where: str, annotation: Any, value: Any) -> ConfigurationError:
+    return ConfigurationError(
+        _("{where} must be {kind}, not {value}.").format(where=where, kind=_type_name(annotation), value=repr(value)),
+        hint=_("Correct the value in the configuration file."),
     )
 
 
@@ -131,10 +134,10 @@ def validate(
     fields = {f.name: f for f in dataclasses.fields(schema) if f.init}
     unknown = sorted(set(table) - set(fields))
     if unknown:
-        allowed = ", ".join(sorted(fields)) or "none"
+        allowed = ", ".join(sorted(fields)) or _("none")
         raise ConfigurationError(
-            f"{where}: unknown key {unknown[0]!r}.",
-            hint=f"Remove it or check its spelling; allowed keys: {allowed}.",
+            _("{where}: unknown key {key}.").format(where=where, key=repr(unknown[0])),
+            hint=_("Remove it or check its spelling; allowed keys: {allowed}.").format(allowed=allowed),
         )
     values: dict[str, Any] = {}
     for name, field in fields.items():
@@ -142,7 +145,7 @@ def validate(
             values[name] = _convert(table[name], hints[name], f"{where} {name}", environ)
         elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
             raise ConfigurationError(
-                f"{where}: the key {name!r} is required.",
-                hint=f"Add {name} = … ({_type_name(hints[name])}).",
+                _("{where}: the key {key} is required.").format(where=where, key=repr(name)),
+                hint=_("Add {key} = … ({kind}).").format(key=name, kind=_type_name(hints[name])),
             )
     return schema(**values)

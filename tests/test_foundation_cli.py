@@ -28,10 +28,10 @@ def run_cli(*args: str, tmp_path: Path, config: str | None = None, env: dict[str
 @pytest.mark.parametrize(
     ("config", "env", "args", "expected"),
     [
-        ("[platform\nname = 'x'", {}, ["plugins"], "not valid TOML"),
-        ("[plugins.nosuchplugin]\n", {}, ["plugins"], "no plugin named 'nosuchplugin'"),
-        ("[mail]\nport = 'twenty-five'\n", {}, ["db", "upgrade"], "[mail] port must be a whole number"),
-        ("[mail]\ntransprt = 'smtp'\n", {}, ["db", "upgrade"], "unknown key 'transprt'"),
+        ("[platform\nname = 'x'", {}, ["plugins"], "TOML invalide"),
+        ("[plugins.nosuchplugin]\n", {}, ["plugins"], "aucun plugin nommé 'nosuchplugin'"),
+        ("[mail]\nport = 'twenty-five'\n", {}, ["db", "upgrade"], "[mail] port doit être un nombre entier"),
+        ("[mail]\ntransprt = 'smtp'\n", {}, ["db", "upgrade"], "clé inconnue 'transprt'"),
         ("", {"IMMO_CONNECT_DATABASE_URL": "postgresql://op:pw@127.0.0.1:1/immo"}, ["db", "upgrade"], "Impossible d'ouvrir la base de données"),
     ],
 )
@@ -48,7 +48,7 @@ def test_mistakes_give_one_clear_line_and_non_zero_exit(tmp_path: Path, config: 
 def test_missing_config_file_names_it(tmp_path: Path) -> None:
     result = run_cli("plugins", tmp_path=tmp_path, env={"IMMO_CONNECT_CONFIG": str(tmp_path / "absent.toml")})
     assert result.returncode == 2
-    assert "absent.toml: file not found" in result.stderr
+    assert "absent.toml : fichier introuvable" in result.stderr
 
 
 def test_db_upgrade_then_status_then_audit(tmp_path: Path) -> None:

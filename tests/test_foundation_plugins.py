@@ -14,6 +14,12 @@ from immo_connect.errors import ConfigurationError
 from immo_connect.plugin_host import _loading, create_plugin_host
 
 
+@pytest.fixture(autouse=True)
+def no_builtin_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests look at the host's mechanics with their own plugins only."""
+    monkeypatch.setattr(_loading, "BUILTIN_PLUGINS", {})
+
+
 class SampleTool(Tool):
     def __init__(self, name: str, title: str = "") -> None:
         self.name, self.title = name, title or name
@@ -163,7 +169,7 @@ def test_builtin_that_fails_to_import_is_reported(monkeypatch: pytest.MonkeyPatc
     [
         ({"nosuch": {}}, {}, "no plugin named 'nosuch'"),
         ({"greeter": {"colour": "red"}}, {}, "unknown key 'colour'"),
-        ({"greeter": {"retries": "many"}}, {}, "retries must be a whole number"),
+        ({"greeter": {"retries": "many"}}, {}, "retries must be a whole number, not 'many'"),
         ({"greeter": {"api_key": "plain"}}, {}, 'given as { env = "VARIABLE" }'),
         ({"greeter": {"api_key": {"env": "GREETER_KEY"}}}, {}, "GREETER_KEY, which is not set"),
         ({"greeter": {"enabled": "yes"}}, {}, "enabled must be true or false"),
@@ -171,7 +177,9 @@ def test_builtin_that_fails_to_import_is_reported(monkeypatch: pytest.MonkeyPatc
         ({"greeter": {"version": "latest"}}, {}, "is not a version specifier"),
     ],
 )
-def test_configuration_mistakes_name_the_key_and_the_fix(tables: dict[str, Any], environ: dict[str, str], expected: str) -> None:
+def test_configuration_mistakes_name_the_key_and_the_fix(
+    tables: dict[str, Any], environ: dict[str, str], expected: str, english: None
+) -> None:
     with pytest.raises(ConfigurationError) as caught:
         host({"greeter": Greeter()}, tables, environ=environ)
     assert expected in str(caught.value)
@@ -187,7 +195,7 @@ def test_secret_comes_from_the_environment_and_is_never_shown() -> None:
     assert "k-123" not in repr(greeter.seen_config)
 
 
-def test_plugin_without_schema_refuses_settings() -> None:
+def test_plugin_without_schema_refuses_settings(english: None) -> None:
     with pytest.raises(ConfigurationError, match="takes no settings"):
         host({"duplicate": Duplicate()}, {"duplicate": {"speed": 3}})
 
@@ -271,3 +279,12 @@ def test_every_event_hook_reaches_plugins_through_the_facade() -> None:
     assert [name for name, _ in recorder.received] == list(EVENTS)
     assert all(kwargs == {n: f"{n}-value" for n in EVENTS[name]} for name, kwargs in recorder.received)
     assert states(h) == {"recorder": "enabled"}
+
+
+def test_configuration_errors_are_in_french_by_default() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        host({"greeter": Greeter()}, {"greeter": {"retries": "many"}})
+    assert str(caught.value) == (
+        "plugins.toml [plugins.greeter] retries doit être un nombre entier, et non 'many'. "
+        "Corrigez la valeur dans le fichier de configuration."
+    )

@@ -68,5 +68,5 @@ def test_wheel_in_clean_venv_discovers_vendor_plugin_and_isolates_broken_one(tmp
     config.write_text('[plugins.vendor_hello]\ngreeting = "Welkom"\nlog_fil = "x"\n')
     refused = subprocess.run([cli, "--config", config, "plugins"], capture_output=True, text=True, env=env, check=False)
     assert refused.returncode == 2
-    assert "[plugins.vendor_hello]: unknown key 'log_fil'" in refused.stderr
+    assert "[plugins.vendor_hello] : clé inconnue 'log_fil'" in refused.stderr
     assert "Traceback" not in refused.stderr
