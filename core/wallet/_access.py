@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import TYPE_CHECKING
 
 from immo_connect import audit
 from immo_connect.accounts.models import Account
@@ -17,6 +18,9 @@ from immo_connect.errors import PermissionDenied
 from immo_connect.i18n import _
 from immo_connect.storage import transaction
 from immo_connect.wallet import _ledger
+
+if TYPE_CHECKING:
+    from immo_connect.platform import Platform
 
 ActorRef = Account | int
 
@@ -34,7 +38,7 @@ def actor_id(actor: ActorRef) -> int:
     return int(actor.id) if isinstance(actor, Account) else int(actor)
 
 
-def refuse(action: str, account_id: int | None, username: str, organisation_id: int | None,
+def refuse(action: str, *, account_id: int | None, username: str, organisation_id: int | None,
            reason: str, source: str, message: str, hint: str) -> PermissionDenied:
     """Audit a refusal (in its own transaction) and return the error to raise."""
     with transaction():
@@ -56,25 +60,43 @@ def require_member(actor: ActorRef, organisation_id: int, *, action: str, source
     row = _ledger.membership(account_id, organisation_id)
     if row is None or row[0] != "active":
         raise refuse(
-            action, account_id, row[1] if row else f"account:{account_id}", organisation_id,
-            "account_inactive", source,
-            _("Your account is not active, so it cannot use a wallet."),
-            _("Sign in again; if the problem remains, contact support."),
+            action, account_id=account_id, username=row[1] if row else f"account:{account_id}",
+            organisation_id=organisation_id, reason="account_inactive", source=source,
+            message=_("Your account is not active, so it cannot use a wallet."),
+            hint=_("Sign in again; if the problem remains, contact support."),
         )
     _status, username, membership_status, is_manager = row
     if membership_status != "active":
         raise refuse(
-            action, account_id, username, organisation_id, "not_member", source,
-            _("You are not an active member of this organisation, so you cannot use its wallet."),
-            _("Ask a manager of the organisation to confirm your membership."),
+            action, account_id=account_id, username=username, organisation_id=organisation_id,
+            reason="not_member", source=source,
+            message=_("You are not an active member of this organisation, so you cannot use its wallet."),
+            hint=_("Ask a manager of the organisation to confirm your membership."),
         )
     if manager and not is_manager:
         raise refuse(
-            action, account_id, username, organisation_id, "not_manager", source,
-            _("Only a manager of the organisation can do this with its wallet."),
-            _("Ask a manager of the organisation to do it, or to make you a manager."),
+            action, account_id=account_id, username=username, organisation_id=organisation_id,
+            reason="not_manager", source=source,
+            message=_("Only a manager of the organisation can do this with its wallet."),
+            hint=_("Ask a manager of the organisation to do it, or to make you a manager."),
         )
     return Actor(account_id, username, is_manager)
+
+
+def member_of(platform: Platform, actor: ActorRef, organisation_id: int, *,
+              manager: bool = False) -> Actor:
+    """The organisations service's check (active account, active membership, manager role).
+
+    Used everywhere except the charge path, which reads the same rule in one statement with
+    :func:`require_member` because tools charge often and its speed is measured.
+    """
+    service = platform.organisations
+    if manager:
+        membership = service.require_manager(actor, organisation_id)
+    else:
+        membership = service.require_member(actor, organisation_id)
+    account: Account = membership.account
+    return Actor(int(account.id), str(account.username), bool(membership.is_manager))
 
 
 def detail(**values: object) -> str:

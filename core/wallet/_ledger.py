@@ -16,8 +16,6 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-import peewee
-
 from immo_connect.storage import database
 
 _TX_COLUMNS = (
@@ -79,9 +77,8 @@ def _sql(param: str) -> dict[str, str]:
     }
 
 
-def _db() -> peewee.Database:
-    db: peewee.Database = database.obj
-    return db
+def _db() -> Any:
+    return database.obj
 
 
 def _run(name: str, params: Sequence[Any]) -> Any:
@@ -135,9 +132,9 @@ def find_key(key: str) -> tuple[int, str] | None:
     return (int(row[0]), str(row[1])) if row else None
 
 
-def audit(now: dt.datetime, actor_id: int | None, actor: str, organisation_id: int | None,
-          action: str, target: str, outcome: str, source: str, detail: str) -> None:
-    _run("audit", (now, actor_id, actor[:200], organisation_id, action, target[:200], outcome,
+def audit(action: str, *, at: dt.datetime, actor_id: int | None, actor: str,
+          organisation_id: int | None, target: str, outcome: str, source: str, detail: str) -> None:
+    _run("audit", (at, actor_id, actor[:200], organisation_id, action, target[:200], outcome,
                    source[:100], detail))
 
 

@@ -23,8 +23,15 @@ from immo_connect.formats import ogm
 from immo_connect.i18n import _
 from immo_connect.organisations.models import Membership, Organisation
 from immo_connect.wallet import _validate as check
-from immo_connect.wallet._access import ActorRef, actor_id, require_member
-from immo_connect.wallet.models import KIND_TOOL, KINDS, STATUSES, Wallet, WalletTransaction, type_key
+from immo_connect.wallet._access import ActorRef, actor_id, member_of
+from immo_connect.wallet.models import (
+    KIND_TOOL,
+    KINDS,
+    STATUSES,
+    Wallet,
+    WalletTransaction,
+    type_key,
+)
 from immo_connect.wallet.texts import kind_label
 
 if TYPE_CHECKING:
@@ -62,6 +69,9 @@ class TransactionFilter:
     @property
     def is_empty(self) -> bool:
         return self == TransactionFilter()
+
+
+NO_FILTER = TransactionFilter()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,6 +116,42 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
         ) from None
 
 
+def conditions(wallet_id: int, filters: TransactionFilter) -> list[Any]:
+    """The WHERE conditions of one wallet's history with ``filters`` (validated here)."""
+    T = WalletTransaction
+    found: list[Any] = [T.wallet == wallet_id]
+    if filters.number is not None:
+        if isinstance(filters.number, bool) or not isinstance(filters.number, int) or filters.number < 1:
+            raise ValidationError(_("A transaction number is a whole number from 1."),
+                                  hint=_("Type the number as shown in the list."), field="number",
+                                  code="number_invalid")
+        found.append(T.number == filters.number)
+    if filters.status is not None:
+        if filters.status not in STATUSES:
+            raise ValidationError(_("Unknown status {status!r}.").format(status=filters.status),
+                                  hint=_("Choose a status from the list."), field="status",
+                                  code="status_invalid")
+        found.append(T.status == filters.status)
+    if filters.type is not None:
+        if filters.type not in KINDS and not filters.type.startswith("tool:"):
+            raise ValidationError(_("Unknown transaction type {type!r}.").format(type=filters.type),
+                                  hint=_("Choose a type from the list."), field="type",
+                                  code="type_invalid")
+        if filters.type == KIND_TOOL:
+            found.append(T.kind == KIND_TOOL)
+        else:
+            found.append(T.type_key == filters.type)
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise ValidationError(_("The start date is after the end date."),
+                              hint=_("Swap the dates or correct one of them."), field="date_from",
+                              code="date_range_invalid")
+    if filters.date_from is not None:
+        found.append(T.created_at >= local_day_start(filters.date_from))
+    if filters.date_to is not None:
+        found.append(T.created_at < local_day_start(filters.date_to + dt.timedelta(days=1)))
+    return found
+
+
 class WalletViews:
     platform: Platform
 
@@ -125,14 +171,14 @@ class WalletViews:
             .order_by(Organisation.name, Organisation.id)
         )
         if managed_only:
-            query = query.where(Membership.is_manager == True)
+            query = query.where(Membership.is_manager)
         return [OrganisationChoice(int(m.organisation.id), str(m.organisation.name), bool(m.is_manager))
                 for m in query]
 
     def overview(self, actor: ActorRef, organisation_id: int) -> WalletOverview:
         """Balance and identity of the organisation's wallet; needs an active membership."""
         organisation_id = check.organisation_id(organisation_id)
-        member = require_member(actor, organisation_id, action="wallet.view", source=self.platform.source)
+        member = member_of(self.platform, actor, organisation_id)
         wallet = self.ensure_wallet(organisation_id)
         organisation: Organisation = Organisation.get_by_id(organisation_id)
         return WalletOverview(
@@ -150,45 +196,14 @@ class WalletViews:
 
     def _filtered(self, wallet_id: int, filters: TransactionFilter) -> Any:
         """The history query of one wallet with ``filters`` applied (not ordered)."""
-        T = WalletTransaction
-        query = T.select().where(T.wallet == wallet_id)
-        if filters.number is not None:
-            if isinstance(filters.number, bool) or not isinstance(filters.number, int) or filters.number < 1:
-                raise ValidationError(_("A transaction number is a whole number from 1."),
-                                      hint=_("Type the number as shown in the list."), field="number",
-                                      code="number_invalid")
-            query = query.where(T.number == filters.number)
-        if filters.status is not None:
-            if filters.status not in STATUSES:
-                raise ValidationError(_("Unknown status {status!r}.").format(status=filters.status),
-                                      hint=_("Choose a status from the list."), field="status",
-                                      code="status_invalid")
-            query = query.where(T.status == filters.status)
-        if filters.type is not None:
-            if filters.type not in KINDS and not filters.type.startswith("tool:"):
-                raise ValidationError(_("Unknown transaction type {type!r}.").format(type=filters.type),
-                                      hint=_("Choose a type from the list."), field="type",
-                                      code="type_invalid")
-            if filters.type == KIND_TOOL:
-                query = query.where(T.kind == KIND_TOOL)
-            else:
-                query = query.where(T.type_key == filters.type)
-        if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-            raise ValidationError(_("The start date is after the end date."),
-                                  hint=_("Swap the dates or correct one of them."), field="date_from",
-                                  code="date_range_invalid")
-        if filters.date_from is not None:
-            query = query.where(T.created_at >= local_day_start(filters.date_from))
-        if filters.date_to is not None:
-            query = query.where(T.created_at < local_day_start(filters.date_to + dt.timedelta(days=1)))
-        return query
+        return WalletTransaction.select().where(*conditions(wallet_id, filters))
 
     def transactions(self, actor: ActorRef, organisation_id: int,
-                     filters: TransactionFilter = TransactionFilter(), *, after: str | None = None,
+                     filters: TransactionFilter = NO_FILTER, *, after: str | None = None,
                      limit: int = PAGE_SIZE) -> Page:
         """One page of the history, newest first; ``after`` is the previous page's ``next_cursor``."""
         organisation_id = check.organisation_id(organisation_id)
-        require_member(actor, organisation_id, action="wallet.view", source=self.platform.source)
+        member_of(self.platform, actor, organisation_id)
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
             raise ValidationError(_("A page holds 1 to 500 transactions."), field="limit", code="limit_invalid")
         T = WalletTransaction
@@ -219,5 +234,5 @@ class WalletViews:
             raise NotFoundError(_("This transaction does not exist."), hint=_("Refresh the list."),
                                 code="transaction_not_found")
         wallet: Wallet = Wallet.get_by_id(row.wallet_id)
-        require_member(actor, int(wallet.organisation_id), action="wallet.view", source=self.platform.source)
+        member_of(self.platform, actor, int(wallet.organisation_id))
         return row

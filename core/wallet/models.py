@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import peewee
 
 from immo_connect.organisations.models import Organisation
@@ -66,6 +68,8 @@ class Wallet(BaseModel):
     structured_communication = peewee.CharField(max_length=12, unique=True, null=True)
     created_at = peewee.DateTimeField()
 
+    organisation_id: int  # the column behind ``organisation`` (for type checkers)
+
     @property
     def account(self) -> str:
         return wallet_account(int(self.id))
@@ -97,6 +101,8 @@ class WalletTransaction(BaseModel):
     created_at = peewee.DateTimeField()
     completed_at = peewee.DateTimeField(null=True)
 
+    wallet_id: int  # the column behind ``wallet`` (for type checkers)
+
     class Meta:
         table_name = "wallet_transaction"
         indexes = (
@@ -123,30 +129,31 @@ class Posting(BaseModel):
 
 def _immutable(db: peewee.Database) -> None:
     """Triggers: postings never change; a transaction changes only while it is pending."""
+    execute: Any = db.execute_sql
     if isinstance(db, peewee.PostgresqlDatabase):
-        db.execute_sql(
+        execute(
             "CREATE FUNCTION wallet_ledger_immutable() RETURNS trigger AS $$ BEGIN "
             "IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'wallet_transaction' "
             "AND OLD.status = 'pending' THEN RETURN NEW; END IF; "
-            "RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql"
+            "RAISE EXCEPTION 'wallet ledger rows are append-only'; END; $$ LANGUAGE plpgsql"
         )
         for table in ("wallet_transaction", "posting"):
-            db.execute_sql(
+            execute(
                 f"CREATE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {table} "
                 "FOR EACH ROW EXECUTE FUNCTION wallet_ledger_immutable()"
             )
         return
-    db.execute_sql(
+    execute(
         "CREATE TRIGGER wallet_transaction_no_update BEFORE UPDATE ON wallet_transaction "
         "WHEN OLD.status <> 'pending' "
         "BEGIN SELECT RAISE(ABORT, 'wallet_transaction is append-only'); END"
     )
-    db.execute_sql(
+    execute(
         "CREATE TRIGGER wallet_transaction_no_delete BEFORE DELETE ON wallet_transaction "
         "BEGIN SELECT RAISE(ABORT, 'wallet_transaction is append-only'); END"
     )
     for verb in ("UPDATE", "DELETE"):
-        db.execute_sql(
+        execute(
             f"CREATE TRIGGER posting_no_{verb.lower()} BEFORE {verb} ON posting "
             "BEGIN SELECT RAISE(ABORT, 'posting is append-only'); END"
         )

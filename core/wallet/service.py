@@ -33,7 +33,14 @@ from immo_connect.organisations.models import Organisation
 from immo_connect.storage import transaction
 from immo_connect.wallet import _ledger
 from immo_connect.wallet import _validate as check
-from immo_connect.wallet._access import ActorRef, actor_id, detail, require_member
+from immo_connect.wallet._access import (
+    ActorRef,
+    actor_id,
+    detail,
+    member_of,
+    require_member,
+)
+from immo_connect.wallet._documents import WalletDocuments
 from immo_connect.wallet._views import WalletViews
 from immo_connect.wallet.models import (
     CREDIT_KINDS,
@@ -69,7 +76,7 @@ def _digest(**request: Any) -> str:
     return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
 
 
-class WalletService(WalletViews):
+class WalletService(WalletViews, WalletDocuments):
     """One instance per platform (``platform.wallet``)."""
 
     def __init__(self, platform: Platform) -> None:
@@ -121,8 +128,7 @@ class WalletService(WalletViews):
 
     def require_top_up_allowed(self, actor: ActorRef, organisation_id: int) -> None:
         """Refuse (audited) unless ``actor`` may start a top-up: an active member."""
-        require_member(actor, check.organisation_id(organisation_id), action="wallet.topup",
-                       source=self.platform.source)
+        member_of(self.platform, actor, check.organisation_id(organisation_id))
 
     # -- movements -------------------------------------------------------------------------
 
@@ -186,13 +192,15 @@ class WalletService(WalletViews):
             if pending:
                 values.update(status=STATUS_PENDING, completed_at=None)
                 row = self._insert(values)
-                self._audit(now, who, organisation_id, "wallet.credit_pending", row, "success")
+                self._audit("wallet.credit_pending", row, now=now, actor=who,
+                            organisation_id=organisation_id, outcome="success")
                 return [row]
             balance, number = _ledger.credit(wallet_id, amount)
             values.update(number=number, balance_before=balance - amount, balance_after=balance)
             row = self._insert(values)
             _ledger.insert_posting(row.id, PLATFORM_ACCOUNTS[kind], wallet_account(wallet_id), amount, now)
-            self._audit(now, who, organisation_id, "wallet.credit", row, "success")
+            self._audit("wallet.credit", row, now=now, actor=who, organisation_id=organisation_id,
+                        outcome="success")
             return [row]
 
         return self._execute(key, digest, work)[0]
@@ -241,8 +249,8 @@ class WalletService(WalletViews):
                                        int(row.amount), now)
             row = WalletTransaction.get_by_id(row.id)
             organisation_id = Wallet.get_by_id(wallet_id).organisation_id
-            self._audit(now, who, int(organisation_id), "wallet.settle", row,
-                        "success" if succeeded else "failed")
+            self._audit("wallet.settle", row, now=now, actor=who, organisation_id=int(organisation_id),
+                        outcome="success" if succeeded else "failed")
         self.platform.plugins.transaction_posted(row)
         return row
 
@@ -292,8 +300,8 @@ class WalletService(WalletViews):
                 hint=_("Choose another organisation to receive the money."),
                 field="to_organisation_id", code="transfer_same_wallet",
             )
-        member = require_member(actor, source, action="wallet.transfer", source=self.platform.source, manager=True)
-        require_member(actor, target, action="wallet.transfer", source=self.platform.source, manager=True)
+        member = member_of(self.platform, actor, source, manager=True)
+        member_of(self.platform, actor, target, manager=True)
         digest = _digest(op="transfer", source=source, target=target, amount=amount, description=text)
         who = (member.id, member.username)
 
@@ -314,7 +322,8 @@ class WalletService(WalletViews):
             values.update(number=number, balance_before=balance - amount, balance_after=balance,
                           counterpart_wallet_id=from_id, counterpart_transaction_id=out.id)
             incoming = self._insert(values)
-            self._audit(now, who, target, "wallet.transfer_in", incoming, "success")
+            self._audit("wallet.transfer_in", incoming, now=now, actor=who, organisation_id=target,
+                        outcome="success")
             return [out, incoming]
 
         return self._execute(key, digest, work)[0]
@@ -362,23 +371,25 @@ class WalletService(WalletViews):
             values.update(number=number, balance_before=balance, balance_after=balance,
                           status=STATUS_FAILED, failure_reason=INSUFFICIENT_FUNDS)
             row = self._insert(values)
-            self._audit(now, (actor_id, actor_name), organisation_id, action, row, "failed")
+            self._audit(action, row, now=now, actor=(actor_id, actor_name),
+                        organisation_id=organisation_id, outcome="failed")
             return row
         balance, number = moved
         values.update(number=number, balance_before=balance + amount, balance_after=balance)
         row = self._insert(values)
         _ledger.insert_posting(row.id, wallet_account(wallet_id), counter_account, amount, now)
-        self._audit(now, (actor_id, actor_name), organisation_id, action, row, "success")
+        self._audit(action, row, now=now, actor=(actor_id, actor_name),
+                        organisation_id=organisation_id, outcome="success")
         return row
 
-    def _audit(self, now: Any, actor: tuple[int | None, str], organisation_id: int, action: str,
-               row: WalletTransaction, outcome: str) -> None:
+    def _audit(self, action: str, row: WalletTransaction, *, now: Any,
+               actor: tuple[int | None, str], organisation_id: int, outcome: str) -> None:
         _ledger.audit(
-            now, actor[0], actor[1], organisation_id, action,
-            f"wallet:{row.wallet_id}#{row.number if row.number is not None else 'pending'}",
-            outcome, self.platform.source,
-            detail(transaction=row.id, amount_cents=row.amount, kind=row.kind, tool=row.tool,
-                   status=row.status, reason=row.failure_reason),
+            action, at=now, actor_id=actor[0], actor=actor[1], organisation_id=organisation_id,
+            target=f"wallet:{row.wallet_id}#{row.number if row.number is not None else 'pending'}",
+            outcome=outcome, source=self.platform.source,
+            detail=detail(transaction=row.id, amount_cents=row.amount, kind=row.kind, tool=row.tool,
+                          status=row.status, reason=row.failure_reason),
         )
 
     def _replay(self, key: str, digest: str) -> WalletTransaction | None:

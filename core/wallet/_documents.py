@@ -1,0 +1,102 @@
+"""Files made from a wallet: the CSV export and the PDF vouchers, and the ledger check.
+
+Files for a user are written under ``<data_dir>/exports/<username>/`` and their path is
+returned: the UI also runs over SSH, so it never opens a file dialog on the server; the user
+fetches the file from that folder (or the operator hands it over).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from immo_connect import audit
+from immo_connect.organisations.models import Organisation
+from immo_connect.storage import transaction
+from immo_connect.wallet import _validate as check
+from immo_connect.wallet import export, invariants, voucher
+from immo_connect.wallet._access import ActorRef, member_of
+from immo_connect.wallet._views import NO_FILTER, TransactionFilter, to_local
+from immo_connect.wallet.models import Wallet
+
+if TYPE_CHECKING:
+    from immo_connect.platform import Platform
+    from immo_connect.wallet.models import WalletTransaction
+
+
+class WalletDocuments:
+    platform: Platform
+
+    def ensure_wallet(self, organisation_id: int) -> Wallet:  # provided by WalletService
+        raise NotImplementedError
+
+    def transaction(self, actor: ActorRef, transaction_id: int) -> WalletTransaction:  # by WalletViews
+        raise NotImplementedError
+
+    def export_folder(self, username: str) -> Path:
+        """The folder where files made for ``username`` are written."""
+        return self.platform.settings.data_dir / "exports" / export.safe_name(username)
+
+    def _tool_titles(self) -> dict[str, str]:
+        return {tool.name: (getattr(tool, "title", "") or tool.name) for tool in self.platform.plugins.tools()}
+
+    def write_csv(self, actor: ActorRef, organisation_id: int, out: TextIO,
+                  filters: TransactionFilter = NO_FILTER) -> None:
+        """Stream the filtered history as CSV into ``out`` (open it with ``newline=""``)."""
+        organisation_id = check.organisation_id(organisation_id)
+        member = member_of(self.platform, actor, organisation_id)
+        wallet = self.ensure_wallet(organisation_id)
+        export.write_csv(out, int(wallet.id), filters, self._tool_titles())
+        with transaction():
+            audit.record("wallet.export", actor_id=member.id, actor=member.username,
+                         organisation_id=organisation_id, target=f"wallet:{wallet.id}",
+                         source=self.platform.source, detail={"filters": repr(filters)})
+
+    def export_csv(self, actor: ActorRef, organisation_id: int,
+                   filters: TransactionFilter = NO_FILTER) -> Path:
+        """Write the filtered history to a CSV file in the actor's export folder; its path."""
+        organisation_id = check.organisation_id(organisation_id)
+        member = member_of(self.platform, actor, organisation_id)
+        organisation: Organisation = Organisation.get_by_id(organisation_id)
+        stamp = to_local(self.platform.clock.now()).strftime("%Y%m%d-%H%M%S")
+        folder = self.export_folder(member.username)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"wallet-{organisation.enterprise_number}-{stamp}.csv"
+        partial = path.with_suffix(".csv.part")
+        # utf-8-sig writes the byte order mark Excel needs to read UTF-8.
+        with partial.open("w", encoding="utf-8-sig", newline="") as out:
+            self.write_csv(member.id, organisation_id, out, filters)
+        partial.replace(path)
+        return path
+
+    def voucher_pdf(self, actor: ActorRef, transaction_id: int) -> bytes:
+        """The "Bon de transaction" of one transaction as PDF bytes (active members only)."""
+        tx = self.transaction(actor, transaction_id)
+        wallet: Wallet = Wallet.get_by_id(tx.wallet_id)
+        organisation: Organisation = Organisation.get_by_id(wallet.organisation_id)
+        counterpart = ""
+        if tx.counterpart_wallet_id is not None:
+            other = Wallet.get_or_none(Wallet.id == tx.counterpart_wallet_id)
+            if other is not None:
+                counterpart = str(Organisation.get_by_id(other.organisation_id).name)
+        titles = self._tool_titles()
+        data = voucher.VoucherData(tx, wallet, organisation, counterpart, titles.get(str(tx.tool), str(tx.tool)))
+        return voucher.render(data, self.platform.settings.platform)
+
+    def voucher_file(self, actor: ActorRef, transaction_id: int) -> Path:
+        """Write the voucher to the actor's export folder; its path."""
+        content = self.voucher_pdf(actor, transaction_id)
+        tx = self.transaction(actor, transaction_id)
+        wallet: Wallet = Wallet.get_by_id(tx.wallet_id)
+        organisation: Organisation = Organisation.get_by_id(wallet.organisation_id)
+        member = member_of(self.platform, actor, int(organisation.id))
+        folder = self.export_folder(member.username)
+        folder.mkdir(parents=True, exist_ok=True)
+        number = tx.number if tx.number is not None else f"p{tx.id}"
+        path = folder / f"voucher-{organisation.enterprise_number}-{number}.pdf"
+        path.write_bytes(content)
+        return path
+
+    def verify(self) -> list[str]:
+        """Every broken ledger invariant, one line each (empty when the ledger is sound)."""
+        return invariants.verify()

@@ -1,0 +1,137 @@
+"""The "Bon de transaction": a one-page PDF receipt for one wallet transaction (fpdf2).
+
+It names the platform and the organisation (name, enterprise number, address), then the
+transaction (number, date in Belgian time, type, tool, description, amount, balances before
+and after, status) and says plainly that it is a receipt, not an invoice: invoices are
+drawn up by the platform's accounting and sent periodically (a top-up is a prepayment).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from immo_connect.config import PlatformSection
+from immo_connect.formats import enterprise, ogm
+from immo_connect.i18n import _
+from immo_connect.organisations.models import Organisation
+from immo_connect.wallet._views import to_local
+from immo_connect.wallet.models import KIND_TOOL, Wallet, WalletTransaction
+from immo_connect.wallet.texts import euros, kind_label, reason_label, status_label
+
+# DejaVu covers every character a description may hold (accents, €, …); without it, the
+# PDF core font is used and characters outside Latin-1 are replaced.
+_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+
+
+@dataclasses.dataclass(frozen=True)
+class VoucherData:
+    transaction: WalletTransaction
+    wallet: Wallet
+    organisation: Organisation
+    counterpart: str  # the other organisation of a transfer, else ""
+    tool_title: str
+
+
+class _Voucher(FPDF):
+    def __init__(self) -> None:
+        super().__init__(format="A4")
+        regular, bold = _FONT_DIR / "DejaVuSans.ttf", _FONT_DIR / "DejaVuSans-Bold.ttf"
+        if regular.exists() and bold.exists():
+            self.add_font("Voucher", "", str(regular))
+            self.add_font("Voucher", "B", str(bold))
+            self.voucher_font = "Voucher"
+            self.voucher_unicode = True
+        else:
+            self.voucher_font = "Helvetica"
+            self.voucher_unicode = False
+        self.set_auto_page_break(True, margin=15)
+
+    def text_of(self, value: str) -> str:
+        if self.voucher_unicode:
+            return value
+        return value.replace("€", "EUR").encode("latin-1", "replace").decode("latin-1")
+
+
+def render(data: VoucherData, platform: PlatformSection) -> bytes:
+    """The PDF bytes of the voucher."""
+    tx = data.transaction
+    pdf = _Voucher()
+    t = pdf.text_of
+    pdf.set_title(t(_("Transaction voucher {number}").format(number=tx.number or "-")))
+    pdf.set_author(t(platform.legal_name))
+    pdf.set_creation_date(tx.created_at)
+    pdf.add_page()
+    width = pdf.epw
+
+    pdf.set_font(pdf.voucher_font, "B", 16)
+    pdf.cell(width, 10, t(_("Transaction voucher")), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.voucher_font, "", 9)
+    pdf.multi_cell(width, 5, t(_("Receipt of a wallet transaction. This document is not an invoice.")),
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+
+    org = data.organisation
+    parties = [
+        (_("Issued by"), [platform.legal_name,
+                          _("Enterprise number: {number}").format(number=platform.enterprise_number),
+                          platform.address, platform.website]),
+        (_("Organisation"), [str(org.name),
+                             _("Enterprise number: {number}").format(
+                                 number=enterprise.format_number(str(org.enterprise_number))),
+                             str(org.address or ""),
+                             _("Wallet: {communication}").format(
+                                 communication=ogm.format_ogm(str(data.wallet.structured_communication or "")))]),
+    ]
+    top = pdf.get_y()
+    for index, (title, lines) in enumerate(parties):
+        pdf.set_xy(pdf.l_margin + index * width / 2, top)
+        pdf.set_font(pdf.voucher_font, "B", 10)
+        pdf.cell(width / 2, 6, t(title), new_x="LEFT", new_y="NEXT")
+        pdf.set_font(pdf.voucher_font, "", 10)
+        for line in lines:
+            if line:
+                pdf.multi_cell(width / 2 - 4, 5, t(line), new_x="LEFT", new_y="NEXT")
+    pdf.set_xy(pdf.l_margin, max(pdf.get_y(), top + 32))
+    pdf.ln(4)
+
+    status = status_label(str(tx.status))
+    if tx.failure_reason:
+        status = f"{status} — {reason_label(str(tx.failure_reason))}"
+    kind = kind_label(str(tx.kind))
+    if tx.kind == KIND_TOOL:
+        kind = f"{kind}: {data.tool_title}"
+    rows = [
+        (_("Transaction number"), str(tx.number) if tx.number is not None else _("(pending)")),
+        (_("Date"), to_local(tx.created_at).strftime("%d/%m/%Y %H:%M:%S")),
+        (_("Type"), kind),
+        (_("Description"), str(tx.description)),
+        (_("Amount"), f"{euros(int(tx.amount), sign=True)} EUR"),
+        (_("Balance before"), f"{euros(tx.balance_before)} EUR"),
+        (_("Balance after"), f"{euros(tx.balance_after)} EUR"),
+        (_("Status"), status),
+    ]
+    if data.counterpart:
+        rows.append((_("Other wallet"), data.counterpart))
+    if tx.actor_name:
+        rows.append((_("By"), str(tx.actor_name)))
+    if tx.reference:
+        rows.append((_("Reference"), str(tx.reference)))
+    pdf.set_font(pdf.voucher_font, "", 10)
+    with pdf.table(col_widths=(35, 65), first_row_as_headings=False, text_align=("LEFT", "LEFT"),
+                   headings_style=FontFace(emphasis="BOLD"), line_height=6) as table:
+        for label, value in rows:
+            row = table.row()
+            row.cell(t(label))
+            row.cell(t(value))
+    pdf.ln(6)
+    pdf.set_font(pdf.voucher_font, "", 9)
+    pdf.multi_cell(width, 5, t(_(
+        "This voucher is a receipt for your records; it is not an invoice. Invoices are drawn "
+        "up by our accounting department and sent periodically.")), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width, 5, t(_("Questions: {email}").format(email=platform.support_email)),
+                   new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
