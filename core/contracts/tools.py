@@ -1,11 +1,176 @@
-"""The contract of a professional tool (see docs/plugins.md)."""
+"""The contract of a professional tool (see docs/plugins.md and docs/vendor-tool-guide.md).
+
+A tool plugin describes itself with these plain objects; the core decides who may register,
+manage and start it. Texts are English message ids: built-in tools mark them with ``N_`` and
+ship translations, the platform translates them at display time (an unknown text is shown
+as written, so a vendor may also write French directly).
+
+The screen of a tool is named by a dotted path (``"package.module:ClassName"``) and imported
+only by the terminal UI, so the plugin module itself never imports Textual.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 from immo_connect.contracts._base import Contribution
+
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_.-]{0,62}$")
+_SCREEN_PATH = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+
+
+def _check_identifier(kind: str, value: str) -> None:
+    if not _IDENTIFIER.match(value):
+        raise ValueError(f"{kind} {value!r} must be lowercase letters, digits, '_', '-' or '.'")
+
+
+@dataclasses.dataclass(frozen=True)
+class Role:
+    """A role a manager can give an employee for one usage mode.
+
+    ``needs_recognition``: the employee must hold one of the mode's required recognitions
+    personally. A role without it works under the organisation's mandated recognition (an
+    assistant searching for a recognised agent, for example).
+    """
+
+    id: str
+    title: str
+    description: str = ""
+    needs_recognition: bool = True
+
+    def __post_init__(self) -> None:
+        _check_identifier("role id", self.id)
+        if not self.title:
+            raise ValueError(f"role {self.id!r} needs a title")
+
+
+@dataclasses.dataclass(frozen=True)
+class UsageMode:
+    """One way of using a tool ("as a real-estate agent", "as a notary", …).
+
+    ``required_recognitions`` are recognition identifiers; holding any one of them (valid
+    today) qualifies. Empty means the mode needs no recognition. The person registering the
+    mode for an organisation must qualify: their recognition becomes the mandated one.
+    """
+
+    id: str
+    title: str
+    description: str
+    required_recognitions: tuple[str, ...] = ()
+    roles: tuple[Role, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_identifier("usage mode id", self.id)
+        if not self.title:
+            raise ValueError(f"usage mode {self.id!r} needs a title")
+        if not self.roles:
+            raise ValueError(f"usage mode {self.id!r} offers no role")
+        ids = [role.id for role in self.roles]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"usage mode {self.id!r} declares a role twice")
+        for identifier in self.required_recognitions:
+            _check_identifier("recognition identifier", identifier)
+
+    def role(self, role_id: str) -> Role | None:
+        return next((role for role in self.roles if role.id == role_id), None)
+
+
+@dataclasses.dataclass(frozen=True)
+class Terms:
+    """Terms of use. Publishing a new ``version`` makes every user accept again."""
+
+    version: str
+    text: str
+
+    def __post_init__(self) -> None:
+        if not self.version or not self.text:
+            raise ValueError("terms need a version and a text")
+
+
+@dataclasses.dataclass(frozen=True)
+class Price:
+    """The price of one billable action, in euro cents (integers only: no rounding ever)."""
+
+    action: str
+    title: str
+    amount_cents: int
+
+    def __post_init__(self) -> None:
+        _check_identifier("price action", self.action)
+        if isinstance(self.amount_cents, bool) or not isinstance(self.amount_cents, int) or self.amount_cents <= 0:
+            raise ValueError(f"price of {self.action!r} must be a positive whole number of cents")
+
+
+@dataclasses.dataclass(frozen=True)
+class SupportContact:
+    """Who helps the users of a tool."""
+
+    name: str
+    email: str = ""
+    phone: str = ""
+    website: str = ""
+
+    def __post_init__(self) -> None:
+        if not (self.email or self.phone or self.website):
+            raise ValueError("a support contact needs an e-mail address, a phone number or a website")
 
 
 class Tool(Contribution):
-    """A professional tool offered through the platform."""
+    """A professional tool offered through the platform.
 
-    title: str = ""
+    Build one per tool and pass it to ``register`` in ``immo_connect_register_tools``.
+    An invalid declaration raises ``ValueError`` at once, so the plugin is reported as
+    failed instead of showing a half-usable tool.
+
+    ``screen`` is ``"package.module:ClassName"``: a Textual screen built as
+    ``ClassName(context)`` with the :class:`immo_connect.tools.ToolContext` the tool was
+    started under. ``website`` is where a tool that runs in its own application lives.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        title: str,
+        short_description: str,
+        long_description: str,
+        support: SupportContact,
+        modes: tuple[UsageMode, ...] | list[UsageMode],
+        screen: str,
+        terms: Terms | None = None,
+        prices: tuple[Price, ...] | list[Price] = (),
+        website: str = "",
+    ) -> None:
+        _check_identifier("tool name", name)
+        if not title or not short_description:
+            raise ValueError(f"tool {name!r} needs a title and a short description")
+        if not modes:
+            raise ValueError(f"tool {name!r} declares no usage mode")
+        mode_ids = [mode.id for mode in modes]
+        if len(set(mode_ids)) != len(mode_ids):
+            raise ValueError(f"tool {name!r} declares a usage mode twice")
+        actions = [price.action for price in prices]
+        if len(set(actions)) != len(actions):
+            raise ValueError(f"tool {name!r} declares the price of an action twice")
+        if not _SCREEN_PATH.match(screen):
+            raise ValueError(f"tool {name!r}: screen must be 'package.module:ClassName'")
+        self.name = name
+        self.title = title
+        self.short_description = short_description
+        self.long_description = long_description or short_description
+        self.support = support
+        self.modes: tuple[UsageMode, ...] = tuple(modes)
+        self.screen = screen
+        self.terms = terms
+        self.prices: tuple[Price, ...] = tuple(prices)
+        self.website = website
+
+    def mode(self, mode_id: str) -> UsageMode | None:
+        return next((mode for mode in self.modes if mode.id == mode_id), None)
+
+    def price(self, action: str) -> Price | None:
+        return next((price for price in self.prices if price.action == action), None)
+
+    def __repr__(self) -> str:
+        return f"Tool({self.name!r}, plugin={self.plugin!r})"

@@ -1,0 +1,1 @@
+"""Professional recognitions: fetched from the recognition sources once the eID is linked."""

@@ -1,0 +1,134 @@
+"""The PDF report of one due-diligence check (fpdf2), to keep in the customer's file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fpdf import FPDF
+
+from immo_connect.i18n import _
+from immo_connect.plugins.tools.antiblanchiment.checks import (
+    OUTCOME_LABELS,
+    QUESTIONS,
+    SUBJECT_LABELS,
+    TRANSACTION_LABELS,
+    VIGILANCE_LABELS,
+    AmlCheck,
+    answers_of,
+)
+
+if TYPE_CHECKING:
+    from immo_connect.platform import Platform
+    from immo_connect.tools import ToolContext
+
+# DejaVu covers accents and the euro sign; without it the core font is used and
+# characters outside Latin-1 are replaced.
+_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+
+
+class _Report(FPDF):
+    def __init__(self) -> None:
+        super().__init__(format="A4")
+        regular, bold = _FONT_DIR / "DejaVuSans.ttf", _FONT_DIR / "DejaVuSans-Bold.ttf"
+        if regular.exists() and bold.exists():
+            self.add_font("Report", "", str(regular))
+            self.add_font("Report", "B", str(bold))
+            self.family_name, self.unicode = "Report", True
+        else:
+            self.family_name, self.unicode = "Helvetica", False
+        self.set_auto_page_break(True, margin=15)
+
+    def t(self, value: str) -> str:
+        if self.unicode:
+            return value
+        return value.replace("€", "EUR").encode("latin-1", "replace").decode("latin-1")
+
+    def heading(self, text: str) -> None:
+        self.ln(3)
+        self.set_font(self.family_name, "B", 11)
+        self.cell(self.epw, 7, self.t(text), new_x="LMARGIN", new_y="NEXT")
+        self.set_font(self.family_name, "", 10)
+
+    def row(self, label: str, value: str) -> None:
+        self.set_font(self.family_name, "B", 10)
+        self.cell(55, 6, self.t(label))
+        self.set_font(self.family_name, "", 10)
+        self.multi_cell(self.epw - 55, 6, self.t(value or "—"), new_x="LMARGIN", new_y="NEXT")
+
+
+def _euros(cents: int | None) -> str:
+    if cents is None:
+        return _("not known")
+    whole, part = divmod(cents, 100)
+    return f"{whole:,}".replace(",", " ") + f",{part:02d} €"
+
+
+def render(check: AmlCheck, *, organisation_name: str, enterprise_number: str, mode_title: str) -> bytes:
+    """The PDF bytes of the report of ``check``."""
+    pdf = _Report()
+    pdf.set_title(pdf.t(_("Due-diligence report {number}").format(number=check.id)))
+    pdf.set_creation_date(check.created_at.replace(tzinfo=dt.UTC))
+    pdf.add_page()
+    pdf.set_font(pdf.family_name, "B", 16)
+    pdf.cell(pdf.epw, 10, pdf.t(_("Customer due-diligence report")), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.family_name, "", 9)
+    pdf.multi_cell(pdf.epw, 5, pdf.t(_(
+        "Anti-money-laundering check (law of 18 September 2017). Keep this report for ten years "
+        "after the end of the business relationship."
+    )), new_x="LMARGIN", new_y="NEXT")
+
+    pdf.heading(_("Check"))
+    pdf.row(_("Number"), str(check.id))
+    pdf.row(_("Date (UTC)"), check.created_at.strftime("%d/%m/%Y %H:%M"))
+    pdf.row(_("Organisation"), f"{organisation_name} ({enterprise_number})" if enterprise_number else organisation_name)
+    pdf.row(_("Performed by"), check.performed_by)
+    pdf.row(_("Usage mode"), mode_title)
+
+    pdf.heading(_("Customer"))
+    pdf.row(_("Kind"), _(SUBJECT_LABELS.get(check.subject_kind, check.subject_kind)))
+    pdf.row(_("Name"), check.subject_name)
+    pdf.row(_("Enterprise number") if check.subject_kind == "company" else _("Date of birth"), check.subject_reference)
+    pdf.row(_("Country"), check.subject_country)
+
+    pdf.heading(_("Transaction"))
+    pdf.row(_("Kind"), _(TRANSACTION_LABELS.get(check.transaction_kind, check.transaction_kind)))
+    pdf.row(_("Property"), check.property_address)
+    pdf.row(_("Amount"), _euros(check.amount_cents))
+
+    pdf.heading(_("Risk questions"))
+    answers = answers_of(check)
+    for question in QUESTIONS:
+        answer = _("Yes") if answers.get(question.id) else _("No")
+        pdf.set_font(pdf.family_name, "B", 10)
+        pdf.cell(15, 6, pdf.t(answer))
+        pdf.set_font(pdf.family_name, "", 10)
+        pdf.multi_cell(pdf.epw - 15, 6, pdf.t(_(question.text)), new_x="LMARGIN", new_y="NEXT")
+
+    pdf.heading(_("Outcome"))
+    pdf.row(_("Risk score"), str(check.risk_score))
+    pdf.row(_("Vigilance level"), _(VIGILANCE_LABELS.get(check.vigilance, check.vigilance)))
+    pdf.row(_("Decision"), _(OUTCOME_LABELS.get(check.outcome, check.outcome)))
+    pdf.row(_("Notes"), check.notes)
+    return bytes(pdf.output())
+
+
+def write_report(platform: Platform, context: ToolContext, check_id: int) -> Path:
+    """Write the report of one check of the context's organisation into the data directory."""
+    from immo_connect.organisations.models import Organisation
+    from immo_connect.plugins.tools.antiblanchiment.checks import get_check
+
+    check = get_check(platform, context, check_id)
+    organisation = Organisation.get_by_id(context.organisation_id)
+    tool = platform.tools.tool("antiblanchiment")
+    mode = tool.mode(check.mode)
+    data = render(
+        check, organisation_name=organisation.name, enterprise_number=organisation.enterprise_number,
+        mode_title=_(mode.title) if mode else check.mode,
+    )
+    folder = platform.settings.data_dir / "reports" / "antiblanchiment" / str(context.organisation_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"due-diligence-{check.id:06d}.pdf"
+    path.write_bytes(data)
+    return path

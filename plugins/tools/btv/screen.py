@@ -1,0 +1,9 @@
+"""The screen of the BTV tool (imported by the terminal UI only)."""
+
+from __future__ import annotations
+
+from immo_connect.plugins.tools._external_screen import ExternalToolScreen
+
+
+class BtvScreen(ExternalToolScreen):
+    TOOL = "btv"
