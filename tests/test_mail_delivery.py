@@ -9,8 +9,6 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from immo_connect import audit
 from immo_connect.clock import FrozenClock
 from immo_connect.config import load_settings

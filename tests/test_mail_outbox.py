@@ -53,7 +53,7 @@ def test_enqueue_outside_a_transaction_is_refused(platform: Platform) -> None:
     assert OutboxMessage.select().count() == 0
 
 
-def test_same_key_returns_the_existing_mail_and_creates_nothing(any_platform: Platform) -> None:
+def test_same_key_returns_the_existing_mail_and_creates_nothing(platform: Platform) -> None:
     first = _enqueue("activation:7:1")
     again = _enqueue("activation:7:1", context={"address": "other text", "transport": "x"})
     assert again.id == first.id

@@ -98,9 +98,10 @@ def run_test(args: argparse.Namespace) -> int:
     from immo_connect.storage import transaction
 
     platform = platform_from(args)
-    transport = platform.settings.mail.transport
-    if transport == "smtp":
-        transport = f"SMTP {platform.settings.mail.host}:{platform.settings.mail.port} ({platform.settings.mail.security})"
+    section = platform.settings.mail
+    transport: str = section.transport
+    if section.transport == "smtp":
+        transport = f"SMTP {section.host}:{section.port} ({section.security})"
     with transaction():
         m = enqueue(
             to=args.address.strip(), template="transport_check", language=args.language,

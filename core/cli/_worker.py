@@ -44,13 +44,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"Delivering mails every {interval:g} s with {platform.settings.mail.transport}; "
                   "stop with Ctrl+C.", flush=True)
         while not stop.is_set():
-            report = outbox.deliver_due(args.batch)
+            report = outbox.deliver_all_due(args.batch, should_stop=stop.is_set)
             for key in totals:
                 totals[key] += getattr(report, key)
             if report.claimed and not args.once:
                 print(f"sent {report.sent}, to retry {report.retried}, abandoned {report.abandoned}", flush=True)
-            if report.claimed >= args.batch:
-                continue  # more may be due right now
             if args.once:
                 break
             stop.wait(interval)

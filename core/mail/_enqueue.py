@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from email.utils import parseaddr
 
 import peewee
+
 from immo_connect.errors import ConflictError, ValidationError
 from immo_connect.i18n import LANGUAGES, _
 from immo_connect.mail import _binding

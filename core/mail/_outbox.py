@@ -16,10 +16,10 @@ import os
 import random
 import secrets
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Self
+from typing import Any, Self
 
 from immo_connect import audit
 from immo_connect.errors import NotFoundError, ValidationError
@@ -86,31 +86,40 @@ class Outbox:
         ceiling = min(section.retry_max_seconds, section.retry_base_seconds * 2 ** max(attempts - 1, 0))
         return dt.timedelta(seconds=self.rng.uniform(0, ceiling))
 
-    def _due(self, now: dt.datetime) -> object:
+    def _due(self, now: dt.datetime, due_before: dt.datetime | None = None) -> Any:
         return (
             (OutboxMessage.status == "pending")
-            & (OutboxMessage.next_attempt_at <= now)
+            & (OutboxMessage.next_attempt_at <= (due_before or now))
             & (OutboxMessage.claimed_until.is_null() | (OutboxMessage.claimed_until < now))
         )
 
-    def claim(self, limit: int) -> list[OutboxMessage]:
-        """Take up to ``limit`` due mails for this worker; no other worker gets them."""
+    def claim(self, limit: int, *, due_before: dt.datetime | None = None) -> list[OutboxMessage]:
+        """Take up to ``limit`` due mails for this worker; no other worker gets them.
+
+        Under contention a claim may return fewer rows than are due (rows another worker
+        took meanwhile drop out after the LIMIT); callers loop until nothing is due.
+        """
         now = self.platform.clock.now()
         token = f"{self.worker}#{secrets.token_hex(4)}"
+        due = self._due(now, due_before)
         candidates = (
-            OutboxMessage.select(OutboxMessage.id).where(self._due(now))
+            OutboxMessage.select(OutboxMessage.id).where(due)
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
         )
         if is_postgres():
+            # Rows another worker is claiming right now are skipped, not waited for.
             candidates = candidates.for_update(skip_locked=True)
+        # Two statements in one transaction: PostgreSQL may re-evaluate a LIMIT subquery
+        # inside an UPDATE, so the ids are fixed first. SQLite serialises the transaction.
         with transaction():
-            count = (
+            ids = [row.id for row in candidates]
+            count = ids and (
                 OutboxMessage.update(
                     claimed_by=token,
                     claimed_until=now + dt.timedelta(seconds=self.settings.mail.lease_seconds),
                     attempts=OutboxMessage.attempts + 1,
                 )
-                .where(OutboxMessage.id.in_(candidates) & self._due(now))
+                .where(OutboxMessage.id.in_(ids) & due)
                 .execute()
             )
         if not count:
@@ -134,12 +143,12 @@ class Outbox:
         mail.add_alternative(message.html_text(), subtype="html")
         return mail
 
-    def deliver_due(self, limit: int = 20) -> DeliveryReport:
+    def deliver_due(self, limit: int = 20, *, due_before: dt.datetime | None = None) -> DeliveryReport:
         """Claim up to ``limit`` due mails, send them, and record each outcome."""
         if limit < 1:
             raise ValidationError(_("The batch size must be at least 1."), hint=_("Give a positive number."))
         report = DeliveryReport()
-        batch = self.claim(limit)
+        batch = self.claim(limit, due_before=due_before)
         report.claimed = len(batch)
         if not batch:
             return report
@@ -153,14 +162,25 @@ class Outbox:
             self._record(message, outcome, report)
         return report
 
-    def deliver_all_due(self, limit: int = 20) -> DeliveryReport:
-        """Deliver batch after batch until nothing is due (each mail is tried once)."""
+    def deliver_all_due(self, limit: int = 20, *, should_stop: Callable[[], bool] | None = None) -> DeliveryReport:
+        """Deliver batch after batch until nothing that was due at the start remains.
+
+        Each mail is tried at most once per call: a mail put back for a retry is due after
+        the start. ``should_stop`` is asked between batches (a worker's stop signal).
+        """
+        start = self.platform.clock.now()
         total = DeliveryReport()
-        while True:
-            report = self.deliver_due(limit)
+        while not (should_stop and should_stop()):
+            report = self.deliver_due(limit, due_before=start)
             total += report
-            if report.claimed < limit:
-                return total
+            if not report.claimed and not self.has_due(due_before=start):
+                break
+        return total
+
+    def has_due(self, *, due_before: dt.datetime | None = None) -> bool:
+        """Whether a mail is waiting for a worker (due and not claimed by a live worker)."""
+        now = self.platform.clock.now()
+        return OutboxMessage.select(OutboxMessage.id).where(self._due(now, due_before)).exists()
 
     def _record(self, message: OutboxMessage, error: BaseException | None, report: DeliveryReport) -> None:
         now = self.platform.clock.now()

@@ -12,6 +12,7 @@ import hmac
 import os
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from immo_connect.mail._binding import current_settings
 
 _PREFIX = "v1:"

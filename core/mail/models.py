@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import peewee
+
 from immo_connect.storage import BaseModel, Migration
 
 # pending → sent, or pending → abandoned (after max_attempts or a permanent refusal).
