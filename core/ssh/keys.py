@@ -78,7 +78,8 @@ def _invalid_key(reason: str) -> ValidationError:
 
 def parse_public_key(text: str) -> ParsedKey:
     """Check one OpenSSH public key line and compute its SHA-256 fingerprint."""
-    line = " ".join(text.split())  # pasted keys often carry line breaks
+    # A terminal may wrap a pasted key: line breaks go, other blanks separate the parts.
+    line = " ".join(re.sub(r"[\r\n]+", "", text).split())
     if not line:
         raise _invalid_key(_("the field is empty"))
     if len(line) > MAX_KEY_TEXT:

@@ -364,9 +364,9 @@ class _Session:
         self.reason = reason
         notices = {
             "idle_timeout": _("Session closed after {minutes} minutes without activity.").format(
-                minutes=self.server.config.idle_timeout_minutes),
+                minutes=f"{self.server.config.idle_timeout_minutes:g}"),
             "session_timeout": _("Session closed: it reached its maximum length of {hours} hours.").format(
-                hours=self.server.config.session_timeout_hours),
+                hours=f"{self.server.config.session_timeout_hours:g}"),
             "sign_in_failures": _("Too many failed sign-ins: connection closed."),
             "server_stopped": _("The server is stopping; connect again in a moment."),
         }
