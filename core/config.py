@@ -73,6 +73,25 @@ class SshSection:
 
 
 @dataclasses.dataclass(frozen=True)
+class EidSection:
+    """Reading and verifying the Belgian eID card (see docs/eid.md).
+
+    ``trust_anchors`` adds root certificates (PEM or DER files) to the pinned Belgian
+    roots, e.g. an acceptance PKI. Revocation is checked only when ``crl_files`` or
+    ``ocsp_url`` is set; otherwise a link records "not checked".
+    """
+
+    pkcs11_module: str = ""  # default: the official module's path for this OS
+    reader: str = ""  # prefer PC/SC readers whose name contains this text
+    trust_anchors: tuple[Path, ...] = ()
+    crl_files: tuple[Path, ...] = ()
+    ocsp_url: str = ""
+    ocsp_timeout_seconds: float = 5.0
+    server_id: str = ""  # what remote signatures are bound to; default: the host of [platform] website
+    challenge_minutes: int = 5
+
+
+@dataclasses.dataclass(frozen=True)
 class MailSection:
     """How mails leave the outbox: a local maildir (default) or an SMTP server."""
 
@@ -106,6 +125,7 @@ class Settings:
     plugin_tables: Mapping[str, Mapping[str, Any]]
     secret_key: bytes
     ssh: SshSection = SshSection()
+    eid: EidSection = EidSection()
 
     @property
     def language(self) -> str:
@@ -117,6 +137,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "security": SecuritySection,
     "mail": MailSection,
     "ssh": SshSection,
+    "eid": EidSection,
 }
 
 
@@ -214,4 +235,5 @@ def load_settings(
         plugin_tables=plugins,
         secret_key=_secret_key(sections["security"], data_dir),
         ssh=sections["ssh"],
+        eid=sections["eid"],
     )

@@ -23,6 +23,7 @@ from immo_connect.plugin_host import PluginHost, create_plugin_host
 if TYPE_CHECKING:
     from immo_connect.accounts.service import AccountService
     from immo_connect.bank.service import BankService
+    from immo_connect.eid.service import EidService
     from immo_connect.mail import Outbox
     from immo_connect.organisations.service import OrganisationService
     from immo_connect.payments.service import PaymentService
@@ -110,6 +111,13 @@ class Platform:
         from immo_connect.bank.service import BankService
 
         return BankService(self)
+
+    @functools.cached_property
+    def eid(self) -> EidService:
+        """The Belgian eID card: read, verify, authenticate the holder, link to the account."""
+        from immo_connect.eid.service import EidService
+
+        return EidService(self)
 
     def upgrade(self) -> list[str]:
         """Apply pending migrations of the core and of the plugins."""

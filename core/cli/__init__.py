@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "immo_connect.cli._bank",
     "immo_connect.cli._accounts",
     "immo_connect.cli._legacy",
+    "immo_connect.cli._eid",
 )
 
 log = logging.getLogger("immo_connect.cli")

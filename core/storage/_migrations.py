@@ -28,6 +28,7 @@ COMPONENTS: tuple[str, ...] = (
     "immo_connect.payments.models",
     "immo_connect.bank.models",
     "immo_connect.tools.models",
+    "immo_connect.eid.models",
     "immo_connect.ssh.models",
 )
 

@@ -1,0 +1,146 @@
+"""``immo-connect eid``: sign a challenge for a remote session, read a card, emulate one.
+
+``eid sign`` runs on the user's own computer, where the card reader is: it needs neither
+the platform's database nor its network, only the card, the eID software and the PIN.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+import time
+from pathlib import Path
+
+from immo_connect.config import load_settings
+from immo_connect.i18n import _, set_language
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("eid", help="the Belgian eID card: sign a challenge, read, emulate")
+    actions = parser.add_subparsers(dest="eid_command", metavar="ACTION", required=True)
+
+    sign = actions.add_parser(
+        "sign", help="sign the challenge shown by a remote Immo-Connect screen (run where the reader is)",
+        description="Read the eID card in this computer's reader, sign the challenge with the card's "
+                    "authentication key (asks the PIN) and print the answer to paste into the screen.",
+    )
+    sign.add_argument("challenge", metavar="CHALLENGE", help="the challenge shown on the screen (IC1-…)")
+    sign.add_argument("--pinpad", action="store_true", help="the reader has its own keypad: type the PIN there")
+    sign.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input (scripts)")
+    sign.add_argument("--pkcs11-module", metavar="PATH", help="the eID PKCS#11 module (default: the official one)")
+    sign.add_argument("--reader", metavar="NAME", default=None, help="prefer card readers whose name contains NAME")
+    sign.set_defaults(func=run_sign)
+
+    read = actions.add_parser("read", help="read and verify the card in this computer's reader (no PIN)")
+    read.add_argument("--reader", metavar="NAME", default=None, help="prefer card readers whose name contains NAME")
+    read.set_defaults(func=run_read)
+
+    emulate = actions.add_parser(
+        "emulate", help="development: serve an emulated card through a private pcscd until Ctrl-C",
+        description="Start a private pcscd with a virtual reader holding a card of the test PKI, and a "
+                    "SoftHSM2 token with its authentication key. Prints the settings to use.",
+    )
+    emulate.add_argument("--applet", choices=("1.7", "1.8"), default="1.8", help="card generation (default 1.8)")
+    emulate.add_argument("--pin", default="1234", help="the card's PIN (default 1234)")
+    emulate.add_argument("--folder", metavar="DIR", type=Path, default=None,
+                         help="where to write the test root and the configuration (default: a temporary folder)")
+    emulate.set_defaults(func=run_emulate)
+
+
+def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    settings = load_settings(args.config)
+    set_language(settings.language)
+    return settings
+
+
+def run_sign(args: argparse.Namespace) -> int:
+    from immo_connect.eid import pkcs11
+    from immo_connect.eid.remote import Challenge, sign_token
+
+    settings = _settings(args)
+    challenge = Challenge.decode(args.challenge)
+    print(_("Signing for the server {server}; the challenge is valid until {time} UTC.").format(
+        server=challenge.server_id, time=f"{challenge.expires_at:%H:%M}"), file=sys.stderr)
+    pin: str | None
+    if args.pinpad:
+        pin = None
+        print(_("Type your PIN on the card reader's keypad."), file=sys.stderr)
+    elif args.pin_stdin:
+        pin = sys.stdin.readline().strip()
+    else:
+        pin = getpass.getpass(_("PIN code of your eID card: "), stream=sys.stderr)
+    module = args.pkcs11_module or settings.eid.pkcs11_module or pkcs11.default_module_path()
+    reader = args.reader if args.reader is not None else settings.eid.reader
+    token = sign_token(args.challenge, pin, module_path=module, reader=reader)
+    print(_("Paste this answer into the Immo-Connect screen:"), file=sys.stderr)
+    print(token)
+    return 0
+
+
+def run_read(args: argparse.Namespace) -> int:
+    from immo_connect.clock import utcnow
+    from immo_connect.eid import pcsc
+    from immo_connect.eid.revocation import RevocationChecker
+    from immo_connect.eid.trust import TrustStore
+    from immo_connect.eid.verify import Verifier
+
+    settings = _settings(args)
+    files = pcsc.read_card(args.reader if args.reader is not None else settings.eid.reader)
+    verifier = Verifier(
+        TrustStore.load(settings.eid.trust_anchors), settings.platform.support_email,
+        RevocationChecker(settings.eid.crl_files, settings.eid.ocsp_url, settings.eid.ocsp_timeout_seconds),
+    )
+    card = verifier.verify(files, utcnow())
+    identity, address = card.identity, card.address
+    lines = [
+        (_("Card"), f"{identity.card_number} (applet {card.applet})"),
+        (_("Name"), f"{identity.first_names} {identity.surname}"),
+        (_("Birth"), f"{identity.birth_date_raw}, {identity.birth_place}"),
+        (_("Address"), f"{address.street_and_number}, {address.zip_code} {address.municipality}"),
+        (_("Valid until"), f"{identity.validity_end:%d/%m/%Y}"),
+        (_("Root"), card.anchor.name),
+        (_("Revocation"), _("checked: good") if card.revocation == "good" else _("not checked")),
+    ]
+    width = max(len(label) for label, _value in lines)
+    for label, value in lines:
+        print(f"{label.ljust(width)}  {value}")
+    print(_("✓ The card data, its signatures and its certificates are verified."))
+    return 0
+
+
+def run_emulate(args: argparse.Namespace) -> int:  # pragma: no cover - interactive developer tool
+    import tempfile
+
+    from immo_connect.eid.emulator.pcscd import PrivatePcscd
+    from immo_connect.eid.emulator.pki import TestPki
+    from immo_connect.eid.emulator.softhsm import SoftHsm
+    from immo_connect.eid.emulator.vpcd import VpcdBridge
+
+    folder = args.folder or Path(tempfile.mkdtemp(prefix="immo-eid-emulator-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    pki = TestPki("ec" if args.applet == "1.8" else "rsa")
+    card = pki.issue_card(pin=args.pin)
+    (folder / "test-root.pem").write_bytes(pki.root_pem)
+    hsm = SoftHsm(folder / "softhsm")
+    hsm.add_card(card.auth_cert, card.auth_key, pin=args.pin)
+    with PrivatePcscd() as pcscd:
+        bridge = VpcdBridge(pcscd.port)
+        bridge.insert(card.emulator())
+        (folder / "plugins-eid.toml").write_text(
+            f'[eid]\ntrust_anchors = ["{folder / "test-root.pem"}"]\npkcs11_module = "{hsm.module}"\n'
+        )
+        print(f"Emulated eID card (applet {args.applet}, PIN {args.pin}) in reader '{pcscd.reader_name}'.")
+        print("Use it from another terminal with:")
+        print(f"  export PCSCLITE_CSOCK_NAME={pcscd.socket_path}")
+        print(f"  export SOFTHSM2_CONF={hsm.config}")
+        print(f"and add the [eid] table of {folder / 'plugins-eid.toml'} to your plugins.toml.")
+        print("Press Ctrl-C to stop.")
+        try:
+            while True:
+                time.sleep(1)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            bridge.close()
+    return 0

@@ -1,0 +1,59 @@
+"""Tables of the eID area: the card linked to an account, and the one-time challenges.
+
+The national register number is not here: it lives on the account, encrypted, beside a
+keyed hash that keeps it unique (``Account.national_number_*``).
+"""
+
+from __future__ import annotations
+
+import peewee
+
+from immo_connect.accounts.models import Account
+from immo_connect.storage import BaseModel, Migration
+
+
+class LinkedCard(BaseModel):
+    """What the last verified card of an account said (names fill the profile, read-only)."""
+
+    account = peewee.ForeignKeyField(Account, primary_key=True, backref="eid_cards", on_delete="CASCADE")
+    applet = peewee.CharField(max_length=5)  # "1.7", "1.8"
+    card_number = peewee.CharField(max_length=20)
+    card_valid_from = peewee.DateField()
+    card_valid_until = peewee.DateField()
+    issuing_municipality = peewee.CharField(max_length=100, default="")
+    surname = peewee.CharField(max_length=120)
+    first_names = peewee.CharField(max_length=120, default="")
+    third_name_initial = peewee.CharField(max_length=5, default="")
+    nationality = peewee.CharField(max_length=90, default="")
+    birth_place = peewee.CharField(max_length=90, default="")
+    birth_date_raw = peewee.CharField(max_length=20, default="")
+    birth_date = peewee.DateField(null=True)
+    sex = peewee.CharField(max_length=1, default="")
+    document_type = peewee.CharField(max_length=3, default="")
+    street_and_number = peewee.CharField(max_length=120, default="")
+    zip_code = peewee.CharField(max_length=10, default="")
+    municipality = peewee.CharField(max_length=90, default="")
+    photo = peewee.BlobField(null=True)
+    certificate_valid_until = peewee.DateTimeField()
+    root = peewee.CharField(max_length=300)  # the pinned root the chain ended in
+    revocation = peewee.CharField(max_length=12)  # "good" or "not_checked"
+    method = peewee.CharField(max_length=10)  # "local" or "remote"
+    verified_at = peewee.DateTimeField()
+
+
+class EidChallenge(BaseModel):
+    """A challenge shown to a user for a remote signature; only its hash is kept."""
+
+    id = peewee.BigAutoField()
+    account = peewee.ForeignKeyField(Account, backref="eid_challenges", on_delete="CASCADE")
+    challenge_hash = peewee.CharField(max_length=64, unique=True)
+    created_at = peewee.DateTimeField()
+    expires_at = peewee.DateTimeField()
+    used_at = peewee.DateTimeField(null=True)
+
+
+def _create(db: peewee.Database) -> None:
+    db.create_tables([LinkedCard, EidChallenge])
+
+
+MIGRATIONS = [Migration(1, "eid cards and challenges", _create)]
