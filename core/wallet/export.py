@@ -40,8 +40,9 @@ def _cents(column: str) -> str:
     """SQL text of ``column`` (cents) as ``-1234,56``; empty when NULL."""
     sign = f"CASE WHEN {column} < 0 THEN '-' ELSE '' END"
     if is_postgres():
+        # mod() rather than %: psycopg reads % as a placeholder.
         body = (f"{sign} || (abs({column}) / 100)::text || ',' || "
-                f"lpad((abs({column}) % 100)::text, 2, '0')")
+                f"lpad(mod(abs({column}), 100)::text, 2, '0')")
     else:
         body = f"printf('%s%d,%02d', {sign}, abs({column}) / 100, abs({column}) % 100)"
     return f"CASE WHEN {column} IS NULL THEN '' ELSE {body} END"
@@ -132,13 +133,16 @@ def write_csv(out: TextIO, wallet_id: int, filters: TransactionFilter, tool_titl
     sql, params = export_query(wallet_id, filters, tool_titles)
     db = database.obj
     if is_postgres():
-        # A server-side cursor: PostgreSQL sends the rows in batches instead of all at once.
+        # A server-side cursor: PostgreSQL sends the rows in batches instead of all at once
+        # (peewee keeps psycopg in autocommit mode, so the cursor is declared in SQL).
         with db.atomic():
-            cursor = db.connection().cursor(name="wallet_export")
-            cursor.itersize = 5000
-            cursor.execute(sql, params)
-            writer.writerows(cursor)
-            cursor.close()
+            db.execute_sql(f"DECLARE wallet_export NO SCROLL CURSOR FOR {sql}", params)
+            while True:
+                batch = db.execute_sql("FETCH FORWARD 5000 FROM wallet_export").fetchall()
+                if not batch:
+                    break
+                writer.writerows(batch)
+            db.execute_sql("CLOSE wallet_export")
     else:
         writer.writerows(db.execute_sql(sql, params))
 

@@ -57,6 +57,7 @@ from immo_connect.wallet.models import (
     type_key,
     wallet_account,
 )
+from immo_connect.wallet.texts import status_label
 
 if TYPE_CHECKING:
     from immo_connect.platform import Platform
@@ -222,7 +223,8 @@ class WalletService(WalletViews, WalletDocuments):
                 if row.status == wanted:
                     return row
                 raise ConflictError(
-                    _("This transaction is already {status}; it cannot change any more.").format(status=row.status),
+                    _("This transaction is already {status}; it cannot change any more.").format(
+                        status=status_label(str(row.status)).lower()),
                     hint=_("Record a new transaction (or a correction) instead."), code="transaction_final",
                 )
             now = self.platform.clock.now()

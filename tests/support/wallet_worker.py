@@ -45,11 +45,10 @@ def run(url: str, data_dir: str, seed: int, operations: int, organisations: list
                 tx = wallet.transfer(manager, org, target, rng.randint(1, 2_500), description="Move",
                                      idempotency_key=key)
             # A retry of the same request returns the same transaction.
-            if rng.random() < 0.05 and not shared:
-                if choice < 0.25:
-                    again = wallet.credit(org, int(tx.amount), kind="online_topup", description="Top-up",
-                                          idempotency_key=key)
-                    assert again.id == tx.id
+            if rng.random() < 0.2 and not shared and choice < 0.25:
+                again = wallet.credit(org, int(tx.amount), kind="online_topup", description="Top-up",
+                                      idempotency_key=key)
+                assert again.id == tx.id
             done.append((key, int(tx.id), str(tx.status)))
         except ImmoConnectError as error:  # pragma: no cover - reported to the test
             done.append((f"error:{error.code}", 0, str(error)))

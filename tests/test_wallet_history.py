@@ -1,0 +1,185 @@
+"""The history: filters, keyset pagination, CSV export for Excel, PDF vouchers."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from immo_connect.clock import FrozenClock
+from immo_connect.errors import PermissionDenied, ValidationError
+from immo_connect.platform import Platform
+from immo_connect.storage import database
+from immo_connect.wallet._views import TransactionFilter, conditions
+from immo_connect.wallet.export import utc_offsets
+from tests.support.wallet import Scene, make_scene
+
+START = dt.datetime(2026, 3, 27, 10, 0)  # winter time in Belgium (UTC+1) until 29 March
+
+
+@pytest.fixture
+def history(make_platform: Callable[..., Platform], database_url: str, clock: FrozenClock) -> tuple[Platform, Scene]:
+    """120 transactions over 5 days around the change to summer time, on SQLite and PostgreSQL."""
+    clock.current = START
+    platform = make_platform(database_url)
+    scene = make_scene()
+    wallet = platform.wallet
+    wallet.credit(scene.first.id, 50_000, kind="online_topup", description="Bancontact", idempotency_key="h:0")
+    for n in range(1, 120):
+        clock.advance(hours=1)
+        if n % 10 == 0:
+            wallet.credit(scene.first.id, 1_000, kind="bank_transfer", description=f"Transfer {n}",
+                          idempotency_key=f"h:{n}", reference=f"STMT-{n}")
+        elif n % 7 == 0:
+            wallet.charge(scene.member, scene.first.id, 900_000, tool="btv", description=f"Too big {n}",
+                          idempotency_key=f"h:{n}")
+        else:
+            tool = "cadastrefinder" if n % 2 else "btv"
+            wallet.charge(scene.member, scene.first.id, 125, tool=tool, description=f"Search {n}",
+                          idempotency_key=f"h:{n}")
+    return platform, scene
+
+
+def all_pages(platform: Platform, scene: Scene, filters: TransactionFilter, limit: int = 50) -> list[list[int]]:
+    pages, cursor = [], None
+    while True:
+        page = platform.wallet.transactions(scene.member, scene.first.id, filters, after=cursor, limit=limit)
+        pages.append([int(row.number) for row in page.items])
+        cursor = page.next_cursor
+        if cursor is None:
+            return pages
+
+
+def test_keyset_pages_cover_the_history_newest_first(history: tuple[Platform, Scene]) -> None:
+    platform, scene = history
+    pages = all_pages(platform, scene, TransactionFilter())
+    assert [len(p) for p in pages] == [50, 50, 20]
+    numbers = [n for page in pages for n in page]
+    assert numbers == list(range(120, 0, -1))
+
+
+def test_filters_by_status_type_number_and_local_dates(history: tuple[Platform, Scene]) -> None:
+    platform, scene = history
+
+    def numbers(**filters: object) -> list[int]:
+        return [n for page in all_pages(platform, scene, TransactionFilter(**filters), limit=7) for n in page]
+
+    failed = numbers(status="failed")
+    assert failed and all((n - 1) % 7 == 0 and (n - 1) % 10 for n in failed)
+    assert numbers(type="bank_transfer") == [n + 1 for n in range(110, 0, -10)]
+    assert numbers(type="online_topup") == [1]
+    cadastre = numbers(type="tool:cadastrefinder")
+    assert cadastre and all((n - 1) % 2 == 1 for n in cadastre)
+    assert len(numbers(type="tool_usage")) == 120 - 1 - 11
+    assert numbers(number=42) == [42]
+    assert numbers(number=42, status="failed") == []
+    # Belgian calendar days: 29 March 2026 runs from 23:00 UTC on the 28th to 22:00 UTC on the 29th.
+    day = numbers(date_from=dt.date(2026, 3, 29), date_to=dt.date(2026, 3, 29))
+    first_hour = int((dt.datetime(2026, 3, 28, 23) - START).total_seconds() // 3600) + 1
+    assert day == list(range(first_hour + 22, first_hour - 1, -1))  # 23 hours: the clocks jump
+    assert numbers(date_from=dt.date(2026, 4, 10)) == []
+
+
+@pytest.mark.parametrize(
+    ("filters", "code"),
+    [
+        (TransactionFilter(status="lost"), "status_invalid"),
+        (TransactionFilter(type="gift"), "type_invalid"),
+        (TransactionFilter(number=0), "number_invalid"),
+        (TransactionFilter(date_from=dt.date(2026, 4, 2), date_to=dt.date(2026, 4, 1)), "date_range_invalid"),
+    ],
+)
+def test_invalid_filters_are_refused(history: tuple[Platform, Scene], filters: TransactionFilter, code: str) -> None:
+    platform, scene = history
+    with pytest.raises(ValidationError) as caught:
+        platform.wallet.transactions(scene.member, scene.first.id, filters)
+    assert caught.value.code == code
+    with pytest.raises(ValidationError):
+        platform.wallet.transactions(scene.member, scene.first.id, after="not-a-cursor!")
+
+
+def test_every_filtered_page_is_read_from_an_index(platform: Platform) -> None:
+    """SQLite's plan for each filter: an index range, no table scan and no sort."""
+    for filters in (TransactionFilter(), TransactionFilter(status="failed"), TransactionFilter(type="tool:btv"),
+                    TransactionFilter(date_from=dt.date(2026, 1, 1), date_to=dt.date(2026, 1, 31)),
+                    TransactionFilter(status="failed", date_from=dt.date(2026, 1, 1))):
+        from immo_connect.wallet.models import WalletTransaction as T
+
+        query = T.select().where(*conditions(1, filters)).order_by(T.created_at.desc(), T.id.desc()).limit(51)
+        sql, params = query.sql()
+        plan = " ".join(str(row[-1]) for row in database.obj.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+        assert "USING INDEX" in plan and "TEMP B-TREE" not in plan, (filters, plan)
+
+
+def read_export(platform: Platform, scene: Scene, filters: TransactionFilter) -> tuple[bytes, list[list[str]]]:
+    path = platform.wallet.export_csv(scene.member, scene.first.id, filters)
+    assert path.parent == platform.settings.data_dir / "exports" / scene.member.username
+    raw = path.read_bytes()
+    return raw, list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
+
+
+def test_csv_export_opens_in_a_belgian_excel(history: tuple[Platform, Scene]) -> None:
+    platform, scene = history
+    raw, rows = read_export(platform, scene, TransactionFilter())
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    header, body = rows[0], rows[1:]
+    assert header[:6] == ["Numéro", "Date", "Type", "Outil", "Description", "Montant (EUR)"]
+    assert len(body) == 120 and [int(r[0]) for r in body] == list(range(1, 121))  # oldest first
+    first, second = body[0], body[1]
+    assert first[1] == "27/03/2026 11:00:00"  # 10:00 UTC is 11:00 in Brussels in winter
+    assert first[2] == "Recharge en ligne" and first[5] == "500,00" and first[6] == "Réussie"
+    assert (second[5], second[7], second[8]) == ("-1,25", "500,00", "498,75")
+    summer = next(r for r in body if r[1].startswith("29/03/2026 04:"))
+    assert summer[1] == "29/03/2026 04:00:00"  # 02:00 UTC after the change: UTC+2
+    failed = next(r for r in body if r[6] == "Échouée")
+    assert failed[9] == "Le solde était insuffisant." and failed[7] == failed[8]
+
+
+def test_csv_export_applies_filters_and_defuses_formulas(history: tuple[Platform, Scene], clock: FrozenClock) -> None:
+    platform, scene = history
+    platform.wallet.credit(scene.first.id, 100, kind="correction", description="=HYPERLINK(\"x\")",
+                           idempotency_key="h:formula", reference="+32")
+    _raw, rows = read_export(platform, scene, TransactionFilter(type="correction"))
+    assert len(rows) == 2
+    assert rows[1][4] == "'=HYPERLINK(\"x\")" and rows[1][10] == "'+32"
+    _raw, rows = read_export(platform, scene, TransactionFilter(status="failed"))
+    assert rows[1:] and all(r[6] == "Échouée" for r in rows[1:])
+    with pytest.raises(PermissionDenied):
+        platform.wallet.export_csv(scene.outsider, scene.first.id)
+
+
+def test_offsets_follow_the_belgian_clock_changes() -> None:
+    changes = utc_offsets(dt.datetime(2025, 1, 1), dt.datetime(2026, 12, 31))
+    assert [(moment.isoformat(" "), hours) for moment, hours in changes[1:]] == [
+        ("2025-03-30 01:00:00", 2), ("2025-10-26 01:00:00", 1),
+        ("2026-03-29 01:00:00", 2), ("2026-10-25 01:00:00", 1),
+    ]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is installed by make test")
+def test_voucher_pdf_text_and_rendering(history: tuple[Platform, Scene], tmp_path: Path) -> None:
+    platform, scene = history
+    tx = platform.wallet.transactions(scene.member, scene.first.id, TransactionFilter(number=3)).items[0]
+    path = platform.wallet.voucher_file(scene.member, tx.id)
+    assert path.parent.name == scene.member.username and path.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    for expected in ("Bon de transaction", "Immo-Connect SRL", "0403.170.701", "Agence Lumière",
+                     "Rue Haute 12, 1000 Bruxelles", "Numéro de transaction", "27/03/2026 13:00:00",
+                     "Utilisation d'un outil", "Search 2", "-1,25 EUR", "498,75 EUR", "497,50 EUR", "Réussie",
+                     "pas une facture"):
+        assert expected in text, (expected, text)
+    org_number = scene.first.enterprise_number
+    assert f"{org_number[:4]}.{org_number[4:7]}.{org_number[7:]}" in text
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(path), str(tmp_path / "page")],
+                   check=True)
+    png = next(tmp_path.glob("page*.png"))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 2_000
+    with pytest.raises(PermissionDenied):
+        platform.wallet.voucher_pdf(scene.outsider, tx.id)
