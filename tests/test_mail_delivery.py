@@ -274,3 +274,24 @@ def test_background_delivery_in_the_same_process(make_platform: Make, smtp_serve
     assert not handle.running
     assert platform.outbox.counts()["sent"] == 2
     assert len(smtp_server.messages) == 2
+
+
+def test_mail_sealed_under_another_key_fails_alone_with_a_clear_error(
+    make_platform: Make, smtp_server: SmtpServer, tmp_path: Path,
+) -> None:
+    make_platform(config_text=smtp_server.config_text())
+    foreign = queue("foreign:1", to="first@example.be")
+    url = f"sqlite:///{tmp_path / 'immo.sqlite3'}"
+    environ = {"IMMO_CONNECT_DATA_DIR": str(tmp_path / "other-data")}  # another secret.key
+    other = create_platform(load_settings(tmp_path / "plugins.toml", environ=environ, database_url=url),
+                            environ=environ, load_entrypoints=False)
+    try:
+        mine = queue("mine:1", to="second@example.be")
+        report = other.outbox.deliver_due()
+        assert (report.sent, report.retried) == (1, 1)
+        assert OutboxMessage.get_by_id(mine.id).status == "sent"
+        failed = OutboxMessage.get_by_id(foreign.id)
+        assert failed.status == "pending" and failed.last_error.startswith("SealError: ")
+        assert [r.recipients for r in smtp_server.messages] == [("second@example.be",)]
+    finally:
+        other.database.close()

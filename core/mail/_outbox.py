@@ -22,7 +22,7 @@ from email.utils import format_datetime
 from typing import Any, Self
 
 from immo_connect import audit
-from immo_connect.errors import NotFoundError, ValidationError
+from immo_connect.errors import ImmoConnectError, NotFoundError, ValidationError
 from immo_connect.i18n import _
 from immo_connect.mail._transport import (
     Transport,
@@ -152,14 +152,23 @@ class Outbox:
         report.claimed = len(batch)
         if not batch:
             return report
-        try:
-            mails = [self.mime(message) for message in batch]
-            outcomes = self.transport.send(mails)
-        except Exception as error:
-            log.exception("mail transport failed")
-            outcomes = [error] * len(batch)
-        for message, outcome in zip(batch, outcomes, strict=True):
-            self._record(message, outcome, report)
+        outcomes: dict[int, BaseException | None] = {}
+        ready: list[tuple[OutboxMessage, EmailMessage]] = []
+        for message in batch:
+            try:
+                ready.append((message, self.mime(message)))
+            except (ImmoConnectError, ValueError) as error:  # e.g. sealed under another key: this mail only
+                log.warning("mail %s cannot be built: %s", message.id, describe(error))
+                outcomes[int(message.id)] = error
+        if ready:
+            try:
+                sent = self.transport.send([mime for _message, mime in ready])
+            except Exception as error:  # any transport fault is a failed attempt of the batch
+                log.exception("mail transport failed")
+                sent = [error] * len(ready)
+            outcomes.update({int(m.id): outcome for (m, _mime), outcome in zip(ready, sent, strict=True)})
+        for message in batch:
+            self._record(message, outcomes[int(message.id)], report)
         return report
 
     def deliver_all_due(self, limit: int = 20, *, should_stop: Callable[[], bool] | None = None) -> DeliveryReport:
