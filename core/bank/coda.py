@@ -25,6 +25,7 @@ RECORD_LENGTH = 128
 class _Movement:
     """A 2.1 record and what its 2.2 / 2.3 add, before it becomes a StatementEntry."""
 
+    number: int
     position: str
     raw: list[str]
     sequence: str
@@ -88,9 +89,10 @@ def parse(text: str) -> Statement:
     state = _State()
     movements: list[_Movement] = []
     last: _Movement | None = None
+    found: list[tuple[int, StatementEntry]] = []  # (line number, entry), sorted at the end
 
     def finish() -> None:
-        statement.entries.extend(_entries(movements, state))
+        found.extend(_entries(movements, state))
         movements.clear()
 
     for number, original in enumerate(text.splitlines(), start=1):
@@ -104,7 +106,7 @@ def parse(text: str) -> Statement:
         if problem is None and kind not in "0123489":
             problem = "unknown record type"
         if problem is not None:
-            statement.entries.append(_unreadable(state, position, original))
+            found.append((number, _unreadable(state, position, original)))
             last = None
             continue
         if kind == "0":
@@ -115,7 +117,7 @@ def parse(text: str) -> Statement:
             _old_balance(line, state, statement, position)
         elif kind == "2":
             state.records += 1
-            last = _movement_record(line, last, movements, state, statement, position)
+            last = _movement_record(line, number, last, movements, state, statement, position)
         elif kind in {"3", "8"}:
             state.records += 1
         elif kind == "9":
@@ -123,6 +125,7 @@ def parse(text: str) -> Statement:
             finish()
             last = None
     finish()
+    statement.entries = [entry for _number, entry in sorted(found, key=lambda pair: pair[0])]
     return statement
 
 
@@ -149,12 +152,12 @@ def _old_balance(line: str, state: _State, statement: Statement, position: str) 
 
 
 def _movement_record(
-    line: str, last: _Movement | None, movements: list[_Movement], state: _State,
+    line: str, number: int, last: _Movement | None, movements: list[_Movement], state: _State,
     statement: Statement, position: str,
 ) -> _Movement | None:
     part = line[1]
     if part == "1":
-        movement = _movement(line, position, state)
+        movement = _movement(line, number, position)
         movements.append(movement)
         if movement.problem == "" and movement.credit and movement.detail == "0000" and movement.amount_cents:
             state.credit_sum += movement.amount_cents * 10
@@ -178,7 +181,7 @@ def _movement_record(
     return last
 
 
-def _movement(line: str, position: str, state: _State) -> _Movement:
+def _movement(line: str, number: int, position: str) -> _Movement:
     sign, milli = line[31], _milli(line[32:47])
     communication = line[62:115]
     candidate: str | None = None
@@ -188,7 +191,7 @@ def _movement(line: str, position: str, state: _State) -> _Movement:
     if sign not in "01" or milli is None or _cents(milli) is None or not line[2:10].isdigit():
         problem = "unreadable"
     return _Movement(
-        position=position, raw=[line], sequence=line[2:6], detail=line[6:10],
+        number=number, position=position, raw=[line], sequence=line[2:6], detail=line[6:10],
         bank_reference=line[10:31].strip(), credit=sign != "1", amount_cents=_cents(milli),
         value_date=_date(line[47:53]), booking_date=_date(line[115:121]),
         transaction_type=line[53], structured_candidate=candidate,
@@ -196,18 +199,18 @@ def _movement(line: str, position: str, state: _State) -> _Movement:
     )
 
 
-def _entries(movements: list[_Movement], state: _State) -> list[StatementEntry]:
+def _entries(movements: list[_Movement], state: _State) -> list[tuple[int, StatementEntry]]:
     # A globalised movement (type 1 or 2) is followed by its details: credit the details,
     # not the total, so each payer's communication counts.
     with_details = {m.sequence for m in movements if m.detail != "0000"}
-    entries: list[StatementEntry] = []
+    entries: list[tuple[int, StatementEntry]] = []
     for m in movements:
         if m.detail == "0000" and m.sequence in with_details and m.transaction_type in "12":
             continue
         raw = "\n".join(m.raw)
         if m.problem:
             # Only a readable debit sign makes it certain that no money came in.
-            entries.append(_unreadable(state, m.position, raw, credit=m.credit))
+            entries.append((m.number, _unreadable(state, m.position, raw, credit=m.credit)))
             continue
         free = " ".join(t.strip() for t in m.free_text if t.strip())
         if m.structured_candidate is not None:
@@ -219,14 +222,14 @@ def _entries(movements: list[_Movement], state: _State) -> list[StatementEntry]:
         reference = m.bank_reference or f"{state.year}/{state.coda_sequence}/{m.sequence}"
         if m.detail != "0000":
             reference += f"/{m.detail}"
-        entries.append(StatementEntry(
+        entries.append((m.number, StatementEntry(
             format="coda", account=state.account, reference=reference, position=m.position,
             credit=m.credit, amount_cents=m.amount_cents, currency=state.currency,
             booking_date=m.booking_date or m.value_date, value_date=m.value_date,
             communication=communication, communication_text=text,
             counterparty_name=m.counterparty_name, counterparty_iban=m.counterparty_iban,
             problem=problem if state.currency == "EUR" else "currency", raw=raw,
-        ))
+        )))
     return entries
 
 

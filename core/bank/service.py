@@ -98,6 +98,11 @@ class BankService:
         for entry in statement.entries:
             line = self._ignored(entry)
             if line is None:
+                existing: BankEntry | None = BankEntry.get_or_none(BankEntry.entry_key == entry.key)
+                if existing is not None:
+                    line = self._duplicate(entry, existing, self._shown(entry))
+            if line is None:
+                # The import is recorded only when it brings something new.
                 if import_row is None:
                     import_row = self._import_row(filename, statement.format, digest,
                                                   statement.accounts, operator)
@@ -165,9 +170,6 @@ class BankService:
 
     def _import_entry(self, entry: StatementEntry, import_row: StatementImport, operator: str) -> ImportLine:
         shown = self._shown(entry)
-        existing: BankEntry | None = BankEntry.get_or_none(BankEntry.entry_key == entry.key)
-        if existing is not None:
-            return self._duplicate(entry, existing, shown)
         organisation_id, problem = self._match(entry)
         credited: WalletTransaction | None = None
         if organisation_id is not None:

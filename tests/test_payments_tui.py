@@ -1,0 +1,148 @@
+"""Pilot tests of « Recharger solde » with the sandbox provider, on a real SQLite platform."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.pilot import Pilot
+from textual.widgets import Input, Label, Static, TabbedContent
+
+from immo_connect.formats import ogm
+from immo_connect.mail.models import OutboxMessage
+from immo_connect.payments.models import Payment
+from immo_connect.platform import Platform
+from immo_connect.tui.app import ImmoConnectApp
+from immo_connect.tui.screens.topup import TopUpScreen
+from immo_connect.tui.widgets.qr import QrCode, qr_text
+from immo_connect.wallet.models import Wallet, WalletTransaction
+from tests.support.factories import add_member, make_account, make_organisation
+from tests.test_organisations_tui import sign_in
+
+
+async def settle(pilot: Pilot[object], until: object = None) -> None:
+    """Let workers finish and their results reach the screen (optionally until a condition)."""
+    for _ in range(400):
+        await pilot.pause()
+        if until is not None:
+            if until():  # type: ignore[operator]
+                break
+        elif not any(worker.is_running for worker in pilot.app.workers):
+            break
+        await asyncio.sleep(0.01)
+    await pilot.pause()
+
+
+def text(app: ImmoConnectApp, selector: str) -> str:
+    widget = app.screen.query_one(selector)
+    assert isinstance(widget, Label | Static)
+    return str(widget.render())
+
+
+class FastTopUp(TopUpScreen):
+    POLL_SECONDS = 0.05
+
+
+async def open_topup(pilot: Pilot[object], app: ImmoConnectApp, account: object, organisation_id: int) -> None:
+    sign_in(app, account)
+    await app.push_screen(FastTopUp(organisation_id))
+    await settle(pilot, lambda: text(app, "#transfer-details") != "")
+
+
+async def test_online_topup_with_the_sandbox_confirmation_step(platform: Platform) -> None:
+    manager = make_account("mgr", first_name="Marie")
+    employee = make_account("emp", first_name="Eric")
+    organisation = make_organisation(manager, name="Agence Dupont")
+    add_member(organisation, employee)
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await open_topup(pilot, app, employee, organisation.id)
+        assert "50,00 EUR" in text(app, "#topup-limits") and "5\u202f000,00 EUR" in text(app, "#topup-limits")
+        assert "Demo" in text(app, "#topup-limits") or "Démo" in text(app, "#topup-limits")
+
+        # Below the minimum: a clear message next to the form, nothing created.
+        app.screen.query_one("#topup-amount", Input).focus()
+        await pilot.press(*"20", "enter")
+        await settle(pilot)
+        assert "50,00 EUR" in text(app, "#topup-message")
+        assert Payment.select().count() == 0
+
+        # 75,50 EUR by Visa: chosen with the keyboard.
+        amount = app.screen.query_one("#topup-amount", Input)
+        amount.value = ""
+        amount.focus()
+        await pilot.press(*"75,50")
+        app.screen.query_one("#topup-option").focus()
+        await pilot.press("right", "right", "right", "enter")  # Bancontact → … → Visa
+        await pilot.click("#topup-pay")
+        await settle(pilot, lambda: Payment.select().count() == 1 and text(app, "#topup-link") != "")
+        payment = Payment.get()
+        assert (payment.amount_cents, payment.option, payment.provider) == (7550, "visa", "sandbox")
+        link = text(app, "#topup-link")
+        assert link == payment.checkout_url and link.startswith("https://")
+        assert str(app.screen.query_one("#topup-qr", QrCode).render()) == qr_text(link)
+        assert "⏳" in text(app, "#topup-status")
+
+        # The polling timer keeps following; nothing is credited before the payer confirms.
+        await asyncio.sleep(0.2)
+        await settle(pilot)
+        assert WalletTransaction.select().count() == 0
+
+        await pilot.click("#simulate-paid")
+        await settle(pilot, lambda: "✓" in text(app, "#topup-outcome"))
+        outcome = text(app, "#topup-outcome")
+        assert "75,50 EUR" in outcome and "✓" in outcome
+        assert "✓" in text(app, "#topup-status")
+        assert str(app.screen.query_one("#topup-qr", QrCode).render()) == ""
+        assert app.screen.credited  # type: ignore[attr-defined]
+
+        # Polling stopped; the wallet was credited once and the manager (only) mailed.
+        await asyncio.sleep(0.2)
+        await settle(pilot)
+    assert WalletTransaction.select().count() == 1
+    assert Wallet.get(Wallet.organisation == organisation.id).balance == 7550
+    mails = list(OutboxMessage.select().where(OutboxMessage.template == "topup_credited"))
+    assert [m.recipient for m in mails] == [manager.email]
+
+
+async def test_refused_demo_payment_and_bank_transfer_tab(platform: Platform) -> None:
+    manager = make_account("boss")
+    organisation = make_organisation(manager, name="Agence Martin")
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await open_topup(pilot, app, manager, organisation.id)
+
+        await pilot.press("ctrl+b")
+        await settle(pilot)
+        assert app.screen.query_one("#topup-tabs", TabbedContent).active == "topup-bank-pane"
+        details = text(app, "#transfer-details")
+        communication = platform.wallet.structured_communication(organisation.id)
+        assert "BE71 0961 2345 6769" in details and "GKCCBEBB" in details
+        assert communication in details and ogm.is_valid(communication)
+        warning = text(app, "#transfer-warning")
+        assert "⚠" in warning and communication not in warning and "3" in warning
+
+        await pilot.press("ctrl+o")
+        app.screen.query_one("#topup-amount", Input).focus()
+        await pilot.press(*"120", "enter")
+        await settle(pilot, lambda: text(app, "#topup-link") != "")
+        await pilot.click("#simulate-failed")
+        await settle(pilot, lambda: "✗" in text(app, "#topup-outcome"))
+        assert "✗" in text(app, "#topup-status")
+        assert not app.screen.credited  # type: ignore[attr-defined]
+    assert WalletTransaction.select().count() == 0
+    assert Payment.get().status == "failed"
+
+
+async def test_outsider_is_refused_and_sees_why(platform: Platform) -> None:
+    manager = make_account("owner")
+    outsider = make_account("stranger")
+    organisation = make_organisation(manager)
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await open_topup(pilot, app, outsider, organisation.id)
+        assert "✗" in text(app, "#transfer-details")
+        app.screen.query_one("#topup-amount", Input).focus()
+        await pilot.press(*"60", "enter")
+        await settle(pilot, lambda: "✗" in text(app, "#topup-message"))
+        assert "member" in text(app, "#topup-message") or "membre" in text(app, "#topup-message")
+    assert Payment.select().count() == 0
