@@ -9,4 +9,16 @@ from __future__ import annotations
 from immo_connect.i18n import N_
 
 MENU_ENTRIES: list[tuple[str, str, str]] = [
+    ("profile", N_("My profile"), "immo_connect.tui.screens.profile:ProfileScreen"),
+    ("account", N_("My account"), "immo_connect.tui.screens.account:AccountScreen"),
+    ("ssh-keys", N_("My SSH keys"), "immo_connect.tui.screens.ssh_keys:SshKeysScreen"),
+    ("organisations", N_("My organisations"), "immo_connect.tui.screens.organisations:MyOrganisationsScreen"),
 ]
+
+# The shortcuts of one organisation ("Mes organisations" and its details): id -> screen path
+# ``module:Class``; the class is built as ``Class(organisation_id)``. The tools and wallet
+# areas add "tools" and "wallet".
+ORGANISATION_SCREENS: dict[str, str] = {
+    "employees": "immo_connect.tui.screens.employees:EmployeesScreen",
+    "details": "immo_connect.tui.screens.organisation_data:OrganisationDataScreen",
+}
