@@ -36,6 +36,7 @@ class ImmoConnectApp(App[int]):
         Binding("f1", "help", _("Help"), id="help-f1", show=False),
         Binding("escape", "back", _("Back"), id="back"),
         Binding("q", "quit", _("Quit"), id="quit"),
+        Binding("f2", "user_menu", _("User menu"), id="user-menu"),
     ]
 
     def __init__(
@@ -100,6 +101,11 @@ class ImmoConnectApp(App[int]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    def action_user_menu(self) -> None:
+        from immo_connect.tui.screens.user_menu import open_user_menu
+
+        open_user_menu(self)
 
     def action_back(self) -> None:
         # The login screen sits above Textual's default screen: never pop below it.

@@ -20,3 +20,10 @@ class AppHeader(Horizontal):
         session = getattr(self.app, "session", None)
         name = session.display_name if session is not None else _("Not signed in")
         yield Button(name, id="user-menu", flat=True, compact=True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "user-menu":
+            from immo_connect.tui.screens.user_menu import open_user_menu
+
+            event.stop()
+            open_user_menu(self.app)
