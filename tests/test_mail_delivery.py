@@ -295,3 +295,17 @@ def test_mail_sealed_under_another_key_fails_alone_with_a_clear_error(
         assert [r.recipients for r in smtp_server.messages] == [("second@example.be",)]
     finally:
         other.database.close()
+
+
+def test_accented_subject_and_international_address(make_platform: Make, smtp_server: SmtpServer) -> None:
+    platform = make_platform(config_text=smtp_server.config_text() + '\n[platform]\nname = "Agence Liégeoise"\n')
+    plain = queue("accent:1", to="anne@example.be")
+    international = queue("accent:2", to="josé@exemple.be")
+    assert platform.outbox.deliver_due().sent == 2
+    first = smtp_server.last_message("anne@example.be")
+    assert str(first.message["Subject"]) == "Agence Liégeoise : message de test" == plain.subject
+    assert "Agence Liégeoise peut envoyer des e-mails" in first.text
+    assert str(first.message["From"]) == "Immo-Connect <no-reply@immo-connect.be>"
+    second = smtp_server.last_message("josé@exemple.be")
+    assert second.message["Message-ID"] == international.message_id
+    assert "josé@exemple.be" in second.text

@@ -17,13 +17,13 @@ import random
 import secrets
 import socket
 from collections.abc import Callable, Iterator
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.message import Message
 from typing import Any, Self
 
 from immo_connect import audit
 from immo_connect.errors import ImmoConnectError, NotFoundError, ValidationError
 from immo_connect.i18n import _
+from immo_connect.mail._mime import build
 from immo_connect.mail._transport import (
     Transport,
     describe,
@@ -130,18 +130,12 @@ class Outbox:
             .order_by(OutboxMessage.id)
         )
 
-    def mime(self, message: OutboxMessage) -> EmailMessage:
-        mail = EmailMessage()
-        mail["From"] = self.settings.mail.sender
-        mail["To"] = str(message.recipient)
-        mail["Subject"] = str(message.subject)
-        mail["Date"] = format_datetime(self.platform.clock.now().replace(tzinfo=dt.UTC))
-        mail["Message-ID"] = str(message.message_id)
-        mail["Auto-Submitted"] = "auto-generated"
-        mail["Content-Language"] = str(message.language)
-        mail.set_content(message.plain_text())
-        mail.add_alternative(message.html_text(), subtype="html")
-        return mail
+    def mime(self, message: OutboxMessage) -> Message:
+        return build(
+            sender=self.settings.mail.sender, recipient=str(message.recipient), subject=str(message.subject),
+            message_id=str(message.message_id), language=str(message.language), date=self.platform.clock.now(),
+            text=message.plain_text(), html=message.html_text(),
+        )
 
     def deliver_due(self, limit: int = 20, *, due_before: dt.datetime | None = None) -> DeliveryReport:
         """Claim up to ``limit`` due mails, send them, and record each outcome."""
@@ -153,7 +147,7 @@ class Outbox:
         if not batch:
             return report
         outcomes: dict[int, BaseException | None] = {}
-        ready: list[tuple[OutboxMessage, EmailMessage]] = []
+        ready: list[tuple[OutboxMessage, Message]] = []
         for message in batch:
             try:
                 ready.append((message, self.mime(message)))

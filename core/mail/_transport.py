@@ -11,7 +11,7 @@ import mailbox
 import ssl
 import threading
 from collections.abc import Coroutine, Sequence
-from email.message import EmailMessage
+from email.message import Message
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -23,7 +23,7 @@ T = TypeVar("T")
 class Transport(Protocol):
     name: str
 
-    def send(self, mails: Sequence[EmailMessage]) -> list[BaseException | None]: ...
+    def send(self, mails: Sequence[Message]) -> list[BaseException | None]: ...
 
 
 def is_permanent(error: BaseException) -> bool:
@@ -55,7 +55,7 @@ class MaildirTransport:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def send(self, mails: Sequence[EmailMessage]) -> list[BaseException | None]:
+    def send(self, mails: Sequence[Message]) -> list[BaseException | None]:
         results: list[BaseException | None] = []
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,7 +90,7 @@ class SmtpTransport:
             tls_context=context,
         )
 
-    async def _send_all(self, mails: Sequence[EmailMessage]) -> list[BaseException | None]:
+    async def _send_all(self, mails: Sequence[Message]) -> list[BaseException | None]:
         import aiosmtplib
 
         client = self._client()
@@ -128,7 +128,7 @@ class SmtpTransport:
             client.close()
         return results
 
-    def send(self, mails: Sequence[EmailMessage]) -> list[BaseException | None]:
+    def send(self, mails: Sequence[Message]) -> list[BaseException | None]:
         return run_coroutine(self._send_all(mails))
 
 
