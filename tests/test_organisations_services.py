@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from PIL import Image
+
 from immo_connect import audit
 from immo_connect.errors import (
     ConflictError,
@@ -23,8 +25,6 @@ from immo_connect.organisations.models import (
     OrganisationAddress,
 )
 from immo_connect.platform import Platform
-from PIL import Image
-
 from tests.support.factories import add_member, make_account, make_organisation
 from tests.support.organisations import employee_data, organisation_data
 
@@ -341,3 +341,25 @@ def test_refused_change_fires_no_event_and_sends_no_mail(plat: Platform, recorde
         service.block(mallory, org.id, member.id)
     assert recorder.events == [] and OutboxMessage.select().count() == 0
     assert Membership.get_by_id(member.id).status == "active"
+
+
+def test_demo_seed_is_idempotent_and_has_every_state(platform: Platform) -> None:
+    from immo_connect import demo
+    from immo_connect.organisations import demo as organisation_demo
+
+    if "immo_connect.accounts.demo" in demo.STEPS:
+        import importlib
+
+        importlib.import_module("immo_connect.accounts.demo").seed(platform)
+    else:  # pragma: no cover - the accounts step provides these accounts
+        for username in ("anne.peeters", "marc.dubois", "sophie.janssens", "jdupont"):
+            make_account(username)
+    first = organisation_demo.seed(platform)
+    again = organisation_demo.seed(platform)
+    assert first == again and len(first) == 2
+    assert {m.status for m in Membership.select()} == {"pending", "active", "blocked"}
+    assert Organisation.select().count() == 2
+    anne = platform.organisations.organisations_of(
+        Membership.select().join(Organisation).where(Organisation.enterprise_number == "0750000040")
+        .order_by(Membership.id).first().account_id)
+    assert any(s.is_manager and s.pending_requests == 1 for s in anne)
