@@ -110,6 +110,7 @@ class MailSection:
     retry_max_seconds: float = 21600.0
     lease_seconds: float = 300.0  # a claimed mail returns to the queue after this
     poll_seconds: float = 2.0  # how often a worker looks for due mails
+    keep_bodies_days: int = 30  # bodies (with their codes) of finished mails are erased after this
 
 
 @dataclasses.dataclass(frozen=True)

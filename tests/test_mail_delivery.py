@@ -9,9 +9,12 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from immo_connect import audit
 from immo_connect.clock import FrozenClock
 from immo_connect.config import load_settings
+from immo_connect.errors import ValidationError
 from immo_connect.mail import OutboxMessage, enqueue, start_background_delivery
 from immo_connect.mail._outbox import Outbox
 from immo_connect.platform import Platform, create_platform
@@ -309,3 +312,26 @@ def test_accented_subject_and_international_address(make_platform: Make, smtp_se
     second = smtp_server.last_message("josé@exemple.be")
     assert second.message["Message-ID"] == international.message_id
     assert "josé@exemple.be" in second.text
+
+
+def test_bodies_of_finished_mails_are_erased_after_the_retention(
+    make_platform: Make, smtp_server: SmtpServer, clock: FrozenClock,
+) -> None:
+    platform = make_platform(config_text=smtp_server.config_text(keep_bodies_days=30))
+    sent = queue("keep:sent")
+    assert platform.outbox.deliver_due().sent == 1
+    smtp_server.refuse_with = "550 5.1.1 No such mailbox"
+    abandoned = queue("keep:abandoned", to="gone@example.be")
+    assert platform.outbox.deliver_due().abandoned == 1
+    smtp_server.stop()
+    waiting = queue("keep:pending", to="later@example.be")
+    clock.advance(days=29)
+    assert platform.outbox.erase_old_bodies() == 0
+    clock.advance(days=2)
+    assert platform.outbox.erase_old_bodies() == 2
+    assert OutboxMessage.get_by_id(sent.id).plain_text() == ""
+    assert OutboxMessage.get_by_id(sent.id).status == "sent"  # the row stays
+    assert "K7P2QX" in OutboxMessage.get_by_id(waiting.id).plain_text()  # never before delivery
+    assert queue("keep:sent").id == sent.id  # still idempotent: nothing is sent again
+    with pytest.raises(ValidationError, match="effacé"):
+        platform.outbox.requeue(abandoned.id)

@@ -123,6 +123,10 @@ def test_worker_once_then_mail_shows_sent(cli_args: list[str], capsys: pytest.Ca
     code, out = run_cli(capsys, *cli_args, "mail", "show", str(OutboxMessage.get().id))
     assert "Attempts:" in out and "sent" in out
     assert len(list((tmp_path / "data" / "maildir" / "new").iterdir())) == 3
+    code, out = run_cli(capsys, *cli_args, "mail", "erase", "--older-than", "0")
+    assert code == 0 and "Erased the text of 3 mail(s)." in out
+    code, out = run_cli(capsys, *cli_args, "mail", "show", str(OutboxMessage.get().id))
+    assert "(text erased)" in out and "C0000" not in out
 
 
 def test_mail_test_and_requeue(cli_args: list[str], capsys: pytest.CaptureFixture[str]) -> None:

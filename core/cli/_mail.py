@@ -28,6 +28,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     requeue = actions.add_parser("requeue", help="give an abandoned mail a fresh set of attempts")
     requeue.add_argument("id", type=int, metavar="ID")
     requeue.set_defaults(func=run_requeue)
+    erase = actions.add_parser("erase", help="erase the text of mails finished more than DAYS ago")
+    erase.add_argument("--older-than", type=int, metavar="DAYS", help="default: [mail] keep_bodies_days")
+    erase.set_defaults(func=run_erase)
     test = actions.add_parser("test", help="queue a test mail to ADDRESS (checks the transport)")
     test.add_argument("address", metavar="ADDRESS")
     test.add_argument("--language", choices=("fr", "en"), help="language of the mail")
@@ -76,7 +79,7 @@ def run_show(args: argparse.Namespace) -> int:
     if m.last_error:
         print(f"Last error: {m.last_error}")
     print()
-    print(m.html_text() if args.html else m.plain_text())
+    print((m.html_text() if args.html else m.plain_text()) or "(text erased)")
     attempts = list(outbox.attempts(m))
     if attempts:
         print("Attempts:")
@@ -88,6 +91,12 @@ def run_show(args: argparse.Namespace) -> int:
 def run_requeue(args: argparse.Namespace) -> int:
     m = platform_from(args).outbox.requeue(args.id)
     print(f"Mail {m.id} is queued again; a worker will send it.")
+    return 0
+
+
+def run_erase(args: argparse.Namespace) -> int:
+    count = platform_from(args).outbox.erase_old_bodies(args.older_than)
+    print(f"Erased the text of {count} mail(s).")
     return 0
 
 

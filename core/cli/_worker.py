@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+import time
 from types import FrameType
 
 from immo_connect.cli._common import platform_from
@@ -39,11 +40,15 @@ def run(args: argparse.Namespace) -> int:
     in_main = threading.current_thread() is threading.main_thread()
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)} if in_main else {}
     totals = {"sent": 0, "retried": 0, "abandoned": 0}
+    next_cleanup = 0.0
     try:
         if not args.once:
             print(f"Delivering mails every {interval:g} s with {platform.settings.mail.transport}; "
                   "stop with Ctrl+C.", flush=True)
         while not stop.is_set():
+            if time.monotonic() >= next_cleanup:
+                outbox.erase_old_bodies()  # at start, then hourly
+                next_cleanup = time.monotonic() + 3600
             report = outbox.deliver_all_due(args.batch, should_stop=stop.is_set)
             for key in totals:
                 totals[key] += getattr(report, key)

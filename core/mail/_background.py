@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from immo_connect.mail._outbox import Outbox
 from immo_connect.platform import Platform
@@ -43,10 +44,14 @@ class BackgroundDelivery:
 
     def _run(self) -> None:
         database = self.outbox.platform.database
+        next_cleanup = 0.0
         try:
             while not self._stop.is_set():
                 try:
-                    self.outbox.deliver_all_due(self.batch)
+                    if time.monotonic() >= next_cleanup:
+                        self.outbox.erase_old_bodies()  # at start, then hourly
+                        next_cleanup = time.monotonic() + 3600
+                    self.outbox.deliver_all_due(self.batch, should_stop=self._stop.is_set)
                 except Exception:
                     log.exception("background mail delivery failed; retrying")
                 self._wake.wait(self.interval)

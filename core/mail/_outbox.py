@@ -281,9 +281,32 @@ class Outbox:
                         id=message_id, status=message.status),
                     hint=_("Pending mails are retried on their own; sent mails are not sent twice."),
                 )
+            if not message.text:
+                raise ValidationError(
+                    _("Mail number {id} can no longer be sent: its text was erased.").format(id=message_id),
+                    hint=_("Start the action that sends this mail again (e.g. ask for a new code)."),
+                )
             OutboxMessage.update(
                 status="pending", attempts=0, next_attempt_at=self.platform.clock.now(), claimed_until=None,
             ).where(OutboxMessage.id == message_id).execute()
             audit.record("mail.requeued", actor="system", target=f"mail:{message_id}",
                          source=self.platform.source, detail={"template": message.template})
         return self.get(message_id)
+
+    def erase_old_bodies(self, days: int | None = None) -> int:
+        """Erase text and HTML of mails sent or abandoned more than ``days`` ago.
+
+        The row stays (status, recipient, subject, idempotency key), so nothing is sent twice;
+        the one-time codes in the bodies do not outlive their use. Returns how many.
+        """
+        keep = self.settings.mail.keep_bodies_days if days is None else days
+        if keep < 0:
+            raise ValidationError(_("The number of days must not be negative."), hint=_("Give 0 or more days."))
+        cutoff = self.platform.clock.now() - dt.timedelta(days=keep)
+        with transaction():
+            return int(
+                OutboxMessage.update(text="", html="")
+                .where((OutboxMessage.status != "pending") & (OutboxMessage.created_at < cutoff)
+                       & (OutboxMessage.text != ""))
+                .execute()
+            )
