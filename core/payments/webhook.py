@@ -27,55 +27,65 @@ PREFIX = "/webhooks/payments/"
 MAX_BODY = 64 * 1024
 
 
-def make_server(platform: Platform, host: str, port: int) -> ThreadingHTTPServer:
+class WebhookServer(ThreadingHTTPServer):
+    """The endpoint's HTTP server; ``platform`` is the platform whose payments it follows."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], platform: Platform) -> None:
+        self.platform = platform
+        super().__init__(address, _Handler)
+
+
+def make_server(platform: Platform, host: str, port: int) -> WebhookServer:
     """A threaded HTTP server bound to ``host:port`` (port 0 picks a free one); not started."""
+    return WebhookServer((host, port), platform)
 
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "ImmoConnectWebhook/1"
 
-        def log_message(self, format: str, *args: object) -> None:
-            log.info("%s %s", self.address_string(), format % args)
+class _Handler(BaseHTTPRequestHandler):
+    server: WebhookServer
+    server_version = "ImmoConnectWebhook/1"
 
-        def _answer(self, status: int, text: str) -> None:
-            body = text.encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def log_message(self, format: str, *args: object) -> None:
+        log.info("%s %s", self.address_string(), format % args)
 
-        def do_POST(self) -> None:
-            path = self.path.split("?", 1)[0]
-            if not path.startswith(PREFIX) or "/" in path[len(PREFIX):]:
-                self._answer(404, "not found")
-                return
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY:
-                self._answer(413, "too large")
-                return
-            body = self.rfile.read(length) if length else b""
-            try:
-                payment = platform.payments.handle_webhook(
-                    path[len(PREFIX):], {k: v for k, v in self.headers.items()}, body)
-            except NotFoundError:
-                self._answer(404, "unknown payment method")
-            except ValidationError:
-                self._answer(400, "no payment named")
-            except PaymentProviderError as error:
-                log.warning("webhook: provider look-up failed: %s", error.message)
-                self._answer(502, "provider unreachable, retry later")
-            except Exception:
-                log.exception("webhook handling failed")
-                self._answer(500, "error")
-            else:
-                self._answer(200, "ok" if payment is not None else "ok (unknown payment)")
-            finally:
-                if not platform.database.is_closed():
-                    platform.database.close()  # this thread's connection
+    def _answer(self, status: int, text: str) -> None:
+        body = text.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
-        def do_GET(self) -> None:
-            self._answer(405, "use POST")
+    def do_POST(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if not path.startswith(PREFIX) or "/" in path[len(PREFIX):]:
+            self._answer(404, "not found")
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self._answer(413, "too large")
+            return
+        body = self.rfile.read(length) if length else b""
+        platform = self.server.platform
+        try:
+            payment = platform.payments.handle_webhook(
+                path[len(PREFIX):], {k: v for k, v in self.headers.items()}, body)
+        except NotFoundError:
+            self._answer(404, "unknown payment method")
+        except ValidationError:
+            self._answer(400, "no payment named")
+        except PaymentProviderError as error:
+            log.warning("webhook: provider look-up failed: %s", error.message)
+            self._answer(502, "provider unreachable, retry later")
+        except Exception:
+            log.exception("webhook handling failed")  # a bug: logged; the provider retries
+            self._answer(500, "error")
+        else:
+            self._answer(200, "ok" if payment is not None else "ok (unknown payment)")
+        finally:
+            if not platform.database.is_closed():
+                platform.database.close()  # this thread's connection
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
-    return server
+    def do_GET(self) -> None:
+        self._answer(405, "use POST")
