@@ -335,3 +335,18 @@ def test_bodies_of_finished_mails_are_erased_after_the_retention(
     assert queue("keep:sent").id == sent.id  # still idempotent: nothing is sent again
     with pytest.raises(ValidationError, match="effacé"):
         platform.outbox.requeue(abandoned.id)
+
+
+def test_a_mail_that_keeps_killing_its_worker_is_abandoned_unsent(
+    make_platform: Make, smtp_server: SmtpServer, clock: FrozenClock,
+) -> None:
+    platform = make_platform(config_text=smtp_server.config_text(max_attempts=3, lease_seconds=60.0))
+    message = queue("poison:1")
+    for n in range(3):  # three workers each claimed it and died before any outcome
+        assert len(Outbox(platform, worker=f"dead-{n}").claim(10)) == 1
+        clock.advance(seconds=61)
+    report = Outbox(platform, worker="survivor").deliver_due()
+    assert (report.claimed, report.abandoned, report.sent) == (1, 1, 0)
+    stored = OutboxMessage.get_by_id(message.id)
+    assert stored.status == "abandoned" and stored.last_error.startswith("AttemptsExhausted")
+    assert smtp_server.messages == []

@@ -53,6 +53,10 @@ class DeliveryReport:
         return self
 
 
+class AttemptsExhausted(Exception):
+    """A mail whose claims keep expiring (its worker dies while sending it)."""
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}"
 
@@ -149,6 +153,11 @@ class Outbox:
         outcomes: dict[int, BaseException | None] = {}
         ready: list[tuple[OutboxMessage, Message]] = []
         for message in batch:
+            if int(message.attempts) > self.settings.mail.max_attempts:
+                # Claimed again and again without an outcome: workers die on this mail.
+                outcomes[int(message.id)] = AttemptsExhausted(
+                    f"no outcome recorded for {int(message.attempts) - 1} claims; the worker stopped each time")
+                continue
             try:
                 ready.append((message, self.mime(message)))
             except (ImmoConnectError, ValueError) as error:  # e.g. sealed under another key: this mail only
