@@ -13,6 +13,9 @@ MENU_ENTRIES: list[tuple[str, str, str]] = [
     ("account", N_("My account"), "immo_connect.tui.screens.account:AccountScreen"),
     ("ssh-keys", N_("My SSH keys"), "immo_connect.tui.screens.ssh_keys:SshKeysScreen"),
     ("organisations", N_("My organisations"), "immo_connect.tui.screens.organisations:MyOrganisationsScreen"),
+    ("recognitions", N_("My recognitions"), "immo_connect.tui.screens.recognitions:RecognitionsScreen"),
+    ("tools", N_("Tools"), "immo_connect.tui.screens.tools:ToolsScreen"),
+    ("quality", N_("Change quality"), "immo_connect.tui.screens.quality:QualityScreen"),
 ]
 
 # The shortcuts of one organisation ("Mes organisations" and its details): id -> screen path
@@ -21,4 +24,5 @@ MENU_ENTRIES: list[tuple[str, str, str]] = [
 ORGANISATION_SCREENS: dict[str, str] = {
     "employees": "immo_connect.tui.screens.employees:EmployeesScreen",
     "details": "immo_connect.tui.screens.organisation_data:OrganisationDataScreen",
+    "tools": "immo_connect.tui.screens.tools:ToolsScreen",
 }

@@ -23,6 +23,8 @@ from immo_connect.tools._types import (
     EmployeeAccess,
     EmployeeToolAccess,
     MandateOption,
+    ModeDetails,
+    ToolDetails,
     role_choice,
 )
 from immo_connect.tools.models import ToolAccess, ToolRegistration
@@ -131,6 +133,25 @@ class AccessMixin(ServiceBase):
         tool = self.tool(tool_name)
         mode = self._mode(tool, mode_id)
         return self._sheet(self._registered(organisation_id, tool, mode), tool, mode)
+
+    def details(self, actor: Account | int, organisation_id: int, tool_name: str) -> ToolDetails:
+        """A tool's page for an active member: each mode, registered or not; managers also
+        get the access list of each registered mode."""
+        account = self._actor(actor)
+        membership = self._require_member(account, organisation_id, "tool.details")
+        tool = self.tool(tool_name)
+        modes = []
+        for mode in tool.modes:
+            registration = self._registration(organisation_id, tool.name, mode.id)
+            if registration is None:
+                modes.append(ModeDetails(mode.id, registered=False))
+                continue
+            sheet = self._sheet(registration, tool, mode)
+            modes.append(ModeDetails(
+                mode.id, registered=True, registered_by=sheet.registered_by, registered_at=sheet.registered_at,
+                mandate=sheet.mandate, sheet=sheet if membership.is_manager else None,
+            ))
+        return ToolDetails(tool, organisation_id, bool(membership.is_manager), tuple(modes))
 
     def employee_tools(self, actor: Account | int, organisation_id: int, account_id: int) -> list[EmployeeToolAccess]:
         """Every registered mode of the organisation with one employee's access; managers only."""

@@ -152,3 +152,25 @@ class EmployeeToolAccess:
     mode: str
     mode_title: str
     access: EmployeeAccess
+
+
+@dataclasses.dataclass(frozen=True)
+class ModeDetails:
+    """One usage mode on a tool's page for one organisation."""
+
+    mode: str
+    registered: bool
+    registered_by: str = ""
+    registered_at: dt.datetime | None = None
+    mandate: MandateOption | None = None
+    sheet: AccessSheet | None = None  # managers only
+
+
+@dataclasses.dataclass(frozen=True)
+class ToolDetails:
+    """A tool's page ("Détails") as one organisation member sees it."""
+
+    tool: Tool
+    organisation_id: int
+    is_manager: bool
+    modes: tuple[ModeDetails, ...]

@@ -6,6 +6,7 @@ own application lives; it does not imitate the tool.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from textual.app import ComposeResult
@@ -21,6 +22,7 @@ class ExternalToolScreen(Screen[None]):
     """Subclasses set ``TOOL`` to the name of their tool."""
 
     TOOL = ""
+    CSS_PATH = Path(__file__).with_name("external.tcss")  # absolute: subclasses live elsewhere
     BINDINGS = [Binding("escape", "close", _("Close the tool"), id="tool-close")]
 
     def __init__(self, context: Any) -> None:
@@ -36,7 +38,7 @@ class ExternalToolScreen(Screen[None]):
         with VerticalScroll(classes="tool-page external-tool"):
             yield Label(_(tool.title), classes="title")
             yield Label(
-                _("Working for {organisation}, as {mode}.").format(
+                _("Working for {organisation} — {mode}.").format(
                     organisation=self.context.organisation_name, mode=_(mode.title) if mode else self.context.mode),
                 id="tool-quality",
             )

@@ -1,0 +1,50 @@
+"""Opening a tool's own screen under a quality, and texts the tool screens share."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from textual.app import App
+
+from immo_connect.i18n import _
+
+log = logging.getLogger("immo_connect.tui")
+
+# States are written out, with a symbol: never colour alone.
+MET = "✓"
+MISSING = "✗"
+BLOCKED_MARK = "⛔"
+NONE_MARK = "—"
+
+
+def open_tool(app: App[Any], context: Any) -> bool:
+    """Make ``context`` the app's tool context and push the tool's screen built with it."""
+    tool = app.platform.plugins.tool(context.tool)  # type: ignore[attr-defined]
+    if tool is None:
+        app.notify(_("This tool is no longer available."), severity="error", title=_("Error"))
+        return False
+    module_name, _sep, class_name = tool.screen.partition(":")
+    try:
+        screen_class = getattr(importlib.import_module(module_name), class_name)
+        screen = screen_class(context)
+    except Exception:  # a broken tool screen must not take the app down
+        log.exception("cannot open the screen of tool %s", context.tool)
+        app.notify(_("The screen of this tool cannot be opened."), severity="error",
+                   title=_("Error"))
+        return False
+    app.tool_context = context  # type: ignore[attr-defined]
+    app.push_screen(screen)
+    return True
+
+
+def status_word(status: str, role_title: str = "") -> str:
+    """An employee's access to a usage mode, in words with a symbol."""
+    if status == "role":
+        return f"{MET} {role_title}"
+    if status == "blocked":
+        return f"{BLOCKED_MARK} " + _("Access blocked")
+    if status == "invalid_recognitions":
+        return f"{MISSING} " + _("Invalid recognitions")
+    return f"{NONE_MARK} " + _("No user of the tool")
