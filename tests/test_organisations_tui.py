@@ -44,7 +44,7 @@ async def settle(pilot: Pilot[object]) -> None:
 async def type_in(pilot: Pilot[object], selector: str, text: str) -> None:
     pilot.app.screen.query_one(selector).focus()
     await pilot.pause()
-    await pilot.press(*text)
+    await pilot.press("end", *text)  # focusing selects the text: type after it
 
 
 async def choose(pilot: Pilot[object], selector: str, downs: int) -> None:
@@ -148,6 +148,15 @@ async def test_create_join_confirm_block_activate_delete(platform: Platform) -> 
         view = str(app.screen.query_one("#employee-view", Static).render())
         assert "actif" in view and "Gestionnaire" in view
 
+        # "Modifier les données": edit mode, explicit save.
+        await pilot.press("m")
+        await settle(pilot)
+        await type_in(pilot, "#edit-function", " principal")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert Membership.get_by_id(bob_membership.id).function == "Agent principal"
+        assert "enregistrées" in label(app, "#employee-message")
+
         # Block: the default answer is no; then yes.
         await pilot.press("b")
         await settle(pilot)
@@ -249,3 +258,30 @@ async def test_organisation_data_edit_mode_for_managers_only(platform: Platform)
         saved = Organisation.get_by_id(organisation.id)
         assert (saved.linkedin, saved.address) == ("https://linkedin.com/company/data", "Meir 1, 2000 Antwerpen")
         assert "enregistrées" in label(app, "#org-data-message")
+
+
+async def test_employee_list_pages_and_filters(platform: Platform) -> None:
+    alice = make_account("alice", first_name="Alice", last_name="Aerts")
+    organisation = make_organisation(alice)
+    for i in range(60):
+        add_member(organisation, make_account(f"emp{i:02d}", first_name="Jan", last_name=f"Zeeman{i:02d}"),
+                   status="blocked" if i == 59 else "active")
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await open_my_organisations(pilot, app, alice)
+        await pilot.press("e")
+        await settle(pilot)
+        assert app.screen.query_one("#employees", DataTable).row_count == 50
+        assert "Page 1" in label(app, "#employees-page")
+        await pilot.press("n")
+        await settle(pilot)
+        rows = table_text(app, "#employees")
+        assert app.screen.query_one("#employees", DataTable).row_count == 11
+        assert "Zeeman59" in rows and "⛔ bloqué" in rows and "Page 2" in label(app, "#employees-page")
+        await pilot.press("p")
+        await settle(pilot)
+        assert "Alice Aerts" in table_text(app, "#employees")
+        await pilot.press("/")
+        await pilot.press(*"zeeman5")
+        await settle(pilot)
+        assert app.screen.query_one("#employees", DataTable).row_count == 10

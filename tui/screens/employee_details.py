@@ -65,11 +65,17 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
     def on_screen_resume(self) -> None:
         self._load()
 
-    def _call(self, key: str, function_name: str, *args: object) -> None:
+    def _call(self, key: str, function_name: str, *args: object, success: str = "") -> None:
         platform = self.app.platform  # type: ignore[attr-defined]
         function = getattr(platform.organisations, function_name)
+
+        def done(row: EmployeeRow) -> None:
+            self._show(row)
+            if success:
+                self._done(success)
+
         call_service(self, key, function, actor_of(self.app), self.organisation_id, self.membership_id, *args,
-                     on_done=self._show, on_error=self._failed)
+                     on_done=done, on_error=self._failed)
 
     def _load(self) -> None:
         self._call("employee", "employee")
@@ -129,7 +135,8 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
 
     def action_save(self) -> None:
         if self.editing:
-            self._call("employee-save", "update_employee", self.query_one(EmployeeForm).value())
+            self._call("employee-save", "update_employee", self.query_one(EmployeeForm).value(),
+                       success=_("The changes were saved."))
             self._set_editing(False)
 
     def action_cancel(self) -> None:
@@ -144,8 +151,7 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
 
         def answer(yes: bool | None) -> None:
             if yes:
-                self._call("employee-block", "block")
-                self._done(_("The employee is blocked."))
+                self._call("employee-block", "block", success=_("The employee is blocked."))
 
         self.app.push_screen(ConfirmDialog(
             _("Block {name}? They will no longer be able to work for the organisation.").format(
@@ -172,8 +178,7 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
 
     def action_activate(self) -> None:
         if self.row is not None and self.row.status == "blocked" and not self.editing:
-            self._call("employee-activate", "activate")
-            self._done(_("The employee is active again."))
+            self._call("employee-activate", "activate", success=_("The employee is active again."))
 
     def action_confirm(self) -> None:
         if self.row is not None and self.row.status == "pending" and not self.editing:
@@ -183,7 +188,8 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
 
     def action_toggle_manager(self) -> None:
         if self.row is not None and self.row.status == "active" and not self.editing:
-            self._call("employee-manager", "set_manager", not self.row.is_manager)
+            self._call("employee-manager", "set_manager", not self.row.is_manager,
+                       success=_("The manager rights were changed."))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
