@@ -217,7 +217,7 @@ def test_cli_import_suspense_and_assign(platform: Platform, tmp_path: Path, monk
 
     assert main([*base, "bank", "import", str(DATA / "mixed.cod"), "--operator", "ops"]) == 0
     out = capsys.readouterr().out
-    assert "3 crédités, 5 en attente, 1 déjà importés, 1 ignorés." in out
+    assert "Crédités : 3, en attente : 5, déjà importés : 1, ignorés : 1." in out
     assert "Agence A" in out and "+++555/0000/00183+++" in out
 
     assert main([*base, "bank", "suspense"]) == 0

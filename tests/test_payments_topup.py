@@ -290,3 +290,17 @@ def test_a_crash_between_credit_and_bookkeeping_is_repaired_by_the_next_lookup(p
     assert WalletTransaction.select().count() == 1
     assert Wallet.get(Wallet.organisation == organisation.id).balance == 90_00
     assert OutboxMessage.select().where(OutboxMessage.template == "topup_credited").count() == 1
+
+
+def test_demo_step_is_idempotent(platform: Platform) -> None:
+    from immo_connect import demo
+    from immo_connect.bank.models import BankEntry
+    from immo_connect.organisations.models import Organisation
+
+    demo.create(platform)
+    demo.create(platform)
+    peeters = Organisation.get(Organisation.enterprise_number == "0750000040")
+    assert Wallet.get(Wallet.organisation == peeters.id).balance >= 250_00 + 500_00
+    topups = WalletTransaction.select().where(WalletTransaction.kind.in_(["online_topup", "bank_transfer"]))
+    assert topups.count() == 2
+    assert BankEntry.select().where(BankEntry.status == "suspense").count() == 1

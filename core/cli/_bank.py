@@ -63,7 +63,7 @@ def run_import(args: argparse.Namespace) -> int:
                            _("ENTRY")]))
     for warning in report.warnings:
         print(_("Warning: {text}").format(text=warning))
-    print(_("{credited} credited, {suspense} in suspense, {duplicate} already imported, {ignored} ignored.")
+    print(_("Credited: {credited}, in suspense: {suspense}, already imported: {duplicate}, ignored: {ignored}.")
           .format(**{o: report.count(o) for o in ("credited", "suspense", "duplicate", "ignored")}))
     if report.count("suspense"):
         print(_("Assign the suspense entries with: immo-connect bank assign ID --organisation N"))
