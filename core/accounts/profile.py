@@ -191,7 +191,8 @@ def clean_social(value: str, field: str) -> str:
         return ""
     domain, template = SOCIAL_SITES[field]
     handle = _HANDLE.match(text)
-    if handle is not None and "." not in text.lstrip("@").rstrip("."):
+    looks_like_url = "/" in text or text.lower().startswith(("http", "www."))
+    if handle is not None and not looks_like_url:
         return template.format(handle=handle.group(1))
     url = clean_url(text, field)
     host = urlsplit(url).hostname or ""

@@ -86,6 +86,7 @@ def reset_password(svc: AccountService, email: str, code: str, password: str, co
         raise _unknown_address_attempt(svc, address, now)
     check_password(password, confirmation, context=(account.first_name, account.last_name, account.username, address))
     new_hash = svc.hasher.hash(password)
+    activated: Account | None = None
     with transaction():
         result = codes.attempt(int(account.id), "password_reset", entered, secret_key=svc.secret_key, now=now)
         if not result.ok:
@@ -102,6 +103,7 @@ def reset_password(svc: AccountService, email: str, code: str, password: str, co
             if fresh.status == "pending":
                 fresh.status = "active"
                 fresh.activated_at = now
+                activated = fresh
                 svc.audit("account.activated", account=fresh, detail={"by": "password_reset"})
             fresh.save()
             LegacyCredential.delete().where(LegacyCredential.account == fresh.id).execute()
@@ -110,3 +112,5 @@ def reset_password(svc: AccountService, email: str, code: str, password: str, co
             svc.mail(fresh, "password_changed_notice", f"password-changed:{fresh.id}:{result.code.id if result.code else 0}",
                      changed_at=now.strftime("%Y-%m-%d %H:%M"))
     result.raise_if_refused()
+    if activated is not None:
+        svc.platform.plugins.account_activated(activated)

@@ -97,19 +97,28 @@ class AccountService:
 
     # -- sessions ------------------------------------------------------------------------------
 
+    def _resolve(self, token: str | None, *, allow_restricted: bool = False) -> Account:
+        now = self.now()
+        try:
+            with transaction():
+                _session, account = sessions.resolve(
+                    token, limits=self.limits, now=now, allow_restricted=allow_restricted)
+        except sessions.SessionEnded as error:
+            if error.stale_session is not None:
+                with transaction():
+                    sessions.mark_ended(error.stale_session[0], now=now, reason=error.stale_session[1])
+            raise
+        return account
+
     def current(self, token: str | None) -> Account:
         """The account of a live, unrestricted session (validates and touches it)."""
-        with transaction():
-            _session, account = sessions.resolve(token, limits=self.limits, now=self.now())
-        return account
+        return self._resolve(token)
 
     def session_info(self, token: str | None) -> SignedIn:
         """What a front end shows for a session (also restricted ones)."""
         from immo_connect.accounts.required import signed_in
 
-        with transaction():
-            _session, account = sessions.resolve(token, limits=self.limits, now=self.now(), allow_restricted=True)
-        return signed_in(account, str(token))
+        return signed_in(self._resolve(token, allow_restricted=True), str(token))
 
     def sign_out(self, token: str | None) -> None:
         if not token:

@@ -24,9 +24,14 @@ TOUCH_EVERY = dt.timedelta(minutes=1)
 
 
 class SessionEnded(PermissionDenied):
-    """The token is unknown, ended, idle for too long or past its absolute limit."""
+    """The token is unknown, ended, idle for too long or past its absolute limit.
+
+    ``stale_session`` names a session found past its limits: the caller marks it ended
+    (:func:`mark_ended`) once its own transaction is over, since raising rolls that back.
+    """
 
     code = "session_expired"
+    stale_session: tuple[int, str] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,11 +61,16 @@ def open_session(account: Account, *, restricted: bool, limits: Limits, now: dt.
     return token
 
 
-def ended() -> SessionEnded:
-    return SessionEnded(
-        _("Your session has ended."),
-        hint=_("Sign in again to continue."),
-    )
+def ended(stale_session: tuple[int, str] | None = None) -> SessionEnded:
+    error = SessionEnded(_("Your session has ended."), hint=_("Sign in again to continue."))
+    error.stale_session = stale_session
+    return error
+
+
+def mark_ended(session_id: int, *, now: dt.datetime, reason: str) -> None:
+    Session.update(ended_at=now, end_reason=reason).where(
+        (Session.id == session_id) & Session.ended_at.is_null()
+    ).execute()
 
 
 def resolve(
@@ -78,10 +88,7 @@ def resolve(
     account: Account = session.account
     if now >= session.expires_at or now >= session.last_seen_at + limits.idle or account.status in ("blocked", "deleted"):
         reason = "blocked" if account.status in ("blocked", "deleted") else "expired"
-        Session.update(ended_at=now, end_reason=reason).where(
-            (Session.id == session.id) & Session.ended_at.is_null()
-        ).execute()
-        raise ended()
+        raise ended((int(session.id), reason))
     if session.restricted and not allow_restricted:
         raise SessionEnded(
             _("Your account is not ready yet."),
