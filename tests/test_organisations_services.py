@@ -363,3 +363,41 @@ def test_demo_seed_is_idempotent_and_has_every_state(platform: Platform) -> None
         Membership.select().join(Organisation).where(Organisation.enterprise_number == "0750000040")
         .order_by(Membership.id).first().account_id)
     assert any(s.is_manager and s.pending_requests == 1 for s in anne)
+
+
+def test_two_managers_demoting_each_other_at_once_leave_one(plat: Platform) -> None:
+    """The last-manager rule under concurrency: the organisation row is locked per change."""
+    import threading
+
+    from immo_connect.errors import ImmoConnectError
+    from immo_connect.storage import database
+
+    service = plat.organisations
+    alice, bob = make_account("alice"), make_account("bob")
+    org = make_organisation(alice)
+    own = Membership.get(Membership.account == alice.id)
+    other = add_member(org, bob, is_manager=True)
+    database.close()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def revoke(actor: Any, target: Membership) -> None:
+        barrier.wait()
+        try:
+            service.set_manager(actor, org.id, target.id, False)
+            outcomes.append("done")
+        except ImmoConnectError as error:
+            outcomes.append(error.code)
+        finally:
+            if not database.is_closed():
+                database.close()
+
+    threads = [threading.Thread(target=revoke, args=(alice, other)),
+               threading.Thread(target=revoke, args=(bob, own))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["done", "forbidden"]
+    managers = Membership.select().where((Membership.organisation == org.id) & (Membership.is_manager == True))
+    assert managers.count() == 1
