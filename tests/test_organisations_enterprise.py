@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from stdnum.be import vat
+
 from immo_connect.errors import ValidationError
 from immo_connect.formats import enterprise
-from stdnum.be import vat
 
 
 @pytest.mark.parametrize(
@@ -36,6 +37,7 @@ def test_valid_numbers_are_stored_as_ten_digits(text: str, digits: str) -> None:
         ("04030192611", "enterprise_number_length"),
         ("0403.O19.261", "enterprise_number_characters"),
         ("2428.759.497", "enterprise_number_first_digit"),
+        ("0000.000.000", "enterprise_number_zero"),
         ("0431.150.351", "enterprise_number_checksum"),
         ("0428.759.479", "enterprise_number_checksum"),
     ],

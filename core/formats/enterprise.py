@@ -46,7 +46,7 @@ def validate(value: str, *, field: str = "enterprise_number") -> str:
     if not number:
         raise ValidationError(_("The enterprise number is missing."), hint=hint, field=field,
                               code="enterprise_number_missing")
-    if not _DIGITS.fullmatch(number) or int(number) == 0:
+    if not _DIGITS.fullmatch(number):
         raise ValidationError(
             _("The enterprise number may only contain digits (dots, spaces and BE are allowed)."),
             hint=hint, field=field, code="enterprise_number_characters",
@@ -56,6 +56,9 @@ def validate(value: str, *, field: str = "enterprise_number") -> str:
             _("The enterprise number has {count} digits; it needs 10.").format(count=len(number)),
             hint=hint, field=field, code="enterprise_number_length",
         )
+    if int(number) == 0:
+        raise ValidationError(_("The enterprise number cannot be all zeros."), hint=hint, field=field,
+                              code="enterprise_number_zero")
     if number[0] not in "01":
         raise ValidationError(
             _("An enterprise number starts with 0 or 1; numbers starting with 2 to 9 are "
