@@ -18,6 +18,7 @@ ImageKind = Literal["logo", "cover"]
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding
+ACCEPTED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF")  # as for the profile photo
 _SHAPES: dict[str, tuple[int, int]] = {"logo": (512, 512), "cover": (1500, 500)}
 _FORMATS: dict[str, str] = {"logo": "PNG", "cover": "JPEG"}
 
@@ -72,6 +73,8 @@ def prepare(
                     _("The image has too many pixels."), hint=_("Choose an image under 40 megapixels."),
                     field="image", code="image_too_large",
                 )
+            if probe.format not in ACCEPTED_FORMATS:
+                raise UnidentifiedImageError(probe.format)
             probe.verify()
         image: Image.Image = Image.open(io.BytesIO(data))
         image.load()
