@@ -13,8 +13,8 @@ import pytest
 from immo_connect.audit import AuditEvent
 from immo_connect.platform import Platform
 from immo_connect.ssh.models import SshSession
-from tests.support.factories import make_account
 from tests.support.ssh import (
+    Screen,
     ServerProcess,
     children_of,
     connect,
@@ -109,7 +109,7 @@ async def test_the_session_process_has_a_clean_environment_and_no_secret_in_view
 ) -> None:
     server = serve()
     conn = await connect(server.port)
-    process, screen = await open_terminal(
+    _process, screen = await open_terminal(
         conn, env={"COLORTERM": "24bit", "TEXTUAL_DRIVER": "os:system", "PYTHONPATH": "/tmp/evil", "LC_ALL": "C"},
     )
     await screen.wait_for(SIGN_IN_TITLE)
@@ -234,3 +234,125 @@ class _KeyThenLoginScreen(asyncssh.SSHClient):
     def kbdint_challenge_received(self, *args: object) -> list[str]:
         return []
 
+
+
+PASSWORD = "correct horse battery staple"
+
+
+async def type_username(process: asyncssh.SSHClientProcess[bytes], screen: Screen, name: str = "alice") -> None:
+    """Type the username once the field shows what was typed (the form is ready), then Enter."""
+    mark = screen.mark()
+    process.stdin.write(name.encode())
+    await screen.wait_for(name, since=mark)
+    process.stdin.write(b"\r")
+    await asyncio.sleep(0.2)
+
+
+def make_user(platform: Platform, username: str = "alice") -> object:
+    """An active account with a password and a linked eID (so sign-in goes straight home)."""
+    from immo_connect.clock import utcnow
+    from tests.support.factories import make_account
+
+    account = make_account(username, first_name="Alice", last_name="Dumont", eid_linked_at=utcnow())
+    account.password_hash = platform.accounts.hasher.hash(PASSWORD)
+    account.save()
+    return account
+
+
+async def test_a_registered_key_signs_in_straight_away(platform: Platform, serve: Callable[..., ServerProcess]) -> None:
+    alice = make_user(platform)
+    key = asyncssh.generate_private_key("ssh-ed25519", comment="alice@laptop")
+    platform.ssh_keys.add_key(alice, key.export_public_key().decode())
+    server = serve()
+    conn = await connect(server.port, key=key, username="whatever")
+    process, screen = await open_terminal(conn, (110, 32))
+    await screen.wait_for("Bonjour Alice Dumont")
+    assert SIGN_IN_TITLE not in screen.text()
+    children = children_of(server.pid)
+    mark = screen.mark()
+    process.change_terminal_size(90, 26)
+    await screen.wait_raw(b"\x1b[26;1H", since=mark)
+    process.stdin.write(b"q")  # quit from the home screen: the session ends with the app
+    await asyncio.wait_for(process.wait_closed(), 20)
+    assert process.exit_status == 0
+    assert await wait_until_gone(children) == set()
+    conn.close()
+    sign_in = events("auth.sign_in")[-1]
+    assert (sign_in.actor, sign_in.source, sign_in.outcome) == ("alice", "ssh:127.0.0.1", "success")
+    assert '"method": "ssh_key"' in sign_in.detail
+    row = SshSession.get()
+    assert (row.account_id, row.end_reason) == (alice.id, "exited")  # type: ignore[attr-defined]
+    key_row = platform.ssh_keys.list_keys(alice)[0]
+    assert key_row.last_used_from == "ssh:127.0.0.1" and key_row.last_used_at is not None
+
+
+async def test_password_sign_in_on_the_sign_in_screen(platform: Platform, serve: Callable[..., ServerProcess]) -> None:
+    make_user(platform)
+    server = serve()
+    conn = await connect(server.port)
+    process, screen = await open_terminal(conn, (100, 30))
+    await screen.wait_for(SIGN_IN_TITLE)
+    await type_username(process, screen)
+    process.stdin.write(PASSWORD.encode() + b"\r")
+    await screen.wait_for("Bonjour Alice Dumont")
+    assert await eventually(lambda: events("ssh.session.sign_in"))
+    row = SshSession.get()
+    assert row.account_id == row.account.id  # type: ignore[attr-defined]
+    conn.close()
+    assert await wait_until_gone(children_of(server.pid)) == set()
+
+
+async def test_wrong_passwords_beyond_the_limit_close_the_session_and_then_the_address(
+    platform: Platform, serve: Callable[..., ServerProcess],
+) -> None:
+    make_user(platform)
+    server = serve(failures=5)
+    conn = await connect(server.port)
+    process, screen = await open_terminal(conn, (100, 30))
+    await screen.wait_for(SIGN_IN_TITLE)
+    await type_username(process, screen)  # then the password field keeps the focus after each refusal
+    for attempt in range(5):
+        await asyncio.sleep(0.3)
+        process.stdin.write(b"wrong password " + str(attempt).encode() + b"\r")
+        assert await eventually(lambda n=attempt + 1: len(events("auth.sign_in", "refused")) == n)
+    await screen.wait_for("Trop de tentatives de connexion échouées", timeout=20)
+    await asyncio.wait_for(process.wait_closed(), 20)
+    assert process.exit_status == 1
+    assert SshSession.get().end_reason == "sign_in_failures"
+    assert len(events("auth.sign_in", "refused")) == 5
+    conn.close()
+    assert await wait_until_gone(children_of(server.pid)) == set()
+    # The address has used up its failures: the next connection is turned away at once.
+    with pytest.raises(asyncssh.PermissionDenied):
+        await connect(server.port)
+
+
+async def test_the_per_account_limit_applies_to_keys_and_passwords(
+    platform: Platform, serve: Callable[..., ServerProcess],
+) -> None:
+    alice = make_user(platform)
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    platform.ssh_keys.add_key(alice, key.export_public_key().decode())
+    server = serve(max_per_account=1)
+    first = await connect(server.port, key=key)
+    _process, screen = await open_terminal(first)
+    await screen.wait_for("Bonjour Alice Dumont")
+    second = await connect(server.port, key=key)
+    process, other = await open_terminal(second)
+    await other.wait_for("déjà 1 sessions ouvertes")
+    await asyncio.wait_for(process.wait_closed(), 20)
+    # By password on the sign-in screen: signed in, then closed with the same reason.
+    third = await connect(server.port)
+    process, screen3 = await open_terminal(third)
+    await screen3.wait_for(SIGN_IN_TITLE)
+    await type_username(process, screen3)
+    process.stdin.write(PASSWORD.encode() + b"\r")
+    await screen3.wait_for("déjà 1 sessions ouvertes", timeout=20)
+    await asyncio.wait_for(process.wait_closed(), 20)
+    assert len(children_of(server.pid)) == 1
+    for conn in (first, second, third):
+        conn.close()
+    assert await wait_until_gone(children_of(server.pid)) == set()
+    refused = [e.action for e in AuditEvent.select().where(
+        (AuditEvent.outcome == "refused") & AuditEvent.action.startswith("ssh.session"))]
+    assert refused == ["ssh.session.open", "ssh.session.sign_in"]

@@ -11,6 +11,7 @@ failed sign-ins.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -18,12 +19,16 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, TextIO
 
-from textual.app import SystemCommand
+from textual import events
+from textual.app import ComposeResult, SystemCommand
 from textual.screen import Screen
+from textual.widgets import Footer, Label
 
 from immo_connect.config import Settings
+from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui.app import ImmoConnectApp
+from immo_connect.tui.widgets.header import AppHeader
 
 Reporter = Callable[..., None]
 # Failed sign-ins tolerated in one SSH session before it is closed (OpenSSH's MaxAuthTries).
@@ -40,15 +45,30 @@ def export_directory(data_dir: Path, username: str) -> Path:
     return folder
 
 
+class SigningInScreen(Screen[None]):
+    """Shown instead of the sign-in screen while a key's session is being opened."""
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader(_("Sign in"))
+        yield Label(_("Signing in with your SSH key…"), id="ssh-signing-in")
+        yield Footer()
+
+
 class RemoteApp(ImmoConnectApp):
     """:class:`ImmoConnectApp` for one SSH session."""
 
     remote = True
 
-    def __init__(self, *args: Any, report: Reporter | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, report: Reporter | None = None, key_sign_in: bool = False, **kwargs: Any) -> None:
         self._report = report
         self._session: Any = None
+        self._key_sign_in = key_sign_in
         super().__init__(*args, **kwargs)
+
+    def on_mount(self, event: events.Mount) -> None:
+        if self._key_sign_in:
+            event.prevent_default()  # not the sign-in screen of the base class
+            self.push_screen(SigningInScreen())
 
     # -- who is signed in, reported to the server ---------------------------------------------
 
@@ -67,8 +87,15 @@ class RemoteApp(ImmoConnectApp):
             self._report("signed_out")
 
     def signed_in_by_key(self, signed_in: Any) -> None:
-        """The SSH key already named the account: start signed in."""
-        self.session = signed_in
+        """The SSH key already named the account: go on as after a password sign-in."""
+        from immo_connect.tui.session_flow import continue_after_sign_in
+
+        continue_after_sign_in(self, signed_in)
+
+    def key_sign_in_failed(self, message: str) -> None:
+        from immo_connect.tui.session_flow import go_to_login
+
+        go_to_login(self, message)
 
     # -- nothing on the server's machine ----------------------------------------------------
 
@@ -137,7 +164,7 @@ class _FailureCounter:
                     self.failures += 1
                     reached = self.failures >= self.limit
                 if reached:
-                    self.app.call_from_thread(self.app.exit, self.exit_code)
+                    self.app.call_from_thread(functools.partial(self.app.exit, return_code=self.exit_code))
                 raise
 
         return counted
@@ -160,11 +187,15 @@ def run_remote_app(
         accounts.sign_in = counter.wrap(accounts.sign_in)  # type: ignore[method-assign]
         token = launch.get("sign_in")
         if token:
-            signed_in = identity.resume(platform, str(token))
-            app.call_from_thread(app.signed_in_by_key, signed_in)
+            try:
+                signed_in = identity.resume(platform, str(token))
+            except ImmoConnectError as error:  # blocked or expired in the meantime
+                app.call_from_thread(app.key_sign_in_failed, str(error))
+            else:
+                app.call_from_thread(app.signed_in_by_key, signed_in)
         return platform
 
-    app = RemoteApp(build, settings=settings, report=report)
+    app = RemoteApp(build, settings=settings, report=report, key_sign_in=bool(launch.get("sign_in")))
     counter = _FailureCounter(app, MAX_SIGN_IN_FAILURES, sign_in_failures_exit)
     app.run()
     if app._platform_error is not None:

@@ -171,7 +171,7 @@ class Screen:
             if self.closed:
                 break
             await asyncio.sleep(0.05)
-        raise AssertionError(f"not on screen: {texts!r}\n--- screen ---\n{self.text(since)[-3000:]}")
+        raise AssertionError(f"not on screen: {texts!r}\n--- screen ---\n{self.text(since)[-6000:]}")
 
     async def wait_raw(self, pattern: bytes, *, since: int = 0, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout
