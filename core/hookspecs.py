@@ -30,7 +30,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
-def immo_connect_config_schema() -> type | None:  # type: ignore[empty-body]
+def immo_connect_config_schema() -> type | None:
     """Declare the schema of this plugin's ``[plugins.<name>]`` table.
 
     Return a frozen dataclass: its fields are the allowed keys, their annotations the types

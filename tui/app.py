@@ -67,6 +67,7 @@ class ImmoConnectApp(App[int]):
             self._build_platform = platform
             self.settings = settings
         self.session: Any = None  # the signed-in session, set by the login screen
+        self._mail_delivery: Any = None
 
     @property
     def platform(self) -> Platform:
@@ -90,6 +91,16 @@ class ImmoConnectApp(App[int]):
             self.call_from_thread(self.exit, 2, str(error))
         finally:
             self._platform_ready.set()
+        if self._platform is not None and self._platform.source == "tui":
+            # The embedded set-up has no separate worker: deliver mails (activation codes…)
+            # from this process. Servers run `immo-connect worker` instead.
+            from immo_connect.mail import start_background_delivery
+
+            self._mail_delivery = start_background_delivery(self._platform)
+
+    def on_unmount(self) -> None:
+        if self._mail_delivery is not None:
+            self._mail_delivery.stop()
 
     def on_mount(self) -> None:
         from immo_connect.tui.screens.login import LoginScreen

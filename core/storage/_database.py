@@ -65,7 +65,7 @@ def open_database(url: str, *, check: bool = True) -> peewee.Database:
                     Path(path).parent.mkdir(parents=True, exist_ok=True)
                 except OSError as error:
                     raise _unreachable(url, error.strerror or str(error)) from None
-            db = connect(url, pragmas=SQLITE_PRAGMAS, autoconnect=True)
+            db: peewee.Database = connect(url, pragmas=SQLITE_PRAGMAS, autoconnect=True)
         elif scheme in ("postgresql", "postgresext", "psycopg3"):
             db = connect(url, autoconnect=True)
         else:
