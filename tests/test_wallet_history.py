@@ -132,11 +132,11 @@ def test_csv_export_opens_in_a_belgian_excel(history: tuple[Platform, Scene]) ->
     assert header[:6] == ["Numéro", "Date", "Type", "Outil", "Description", "Montant (EUR)"]
     assert len(body) == 120 and [int(r[0]) for r in body] == list(range(1, 121))  # oldest first
     first, second = body[0], body[1]
-    assert first[1] == "27/03/2026 11:00:00"  # 10:00 UTC is 11:00 in Brussels in winter
+    assert first[1] == "2026-03-27 11:00:00"  # 10:00 UTC is 11:00 in Brussels in winter
     assert first[2] == "Recharge en ligne" and first[5] == "500,00" and first[6] == "Réussie"
     assert (second[5], second[7], second[8]) == ("-1,25", "500,00", "498,75")
-    summer = next(r for r in body if r[1].startswith("29/03/2026 04:"))
-    assert summer[1] == "29/03/2026 04:00:00"  # 02:00 UTC after the change: UTC+2
+    summer = next(r for r in body if r[1].startswith("2026-03-29 04:"))
+    assert summer[1] == "2026-03-29 04:00:00"  # 02:00 UTC after the change: UTC+2
     failed = next(r for r in body if r[6] == "Échouée")
     assert failed[9] == "Le solde était insuffisant." and failed[7] == failed[8]
 

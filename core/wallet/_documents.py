@@ -14,7 +14,7 @@ from immo_connect import audit
 from immo_connect.organisations.models import Organisation
 from immo_connect.storage import transaction
 from immo_connect.wallet import _validate as check
-from immo_connect.wallet import export, invariants, voucher
+from immo_connect.wallet import export, invariants
 from immo_connect.wallet._access import ActorRef, member_of
 from immo_connect.wallet._views import NO_FILTER, TransactionFilter, to_local
 from immo_connect.wallet.models import Wallet
@@ -63,14 +63,18 @@ class WalletDocuments:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"wallet-{organisation.enterprise_number}-{stamp}.csv"
         partial = path.with_suffix(".csv.part")
-        # utf-8-sig writes the byte order mark Excel needs to read UTF-8.
-        with partial.open("w", encoding="utf-8-sig", newline="") as out:
+        # The byte order mark tells Excel the file is UTF-8 (written by hand: the utf-8-sig
+        # codec is a Python-level encoder, slower per line than plain utf-8).
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            out.write("\ufeff")
             self.write_csv(member.id, organisation_id, out, filters)
         partial.replace(path)
         return path
 
     def voucher_pdf(self, actor: ActorRef, transaction_id: int) -> bytes:
         """The "Bon de transaction" of one transaction as PDF bytes (active members only)."""
+        from immo_connect.wallet import voucher  # fpdf2 is only loaded when a voucher is made
+
         tx = self.transaction(actor, transaction_id)
         wallet: Wallet = Wallet.get_by_id(tx.wallet_id)
         organisation: Organisation = Organisation.get_by_id(wallet.organisation_id)

@@ -16,6 +16,8 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
+import peewee
+
 from immo_connect.storage import database
 
 _TX_COLUMNS = (
@@ -77,13 +79,25 @@ def _sql(param: str) -> dict[str, str]:
     }
 
 
-def _db() -> Any:
-    return database.obj
+# peewee's translation of driver exceptions (sqlite3/psycopg2 IntegrityError -> peewee's).
+_DRIVER_ERRORS: Any = peewee.__exception_wrapper__
 
 
 def _run(name: str, params: Sequence[Any]) -> Any:
-    db = _db()
-    return db.execute_sql(_sql(db.param)[name], tuple(params))
+    """Execute one statement on the connection's own cursor (what ``execute_sql`` does, minus
+    its per-call bookkeeping: peewee keeps drivers in autocommit mode and issues BEGIN itself)."""
+    db: Any = database.obj
+    cursor = db.cursor()
+    with _DRIVER_ERRORS:
+        cursor.execute(_sql(db.param)[name], params)
+    return cursor
+
+
+def _time(moment: dt.datetime | None) -> Any:
+    """How a time is sent: ISO text for SQLite (what its datetime adapter would write), else as is."""
+    if moment is not None and isinstance(database.obj, peewee.SqliteDatabase):
+        return moment.isoformat(" ")
+    return moment
 
 
 def debit(wallet_id: int, amount: int) -> tuple[int, int] | None:
@@ -92,15 +106,15 @@ def debit(wallet_id: int, amount: int) -> tuple[int, int] | None:
     return (int(row[0]), int(row[1])) if row else None
 
 
-def credit(wallet_id: int, amount: int) -> tuple[int, int]:
+def credit(wallet_id: int, amount: int) -> tuple[int, int] | None:
     row = _run("credit", (amount, wallet_id)).fetchone()
-    return int(row[0]), int(row[1])
+    return (int(row[0]), int(row[1])) if row else None
 
 
-def bump(wallet_id: int) -> tuple[int, int]:
-    """The next number without moving money: ``(balance, number)``."""
+def bump(wallet_id: int) -> tuple[int, int] | None:
+    """The next number without moving money: ``(balance, number)``; None if there is no such wallet."""
     row = _run("bump", (wallet_id,)).fetchone()
-    return int(row[0]), int(row[1])
+    return (int(row[0]), int(row[1])) if row else None
 
 
 def touch(wallet_id: int) -> None:
@@ -114,17 +128,19 @@ def wallet_id_of(organisation_id: int) -> int | None:
 
 def create_wallet(organisation_id: int, communication: str, now: dt.datetime) -> None:
     """Create the organisation's wallet unless it exists (safe against a concurrent creation)."""
-    _run("create_wallet", (organisation_id, communication, now))
+    _run("create_wallet", (organisation_id, communication, _time(now)))
 
 
 def insert_transaction(values: dict[str, Any]) -> int:
-    row = _run("insert_tx", [values.get(column) for column in _TX_COLUMNS]).fetchone()
+    params = [values.get(column) for column in _TX_COLUMNS]
+    params[-2], params[-1] = _time(params[-2]), _time(params[-1])  # created_at, completed_at
+    row = _run("insert_tx", params).fetchone()
     return int(row[0])
 
 
 def insert_posting(transaction_id: int, debit_account: str, credit_account: str, amount: int,
                    now: dt.datetime) -> None:
-    _run("insert_posting", (transaction_id, debit_account, credit_account, amount, now))
+    _run("insert_posting", (transaction_id, debit_account, credit_account, amount, _time(now)))
 
 
 def find_key(key: str) -> tuple[int, str] | None:
@@ -134,7 +150,7 @@ def find_key(key: str) -> tuple[int, str] | None:
 
 def audit(action: str, *, at: dt.datetime, actor_id: int | None, actor: str,
           organisation_id: int | None, target: str, outcome: str, source: str, detail: str) -> None:
-    _run("audit", (at, actor_id, actor[:200], organisation_id, action, target[:200], outcome,
+    _run("audit", (_time(at), actor_id, actor[:200], organisation_id, action, target[:200], outcome,
                    source[:100], detail))
 
 

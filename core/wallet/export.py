@@ -1,14 +1,15 @@
 """CSV export of a wallet's history, streamed row by row with constant memory.
 
 The file is made for Excel in a Belgian locale (see docs/wallet.md): UTF-8 with a byte order
-mark (without it Excel reads UTF-8 as Windows-1252 and breaks accents and the euro sign),
-``;`` as separator (Excel's list separator where the decimal separator is the comma), amounts
-with a decimal comma and no thousands separator, dates as ``DD/MM/YYYY HH:MM:SS`` in Belgian
-local time, and text cells that could be read as a formula (``= + - @``) prefixed with ``'``.
+mark (without it Excel reads UTF-8 as Windows-1252 and breaks accents), ``;`` as separator
+(Excel's list separator where the decimal separator is the comma), amounts with a decimal
+comma and no thousands separator, dates as ``YYYY-MM-DD HH:MM:SS`` in Belgian local time
+(the ISO form Excel reads as a date in every locale), text cells always quoted, and text
+that a spreadsheet would run as a formula (``= + - @``) prefixed with ``'``.
 
-All formatting happens in the database's own SQL (the same result on SQLite and
-PostgreSQL), and the rows go straight from the database cursor into :mod:`csv`'s C writer:
-the export keeps no rows in memory and costs little more than the database reading them.
+The database converts the times to Belgian time (cheap in SQL on both engines); each row
+then becomes one CSV line through a few dictionary lookups and integer divisions,
+and the lines go to the file through ``writelines``: no row is kept, whatever the count.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import csv
 import datetime as dt
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 import peewee
@@ -34,34 +35,35 @@ COLUMNS: tuple[str, ...] = (
     N_("Reference"),
 )
 _FORMULA_STARTS = ("=", "+", "-", "@")
+_BATCH = 5_000
 
 
-def _cents(column: str) -> str:
-    """SQL text of ``column`` (cents) as ``-1234,56``; empty when NULL."""
-    sign = f"CASE WHEN {column} < 0 THEN '-' ELSE '' END"
-    if is_postgres():
-        # mod() rather than %: psycopg reads % as a placeholder.
-        body = (f"{sign} || (abs({column}) / 100)::text || ',' || "
-                f"lpad(mod(abs({column}), 100)::text, 2, '0')")
-    else:
-        body = f"printf('%s%d,%02d', {sign}, abs({column}) / 100, abs({column}) % 100)"
-    return f"CASE WHEN {column} IS NULL THEN '' ELSE {body} END"
+_TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
 
 
-def _text(column: str) -> str:
-    """``column`` with a leading ``'`` when a spreadsheet would read it as a formula."""
-    starts = ", ".join(f"'{c}'" for c in _FORMULA_STARTS)
-    return f"CASE WHEN substr({column}, 1, 1) IN ({starts}) THEN '''' || {column} ELSE {column} END"
+def cents(value: int | None) -> str:
+    """``-1234,56`` (decimal comma, no thousands separator); empty for None."""
+    if value is None:
+        return ""
+    if value < 0:
+        whole, part = divmod(-value, 100)
+        return f"-{whole},{_TWO_DIGITS[part]}"
+    whole, part = divmod(value, 100)
+    return f"{whole},{_TWO_DIGITS[part]}"
 
 
-def _labels(column: str, labels: Sequence[tuple[str, str]]) -> tuple[str, list[str]]:
-    """A CASE mapping stored values to words (passed as parameters)."""
-    if not labels:
-        return column, []
-    p = database.obj.param
-    whens = " ".join(f"WHEN {p} THEN {p}" for _pair in labels)
-    params = [item for pair in labels for item in pair]
-    return f"CASE {column} {whens} ELSE {column} END", params
+def quoted(text: str) -> str:
+    """A text cell: in double quotes, inner quotes doubled, formulas defused with ``'``."""
+    if text[:1] in _FORMULA_STARTS:
+        text = "'" + text
+    return '"' + text.replace('"', '""') + '"'
+
+
+class _Words(dict[str, str]):
+    """Stored value -> quoted words; an unknown value is shown as it is."""
+
+    def __missing__(self, key: str) -> str:
+        return quoted(key)
 
 
 def utc_offsets(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, int]]:
@@ -86,7 +88,7 @@ def utc_offsets(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime,
 def _local_time(column: str, start: dt.datetime, end: dt.datetime) -> tuple[str, list[Any]]:
     if is_postgres():
         return (f"to_char(({column} AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Brussels', "
-                "'DD/MM/YYYY HH24:MI:SS')"), []
+                "'YYYY-MM-DD HH24:MI:SS')"), []
     # SQLite has no time zones: shift by the offset in force, found from the transitions of
     # the exported period (two per year), compared as ISO text like the stored values.
     p = database.obj.param
@@ -98,53 +100,53 @@ def _local_time(column: str, start: dt.datetime, end: dt.datetime) -> tuple[str,
         params += [following.isoformat(" "), f"{hours:+d} hours"]
     params.append(f"{changes[-1][1]:+d} hours")
     shift = f"CASE {' '.join(whens)} ELSE {p} END" if whens else p
-    return f"strftime('%d/%m/%Y %H:%M:%S', {column}, {shift})", params
+    return f"datetime({column}, {shift})", params
 
 
-def export_query(wallet_id: int, filters: TransactionFilter, tool_titles: dict[str, str]) -> tuple[str, list[Any]]:
-    """The SQL and parameters of the export: one text cell per column, oldest first."""
+def export_query(wallet_id: int, filters: TransactionFilter) -> tuple[str, list[Any]]:
+    """The SQL and parameters of the export's rows, oldest first."""
     T = WalletTransaction
     where = conditions(wallet_id, filters)
     bounds = T.select(peewee.fn.MIN(T.created_at), peewee.fn.MAX(T.created_at)).where(*where).tuples().first()
     start = bounds[0] if bounds and bounds[0] else dt.datetime(2000, 1, 1)
     end = bounds[1] if bounds and bounds[1] else start
     date_sql, date_params = _local_time("created_at", start, end)
-    type_sql, type_params = _labels("kind", [(k, kind_label(k)) for k in KINDS])
-    tool_sql, tool_params = _labels("tool", sorted(tool_titles.items()))
-    status_sql, status_params = _labels("status", [(s, status_label(s)) for s in STATUSES])
-    reason_sql, reason_params = _labels("failure_reason", [(r, _(label)) for r, label in REASON_LABELS.items()])
-    columns = [
-        (peewee.SQL("number"), []),
-        (date_sql, date_params), (type_sql, type_params), (tool_sql, tool_params),
-        (_text("description"), []), (_cents("amount"), []), (status_sql, status_params),
-        (_cents("balance_before"), []), (_cents("balance_after"), []), (reason_sql, reason_params),
-        (_text("reference"), []),
-    ]
-    selected = [c if isinstance(c, peewee.SQL) else peewee.SQL(c, p) for c, p in columns]
-    query = T.select(*selected).where(*where).order_by(T.created_at, T.id)
+    query = (
+        T.select(T.number, peewee.SQL(date_sql, date_params), T.kind, T.tool, T.description, T.amount,
+                 T.status, T.balance_before, T.balance_after, T.failure_reason, T.reference)
+        .where(*where).order_by(T.created_at, T.id)
+    )
     sql, params = query.sql()
     return sql, list(params)
 
 
+def _lines(rows: Iterable[tuple[Any, ...]], tool_titles: dict[str, str]) -> Iterator[str]:
+    kinds = _Words({k: quoted(kind_label(k)) for k in KINDS})
+    statuses = _Words({s: quoted(status_label(s)) for s in STATUSES})
+    reasons = _Words({r: quoted(_(label)) for r, label in REASON_LABELS.items()} | {"": '""'})
+    tools = _Words({name: quoted(title) for name, title in tool_titles.items()} | {"": '""'})
+    for number, moment, kind, tool, text, amount, status, before, after, reason, reference in rows:
+        yield (f"{'' if number is None else number};{moment};{kinds[kind]};{tools[tool]};{quoted(text)};"
+               f"{cents(amount)};{statuses[status]};{cents(before)};{cents(after)};{reasons[reason]};"
+               f"{quoted(reference)}\r\n")
+
+
 def write_csv(out: TextIO, wallet_id: int, filters: TransactionFilter, tool_titles: dict[str, str]) -> None:
     """Write the header and every matching row to ``out`` (a text stream opened with ``newline=""``)."""
-    writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow([_(title) for title in COLUMNS])
-    sql, params = export_query(wallet_id, filters, tool_titles)
+    sql, params = export_query(wallet_id, filters)
     db = database.obj
     if is_postgres():
         # A server-side cursor: PostgreSQL sends the rows in batches instead of all at once
         # (peewee keeps psycopg in autocommit mode, so the cursor is declared in SQL).
         with db.atomic():
             db.execute_sql(f"DECLARE wallet_export NO SCROLL CURSOR FOR {sql}", params)
-            while True:
-                batch = db.execute_sql("FETCH FORWARD 5000 FROM wallet_export").fetchall()
-                if not batch:
-                    break
-                writer.writerows(batch)
+            while batch := db.execute_sql(f"FETCH FORWARD {_BATCH} FROM wallet_export").fetchall():
+                out.writelines(_lines(batch, tool_titles))
             db.execute_sql("CLOSE wallet_export")
     else:
-        writer.writerows(db.execute_sql(sql, params))
+        out.writelines(_lines(db.execute_sql(sql, params), tool_titles))  # SQLite steps lazily
 
 
 def safe_name(text: str) -> str:

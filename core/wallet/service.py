@@ -18,7 +18,6 @@ CSV, vouchers) are in ``_views.py``, ``export.py`` and ``voucher.py``.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -73,8 +72,15 @@ class _Retry(Exception):
     """A race lost to another writer (wallet creation, deadlock): run the request again."""
 
 
-def _digest(**request: Any) -> str:
-    return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
+def _digest(*request: object) -> str:
+    """A fingerprint of a request's parameters (compared on replays)."""
+    return hashlib.sha256(repr(request).encode()).hexdigest()
+
+
+def _moved(result: tuple[int, int] | None) -> tuple[int, int]:
+    if result is None:  # the wallet vanished (a rolled-back creation): look it up again
+        raise _Retry
+    return result
 
 
 class WalletService(WalletViews, WalletDocuments):
@@ -82,13 +88,19 @@ class WalletService(WalletViews, WalletDocuments):
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
+        # organisation id -> wallet id, for wallets seen committed (a wallet never changes id).
+        self._wallet_ids: dict[int, int] = {}
 
     # -- wallets ---------------------------------------------------------------------------
 
     def _wallet_id(self, organisation_id: int) -> int:
         """The organisation's wallet id, creating the wallet on first use (inside a transaction)."""
+        cached = self._wallet_ids.get(organisation_id)
+        if cached is not None:
+            return cached
         found = _ledger.wallet_id_of(organisation_id)
         if found is not None:
+            self._wallet_ids[organisation_id] = found
             return found
         if not Organisation.select().where(Organisation.id == organisation_id).exists():
             raise NotFoundError(
@@ -147,8 +159,7 @@ class WalletService(WalletViews, WalletDocuments):
         text = check.description(description)
         key = check.idempotency_key(idempotency_key)
         member = require_member(actor, organisation_id, action="wallet.charge", source=self.platform.source)
-        digest = _digest(op="charge", organisation=organisation_id, amount=amount, tool=tool,
-                         description=text)
+        digest = _digest("charge", organisation_id, amount, tool, text)
 
         def work() -> list[WalletTransaction]:
             wallet_id = self._wallet_id(organisation_id)
@@ -182,8 +193,7 @@ class WalletService(WalletViews, WalletDocuments):
         key = check.idempotency_key(idempotency_key)
         ref = check.reference(reference)
         who = self._actor_name(actor)
-        digest = _digest(op="credit", organisation=organisation_id, amount=amount, kind=kind,
-                         description=text, reference=ref, pending=pending)
+        digest = _digest("credit", organisation_id, amount, kind, text, ref, pending)
 
         def work() -> list[WalletTransaction]:
             wallet_id = self._wallet_id(organisation_id)
@@ -196,7 +206,7 @@ class WalletService(WalletViews, WalletDocuments):
                 self._audit("wallet.credit_pending", row, now=now, actor=who,
                             organisation_id=organisation_id, outcome="success")
                 return [row]
-            balance, number = _ledger.credit(wallet_id, amount)
+            balance, number = _moved(_ledger.credit(wallet_id, amount))
             values.update(number=number, balance_before=balance - amount, balance_after=balance)
             row = self._insert(values)
             _ledger.insert_posting(row.id, PLATFORM_ACCOUNTS[kind], wallet_account(wallet_id), amount, now)
@@ -230,10 +240,10 @@ class WalletService(WalletViews, WalletDocuments):
             now = self.platform.clock.now()
             wallet_id = int(row.wallet_id)
             if succeeded:
-                balance, number = _ledger.credit(wallet_id, int(row.amount))
+                balance, number = _moved(_ledger.credit(wallet_id, int(row.amount)))
                 before = balance - int(row.amount)
             else:
-                balance, number = _ledger.bump(wallet_id)
+                balance, number = _moved(_ledger.bump(wallet_id))
                 before = balance
             changed = (
                 WalletTransaction.update(
@@ -271,8 +281,7 @@ class WalletService(WalletViews, WalletDocuments):
         key = check.idempotency_key(idempotency_key)
         ref = check.reference(reference)
         who = self._actor_name(actor)
-        digest = _digest(op="correct_debit", organisation=organisation_id, amount=amount,
-                         description=text, reference=ref)
+        digest = _digest("correct_debit", organisation_id, amount, text, ref)
 
         def work() -> list[WalletTransaction]:
             wallet_id = self._wallet_id(organisation_id)
@@ -304,7 +313,7 @@ class WalletService(WalletViews, WalletDocuments):
             )
         member = member_of(self.platform, actor, source, manager=True)
         member_of(self.platform, actor, target, manager=True)
-        digest = _digest(op="transfer", source=source, target=target, amount=amount, description=text)
+        digest = _digest("transfer", source, target, amount, text)
         who = (member.id, member.username)
 
         def work() -> list[WalletTransaction]:
@@ -318,7 +327,7 @@ class WalletService(WalletViews, WalletDocuments):
             if out.status != STATUS_SUCCEEDED:
                 return [out]
             now = out.created_at
-            balance, number = _ledger.credit(to_id, amount)
+            balance, number = _moved(_ledger.credit(to_id, amount))
             values = self._values(to_id, kind=KIND_TRANSFER, tool="", description=text, amount=amount,
                                   actor=who, key=None, digest="", reference="", now=now)
             values.update(number=number, balance_before=balance - amount, balance_after=balance,
@@ -355,7 +364,12 @@ class WalletService(WalletViews, WalletDocuments):
 
     def _insert(self, values: dict[str, Any]) -> WalletTransaction:
         row_id = _ledger.insert_transaction(values)
-        return WalletTransaction(id=row_id, **values)
+        # The row as stored, built without a read back (what peewee's Model.__init__ would set).
+        data = dict(values, id=row_id)
+        data["wallet"] = data.pop("wallet_id")
+        row: WalletTransaction = WalletTransaction.__new__(WalletTransaction)
+        row.__data__, row._dirty, row.__rel__ = data, set(), {}
+        return row
 
     def _debit(self, wallet_id: int, organisation_id: int, amount: int, *, kind: str, tool: str,
                description: str, key: str, digest: str, actor_id: int | None, actor_name: str,
@@ -369,7 +383,7 @@ class WalletService(WalletViews, WalletDocuments):
         values["counterpart_wallet_id"] = counterpart_wallet_id
         moved = _ledger.debit(wallet_id, amount)
         if moved is None:
-            balance, number = _ledger.bump(wallet_id)
+            balance, number = _moved(_ledger.bump(wallet_id))
             values.update(number=number, balance_before=balance, balance_after=balance,
                           status=STATUS_FAILED, failure_reason=INSUFFICIENT_FUNDS)
             row = self._insert(values)
@@ -410,18 +424,21 @@ class WalletService(WalletViews, WalletDocuments):
     def _execute(self, key: str, digest: str,
                  work: Callable[[], list[WalletTransaction]]) -> list[WalletTransaction]:
         """Run one movement in one transaction; replays and lost races are resolved here."""
+        # Optimistic: the movement runs at once and the unique index on the key refuses a
+        # replay (or a concurrent twin) at the INSERT, which rolls everything back; then the
+        # stored transaction is returned. Saves a lookup on every first attempt.
         for _attempt in range(_ATTEMPTS):
             try:
                 with transaction():
-                    replayed = self._replay(key, digest)
-                    if replayed is not None:
-                        return [replayed]
                     rows = work()
             except peewee.IntegrityError:
-                # Another writer committed the same key (or created the wallet) first.
                 replayed = self._replay(key, digest)
                 if replayed is not None:
                     return [replayed]
+                self._wallet_ids.clear()  # a wallet created concurrently: read it again
+                continue
+            except _Retry:
+                self._wallet_ids.clear()
                 continue
             except peewee.OperationalError as error:
                 if "deadlock" not in str(error).lower():
