@@ -11,11 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from immo_connect import audit
 from immo_connect.errors import PermissionDenied
 from immo_connect.organisations.models import Membership
 from immo_connect.platform import Platform
-
 from tests.support.factories import add_member, make_account, make_organisation
 from tests.support.organisations import employee_data, organisation_data
 

@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 
 import peewee
+
 from immo_connect.accounts.models import Account
 from immo_connect.errors import ConflictError, NotFoundError, ValidationError
 from immo_connect.i18n import _

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import peewee
+
 from immo_connect.accounts.models import Account
 from immo_connect.storage import BaseModel, Migration
 

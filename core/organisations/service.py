@@ -12,6 +12,7 @@ import dataclasses
 from typing import Any
 
 import peewee
+
 from immo_connect.accounts.models import Account
 from immo_connect.errors import ConflictError, PermissionDenied, ValidationError
 from immo_connect.formats import enterprise
