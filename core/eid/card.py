@@ -112,17 +112,17 @@ class CardReader:
             offset = len(content)
             if offset > 0x7FFF:
                 raise CardReadFailed.make("file larger than the READ BINARY offset range")
-            wanted = CHUNK
-            data, sw = self._send(bytes([0x00, 0xB0, offset >> 8, offset & 0xFF, wanted]))
-            if sw >> 8 == 0x6C:  # fewer bytes left: ask again for exactly that many
-                wanted = (sw & 0xFF) or 256
+            data, sw = self._send(bytes([0x00, 0xB0, offset >> 8, offset & 0xFF, CHUNK]))
+            last = False
+            if sw >> 8 == 0x6C:  # fewer bytes left: ask again for exactly those, the last ones
                 data, sw = self._send(bytes([0x00, 0xB0, offset >> 8, offset & 0xFF, sw & 0xFF]))
+                last = True
             if sw == 0x6B00:  # offset at or past the end: the file ended on a chunk boundary
                 break
             if sw != SW_OK:
                 raise CardReadFailed.make(f"READ BINARY at {offset} answered {sw:04X}")
             content += data
-            if len(data) < wanted:
+            if last or len(data) < CHUNK:  # a reader driver may shorten the answer itself
                 break
         return bytes(content)
 

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from immo_connect.eid.card import CardFiles, cut_der
@@ -129,12 +130,59 @@ class TestPki:
             not_before=now - dt.timedelta(days=1000), not_after=now + dt.timedelta(days=4000), ca=True, path_length=0,
             extended=[ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.EMAIL_PROTECTION],
         )
+        self.issued: dict[int, x509.Certificate] = {}
         self.rrn_key = _new_key(kind)
         self.rrn = _certificate(
             _name((NameOID.COUNTRY_NAME, "BE"), (NameOID.ORGANIZATION_NAME, "RRN"), (NameOID.COMMON_NAME, "RRN")),
             self.rrn_key.public_key(), self.root_name, self.root_key,
             not_before=now - dt.timedelta(days=1000), not_after=now + dt.timedelta(days=4000), ca=False, usage="rrn",
         )
+
+    def crl(self, revoked: list[x509.Certificate] | None = None, *, next_update: dt.datetime | None = None,
+            issuer: Literal["ca", "root"] = "ca") -> bytes:
+        """A DER CRL of the citizen CA (or the root) listing ``revoked``."""
+        name, key = (self.ca_name, self.ca_key) if issuer == "ca" else (self.root_name, self.root_key)
+        now = dt.datetime.now(dt.UTC)
+        next_update = next_update or now + dt.timedelta(days=7)
+        builder = (
+            x509.CertificateRevocationListBuilder().issuer_name(name)
+            .last_update(min(now, next_update) - dt.timedelta(hours=1)).next_update(next_update)
+        )
+        for certificate in revoked or []:
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder().serial_number(certificate.serial_number)
+                .revocation_date(now - dt.timedelta(hours=1)).build()
+            )
+        return builder.sign(key, _hash_for(key)).public_bytes(serialization.Encoding.DER)
+
+    def ocsp_response(self, request_der: bytes, *, revoked: set[int] | None = None, signer: Literal["ca", "stranger"] = "ca") -> bytes:
+        """What the citizen CA's OCSP responder answers to ``request_der``."""
+        request = ocsp.load_der_ocsp_request(request_der)
+        certificate = self.issued.get(request.serial_number)
+        if certificate is None:
+            return ocsp.OCSPResponseBuilder.build_unsuccessful(ocsp.OCSPResponseStatus.UNAUTHORIZED).public_bytes(
+                serialization.Encoding.DER
+            )
+        now = dt.datetime.now(dt.UTC)
+        is_revoked = certificate.serial_number in (revoked or set())
+        builder = ocsp.OCSPResponseBuilder().add_response(
+            cert=certificate, issuer=self.ca, algorithm=hashes.SHA1(),
+            cert_status=ocsp.OCSPCertStatus.REVOKED if is_revoked else ocsp.OCSPCertStatus.GOOD,
+            this_update=now - dt.timedelta(minutes=1), next_update=now + dt.timedelta(hours=1),
+            revocation_time=now - dt.timedelta(days=1) if is_revoked else None,
+            revocation_reason=x509.ReasonFlags.key_compromise if is_revoked else None,
+        )
+        if signer == "ca":
+            responder, key = self.ca, self.ca_key
+        else:  # a responder nobody delegated to
+            key = _new_key(self.kind)
+            name = _name((NameOID.COMMON_NAME, "Stranger OCSP"))
+            responder = _certificate(name, key.public_key(), name, key, not_before=now - dt.timedelta(days=1),
+                                     not_after=now + dt.timedelta(days=1), ca=False,
+                                     extended=[ExtendedKeyUsageOID.OCSP_SIGNING])
+            builder = builder.certificates([responder])
+        builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, responder)
+        return builder.sign(key, _hash_for(key)).public_bytes(serialization.Encoding.DER)
 
     @property
     def root_pem(self) -> bytes:
@@ -151,12 +199,14 @@ class TestPki:
             (NameOID.SURNAME, holder.surname), (NameOID.GIVEN_NAME, holder.first_names),
             (NameOID.SERIAL_NUMBER, national_number or holder.national_number),
         )
-        return _certificate(
+        certificate = _certificate(
             subject, key.public_key(), self.ca_name, self.ca_key,
             not_before=not_before or self.now - dt.timedelta(days=30),
             not_after=not_after or self.now + dt.timedelta(days=3000), ca=False,
             usage="auth" if role == "Authentication" else "sign",
         )
+        self.issued[certificate.serial_number] = certificate
+        return certificate
 
     def issue_card(
         self,

@@ -1,0 +1,179 @@
+"""Pilot tests: a user signs in and links an emulated 1.7 or 1.8 card, here or from another computer."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual import events
+from textual.pilot import Pilot
+from textual.widgets import Input, Label, TextArea
+
+from immo_connect import audit
+from immo_connect.accounts.models import Account
+from immo_connect.platform import Platform
+from immo_connect.tui.app import ImmoConnectApp
+from tests.support.accounts import PASSWORD, registered_and_active
+from tests.support.eid import PCSCD, EidStack, Pkis, eid_stack, pkis, reader  # noqa: F401
+
+pytestmark = PCSCD
+
+
+async def settle(pilot: Pilot[object]) -> None:
+    """Wait until the service calls are done and their results are on the screen."""
+    for _ in range(1000):
+        await pilot.pause()
+        if not any(worker.is_running for worker in pilot.app.workers):
+            break
+        await asyncio.sleep(0.01)
+    await pilot.pause()
+    await pilot.pause()
+
+
+def text_of(app: ImmoConnectApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Label).render())
+
+
+@pytest.fixture
+def tui_platform(make_platform: Callable[..., Platform], pkis: Pkis, reader: EidStack) -> Platform:  # noqa: F811
+    return make_platform(config_text=pkis.config(reader.module))
+
+
+async def sign_in_to_the_eid_proposal(pilot: Pilot[object], username: str) -> None:
+    """Sign in like a user; the eID proposal comes right after (manual 1.1.2 b)."""
+    await settle(pilot)
+    pilot.app.screen.query_one("#login-username", Input).value = username  # typing them is not under test
+    password = pilot.app.screen.query_one("#login-password", Input)
+    password.value = PASSWORD
+    password.focus()
+    await pilot.press("enter")
+    await settle(pilot)
+    assert type(pilot.app.screen).__name__ == "EidPromptScreen"
+
+
+@pytest.mark.parametrize("kind", ["ec", "rsa"])
+async def test_link_a_card_here_through_the_tui(tui_platform: Platform, reader: EidStack, pkis: Pkis, kind: str) -> None:  # noqa: F811
+    username = f"anne.{kind}"
+    signed = registered_and_active(tui_platform, username=username, email=f"{username}@example.be")
+    issued = (pkis.ec if kind == "ec" else pkis.rsa).issue_card()
+    reader.insert(issued)
+    app = ImmoConnectApp(tui_platform)
+    async with app.run_test(size=(130, 60)) as pilot:
+        await sign_in_to_the_eid_proposal(pilot, username)
+        await pilot.press("l")  # "Lier l'eID"
+        await settle(pilot)
+        assert type(app.screen).__name__ == "EidLinkScreen"
+        assert app.screen.focused is app.screen.query_one("#eid-pin")
+        await pilot.press("9", "9", "9", "9", "enter")  # a wrong PIN first
+        await settle(pilot)
+        message = text_of(app, "#eid-message")
+        assert message.startswith("✗") and "PIN" in message and "Rien n'a été modifié" in message
+        assert Account.get_by_id(signed.account_id).eid_linked_at is None
+        await pilot.press(*issued.pin, "enter")
+        await settle(pilot)
+        result = text_of(app, "#eid-result")
+        assert result.startswith("✓") and f"{issued.holder.first_names} {issued.holder.surname}" in result
+        assert ("applet 1.8" if kind == "ec" else "applet 1.7") in result and "non vérifiée" in result
+        await pilot.press("enter")  # "Continuer"
+        await settle(pilot)
+        assert type(app.screen).__name__ == "HomeScreen"
+        assert "liée" in text_of(app, "#home-status")
+    account = Account.get_by_id(signed.account_id)
+    assert account.eid_linked_at is not None and account.last_name == issued.holder.surname
+    assert tui_platform.eid.national_number(account) == issued.holder.national_number
+
+
+def _sign_on_own_computer(reader: EidStack, tmp_path: Path, command: str, pin: str) -> str:
+    """What the user does in a terminal of their own computer, with the command shown on screen."""
+    program, eid, sign, challenge = command.split()
+    assert (program, eid, sign) == ("immo-connect", "eid", "sign")
+    config = tmp_path / "own-computer.toml"
+    config.write_text(f'[eid]\npkcs11_module = "{reader.module}"\n')
+    env = {**os.environ, **reader.environ(), "IMMO_CONNECT_CONFIG": str(config),
+           "IMMO_CONNECT_DATA_DIR": str(tmp_path / "own")}
+    done = subprocess.run([sys.executable, "-m", "immo_connect", "eid", "sign", "--pin-stdin", challenge],
+                          input=pin + "\n", capture_output=True, text=True, env=env, timeout=60, check=True)
+    return done.stdout.strip()
+
+
+@pytest.mark.parametrize("kind", ["ec", "rsa"])
+async def test_link_a_card_from_another_computer_through_the_tui(
+    tui_platform: Platform, reader: EidStack, pkis: Pkis, kind: str, tmp_path: Path,  # noqa: F811
+) -> None:
+    from immo_connect.tui.remote import RemoteApp
+
+    username = f"marc.{kind}"
+    signed = registered_and_active(tui_platform, username=username, email=f"{username}@example.be",
+                                   first_name="Marc", last_name="Dubois")
+    issued = (pkis.ec if kind == "ec" else pkis.rsa).issue_card()
+    reader.insert(issued)  # on the user's own computer, not on the server
+    app = RemoteApp(tui_platform)
+    async with app.run_test(size=(130, 60)) as pilot:
+        await sign_in_to_the_eid_proposal(pilot, username)
+        await pilot.press("l")
+        await settle(pilot)
+        assert "serveur" in text_of(app, "#eid-remote-note")  # over SSH the local way is flagged
+        assert app.screen.focused is app.screen.query_one("#eid-remote")
+        await pilot.press("enter")  # "Depuis un autre ordinateur"
+        await settle(pilot)
+        assert type(app.screen).__name__ == "EidTokenScreen"
+        command = app.screen.query_one("#eid-command", TextArea).text
+        assert command.startswith("immo-connect eid sign IC1-")
+        token = await asyncio.to_thread(_sign_on_own_computer, reader, tmp_path, command, issued.pin)
+
+        # A damaged paste is refused in words, and nothing changes.
+        app.screen.query_one("#eid-token", Input).post_message(events.Paste(token[:-40]))
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        message = text_of(app, "#eid-token-message")
+        assert message.startswith("✗") and "incomplète ou endommagée" in message
+        assert Account.get_by_id(signed.account_id).eid_linked_at is None
+
+        field = app.screen.query_one("#eid-token", Input)
+        field.value = ""
+        field.post_message(events.Paste(token))  # the user pastes the whole answer
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "EidLinkScreen"
+        result = text_of(app, "#eid-result")
+        assert result.startswith("✓") and issued.holder.surname in result
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "HomeScreen"
+    account = Account.get_by_id(signed.account_id)
+    assert account.eid_linked_at is not None and account.first_name == issued.holder.first_names
+    linked = audit.AuditEvent.get(audit.AuditEvent.action == "eid.linked")
+    assert '"method": "remote"' in linked.detail and issued.holder.national_number not in linked.detail
+
+
+async def test_skip_from_the_linking_screen(tui_platform: Platform, reader: EidStack) -> None:
+    signed = registered_and_active(tui_platform, username="sophie.skip", email="sophie.skip@example.be")
+    app = ImmoConnectApp(tui_platform)
+    async with app.run_test(size=(130, 60)) as pilot:
+        await sign_in_to_the_eid_proposal(pilot, "sophie.skip")
+        await pilot.press("l")
+        await settle(pilot)
+        await pilot.press("ctrl+g")  # "Ignorer pour cette fois"
+        await settle(pilot)
+        assert type(app.screen).__name__ == "HomeScreen"
+    assert Account.get_by_id(signed.account_id).eid_linked_at is None
+    assert audit.AuditEvent.select().where(audit.AuditEvent.action == "eid.link_skipped").count() == 1
+
+
+async def test_no_card_is_said_in_words(tui_platform: Platform, reader: EidStack) -> None:
+    registered_and_active(tui_platform, username="nora.nocard", email="nora.nocard@example.be")
+    app = ImmoConnectApp(tui_platform)
+    async with app.run_test(size=(130, 60)) as pilot:
+        await sign_in_to_the_eid_proposal(pilot, "nora.nocard")
+        await pilot.press("l")
+        await settle(pilot)
+        await pilot.press("1", "2", "3", "4", "ctrl+r")
+        await settle(pilot)
+        assert text_of(app, "#eid-message").startswith("✗ Il n'y a pas de carte eID dans le lecteur.")
