@@ -22,6 +22,7 @@ class Recognition(BaseModel):
 
     id = peewee.BigAutoField()
     account = peewee.ForeignKeyField(Account, backref="recognitions", on_delete="CASCADE")
+    account_id: int  # the column behind ``account`` (for type checkers)
     source = peewee.CharField(max_length=64)
     identifier = peewee.CharField(max_length=64, index=True)
     number = peewee.CharField(max_length=64, default="")

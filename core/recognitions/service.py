@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from immo_connect import audit
 from immo_connect.accounts.models import Account
@@ -154,7 +154,7 @@ class RecognitionService:
                 hint=_("Link your eID card first (menu: Link the eID)."),
                 code="eid_not_linked",
             )
-        national_number = self._national_number(current)
+        national_number = self._platform.eid.national_number(current)
         answers: dict[str, list[GrantedRecognition]] = {}
         failed: list[str] = []
         for source in self.sources():
@@ -169,15 +169,6 @@ class RecognitionService:
             if len(answers[source.name]) != len(granted):
                 log.warning("recognition source %s returned undeclared recognitions; ignored", source.name)
         return self._store(current, answers, failed)
-
-    def _national_number(self, account: Account) -> str:
-        eid: Any = getattr(self._platform, "eid", None)
-        if eid is not None:
-            return str(eid.national_number(account))
-        # Until the eID service is configured on this platform, read the number as it stores it.
-        from immo_connect.eid import _numbers
-
-        return _numbers.decrypt_number(self._platform.settings.secret_key, account.id, account.national_number_encrypted)
 
     def refresh_mine(self, actor: Account | int) -> RefreshReport:
         return self.refresh(load_actor(actor))

@@ -47,7 +47,7 @@ class AccessMixin(ServiceBase):
         self, registration: ToolRegistration, mode: UsageMode, memberships: Iterable[Membership]
     ) -> list[EmployeeAccess]:
         members = list(memberships)
-        ids = [m.account_id for m in members]
+        ids = [int(m.account.id) for m in members]
         choices = {
             row.account_id: (BLOCKED if row.state == "blocked" else role_choice(row.role))
             for row in ToolAccess.select().where(ToolAccess.registration == registration.id, ToolAccess.account.in_(ids))
@@ -92,7 +92,7 @@ class AccessMixin(ServiceBase):
         if not mode.required_recognitions:
             return []
         members = {
-            m.account_id: m.account
+            int(m.account.id): m.account
             for m in self._memberships(organisation_id) if m.status == "active"
         }
         held = self._platform.recognitions.valid_of(members, mode.required_recognitions)
@@ -212,7 +212,7 @@ class AccessMixin(ServiceBase):
         changes: Mapping[int, str], mandated_recognition_id: int | None,
     ) -> None:
         organisation_id = registration.organisation_id
-        members = {m.account_id: m for m in self._memberships(organisation_id) if m.account_id in changes}
+        members = {int(m.account.id): m for m in self._memberships(organisation_id) if int(m.account.id) in changes}
         current = {e.account_id: e for e in self._employees(registration, mode, members.values())}
         planned: dict[int, tuple[str, str]] = {}
         for account_id, choice in changes.items():
@@ -272,7 +272,7 @@ class AccessMixin(ServiceBase):
                 ToolRegistration.update(mandated_recognition=new_mandate.recognition_id).where(
                     ToolRegistration.id == registration.id
                 ).execute()
-                registration.mandated_recognition = new_mandate.recognition_id
+                registration.mandated_recognition_id = new_mandate.recognition_id
                 audit.record(
                     "tool.mandate_changed", actor_id=actor.id, actor=actor.username,
                     organisation_id=organisation_id, target=target, source=self._platform.source,

@@ -7,6 +7,7 @@ manager revokes takes effect at the next start or action, in every open session.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any, NoReturn
 
 from immo_connect import audit
@@ -22,76 +23,87 @@ from immo_connect.tools._types import Quality, ToolContext
 from immo_connect.tools.models import QualityChoice, TermsAcceptance, ToolAccess, ToolRegistration
 
 
+def _tuples(query: Any) -> list[tuple[Any, ...]]:
+    """The rows of ``query`` as plain tuples (no model objects: the cheap way for many rows)."""
+    return [tuple(row) for row in query.tuples()]
+
+
+def _valid(status: str, valid_from: dt.date, valid_until: dt.date | None, today: dt.date) -> bool:
+    """:meth:`Recognition.is_valid_on` for a row read as a tuple."""
+    return status == "current" and valid_from <= today and (valid_until is None or today <= valid_until)
+
+
 class StartMixin(ServiceBase):
     # -- quality selection -------------------------------------------------------------------
 
     def qualities(self, actor: Account | int, tool_name: str) -> list[Quality]:
         """Every (organisation, mode) the actor may start ``tool_name`` with, by organisation.
 
-        A constant number of queries, whatever the number of organisations.
+        A constant number of queries whatever the number of organisations, reading plain
+        tuples: the screen shows it at every tool start.
         """
         account = self._actor(actor)
         tool = self.tool(tool_name)
-        organisations = {
-            row.id: row.name
-            for row in Organisation.select(Organisation.id, Organisation.name).join(Membership)
-            .where((Membership.account == account.id) & (Membership.status == "active"))
-        }
-        if not organisations:
+        granted = _tuples(
+            ToolRegistration.select(
+                ToolRegistration.organisation, Organisation.name, ToolRegistration.mode,
+                ToolRegistration.mandated_recognition, ToolAccess.role,
+            )
+            .join(ToolAccess, on=(
+                (ToolAccess.registration == ToolRegistration.id) & (ToolAccess.account == account.id)
+                & (ToolAccess.state == "granted")))
+            .switch(ToolRegistration)
+            .join(Membership, on=(
+                (Membership.organisation == ToolRegistration.organisation) & (Membership.account == account.id)
+                & (Membership.status == "active")))
+            .switch(ToolRegistration)
+            .join(Organisation, on=(Organisation.id == ToolRegistration.organisation))
+            .where(ToolRegistration.tool == tool.name)
+        )
+        if not granted:
             return []
-        registrations = {
-            row.id: row for row in ToolRegistration.select().where(
-                ToolRegistration.tool == tool.name, ToolRegistration.organisation.in_(list(organisations)),
+        today = self._today()
+        mandate_ids = {row[3] for row in granted if row[3] is not None}
+        mandates: dict[int, tuple[Any, ...]] = {
+            row[0]: row for row in _tuples(Recognition.select(
+                Recognition.id, Recognition.account, Recognition.identifier, Recognition.status,
+                Recognition.valid_from, Recognition.valid_until,
+            ).where(Recognition.id.in_(list(mandate_ids))))
+        } if mandate_ids else {}
+        holders = set(_tuples(
+            Membership.select(Membership.account, Membership.organisation).where(
+                Membership.account.in_(list({m[1] for m in mandates.values()})),
+                Membership.organisation.in_(list({row[0] for row in granted})), Membership.status == "active",
             )
-        }
-        if not registrations:
-            return []
-        roles = {
-            row.registration_id: row.role for row in ToolAccess.select().where(
-                ToolAccess.registration.in_(list(registrations)), ToolAccess.account == account.id,
-                ToolAccess.state == "granted",
-            )
-        }
-        mandate_ids = [registrations[r].mandated_recognition_id for r in roles if registrations[r].mandated_recognition_id]
-        mandates = {row.id: row for row in Recognition.select().where(Recognition.id.in_(mandate_ids))} if mandate_ids else {}
-        holders = {
-            (row.account_id, row.organisation_id)
-            for row in Membership.select(Membership.account, Membership.organisation).where(
-                Membership.account.in_([m.account_id for m in mandates.values()]),
-                Membership.organisation.in_(list(organisations)), Membership.status == "active",
-            )
-        } if mandates else set()
+        )) if mandates else set()
         required = {identifier for mode in tool.modes for identifier in mode.required_recognitions}
         own = {row.identifier for row in self._platform.recognitions.valid_of([account.id], required)[account.id]}
         terms_ok = tool.terms is None or TermsAcceptance.select().where(
             TermsAcceptance.account == account.id, TermsAcceptance.tool == tool.name,
             TermsAcceptance.version == tool.terms.version,
         ).exists()
-        last = QualityChoice.get_or_none((QualityChoice.account == account.id) & (QualityChoice.tool == tool.name))
-        today = self._today()
+        last = QualityChoice.select(QualityChoice.organisation, QualityChoice.mode).where(
+            (QualityChoice.account == account.id) & (QualityChoice.tool == tool.name)).tuples().first()
         found: list[Quality] = []
-        for registration_id, role_id in roles.items():
-            registration = registrations[registration_id]
-            mode = tool.mode(registration.mode)
+        for organisation_id, organisation_name, mode_id, mandate_id, role_id in granted:
+            mode = tool.mode(mode_id)
             role = mode.role(role_id) if mode else None
             if mode is None or role is None:
                 continue
             if mode.required_recognitions:
-                mandate = mandates.get(registration.mandated_recognition_id)
+                mandate = mandates.get(mandate_id)
                 if (
-                    mandate is None or mandate.identifier not in mode.required_recognitions
-                    or not mandate.is_valid_on(today)
-                    or (mandate.account_id, registration.organisation_id) not in holders
+                    mandate is None or mandate[2] not in mode.required_recognitions
+                    or not _valid(mandate[3], mandate[4], mandate[5], today)
+                    or (mandate[1], organisation_id) not in holders
                 ):
                     continue
                 if role.needs_recognition and not own & set(mode.required_recognitions):
                     continue
             found.append(Quality(
-                tool=tool.name, organisation_id=registration.organisation_id,
-                organisation_name=organisations[registration.organisation_id],
+                tool=tool.name, organisation_id=organisation_id, organisation_name=organisation_name,
                 mode=mode.id, mode_title=mode.title, role=role.id, role_title=role.title,
-                terms_pending=not terms_ok,
-                last=last is not None and last.organisation_id == registration.organisation_id and last.mode == mode.id,
+                terms_pending=not terms_ok, last=last == (organisation_id, mode.id),
             ))
         order = {mode.id: index for index, mode in enumerate(tool.modes)}
         return sorted(found, key=lambda q: (q.organisation_name.lower(), q.organisation_id, order[q.mode]))

@@ -26,6 +26,10 @@ class ToolRegistration(BaseModel):
     mandated_recognition = peewee.ForeignKeyField(Recognition, null=True, on_delete="SET NULL")
     registered_by = peewee.ForeignKeyField(Account, on_delete="CASCADE")
     registered_at = peewee.DateTimeField()
+    # The columns behind the foreign keys (for type checkers).
+    organisation_id: int
+    mandated_recognition_id: int | None
+    registered_by_id: int
 
     class Meta:
         indexes = ((("organisation", "tool", "mode"), True),)
@@ -44,6 +48,8 @@ class ToolAccess(BaseModel):
     role = peewee.CharField(max_length=64, default="")
     changed_by = peewee.ForeignKeyField(Account, null=True, on_delete="SET NULL")
     changed_at = peewee.DateTimeField()
+    registration_id: int  # the columns behind the foreign keys (for type checkers)
+    account_id: int
 
     class Meta:
         indexes = ((("registration", "account"), True), (("account", "state"), False))

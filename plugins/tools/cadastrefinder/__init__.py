@@ -1,7 +1,7 @@
 """CadastreFinder: search cadastral parcels; every search is charged to the organisation's wallet.
 
 Searches run over a parcel data set: the one shipped with the plugin (sample data), or the
-file ``[plugins.cadastrefinder] parcels = "…"`` points to (format in docs/cadastrefinder.md).
+file ``[plugins.cadastrefinder] parcels = "…"`` points to (format in docs/tools.md).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The parcel data set of CadastreFinder and the search over it (pure: no database, no charge).
 
 A data set is a CSV file (``;``-separated, UTF-8, ``#`` comment lines) with the columns of
-:data:`COLUMNS`; the format is in docs/cadastrefinder.md. Parcel numbers follow the
+:data:`COLUMNS`; the format is in docs/tools.md. Parcel numbers follow the
 cadastral notation ``0123/45A`` (root number / bis number and exponent letter); the
 CaPaKey joins division, section and parcel (``21004A0123/45A000``).
 """

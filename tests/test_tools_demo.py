@@ -1,0 +1,30 @@
+"""The demo step of the tools area: recognitions, registrations, access and charged use, idempotent."""
+
+from __future__ import annotations
+
+from immo_connect import demo
+from immo_connect.plugins.tools.antiblanchiment.checks import AmlCheck
+from immo_connect.plugins.tools.cadastrefinder.search import CadastreSearch
+from immo_connect.recognitions.models import Recognition
+from immo_connect.tools.models import ToolAccess, ToolRegistration
+from immo_connect.wallet.models import WalletTransaction
+from tests.support.tools import MakePlatform, registers_config
+
+
+def counts() -> tuple[int, int, int, int, int, int]:
+    return (Recognition.select().count(), ToolRegistration.select().count(), ToolAccess.select().count(),
+            CadastreSearch.select().count(), AmlCheck.select().count(),
+            WalletTransaction.select().where(WalletTransaction.tool != "").count())
+
+
+def test_demo_tools_step_is_complete_and_idempotent(make_platform: MakePlatform) -> None:
+    platform = make_platform(config_text=registers_config())
+    demo.create(platform)
+    first = counts()
+    assert first == (4, 5, 10, 1, 1, 2)
+    registered = {(r.tool, r.mode) for r in ToolRegistration.select()}
+    assert ("cadastrefinder", "agent") in registered and ("myrentpro", "manager") in registered
+    charged = {t.tool: t.status for t in WalletTransaction.select().where(WalletTransaction.tool != "")}
+    assert charged == {"cadastrefinder": "succeeded", "antiblanchiment": "succeeded"}
+    demo.create(platform)
+    assert counts() == first
