@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from immo_connect.plugins.tools._external_screen import ExternalToolScreen
+from immo_connect.plugins.tools.screen_external import ExternalToolScreen
 
 
 class CovastScreen(ExternalToolScreen):
