@@ -27,7 +27,7 @@ _FREE_OGM = re.compile(
 _MARKED_OGM = re.compile(r"(?:\+{3}|\*{3})[\d\s/.\-]{10,20}(?:\+{3}|\*{3})")
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(slots=True)
 class StatementEntry:
     """One movement on the platform's account, as the bank reported it.
 
@@ -91,6 +91,10 @@ def find_communication(text: str) -> tuple[str | None, str]:
 
 def structured(candidate: str) -> tuple[str | None, str]:
     """A communication given as structured by the bank: valid digits, or the problem."""
+    if len(candidate) == 12 and candidate.isdigit() and candidate.isascii():
+        # The usual case, checked directly (statements hold thousands of them).
+        valid = int(candidate[:10]) != 0 and ogm.check_digits(candidate[:10]) == candidate[10:]
+        return (candidate, "") if valid else (None, "invalid_communication")
     digits = ogm.parse(candidate)
     if digits:
         return digits, ""

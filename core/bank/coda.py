@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 
 from immo_connect.bank._entries import Statement, StatementEntry, find_communication, structured
 from immo_connect.i18n import _
@@ -53,13 +54,19 @@ class _State:
     credit_sum: int = 0  # milli-euros of detail-0000 credit movements, for the trailer check
 
 
+@functools.lru_cache(maxsize=1024)
 def _date(text: str) -> dt.date | None:
-    if text == "000000" or not text.strip():
+    """A ``DDMMYY`` date (20YY); None for zeros, blanks or an impossible date."""
+    if not text.isdigit() or text == "000000":
         return None
     try:
-        return dt.datetime.strptime(text, "%d%m%y").date()
+        return dt.date(2000 + int(text[4:6]), int(text[2:4]), int(text[0:2]))
     except ValueError:
         return None
+
+
+def _position(number: int) -> str:
+    return _("line {number}").format(number=number)
 
 
 def _milli(text: str) -> int | None:
@@ -98,7 +105,6 @@ def parse(text: str) -> Statement:
     for number, original in enumerate(text.splitlines(), start=1):
         if not original.strip():
             continue
-        position = _("line {number}").format(number=number)
         problem = _line_problem(original)
         # Tools that strip trailing blanks shorten records; the blanks are put back.
         line = original.ljust(RECORD_LENGTH)
@@ -106,7 +112,7 @@ def parse(text: str) -> Statement:
         if problem is None and kind not in "0123489":
             problem = "unknown record type"
         if problem is not None:
-            found.append((number, _unreadable(state, position, original)))
+            found.append((number, _unreadable(state, _position(number), original)))
             last = None
             continue
         if kind == "0":
@@ -114,14 +120,14 @@ def parse(text: str) -> Statement:
             state = _State(year=line[9:11])
         elif kind == "1":
             state.records += 1
-            _old_balance(line, state, statement, position)
+            _old_balance(line, state, statement, number)
         elif kind == "2":
             state.records += 1
-            last = _movement_record(line, number, last, movements, state, statement, position)
+            last = _movement_record(line, number, last, movements, state, statement)
         elif kind in {"3", "8"}:
             state.records += 1
         elif kind == "9":
-            _trailer(line, state, statement, position)
+            _trailer(line, state, statement, number)
             finish()
             last = None
     finish()
@@ -136,7 +142,7 @@ def _unreadable(state: _State, position: str, raw: str, *, credit: bool = True) 
     )
 
 
-def _old_balance(line: str, state: _State, statement: Statement, position: str) -> None:
+def _old_balance(line: str, state: _State, statement: Statement, number: int) -> None:
     structure = line[1]
     if structure in "23":  # IBAN: positions 6–36 (+ extension), currency 40–42
         state.account, state.currency = line[5:39].split(" ", maxsplit=1)[0].strip(), line[39:42]
@@ -144,7 +150,8 @@ def _old_balance(line: str, state: _State, statement: Statement, position: str) 
         state.account, state.currency = line[5:17].strip(), line[18:21]
     else:
         statement.warnings.append(
-            _("{position}: unknown account structure {structure!r}.").format(position=position, structure=structure)
+            _("{position}: unknown account structure {structure!r}.").format(
+                position=_position(number), structure=structure)
         )
     state.coda_sequence = line[125:128]
     if state.account and state.account not in statement.accounts:
@@ -153,18 +160,18 @@ def _old_balance(line: str, state: _State, statement: Statement, position: str) 
 
 def _movement_record(
     line: str, number: int, last: _Movement | None, movements: list[_Movement], state: _State,
-    statement: Statement, position: str,
+    statement: Statement,
 ) -> _Movement | None:
     part = line[1]
     if part == "1":
-        movement = _movement(line, number, position)
+        movement = _movement(line, number, _position(number))
         movements.append(movement)
         if movement.problem == "" and movement.credit and movement.detail == "0000" and movement.amount_cents:
             state.credit_sum += movement.amount_cents * 10
         return movement
     if last is None or line[2:10] != last.sequence + last.detail:
         statement.warnings.append(
-            _("{position}: record 2.{part} without its record 2.1.").format(position=position, part=part)
+            _("{position}: record 2.{part} without its record 2.1.").format(position=_position(number), part=part)
         )
         return last
     last.raw.append(line)
@@ -176,7 +183,7 @@ def _movement_record(
         last.free_text.append(line[82:125])
     else:
         statement.warnings.append(
-            _("{position}: unknown movement record 2.{part}.").format(position=position, part=part)
+            _("{position}: unknown movement record 2.{part}.").format(position=_position(number), part=part)
         )
     return last
 
@@ -233,8 +240,9 @@ def _entries(movements: list[_Movement], state: _State) -> list[tuple[int, State
     return entries
 
 
-def _trailer(line: str, state: _State, statement: Statement, position: str) -> None:
+def _trailer(line: str, state: _State, statement: Statement, number: int) -> None:
     count, credits = line[16:22], _milli(line[37:52])
+    position = _position(number)
     if not count.isdigit() or int(count) != state.records:
         statement.warnings.append(
             _("{position}: the trailer counts {count} records, the file has {found}.").format(

@@ -19,11 +19,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import peewee
 
 from immo_connect import audit, i18n
+from immo_connect.accounts.models import Account
 from immo_connect.bank import PROBLEMS, StatementEntry, read_statement
 from immo_connect.bank.models import BankEntry, StatementImport
 from immo_connect.errors import ConflictError, NotFoundError, ValidationError
@@ -75,6 +76,8 @@ class BankService:
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
+        self._recipients: dict[int, tuple[str, list[Account]]] = {}
+        self._matches: dict[str, tuple[int | None, str]] = {}
 
     # -- import ---------------------------------------------------------------------------------
 
@@ -92,21 +95,26 @@ class BankService:
     def import_statement(self, data: bytes, *, filename: str, operator: str) -> ImportReport:
         """Import one statement file; a file-level problem raises and changes nothing."""
         statement = read_statement(data)
+        self._recipients = {}  # organisation name and managers, read once per import
         report = ImportReport(filename=filename, format=statement.format, warnings=list(statement.warnings))
         digest = hashlib.sha256(data).hexdigest()
         import_row: StatementImport | None = None
+        self._matches = {}
+        known = self._known_entries([e.key for e in statement.entries])
         for entry in statement.entries:
             line = self._ignored(entry)
             if line is None:
-                existing: BankEntry | None = BankEntry.get_or_none(BankEntry.entry_key == entry.key)
-                if existing is not None:
-                    line = self._duplicate(entry, existing, self._shown(entry))
+                seen = known.get(entry.key)
+                if seen is not None:
+                    line = self._duplicate(entry, seen[0], seen[1], self._shown(entry))
             if line is None:
                 # The import is recorded only when it brings something new.
                 if import_row is None:
                     import_row = self._import_row(filename, statement.format, digest,
                                                   statement.accounts, operator)
                 line = self._import_entry(entry, import_row, operator)
+                if line.entry_id is not None:
+                    known[entry.key] = (line.entry_id, "credited" if line.outcome == "credited" else "suspense")
             report.lines.append(line)
         if import_row is not None:
             report.import_id = int(import_row.id)
@@ -122,6 +130,19 @@ class BankService:
                         **{o: report.count(o) for o in ("credited", "suspense", "duplicate", "ignored")}},
             )
         return report
+
+    @staticmethod
+    def _known_entries(keys: list[str]) -> dict[str, tuple[int, str]]:
+        """Entries already imported, by key: ``(id, status)`` (read in a few queries, not per line)."""
+        found: dict[str, tuple[int, str]] = {}
+        unique = sorted(set(keys))
+        for start in range(0, len(unique), 500):
+            rows = cast("list[tuple[str, int, str]]", list(
+                BankEntry.select(BankEntry.entry_key, BankEntry.id, BankEntry.status)
+                .where(BankEntry.entry_key.in_(unique[start:start + 500])).tuples()
+            ))
+            found.update({key: (int(entry_id), str(status)) for key, entry_id, status in rows})
+        return found
 
     def _import_row(self, filename: str, fmt: str, digest: str, accounts: list[str],
                     operator: str) -> StatementImport:
@@ -160,13 +181,16 @@ class BankService:
         if entry.problem:
             return None, entry.problem
         assert entry.communication is not None
-        try:
-            wallet = self.platform.wallet.wallet_for_communication(entry.communication)
-        except ValidationError:
-            return None, "invalid_communication"
-        if wallet is None:
-            return None, "no_wallet"
-        return int(wallet.__data__["organisation"]), ""  # the raw foreign key value
+        if entry.communication not in self._matches:  # a statement often repeats a wallet
+            try:
+                wallet = self.platform.wallet.wallet_for_communication(entry.communication)
+            except ValidationError:
+                self._matches[entry.communication] = (None, "invalid_communication")
+            else:
+                self._matches[entry.communication] = (
+                    (None, "no_wallet") if wallet is None
+                    else (int(wallet.__data__["organisation"]), ""))  # the raw foreign key value
+        return self._matches[entry.communication]
 
     def _import_entry(self, entry: StatementEntry, import_row: StatementImport, operator: str) -> ImportLine:
         shown = self._shown(entry)
@@ -204,23 +228,25 @@ class BankService:
                 )
                 if credited is not None and organisation_id is not None:
                     notify_managers(self.platform, organisation_id, credited, channel="bank_transfer",
-                                    reference=entry.reference)
+                                    reference=entry.reference, known=self._recipients)
         except peewee.IntegrityError:
             # Another import of the same entry committed first: it is a duplicate.
-            return self._duplicate(entry, BankEntry.get(BankEntry.entry_key == entry.key), shown)
-        if credited is not None:
-            organisation: Organisation = Organisation.get_by_id(organisation_id)
+            existing = BankEntry.get(BankEntry.entry_key == entry.key)
+            return self._duplicate(entry, int(existing.id), str(existing.status), shown)
+        if credited is not None and organisation_id is not None:
+            name = self._recipients[organisation_id][0] if organisation_id in self._recipients else str(
+                Organisation.select(Organisation.name).where(Organisation.id == organisation_id).scalar())
             return ImportLine("credited", entry.position, entry.reference, entry.amount_cents, shown,
-                              organisation=str(organisation.name), entry_id=int(row.id))
+                              organisation=name, entry_id=int(row.id))
         return ImportLine("suspense", entry.position, entry.reference, entry.amount_cents, shown,
                           reason=_(PROBLEMS[problem]), entry_id=int(row.id))
 
-    def _duplicate(self, entry: StatementEntry, existing: BankEntry, shown: str) -> ImportLine:
+    def _duplicate(self, entry: StatementEntry, entry_id: int, status: str, shown: str) -> ImportLine:
         return ImportLine(
             "duplicate", entry.position, entry.reference, entry.amount_cents, shown,
             reason=_("already imported (entry {id}, {status})").format(
-                id=existing.id, status=_(STATUS_WORDS.get(str(existing.status), str(existing.status)))),
-            entry_id=int(existing.id),
+                id=entry_id, status=_(STATUS_WORDS.get(status, status))),
+            entry_id=entry_id,
         )
 
     # -- suspense list ----------------------------------------------------------------------------

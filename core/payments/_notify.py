@@ -21,9 +21,9 @@ CHANNELS: dict[str, str] = {
 
 
 def managers(organisation_id: int) -> list[Account]:
-    """Active managers with an active account and an e-mail address."""
+    """Active managers with an active account and an e-mail address (only the columns mailed)."""
     query = (
-        Account.select()
+        Account.select(Account.id, Account.email, Account.first_name, Account.language)
         .join(Membership, on=(Membership.account == Account.id))
         .where(
             (Membership.organisation == organisation_id) & (Membership.status == "active")
@@ -34,18 +34,31 @@ def managers(organisation_id: int) -> list[Account]:
     return list(query)
 
 
+def recipients(organisation_id: int) -> tuple[str, list[Account]]:
+    """The organisation's name and its managers to mail."""
+    name = Organisation.select(Organisation.name).where(Organisation.id == organisation_id).scalar()
+    return str(name), managers(organisation_id)
+
+
 def notify_managers(
-    platform: Platform, organisation_id: int, transaction: Any, *, channel: str, reference: str
+    platform: Platform, organisation_id: int, transaction: Any, *, channel: str, reference: str,
+    known: dict[int, tuple[str, list[Account]]] | None = None,
 ) -> int:
     """Queue one mail per manager, inside the caller's transaction; return how many.
 
     Keys are per wallet transaction and recipient, so a repeated call queues nothing new.
+    ``known`` caches the recipients per organisation during a statement import.
     """
     from immo_connect.mail import enqueue
 
-    organisation: Organisation = Organisation.get_by_id(organisation_id)
+    if known is not None:
+        if organisation_id not in known:
+            known[organisation_id] = recipients(organisation_id)
+        organisation_name, accounts = known[organisation_id]
+    else:
+        organisation_name, accounts = recipients(organisation_id)
     count = 0
-    for account in managers(organisation_id):
+    for account in accounts:
         language = account.language if account.language in i18n.LANGUAGES else None
         words = i18n.catalog(language or platform.settings.language)
         enqueue(
@@ -55,7 +68,7 @@ def notify_managers(
             language=language,
             context={
                 "first_name": account.first_name,
-                "organisation": organisation.name,
+                "organisation": organisation_name,
                 "amount": euros(int(transaction.amount)),
                 "balance": euros(int(transaction.balance_after)),
                 "channel": words.gettext(CHANNELS[channel]),
