@@ -13,6 +13,7 @@ from immo_connect import i18n
 from immo_connect.clock import FrozenClock
 from immo_connect.config import load_settings
 from immo_connect.platform import Platform, create_platform
+from tests.support.eid import eid_reader, eid_stack, pkis  # noqa: F401 - shared fixtures
 from tests.support.postgres import PostgresCluster
 from tests.support.smtp import make_smtp_server, smtp_server  # noqa: F401 - shared fixtures
 

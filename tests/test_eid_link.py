@@ -20,7 +20,7 @@ from immo_connect.eid.errors import EidError
 from immo_connect.eid.models import LinkedCard
 from immo_connect.errors import ImmoConnectError
 from immo_connect.platform import Platform
-from tests.support.eid import PCSCD, EidStack, Pkis, eid_stack, pkis, reader  # noqa: F401
+from tests.support.eid import PCSCD, EidStack, Pkis
 from tests.support.factories import make_account
 from tests.support.tools import AGENT_AND_SYNDIC, registers_config
 
@@ -42,8 +42,8 @@ def listener() -> Listener:
 
 
 @pytest.fixture
-def eid_platform(make_platform: Callable[..., Platform], pkis: Pkis, reader: EidStack, listener: Listener) -> Platform:  # noqa: F811
-    return make_platform(config_text=pkis.config(reader.module) + registers_config(),
+def eid_platform(make_platform: Callable[..., Platform], pkis: Pkis, eid_reader: EidStack, listener: Listener) -> Platform:
+    return make_platform(config_text=pkis.config(eid_reader.module) + registers_config(),
                          extra_plugins={"listener": listener})
 
 
@@ -62,14 +62,14 @@ def all_audit_text() -> str:
 
 
 @pytest.mark.parametrize("kind", ["ec", "rsa"])
-def test_linking_a_card_here(eid_platform: Platform, reader: EidStack, pkis: Pkis, listener: Listener,  # noqa: F811
+def test_linking_a_card_here(eid_platform: Platform, eid_reader: EidStack, pkis: Pkis, listener: Listener,
                              kind: str, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     pki = pkis.ec if kind == "ec" else pkis.rsa
     holder = Holder(surname="Dubois", first_names="Marc Henri", sex="M", national_number=AGENT_AND_SYNDIC,
                     birth_date="30.JUL.1985" if kind == "ec" else "30 JUL 1985", nationality="Belge")
     issued = pki.issue_card(holder)
-    reader.insert(issued)
+    eid_reader.insert(issued)
     account = make_account(first_name="marc", last_name="dubois")
     assert eid_platform.eid.needs_link(account)
 
@@ -94,11 +94,11 @@ def test_linking_a_card_here(eid_platform: Platform, reader: EidStack, pkis: Pki
     assert eid_platform.eid.status(account).linked
 
 
-def test_profile_fields_from_the_card_become_read_only(eid_platform: Platform, reader: EidStack, pkis: Pkis) -> None:  # noqa: F811
+def test_profile_fields_from_the_card_become_read_only(eid_platform: Platform, eid_reader: EidStack, pkis: Pkis) -> None:
     from immo_connect.accounts.profile import ProfileUpdate
 
     issued = pkis.ec.issue_card()
-    reader.insert(issued)
+    eid_reader.insert(issued)
     account = make_account()
     eid_platform.eid.link_local(account, pin=issued.pin)
     view = eid_platform.accounts.profile(account)
@@ -120,15 +120,15 @@ def _refusal(platform: Platform, account: Account, pin: str = "1234") -> ImmoCon
     return caught.value
 
 
-def test_wrong_pin_changes_nothing(eid_platform: Platform, reader: EidStack, pkis: Pkis) -> None:  # noqa: F811
+def test_wrong_pin_changes_nothing(eid_platform: Platform, eid_reader: EidStack, pkis: Pkis) -> None:
     issued = pkis.ec.issue_card()
-    reader.insert(issued)
+    eid_reader.insert(issued)
     error = _refusal(eid_platform, make_account(), pin="9999")
     assert error.code == "eid.wrong_pin" and "9999" not in all_audit_text()
 
 
-def test_pin_of_the_wrong_shape_is_refused_before_the_card(eid_platform: Platform, reader: EidStack, pkis: Pkis) -> None:  # noqa: F811
-    reader.insert(pkis.ec.issue_card())
+def test_pin_of_the_wrong_shape_is_refused_before_the_card(eid_platform: Platform, eid_reader: EidStack, pkis: Pkis) -> None:
+    eid_reader.insert(pkis.ec.issue_card())
     account = make_account()
     with pytest.raises(ImmoConnectError) as caught:
         eid_platform.eid.link_local(account, pin="12a")
@@ -138,7 +138,7 @@ def test_pin_of_the_wrong_shape_is_refused_before_the_card(eid_platform: Platfor
 @pytest.mark.parametrize("corruption", ["identity", "address", "photo", "data_key", "root", "expired", "number",
                                         "truncated", "challenge_key"])
 def test_every_corruption_is_refused_and_changes_nothing(
-    eid_platform: Platform, reader: EidStack, pkis: Pkis, corruption: str,  # noqa: F811
+    eid_platform: Platform, eid_reader: EidStack, pkis: Pkis, corruption: str,
 ) -> None:
     pki = pkis.ec
     issued = pki.issue_card()
@@ -165,7 +165,7 @@ def test_every_corruption_is_refused_and_changes_nothing(
         issued = issued.with_file("4031", issued.file("4031")[:40])
     elif corruption == "challenge_key":
         key = TestPki("ec", name="Other keys").issue_card().auth_key  # the token signs with another key
-    reader.insert(issued, key=key)
+    eid_reader.insert(issued, key=key)
     error = _refusal(eid_platform, make_account())
     expected = {"identity": "eid.altered", "address": "eid.altered", "photo": "eid.altered",
                 "data_key": "eid.altered", "root": "eid.certificate", "expired": "eid.certificate",
@@ -175,9 +175,9 @@ def test_every_corruption_is_refused_and_changes_nothing(
     assert issued.holder.national_number not in f"{error.message} {error.hint} {error.detail}"
 
 
-def test_an_eid_already_linked_to_another_account(eid_platform: Platform, reader: EidStack, pkis: Pkis) -> None:  # noqa: F811
+def test_an_eid_already_linked_to_another_account(eid_platform: Platform, eid_reader: EidStack, pkis: Pkis) -> None:
     issued = pkis.ec.issue_card()
-    reader.insert(issued)
+    eid_reader.insert(issued)
     first, second = make_account(), make_account()
     eid_platform.eid.link_local(first, pin=issued.pin)
     error = _refusal(eid_platform, second)
@@ -189,25 +189,25 @@ def test_an_eid_already_linked_to_another_account(eid_platform: Platform, reader
 
 
 def test_relinking_the_same_card_refreshes_it_another_persons_card_is_refused(
-    eid_platform: Platform, reader: EidStack, pkis: Pkis,  # noqa: F811
+    eid_platform: Platform, eid_reader: EidStack, pkis: Pkis,
 ) -> None:
     holder = Holder(surname="Lambert")
     first_card = pkis.ec.issue_card(holder)
-    reader.insert(first_card)
+    eid_reader.insert(first_card)
     account = make_account()
     eid_platform.eid.link_local(account, pin=first_card.pin)
     linked_at = Account.get_by_id(account.id).eid_linked_at
     eid_platform.clock.advance(days=30)  # type: ignore[attr-defined]
     renewed = pkis.rsa.issue_card(holder)  # a new card of the same person
-    reader.insert(renewed)
+    eid_reader.insert(renewed)
     assert eid_platform.eid.link_local(account, pin=renewed.pin).applet == "1.7"
     assert Account.get_by_id(account.id).eid_linked_at == linked_at
-    reader.insert(pkis.ec.issue_card(Holder(surname="Autre", national_number=national_number(dt.date(1970, 5, 5), 11))))
+    eid_reader.insert(pkis.ec.issue_card(Holder(surname="Autre", national_number=national_number(dt.date(1970, 5, 5), 11))))
     assert _refusal(eid_platform, account).code == "eid.other_card"
 
 
-def test_an_account_that_is_not_active_cannot_link(eid_platform: Platform, reader: EidStack, pkis: Pkis) -> None:  # noqa: F811
-    reader.insert(pkis.ec.issue_card())
+def test_an_account_that_is_not_active_cannot_link(eid_platform: Platform, eid_reader: EidStack, pkis: Pkis) -> None:
+    eid_reader.insert(pkis.ec.issue_card())
     account = make_account(status="pending")
     with pytest.raises(ImmoConnectError) as caught:
         eid_platform.eid.link_local(account, pin="1234")
@@ -215,18 +215,18 @@ def test_an_account_that_is_not_active_cannot_link(eid_platform: Platform, reade
     assert Account.get_by_id(account.id).eid_linked_at is None
 
 
-def test_no_card_and_card_removed_change_nothing(eid_platform: Platform, reader: EidStack, pkis: Pkis) -> None:  # noqa: F811
+def test_no_card_and_card_removed_change_nothing(eid_platform: Platform, eid_reader: EidStack, pkis: Pkis) -> None:
     account = make_account()
     assert _refusal(eid_platform, account).code == "eid.no_card"
-    reader.insert(pkis.ec.issue_card())
-    reader.bridge.remove_after(12)
+    eid_reader.insert(pkis.ec.issue_card())
+    eid_reader.bridge.remove_after(12)
     assert _refusal(eid_platform, account).code == "eid.card_removed"
 
 
-def test_middleware_missing_is_a_configuration_message(make_platform: Callable[..., Platform], pkis: Pkis,  # noqa: F811
-                                                       reader: EidStack) -> None:
+def test_middleware_missing_is_a_configuration_message(make_platform: Callable[..., Platform], pkis: Pkis,
+                                                       eid_reader: EidStack) -> None:
     platform = make_platform(config_text=pkis.config("/opt/nowhere/libbeidpkcs11.so.0"))
-    reader.insert(pkis.ec.issue_card(), token=False)
+    eid_reader.insert(pkis.ec.issue_card(), token=False)
     with pytest.raises(ImmoConnectError) as caught:
         platform.eid.link_local(make_account(), pin="1234")
     assert caught.value.code == "eid.middleware" and "/opt/nowhere/libbeidpkcs11.so.0" in caught.value.message

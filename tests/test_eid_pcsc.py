@@ -15,21 +15,21 @@ from immo_connect.eid.emulator.card import BelpicCard
 from immo_connect.eid.errors import EidError
 from immo_connect.eid.trust import Anchor, TrustStore, spki_sha256
 from immo_connect.eid.verify import Verifier
-from tests.support.eid import PCSCD, EidStack, Pkis, eid_stack, pkis, reader  # noqa: F401
+from tests.support.eid import PCSCD, EidStack, Pkis
 
 pytestmark = PCSCD
 
 
-def _verifier(pkis: Pkis) -> Verifier:  # noqa: F811
+def _verifier(pkis: Pkis) -> Verifier:
     store = TrustStore.load()
     store.anchors += [Anchor(p.root, spki_sha256(p.root), builtin=False) for p in (pkis.ec, pkis.rsa)]
     return Verifier(store, "support@immo-connect.be")
 
 
 @pytest.mark.parametrize("kind", ["ec", "rsa"])
-def test_full_read_and_verification_through_pcscd(reader: EidStack, pkis: Pkis, kind: str) -> None:  # noqa: F811
+def test_full_read_and_verification_through_pcscd(eid_reader: EidStack, pkis: Pkis, kind: str) -> None:
     issued = (pkis.ec if kind == "ec" else pkis.rsa).issue_card()
-    reader.insert(issued, token=False)
+    eid_reader.insert(issued, token=False)
     files = pcsc.read_card()
     assert files == issued.card_files()
     verified = _verifier(pkis).verify(files, dt.datetime.now(dt.UTC))
@@ -40,23 +40,23 @@ def test_full_read_and_verification_through_pcscd(reader: EidStack, pkis: Pkis, 
     assert files.root_cert == issued.file("503B")[: len(files.root_cert)] and not files.root_cert.endswith(b"\0" * 8)
 
 
-def test_the_same_card_read_twice_gives_the_same_files(reader: EidStack, pkis: Pkis) -> None:  # noqa: F811
+def test_the_same_card_read_twice_gives_the_same_files(eid_reader: EidStack, pkis: Pkis) -> None:
     issued = pkis.ec.issue_card()
-    reader.insert(issued, token=False)
+    eid_reader.insert(issued, token=False)
     assert pcsc.read_card() == pcsc.read_card()
 
 
-def test_no_card_in_the_reader(reader: EidStack) -> None:
-    assert reader.card is None
+def test_no_card_in_the_reader(eid_reader: EidStack) -> None:
+    assert eid_reader.card is None
     with pytest.raises(EidError) as caught:
         pcsc.read_card()
     assert caught.value.code == "eid.no_card"
 
 
 @pytest.mark.parametrize("after", [3, 40])
-def test_card_removed_during_the_read(reader: EidStack, pkis: Pkis, after: int) -> None:  # noqa: F811
-    reader.insert(pkis.ec.issue_card(), token=False)
-    reader.bridge.remove_after(after)
+def test_card_removed_during_the_read(eid_reader: EidStack, pkis: Pkis, after: int) -> None:
+    eid_reader.insert(pkis.ec.issue_card(), token=False)
+    eid_reader.bridge.remove_after(after)
     with pytest.raises(EidError) as caught:
         pcsc.read_card()
     assert caught.value.code == "eid.card_removed"
@@ -70,12 +70,12 @@ class NotBelpic(BelpicCard):
         return b"\x6A\x82"
 
 
-def test_a_card_that_is_not_an_eid(reader: EidStack, pkis: Pkis) -> None:  # noqa: F811
+def test_a_card_that_is_not_an_eid(eid_reader: EidStack, pkis: Pkis) -> None:
     issued = pkis.ec.issue_card()
     card = NotBelpic(issued.files, applet=0x18, card_data=issued.card_data)
-    reader.card = card
-    reader.bridge.insert(card)
-    reader.wait_for_card(present=True)
+    eid_reader.card = card
+    eid_reader.bridge.insert(card)
+    eid_reader.wait_for_card(present=True)
     with pytest.raises(EidError) as caught:
         pcsc.read_card()
     assert caught.value.code == "eid.not_eid"
@@ -97,12 +97,12 @@ def test_no_smart_card_service_gives_one_clear_line(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_cli_read_verifies_the_inserted_card(reader: EidStack, pkis: Pkis, tmp_path: Path) -> None:  # noqa: F811
+def test_cli_read_verifies_the_inserted_card(eid_reader: EidStack, pkis: Pkis, tmp_path: Path) -> None:
     issued = pkis.rsa.issue_card()
-    reader.insert(issued, token=False)
+    eid_reader.insert(issued, token=False)
     config = tmp_path / "plugins.toml"
     config.write_text("[platform]\nlanguage = \"en\"\n" + pkis.config())
-    result = _cli(["eid", "read"], {**reader.environ(), "IMMO_CONNECT_DATA_DIR": str(tmp_path / "data")}, config)
+    result = _cli(["eid", "read"], {**eid_reader.environ(), "IMMO_CONNECT_DATA_DIR": str(tmp_path / "data")}, config)
     assert result.returncode == 0, result.stderr
     assert f"{issued.holder.first_names} {issued.holder.surname}" in result.stdout
     assert "applet 1.7" in result.stdout and "not checked" in result.stdout

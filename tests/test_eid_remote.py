@@ -17,30 +17,30 @@ from immo_connect.eid import pcsc, pkcs11
 from immo_connect.eid.remote import Challenge, Token, authentication_payload, sign_token
 from immo_connect.errors import ImmoConnectError
 from immo_connect.platform import Platform
-from tests.support.eid import PCSCD, EidStack, Pkis, eid_stack, pkis, reader  # noqa: F401
+from tests.support.eid import PCSCD, EidStack, Pkis
 from tests.support.factories import make_account
 
 pytestmark = PCSCD
 
 
 @pytest.fixture
-def server(make_platform: Callable[..., Platform], pkis: Pkis, reader: EidStack) -> Platform:  # noqa: F811
-    # The server has no card reader of its own: it only verifies what the token carries.
+def server(make_platform: Callable[..., Platform], pkis: Pkis, eid_reader: EidStack) -> Platform:
+    # The server has no card eid_reader of its own: it only verifies what the token carries.
     return make_platform(config_text=pkis.config())
 
 
-def run_sign(reader: EidStack, pkis: Pkis, tmp_path: Path, challenge: str, pin: str) -> subprocess.CompletedProcess[str]:  # noqa: F811
+def run_sign(eid_reader: EidStack, pkis: Pkis, tmp_path: Path, challenge: str, pin: str) -> subprocess.CompletedProcess[str]:
     """``immo-connect eid sign`` as the user runs it on their own computer (its own config)."""
     config = tmp_path / "client.toml"
-    config.write_text(f'[platform]\nlanguage = "en"\n[eid]\npkcs11_module = "{reader.module}"\n')
-    env = {**os.environ, **reader.environ(), "IMMO_CONNECT_CONFIG": str(config),
+    config.write_text(f'[platform]\nlanguage = "en"\n[eid]\npkcs11_module = "{eid_reader.module}"\n')
+    env = {**os.environ, **eid_reader.environ(), "IMMO_CONNECT_CONFIG": str(config),
            "IMMO_CONNECT_DATA_DIR": str(tmp_path / "client-data")}
     return subprocess.run([sys.executable, "-m", "immo_connect", "eid", "sign", "--pin-stdin", challenge],
                           input=pin + "\n", capture_output=True, text=True, env=env, timeout=60, check=False)
 
 
-def sign_here(reader: EidStack, challenge: str, pin: str = "1234") -> str:
-    return sign_token(challenge, pin, module_path=reader.module)
+def sign_here(eid_reader: EidStack, challenge: str, pin: str = "1234") -> str:
+    return sign_token(challenge, pin, module_path=eid_reader.module)
 
 
 def unchanged(account: Account) -> bool:
@@ -50,15 +50,15 @@ def unchanged(account: Account) -> bool:
 
 @pytest.mark.parametrize("kind", ["ec", "rsa"])
 def test_sign_on_the_users_computer_and_link_on_the_server(
-    server: Platform, reader: EidStack, pkis: Pkis, tmp_path: Path, kind: str,  # noqa: F811
+    server: Platform, eid_reader: EidStack, pkis: Pkis, tmp_path: Path, kind: str,
 ) -> None:
     issued = (pkis.ec if kind == "ec" else pkis.rsa).issue_card()
-    reader.insert(issued)
+    eid_reader.insert(issued)
     account = make_account()
     challenge = server.eid.issue_challenge(account)
     assert challenge.command.startswith("immo-connect eid sign IC1-")
 
-    result = run_sign(reader, pkis, tmp_path, challenge.text, issued.pin)
+    result = run_sign(eid_reader, pkis, tmp_path, challenge.text, issued.pin)
     assert result.returncode == 0, result.stderr
     token = result.stdout.strip()
     assert token.startswith("ICT1.") and "\n" not in token and len(token) < 16_000
@@ -71,19 +71,19 @@ def test_sign_on_the_users_computer_and_link_on_the_server(
     assert server.eid.national_number(account) == issued.holder.national_number
 
 
-def test_the_cli_says_wrong_pin_in_one_line(server: Platform, reader: EidStack, pkis: Pkis, tmp_path: Path) -> None:  # noqa: F811
-    reader.insert(pkis.ec.issue_card())
+def test_the_cli_says_wrong_pin_in_one_line(server: Platform, eid_reader: EidStack, pkis: Pkis, tmp_path: Path) -> None:
+    eid_reader.insert(pkis.ec.issue_card())
     challenge = server.eid.issue_challenge(make_account())
-    result = run_sign(reader, pkis, tmp_path, challenge.text, "0000")
+    result = run_sign(eid_reader, pkis, tmp_path, challenge.text, "0000")
     assert result.returncode == 2 and result.stdout == ""
     assert "PIN code is wrong" in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.fixture
-def signed(server: Platform, reader: EidStack, pkis: Pkis) -> tuple[Account, str]:  # noqa: F811
-    reader.insert(pkis.ec.issue_card())
+def signed(server: Platform, eid_reader: EidStack, pkis: Pkis) -> tuple[Account, str]:
+    eid_reader.insert(pkis.ec.issue_card())
     account = make_account()
-    return account, sign_here(reader, server.eid.issue_challenge(account).text)
+    return account, sign_here(eid_reader, server.eid.issue_challenge(account).text)
 
 
 def refused(server: Platform, account: Account, token: str) -> ImmoConnectError:
@@ -109,17 +109,17 @@ def test_an_expired_challenge_is_refused(server: Platform, signed: tuple[Account
     assert unchanged(account)
 
 
-def test_the_cli_refuses_an_expired_challenge_before_reading(server: Platform, reader: EidStack) -> None:
+def test_the_cli_refuses_an_expired_challenge_before_reading(server: Platform, eid_reader: EidStack) -> None:
     account = make_account()
     server.clock.advance(hours=-1)  # type: ignore[attr-defined] # issued an hour ago: long expired
     challenge = server.eid.issue_challenge(account)
     with pytest.raises(ImmoConnectError) as caught:
-        sign_here(reader, challenge.text)
+        sign_here(eid_reader, challenge.text)
     assert caught.value.code == "eid.token_expired"
 
 
 @pytest.mark.parametrize("part", ["identity", "photo", "signature", "auth_cert"])
-def test_an_altered_token_is_refused(server: Platform, signed: tuple[Account, str], pkis: Pkis, part: str) -> None:  # noqa: F811
+def test_an_altered_token_is_refused(server: Platform, signed: tuple[Account, str], pkis: Pkis, part: str) -> None:
     account, text = signed
     token = Token.decode(text)
     files = token.files
@@ -157,30 +157,30 @@ def test_a_token_is_bound_to_the_account_that_asked_for_the_challenge(server: Pl
     assert refused(server, make_account(), token).code == "eid.token_unknown"
 
 
-def test_a_signature_made_for_another_server_is_refused(server: Platform, reader: EidStack, pkis: Pkis) -> None:  # noqa: F811
-    reader.insert(pkis.ec.issue_card())
+def test_a_signature_made_for_another_server_is_refused(server: Platform, eid_reader: EidStack, pkis: Pkis) -> None:
+    eid_reader.insert(pkis.ec.issue_card())
     account = make_account()
     issued = server.eid.issue_challenge(account)
     challenge = Challenge.decode(issued.text)
     files = pcsc.read_card()
     # The card signs the right challenge, but for another server's identity (a relay).
-    forged = pkcs11.sign_challenge(reader.module, authentication_payload("evil.example", challenge.nonce), "1234",
+    forged = pkcs11.sign_challenge(eid_reader.module, authentication_payload("evil.example", challenge.nonce), "1234",
                                    expected_certificate=files.auth_cert)
     assert refused(server, account, Token(issued.text, files, forged.signature).encode()).code == "eid.signature"
 
 
-def test_a_signature_over_another_challenge_is_refused(server: Platform, reader: EidStack, pkis: Pkis) -> None:  # noqa: F811
-    reader.insert(pkis.ec.issue_card())
+def test_a_signature_over_another_challenge_is_refused(server: Platform, eid_reader: EidStack, pkis: Pkis) -> None:
+    eid_reader.insert(pkis.ec.issue_card())
     account = make_account()
     first, second = server.eid.issue_challenge(account), server.eid.issue_challenge(account)
-    token = Token.decode(sign_here(reader, first.text))
+    token = Token.decode(sign_here(eid_reader, first.text))
     swapped = dataclasses.replace(token, challenge=second.text)
     assert refused(server, account, swapped.encode()).code == "eid.signature"
     assert server.eid.link_token(account, token.encode()).method == "remote"  # the genuine one still works
 
 
 def test_challenges_of_a_reconfigured_server_are_refused(
-    server: Platform, make_platform: Callable[..., Platform], signed: tuple[Account, str], pkis: Pkis,  # noqa: F811
+    server: Platform, make_platform: Callable[..., Platform], signed: tuple[Account, str], pkis: Pkis,
 ) -> None:
     account, token = signed
     moved = make_platform(config_text=pkis.config() + 'server_id = "other.example"\n')

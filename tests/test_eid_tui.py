@@ -19,7 +19,7 @@ from immo_connect.accounts.models import Account
 from immo_connect.platform import Platform
 from immo_connect.tui.app import ImmoConnectApp
 from tests.support.accounts import PASSWORD, registered_and_active
-from tests.support.eid import PCSCD, EidStack, Pkis, eid_stack, pkis, reader  # noqa: F401
+from tests.support.eid import PCSCD, EidStack, Pkis
 
 pytestmark = PCSCD
 
@@ -40,8 +40,8 @@ def text_of(app: ImmoConnectApp, selector: str) -> str:
 
 
 @pytest.fixture
-def tui_platform(make_platform: Callable[..., Platform], pkis: Pkis, reader: EidStack) -> Platform:  # noqa: F811
-    return make_platform(config_text=pkis.config(reader.module))
+def tui_platform(make_platform: Callable[..., Platform], pkis: Pkis, eid_reader: EidStack) -> Platform:
+    return make_platform(config_text=pkis.config(eid_reader.module))
 
 
 async def sign_in_to_the_eid_proposal(pilot: Pilot[object], username: str) -> None:
@@ -57,11 +57,11 @@ async def sign_in_to_the_eid_proposal(pilot: Pilot[object], username: str) -> No
 
 
 @pytest.mark.parametrize("kind", ["ec", "rsa"])
-async def test_link_a_card_here_through_the_tui(tui_platform: Platform, reader: EidStack, pkis: Pkis, kind: str) -> None:  # noqa: F811
+async def test_link_a_card_here_through_the_tui(tui_platform: Platform, eid_reader: EidStack, pkis: Pkis, kind: str) -> None:
     username = f"anne.{kind}"
     signed = registered_and_active(tui_platform, username=username, email=f"{username}@example.be")
     issued = (pkis.ec if kind == "ec" else pkis.rsa).issue_card()
-    reader.insert(issued)
+    eid_reader.insert(issued)
     app = ImmoConnectApp(tui_platform)
     async with app.run_test(size=(130, 60)) as pilot:
         await sign_in_to_the_eid_proposal(pilot, username)
@@ -88,13 +88,13 @@ async def test_link_a_card_here_through_the_tui(tui_platform: Platform, reader: 
     assert tui_platform.eid.national_number(account) == issued.holder.national_number
 
 
-def _sign_on_own_computer(reader: EidStack, tmp_path: Path, command: str, pin: str) -> str:
+def _sign_on_own_computer(eid_reader: EidStack, tmp_path: Path, command: str, pin: str) -> str:
     """What the user does in a terminal of their own computer, with the command shown on screen."""
     program, eid, sign, challenge = command.split()
     assert (program, eid, sign) == ("immo-connect", "eid", "sign")
     config = tmp_path / "own-computer.toml"
-    config.write_text(f'[eid]\npkcs11_module = "{reader.module}"\n')
-    env = {**os.environ, **reader.environ(), "IMMO_CONNECT_CONFIG": str(config),
+    config.write_text(f'[eid]\npkcs11_module = "{eid_reader.module}"\n')
+    env = {**os.environ, **eid_reader.environ(), "IMMO_CONNECT_CONFIG": str(config),
            "IMMO_CONNECT_DATA_DIR": str(tmp_path / "own")}
     done = subprocess.run([sys.executable, "-m", "immo_connect", "eid", "sign", "--pin-stdin", challenge],
                           input=pin + "\n", capture_output=True, text=True, env=env, timeout=60, check=True)
@@ -103,7 +103,7 @@ def _sign_on_own_computer(reader: EidStack, tmp_path: Path, command: str, pin: s
 
 @pytest.mark.parametrize("kind", ["ec", "rsa"])
 async def test_link_a_card_from_another_computer_through_the_tui(
-    tui_platform: Platform, reader: EidStack, pkis: Pkis, kind: str, tmp_path: Path,  # noqa: F811
+    tui_platform: Platform, eid_reader: EidStack, pkis: Pkis, kind: str, tmp_path: Path,
 ) -> None:
     from immo_connect.tui.remote import RemoteApp
 
@@ -111,7 +111,7 @@ async def test_link_a_card_from_another_computer_through_the_tui(
     signed = registered_and_active(tui_platform, username=username, email=f"{username}@example.be",
                                    first_name="Marc", last_name="Dubois")
     issued = (pkis.ec if kind == "ec" else pkis.rsa).issue_card()
-    reader.insert(issued)  # on the user's own computer, not on the server
+    eid_reader.insert(issued)  # on the user's own computer, not on the server
     app = RemoteApp(tui_platform)
     async with app.run_test(size=(130, 60)) as pilot:
         await sign_in_to_the_eid_proposal(pilot, username)
@@ -124,7 +124,7 @@ async def test_link_a_card_from_another_computer_through_the_tui(
         assert type(app.screen).__name__ == "EidTokenScreen"
         command = app.screen.query_one("#eid-command", TextArea).text
         assert command.startswith("immo-connect eid sign IC1-")
-        token = await asyncio.to_thread(_sign_on_own_computer, reader, tmp_path, command, issued.pin)
+        token = await asyncio.to_thread(_sign_on_own_computer, eid_reader, tmp_path, command, issued.pin)
 
         # A damaged paste is refused in words, and nothing changes.
         app.screen.query_one("#eid-token", Input).post_message(events.Paste(token[:-40]))
@@ -153,7 +153,7 @@ async def test_link_a_card_from_another_computer_through_the_tui(
     assert '"method": "remote"' in linked.detail and issued.holder.national_number not in linked.detail
 
 
-async def test_skip_from_the_linking_screen(tui_platform: Platform, reader: EidStack) -> None:
+async def test_skip_from_the_linking_screen(tui_platform: Platform, eid_reader: EidStack) -> None:
     signed = registered_and_active(tui_platform, username="sophie.skip", email="sophie.skip@example.be")
     app = ImmoConnectApp(tui_platform)
     async with app.run_test(size=(130, 60)) as pilot:
@@ -167,7 +167,7 @@ async def test_skip_from_the_linking_screen(tui_platform: Platform, reader: EidS
     assert audit.AuditEvent.select().where(audit.AuditEvent.action == "eid.link_skipped").count() == 1
 
 
-async def test_no_card_is_said_in_words(tui_platform: Platform, reader: EidStack) -> None:
+async def test_no_card_is_said_in_words(tui_platform: Platform, eid_reader: EidStack) -> None:
     registered_and_active(tui_platform, username="nora.nocard", email="nora.nocard@example.be")
     app = ImmoConnectApp(tui_platform)
     async with app.run_test(size=(130, 60)) as pilot:

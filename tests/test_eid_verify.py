@@ -17,7 +17,7 @@ from immo_connect.eid.revocation import RevocationChecker
 from immo_connect.eid.tlv import encode_tlv, parse_tlv
 from immo_connect.eid.trust import BELGIAN_ROOT_PINS, Anchor, TrustStore, belgian_roots, spki_sha256
 from immo_connect.eid.verify import Verifier, verify_challenge_signature
-from tests.support.eid import OcspResponder, Pkis, pkis  # noqa: F401
+from tests.support.eid import OcspResponder, Pkis
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -35,7 +35,7 @@ def refused(verifier: Verifier, files: CardFiles) -> EidError:
 
 
 @pytest.fixture(params=["ec", "rsa"])
-def pki(request: pytest.FixtureRequest, pkis: Pkis) -> TestPki:  # noqa: F811
+def pki(request: pytest.FixtureRequest, pkis: Pkis) -> TestPki:
     return pkis.ec if request.param == "ec" else pkis.rsa
 
 
@@ -69,7 +69,7 @@ def test_a_test_card_is_refused_when_only_the_belgian_roots_are_trusted(card: Is
     assert "support@immo-connect.be" in error.hint  # manual 3.4: the steps end with the contact
 
 
-def test_a_card_from_an_unknown_root_is_refused(pki: TestPki, pkis: Pkis) -> None:  # noqa: F811
+def test_a_card_from_an_unknown_root_is_refused(pki: TestPki, pkis: Pkis) -> None:
     stranger = TestPki(pki.kind, name="Unknown Root")
     assert refused(verifier_for(pkis.ec, pkis.rsa), stranger.issue_card().card_files()).code == "eid.certificate"
 
@@ -146,13 +146,13 @@ def test_a_certificate_file_that_is_not_der_is_refused(card: IssuedCard, pki: Te
     assert refused(verifier_for(pki), broken).code == "eid.malformed"
 
 
-def test_17_card_with_sha1_photo_hash_and_sha256_signatures_passes(pkis: Pkis) -> None:  # noqa: F811
+def test_17_card_with_sha1_photo_hash_and_sha256_signatures_passes(pkis: Pkis) -> None:
     card = pkis.rsa.issue_card()
     assert len(parse_tlv(card.file("4031"))[0x11]) == 20  # SHA-1 photo hash ...
     verifier_for(pkis.rsa).verify(card.card_files(), NOW)  # ... yet signatures in SHA-256
 
 
-def test_ec_signature_files_are_cut_at_their_der_length(pkis: Pkis) -> None:  # noqa: F811
+def test_ec_signature_files_are_cut_at_their_der_length(pkis: Pkis) -> None:
     card = pkis.ec.issue_card()
     assert len(card.file("4034")) == EC_ADDRESS_SIGNATURE_SIZE and card.file("4034").endswith(b"\0")
     padded = card.with_file("4032", card.file("4032") + bytes(8))  # a padded identity signature
@@ -162,7 +162,7 @@ def test_ec_signature_files_are_cut_at_their_der_length(pkis: Pkis) -> None:  # 
     verifier_for(pkis.ec).verify(resigned.card_files(), NOW)
 
 
-def test_altered_basic_key_is_refused(pkis: Pkis) -> None:  # noqa: F811
+def test_altered_basic_key_is_refused(pkis: Pkis) -> None:
     card = pkis.ec.issue_card()
     other = pkis.ec.issue_card().file("4040")
     assert refused(verifier_for(pkis.ec), card.with_file("4040", other).card_files()).code == "eid.altered"
@@ -211,7 +211,7 @@ def test_stale_crl_refuses_rather_than_guessing(pki: TestPki, tmp_path: Path) ->
     assert error.code == "eid.certificate" and "revocation" in error.detail
 
 
-def test_crl_of_another_issuer_leaves_revocation_not_checked(pki: TestPki, pkis: Pkis, tmp_path: Path) -> None:  # noqa: F811
+def test_crl_of_another_issuer_leaves_revocation_not_checked(pki: TestPki, pkis: Pkis, tmp_path: Path) -> None:
     card = pki.issue_card()
     crl = tmp_path / "other.crl"
     crl.write_bytes(TestPki(pki.kind, name="Elsewhere").crl([]))

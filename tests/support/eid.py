@@ -1,9 +1,9 @@
 """The eID test stack: test PKIs, a private pcscd with the vpcd reader, the card emulator
 behind it and SoftHSM2 tokens holding the cards' Authentication keys.
 
-Import the fixtures into a test module (``from tests.support.eid import eid_stack, pkis``)
-and mark the tests that use pcscd with ``PCSCD`` so that xdist keeps them on one worker
-(one daemon per run). Everything is stopped at the end of the session, even after failures.
+The fixtures (``pkis``, ``eid_stack``, ``eid_reader``) are shared through tests/conftest.py.
+Mark the tests that use pcscd with ``PCSCD`` so that xdist keeps them on one worker (one
+daemon per run). Everything is stopped at the end of the session, even after failures.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def eid_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EidStack]:
 
 
 @pytest.fixture
-def reader(eid_stack: EidStack) -> Iterator[EidStack]:
+def eid_reader(eid_stack: EidStack) -> Iterator[EidStack]:
     """The stack with the reader emptied after the test."""
     yield eid_stack
     if eid_stack.card is not None:
