@@ -15,6 +15,7 @@ MENU_ENTRIES: list[tuple[str, str, str]] = [
     ("organisations", N_("My organisations"), "immo_connect.tui.screens.organisations:MyOrganisationsScreen"),
     ("recognitions", N_("My recognitions"), "immo_connect.tui.screens.recognitions:RecognitionsScreen"),
     ("tools", N_("Tools"), "immo_connect.tui.screens.tools:ToolsScreen"),
+    ("wallet", N_("Wallet"), "immo_connect.tui.screens.wallet:WalletScreen"),
     ("quality", N_("Change quality"), "immo_connect.tui.screens.quality:QualityScreen"),
 ]
 
@@ -25,4 +26,5 @@ ORGANISATION_SCREENS: dict[str, str] = {
     "employees": "immo_connect.tui.screens.employees:EmployeesScreen",
     "details": "immo_connect.tui.screens.organisation_data:OrganisationDataScreen",
     "tools": "immo_connect.tui.screens.tools:ToolsScreen",
+    "wallet": "immo_connect.tui.screens.wallet:WalletScreen",
 }
