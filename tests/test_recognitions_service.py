@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from immo_connect import audit
+from immo_connect import audit, hookimpl
 from immo_connect.clock import FrozenClock
+from immo_connect.contracts.recognitions import GrantedRecognition, RecognitionKind, RecognitionSource
 from immo_connect.errors import PermissionDenied, ValidationError
 from immo_connect.plugins.recognitions._register_file import normalise_national_number, parse_register
 from immo_connect.recognitions.models import Recognition
@@ -160,3 +162,44 @@ def test_national_numbers_are_checked(text: str, expected: str | None) -> None:
 def test_register_without_required_columns_fails_clearly() -> None:
     with pytest.raises(ValueError, match="valid_until"):
         parse_register("national_number;register_number;recognition;valid_from\n", {"ipi.agent"})
+
+
+class _SourceOfOne(RecognitionSource):
+    """A register from another plugin: knows one person, or fails when asked to."""
+
+    def __init__(self, *, broken: bool = False) -> None:
+        super().__init__(name="chamber", title="Chamber of bailiffs",
+                         recognitions=[RecognitionKind("bailiff.bailiff", "Bailiff", "National Chamber of Bailiffs")])
+        self.broken = broken
+
+    def lookup(self, national_number: str) -> list[GrantedRecognition]:
+        if self.broken:
+            raise ConnectionError("register unreachable")
+        if national_number == ACCOUNTANT:
+            return [GrantedRecognition("bailiff.bailiff", "B-77", dt.date(2010, 1, 1)),
+                    GrantedRecognition("notary.notary", "X", dt.date(2010, 1, 1))]  # not declared: ignored
+        return []
+
+
+class _Plugin:
+    __name__ = "chamber"
+
+    def __init__(self, source: RecognitionSource) -> None:
+        self.source = source
+
+    @hookimpl
+    def immo_connect_register_recognition_sources(self, register: Any) -> None:
+        register(self.source)
+
+
+def test_immo_connect_register_recognition_sources_from_another_plugin(make_platform: MakePlatform) -> None:
+    source = _SourceOfOne()
+    platform = make_platform(config_text=registers_config(), extra_plugins={"chamber": _Plugin(source)})
+    assert "bailiff.bailiff" in {k.identifier for k in platform.recognitions.known()}
+    account = link_identity(platform, make_account(), ACCOUNTANT)
+    held = {(r.source, r.identifier) for r in platform.recognitions.mine(account)}
+    assert held == {("chamber", "bailiff.bailiff"), ("itaa", "itaa.accountant"), ("itaa", "itaa.tax_adviser")}
+    source.broken = True  # a failing lookup is isolated: the other sources still answer
+    report = platform.recognitions.refresh_mine(account)
+    assert report.failed_sources == ("chamber",) and report.found == 2
+    assert ("chamber", "bailiff.bailiff") in {(r.source, r.identifier) for r in platform.recognitions.mine(account) if r.valid}

@@ -123,3 +123,42 @@ def test_employee_tools_lists_every_registered_mode(platform: Platform, agency: 
         agency.manager, agency.organisation.id, agency.pending.id, {("cibweb", "member"): role_choice("assistant")},
     )
     assert [r.access.choice for r in rows] == [NO_USER, role_choice("assistant")]
+
+
+def test_tool_declarations_are_checked() -> None:
+    from immo_connect.contracts.tools import Price, Role, SupportContact, Tool, UsageMode
+
+    support = SupportContact(name="Support", email="help@example.be")
+    mode = UsageMode("agent", "Agent", "…", roles=(Role("user", "User"),))
+    with pytest.raises(ValueError, match="no role"):
+        UsageMode("agent", "Agent", "…")
+    with pytest.raises(ValueError, match="cents"):
+        Price("search", "Search", 1.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="twice"):
+        Tool(name="x", title="X", short_description="x", long_description="", support=support,
+             modes=(mode, mode), screen="pkg.screen:Screen")
+    with pytest.raises(ValueError, match="screen"):
+        Tool(name="x", title="X", short_description="x", long_description="", support=support,
+             modes=(mode,), screen="not a path")
+    with pytest.raises(ValueError, match="support"):
+        SupportContact(name="Nobody")
+
+
+def test_a_plugin_with_an_invalid_tool_is_isolated(make_platform: MakePlatform) -> None:
+    from immo_connect import hookimpl
+    from immo_connect.contracts.tools import SupportContact, Tool
+
+    class Broken:
+        __name__ = "broken_tool"
+
+        @hookimpl
+        def immo_connect_register_tools(self, register: object) -> None:
+            register(Tool(name="broken", title="Broken", short_description="…", long_description="",
+                          support=SupportContact(name="S", website="https://example.be"), modes=(),
+                          screen="pkg.screen:Screen"))
+
+    platform = make_platform(extra_plugins={"broken_tool": Broken()})
+    assert "broken" not in [t.name for t in platform.tools.catalogue()]
+    assert len(platform.tools.catalogue()) == 8
+    info = {p.name: p for p in platform.plugins.plugins()}["broken_tool"]
+    assert info.state == "failed" and "no usage mode" in info.reason
