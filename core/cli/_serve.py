@@ -16,6 +16,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         help="address to listen on (default: [ssh] listen in plugins.toml, 127.0.0.1:2222; port 0 picks a free one)",
     )
     parser.set_defaults(func=run)
+    session = subparsers.add_parser(
+        "ssh-session", help="the terminal UI as an OpenSSH forced command (see docs/deployment.md)")
+    session.set_defaults(func=run_ssh_session)
+    keys = subparsers.add_parser(
+        "ssh-authorized-keys", help="registered SSH keys as authorized_keys lines (OpenSSH AuthorizedKeysCommand)")
+    keys.set_defaults(func=print_authorized_keys)
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -37,3 +43,25 @@ def run(args: argparse.Namespace) -> int:
     from immo_connect.ssh.serve import serve  # asyncssh is imported only here
 
     return serve(platform, host, port)
+
+
+def run_ssh_session(args: argparse.Namespace) -> int:
+    from immo_connect import i18n, log
+    from immo_connect.config import load_settings
+    from immo_connect.ssh.child import prepare_terminal
+    from immo_connect.ssh.forced import run_session
+
+    prepare_terminal()
+    settings = load_settings(args.config, database_url=args.database_url)
+    i18n.set_language(settings.language)
+    log.configure(settings.data_dir)
+    return run_session(settings)
+
+
+def print_authorized_keys(args: argparse.Namespace) -> int:
+    from immo_connect.ssh.forced import authorized_keys
+
+    platform_from(args, source="sshd", migrate=False)
+    for line in authorized_keys():
+        print(line)
+    return 0
