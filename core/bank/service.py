@@ -60,6 +60,14 @@ class ImportLine:
 
 
 @dataclasses.dataclass
+class _ImportCache:
+    """What one import reads once: wallets by communication, recipients by organisation."""
+
+    matches: dict[str, tuple[int | None, str]] = dataclasses.field(default_factory=dict)
+    recipients: dict[int, tuple[str, list[Account]]] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
 class ImportReport:
     filename: str
     format: str
@@ -76,8 +84,6 @@ class BankService:
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
-        self._recipients: dict[int, tuple[str, list[Account]]] = {}
-        self._matches: dict[str, tuple[int | None, str]] = {}
 
     # -- import ---------------------------------------------------------------------------------
 
@@ -95,11 +101,10 @@ class BankService:
     def import_statement(self, data: bytes, *, filename: str, operator: str) -> ImportReport:
         """Import one statement file; a file-level problem raises and changes nothing."""
         statement = read_statement(data)
-        self._recipients = {}  # organisation name and managers, read once per import
         report = ImportReport(filename=filename, format=statement.format, warnings=list(statement.warnings))
         digest = hashlib.sha256(data).hexdigest()
         import_row: StatementImport | None = None
-        self._matches = {}
+        cache = _ImportCache()
         known = self._known_entries([e.key for e in statement.entries])
         for entry in statement.entries:
             line = self._ignored(entry)
@@ -112,7 +117,7 @@ class BankService:
                 if import_row is None:
                     import_row = self._import_row(filename, statement.format, digest,
                                                   statement.accounts, operator)
-                line = self._import_entry(entry, import_row, operator)
+                line = self._import_entry(entry, import_row, operator, cache)
                 if line.entry_id is not None:
                     known[entry.key] = (line.entry_id, "credited" if line.outcome == "credited" else "suspense")
             report.lines.append(line)
@@ -176,25 +181,26 @@ class BankService:
         return words.gettext("Bank transfer from {name} (ref. {reference})").format(
             name=name[:100], reference=str(entry.reference)[:100] or "—")
 
-    def _match(self, entry: StatementEntry) -> tuple[int | None, str]:
+    def _match(self, entry: StatementEntry, cache: _ImportCache) -> tuple[int | None, str]:
         """``(organisation id, "")`` for a matched entry, else ``(None, problem)``."""
         if entry.problem:
             return None, entry.problem
         assert entry.communication is not None
-        if entry.communication not in self._matches:  # a statement often repeats a wallet
+        if entry.communication not in cache.matches:  # a statement often repeats a wallet
             try:
                 wallet = self.platform.wallet.wallet_for_communication(entry.communication)
             except ValidationError:
-                self._matches[entry.communication] = (None, "invalid_communication")
+                cache.matches[entry.communication] = (None, "invalid_communication")
             else:
-                self._matches[entry.communication] = (
+                cache.matches[entry.communication] = (
                     (None, "no_wallet") if wallet is None
                     else (int(wallet.__data__["organisation"]), ""))  # the raw foreign key value
-        return self._matches[entry.communication]
+        return cache.matches[entry.communication]
 
-    def _import_entry(self, entry: StatementEntry, import_row: StatementImport, operator: str) -> ImportLine:
+    def _import_entry(self, entry: StatementEntry, import_row: StatementImport, operator: str,
+                      cache: _ImportCache) -> ImportLine:
         shown = self._shown(entry)
-        organisation_id, problem = self._match(entry)
+        organisation_id, problem = self._match(entry, cache)
         credited: WalletTransaction | None = None
         if organisation_id is not None:
             assert entry.amount_cents is not None
@@ -228,13 +234,13 @@ class BankService:
                 )
                 if credited is not None and organisation_id is not None:
                     notify_managers(self.platform, organisation_id, credited, channel="bank_transfer",
-                                    reference=entry.reference, known=self._recipients)
+                                    reference=entry.reference, known=cache.recipients)
         except peewee.IntegrityError:
             # Another import of the same entry committed first: it is a duplicate.
             existing = BankEntry.get(BankEntry.entry_key == entry.key)
             return self._duplicate(entry, int(existing.id), str(existing.status), shown)
         if credited is not None and organisation_id is not None:
-            name = self._recipients[organisation_id][0] if organisation_id in self._recipients else str(
+            name = cache.recipients[organisation_id][0] if organisation_id in cache.recipients else str(
                 Organisation.select(Organisation.name).where(Organisation.id == organisation_id).scalar())
             return ImportLine("credited", entry.position, entry.reference, entry.amount_cents, shown,
                               organisation=name, entry_id=int(row.id))
