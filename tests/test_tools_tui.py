@@ -204,6 +204,16 @@ async def test_quality_selection_keyboard(platform: Platform) -> None:
         await settle(pilot)
         assert isinstance(app.screen, CadastreFinderScreen)
         assert app.tool_context.organisation_id == organisations[2].id  # type: ignore[attr-defined]
+        depth = len(app.screen_stack)
+        # "Changer de qualité" from the user menu, inside the tool: the tool's qualities, another one replaces it.
+        await app.push_screen(QualityScreen())
+        await settle(pilot)
+        assert "CadastreFinder" in text_of(app, "#quality-title")
+        await pilot.press("home")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CadastreFinderScreen) and len(app.screen_stack) == depth
+        assert app.tool_context.organisation_id == organisations[0].id  # type: ignore[attr-defined]
 
 
 async def test_registration_wizard_says_what_is_missing(platform: Platform) -> None:

@@ -34,7 +34,11 @@ def open_tool(app: App[Any], context: Any) -> bool:
         app.notify(_("The screen of this tool cannot be opened."), severity="error",
                    title=_("Error"))
         return False
+    previous = getattr(app, "tool_screen", None)
+    if previous is not None and app.screen is previous:
+        app.pop_screen()  # another quality of the tool that was open replaces it
     app.tool_context = context  # type: ignore[attr-defined]
+    app.tool_screen = screen  # type: ignore[attr-defined]
     app.push_screen(screen)
     return True
 
