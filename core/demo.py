@@ -23,6 +23,7 @@ DEMO_PASSWORD = "demo-immo-2026"
 STEPS: tuple[str, ...] = (
     "immo_connect.accounts.demo",
     "immo_connect.organisations.demo",
+    "immo_connect.wallet.demo",
     "immo_connect.payments.demo",
     "immo_connect.tools.demo",  # after the top-ups: its demo searches are charged
 )

@@ -1,0 +1,78 @@
+"""``immo-connect wallet``: an operator's view of wallets and the ledger check."""
+
+from __future__ import annotations
+
+import argparse
+
+from immo_connect.cli._common import platform_from, table
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("wallet", help="wallets: balances, ledger check, corrections")
+    actions = parser.add_subparsers(dest="wallet_command", metavar="ACTION", required=True)
+    show = actions.add_parser("show", help="balance and structured communication of one organisation's wallet")
+    show.add_argument("organisation", help="enterprise number (0123.456.789) or organisation id")
+    show.set_defaults(func=run_show)
+    verify = actions.add_parser("verify", help="check the ledger's invariants (exit code 1 when broken)")
+    verify.set_defaults(func=run_verify)
+    correct = actions.add_parser("correct", help="book a correction (adds money, or takes it with --debit)")
+    correct.add_argument("organisation", help="enterprise number or organisation id")
+    correct.add_argument("amount", help="amount in euros, e.g. 12,50")
+    correct.add_argument("--description", required=True, help="why (shown in the wallet's history)")
+    correct.add_argument("--key", required=True, help="idempotency key: the same key never books twice")
+    correct.add_argument("--reference", default="", help="ticket or document reference")
+    correct.add_argument("--debit", action="store_true", help="take the amount from the wallet")
+    correct.set_defaults(func=run_correct)
+
+
+def _organisation_id(text: str) -> int:
+    from immo_connect.errors import NotFoundError
+    from immo_connect.formats import enterprise
+    from immo_connect.organisations.models import Organisation
+
+    if text.isdigit() and len(text) < 9:
+        found = Organisation.get_or_none(Organisation.id == int(text))
+    else:
+        found = Organisation.get_or_none(Organisation.enterprise_number == enterprise.validate(text))
+    if found is None:
+        raise NotFoundError(f"No organisation {text}.", hint="Give its enterprise number or its id.")
+    return int(found.id)
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from immo_connect.wallet.texts import euros
+
+    platform = platform_from(args)
+    organisation_id = _organisation_id(args.organisation)
+    wallet = platform.wallet.ensure_wallet(organisation_id)
+    print(table([[str(organisation_id), f"{euros(int(wallet.balance))} EUR", str(wallet.last_number),
+                  platform.wallet.structured_communication(organisation_id)]],
+                ["ORG", "BALANCE", "TRANSACTIONS", "STRUCTURED COMMUNICATION"]))
+    return 0
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from immo_connect.wallet.invariants import platform_accounts
+
+    platform = platform_from(args)
+    problems = platform.wallet.verify()
+    for line in problems:
+        print(line)
+    totals = platform_accounts()
+    print(table([[account, str(total)] for account, total in sorted(totals.items())], ["ACCOUNT", "CENTS"])
+          if totals else "No postings yet.")
+    print("The ledger is sound." if not problems and sum(totals.values()) == 0 else "The ledger has problems.")
+    return 0 if not problems else 1
+
+
+def run_correct(args: argparse.Namespace) -> int:
+    from immo_connect.wallet.forms import parse_euros
+    from immo_connect.wallet.texts import euros, status_label
+
+    platform = platform_from(args)
+    organisation_id = _organisation_id(args.organisation)
+    tx = platform.wallet.correct(organisation_id, parse_euros(args.amount), description=args.description,
+                                 idempotency_key=args.key, reference=args.reference, debit=args.debit)
+    print(f"Transaction {tx.number}: {euros(int(tx.amount), sign=True)} EUR, {status_label(str(tx.status))}, "
+          f"balance {euros(tx.balance_after)} EUR.")
+    return 0 if tx.status == "succeeded" else 1

@@ -1,0 +1,70 @@
+"""Demo wallet history (step of ``immo-connect demo``, after the organisations step).
+
+Immo Peeters gets two months of history: top-ups, uses of several tools, one search refused
+for lack of funds and a correction; Dubois & Fils a first top-up. Every movement has a fixed
+idempotency key, so running the step again changes nothing. The movements are dated in the
+past by letting the platform's clock run over those two months while seeding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from immo_connect.accounts.models import Account
+from immo_connect.clock import FrozenClock
+from immo_connect.organisations.models import Organisation
+
+if TYPE_CHECKING:
+    from immo_connect.platform import Platform
+
+PEETERS, DUBOIS = "0750000040", "1000000021"
+
+# (days ago, hour, kind, account, amount in cents, tool, description)
+HISTORY: tuple[tuple[int, int, str, str, int, str, str], ...] = (
+    (60, 9, "online_topup", "anne.peeters", 200_00, "", "Recharge en ligne (Bancontact)"),
+    (58, 10, "charge", "marc.dubois", 12_50, "cadastrefinder", "Recherche parcelle Ixelles 3e div. 512B"),
+    (55, 14, "charge", "anne.peeters", 8_00, "antiblanchiment", "Contrôle client : SRL Horizon"),
+    (51, 11, "charge", "marc.dubois", 12_50, "cadastrefinder", "Recherche parcelle Bruxelles 1re div. 44F"),
+    (45, 16, "charge", "anne.peeters", 25_00, "btv", "Demande de renseignements urbanistiques"),
+    (40, 9, "bank_transfer", "", 150_00, "", "Virement bancaire avec communication structurée"),
+    (33, 15, "charge", "marc.dubois", 36_50, "btv", "Attestation du sol"),
+    (27, 10, "charge", "anne.peeters", 8_00, "antiblanchiment", "Contrôle client : M. Lambert"),
+    (20, 13, "charge", "marc.dubois", 12_50, "cadastrefinder", "Recherche parcelle Uccle 2e div. 1021K"),
+    (14, 11, "charge", "marc.dubois", 290_00, "btv", "Dossier complet lotissement (refusé : solde)"),
+    (12, 9, "correction", "", 5_00, "", "Geste commercial : recherche en double remboursée"),
+    (6, 10, "charge", "anne.peeters", 12_50, "cadastrefinder", "Recherche parcelle Etterbeek 1re div. 7A"),
+    (2, 17, "charge", "marc.dubois", 8_00, "antiblanchiment", "Contrôle client : SA Lumière"),
+)
+
+
+def seed(platform: Platform) -> list[str]:
+    peeters = Organisation.get_or_none(Organisation.enterprise_number == PEETERS)
+    dubois = Organisation.get_or_none(Organisation.enterprise_number == DUBOIS)
+    if peeters is None:
+        return ["Wallet: skipped (the demo organisations are missing)."]
+    wallet = platform.wallet
+    today = platform.clock.now().replace(minute=0, second=0, microsecond=0)
+    real_clock = platform.clock
+    try:
+        for index, (days, hour, kind, username, amount, tool, description) in enumerate(HISTORY, start=1):
+            platform.clock = FrozenClock((today - dt.timedelta(days=days)).replace(hour=hour))
+            key = f"demo:wallet:{PEETERS}:{index}"
+            account = Account.get_or_none(Account.username == username) if username else None
+            if kind == "charge":
+                if account is None:
+                    continue
+                wallet.charge(account, peeters.id, amount, tool=tool, description=description,
+                              idempotency_key=key)
+            else:
+                wallet.credit(peeters.id, amount, kind=kind, description=description, idempotency_key=key,
+                              actor=account, reference=f"DEMO-{index:04d}")
+        if dubois is not None:
+            platform.clock = FrozenClock((today - dt.timedelta(days=9)).replace(hour=10))
+            wallet.credit(dubois.id, 100_00, kind="online_topup", description="Recharge en ligne (Visa)",
+                          idempotency_key=f"demo:wallet:{DUBOIS}:1", reference="DEMO-D001")
+    finally:
+        platform.clock = real_clock
+    balance = wallet.ensure_wallet(peeters.id).balance
+    return [f"Wallet: {peeters.name} has {len(HISTORY)} demo transactions, balance "
+            f"{balance // 100},{balance % 100:02d} EUR; communication {wallet.structured_communication(peeters.id)}."]
