@@ -26,7 +26,7 @@ from immo_connect.tui.screens.tool_register import ToolRegisterScreen
 from immo_connect.tui.screens.tools import ToolsScreen
 from immo_connect.wallet.models import WalletTransaction
 from tests.support.factories import add_member, make_account, make_organisation
-from tests.support.tools import AGENT_AND_SYNDIC, MakePlatform, fund, link_identity, registers_config
+from tests.support.tools import AGENT, AGENT_AND_SYNDIC, MakePlatform, fund, link_identity, registers_config
 
 
 @dataclasses.dataclass
@@ -272,3 +272,71 @@ async def test_external_tool_screen_is_honest(platform: Platform) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not app.screen.query(".external-tool")
+
+
+async def test_edit_mode_marks_invalid_recognitions_and_switches_the_mandate(platform: Platform) -> None:
+    marc = make_account("marc.janssens", first_name="Marc", last_name="Janssens")
+    sophie = make_account("sophie.lambert", first_name="Sophie", last_name="Lambert")
+    emma = make_account("emma.willems", first_name="Emma", last_name="Willems")
+    link_identity(platform, marc, AGENT_AND_SYNDIC)
+    link_identity(platform, sophie, AGENT)
+    agency = make_organisation(marc, name="Agence du Parc")
+    add_member(agency, sophie)
+    add_member(agency, emma)
+    platform.tools.register(marc, agency.id, "btv", "agent")
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(160, 50)) as pilot:
+        sign_in(app, marc)
+        await app.push_screen(ToolAccessScreen("btv", "agent", agency.id))
+        await settle(pilot)
+        assert "✗ Reconnaissances invalides" in text_of(app, f"#state-{emma.id}")
+        emma_choices = [str(prompt) for prompt, _value in app.screen.query_one(f"#choice-{emma.id}", Select)._options]
+        assert emma_choices == ["Aucun utilisateur", "Bloquer l'accès"]  # BTV's only role needs a recognition
+        mandate = app.screen.query_one("#access-mandate", Select)
+        assert mandate.value == ToolRegistration.get().mandated_recognition_id
+        mandate.focus()
+        await pilot.press("enter", "down", "enter")  # Marc's recognition -> Sophie's
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        registration = ToolRegistration.get()
+        assert registration.mandated_recognition.account_id == sophie.id
+
+
+async def test_anti_blanchiment_check_by_keyboard(platform: Platform) -> None:
+    marc = make_account("marc.janssens", first_name="Marc", last_name="Janssens")
+    link_identity(platform, marc, AGENT_AND_SYNDIC)
+    agency = make_organisation(marc, name="Agence du Parc")
+    fund(platform, agency, 5000)
+    platform.tools.register(marc, agency.id, "antiblanchiment", "agent", terms_version="2024-10")
+    context = platform.tools.start(marc, "antiblanchiment", agency.id, "agent")
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(160, 60)) as pilot:
+        sign_in(app, marc)
+        from immo_connect.tui.screens._tool_launch import open_tool
+
+        open_tool(app, context)
+        await settle(pilot)
+        await pilot.press(*"Élodie Vandenberghe", "tab", *"1980-12-31", "tab", "tab")  # name, birth date, BE
+        app.screen.query_one("#aml-address").focus()
+        await pilot.press(*"Rue Haute 12, 1000 Bruxelles")
+        app.screen.query_one("#aml-q-pep", Checkbox).focus()
+        await pilot.press("space")
+        await pilot.pause()
+        assert "Vigilance renforcée" in text_of(app, "#aml-vigilance")
+        await pilot.press("ctrl+s")  # "Poursuivre" is refused under enhanced vigilance
+        await settle(pilot)
+        assert "vigilance renforcée" in text_of(app, "#aml-message")
+        outcome = app.screen.query_one("#aml-outcome", Select)
+        outcome.focus()
+        await pilot.press("enter", "down", "enter")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "enregistrée" in text_of(app, "#aml-message")
+        assert "Élodie Vandenberghe" in table_text(app, "#aml-checks")
+        charge = WalletTransaction.get(WalletTransaction.tool == "antiblanchiment")
+        assert (charge.amount, charge.status) == (-1600, "succeeded")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        reports = list((platform.settings.data_dir / "reports" / "antiblanchiment" / str(agency.id)).glob("*.pdf"))
+        assert len(reports) == 1 and reports[0].read_bytes().startswith(b"%PDF")
