@@ -103,3 +103,24 @@ def test_unreachable_database_gives_one_clear_error(url: str) -> None:
     assert "s3cret" not in text
     assert "IMMO_CONNECT_DATABASE_URL" in text
     assert "\n" not in text
+
+
+def test_on_commit_runs_after_the_outermost_commit_only(any_platform: Platform) -> None:
+    from immo_connect.storage import on_commit
+
+    seen: list[str] = []
+    with transaction():
+        make_account("committed1")
+        with transaction():
+            on_commit(lambda: seen.append("inner"))
+        assert seen == []  # the savepoint released, but nothing is durable yet
+        on_commit(lambda: seen.append("outer"))
+    assert seen == ["inner", "outer"]
+
+    with pytest.raises(RuntimeError), transaction():
+        on_commit(lambda: seen.append("rolled back"))
+        raise RuntimeError("boom")
+    assert seen == ["inner", "outer"]
+
+    on_commit(lambda: seen.append("outside"))
+    assert seen[-1] == "outside"

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -86,20 +87,50 @@ def open_database(url: str, *, check: bool = True) -> peewee.Database:
     return db
 
 
+# Callbacks waiting for the outermost transaction of this thread to commit.
+_pending = threading.local()
+
+
 @contextmanager
 def transaction() -> Iterator[None]:
     """One transaction for one change: everything inside commits together or not at all.
 
     On SQLite the write lock is taken at BEGIN (``IMMEDIATE``) so two writers that both read
-    first cannot deadlock on the upgrade; PostgreSQL needs no such hint.
+    first cannot deadlock on the upgrade; PostgreSQL needs no such hint. Nested calls are
+    savepoints; :func:`on_commit` callbacks run once the outermost one has committed.
     """
     db = database.obj
-    if isinstance(db, peewee.SqliteDatabase) and not db.in_transaction():
-        with db.atomic("IMMEDIATE"):
-            yield
+    outermost = not db.in_transaction()
+    if outermost:
+        _pending.callbacks = []
+    try:
+        if isinstance(db, peewee.SqliteDatabase) and outermost:
+            with db.atomic("IMMEDIATE"):
+                yield
+        else:
+            with db.atomic():
+                yield
+    except BaseException:
+        if outermost:
+            _pending.callbacks = None
+        raise
+    if outermost:
+        callbacks, _pending.callbacks = _pending.callbacks, None
+        for callback in callbacks:
+            callback()
+
+
+def on_commit(callback: Callable[[], object]) -> None:
+    """Run ``callback`` after the current outermost transaction commits (now, outside one).
+
+    For what must only happen once a change is durable and visible: telling plugins about
+    it, waking a mail worker. Nothing runs when the transaction rolls back.
+    """
+    db = database.obj
+    if db.in_transaction() and getattr(_pending, "callbacks", None) is not None:
+        _pending.callbacks.append(callback)
     else:
-        with db.atomic():
-            yield
+        callback()
 
 
 def is_postgres() -> bool:
