@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+import peewee
+
 from immo_connect.accounts import legacy_hashes, sessions
 from immo_connect.accounts.models import Account, LegacyCredential, SignInFailure
 from immo_connect.accounts.ratelimit import TooManyAttempts
@@ -119,7 +121,7 @@ def sign_in(svc: AccountService, identifier: str, password: str) -> SignedIn:
         _record_failure(svc, account, now, checked=True, reason="password")
         raise refused()
     new_hash = svc.hasher.hash(password) if rehash else None
-    return _succeed(svc, int(account.id), new_hash, now)
+    return _succeed(svc, account, new_hash, now)
 
 
 def _record_failure(svc: AccountService, account: Account | None, now: dt.datetime, *, checked: bool, reason: str) -> None:
@@ -156,30 +158,33 @@ def _record_failure(svc: AccountService, account: Account | None, now: dt.dateti
                 )
 
 
-def _succeed(svc: AccountService, account_id: int, new_hash: str | None, now: dt.datetime) -> SignedIn:
+def _succeed(svc: AccountService, account: Account, new_hash: str | None, now: dt.datetime) -> SignedIn:
+    """Clear the failure count, store a new hash if any, open the session: one transaction.
+
+    ``account`` is the row read before the (slow) password check; the UPDATE re-checks the
+    status, so an account blocked meanwhile is refused.
+    """
+    changes: dict[peewee.Field, object] = {
+        Account.failed_sign_ins: 0, Account.locked_until: None, Account.last_sign_in_at: now,
+    }
+    migrated = new_hash is not None and account.password_hash is None
+    if new_hash is not None:
+        changes[Account.password_hash] = new_hash
+        if migrated:
+            changes[Account.password_changed_at] = now
     with transaction():
-        query = Account.select().where(Account.id == account_id)
-        account: Account = (query.for_update() if is_postgres() else query).get()
-        if account.status in ("blocked", "deleted"):  # blocked while the hash was computed
+        updated = Account.update(changes).where(
+            (Account.id == account.id) & Account.status.not_in(("blocked", "deleted"))
+        ).execute()
+        if not updated:  # blocked while the hash was computed
             raise refused()
         if int(account.failed_sign_ins) >= LOCK_THRESHOLD:
             svc.audit("account.unlocked", account=account, detail={"by": "sign_in"})
-        account.failed_sign_ins = 0
-        account.locked_until = None
-        account.last_sign_in_at = now
-        fields = [Account.failed_sign_ins, Account.locked_until, Account.last_sign_in_at]
         if new_hash is not None:
-            migrated = account.password_hash is None
-            account.password_hash = new_hash
-            fields.append(Account.password_hash)
             if migrated:
                 LegacyCredential.delete().where(LegacyCredential.account == account.id).execute()
-                account.password_changed_at = now
-                fields.append(Account.password_changed_at)
             svc.audit("account.password_rehashed", account=account, detail={"from": "legacy" if migrated else "argon2id"})
-        account.save(only=fields)
-        actions = required_actions(account)
-        restricted = any(action in MANDATORY for action in actions)
+        restricted = any(action in MANDATORY for action in required_actions(account))
         token = sessions.open_session(account, restricted=restricted, limits=svc.limits, now=now, source=svc.source)
         svc.audit("auth.sign_in", account=account, detail={"method": "password", "restricted": restricted})
     pending = None
