@@ -78,3 +78,23 @@ def test_qualities_cost_the_same_number_of_queries_for_one_or_many_organisations
     with count_queries() as many:
         assert len(platform.tools.qualities(agency.manager, "cadastrefinder")) == 6
     assert many.count == one.count
+
+
+def test_the_whole_path_on_both_databases(make_platform: MakePlatform, database_url: str) -> None:
+    from immo_connect.plugins.tools.cadastrefinder.parcels import ParcelQuery
+    from immo_connect.plugins.tools.cadastrefinder.search import search
+    from tests.support.tools import fund
+
+    platform = make_platform(database_url, config_text=registers_config())
+    agency = make_agency(platform)
+    register_cadastrefinder(platform, agency)
+    platform.tools.save_access(agency.manager, agency.organisation.id, "cadastrefinder", "agent",
+                               {agency.employee.id: role_choice("assistant"), agency.agent.id: "blocked"})
+    platform.tools.accept_terms(agency.employee, "cadastrefinder", "2016-1")
+    (quality,) = platform.tools.qualities(agency.employee, "cadastrefinder")
+    assert platform.tools.qualities(agency.agent, "cadastrefinder") == []
+    context = platform.tools.start(agency.employee, "cadastrefinder", quality.organisation_id, quality.mode)
+    fund(platform, agency.organisation, 300)
+    result = search(platform, context, ParcelQuery(municipality="Gent"), idempotency_key="pg-1")
+    assert result.parcels and result.transaction.amount == -150
+    assert platform.tools.qualities(agency.employee, "cadastrefinder")[0].last
