@@ -80,7 +80,7 @@ def _sql(param: str) -> dict[str, str]:
 
 
 # peewee's translation of driver exceptions (sqlite3/psycopg2 IntegrityError -> peewee's).
-_DRIVER_ERRORS: Any = peewee.__exception_wrapper__
+_DRIVER_ERRORS: Any = getattr(peewee, "__exception_wrapper__")  # noqa: B009 - not in its type hints
 
 
 def _run(name: str, params: Sequence[Any]) -> Any:

@@ -368,7 +368,7 @@ class WalletService(WalletViews, WalletDocuments):
         data = dict(values, id=row_id)
         data["wallet"] = data.pop("wallet_id")
         row: WalletTransaction = WalletTransaction.__new__(WalletTransaction)
-        row.__data__, row._dirty, row.__rel__ = data, set(), {}
+        row.__dict__.update({"__data__": data, "_dirty": set(), "__rel__": {}})
         return row
 
     def _debit(self, wallet_id: int, organisation_id: int, amount: int, *, kind: str, tool: str,
