@@ -82,7 +82,7 @@ class RecognitionsPane(ServiceHandlers, Vertical):
             table.add_row(_("No recognition yet."), "", "", "", "", "")
         known_table = self.query_one("#recognitions-known", DataTable)
         known_table.clear()
-        for kind in known:
+        for kind in sorted(known, key=lambda k: (_(k.issuer), _(k.name))):
             known_table.add_row(_(kind.name), _(kind.issuer))
         if report is not None:
             message = _("Recognitions refreshed: {count} found.").format(count=report.found)
