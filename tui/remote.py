@@ -126,22 +126,43 @@ class RemoteApp(ImmoConnectApp):
         save_filename: str | None = None, open_method: Literal["browser", "download"] = "download",
         mime_type: str | None = None, name: str | None = None,
     ) -> str | None:
-        folder = self._export_directory()
-        key = super().deliver_binary(path_or_file, save_directory=folder, save_filename=save_filename,
-                                     open_method="download", mime_type=mime_type, name=name)
-        self.notify(_("Saved in your export folder on the server: {folder}").format(folder=folder))
-        return key
+        return self._save_export(path_or_file, save_filename)
 
     def deliver_text(
         self, path_or_file: str | Path | TextIO, *, save_directory: str | Path | None = None,
         save_filename: str | None = None, open_method: Literal["browser", "download"] = "download",
         encoding: str | None = None, mime_type: str | None = None, name: str | None = None,
     ) -> str | None:
+        return self._save_export(path_or_file, save_filename, encoding=encoding or "utf-8")
+
+    def _save_export(self, source: str | Path | BinaryIO | TextIO, filename: str | None, *,
+                     encoding: str | None = None) -> str:
+        """Copy a file for the user into their export folder (in a thread); its path."""
         folder = self._export_directory()
-        key = super().deliver_text(path_or_file, save_directory=folder, save_filename=save_filename,
-                                   open_method="download", encoding=encoding, mime_type=mime_type, name=name)
-        self.notify(_("Saved in your export folder on the server: {folder}").format(folder=folder))
-        return key
+        if isinstance(source, (str, Path)):
+            given = Path(source).name
+        else:
+            given = Path(str(getattr(source, "name", "") or "")).name
+        stem = _SAFE_NAME.sub("_", filename or given or "export")
+        target = folder / stem
+        counter = 1
+        while target.exists():
+            target = folder / f"{Path(stem).stem}-{counter}{Path(stem).suffix}"
+            counter += 1
+
+        def copy() -> None:
+            handle = open(source, "rb") if isinstance(source, (str, Path)) else source  # noqa: SIM115
+            try:
+                with open(target, "wb") as out:
+                    while chunk := handle.read(65536):
+                        out.write(chunk.encode(encoding or "utf-8") if isinstance(chunk, str) else chunk)
+            finally:
+                handle.close()
+            self.call_from_thread(
+                self.notify, _("Saved in your export folder on the server: {folder}").format(folder=target))
+
+        self.run_worker(copy, name="export", thread=True, exit_on_error=False)
+        return str(target)
 
 
 class _FailureCounter:
