@@ -230,3 +230,27 @@ def test_created_and_activated_events_reach_plugins(make_platform: Make) -> None
     pending = platform.accounts.register(registration())
     platform.accounts.activate(pending.token, last_code("anne.peeters@example.be"))
     assert seen == ["created:anne.peeters", "activated:anne.peeters"]
+
+
+def test_registrations_while_the_smtp_server_is_down_lose_no_code(
+    make_platform: Make, smtp_server: SmtpServer, clock: FrozenClock
+) -> None:
+    platform = make_platform(config_text=smtp_server.config_text())
+    smtp_server.stop()
+    people = [("Anne", "Peeters"), ("Marc", "Dubois"), ("Sophie", "Janssens")]
+    tokens = {}
+    for first, last in people:
+        address = f"{first.lower()}@example.be"
+        signed = platform.accounts.register(registration(
+            first_name=first, last_name=last, username=propose_username(first, last), email=address))
+        tokens[address] = signed.token  # the answer never waited for the mail server
+    assert platform.outbox.deliver_all_due().sent == 0
+    smtp_server.start()
+    clock.advance(minutes=2)
+    assert platform.outbox.deliver_all_due().sent == len(people)
+    clock.advance(minutes=20)
+    assert platform.outbox.deliver_all_due().claimed == 0
+    for address, token in tokens.items():
+        assert len(smtp_server.messages_to(address)) == 1  # exactly once
+        platform.accounts.activate(token, smtp_server.last_code(address))
+    assert Account.select().where(Account.status == "active").count() == len(people)
