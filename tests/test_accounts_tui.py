@@ -294,3 +294,44 @@ async def test_imported_account_adds_its_missing_email_first(platform: Platform)
         await settle(app, pilot)
         assert isinstance(app.screen, EidPromptScreen)
         assert Account.get(Account.username == "jdupont").email == "jean@example.be"
+
+
+def test_every_binding_of_the_account_screens_has_an_id_and_a_description() -> None:
+    from textual.binding import Binding
+
+    from immo_connect.tui.screens.photo import PhotoPreview
+
+    screens = (LoginScreen, RegisterScreen, ActivationScreen, MissingEmailScreen, ForgotPasswordScreen,
+               ResetPasswordScreen, HomeScreen, UserMenuScreen, EidPromptScreen, ProfileScreen, PhotoScreen,
+               AccountScreen, PhotoPreview)
+    for screen in screens:
+        for binding in vars(screen).get("BINDINGS", []):  # its own, not Textual's
+            assert isinstance(binding, Binding) and binding.id and binding.description, (screen, binding)
+
+
+async def test_taken_username_offers_free_variants_as_buttons(platform: Platform) -> None:
+    make_account("anne.peeters", email="autre@example.be")
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        await type_into(pilot, "#register-first-name", "Anne")
+        await type_into(pilot, "#register-last-name", "Peeters")
+        await type_into(pilot, "#register-email", "anne@example.be")
+        await type_into(pilot, "#register-password", PASSWORD)
+        await type_into(pilot, "#register-password-confirmation", PASSWORD)
+        app.screen.query_one("#register-terms").focus()
+        await pilot.press("space", "ctrl+s")
+        await settle(app, pilot)
+        assert "existe déjà" in message(app, "#register-message")
+        suggestion = app.screen.query_one("#register-suggestion-0")
+        suggestion.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        chosen = app.screen.query_one("#register-username", Input).value
+        assert chosen != "anne.peeters" and chosen == str(suggestion.label)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ActivationScreen)
+        assert Account.get(Account.email == "anne@example.be").username == chosen
