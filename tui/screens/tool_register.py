@@ -21,6 +21,7 @@ from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens._tool_launch import MET, MISSING
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 from immo_connect.tui.widgets.org_forms import actor_of
 
 NEW_ORGANISATION_SCREEN = "immo_connect.tui.screens.organisation_add:AddOrganisationScreen"
@@ -63,7 +64,7 @@ class ToolRegisterScreen(ServiceHandlers, Screen[bool]):
             if tool.terms is not None:
                 yield Label(_("4. Terms of use (version {version})").format(version=tool.terms.version), classes="section")
                 yield Static(_(tool.terms.text), id="register-terms", classes="terms-text")
-                yield Checkbox(_("I accept the terms of use"), id="register-accept")
+                yield MarkedCheckbox(_("I accept the terms of use"), id="register-accept")
             yield Label("", id="register-message", classes="message")
             with Horizontal(classes="buttons"):
                 yield Button(_("Complete the registration"), id="register-complete-button", variant="primary", disabled=True)

@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Label, Static
 
 from immo_connect.i18n import _
+from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 
 
 class TermsDialog(ModalScreen[str | None]):
@@ -30,7 +31,7 @@ class TermsDialog(ModalScreen[str | None]):
                 tool=_(tool.title) if tool else self.tool_name, version=self.version), classes="title")
             with VerticalScroll(classes="terms-text"):
                 yield Static(_(terms.text) if terms else "", id="terms-text")
-            yield Checkbox(_("I accept these terms of use"), id="terms-accept")
+            yield MarkedCheckbox(_("I accept these terms of use"), id="terms-accept")
             with Horizontal(classes="buttons"):
                 yield Button(_("Accept and continue"), id="terms-ok", variant="primary", disabled=True)
                 yield Button(_("Cancel"), id="terms-cancel-button")

@@ -31,6 +31,7 @@ from immo_connect.plugins.tools.antiblanchiment.checks import (
 )
 from immo_connect.plugins.tools.antiblanchiment.report import write_report
 from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 
 
 def _euros(cents: int) -> str:
@@ -89,7 +90,7 @@ class AntiBlanchimentScreen(ServiceHandlers, Screen[None]):
                 yield Input(id="aml-amount", placeholder=_("Amount in euros (optional)"))
                 yield Label(_("Risk questions"), classes="section")
                 for question in QUESTIONS:
-                    yield Checkbox(_(question.text), id=f"aml-q-{question.id}")
+                    yield MarkedCheckbox(_(question.text), id=f"aml-q-{question.id}")
                 yield Label("", id="aml-vigilance", classes="section")
                 yield Label(_("Decision"), classes="section")
                 yield Select([(_(label), key) for key, label in OUTCOME_LABELS.items()], value="proceed",

@@ -1,0 +1,11 @@
+"""A checkbox that shows its state with a symbol, not by colour alone (✓ ticked, empty otherwise)."""
+
+from __future__ import annotations
+
+from textual.widgets import Checkbox
+
+
+class MarkedCheckbox(Checkbox):
+    @property  # type: ignore[override]
+    def BUTTON_INNER(self) -> str:
+        return "✓" if self.value else " "
