@@ -96,6 +96,9 @@ async def test_register_activate_with_the_mailed_code_and_skip_the_eid(make_plat
         await pilot.press("space", "ctrl+s")
         await settle(app, pilot)
         assert isinstance(app.screen, ActivationScreen)
+        await pilot.press("f2")  # no user menu before the account is ready
+        await settle(app, pilot)
+        assert isinstance(app.screen, ActivationScreen)
 
         platform.outbox.deliver_all_due()
         code = smtp_server.last_code("anne@example.be")

@@ -49,8 +49,12 @@ def open_user_menu(app: object) -> None:
     from textual.app import App
 
     assert isinstance(app, App)
-    if getattr(app, "session", None) is None:
+    session = getattr(app, "session", None)
+    if session is None:
         app.notify(_("Sign in first."), severity="warning")
+        return
+    if getattr(session, "restricted", False):
+        app.notify(_("Finish the current step first (e-mail address or activation code)."), severity="warning")
         return
     if isinstance(app.screen, UserMenuScreen):
         return
