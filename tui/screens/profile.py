@@ -134,7 +134,7 @@ class ProfileScreen(ServiceHandlers, Screen[None]):
     def _view_widgets(self) -> list[Widget]:
         view = self.view
         widgets: list[Widget] = [Label(_("General data"), classes="section")]
-        gender = dict(GENDERS).get(view.gender, "")
+        gender = _(dict(GENDERS)[view.gender]) if view.gender in dict(GENDERS) else ""
         general = [(label, getattr(view, name)) for name, label in GENERAL]
         general[2] = (general[2][0], view.birth_date.strftime("%d/%m/%Y") if view.birth_date else "")
         general += [(N_("Gender"), gender), (N_("Language"), dict(LANGUAGES).get(view.language, view.language))]
