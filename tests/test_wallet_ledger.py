@@ -272,3 +272,21 @@ def test_operator_correction_can_take_money_back(wallet_platform: Platform, scen
     assert refused.status == "failed"
     assert platform_accounts()["platform:corrections"] == 500
     assert ledger_problems() == []
+
+
+def test_inside_a_callers_transaction_the_hook_waits_for_its_commit(
+    wallet_platform: Platform, scene: Scene, recorder: Recorder
+) -> None:
+    from immo_connect.storage import transaction
+
+    wallet = wallet_platform.wallet
+    with pytest.raises(RuntimeError), transaction():
+        wallet.credit(scene.first.id, 1_000, kind="online_topup", description="Top-up", idempotency_key="n:1")
+        assert recorder.posted == []
+        raise RuntimeError("the caller's own change failed")
+    assert recorder.posted == [] and WalletTransaction.select().count() == 0  # rolled back together
+    with transaction():
+        row = wallet.credit(scene.first.id, 1_000, kind="online_topup", description="Top-up", idempotency_key="n:2")
+        assert recorder.posted == []
+    assert [t.id for t in recorder.posted] == [row.id]
+    assert ledger_problems() == []

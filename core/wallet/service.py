@@ -29,7 +29,7 @@ from immo_connect.errors import ConflictError, NotFoundError, ValidationError
 from immo_connect.formats import ogm
 from immo_connect.i18n import _
 from immo_connect.organisations.models import Organisation
-from immo_connect.storage import transaction
+from immo_connect.storage import on_commit, transaction
 from immo_connect.wallet import _ledger
 from immo_connect.wallet import _validate as check
 from immo_connect.wallet._access import (
@@ -263,7 +263,7 @@ class WalletService(WalletViews, WalletDocuments):
             organisation_id = Wallet.get_by_id(wallet_id).organisation_id
             self._audit("wallet.settle", row, now=now, actor=who, organisation_id=int(organisation_id),
                         outcome="success" if succeeded else "failed")
-        self.platform.plugins.transaction_posted(row)
+        self._posted(row)
         return row
 
     def correct(self, organisation_id: int, amount_cents: int, *, description: str,
@@ -408,6 +408,11 @@ class WalletService(WalletViews, WalletDocuments):
                           status=row.status, reason=row.failure_reason),
         )
 
+    def _posted(self, row: WalletTransaction) -> None:
+        """Tell the plugins once the movement is committed (at once, or when the caller's
+        own transaction commits if the movement ran inside it)."""
+        on_commit(lambda: self.platform.plugins.transaction_posted(row))
+
     def _replay(self, key: str, digest: str) -> WalletTransaction | None:
         found = _ledger.find_key(key)
         if found is None:
@@ -446,7 +451,7 @@ class WalletService(WalletViews, WalletDocuments):
                 log.warning("wallet movement retried after a deadlock")
                 continue
             for row in rows:
-                self.platform.plugins.transaction_posted(row)
+                self._posted(row)
             return rows
         raise ConflictError(
             _("The wallet is very busy; the request was not recorded."),
