@@ -118,6 +118,12 @@ def _error(error: Any, *, last_try: bool = False) -> EidError:
     return MiddlewareFailed.make(detail=f"PKCS#11 {error}")
 
 
+def _is_eid_token(label: str) -> bool:
+    """``BELPIC`` (the official module), or ``BELPIC (Basic PIN)`` (OpenSC names tokens after their PIN)."""
+    label = label.strip()
+    return label == TOKEN_LABEL or label.startswith(TOKEN_LABEL + " (")
+
+
 def _find(session: Any, object_class: int, label: str) -> Any | None:
     PyKCS11 = _pykcs11()
     found = session.findObjects([(PyKCS11.CKA_CLASS, object_class), (PyKCS11.CKA_LABEL, label)])
@@ -152,7 +158,7 @@ def sign_challenge(
         chosen: tuple[Any, Any, Any, bytes] | None = None
         for slot in slots:
             info = library.getTokenInfo(slot)
-            if info.label.strip() != TOKEN_LABEL:
+            if not _is_eid_token(info.label):
                 continue
             session = library.openSession(slot)
             try:

@@ -20,9 +20,16 @@ from immo_connect.eid.emulator.card import BelpicCard
 from immo_connect.eid.emulator.pcscd import PcscdUnavailable, PrivatePcscd
 from immo_connect.eid.emulator.pki import IssuedCard, TestPki
 from immo_connect.eid.emulator.softhsm import SoftHsm
-from immo_connect.eid.emulator.vpcd import VpcdBridge
+from immo_connect.eid.emulator.vpcd import VpcdBridge, VpcdProcess
 
 PCSCD = pytest.mark.xdist_group("eid-pcscd")
+OPENSC_MODULES = (
+    "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so",
+    "/usr/lib/aarch64-linux-gnu/opensc-pkcs11.so",
+    "/usr/lib/opensc-pkcs11.so",
+    "/usr/lib64/opensc-pkcs11.so",
+)
+SECOND_READER = "Virtual PCD 00 01"
 
 
 @dataclasses.dataclass
@@ -56,6 +63,7 @@ class EidStack:
         self.hsm = hsm
         self.bridge = VpcdBridge(pcscd.port)
         self.card: BelpicCard | None = None
+        self._process: VpcdProcess | None = None
 
     @property
     def module(self) -> str:
@@ -80,8 +88,34 @@ class EidStack:
         self.card = None
         self.wait_for_card(present=False)
 
-    def wait_for_card(self, *, present: bool, timeout: float = 10.0) -> None:
-        """Wait until pcscd reports the card in (or out of) the first virtual reader."""
+    @property
+    def opensc(self) -> str:
+        """OpenSC's PKCS#11 module: it drives the emulated card itself (real PIN counter)."""
+        found = next((path for path in OPENSC_MODULES if Path(path).exists()), None)
+        if found is None:
+            pytest.fail("OpenSC is needed for the PIN tests (apt-get install opensc)")
+        return found
+
+    def insert_card_process(self, card: IssuedCard, *, pin_tries: int = 3) -> VpcdProcess:
+        """Insert ``card`` in the second reader, served by a child process (see VpcdProcess).
+
+        For OpenSC, which signs on the card itself with VERIFY PIN, MSE SET and PSO.
+        """
+        if self._process is None:
+            self._process = VpcdProcess(self.pcscd.port + 1)
+        self._process.remove()
+        self.wait_for_card(present=False, reader=SECOND_READER)
+        self._process.insert(card.emulator(pin_tries=pin_tries))
+        self.wait_for_card(present=True, reader=SECOND_READER)
+        return self._process
+
+    def remove_card_process(self) -> None:
+        if self._process is not None:
+            self._process.remove()
+            self.wait_for_card(present=False, reader=SECOND_READER)
+
+    def wait_for_card(self, *, present: bool, timeout: float = 10.0, reader: str = "") -> None:
+        """Wait until pcscd reports the card in (or out of) a virtual reader (the first by default)."""
         from smartcard import scard
 
         deadline = time.monotonic() + timeout
@@ -90,7 +124,7 @@ class EidStack:
         try:
             while time.monotonic() < deadline:
                 hresult, states = scard.SCardGetStatusChange(
-                    context, 100, [(self.pcscd.reader_name, scard.SCARD_STATE_UNAWARE)]
+                    context, 100, [(reader or self.pcscd.reader_name, scard.SCARD_STATE_UNAWARE)]
                 )
                 if hresult == 0:
                     inserted = bool(states[0][1] & scard.SCARD_STATE_PRESENT)
@@ -103,6 +137,8 @@ class EidStack:
 
     def close(self) -> None:
         self.bridge.close()
+        if self._process is not None:
+            self._process.close()
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -29,6 +30,18 @@ VPCD_DRIVERS = (
     "/usr/lib/pcsc/drivers/serial/libifdvpcd.so",
     "/usr/lib64/pcsc/drivers/serial/libifdvpcd.so",
     "/usr/local/lib/pcsc/drivers/serial/libifdvpcd.so",
+)
+
+
+# Run a command so that it gets SIGTERM when its parent dies, even by SIGKILL (Linux
+# prctl PR_SET_PDEATHSIG survives exec): a killed test run leaves no daemon behind.
+_DIE_WITH_PARENT = (
+    "import ctypes, os, signal, sys\n"
+    "if sys.platform.startswith('linux'):\n"
+    "    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)\n"
+    "    if os.getppid() == 1:\n"
+    "        sys.exit(1)\n"
+    "os.execv(sys.argv[1], sys.argv[1:])\n"
 )
 
 
@@ -68,6 +81,21 @@ def _clean_stale(directory: Path) -> None:
     if comm.exists() and not _socket_alive(comm):
         comm.unlink(missing_ok=True)
         (directory / "pcscd.pid").unlink(missing_ok=True)
+
+
+def _sweep_stale_folders(older_than: float = 600.0) -> None:
+    """Remove the folders of private daemons that died without cleaning up (a killed run)."""
+    now = time.time()
+    for folder in Path(tempfile.gettempdir()).glob("immo-pcscd-*"):
+        try:
+            if now - folder.stat().st_mtime < older_than:
+                continue  # maybe another test process is starting its daemon right now
+            comm = folder / "run" / "pcscd.comm"
+            if comm.exists() and _socket_alive(comm):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _namespace_prefix() -> list[str] | None:
@@ -110,6 +138,7 @@ class PrivatePcscd:
         driver = next((d for d in VPCD_DRIVERS if Path(d).exists()), None)
         if pcscd is None or driver is None:
             raise PcscdUnavailable("pcscd and vsmartcard-vpcd are needed (apt-get install pcscd vsmartcard-vpcd)")
+        _sweep_stale_folders()
         self.base = Path(tempfile.mkdtemp(prefix="immo-pcscd-"))
         config = self.base / "reader.conf.d"
         run = self.base / "run"
@@ -120,7 +149,8 @@ class PrivatePcscd:
             f'FRIENDLYNAME "Virtual PCD"\nDEVICENAME   /dev/null:0x{self.port:04X}\n'
             f"LIBPATH      {driver}\nCHANNELID    0x{self.port:04X}\n"
         )
-        daemon = [pcscd, "--foreground", "--config", str(config)] + (["--debug", "--apdu"] if self.debug else [])
+        daemon = [sys.executable, "-c", _DIE_WITH_PARENT, pcscd, "--foreground", "--config", str(config)]
+        daemon += ["--debug", "--apdu"] if self.debug else []
         prefix = _namespace_prefix()
         if prefix is not None:
             self.private = True

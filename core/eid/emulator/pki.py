@@ -22,6 +22,7 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from immo_connect.eid.card import CardFiles, cut_der
+from immo_connect.eid.emulator import pkcs15
 from immo_connect.eid.emulator.card import BelpicCard
 from immo_connect.eid.tlv import encode_tlv
 
@@ -279,6 +280,7 @@ class TestPki:
         }
         if basic_spki is not None:
             files["3F00DF014040"] = basic_spki
+        files.update(pkcs15.files(serial, 384 if isinstance(auth_key, ec.EllipticCurvePrivateKey) else auth_key.key_size))
         card_data = serial + bytes([0x01, 0x02, 0x03, 0x04, 0x05, applet]) + (
             b"\x00\x01\x00\x00\x02\x0F" if applet >= 0x18 else b"\x00\x03\x00\x21\x01\x0F"
         )

@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 import socket
 import struct
 import threading
 import time
+from multiprocessing.connection import Connection
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
 
 from immo_connect.eid.emulator.card import BelpicCard
 
@@ -116,3 +121,89 @@ class VpcdBridge:
                 return None
             data += chunk
         return data
+
+
+def card_spec(card: BelpicCard) -> dict[str, Any]:
+    """Everything needed to rebuild ``card`` in another process (keys as PKCS#8 DER)."""
+    keys = {
+        reference: key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                     serialization.NoEncryption())
+        for reference, key in card.keys.items()
+    }
+    return {"files": card.files, "applet": card.applet, "card_data": card.card_data, "atr": card.atr,
+            "pin": card.pin, "pin_tries": card.pin_tries_left, "max_tries": card.max_tries, "keys": keys}
+
+
+def card_from_spec(spec: dict[str, Any]) -> BelpicCard:
+    keys = {reference: serialization.load_der_private_key(der, None) for reference, der in spec["keys"].items()}
+    card = BelpicCard(spec["files"], applet=spec["applet"], card_data=spec["card_data"], atr=spec["atr"],
+                      pin=spec["pin"], pin_tries=spec["max_tries"], keys=keys)
+    card.pin_tries_left = spec["pin_tries"]
+    return card
+
+
+def _child(connection: Connection, port: int) -> None:  # pragma: no cover - runs in the child process
+    bridge = VpcdBridge(port)
+    while True:
+        try:
+            command, argument = connection.recv()
+        except EOFError:
+            command, argument = "stop", None
+        if command == "insert":
+            bridge.insert(card_from_spec(argument))
+        elif command == "remove":
+            bridge.remove()
+        elif command == "remove_after":
+            bridge.remove_after(argument)
+        elif command == "stop":
+            bridge.close()
+            connection.send(None)
+            return
+        card = bridge.card
+        connection.send(None if card is None else {
+            "pin_tries_left": card.pin_tries_left, "commands": card.commands, "apdus": bridge.apdus,
+        })
+
+
+class VpcdProcess:
+    """A :class:`VpcdBridge` in a child process.
+
+    Needed when the caller drives the card through a PKCS#11 module that talks to pcscd
+    itself (OpenSC): PyKCS11 holds the interpreter lock during such calls, so a card
+    answering from a thread of the same process would never get to run.
+    """
+
+    def __init__(self, port: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._connection, child = context.Pipe()
+        self._process = context.Process(target=_child, args=(child, port), name="vicc", daemon=True)
+        self._process.start()
+        child.close()
+
+    def _call(self, command: str, argument: Any = None) -> dict[str, int] | None:
+        self._connection.send((command, argument))
+        answer: dict[str, int] | None = self._connection.recv()
+        return answer
+
+    def insert(self, card: BelpicCard) -> None:
+        self._call("insert", card_spec(card))
+
+    def remove(self) -> None:
+        self._call("remove")
+
+    def remove_after(self, apdus: int | None) -> None:
+        self._call("remove_after", apdus)
+
+    def state(self) -> dict[str, int] | None:
+        """The inserted card's PIN tries left and command count (``None`` without a card)."""
+        return self._call("state")
+
+    def close(self) -> None:
+        if self._process.is_alive():
+            with contextlib.suppress(OSError, EOFError, BrokenPipeError):
+                self._call("stop")
+            self._process.join(timeout=5)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(timeout=5)
+        self._connection.close()
