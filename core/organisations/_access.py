@@ -133,9 +133,12 @@ class AccessBase:
             raise
 
     def _read(self, function: Callable[[], T]) -> T:
-        """Run a read-only check; refusals audited the same way."""
-        with self._change():
+        """Run a read-only check outside any write transaction; refusals audited the same way."""
+        try:
             return function()
+        except PermissionDenied as error:
+            self._audit_refusal(error)
+            raise
 
     def _audit(
         self, action: str, account: Account, *, organisation_id: int | None, target: str,
