@@ -128,12 +128,13 @@ async def test_openssh_with_a_password_on_the_sign_in_screen(platform: Platform,
     await tmux.wait_for(SIGN_IN_TITLE)
     tmux.keys("alice")
     await tmux.wait_for("alice")
-    tmux.keys("Enter")
+    tmux.keys("Tab")
     await asyncio.sleep(0.2)
     tmux.keys(PASSWORD, "Enter")
     await tmux.wait_for("Bonjour Alice Dumont")
     children = children_of(server.pid)
+    await asyncio.sleep(0.5)
     tmux.keys("q")  # quit: the app ends, the server closes the channel, ssh exits
-    await tmux.wait_for("Pane is dead")
+    await tmux.wait_for("Pane is dead", timeout=40)
     assert await wait_until_gone(children) == set()
 

@@ -240,11 +240,15 @@ PASSWORD = "correct horse battery staple"
 
 
 async def type_username(process: asyncssh.SSHClientProcess[bytes], screen: Screen, name: str = "alice") -> None:
-    """Type the username once the field shows what was typed (the form is ready), then Enter."""
+    """Type the username, then Tab to the password field.
+
+    Tab moves the focus while the key is handled; Enter would move it a message later, and
+    keys typed that quickly would still land in the username field.
+    """
     mark = screen.mark()
     process.stdin.write(name.encode())
     await screen.wait_for(name, since=mark)
-    process.stdin.write(b"\r")
+    process.stdin.write(b"\t")
     await asyncio.sleep(0.2)
 
 
@@ -312,7 +316,7 @@ async def test_wrong_passwords_beyond_the_limit_close_the_session_and_then_the_a
     await screen.wait_for(SIGN_IN_TITLE)
     await type_username(process, screen)  # then the password field keeps the focus after each refusal
     for attempt in range(5):
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(1.0)  # the refusal clears and focuses the password field
         process.stdin.write(b"wrong password " + str(attempt).encode() + b"\r")
         assert await eventually(lambda n=attempt + 1: len(events("auth.sign_in", "refused")) == n)
     await screen.wait_for("Trop de tentatives de connexion échouées", timeout=20)

@@ -171,7 +171,8 @@ class Screen:
             if self.closed:
                 break
             await asyncio.sleep(0.05)
-        raise AssertionError(f"not on screen: {texts!r}\n--- screen ---\n{self.text(since)[-6000:]}")
+        words = [line.strip() for line in self.text(since).splitlines() if re.search(r"[A-Za-z]{3}", line)]
+        raise AssertionError(f"not on screen: {texts!r}\n--- texts on screen ---\n" + "\n".join(words[-40:]))
 
     async def wait_raw(self, pattern: bytes, *, since: int = 0, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout
