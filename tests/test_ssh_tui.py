@@ -101,3 +101,24 @@ async def test_remote_mode_keeps_everything_off_the_server(platform: Platform, t
         assert delivered.read_text() == "a;b\n"
         app.session = None
     assert reports == [("signed_in", {"account_id": alice.id}), ("signed_out", {})]
+
+
+async def test_my_ssh_keys_is_reached_from_my_account(platform: Platform) -> None:
+    from immo_connect.tui.screens.account import AccountScreen
+    from tests.test_ssh_server import PASSWORD, make_user
+
+    make_user(platform)
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(130, 45)) as pilot:
+        app.session = platform.accounts.sign_in("alice", PASSWORD)
+        await app.push_screen(AccountScreen())
+        await settle(pilot)
+        await pilot.click("#account-ssh-keys")
+        await settle(pilot)
+        assert isinstance(app.screen, SshKeysScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountScreen)
+        await pilot.press("ctrl+k")
+        await settle(pilot)
+        assert isinstance(app.screen, SshKeysScreen)

@@ -63,6 +63,7 @@ class AccountScreen(ServiceHandlers, Screen[None]):
     BINDINGS = [
         Binding("ctrl+l", "link_eid", _("Link the eID"), id="account-link-eid"),
         Binding("ctrl+t", "show_password_form", _("Change the password"), id="account-password"),
+        Binding("ctrl+k", "ssh_keys", _("My SSH keys"), id="account-ssh-keys"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -72,6 +73,9 @@ class AccountScreen(ServiceHandlers, Screen[None]):
             yield Label(_("eID card"), classes="section")
             yield Label("", id="account-eid-status")
             yield Button(_("Link the eID"), id="account-link-eid", classes="hidden")
+
+            yield Label(_("SSH keys"), classes="section")
+            yield Button(_("My SSH keys"), id="account-ssh-keys")
 
             yield Label(_("Password"), classes="section")
             yield Button(_("Change the password"), id="account-password-show")
@@ -152,10 +156,16 @@ class AccountScreen(ServiceHandlers, Screen[None]):
             "account-link-eid": self.action_link_eid, "account-password-show": self.action_show_password_form,
             "account-password-save": self._save_password, "account-email-send": self._send_email_code,
             "account-email-confirm-button": self._confirm_email, "account-email-restart": lambda: self._email_step(None),
+            "account-ssh-keys": self.action_ssh_keys,
         }
         action = actions.get(event.button.id or "")
         if action is not None:
             action()
+
+    def action_ssh_keys(self) -> None:
+        from immo_connect.tui.screens.ssh_keys import SshKeysScreen
+
+        self.app.push_screen(SshKeysScreen())
 
     def action_link_eid(self) -> None:
         from immo_connect.tui.session_flow import open_link_eid
