@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import logging
 
@@ -82,7 +83,7 @@ class Verifier:
         rrn_cert = _load_certificate(files.rrn_cert, "National Register certificate")
         root_cert = _load_certificate(files.root_cert, "root certificate")
         anchor = self._pinned_anchor(root_cert, now)
-        self._check_issued(rrn_cert, anchor.certificate, now, "National Register certificate")
+        self._check_issued(rrn_cert, anchor.certificate, now, "National Register certificate", shared=True)
         if files.ca_cert is None or files.auth_cert is None:
             raise self._certificate_error(
                 _("the card has no authentication certificate (cards of young children have none)"),
@@ -90,7 +91,7 @@ class Verifier:
             )
         ca_cert = _load_certificate(files.ca_cert, "CA certificate")
         auth_cert = _load_certificate(files.auth_cert, "authentication certificate")
-        self._check_issued(ca_cert, anchor.certificate, now, "citizen CA certificate")
+        self._check_issued(ca_cert, anchor.certificate, now, "citizen CA certificate", shared=True)
         _require_ca(ca_cert, self)
         self._check_issued(auth_cert, ca_cert, now, "authentication certificate")
         self._check_data_signatures(files, identity, rrn_cert)
@@ -125,14 +126,19 @@ class Verifier:
         return max(valid, key=lambda a: a.certificate.not_valid_after_utc)
 
     def _check_issued(
-        self, certificate: x509.Certificate, issuer: x509.Certificate, now: dt.datetime, what: str
+        self, certificate: x509.Certificate, issuer: x509.Certificate, now: dt.datetime, what: str,
+        *, shared: bool = False,
     ) -> None:
-        try:
-            certificate.verify_directly_issued_by(issuer)
-        except (InvalidSignature, ValueError, TypeError) as error:
+        """``certificate`` is signed by ``issuer`` and valid now.
+
+        ``shared`` certificates (the citizen CA, the National Register) are the same on
+        millions of cards: their signature check is remembered, their dates never are.
+        """
+        problem = _issued_by_cached(certificate, issuer) if shared else _issued_by(certificate, issuer)
+        if problem:
             raise self._certificate_error(
-                _("the certificate chain of the card is broken"), f"{what} not issued by its CA: {error}"
-            ) from None
+                _("the certificate chain of the card is broken"), f"{what} not issued by its CA: {problem}"
+            )
         if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
             raise self._certificate_error(
                 _("a certificate of the card has expired or is not yet valid"), f"{what} outside its validity"
@@ -168,6 +174,21 @@ class Verifier:
             raise self._certificate_error(
                 _("its revocation status could not be checked"), f"revocation unavailable: {error}"
             ) from None
+
+
+def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> str:
+    """"" when ``issuer`` signed ``certificate``, else what is wrong."""
+    try:
+        certificate.verify_directly_issued_by(issuer)
+    except (InvalidSignature, ValueError, TypeError) as error:
+        return str(error) or type(error).__name__
+    return ""
+
+
+@functools.lru_cache(maxsize=256)
+def _issued_by_cached(certificate: x509.Certificate, issuer: x509.Certificate) -> str:
+    # Certificates hash and compare by their DER bytes: a cached answer is about exactly these.
+    return _issued_by(certificate, issuer)
 
 
 def _require_ca(ca_cert: x509.Certificate, verifier: Verifier) -> None:
