@@ -30,6 +30,9 @@ class ImmoConnectApp(App[int]):
     TITLE = "Immo-Connect"
     COMMANDS = App.COMMANDS | {ActionsProvider}
     ENABLE_COMMAND_PALETTE = True
+    # True when served over SSH (tui/remote.py): the screen is elsewhere, so nothing may act on
+    # the server's own machine (screenshots, browsers, downloads folder).
+    remote = False
 
     BINDINGS = [
         Binding("question_mark", "help", _("Help"), id="help", key_display="?"),
