@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from immo_connect.config_schema import Secret, validate
 from immo_connect.errors import ConfigurationError
+from immo_connect.i18n import _
 
 ENV_PREFIX = "IMMO_CONNECT_"
 
@@ -165,13 +166,13 @@ def read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigurationError(
-            f"{path}: file not found.",
-            hint="Create it, or point IMMO_CONNECT_CONFIG at an existing plugins.toml.",
+            _("{path}: file not found.").format(path=path),
+            hint=_("Create it, or point IMMO_CONNECT_CONFIG at an existing plugins.toml."),
         ) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigurationError(
-            f"{path}: not valid TOML ({error}).",
-            hint="Fix the syntax at the line shown; see plugins.toml in the repository for an example.",
+            _("{path}: not valid TOML ({error}).").format(path=path, error=error),
+            hint=_("Fix the syntax at the line shown; see plugins.toml in the repository for an example."),
         ) from None
 
 
@@ -205,20 +206,25 @@ def load_settings(
     unknown = sorted(set(document) - known)
     if unknown:
         raise ConfigurationError(
-            f"{name}: unknown table [{unknown[0]}].",
-            hint=f"Allowed tables: {', '.join(sorted(known))}; plugin settings go under [plugins.<name>].",
+            _("{file}: unknown table [{table}].").format(file=name, table=unknown[0]),
+            hint=_("Allowed tables: {tables}; plugin settings go under [plugins.<name>].").format(
+                tables=", ".join(sorted(known))
+            ),
         )
     sections: dict[str, Any] = {}
     for key, schema in _SECTIONS.items():
         table = document.get(key, {})
         if not isinstance(table, dict):
-            raise ConfigurationError(f"{name}: {key} must be a table.", hint=f"Write it as [{key}].")
+            raise ConfigurationError(
+                _("{file}: {key} must be a table.").format(file=name, key=key),
+                hint=_("Write it as [{key}].").format(key=key),
+            )
         sections[key] = validate(schema, table, where=f"{name} [{key}]", environ=environ)
     plugins = document.get("plugins", {})
     if not isinstance(plugins, dict) or not all(isinstance(v, dict) for v in plugins.values()):
         raise ConfigurationError(
-            f"{name}: [plugins] must contain one table per plugin.",
-            hint="Write [plugins.<name>] with enabled = true/false and the plugin's keys.",
+            _("{file}: [plugins] must contain one table per plugin.").format(file=name),
+            hint=_("Write [plugins.<name>] with enabled = true/false and the plugin's keys."),
         )
     data_dir = default_data_dir(environ)
     url = (
