@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from immo_connect import demo
 from immo_connect.plugins.tools.antiblanchiment.checks import AmlCheck
 from immo_connect.plugins.tools.cadastrefinder.search import CadastreSearch
@@ -14,7 +16,12 @@ from tests.support.tools import MakePlatform, registers_config
 def counts() -> tuple[int, int, int, int, int, int]:
     return (Recognition.select().count(), ToolRegistration.select().count(), ToolAccess.select().count(),
             CadastreSearch.select().count(), AmlCheck.select().count(),
-            WalletTransaction.select().where(WalletTransaction.tool != "").count())
+            charged_by_tools().count())
+
+
+def charged_by_tools() -> Any:
+    """The wallet transactions charged through ``platform.tools.charge`` (their keys start with tool:)."""
+    return WalletTransaction.select().where(WalletTransaction.idempotency_key.startswith("tool:"))
 
 
 def test_demo_tools_step_is_complete_and_idempotent(make_platform: MakePlatform) -> None:
@@ -24,7 +31,7 @@ def test_demo_tools_step_is_complete_and_idempotent(make_platform: MakePlatform)
     assert first == (4, 5, 10, 1, 1, 2)
     registered = {(r.tool, r.mode) for r in ToolRegistration.select()}
     assert ("cadastrefinder", "agent") in registered and ("myrentpro", "manager") in registered
-    charged = {t.tool: t.status for t in WalletTransaction.select().where(WalletTransaction.tool != "")}
+    charged = {t.tool: t.status for t in charged_by_tools()}
     assert charged == {"cadastrefinder": "succeeded", "antiblanchiment": "succeeded"}
     demo.create(platform)
     assert counts() == first
