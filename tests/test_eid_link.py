@@ -238,3 +238,27 @@ def test_skip_is_audited_and_changes_nothing(eid_platform: Platform) -> None:
     eid_platform.eid.skip(account)
     assert snapshot(account.id) == before
     assert audit.AuditEvent.select().where(audit.AuditEvent.action == "eid.link_skipped").count() == 1
+
+
+def test_a_test_card_is_refused_by_a_platform_trusting_only_the_belgian_roots(
+    make_platform: Callable[..., Platform], eid_reader: EidStack, pkis: Pkis,
+) -> None:
+    platform = make_platform(config_text=f'[eid]\npkcs11_module = "{eid_reader.module}"\n')
+    eid_reader.insert(pkis.ec.issue_card())
+    error = _refusal(platform, make_account())
+    assert error.code == "eid.certificate"
+    assert "autorité racine belge" in error.message  # French by default
+    assert platform.settings.platform.support_email in error.hint
+
+
+@pytest.mark.postgres
+def test_linking_and_the_one_account_rule_on_postgresql(
+    make_platform: Callable[..., Platform], pg_cluster: Any, eid_reader: EidStack, pkis: Pkis,
+) -> None:
+    platform = make_platform(pg_cluster.create_database(), config_text=pkis.config(eid_reader.module))
+    issued = pkis.rsa.issue_card()
+    eid_reader.insert(issued)
+    first, second = make_account(), make_account()
+    assert platform.eid.link_local(first, pin=issued.pin).applet == "1.7"
+    assert platform.eid.national_number(first) == issued.holder.national_number
+    assert _refusal(platform, second).code == "eid.linked_elsewhere"

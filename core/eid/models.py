@@ -48,7 +48,7 @@ class EidChallenge(BaseModel):
     account = peewee.ForeignKeyField(Account, backref="eid_challenges", on_delete="CASCADE")
     challenge_hash = peewee.CharField(max_length=64, unique=True)
     created_at = peewee.DateTimeField()
-    expires_at = peewee.DateTimeField()
+    expires_at = peewee.DateTimeField(index=True)
     used_at = peewee.DateTimeField(null=True)
 
 

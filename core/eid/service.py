@@ -202,6 +202,8 @@ class EidService:
         challenge = Challenge(secrets.token_bytes(NONCE_BYTES), expires_at, self.server_id)
         text = challenge.encode()
         with transaction():
+            # Challenges are worth nothing once expired: keep the table small.
+            EidChallenge.delete().where(EidChallenge.expires_at < now - dt.timedelta(days=1)).execute()
             EidChallenge.create(account=account.id, challenge_hash=_hash(text), created_at=now, expires_at=expires_at)
             self._audit("eid.challenge_issued", account, "success")
         return IssuedChallenge(text, expires_at, self.server_id)
