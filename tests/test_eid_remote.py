@@ -186,3 +186,14 @@ def test_challenges_of_a_reconfigured_server_are_refused(
     moved = make_platform(config_text=pkis.config() + 'server_id = "other.example"\n')
     assert moved.eid.server_id == "other.example"
     assert refused(moved, account, token).code == "eid.token_unknown"
+
+
+def test_the_cli_says_a_damaged_challenge_in_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "client.toml"
+    config.write_text('[platform]\nlanguage = "fr"\n')
+    env = {**os.environ, "IMMO_CONNECT_CONFIG": str(config), "IMMO_CONNECT_DATA_DIR": str(tmp_path / "d")}
+    result = subprocess.run([sys.executable, "-m", "immo_connect", "eid", "sign", "--pin-stdin", "IC1-abc"],
+                            input="1234\n", capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip() == ("immo-connect: Le défi est incomplet ou endommagé. "
+                                     "Copiez toute la commande affichée sur l'écran d'Immo-Connect et relancez-la.")

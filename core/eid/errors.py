@@ -264,6 +264,18 @@ class TokenInvalid(EidError):
         )
 
 
+class ChallengeInvalid(EidError):
+    code = "eid.challenge_invalid"
+
+    @classmethod
+    def make(cls, detail: str = "") -> ChallengeInvalid:
+        return cls(
+            _("The challenge is incomplete or damaged."),
+            hint=_("Copy the whole command shown on the Immo-Connect screen and run it again."),
+            detail=detail,
+        )
+
+
 class TokenUnknown(EidError):
     code = "eid.token_unknown"
 

@@ -21,7 +21,7 @@ import hashlib
 import zlib
 
 from immo_connect.eid.card import CardFiles
-from immo_connect.eid.errors import TokenInvalid
+from immo_connect.eid.errors import ChallengeInvalid, TokenInvalid
 
 CHALLENGE_PREFIX = "IC1-"
 TOKEN_PREFIX = "ICT1."
@@ -66,17 +66,20 @@ class Challenge:
     def decode(cls, text: str) -> Challenge:
         text = text.strip()
         if not text.startswith(CHALLENGE_PREFIX):
-            raise TokenInvalid.make("challenge prefix missing")
-        raw = _b64decode(text[len(CHALLENGE_PREFIX):])
+            raise ChallengeInvalid.make("challenge prefix missing")
+        try:
+            raw = _b64decode(text[len(CHALLENGE_PREFIX):])
+        except TokenInvalid:
+            raise ChallengeInvalid.make("not base64url") from None
         if len(raw) < 1 + NONCE_BYTES + 8 or raw[0] != 1:
-            raise TokenInvalid.make("challenge too short or unknown version")
+            raise ChallengeInvalid.make("challenge too short or unknown version")
         nonce = raw[1:1 + NONCE_BYTES]
         expires = int.from_bytes(raw[1 + NONCE_BYTES:1 + NONCE_BYTES + 8], "big")
         try:
             server_id = raw[1 + NONCE_BYTES + 8:].decode("utf-8")
             expires_at = dt.datetime.fromtimestamp(expires, dt.UTC).replace(tzinfo=None)
         except (UnicodeDecodeError, OverflowError, OSError, ValueError):
-            raise TokenInvalid.make("challenge fields unreadable") from None
+            raise ChallengeInvalid.make("challenge fields unreadable") from None
         return cls(nonce, expires_at, server_id)
 
     def __repr__(self) -> str:

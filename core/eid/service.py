@@ -35,6 +35,7 @@ from immo_connect.eid.errors import (
     AlreadyLinkedElsewhere,
     CardReadFailed,
     CardRemoved,
+    ChallengeInvalid,
     EidError,
     MiddlewareFailed,
     MiddlewareMissing,
@@ -42,6 +43,7 @@ from immo_connect.eid.errors import (
     NoReader,
     OtherCardLinked,
     TokenExpired,
+    TokenInvalid,
     TokenReplayed,
     TokenUnknown,
 )
@@ -213,7 +215,10 @@ class EidService:
         account = self._load_actor(actor)
         try:
             token = Token.decode(token_text)
-            challenge = Challenge.decode(token.challenge)
+            try:
+                challenge = Challenge.decode(token.challenge)
+            except ChallengeInvalid as error:
+                raise TokenInvalid.make(f"challenge inside the token: {error.detail}") from None
             row: EidChallenge | None = EidChallenge.get_or_none(
                 (EidChallenge.challenge_hash == _hash(token.challenge)) & (EidChallenge.account == account.id)
             )
