@@ -177,5 +177,7 @@ class EidLinkScreen(ServiceHandlers, Screen[None]):
         self.query_one("#eid-pin", Input).value = ""
         if session_lost(self.app, error):
             return
-        self.query_one("#eid-message", FormMessage).error(error)
+        message = self.query_one("#eid-message", FormMessage)
+        message.error(error)
         self.query_one("#eid-pin", Input).focus()
+        message.scroll_visible()
