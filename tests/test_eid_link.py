@@ -262,3 +262,12 @@ def test_linking_and_the_one_account_rule_on_postgresql(
     assert platform.eid.link_local(first, pin=issued.pin).applet == "1.7"
     assert platform.eid.national_number(first) == issued.holder.national_number
     assert _refusal(platform, second).code == "eid.linked_elsewhere"
+
+
+def test_pinpad_chosen_on_a_reader_without_keypad(eid_platform: Platform, eid_reader: EidStack, pkis: Pkis) -> None:
+    eid_reader.insert(pkis.ec.issue_card())
+    account = make_account()
+    with pytest.raises(ImmoConnectError) as caught:
+        eid_platform.eid.link_local(account, pin=None)  # "my reader has its own keypad"
+    assert caught.value.code == "eid.no_pinpad" and caught.value.field == "pin"
+    assert Account.get_by_id(account.id).eid_linked_at is None

@@ -200,6 +200,30 @@ class PinFormat(ValidationError):
         )
 
 
+class NoPinpad(ValidationError):
+    code = "eid.no_pinpad"
+
+    @classmethod
+    def make(cls) -> NoPinpad:
+        return cls(
+            _("This card reader has no keypad for the PIN."),
+            hint=_("Untick the keypad option and type your PIN on the screen."),
+            field="pin",
+        )
+
+
+class PinCancelled(EidError):
+    code = "eid.cancelled"
+
+    @classmethod
+    def make(cls, detail: str = "") -> PinCancelled:
+        return cls(
+            _("The PIN entry was cancelled. Nothing was changed."),
+            hint=_("Try again and confirm the PIN on the card reader."),
+            detail=detail,
+        )
+
+
 class MiddlewareMissing(ConfigurationError):
     code = "eid.middleware"
 

@@ -28,7 +28,9 @@ from immo_connect.eid.errors import (
     MiddlewareFailed,
     MiddlewareMissing,
     NoCard,
+    NoPinpad,
     PinBlocked,
+    PinCancelled,
     PinFormat,
     WrongPin,
 )
@@ -108,6 +110,8 @@ def _error(error: Any, *, last_try: bool = False) -> EidError:
         return WrongPin.make(last_try=last_try, detail="CKR_PIN_INCORRECT")
     if value == PyKCS11.CKR_PIN_LOCKED:
         return PinBlocked.make(detail="CKR_PIN_LOCKED")
+    if value == PyKCS11.CKR_FUNCTION_CANCELED:
+        return PinCancelled.make(detail="CKR_FUNCTION_CANCELED")
     if value in (PyKCS11.CKR_PIN_LEN_RANGE, PyKCS11.CKR_PIN_INVALID):
         return WrongPin.make(detail="PIN length or characters refused by the token")
     if value in (
@@ -190,7 +194,7 @@ def _login_and_sign(
         raise PinBlocked.make(detail="CKF_USER_PIN_LOCKED")
     pinpad = bool(flags & PyKCS11.CKF_PROTECTED_AUTHENTICATION_PATH)
     if not pinpad and pin is None:
-        raise PinFormat.make()
+        raise NoPinpad.make()
     try:
         session.login(None if pinpad else pin)
     except PyKCS11.PyKCS11Error as error:
