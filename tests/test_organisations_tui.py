@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Label, Static
@@ -14,20 +13,12 @@ from immo_connect.organisations.models import Membership, Organisation
 from immo_connect.platform import Platform
 from immo_connect.tui.app import ImmoConnectApp
 from immo_connect.tui.screens.organisations import MyOrganisationsScreen
+from tests.support.accounts import session_for
 from tests.support.factories import add_member, make_account, make_organisation
 
 
-@dataclasses.dataclass
-class SignedInAs:
-    """What the sign-in screen leaves in ``app.session`` (the fields these screens read)."""
-
-    account_id: int
-    username: str
-    display_name: str
-
-
 def sign_in(app: ImmoConnectApp, account: object) -> None:
-    app.session = SignedInAs(account.id, account.username, account.display_name)  # type: ignore[attr-defined]
+    app.session = session_for(app.platform, account)  # type: ignore[attr-defined]
 
 
 async def settle(pilot: Pilot[object]) -> None:

@@ -14,15 +14,8 @@ from immo_connect.ssh.models import SshKey
 from immo_connect.tui.app import ImmoConnectApp
 from immo_connect.tui.remote import RemoteApp
 from immo_connect.tui.screens.ssh_keys import SshKeysScreen
+from tests.support.accounts import session_for
 from tests.support.factories import make_account
-
-
-class SignedIn:
-    def __init__(self, account: object) -> None:
-        self.account_id = account.id  # type: ignore[attr-defined]
-        self.username = account.username  # type: ignore[attr-defined]
-        self.display_name = account.display_name  # type: ignore[attr-defined]
-        self.token = "not-used-here"
 
 
 async def settle(pilot: Pilot[object]) -> None:
@@ -43,7 +36,7 @@ async def test_add_a_key_refuse_a_bad_one_and_remove_it(platform: Platform) -> N
     line = asyncssh.generate_private_key("ssh-ed25519", comment="alice@portable").export_public_key().decode().strip()
     app = ImmoConnectApp(platform)
     async with app.run_test(size=(130, 40)) as pilot:
-        app.session = SignedIn(alice)
+        app.session = session_for(platform, alice)
         await app.push_screen(SshKeysScreen())
         await settle(pilot)
         assert "Aucune clé" in str(app.screen.query_one("#ssh-keys-empty", Label).render())
@@ -89,7 +82,7 @@ async def test_remote_mode_keeps_everything_off_the_server(platform: Platform, t
         await pilot.pause()
         assert any("https://www.immo-connect.be/aide" in str(n.message) for n in app._notifications)
         # Files go to the user's export folder, never to the server's downloads.
-        app.session = SignedIn(alice)
+        app.session = session_for(platform, alice)
         source = tmp_path / "export.csv"
         source.write_text("a;b\n")
         app.deliver_binary(source)

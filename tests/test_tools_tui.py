@@ -7,7 +7,6 @@ the employee picks the quality and runs a search that is charged to the agency's
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from typing import Any
 
 import pytest
@@ -25,23 +24,13 @@ from immo_connect.tui.screens.tool_details import ToolDetailsScreen
 from immo_connect.tui.screens.tool_register import ToolRegisterScreen
 from immo_connect.tui.screens.tools import ToolsScreen
 from immo_connect.wallet.models import WalletTransaction
+from tests.support.accounts import session_for
 from tests.support.factories import add_member, make_account, make_organisation
 from tests.support.tools import AGENT, AGENT_AND_SYNDIC, MakePlatform, fund, link_identity, registers_config
 
 
-@dataclasses.dataclass
-class SignedInAs:
-    """What the sign-in screen leaves in ``app.session`` (the fields these screens read)."""
-
-    account_id: int
-    username: str
-    display_name: str
-    token: str = ""
-    required_actions: tuple[str, ...] = ()
-
-
 def sign_in(app: ImmoConnectApp, account: Any) -> None:
-    app.session = SignedInAs(account.id, account.username, account.display_name)  # type: ignore[attr-defined]
+    app.session = session_for(app.platform, account)  # type: ignore[attr-defined]
 
 
 async def settle(pilot: Pilot[Any]) -> None:

@@ -48,12 +48,11 @@ SCRIPT = textwrap.dedent('''
         from immo_connect.tui.screens._tool_launch import open_tool
         from immo_connect.tui.screens.tools import ToolsScreen
 
-        class Session:
-            account_id, username, display_name = marc.id, marc.username, marc.display_name
+        from tests.support.accounts import session_for
 
         app = ImmoConnectApp(platform)
         async with app.run_test(size=(140, 40)) as pilot:
-            app.session = Session()
+            app.session = session_for(platform, marc)
             await app.push_screen(ToolsScreen(agency.id))
             for _ in range(200):
                 await pilot.pause()

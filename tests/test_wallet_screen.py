@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import dataclasses
 import io
 from pathlib import Path
 
@@ -16,17 +15,9 @@ from immo_connect.tui.app import ImmoConnectApp
 from immo_connect.tui.screens.wallet import WalletScreen
 from immo_connect.tui.screens.wallet_transfer import WalletTransferScreen
 from immo_connect.wallet.models import Wallet
+from tests.support.accounts import session_for
 from tests.support.factories import make_account
 from tests.support.wallet import Scene, make_scene
-
-
-@dataclasses.dataclass
-class SignedInAs:
-    """What the sign-in screen leaves in ``app.session`` (the fields these screens read)."""
-
-    account_id: int
-    username: str
-    display_name: str
 
 
 async def settle(pilot: Pilot[object]) -> None:
@@ -60,7 +51,7 @@ def seed(platform: Platform, scene: Scene) -> None:
 
 
 async def open_wallet(pilot: Pilot[object], app: ImmoConnectApp, account: object, **kwargs: object) -> None:
-    app.session = SignedInAs(account.id, account.username, account.display_name)  # type: ignore[attr-defined]
+    app.session = session_for(app.platform, account)  # type: ignore[attr-defined]
     await app.push_screen(WalletScreen(**kwargs))  # type: ignore[arg-type]
     await settle(pilot)
 

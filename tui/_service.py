@@ -52,6 +52,10 @@ def call_service(
 
     def work() -> None:
         try:
+            token = getattr(getattr(owner.app, "session", None), "token", None)
+            if token:
+                # Every request of a signed-in user checks and extends the session first.
+                owner.app.platform.accounts.touch(token)  # type: ignore[attr-defined]
             result = function(*args, **kwargs)
         except ImmoConnectError as error:
             owner.post_message(ServiceFailed(key, error, on_error))
@@ -83,6 +87,10 @@ class ServiceHandlers:
 
     def on_service_failed(self, message: ServiceFailed) -> None:
         message.stop()
+        from immo_connect.tui.session_flow import session_lost
+
+        if session_lost(self.app, message.error):  # type: ignore[attr-defined]
+            return  # back on the sign-in screen, with the reason
         if message.callback is not None:
             message.callback(message.error)
         else:

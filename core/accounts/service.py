@@ -114,6 +114,14 @@ class AccountService:
         """The account of a live, unrestricted session (validates and touches it)."""
         return self._resolve(token)
 
+    def touch(self, token: str | None) -> Account:
+        """Validate and touch a session, restricted or not.
+
+        Front ends call it before every request of a signed-in user, so the idle and absolute
+        limits (and sign-out, blocking, password changes elsewhere) apply to every screen.
+        """
+        return self._resolve(token, allow_restricted=True)
+
     def session_info(self, token: str | None) -> SignedIn:
         """What a front end shows for a session (also restricted ones)."""
         from immo_connect.accounts.required import signed_in

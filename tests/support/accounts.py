@@ -50,3 +50,17 @@ def registered_and_active(platform: Platform, **changes: Any) -> SignedIn:
     form = registration(**changes)
     pending = platform.accounts.register(form)
     return platform.accounts.activate(pending.token, last_code(form.email, "activation_code"))
+
+
+def session_for(platform: Platform, account: Any) -> SignedIn:
+    """A real signed-in session for ``account``, as the sign-in screen leaves it in ``app.session``."""
+    from immo_connect.accounts import sessions
+    from immo_connect.accounts.required import signed_in
+    from immo_connect.storage import transaction
+
+    with transaction():
+        token = sessions.open_session(
+            account, restricted=False, limits=platform.accounts.limits,
+            now=platform.clock.now(), source="test",
+        )
+    return signed_in(account, token)
