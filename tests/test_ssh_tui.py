@@ -112,6 +112,6 @@ async def test_my_ssh_keys_is_reached_from_my_account(platform: Platform) -> Non
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, AccountScreen)
-        await pilot.press("ctrl+k")
+        await pilot.press("ctrl+o")
         await settle(pilot)
         assert isinstance(app.screen, SshKeysScreen)

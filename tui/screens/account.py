@@ -63,7 +63,7 @@ class AccountScreen(ServiceHandlers, Screen[None]):
     BINDINGS = [
         Binding("ctrl+l", "link_eid", _("Link the eID"), id="account-link-eid"),
         Binding("ctrl+t", "show_password_form", _("Change the password"), id="account-password"),
-        Binding("ctrl+k", "ssh_keys", _("My SSH keys"), id="account-ssh-keys"),
+        Binding("ctrl+o", "ssh_keys", _("My SSH keys"), id="account-ssh-keys"),
     ]
 
     def compose(self) -> ComposeResult:
