@@ -297,10 +297,12 @@ def test_demo_step_is_idempotent(platform: Platform) -> None:
     from immo_connect.bank.models import BankEntry
     from immo_connect.organisations.models import Organisation
 
+    topups = WalletTransaction.select().where(WalletTransaction.kind.in_(["online_topup", "bank_transfer"]))
     demo.create(platform)
+    after_first = topups.count()
     demo.create(platform)
     peeters = Organisation.get(Organisation.enterprise_number == "0750000040")
     assert Wallet.get(Wallet.organisation == peeters.id).balance >= 250_00 + 500_00
-    topups = WalletTransaction.select().where(WalletTransaction.kind.in_(["online_topup", "bank_transfer"]))
-    assert topups.count() == 2
+    assert after_first >= 2  # the online and the bank transfer top-up of this step (and the wallet's history)
+    assert topups.count() == after_first  # running the demo again adds none
     assert BankEntry.select().where(BankEntry.status == "suspense").count() == 1
