@@ -73,3 +73,36 @@ async def test_quit_key_exits(platform: Platform) -> None:
         await pilot.pause()
     assert app.return_code == 0
     assert not app.is_running
+
+
+def test_checkboxes_show_their_state_with_a_mark_not_only_a_colour() -> None:
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "tui"
+    stock = [
+        f"{path.relative_to(root.parent)}:{number}"
+        for path in root.rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"(?<![A-Za-z])Checkbox\(", line)
+    ]
+    assert stock == [], "use MarkedCheckbox, which shows ✓ when ticked"
+
+
+async def test_marked_checkbox_shows_a_tick_only_when_ticked(platform: Platform) -> None:
+    from textual.app import App, ComposeResult
+
+    from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
+
+    class Probe(App[None]):
+        def compose(self) -> ComposeResult:
+            yield MarkedCheckbox("Accept", id="box")
+
+    app = Probe()
+    async with app.run_test() as pilot:
+        box = app.query_one("#box", MarkedCheckbox)
+        assert "✓" not in box.render().plain  # type: ignore[union-attr]
+        box.focus()
+        await pilot.press("space")
+        assert box.value is True
+        assert "✓" in box.render().plain  # type: ignore[union-attr]

@@ -15,6 +15,7 @@ from immo_connect.organisations.data import STATUS_LABELS, AccountProfile, Emplo
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens._tool_choices import Entry, save_tool_choices, tool_entries
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 from immo_connect.tui.widgets.org_forms import EmployeeForm, ToolAccessForm, actor_of
 
 
@@ -38,7 +39,7 @@ class AddEmployeeScreen(ServiceHandlers, Screen[None]):
             yield Button(_("Add to the organisation"), id="add-employee-add", variant="success", classes="hidden")
             with VerticalScroll(id="add-employee-form", classes="hidden subform"):
                 yield EmployeeForm("new")
-                yield Checkbox(_("Manager of the organisation"), id="add-employee-manager")
+                yield MarkedCheckbox(_("Manager of the organisation"), id="add-employee-manager")
                 yield Button(_("Save"), id="add-employee-submit", variant="primary")
             yield Label("", id="add-employee-message", classes="message")
         yield Footer()

@@ -18,6 +18,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens._tool_choices import save_tool_choices, tool_entries
 from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 from immo_connect.tui.widgets.org_forms import EmployeeForm, ToolAccessForm, actor_of
 
 
@@ -38,7 +39,7 @@ class ConfirmEmployeeScreen(ServiceHandlers, Screen[None]):
         with VerticalScroll(classes="page-body", id="confirm-body"):
             yield Label("", id="confirm-who", classes="title")
             yield EmployeeForm("confirm")
-            yield Checkbox(_("Manager of the organisation"), id="confirm-manager")
+            yield MarkedCheckbox(_("Manager of the organisation"), id="confirm-manager")
             yield Label("", id="confirm-message", classes="message")
             with Horizontal(classes="buttons"):
                 yield Button(_("Confirm"), id="confirm-submit", variant="success")

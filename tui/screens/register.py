@@ -20,6 +20,7 @@ from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.account_forms import WARNING_MARK, FormMessage, focus_field, value_of
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 
 FIELDS = {
     "first_name": "register-first-name", "last_name": "register-last-name", "username": "register-username",
@@ -69,7 +70,7 @@ class RegisterScreen(ServiceHandlers, Screen[None]):
             yield Input(id="register-password", password=True, max_length=1024)
             yield Label(_("Password again"))
             yield Input(id="register-password-confirmation", password=True, max_length=1024)
-            yield Checkbox(_("I accept the terms of use (version {version})").format(version=terms), id="register-terms")
+            yield MarkedCheckbox(_("I accept the terms of use (version {version})").format(version=terms), id="register-terms")
             with Horizontal(classes="buttons"):
                 yield Button(_("Create the account"), id="register-submit", variant="primary")
                 yield Button(_("Back to sign in"), id="register-back")

@@ -21,6 +21,7 @@ from immo_connect.organisations.data import (
     EmployeeRow,
     OrganisationData,
 )
+from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 
 
 def required(label: str) -> str:
@@ -99,7 +100,7 @@ class OrganisationForm(Vertical):
         yield Label(required(_("Legal form")))
         yield Select([(_(label), key) for key, label in LEGAL_FORMS.items()], id="org-legal-form",
                      prompt=_("Choose the legal form"))
-        yield Checkbox(_("Liable to VAT"), value=True, id="org-vat")
+        yield MarkedCheckbox(_("Liable to VAT"), value=True, id="org-vat")
         yield Label(_("Description"))
         yield Input(id="org-description")
         labels = {"street": _("Street"), "number": _("Number"), "box": _("Box"),
