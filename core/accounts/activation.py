@@ -15,7 +15,7 @@ from immo_connect.accounts.required import MANDATORY, SignedIn, mask_email, requ
 from immo_connect.accounts.validation import clean_email
 from immo_connect.errors import ConflictError, ValidationError
 from immo_connect.i18n import _
-from immo_connect.storage import transaction
+from immo_connect.storage import on_commit, transaction
 
 if TYPE_CHECKING:
     from immo_connect.accounts.service import AccountService
@@ -70,7 +70,7 @@ def activate(svc: AccountService, token: str, code: str) -> SignedIn:
             svc.audit("account.email_added" if added else "account.activated", account=account)
     result.raise_if_refused()
     if was_pending:
-        svc.platform.plugins.account_activated(account)
+        on_commit(lambda: svc.platform.plugins.account_activated(account))
     return signed_in(account, new_token)
 
 

@@ -23,7 +23,7 @@ from immo_connect.accounts.models import Account, LegacyCredential, LegacyLink, 
 from immo_connect.accounts.validation import clean_email, clean_first_name, clean_last_name, clean_username
 from immo_connect.errors import ImmoConnectError, ValidationError
 from immo_connect.i18n import LANGUAGES, _
-from immo_connect.storage import transaction
+from immo_connect.storage import on_commit, transaction
 
 if TYPE_CHECKING:
     from immo_connect.accounts.service import AccountService
@@ -175,5 +175,5 @@ def _import_row(svc: AccountService, tool: str, row: dict[str, str]) -> str:
     except peewee.IntegrityError:
         raise _reject(_("conflicts with an account created at the same time; run the import again")) from None
     if created is not None:
-        svc.platform.plugins.account_created(created)
+        on_commit(lambda: svc.platform.plugins.account_created(created))
     return outcome

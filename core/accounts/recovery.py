@@ -19,7 +19,7 @@ from immo_connect.accounts.login import LOCK_THRESHOLD
 from immo_connect.accounts.models import Account, LegacyCredential
 from immo_connect.accounts.passwords import check_password
 from immo_connect.accounts.validation import clean_email
-from immo_connect.storage import transaction
+from immo_connect.storage import on_commit, transaction
 
 if TYPE_CHECKING:
     from immo_connect.accounts.service import AccountService
@@ -113,4 +113,4 @@ def reset_password(svc: AccountService, email: str, code: str, password: str, co
                      changed_at=now.strftime("%Y-%m-%d %H:%M"))
     result.raise_if_refused()
     if activated is not None:
-        svc.platform.plugins.account_activated(activated)
+        on_commit(lambda: svc.platform.plugins.account_activated(activated))

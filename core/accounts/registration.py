@@ -31,7 +31,7 @@ from immo_connect.accounts.validation import (
 )
 from immo_connect.errors import ConflictError, ValidationError
 from immo_connect.i18n import LANGUAGES, _
-from immo_connect.storage import transaction
+from immo_connect.storage import on_commit, transaction
 
 if TYPE_CHECKING:
     from immo_connect.accounts.service import AccountService
@@ -167,5 +167,5 @@ def register(svc: AccountService, form: Registration) -> SignedIn:
         if Account.select().where(Account.username == username).exists():
             raise UsernameTaken(free_variants(username, first_name, last_name)) from None
         raise email_taken() from None
-    svc.platform.plugins.account_created(account)
+    on_commit(lambda: svc.platform.plugins.account_created(account))
     return signed_in(account, token)

@@ -32,6 +32,7 @@ from immo_connect.organisations.models import (
     Membership,
     Organisation,
 )
+from immo_connect.storage import on_commit
 
 MAX_PAGE = 200
 
@@ -193,7 +194,7 @@ class EmployeeActions(AccessBase):
                         "tool_access": roles},
             )
             _notify.membership_confirmed(organisation, membership.account, membership, account, event.id)
-        self.platform.plugins.membership_confirmed(membership, actor=account)
+        on_commit(lambda: self.platform.plugins.membership_confirmed(membership, actor=account))
         return employee_row(membership, membership.account)
 
     def block(self, actor: ActorRef, organisation_id: int, membership_id: int) -> EmployeeRow:
@@ -212,7 +213,7 @@ class EmployeeActions(AccessBase):
             event = self._audit("org.employee.blocked", account, organisation_id=organisation.id,
                                 target=self._label(membership), detail={"previous": previous})
             _notify.membership_blocked(organisation, membership.account, membership, account, event.id)
-        self.platform.plugins.membership_blocked(membership, actor=account)
+        on_commit(lambda: self.platform.plugins.membership_blocked(membership, actor=account))
         return employee_row(membership, membership.account)
 
     def activate(self, actor: ActorRef, organisation_id: int, membership_id: int) -> EmployeeRow:
@@ -230,7 +231,7 @@ class EmployeeActions(AccessBase):
             event = self._audit("org.employee.activated", account, organisation_id=organisation.id,
                                 target=self._label(membership))
             _notify.membership_confirmed(organisation, membership.account, membership, account, event.id)
-        self.platform.plugins.membership_confirmed(membership, actor=account)
+        on_commit(lambda: self.platform.plugins.membership_confirmed(membership, actor=account))
         return employee_row(membership, membership.account)
 
     def remove(self, actor: ActorRef, organisation_id: int, membership_id: int) -> None:
@@ -243,7 +244,7 @@ class EmployeeActions(AccessBase):
             self._audit("org.employee.removed", account, organisation_id=organisation.id,
                         target=self._label(membership), detail={"status": membership.status})
             membership.delete_instance()
-        self.platform.plugins.membership_removed(membership, actor=account)
+        on_commit(lambda: self.platform.plugins.membership_removed(membership, actor=account))
 
     def set_manager(
         self, actor: ActorRef, organisation_id: int, membership_id: int, is_manager: bool
@@ -364,7 +365,7 @@ class EmployeeActions(AccessBase):
                 detail={"manager": bool(is_manager), "tool_access": roles},
             )
             _notify.membership_confirmed(organisation, found, membership, account, event.id)
-        self.platform.plugins.membership_confirmed(membership, actor=account)
+        on_commit(lambda: self.platform.plugins.membership_confirmed(membership, actor=account))
         return employee_row(membership, found)
 
     # -- helpers ---------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from immo_connect.organisations.models import (
     Organisation,
     OrganisationAddress,
 )
+from immo_connect.storage import on_commit
 
 _DATA_FIELDS = ("name", "legal_form", "email", "phone", "vat_liable", "description", "mobile",
                 "website", "facebook", "linkedin", "instagram", "twitter")
@@ -108,7 +109,7 @@ class OrganisationService(EmployeeActions):
                             detail={"name": organisation.name})
         except peewee.IntegrityError:
             raise self._exists(number) from None  # another request created it a moment ago
-        self.platform.plugins.organisation_created(organisation, actor=account)
+        on_commit(lambda: self.platform.plugins.organisation_created(organisation, actor=account))
         return organisation
 
     @staticmethod
@@ -152,7 +153,7 @@ class OrganisationService(EmployeeActions):
             event = self._audit("org.join_requested", account, organisation_id=organisation.id,
                                 target=f"membership:{membership.id} {account.username}")
             _notify.membership_requested(organisation, account, membership, managers, event.id)
-        self.platform.plugins.membership_requested(membership)
+        on_commit(lambda: self.platform.plugins.membership_requested(membership))
         return JoinResult(
             membership_id=membership.id, organisation_id=organisation.id,
             organisation_name=str(organisation.name),
