@@ -177,3 +177,19 @@ async def test_no_card_is_said_in_words(tui_platform: Platform, eid_reader: EidS
         await pilot.press("1", "2", "3", "4", "ctrl+r")
         await settle(pilot)
         assert text_of(app, "#eid-message").startswith("✗ Il n'y a pas de carte eID dans le lecteur.")
+
+
+async def test_the_keypad_option_by_keyboard(tui_platform: Platform, eid_reader: EidStack, pkis: Pkis) -> None:
+    registered_and_active(tui_platform, username="kim.keypad", email="kim.keypad@example.be")
+    eid_reader.insert(pkis.ec.issue_card())
+    app = ImmoConnectApp(tui_platform)
+    async with app.run_test(size=(130, 60)) as pilot:
+        await sign_in_to_the_eid_proposal(pilot, "kim.keypad")
+        await pilot.press("l")
+        await settle(pilot)
+        await pilot.press("tab", "space")  # from the PIN field to the keypad option, ticked
+        assert app.screen.query_one("#eid-pin", Input).disabled
+        assert "✓" in str(app.screen.query_one("#eid-pinpad").render())
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert text_of(app, "#eid-message").startswith("✗ Ce lecteur de carte n'a pas de clavier pour le code PIN.")

@@ -22,6 +22,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import acting_account
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 
 
 def _link_here(app: Any, pin: str | None) -> Any:
@@ -76,7 +77,7 @@ class EidLinkScreen(ServiceHandlers, Screen[None]):
             yield Label(_("Insert your card in the reader, type your PIN, then read the card."))
             yield Label(_("PIN code"))
             yield Input(id="eid-pin", password=True, max_length=12, restrict=r"\d*", placeholder="••••")
-            yield Checkbox(_("My card reader has its own keypad (type the PIN there)"), id="eid-pinpad")
+            yield MarkedCheckbox(_("My card reader has its own keypad (type the PIN there)"), id="eid-pinpad")
             with Horizontal(classes="buttons"):
                 yield Button(_("Read the card and link"), id="eid-read", variant="primary")
             yield Label(_("From another computer (SSH)"), classes="section")
