@@ -329,3 +329,18 @@ async def test_anti_blanchiment_check_by_keyboard(platform: Platform) -> None:
         await settle(pilot)
         reports = list((platform.settings.data_dir / "reports" / "antiblanchiment" / str(agency.id)).glob("*.pdf"))
         assert len(reports) == 1 and reports[0].read_bytes().startswith(b"%PDF")
+
+
+async def test_link_eid_key_is_offered_only_without_a_linked_eid(make_platform: MakePlatform) -> None:
+    platform = make_platform(config_text=registers_config())
+    linked, unlinked = make_account("linked.person"), make_account("unlinked.person")
+    link_identity(platform, linked, AGENT)
+    for account, offered in ((unlinked, True), (linked, False)):
+        app = ImmoConnectApp(platform)
+        async with app.run_test(size=(160, 50)) as pilot:
+            sign_in(app, account)
+            await app.push_screen(RecognitionsScreen())
+            await settle(pilot)
+            enabled = {active.binding.action for active in app.screen.active_bindings.values() if active.enabled}
+            assert ("link_eid" in enabled) is offered
+            assert "refresh" in enabled

@@ -48,6 +48,7 @@ class SignedIn:
     display_name: str
     required_actions: tuple[str, ...]
     email_hint: str = ""
+    eid_linked: bool = False  # stays False after "Ignorer": skipping only hides the proposal
 
     @property
     def restricted(self) -> bool:
@@ -69,4 +70,5 @@ def signed_in(account: Account, token: str, *, pending_email: str | None = None)
         token=token, account_id=int(account.id), username=str(account.username),
         display_name=account.display_name, required_actions=required_actions(account),
         email_hint=mask_email(pending_email or account.email),
+        eid_linked=account.eid_linked_at is not None,
     )

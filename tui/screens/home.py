@@ -56,9 +56,7 @@ class HomeScreen(ServiceHandlers, Screen[None]):
 
     @staticmethod
     def _eid_missing(session: Any) -> bool:
-        from immo_connect.accounts.required import LINK_EID
-
-        return LINK_EID in tuple(getattr(session, "required_actions", ()))
+        return not getattr(session, "eid_linked", False)
 
     def _status_text(self, session: Any) -> str:
         if self._eid_missing(session):

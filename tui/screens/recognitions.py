@@ -61,8 +61,12 @@ class RecognitionsPane(ServiceHandlers, Vertical):
         call_service(self, "recognitions", _load, self.app.platform, actor_of(self.app), refresh,  # type: ignore[attr-defined]
                      on_done=self._show)
 
+    eid_linked: bool | None = None  # None until the first answer arrives
+
     def _show(self, result: tuple[bool, list[Any], list[Any], Any]) -> None:
         linked, mine, known, report = result
+        self.eid_linked = linked
+        self.screen.refresh_bindings()  # "Link the eID" is offered only without a linked eID
         self.query_one("#recognitions-link").set_class(linked, "hidden")
         self.query_one("#recognitions-refresh").set_class(not linked, "hidden")
         self.query_one("#recognitions-eid", Label).update(
@@ -120,6 +124,12 @@ class RecognitionsScreen(Screen[None]):
         pane = self.query_one(RecognitionsPane)
         if pane.is_mounted:
             pane.load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        linked = self.query_one(RecognitionsPane).eid_linked if self.is_mounted else None
+        if action == "link_eid":
+            return linked is False  # offered only to people without a linked eID
+        return True
 
     def action_link_eid(self) -> None:
         self.query_one(RecognitionsPane).link_eid()
