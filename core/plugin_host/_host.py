@@ -3,7 +3,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import pluggy
@@ -71,20 +71,8 @@ class PluginHost:
 
     def _call_each(self, hook_name: str, **kwargs: Any) -> None:
         """Call every implementation of ``hook_name``; a failing one is reported, not raised."""
-        caller = getattr(self.pm.hook, hook_name)
-        for impl in reversed(caller.get_hookimpls()):  # pluggy's own order: last registered first
-            info = self._infos.get(impl.plugin_name)
-            if info is not None and info.state == "failed":
-                continue
-            arguments = {name: kwargs[name] for name in impl.argnames if name in kwargs}
-            if "config" in impl.argnames:
-                arguments["config"] = self._configs.get(impl.plugin_name)
-            if self._trace:
-                print(f"[plugins] {hook_name} -> {impl.plugin_name}", file=sys.stderr)
-            try:
-                impl.function(**arguments)
-            except Exception as error:  # noqa: BLE001 - isolating a failing plugin is the point
-                self._fail(impl.plugin_name, f"{hook_name} raised {type(error).__name__}: {error}")
+        for impl in reversed(getattr(self.pm.hook, hook_name).get_hookimpls()):  # pluggy's order
+            self._call_one(impl, hook_name, **kwargs)
 
     def _collect(self, hook_name: str, kind: type[C]) -> list[C]:
         if hook_name in self._cache:
@@ -108,7 +96,7 @@ class PluginHost:
         for impl in reversed(caller.get_hookimpls()):
             current["plugin"] = impl.plugin_name
             before = dict(found)
-            if not self._call_one(impl, hook_name, register):
+            if not self._call_one(impl, hook_name, register=register):
                 # all or nothing per plugin: drop what it registered before failing
                 found.clear()
                 found.update(before)
@@ -116,14 +104,16 @@ class PluginHost:
         self._cache[hook_name] = result
         return list(result)
 
-    def _call_one(self, impl: Any, hook_name: str, register: Callable[..., None]) -> bool:
-        """Call one register-hook implementation; False when it failed (and is now isolated)."""
+    def _call_one(self, impl: Any, hook_name: str, **kwargs: Any) -> bool:
+        """Call one implementation with the arguments it asks for; False when it failed.
+
+        The plugin's own validated configuration is passed as ``config``. A failure marks
+        the plugin failed (it is skipped from then on) instead of propagating.
+        """
         info = self._infos.get(impl.plugin_name)
         if info is not None and info.state == "failed":
             return False
-        arguments: dict[str, Any] = {}
-        if "register" in impl.argnames:
-            arguments["register"] = register
+        arguments = {name: kwargs[name] for name in impl.argnames if name in kwargs}
         if "config" in impl.argnames:
             arguments["config"] = self._configs.get(impl.plugin_name)
         if self._trace:
@@ -158,7 +148,7 @@ class PluginHost:
             found.append((component, list(migrations)))
 
         for impl in reversed(self.pm.hook.immo_connect_register_migrations.get_hookimpls()):
-            self._call_one(impl, "immo_connect_register_migrations", register)
+            self._call_one(impl, "immo_connect_register_migrations", register=register)
         return found
 
     # -- events (after commit, isolated) ------------------------------------------------------

@@ -16,7 +16,9 @@ import io
 import logging
 import threading
 from pathlib import Path
+from typing import Any
 
+from immo_connect import hookimpl
 from immo_connect.contracts.recognitions import GrantedRecognition, RecognitionKind, RecognitionSource
 
 log = logging.getLogger("immo_connect.plugins.recognitions")
@@ -121,3 +123,24 @@ class RegisterFileSource(RecognitionSource):
         if digits is None:
             return []
         return list(self._load().get(digits, []))
+
+
+def register_file_plugin(name: str, title: str, kinds: tuple[RecognitionKind, ...]) -> tuple[Any, Any]:
+    """The two hook implementations of a source that reads one register file.
+
+    A source module assigns them to the hook names::
+
+        immo_connect_config_schema, immo_connect_register_recognition_sources = register_file_plugin(...)
+    """
+
+    @hookimpl
+    def immo_connect_config_schema() -> type:
+        return RegisterConfig
+
+    @hookimpl
+    def immo_connect_register_recognition_sources(register: Any, config: RegisterConfig | None) -> None:
+        register(RegisterFileSource(
+            name=name, title=title, recognitions=kinds, path=config.register if config else None,
+        ))
+
+    return immo_connect_config_schema, immo_connect_register_recognition_sources

@@ -7,12 +7,9 @@ intermediaries, syndics and property managers. Configure the register export in
 
 from __future__ import annotations
 
-from typing import Any
-
-from immo_connect import hookimpl
 from immo_connect.contracts.recognitions import RecognitionKind
 from immo_connect.i18n import N_
-from immo_connect.plugins.recognitions._register_file import RegisterConfig, RegisterFileSource
+from immo_connect.plugins.recognitions._register_file import register_file_plugin
 
 ISSUER = N_("Professional Institute of Real-Estate Agents (IPI/BIV)")
 KINDS = (
@@ -22,14 +19,6 @@ KINDS = (
 )
 
 
-@hookimpl
-def immo_connect_config_schema() -> type:
-    return RegisterConfig
-
-
-@hookimpl
-def immo_connect_register_recognition_sources(register: Any, config: RegisterConfig | None) -> None:
-    register(RegisterFileSource(
-        name="biv_ipi", title=N_("Register of real-estate agents (IPI/BIV)"), recognitions=KINDS,
-        path=config.register if config else None,
-    ))
+immo_connect_config_schema, immo_connect_register_recognition_sources = register_file_plugin(
+    "biv_ipi", N_("Register of real-estate agents (IPI/BIV)"), KINDS
+)
