@@ -20,19 +20,10 @@ from immo_connect.platform import Platform
 from immo_connect.tui.app import ImmoConnectApp
 from tests.support.accounts import PASSWORD, registered_and_active
 from tests.support.eid import PCSCD, EidStack, Pkis
+from tests.support.tui import settle
 
 pytestmark = PCSCD
 
-
-async def settle(pilot: Pilot[object]) -> None:
-    """Wait until the service calls are done and their results are on the screen."""
-    for _ in range(1000):
-        await pilot.pause()
-        if not any(worker.is_running for worker in pilot.app.workers):
-            break
-        await asyncio.sleep(0.01)
-    await pilot.pause()
-    await pilot.pause()
 
 
 def text_of(app: ImmoConnectApp, selector: str) -> str:

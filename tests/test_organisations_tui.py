@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Label, Static
 
@@ -15,21 +13,12 @@ from immo_connect.tui.app import ImmoConnectApp
 from immo_connect.tui.screens.organisations import MyOrganisationsScreen
 from tests.support.accounts import session_for
 from tests.support.factories import add_member, make_account, make_organisation
+from tests.support.tui import settle
 
 
 def sign_in(app: ImmoConnectApp, account: object) -> None:
     app.session = session_for(app.platform, account)  # type: ignore[attr-defined]
 
-
-async def settle(pilot: Pilot[object]) -> None:
-    """Wait until the service calls are done and their results are on the screen."""
-    for _ in range(500):
-        await pilot.pause()
-        if not any(worker.is_running for worker in pilot.app.workers):
-            break
-        await asyncio.sleep(0.01)
-    await pilot.pause()
-    await pilot.pause()
 
 
 async def type_in(pilot: Pilot[object], selector: str, text: str) -> None:

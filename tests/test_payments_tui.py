@@ -16,20 +16,8 @@ from immo_connect.tui.screens.topup import TopUpScreen
 from immo_connect.tui.widgets.qr import QrCode, qr_text
 from immo_connect.wallet.models import Wallet, WalletTransaction
 from tests.support.factories import add_member, make_account, make_organisation
+from tests.support.tui import settle
 from tests.test_organisations_tui import sign_in
-
-
-async def settle(pilot: Pilot[object], until: object = None) -> None:
-    """Let workers finish and their results reach the screen (optionally until a condition)."""
-    for _ in range(400):
-        await pilot.pause()
-        if until is not None:
-            if until():  # type: ignore[operator]
-                break
-        elif not any(worker.is_running for worker in pilot.app.workers):
-            break
-        await asyncio.sleep(0.01)
-    await pilot.pause()
 
 
 def text(app: ImmoConnectApp, selector: str) -> str:

@@ -6,7 +6,6 @@ import asyncio
 from pathlib import Path
 
 import asyncssh
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label
 
 from immo_connect.platform import Platform
@@ -16,15 +15,7 @@ from immo_connect.tui.remote import RemoteApp
 from immo_connect.tui.screens.ssh_keys import SshKeysScreen
 from tests.support.accounts import session_for
 from tests.support.factories import make_account
-
-
-async def settle(pilot: Pilot[object]) -> None:
-    for _ in range(300):
-        await pilot.pause()
-        if not any(worker.is_running for worker in pilot.app.workers):
-            break
-        await asyncio.sleep(0.01)
-    await pilot.pause()
+from tests.support.tui import settle
 
 
 def message(app: ImmoConnectApp) -> str:

@@ -6,11 +6,9 @@ the employee picks the quality and runs a search that is charged to the agency's
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, DataTable, Label, OptionList, Select, Static
 
 from immo_connect.platform import Platform
@@ -27,21 +25,12 @@ from immo_connect.wallet.models import WalletTransaction
 from tests.support.accounts import session_for
 from tests.support.factories import add_member, make_account, make_organisation
 from tests.support.tools import AGENT, AGENT_AND_SYNDIC, MakePlatform, fund, link_identity, registers_config
+from tests.support.tui import settle
 
 
 def sign_in(app: ImmoConnectApp, account: Any) -> None:
     app.session = session_for(app.platform, account)  # type: ignore[attr-defined]
 
-
-async def settle(pilot: Pilot[Any]) -> None:
-    """Wait until the service calls are done and their results are on the screen."""
-    for _ in range(500):
-        await pilot.pause()
-        if not any(worker.is_running for worker in pilot.app.workers):
-            break
-        await asyncio.sleep(0.01)
-    await pilot.pause()
-    await pilot.pause()
 
 
 def text_of(app: ImmoConnectApp, selector: str) -> str:

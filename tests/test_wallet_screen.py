@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from pathlib import Path
@@ -17,18 +16,8 @@ from immo_connect.tui.screens.wallet_transfer import WalletTransferScreen
 from immo_connect.wallet.models import Wallet
 from tests.support.accounts import session_for
 from tests.support.factories import make_account
+from tests.support.tui import settle
 from tests.support.wallet import Scene, make_scene
-
-
-async def settle(pilot: Pilot[object]) -> None:
-    """Wait until the service calls are done and their results are on the screen."""
-    for _ in range(500):
-        await pilot.pause()
-        if not any(worker.is_running for worker in pilot.app.workers):
-            break
-        await asyncio.sleep(0.01)
-    await pilot.pause()
-    await pilot.pause()
 
 
 def rows(app: ImmoConnectApp) -> list[str]:
