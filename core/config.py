@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import secrets
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -184,6 +183,8 @@ def _secret_key(security: SecuritySection, data_dir: Path) -> bytes:
     if path.exists():
         return bytes.fromhex(path.read_text().strip())
     data_dir.mkdir(parents=True, exist_ok=True)
+    import secrets  # only on first start
+
     key = secrets.token_bytes(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:

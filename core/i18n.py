@@ -51,6 +51,12 @@ class Catalog(_gettext.NullTranslations):
         return (msgid1, msgid2)[index]
 
 
+def _unquote(literal: str) -> str:
+    """The value of a quoted .po string; only strings with escapes need the full parser."""
+    inner = literal[1:-1]
+    return inner if "\\" not in inner else str(ast.literal_eval(literal))
+
+
 def parse_po(text: str) -> tuple[dict[str, str], dict[str, list[str]]]:
     """Parse the text of a ``.po`` file into singular and plural messages.
 
@@ -84,13 +90,13 @@ def parse_po(text: str) -> tuple[dict[str, str], dict[str, list[str]]]:
         if line.startswith("#"):
             continue
         if line.startswith('"') and last is not None:
-            entry[last] += ast.literal_eval(line)
+            entry[last] += _unquote(line)
             continue
         keyword, _, value = line.partition(" ")
         if keyword == "msgid" and "msgid" in entry and "msgstr" in entry:
             flush()
         last = keyword
-        entry[keyword] = ast.literal_eval(value.strip())
+        entry[keyword] = _unquote(value.strip())
     flush()
     return messages, plurals
 
