@@ -138,6 +138,8 @@ async def test_a_session_without_a_terminal_is_refused(platform: Platform, serve
     assert result.exit_status == 1
     assert "ssh -t" in str(result.stderr)
     assert children_of(server.pid) == set()
+    # The server audits the refusal as the channel closes: wait for its commit.
+    await eventually(lambda: [e.outcome for e in events("ssh.session.open")] == ["refused"])
     assert [e.outcome for e in events("ssh.session.open")] == ["refused"]
 
 
