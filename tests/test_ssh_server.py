@@ -154,6 +154,7 @@ async def test_too_many_sessions_are_refused_with_a_message(platform: Platform, 
     await asyncio.wait_for(process.wait_closed(), 20)
     assert process.exit_status == 1
     assert len(children_of(server.pid)) == 1
+    await eventually(lambda: events("ssh.session.open", "refused"))
     refusal = events("ssh.session.open", "refused")
     assert len(refusal) == 1 and "max_sessions" in refusal[0].detail
     first.close()
