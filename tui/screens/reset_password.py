@@ -15,6 +15,7 @@ from textual.widgets import Button, Footer, Input, Label
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.screens.forgot_password import _request
 from immo_connect.tui.widgets.account_forms import FormMessage, focus_field, value_of
 from immo_connect.tui.widgets.header import AppHeader
 
@@ -24,10 +25,6 @@ FIELDS = {"email": "reset-email", "code": "reset-code", "password": "reset-passw
 
 def _reset(app: Any, email: str, code: str, password: str, confirmation: str) -> None:
     app.platform.accounts.reset_password(email, code, password, confirmation)
-
-
-def _request(app: Any, email: str) -> None:
-    app.platform.accounts.request_password_reset(email)
 
 
 class ResetPasswordScreen(ServiceHandlers, Screen[None]):
