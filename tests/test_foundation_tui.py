@@ -106,3 +106,38 @@ async def test_marked_checkbox_shows_a_tick_only_when_ticked(platform: Platform)
         await pilot.press("space")
         assert box.value is True
         assert "✓" in box.render().plain  # type: ignore[union-attr]
+
+
+async def test_platform_is_built_after_the_sign_in_screen_is_painted(platform: Platform) -> None:
+    from immo_connect.tui.screens.login import LoginScreen
+
+    seen: list[str] = []
+    app: ImmoConnectApp
+
+    def build() -> Platform:
+        seen.append(type(app.screen).__name__)  # what is on screen when the build starts
+        return platform
+
+    app = ImmoConnectApp(build, settings=platform.settings)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert seen == ["LoginScreen"]
+        assert isinstance(app.screen, LoginScreen)
+        assert app.platform is platform
+
+
+async def test_a_platform_that_cannot_start_ends_the_app_with_its_message(platform: Platform) -> None:
+    from immo_connect.errors import ConfigurationError
+
+    def build() -> Platform:
+        raise ConfigurationError("Cannot open the database.", hint="Check IMMO_CONNECT_DATABASE_URL.")
+
+    app = ImmoConnectApp(build, settings=platform.settings)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert app.return_code == 2
+    assert app._platform_error is not None
+    assert "IMMO_CONNECT_DATABASE_URL" in str(app._platform_error)

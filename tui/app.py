@@ -83,7 +83,12 @@ class ImmoConnectApp(App[int]):
 
     def on_ready(self) -> None:
         if self._build_platform is not None and not self._platform_ready.is_set():
-            self.run_worker(self._load_platform, name="platform", thread=True, exit_on_error=False)
+            # Building the platform imports the database layer and the plugins: it waits until
+            # the sign-in screen (pushed on mount) is on screen, rather than competing with it.
+            self.screen.call_after_refresh(self._start_loading)
+
+    def _start_loading(self) -> None:
+        self.run_worker(self._load_platform, name="platform", thread=True, exit_on_error=False)
 
     def _load_platform(self) -> None:
         assert self._build_platform is not None
@@ -91,7 +96,8 @@ class ImmoConnectApp(App[int]):
             self._platform = self._build_platform()
         except ImmoConnectError as error:
             self._platform_error = error
-            self.call_from_thread(self.exit, 2, str(error))
+            # The CLI prints the error as one line once the screen is restored.
+            self.call_from_thread(self.exit, None, 2)
         finally:
             self._platform_ready.set()
         if self._platform is not None and self._platform.source == "tui":
