@@ -43,31 +43,27 @@ def membership_requested(
         )
 
 
-def membership_confirmed(organisation: Organisation, employee: Account, membership: Membership,
-                         manager: Account, event_id: int) -> None:
+def _employee_notice(template: str, organisation: Organisation, employee: Account, membership: Membership,
+                     manager: Account, event_id: int) -> None:
+    """Tell an employee what a manager decided about their membership."""
     to = _address(employee)
     if to is None:
         return
     _enqueue(
-        to, "membership_confirmed",
+        to, template,
         {"employee_name": employee.display_name, "organisation_name": organisation.name,
          "manager_name": manager.display_name,
          "enterprise_number": format_number(organisation.enterprise_number)},
-        key=f"membership_confirmed:{membership.id}:{event_id}",
+        key=f"{template}:{membership.id}:{event_id}",
         language=str(employee.language or "fr"),
     )
+
+
+def membership_confirmed(organisation: Organisation, employee: Account, membership: Membership,
+                         manager: Account, event_id: int) -> None:
+    _employee_notice("membership_confirmed", organisation, employee, membership, manager, event_id)
 
 
 def membership_blocked(organisation: Organisation, employee: Account, membership: Membership,
                        manager: Account, event_id: int) -> None:
-    to = _address(employee)
-    if to is None:
-        return
-    _enqueue(
-        to, "membership_blocked",
-        {"employee_name": employee.display_name, "organisation_name": organisation.name,
-         "manager_name": manager.display_name,
-         "enterprise_number": format_number(organisation.enterprise_number)},
-        key=f"membership_blocked:{membership.id}:{event_id}",
-        language=str(employee.language or "fr"),
-    )
+    _employee_notice("membership_blocked", organisation, employee, membership, manager, event_id)
