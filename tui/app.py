@@ -6,6 +6,7 @@ only routes between them and keeps the signed-in session.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Callable
@@ -24,9 +25,28 @@ if TYPE_CHECKING:  # the platform module pulls in the database layer: not on the
     from immo_connect.platform import Platform
 
 
+# Resolved, as Textual resolves a screen's CSS_PATH: the same file is then read only once.
+_STYLES = Path(__file__).resolve().parent / "styles"
+_startup = {"frozen": False}
+
+
+def _freeze_startup_objects() -> None:
+    """Keep what start-up loaded out of the garbage collector's full collections.
+
+    Modules, classes and parsed styles live as long as the process; otherwise the first full
+    collection walks all of them while the first frame is drawn. Once per process, so that
+    later apps (tests run many in one process) do not pin each other's garbage.
+    """
+    if not _startup["frozen"]:
+        _startup["frozen"] = True
+        gc.freeze()
+
+
 class ImmoConnectApp(App[int]):
-    # Absolute, so that subclasses defined elsewhere (tests, benchmarks) find it too.
-    CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"
+    # Absolute, so that subclasses defined elsewhere (tests, benchmarks) find it too. The
+    # account screens' styles come with it: the sign-in screen is always the first one shown,
+    # and a screen bringing a new file makes Textual parse every style sheet again.
+    CSS_PATH = [_STYLES / "app.tcss", _STYLES / "accounts.tcss"]
     TITLE = "Immo-Connect"
     COMMANDS = App.COMMANDS | {ActionsProvider}
     ENABLE_COMMAND_PALETTE = True
@@ -114,6 +134,7 @@ class ImmoConnectApp(App[int]):
     def on_mount(self) -> None:
         from immo_connect.tui.screens.login import LoginScreen
 
+        _freeze_startup_objects()
         self.push_screen(LoginScreen())
 
     def action_help(self) -> None:
