@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -160,6 +159,8 @@ def find_config(explicit: str | os.PathLike[str] | None, environ: Mapping[str, s
 
 
 def read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # only when there is a file: most starts have none, and it costs milliseconds
+
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
