@@ -12,12 +12,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label
+from textual.widgets import Button, Input, Label
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.account_forms import FormMessage, focus_field
+from immo_connect.tui.widgets.footer import AppFooter
 from immo_connect.tui.widgets.header import AppHeader
 
 FIELDS = {"identifier": "login-username", "password": "login-password"}
@@ -30,6 +31,8 @@ def _sign_in(app: Any, identifier: str, password: str) -> Any:
 class LoginScreen(ServiceHandlers, Screen[None]):
     CSS_PATH = "../styles/accounts.tcss"
     DEFAULT_CLASSES = "accounts"
+    # Focused as the screen is built, so that the footer is drawn once with the keys it keeps.
+    AUTO_FOCUS = "#login-username"
     BINDINGS = [
         Binding("ctrl+n", "register", _("Create a new account"), id="login-register"),
         Binding("ctrl+r", "forgot", _("Forgot your password?"), id="login-forgot"),
@@ -52,12 +55,11 @@ class LoginScreen(ServiceHandlers, Screen[None]):
             with Horizontal(classes="links"):
                 yield Button(_("Create a new account"), id="login-register", flat=True)
                 yield Button(_("Forgot your password?"), id="login-forgot", flat=True)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         if self.initial_message:
             self.query_one(FormMessage).error(self.initial_message)
-        self.query_one("#login-username", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
