@@ -5,19 +5,25 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import hypothesis
+import hypothesis.strategies as st
 import pytest
 
 from immo_connect.clock import FrozenClock
 from immo_connect.errors import PermissionDenied, ValidationError
+from immo_connect.i18n import _
 from immo_connect.platform import Platform
 from immo_connect.storage import database
-from immo_connect.wallet._views import TransactionFilter, conditions
-from immo_connect.wallet.export import utc_offsets
+from immo_connect.wallet._views import TransactionFilter, conditions, to_local
+from immo_connect.wallet.export import _Labels, _Lines, cents, local_hour, quoted
+from immo_connect.wallet.texts import REASON_LABELS, kind_label, status_label
 from tests.support.wallet import Scene, make_scene
 
 START = dt.datetime(2026, 3, 27, 10, 0)  # winter time in Belgium (UTC+1) until 29 March
@@ -154,12 +160,54 @@ def test_csv_export_applies_filters_and_defuses_formulas(history: tuple[Platform
         platform.wallet.export_csv(scene.outsider, scene.first.id)
 
 
-def test_offsets_follow_the_belgian_clock_changes() -> None:
-    changes = utc_offsets(dt.datetime(2025, 1, 1), dt.datetime(2026, 12, 31))
-    assert [(moment.isoformat(" "), hours) for moment, hours in changes[1:]] == [
-        ("2025-03-30 01:00:00", 2), ("2025-10-26 01:00:00", 1),
-        ("2026-03-29 01:00:00", 2), ("2026-10-25 01:00:00", 1),
-    ]
+def test_local_hour_follows_the_belgian_clock_changes() -> None:
+    assert local_hour("2026-03-29 00:59:59.5") == ("2026-03-29 01", "2026-03-29 00:00:00", "2026-03-29 01:00:00")
+    assert local_hour("2026-03-29 01:00:00")[0] == "2026-03-29 03"  # 02:00 local does not exist
+    # The autumn change: 02:xx local comes twice, from two UTC hours.
+    assert local_hour("2026-10-25 00:30:00")[0] == local_hour("2026-10-25 01:30:00")[0] == "2026-10-25 02"
+    assert local_hour("2026-12-31 23:00:00")[0] == "2027-01-01 00"
+
+
+def reference_line(row: tuple[Any, ...], tool_titles: dict[str, str]) -> str:
+    """One CSV line computed field by field, the slow and obvious way."""
+    number, moment, type_key, description, amount, status, before, after, reason, reference = row
+    local = to_local(dt.datetime.fromisoformat(moment)).strftime("%Y-%m-%d %H:%M:%S")
+    kind, tool = ("tool_usage", type_key[5:]) if type_key.startswith("tool:") else (type_key, "")
+    reason_text = _(REASON_LABELS[reason]) if reason in REASON_LABELS else reason
+    cells = ["" if number is None else str(number), local, quoted(kind_label(kind)),
+             quoted(tool_titles.get(tool, tool)), quoted(description), cents(amount), quoted(status_label(status)),
+             cents(before), cents(after), quoted(reason_text), quoted(reference)]
+    return ";".join(cells) + "\r\n"
+
+
+_texts = st.text(alphabet='ab;"=+-@é \n', max_size=6)
+_rows = st.lists(st.tuples(
+    st.none() | st.integers(1, 10**6), st.sampled_from([0, 1, 1_800_000, 3_600_000]) | st.integers(0, 3 * 10**8),
+    st.sampled_from(["online_topup", "bank_transfer", "correction", "transfer", "tool:btv", "tool:gone", "odd"]),
+    _texts, st.integers(-(10**9), 10**9), st.sampled_from(["succeeded", "failed", "pending", "other"]),
+    st.none() | st.integers(0, 10**9), st.none() | st.integers(0, 10**9), st.sampled_from(["", "insufficient_funds",
+                                                                                          "odd"]), _texts,
+), max_size=40)
+
+
+@hypothesis.settings(max_examples=200, deadline=None)
+@hypothesis.given(rows=_rows, chained=st.booleans(), cut=st.integers(0, 40))
+def test_fast_csv_lines_equal_the_obvious_formatting(rows: list[tuple[Any, ...]], chained: bool, cut: int) -> None:
+    """Whatever the values, batches, clock changes and balance chains: the same text as field by field."""
+    start = dt.datetime(2026, 3, 29, 0, 30)
+    full = []
+    previous_after = None
+    elapsed = itertools.accumulate(row[1] for row in rows)
+    for milliseconds, (number, _gap, type_key, text, amount, status, stored_before, after, reason, ref) in zip(
+            elapsed, rows, strict=True):
+        moment = (start + dt.timedelta(milliseconds=milliseconds)).isoformat(" ")
+        before = previous_after if chained else stored_before
+        previous_after = after
+        full.append((number, moment, type_key, text, amount, status, before, after, reason, ref))
+    titles = {"btv": "BTV"}
+    lines = _Lines(_Labels(titles))
+    produced = lines.text(full[:cut]) + lines.text(full[cut:])
+    assert produced == "".join(reference_line(row, titles) for row in full)
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is installed by make test")
