@@ -3,6 +3,9 @@
 Textual's Footer rebuilds all its keys after every change of focus or bindings, even when
 the keys it shows stay the same; while the sign-in screen is first drawn that happens three
 times. This one rebuilds only when the keys to show differ.
+
+It leans on Footer's internals (``_bindings_ready``, ``FooterKey``) of the pinned Textual;
+tests/test_startup_tui.py drives it, so an upgrade that changes them shows there.
 """
 
 from __future__ import annotations
