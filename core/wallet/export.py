@@ -27,8 +27,8 @@ import peewee
 from immo_connect.i18n import N_, _
 from immo_connect.storage import database, is_postgres
 from immo_connect.wallet._views import LOCAL_ZONE, TransactionFilter, conditions
-from immo_connect.wallet.models import KIND_TOOL, STATUSES, WalletTransaction
-from immo_connect.wallet.texts import REASON_LABELS, kind_label, reason_label, status_label
+from immo_connect.wallet.models import KIND_TOOL, WalletTransaction
+from immo_connect.wallet.texts import kind_label, reason_label, status_label
 
 COLUMNS: tuple[str, ...] = (
     N_("Number"), N_("Date"), N_("Type"), N_("Tool"), N_("Description"), N_("Amount (EUR)"),
@@ -67,21 +67,21 @@ def local_hour(moment: str) -> tuple[str, str, str]:
 
 
 class _Labels:
-    """The quoted words of one export, looked up by the stored values (learned on first use)."""
+    """The quoted words of one export by stored value, learned as values first appear (an
+    unknown value, such as a tool no longer installed, shows as stored)."""
 
     def __init__(self, tool_titles: dict[str, str]) -> None:
         self.tool_titles = tool_titles
-        self.types: dict[str, str] = {}
-        self.statuses = {status: quoted(status_label(status)) for status in STATUSES}
-        self.reasons = {reason: quoted(reason_label(reason)) for reason in REASON_LABELS} | {"": '""'}
+        self.types: dict[str, str] = {}  # type_key -> "Type";"Tool" (two adjacent cells)
+        self.statuses: dict[str, str] = {}
+        self.reasons: dict[str, str] = {}
 
     def learn(self, type_key: str, status: str, reason: str) -> None:
-        """Add the words of values not seen yet (a removed tool or a new reason shows as stored)."""
         if type_key not in self.types:
             tool = type_key[len("tool:"):] if type_key.startswith("tool:") else ""
-            kind = KIND_TOOL if type_key.startswith("tool:") else type_key
+            kind = KIND_TOOL if tool else type_key
             self.types[type_key] = f"{quoted(kind_label(kind))};{quoted(self.tool_titles.get(tool, tool))}"
-        self.statuses.setdefault(status, quoted(status))
+        self.statuses.setdefault(status, quoted(status_label(status)))
         self.reasons.setdefault(reason, quoted(reason_label(reason)))
 
 
@@ -101,6 +101,8 @@ class _Lines:
         last_after, last_after_text = self.last_after, self.last_after_text
         lines: list[str] = []
         add = lines.append
+        # cents() and quoted() are inlined for the common cells: a call per cell is a large share
+        # of the time per row (tests/test_wallet_history.py checks the result against them).
         for number, moment, type_key, description, amount, status, before, after, reason, stored_reference in rows:
             if not hour_start <= moment < hour_end:
                 hour, hour_start, hour_end = local_hour(moment)
