@@ -113,10 +113,7 @@ def request_email_change(svc: AccountService, actor: Account, new_email: str, cu
 def pending_email_change(svc: AccountService, actor: Account) -> str | None:
     """The new address waiting for its code, if a code is still usable."""
     row = codes.current(int(actor.id), "email_change")
-    now = svc.now()
-    if row is None or row.used_at is not None or row.replaced_at is not None or row.expires_at <= now:
-        return None
-    if row.attempts >= codes.MAX_ATTEMPTS:
+    if row is None or codes.refusal(row, svc.now()) is not None:
         return None
     return str(row.email)
 

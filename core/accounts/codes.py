@@ -122,6 +122,15 @@ def current(account_id: int, purpose: str) -> VerificationCode | None:
     return row
 
 
+def refusal(row: VerificationCode, now: dt.datetime) -> CodeRefused | None:
+    """Why ``row`` can no longer be entered (used, replaced, expired, attempts spent), or None."""
+    if row.used_at is not None or row.replaced_at is not None or row.expires_at <= now:
+        return no_valid_code()
+    if row.attempts >= MAX_ATTEMPTS:
+        return too_many_attempts()
+    return None
+
+
 def no_valid_code() -> CodeRefused:
     return CodeRefused(
         _("This code has expired or was already used."),
@@ -150,10 +159,11 @@ def attempt(account_id: int, purpose: str, entered: str, *, secret_key: bytes, n
     On failure the attempt is counted; the caller commits and then raises ``error``.
     """
     row = current(account_id, purpose)
-    if row is None or row.used_at is not None or row.replaced_at is not None or row.expires_at <= now:
+    if row is None:
         return Attempt(row, no_valid_code())
-    if row.attempts >= MAX_ATTEMPTS:
-        return Attempt(row, too_many_attempts())
+    error = refusal(row, now)
+    if error is not None:
+        return Attempt(row, error)
     expected = keyed_hash(secret_key, account_id, purpose, entered)
     if not hmac.compare_digest(expected, str(row.code_hash)):
         VerificationCode.update(attempts=VerificationCode.attempts + 1).where(VerificationCode.id == row.id).execute()
