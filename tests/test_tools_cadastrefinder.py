@@ -99,6 +99,7 @@ def test_each_search_is_charged_and_logged(platform: Platform, agency: Agency, c
     assert platform.wallet.ensure_wallet(agency.organisation.id).balance == 700
     logged = list(CadastreSearch.select().order_by(CadastreSearch.id))
     assert [(row.results > 0, row.account_id) for row in logged] == [(True, agency.employee.id), (False, agency.employee.id)]
+    assert logged[0].transaction_ref == str(charge.id)  # the log points at the wallet transaction
 
 
 def test_a_retried_search_is_charged_once(platform: Platform, agency: Agency, context: ToolContext) -> None:

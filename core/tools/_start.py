@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from immo_connect import audit
 from immo_connect.accounts.models import Account
@@ -21,6 +21,9 @@ from immo_connect.storage import transaction
 from immo_connect.tools._base import ServiceBase
 from immo_connect.tools._types import Quality, ToolContext
 from immo_connect.tools.models import QualityChoice, TermsAcceptance, ToolAccess, ToolRegistration
+
+if TYPE_CHECKING:
+    from immo_connect.wallet.models import WalletTransaction
 
 
 def _tuples(query: Any) -> list[tuple[Any, ...]]:
@@ -195,7 +198,7 @@ class StartMixin(ServiceBase):
         fresh = self._check(account, context.tool, context.organisation_id, context.mode, "tool.action")
         return dataclasses.replace(fresh, started_at=context.started_at)
 
-    def charge(self, context: ToolContext, action: str, *, description: str, idempotency_key: str) -> Any:
+    def charge(self, context: ToolContext, action: str, *, description: str, idempotency_key: str) -> WalletTransaction:
         """Charge the price of ``action`` to the organisation's wallet, under ``context``.
 
         Rights are checked again first. ``idempotency_key`` identifies this one action: a

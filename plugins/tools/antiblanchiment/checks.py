@@ -187,7 +187,7 @@ def record_check(platform: Platform, context: ToolContext, data: CheckInput, *, 
             property_address=data.property_address.strip(), amount_cents=data.amount_cents,
             answers=json.dumps({q.id: bool(data.answers.get(q.id)) for q in QUESTIONS}),
             risk_score=score, vigilance=vigilance, outcome=data.outcome, notes=data.notes.strip(),
-            transaction_ref=str(getattr(charged, "id", ""))[:64], created_at=platform.clock.now(),
+            transaction_ref=str(charged.id), created_at=platform.clock.now(),
         )
     return int(row.id)
 

@@ -22,6 +22,7 @@ from immo_connect.storage import BaseModel, Migration, transaction
 if TYPE_CHECKING:
     from immo_connect.platform import Platform
     from immo_connect.tools import ToolContext
+    from immo_connect.wallet.models import WalletTransaction
 
 TOOL_NAME = "cadastrefinder"
 PRICE_ACTION = "search"
@@ -57,7 +58,7 @@ _MESSAGES = {
 class SearchResult:
     parcels: tuple[Parcel, ...]
     price_cents: int
-    transaction: Any
+    transaction: WalletTransaction
     search_id: int
 
 
@@ -72,14 +73,6 @@ def parcel_index(platform: Platform) -> ParcelIndex:
     if key not in _indexes:
         _indexes[key] = ParcelIndex(path)
     return _indexes[key]
-
-
-def _transaction_ref(transaction: Any) -> str:
-    for attribute in ("reference", "id"):
-        value = getattr(transaction, attribute, None)
-        if value is not None:
-            return str(value)[:64]
-    return ""
 
 
 def search(platform: Platform, context: ToolContext, query: ParcelQuery, *, idempotency_key: str) -> SearchResult:
@@ -108,7 +101,7 @@ def search(platform: Platform, context: ToolContext, query: ParcelQuery, *, idem
         row = CadastreSearch.create(
             organisation_id=context.organisation_id, account_id=context.account_id, mode=context.mode,
             criteria=json.dumps(criteria, sort_keys=True), results=len(parcels),
-            transaction_ref=_transaction_ref(charged), searched_at=platform.clock.now(),
+            transaction_ref=str(charged.id), searched_at=platform.clock.now(),
         )
     return SearchResult(tuple(parcels), price.amount_cents if price else 0, charged, int(row.id))
 
