@@ -103,9 +103,7 @@ def request_email_change(svc: AccountService, actor: Account, new_email: str, cu
         raise error
     now = svc.now()
     with transaction():
-        row, plain = codes.issue(account, "email_change", address, secret_key=svc.secret_key, now=now)
-        svc.mail(account, "email_change_code", f"email-change:{account.id}:{row.id}", to=address,
-                 code=plain, new_email=address, hours=int(codes.LIFETIME.total_seconds() // 3600))
+        svc.send_code(account, "email_change", address, now=now, new_email=address)
         svc.audit("account.email_change_requested", account=account)
     return address
 

@@ -87,9 +87,7 @@ def resend(svc: AccountService, token: str) -> str:
                 _("Enter your e-mail address first."), hint=_("The activation code is sent to it."),
                 code="email_missing", field="email",
             )
-        row, plain = codes.issue(account, "activation", email, secret_key=svc.secret_key, now=now)
-        svc.mail(account, "activation_code", f"activation:{account.id}:{row.id}", to=email,
-                 code=plain, hours=int(codes.LIFETIME.total_seconds() // 3600))
+        svc.send_code(account, "activation", email, now=now)
         svc.audit("account.activation_code_sent", account=account, detail={"resend": True})
     return mask_email(email)
 
@@ -111,8 +109,6 @@ def add_missing_email(svc: AccountService, token: str, email: str) -> str:
         spend_conflict_budget(svc)
         raise email_taken()
     with transaction():
-        row, plain = codes.issue(account, "activation", address, secret_key=svc.secret_key, now=now)
-        svc.mail(account, "activation_code", f"activation:{account.id}:{row.id}", to=address,
-                 code=plain, hours=int(codes.LIFETIME.total_seconds() // 3600))
+        svc.send_code(account, "activation", address, now=now)
         svc.audit("account.activation_code_sent", account=account, detail={"new_address": True})
     return mask_email(address)

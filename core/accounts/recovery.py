@@ -45,12 +45,10 @@ def request_reset(svc: AccountService, email: str) -> None:
         sent = False
         if account is not None and within_address_limit:
             try:
-                row, plain = codes.issue(account, "password_reset", address, secret_key=svc.secret_key, now=now)
+                svc.send_code(account, "password_reset", address, now=now)
             except codes.CodeRefused:
                 pass  # cooldown or daily cap: same answer, no mail
             else:
-                svc.mail(account, "password_reset_code", f"password-reset:{account.id}:{row.id}",
-                         code=plain, hours=int(codes.LIFETIME.total_seconds() // 3600))
                 sent = True
         svc.audit("account.password_reset_requested", account=account,
                   target=None if account is not None else "", detail={"known": account is not None, "sent": sent})

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import peewee
 
-from immo_connect.accounts import codes, ratelimit, sessions
+from immo_connect.accounts import ratelimit, sessions
 from immo_connect.accounts.models import Account, Profile
 from immo_connect.accounts.passwords import check_password
 from immo_connect.accounts.required import SignedIn, signed_in
@@ -155,9 +155,7 @@ def register(svc: AccountService, form: Registration) -> SignedIn:
                 password_changed_at=now, terms_version=terms_version, terms_accepted_at=now,
             )
             Profile.create(account=account.id, updated_at=now)
-            row, plain = codes.issue(account, "activation", email, secret_key=svc.secret_key, now=now)
-            svc.mail(account, "activation_code", f"activation:{account.id}:{row.id}",
-                     code=plain, hours=int(codes.LIFETIME.total_seconds() // 3600))
+            svc.send_code(account, "activation", email, now=now)
             token = sessions.open_session(account, restricted=True, limits=svc.limits, now=now, source=svc.source)
             svc.audit("account.registered", account=account,
                       detail={"terms_version": terms_version, "role_address": is_role_address(email)})

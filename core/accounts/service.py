@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from immo_connect import audit
-from immo_connect.accounts import sessions
+from immo_connect.accounts import codes, sessions
 from immo_connect.accounts.models import Account
 from immo_connect.accounts.passwords import ASVS_MINIMUM, Argon2Parameters, PasswordHasher
 from immo_connect.accounts.required import SignedIn
@@ -77,6 +77,17 @@ class AccountService:
             "username": account.username, **context,
         }
         enqueue(to=str(address), template=template, context=values, key=key, language=str(account.language))
+
+    def send_code(
+        self, account: Account, purpose: str, address: str, *, now: dt.datetime, **context: object,
+    ) -> None:
+        """Issue a one-time code for ``purpose`` and queue its mail to ``address`` (template
+        ``<purpose>_code``), inside the caller's transaction; the previous code stops working."""
+        row, plain = codes.issue(account, purpose, address, secret_key=self.secret_key, now=now)
+        self.mail(
+            account, f"{purpose}_code", f"{purpose.replace('_', '-')}:{account.id}:{row.id}", to=address,
+            code=plain, hours=int(codes.LIFETIME.total_seconds() // 3600), **context,
+        )
 
     def reload(self, actor: Account | int) -> Account:
         """The actor as stored now; refused (and audited) unless the account is active."""
