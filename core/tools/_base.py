@@ -14,7 +14,7 @@ from immo_connect.organisations.models import Membership, Organisation
 from immo_connect.recognitions.models import Recognition
 from immo_connect.recognitions.service import load_actor
 from immo_connect.storage import transaction
-from immo_connect.tools.models import ToolRegistration
+from immo_connect.tools.models import TermsAcceptance, ToolRegistration
 
 if TYPE_CHECKING:
     from immo_connect.platform import Platform
@@ -107,6 +107,16 @@ class ServiceBase:
             return False
         holder = self._membership(recognition.account_id, registration.organisation_id)
         return holder is not None and holder.status == "active"
+
+    @staticmethod
+    def _terms_accepted(account_id: int, tool: Tool) -> bool:
+        """The person accepted the current version of the tool's terms (always true without terms)."""
+        if tool.terms is None:
+            return True
+        return bool(TermsAcceptance.select().where(
+            TermsAcceptance.account == account_id, TermsAcceptance.tool == tool.name,
+            TermsAcceptance.version == tool.terms.version,
+        ).exists())
 
     def _today(self) -> dt.date:
         return self._platform.clock.now().date()

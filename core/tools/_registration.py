@@ -6,6 +6,7 @@ import peewee
 
 from immo_connect import audit
 from immo_connect.accounts.models import Account
+from immo_connect.contracts.tools import Tool
 from immo_connect.errors import ConflictError, ValidationError
 from immo_connect.i18n import _
 from immo_connect.organisations.models import Membership, Organisation
@@ -56,15 +57,6 @@ class RegistrationMixin(ServiceBase):
             ))
         return result
 
-    def terms_accepted(self, account_id: int, tool_name: str) -> bool:
-        tool = self.tool(tool_name)
-        if tool.terms is None:
-            return True
-        return bool(TermsAcceptance.select().where(
-            TermsAcceptance.account == account_id, TermsAcceptance.tool == tool.name,
-            TermsAcceptance.version == tool.terms.version,
-        ).exists())
-
     def accept_terms(self, actor: Account | int, tool_name: str, version: str) -> None:
         """Record that the actor accepts ``version`` of the tool's terms (it must be the current one)."""
         account = self._actor(actor)
@@ -77,19 +69,18 @@ class RegistrationMixin(ServiceBase):
                 hint=_("Read the current terms and accept them."), code="terms_outdated",
             )
         with transaction():
-            self._store_acceptance(account, tool.name, version)
+            self._store_acceptance(account, tool)
 
-    def _store_acceptance(self, account: Account, tool: str, version: str) -> None:
-        exists = TermsAcceptance.select().where(
-            TermsAcceptance.account == account.id, TermsAcceptance.tool == tool,
-            TermsAcceptance.version == version,
-        ).exists()
-        if not exists:
-            TermsAcceptance.create(account=account.id, tool=tool, version=version, accepted_at=self._platform.clock.now())
-            audit.record(
-                "tool.terms_accepted", actor_id=account.id, actor=account.username,
-                target=f"tool:{tool}", source=self._platform.source, detail={"version": version},
-            )
+    def _store_acceptance(self, account: Account, tool: Tool) -> None:
+        """Record the acceptance of the current terms once."""
+        if tool.terms is None or self._terms_accepted(account.id, tool):
+            return
+        version = tool.terms.version
+        TermsAcceptance.create(account=account.id, tool=tool.name, version=version, accepted_at=self._platform.clock.now())
+        audit.record(
+            "tool.terms_accepted", actor_id=account.id, actor=account.username,
+            target=f"tool:{tool.name}", source=self._platform.source, detail={"version": version},
+        )
 
     def check_registration(
         self, actor: Account | int, organisation_id: int, tool_name: str, mode_id: str
@@ -113,7 +104,7 @@ class RegistrationMixin(ServiceBase):
         return RegistrationCheck(
             tool=tool.name, mode=mode.id, organisation_id=organisation_id,
             requirements=tuple(requirements), terms=tool.terms,
-            terms_accepted=self.terms_accepted(account.id, tool.name),
+            terms_accepted=self._terms_accepted(account.id, tool),
             already_registered=self._registration(organisation_id, tool.name, mode.id) is not None,
         )
 
@@ -165,8 +156,7 @@ class RegistrationMixin(ServiceBase):
         now = self._platform.clock.now()
         try:
             with transaction():
-                if tool.terms is not None:
-                    self._store_acceptance(account, tool.name, tool.terms.version)
+                self._store_acceptance(account, tool)
                 registration = ToolRegistration.create(
                     organisation=organisation_id, tool=tool.name, mode=mode.id,
                     mandated_recognition=mandate.id if mandate else None,

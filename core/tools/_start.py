@@ -20,7 +20,7 @@ from immo_connect.recognitions.models import Recognition
 from immo_connect.storage import transaction
 from immo_connect.tools._base import ServiceBase
 from immo_connect.tools._types import Quality, ToolContext
-from immo_connect.tools.models import QualityChoice, TermsAcceptance, ToolAccess, ToolRegistration
+from immo_connect.tools.models import QualityChoice, ToolAccess, ToolRegistration
 
 if TYPE_CHECKING:
     from immo_connect.wallet.models import WalletTransaction
@@ -81,10 +81,7 @@ class StartMixin(ServiceBase):
         )) if mandates else set()
         required = {identifier for mode in tool.modes for identifier in mode.required_recognitions}
         own = {row.identifier for row in self._platform.recognitions.valid_of([account.id], required)[account.id]}
-        terms_ok = tool.terms is None or TermsAcceptance.select().where(
-            TermsAcceptance.account == account.id, TermsAcceptance.tool == tool.name,
-            TermsAcceptance.version == tool.terms.version,
-        ).exists()
+        terms_ok = self._terms_accepted(account.id, tool)
         last = QualityChoice.select(QualityChoice.organisation, QualityChoice.mode).where(
             (QualityChoice.account == account.id) & (QualityChoice.tool == tool.name)).tuples().first()
         found: list[Quality] = []
@@ -157,10 +154,7 @@ class StartMixin(ServiceBase):
             if not held:
                 refuse("recognition_invalid", _("You no longer hold a valid recognition for this usage mode."),
                        _("Refresh your recognitions on the Recognitions page, or ask a manager for another role."))
-        if tool.terms is not None and not TermsAcceptance.select().where(
-            TermsAcceptance.account == account.id, TermsAcceptance.tool == tool.name,
-            TermsAcceptance.version == tool.terms.version,
-        ).exists():
+        if not self._terms_accepted(account.id, tool):
             refuse("terms_not_accepted", _("Accept the terms of use of {tool} first.").format(tool=tool.title),
                    _("Read the terms and accept them to continue."))
         return ToolContext(
