@@ -287,19 +287,14 @@ class EidService:
         )
 
     def _fill_profile(self, account_id: int, card: VerifiedCard, now: dt.datetime) -> None:
+        from immo_connect.accounts.profile import apply_eid_identity  # loads PIL: only when linking
+
         identity = card.identity
-        fields: dict[str, object] = {"first_name": identity.first_names[:100], "last_name": identity.surname[:100]}
-        try:
-            from immo_connect.accounts.profile import EID_FIELDS, apply_eid_identity
-        except ImportError:  # the profile module is optional for this area
-            Account.update(**fields).where(Account.id == account_id).execute()
-            return
-        extra: dict[str, object] = {
-            "birth_date": identity.birth_date, "birth_place": identity.birth_place[:100],
-            "nationality": identity.nationality[:60], "gender": identity.sex,
-        }
-        fields.update({name: value for name, value in extra.items() if name in EID_FIELDS})
-        apply_eid_identity(account_id, now=now, **fields)
+        apply_eid_identity(
+            account_id, now=now, first_name=identity.first_names[:100], last_name=identity.surname[:100],
+            birth_date=identity.birth_date, birth_place=identity.birth_place[:100],
+            nationality=identity.nationality[:60], gender=identity.sex,
+        )
 
     @staticmethod
     def _store_card(account_id: int, card: VerifiedCard, method: str, now: dt.datetime) -> None:
