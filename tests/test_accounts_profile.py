@@ -53,6 +53,10 @@ def test_save_and_read_back_every_section(platform: Platform) -> None:
     again = platform.accounts.profile(actor)
     assert again == view
     assert ProfileUpdate.from_view(view).birth_date == "24/03/1978"
+    # A second save updates the stored row instead of adding one.
+    changed = platform.accounts.save_profile(actor, full_update(birth_place="Antwerpen"))
+    assert changed.birth_place == "Antwerpen"
+    assert [row.birth_place for row in Profile.select().where(Profile.account == actor.id)] == ["Antwerpen"]
 
 
 @pytest.mark.parametrize(("changes", "field"), [

@@ -109,14 +109,19 @@ class ProfileUpdate:
         )
 
 
-def _profile_row(account: Account) -> Profile:
+def _profile_row(account: Account) -> tuple[Profile, bool]:
+    """The account's profile row (a new, unsaved one when there is none) and whether it is stored."""
     row: Profile | None = Profile.get_or_none(Profile.account == account.id)
-    return row if row is not None else Profile(account=account.id)
+    return (row, True) if row is not None else (Profile(account=account.id), False)
 
 
 def get_profile(svc: AccountService, actor: Account) -> ProfileView:
-    account = svc.reload(actor)
-    row = _profile_row(account)
+    return _view(svc.reload(actor))
+
+
+def _view(account: Account) -> ProfileView:
+    """The profile of ``account`` as stored (the account itself already re-read)."""
+    row, _stored = _profile_row(account)
     addresses = tuple(
         AddressData(str(a.kind), str(a.street), str(a.number), str(a.box), str(a.postal_code), str(a.city), str(a.country))
         for a in Address.select().where(Address.account == account.id).order_by(Address.position, Address.id)
@@ -236,7 +241,7 @@ def clean_address(address: AddressData, index: int) -> AddressData:
 
 def save_profile(svc: AccountService, actor: Account, update: ProfileUpdate) -> ProfileView:
     account = svc.reload(actor)
-    current = get_profile(svc, account)
+    current = _view(account)
     today = svc.now().date()
     values: dict[str, object] = {
         "first_name": clean_first_name(update.first_name),
@@ -285,7 +290,7 @@ def save_profile(svc: AccountService, actor: Account, update: ProfileUpdate) -> 
         Account.update(
             first_name=values["first_name"], last_name=values["last_name"], language=update.language,
         ).where(Account.id == account.id).execute()
-        row = _profile_row(account)
+        row, stored = _profile_row(account)
         for name in ("birth_date", "birth_place", "nationality", "gender", "phone", "mobile", "website", *SOCIAL_SITES):
             setattr(row, name, values[name])
         if new_photo is not None:
@@ -293,10 +298,7 @@ def save_profile(svc: AccountService, actor: Account, update: ProfileUpdate) -> 
         elif update.remove_photo:
             row.photo, row.photo_updated_at = None, now
         row.updated_at = now
-        if Profile.select().where(Profile.account == account.id).exists():
-            row.save()
-        else:
-            row.save(force_insert=True)
+        row.save(force_insert=not stored)  # the key is the account: save() alone would only update
         Address.delete().where(Address.account == account.id).execute()
         for position, address in enumerate(addresses):
             Address.create(account=account.id, position=position, **dataclasses.asdict(address))
