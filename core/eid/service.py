@@ -315,15 +315,11 @@ class EidService:
 
     def _refresh_recognitions(self, account: Account) -> int | None:
         try:
-            recognitions = self._platform.recognitions
-        except AttributeError:
-            return None
-        try:
-            report = recognitions.refresh(account)
+            report = self._platform.recognitions.refresh(account)
         except Exception:  # the link stands even if a register is down
             log.exception("fetching recognitions after the eID link failed")
             return None
-        return int(getattr(report, "found", 0))
+        return report.found
 
     # -- helpers -----------------------------------------------------------------------------------
 
