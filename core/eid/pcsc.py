@@ -67,23 +67,6 @@ def _import_scard() -> Any:
     return scard
 
 
-def list_readers() -> list[str]:
-    """The PC/SC readers; raises :class:`NoReader` when the service does not run."""
-    scard = _import_scard()
-    hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
-    if _code(hresult) != 0:
-        raise NoReader.make(service_down=True, detail=f"establish context: {_code(hresult):08X}")
-    try:
-        hresult, readers = scard.SCardListReaders(context, [])
-        if _code(hresult) == _NO_READERS:
-            return []
-        if _code(hresult) != 0:
-            raise NoReader.make(detail=f"list readers: {_code(hresult):08X}")
-        return list(readers)
-    finally:
-        scard.SCardReleaseContext(context)
-
-
 @contextmanager
 def connect(reader_hint: str = "") -> Iterator[PcscTransport]:
     """Connect to the first reader holding a BELPIC card (readers matching ``reader_hint`` first).

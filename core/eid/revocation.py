@@ -66,10 +66,6 @@ class RevocationChecker:
         self.ocsp_url = ocsp_url
         self.timeout = timeout
 
-    @property
-    def configured(self) -> bool:
-        return bool(self.crl_files or self.ocsp_url)
-
     def check(self, certificate: x509.Certificate, issuer: x509.Certificate, now: dt.datetime) -> Status:
         """"good" or "not_checked"; raises :class:`Revoked` or :class:`Unavailable`."""
         checked = False

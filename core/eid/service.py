@@ -48,7 +48,7 @@ from immo_connect.eid.errors import (
     TokenUnknown,
 )
 from immo_connect.eid.models import EidChallenge, LinkedCard
-from immo_connect.eid.remote import NONCE_BYTES, Challenge, Token, authentication_payload, sign_token
+from immo_connect.eid.remote import NONCE_BYTES, Challenge, Token, authentication_payload
 from immo_connect.eid.revocation import RevocationChecker
 from immo_connect.eid.trust import TrustStore
 from immo_connect.eid.verify import VerifiedCard, Verifier, verify_challenge_signature
@@ -139,10 +139,6 @@ class EidService:
 
     def verify(self, files: CardFiles) -> VerifiedCard:
         return self.verifier.verify(files, self._now())
-
-    def sign_for_remote(self, challenge_text: str, pin: str | None) -> str:
-        """On the user's computer: read the card, sign the challenge, return the token text."""
-        return sign_token(challenge_text, pin, module_path=self.module_path, reader=self._settings.reader)
 
     # -- status ----------------------------------------------------------------------------
 
