@@ -231,3 +231,18 @@ def test_voucher_pdf_text_and_rendering(history: tuple[Platform, Scene], tmp_pat
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 2_000
     with pytest.raises(PermissionDenied):
         platform.wallet.voucher_pdf(scene.outsider, tx.id)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is installed by make test")
+def test_voucher_of_a_transfer_names_the_other_wallet(history: tuple[Platform, Scene]) -> None:
+    platform, scene = history
+    out = platform.wallet.transfer(scene.manager, scene.first.id, scene.second.id, 1_000, description="Budget Gent",
+                                   idempotency_key="h:transfer")
+    incoming = platform.wallet.transactions(scene.manager, scene.second.id).items[0]
+    for row, other in ((out, scene.second.name), (incoming, scene.first.name)):
+        content = platform.wallet.voucher_pdf(scene.manager, row.id)
+        text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=content, capture_output=True,
+                              check=True).stdout.decode()
+        assert other in text and "Budget Gent" in text, text
+    with pytest.raises(PermissionDenied):
+        platform.wallet.voucher_file(scene.member, incoming.id)  # not a member of the receiving organisation

@@ -15,13 +15,14 @@ from immo_connect.organisations.models import Organisation
 from immo_connect.storage import transaction
 from immo_connect.wallet import _validate as check
 from immo_connect.wallet import export, invariants
-from immo_connect.wallet._access import ActorRef, member_of
+from immo_connect.wallet._access import Actor, ActorRef, member_of
 from immo_connect.wallet._views import NO_FILTER, TransactionFilter, to_local
 from immo_connect.wallet.models import Wallet
 
 if TYPE_CHECKING:
     from immo_connect.platform import Platform
     from immo_connect.wallet.models import WalletTransaction
+    from immo_connect.wallet.voucher import VoucherData
 
 
 class WalletDocuments:
@@ -30,7 +31,10 @@ class WalletDocuments:
     def ensure_wallet(self, organisation_id: int) -> Wallet:  # provided by WalletService
         raise NotImplementedError
 
-    def transaction(self, actor: ActorRef, transaction_id: int) -> WalletTransaction:  # by WalletViews
+    def _readable(self, actor: ActorRef, transaction_id: int) -> tuple[WalletTransaction, Wallet, Actor]:
+        raise NotImplementedError  # provided by WalletViews
+
+    def _counterparts(self, rows: list[WalletTransaction]) -> dict[int, str]:  # by WalletViews
         raise NotImplementedError
 
     def export_folder(self, username: str) -> Path:
@@ -71,33 +75,34 @@ class WalletDocuments:
         partial.replace(path)
         return path
 
+    def _voucher(self, actor: ActorRef, transaction_id: int) -> tuple[VoucherData, Actor]:
+        """What the voucher of one transaction shows (active members only), and the actor."""
+        from immo_connect.wallet.voucher import VoucherData
+
+        tx, wallet, member = self._readable(actor, transaction_id)
+        organisation: Organisation = Organisation.get_by_id(wallet.organisation_id)
+        counterpart = next(iter(self._counterparts([tx]).values()), "")  # one row: one name at most
+        tool_title = self._tool_titles().get(str(tx.tool), str(tx.tool))
+        return VoucherData(tx, wallet, organisation, counterpart, tool_title), member
+
     def voucher_pdf(self, actor: ActorRef, transaction_id: int) -> bytes:
         """The "Bon de transaction" of one transaction as PDF bytes (active members only)."""
         from immo_connect.wallet import voucher  # fpdf2 is only loaded when a voucher is made
 
-        tx = self.transaction(actor, transaction_id)
-        wallet: Wallet = Wallet.get_by_id(tx.wallet_id)
-        organisation: Organisation = Organisation.get_by_id(wallet.organisation_id)
-        counterpart = ""
-        if tx.counterpart_wallet_id is not None:
-            other = Wallet.get_or_none(Wallet.id == tx.counterpart_wallet_id)
-            if other is not None:
-                counterpart = str(Organisation.get_by_id(other.organisation_id).name)
-        titles = self._tool_titles()
-        data = voucher.VoucherData(tx, wallet, organisation, counterpart, titles.get(str(tx.tool), str(tx.tool)))
+        data, _member = self._voucher(actor, transaction_id)
         return voucher.render(data, self.platform.settings.platform)
 
     def voucher_file(self, actor: ActorRef, transaction_id: int) -> Path:
         """Write the voucher to the actor's export folder; its path."""
-        content = self.voucher_pdf(actor, transaction_id)
-        tx = self.transaction(actor, transaction_id)
-        wallet: Wallet = Wallet.get_by_id(tx.wallet_id)
-        organisation: Organisation = Organisation.get_by_id(wallet.organisation_id)
-        member = member_of(self.platform, actor, int(organisation.id))
+        from immo_connect.wallet import voucher
+
+        data, member = self._voucher(actor, transaction_id)
+        content = voucher.render(data, self.platform.settings.platform)
         folder = self.export_folder(member.username)
         folder.mkdir(parents=True, exist_ok=True)
+        tx = data.transaction
         number = tx.number if tx.number is not None else f"p{tx.id}"
-        path = folder / f"voucher-{organisation.enterprise_number}-{number}.pdf"
+        path = folder / f"voucher-{data.organisation.enterprise_number}-{number}.pdf"
         path.write_bytes(content)
         return path
 

@@ -23,7 +23,7 @@ from immo_connect.formats import ogm
 from immo_connect.i18n import _
 from immo_connect.organisations.models import Membership, Organisation
 from immo_connect.wallet import _validate as check
-from immo_connect.wallet._access import ActorRef, actor_id, member_of
+from immo_connect.wallet._access import Actor, ActorRef, actor_id, member_of
 from immo_connect.wallet.models import (
     KIND_TOOL,
     KINDS,
@@ -229,10 +229,14 @@ class WalletViews:
 
     def transaction(self, actor: ActorRef, transaction_id: int) -> WalletTransaction:
         """One transaction, for an active member of its wallet's organisation."""
+        return self._readable(actor, transaction_id)[0]
+
+    def _readable(self, actor: ActorRef, transaction_id: int) -> tuple[WalletTransaction, Wallet, Actor]:
+        """The transaction, its wallet and the actor, once the actor may read it."""
         row: WalletTransaction | None = WalletTransaction.get_or_none(WalletTransaction.id == transaction_id)
         if row is None:
             raise NotFoundError(_("This transaction does not exist."), hint=_("Refresh the list."),
                                 code="transaction_not_found")
         wallet: Wallet = Wallet.get_by_id(row.wallet_id)
-        member_of(self.platform, actor, int(wallet.organisation_id))
-        return row
+        member = member_of(self.platform, actor, int(wallet.organisation_id))
+        return row, wallet, member
