@@ -23,6 +23,7 @@ from immo_connect.accounts.required import SignedIn, signed_in
 from immo_connect.accounts.validation import (
     USERNAME_MAX,
     USERNAME_MIN,
+    USERNAME_PATTERN,
     clean_email,
     clean_first_name,
     clean_last_name,
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 
 CONFLICT_LIMIT = 10
 CONFLICT_WINDOW = dt.timedelta(hours=1)
-_VALID_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
 @dataclasses.dataclass
@@ -118,7 +118,7 @@ def free_variants(username: str, first_name: str, last_name: str, count: int = 3
     candidates += [f"{stem}{n}" for n in range(2, 40)]
     valid = [
         c for c in dict.fromkeys(candidates)
-        if c != username and USERNAME_MIN <= len(c) <= USERNAME_MAX and _VALID_USERNAME.match(c)
+        if c != username and USERNAME_MIN <= len(c) <= USERNAME_MAX and USERNAME_PATTERN.match(c)
     ]
     taken = {str(a.username) for a in Account.select(Account.username).where(Account.username.in_(valid))}
     return [c for c in valid if c not in taken][:count]

@@ -17,7 +17,7 @@ USERNAME_MAX = 64
 NAME_MAX = 100
 EMAIL_MAX = 254
 
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _DOMAIN_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _NAME = re.compile(r"^[^\W\d_]+([ '’.\-]+[^\W\d_]+)*\.?$")
@@ -110,7 +110,7 @@ def clean_username(value: str | None, *, minimum: int = USERNAME_MIN) -> str:
               ).format(length=len(value), max=USERNAME_MAX),
             hint=_("Choose a shorter username."), code="too_long", field=field,
         )
-    if not _USERNAME.match(value):
+    if not USERNAME_PATTERN.match(value):
         raise ValidationError(
             _("A username may only contain letters without accents, digits, dots, hyphens and underscores."),
             hint=_("Start with a letter or a digit, e.g. anne.peeters."), code="invalid_username", field=field,
