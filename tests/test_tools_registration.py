@@ -162,3 +162,24 @@ def test_a_plugin_with_an_invalid_tool_is_isolated(make_platform: MakePlatform) 
     assert len(platform.tools.catalogue()) == 8
     info = {p.name: p for p in platform.plugins.plugins()}["broken_tool"]
     assert info.state == "failed" and "no usage mode" in info.reason
+
+
+def test_the_tool_page_shows_every_mode_and_gives_the_access_list_to_managers_only(platform: Platform, agency: Agency) -> None:
+    terms = platform.tools.tool("cadastrefinder").terms
+    assert terms is not None
+    platform.tools.register(agency.manager, agency.organisation.id, "cadastrefinder", "agent", terms_version=terms.version)
+    for who, is_manager in ((agency.manager, True), (agency.employee, False)):
+        details = platform.tools.details(who, agency.organisation.id, "cadastrefinder")
+        assert details.is_manager is is_manager
+        assert [(m.mode, m.registered) for m in details.modes] == [("agent", True), ("surveyor", False), ("notary", False)]
+        agent = details.modes[0]
+        assert (agent.registered_by, agent.registered_at) == ("Marc Janssens", platform.clock.now())
+        assert agent.mandate is not None and agent.mandate.holder_id == agency.manager.id and agent.mandate.valid
+        assert agent.mandate.identifier == "ipi.agent"
+        if is_manager:
+            assert agent.sheet is not None and agency.employee.id in {e.account_id for e in agent.sheet.employees}
+        else:
+            assert agent.sheet is None
+    with pytest.raises(PermissionDenied) as caught:
+        platform.tools.details(agency.outsider, agency.organisation.id, "cadastrefinder")
+    assert caught.value.code == "not_member"

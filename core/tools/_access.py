@@ -101,18 +101,22 @@ class AccessMixin(ServiceBase):
             for account_id, rows in held.items() for row in rows
         ]
 
+    def _mandate(self, registration: ToolRegistration, mode: UsageMode) -> MandateOption | None:
+        """The registration's mandated recognition, marked invalid when it no longer holds."""
+        if registration.mandated_recognition_id is None:
+            return None
+        row: Recognition | None = Recognition.get_or_none(Recognition.id == registration.mandated_recognition_id)
+        if row is None:
+            return None
+        option = self._mandate_option(row, row.account)
+        return option if self._mandate_holds(registration, mode) else dataclasses.replace(option, valid=False)
+
     def _sheet(self, registration: ToolRegistration, tool: Tool, mode: UsageMode) -> AccessSheet:
-        mandate = None
-        if registration.mandated_recognition_id is not None:
-            row: Recognition | None = Recognition.get_or_none(Recognition.id == registration.mandated_recognition_id)
-            if row is not None:
-                option = self._mandate_option(row, row.account)
-                mandate = option if self._mandate_holds(registration, mode) else dataclasses.replace(option, valid=False)
         registrant: Account = registration.registered_by
         return AccessSheet(
             registration_id=registration.id, organisation_id=registration.organisation_id,
             tool=tool.name, mode=mode.id, registered_by=registrant.display_name,
-            registered_at=registration.registered_at, mandate=mandate,
+            registered_at=registration.registered_at, mandate=self._mandate(registration, mode),
             mandate_options=tuple(self.mandate_options(registration.organisation_id, mode)),
             employees=tuple(self._employees(registration, mode, self._memberships(registration.organisation_id))),
         )
@@ -146,10 +150,13 @@ class AccessMixin(ServiceBase):
             if registration is None:
                 modes.append(ModeDetails(mode.id, registered=False))
                 continue
-            sheet = self._sheet(registration, tool, mode)
+            # Only managers see the access list: the others are spared its queries.
+            sheet = self._sheet(registration, tool, mode) if membership.is_manager else None
+            registrant: Account = registration.registered_by
             modes.append(ModeDetails(
-                mode.id, registered=True, registered_by=sheet.registered_by, registered_at=sheet.registered_at,
-                mandate=sheet.mandate, sheet=sheet if membership.is_manager else None,
+                mode.id, registered=True, registered_by=registrant.display_name,
+                registered_at=registration.registered_at,
+                mandate=sheet.mandate if sheet else self._mandate(registration, mode), sheet=sheet,
             ))
         return ToolDetails(tool, organisation_id, bool(membership.is_manager), tuple(modes))
 
