@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any
 import peewee
 
 from immo_connect import audit, i18n
-from immo_connect.accounts.models import Account
 from immo_connect.contracts.payments import (
     FINAL_STATUSES,
     PaymentMethod,
@@ -51,6 +50,8 @@ from immo_connect.payments._money import euros
 from immo_connect.payments._notify import notify_managers
 from immo_connect.payments.models import OPEN_ROW_STATUSES, Payment
 from immo_connect.storage import transaction
+from immo_connect.wallet import _validate as check
+from immo_connect.wallet._access import actor_id
 
 if TYPE_CHECKING:
     from immo_connect.platform import Platform
@@ -123,12 +124,7 @@ class PaymentService:
     # -- starting a top-up ------------------------------------------------------------------
 
     def _organisation(self, organisation_id: object) -> Organisation:
-        if isinstance(organisation_id, bool) or not isinstance(organisation_id, int) or organisation_id <= 0:
-            raise ValidationError(
-                _("The organisation is not given correctly ({value!r}).").format(value=organisation_id),
-                hint=_("Pass the organisation's numeric id."), field="organisation_id",
-                code="organisation_invalid",
-            )
+        organisation_id = check.organisation_id(organisation_id)
         organisation: Organisation | None = Organisation.get_or_none(Organisation.id == organisation_id)
         if organisation is None:
             raise NotFoundError(
@@ -196,7 +192,7 @@ class PaymentService:
         if not isinstance(key, str) or not 0 < len(key) <= 255:
             raise ValidationError(_("The request key must be 1 to 255 characters."),
                                   hint=_("Generate one key per submitted form."), field="request_key")
-        account_id = int(actor.id) if isinstance(actor, Account) else int(actor)
+        account_id = actor_id(actor)
         digest = _digest(organisation=organisation.id, amount=amount, option=chosen.code,
                          provider=method.name, account=account_id)
         self.platform.wallet.ensure_wallet(organisation.id)
