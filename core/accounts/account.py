@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from immo_connect.accounts import codes, legacy_hashes, ratelimit, sessions
 from immo_connect.accounts.models import Account, LegacyCredential
 from immo_connect.accounts.passwords import check_password
-from immo_connect.accounts.registration import check_conflict_budget, email_taken, spend_conflict_budget
+from immo_connect.accounts.registration import check_conflict_budget, refuse_taken_email
 from immo_connect.accounts.required import mask_email
 from immo_connect.accounts.validation import clean_email
 from immo_connect.errors import ConflictError, ValidationError
@@ -96,11 +96,7 @@ def request_email_change(svc: AccountService, actor: Account, new_email: str, cu
         )
     verify_current_password(svc, account, current_password, action="account.email_change")
     check_conflict_budget(svc)
-    if Account.select().where(Account.email == address).exists():
-        spend_conflict_budget(svc)
-        error = email_taken()
-        error.field = "new_email"
-        raise error
+    refuse_taken_email(svc, address, field="new_email")
     now = svc.now()
     with transaction():
         svc.send_code(account, "email_change", address, now=now, new_email=address)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from immo_connect.accounts import codes, sessions
 from immo_connect.accounts.models import Account
-from immo_connect.accounts.registration import check_conflict_budget, email_taken, spend_conflict_budget
+from immo_connect.accounts.registration import check_conflict_budget, refuse_taken_email
 from immo_connect.accounts.required import MANDATORY, SignedIn, mask_email, required_actions, signed_in
 from immo_connect.accounts.validation import clean_email
 from immo_connect.errors import ConflictError, ValidationError
@@ -105,9 +105,7 @@ def add_missing_email(svc: AccountService, token: str, email: str) -> str:
             )
     # Outside the transaction: a refusal for a taken address must still be counted.
     check_conflict_budget(svc)
-    if Account.select().where(Account.email == address).exists():
-        spend_conflict_budget(svc)
-        raise email_taken()
+    refuse_taken_email(svc, address)
     with transaction():
         svc.send_code(account, "activation", address, now=now)
         svc.audit("account.activation_code_sent", account=account, detail={"new_address": True})

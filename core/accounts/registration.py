@@ -68,12 +68,12 @@ class UsernameTaken(ConflictError):
         self.suggestions = suggestions
 
 
-def email_taken() -> ConflictError:
+def email_taken(field: str = "email") -> ConflictError:
     return ConflictError(
         _("This e-mail address is already linked to an account."),
         hint=_("Already have an account? Go back to sign in; if you forgot the password, "
                "choose \"Forgot your password?\" and enter this address."),
-        code="email_taken", field="email",
+        code="email_taken", field=field,
     )
 
 
@@ -92,6 +92,13 @@ def spend_conflict_budget(svc: AccountService) -> None:
     with transaction():
         ratelimit.hit("conflict", _conflict_subject(svc), svc.now())
         svc.audit("account.registration_conflict", target="", outcome="refused")
+
+
+def refuse_taken_email(svc: AccountService, address: str, *, field: str = "email") -> None:
+    """Refuse an address another account already has; the answer is counted as a conflict."""
+    if Account.select().where(Account.email == address).exists():
+        spend_conflict_budget(svc)
+        raise email_taken(field)
 
 
 def _slug(text: str) -> str:
@@ -141,9 +148,7 @@ def register(svc: AccountService, form: Registration) -> SignedIn:
     if Account.select().where(Account.username == username).exists():
         spend_conflict_budget(svc)
         raise UsernameTaken(free_variants(username, first_name, last_name))
-    if Account.select().where(Account.email == email).exists():
-        spend_conflict_budget(svc)
-        raise email_taken()
+    refuse_taken_email(svc, email)
     password_hash = svc.hasher.hash(form.password)  # slow: outside the transaction
     now = svc.now()
     terms_version = svc.platform.settings.platform.terms_version
