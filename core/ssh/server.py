@@ -31,7 +31,8 @@ import asyncssh
 from immo_connect import audit
 from immo_connect.i18n import _
 from immo_connect.platform import Platform
-from immo_connect.ssh import identity
+from immo_connect.ssh import SSH_SOURCE_PREFIX, identity
+from immo_connect.ssh.child import EXIT_SIGN_IN_FAILURES
 from immo_connect.ssh.environment import child_environment
 from immo_connect.ssh.sessions import HEARTBEAT_SECONDS, SessionLimitReached
 from immo_connect.ssh.terminal import TERMINAL_RESET, SessionProcess
@@ -42,8 +43,6 @@ T = TypeVar("T")
 
 CHILD_MODULE = "immo_connect.ssh.child"
 MAX_KEYS_PER_CONNECTION = 8  # offered keys audited per connection; more are refused silently
-# Exit status of a session process whose user failed to sign in too often.
-EXIT_SIGN_IN_FAILURES = 3
 
 
 @dataclasses.dataclass
@@ -177,7 +176,7 @@ class _Connection(asyncssh.SSHServer):
         self.server = server
         self.conn: asyncssh.SSHServerConnection | None = None
         self.address = "unknown"
-        self.source = "ssh:unknown"
+        self.source = SSH_SOURCE_PREFIX + "unknown"
         self.username = ""
         self.identity: _Identity | None = None
         self._candidate: _Identity | None = None
@@ -189,7 +188,7 @@ class _Connection(asyncssh.SSHServer):
         self.conn = conn
         peer = conn.get_extra_info("peername") or ("unknown", 0)
         self.address = str(peer[0])
-        self.source = f"ssh:{self.address}"
+        self.source = SSH_SOURCE_PREFIX + self.address
         if not self.server.connection_allowed(self.address):
             self.refused = True
             self.server.audit("ssh.connect", actor="anonymous", outcome="refused", source=self.source,
@@ -384,17 +383,16 @@ class _Session:
             await asyncio.sleep(0.05)
 
     async def _drain(self) -> None:
+        """Copy the app's output to the client until the pty hangs up."""
         assert self.child is not None
         while data := await self.child.read():
             self.ssh.stdout.write(data)
-            await self.ssh.stdout.drain()
+            await self.ssh.stdout.drain()  # a slow client slows the app, not our memory
 
     async def _pump_output(self) -> None:
         assert self.child is not None
         try:
-            while data := await self.child.read():
-                self.ssh.stdout.write(data)
-                await self.ssh.stdout.drain()  # a slow client slows the app, not our memory
+            await self._drain()
         except (asyncssh.Error, BrokenPipeError, ConnectionError):
             self._stop("disconnected")
             return
