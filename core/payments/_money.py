@@ -6,16 +6,15 @@ import re
 
 from immo_connect.errors import ValidationError
 from immo_connect.i18n import _
+from immo_connect.wallet import texts as wallet_texts
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def euros(cents: int) -> str:
-    """``1 234,56 EUR`` (Belgian notation, narrow no-break space between thousands)."""
-    whole, part = divmod(abs(int(cents)), 100)
-    grouped = f"{whole:,}".replace(",", "\u202f")
-    return f"{'-' if cents < 0 else ''}{grouped},{part:02d} EUR"
+    """``1 234,56 EUR``: the wallet's notation of amounts, with the currency."""
+    return f"{wallet_texts.euros(cents)} EUR"
 
 
 def _invalid(text: str) -> ValidationError:
