@@ -12,9 +12,4 @@ except to check a key being registered.
 
 from __future__ import annotations
 
-SSH_SOURCE_PREFIX = "ssh:"
-
-
-def is_remote(source: str) -> bool:
-    """Whether a platform ``source`` is an SSH session (the user's screen is elsewhere)."""
-    return source.startswith(SSH_SOURCE_PREFIX)
+SSH_SOURCE_PREFIX = "ssh:"  # platform sources of SSH sessions: "ssh:<client address>"

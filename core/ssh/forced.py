@@ -20,6 +20,7 @@ from typing import Any
 
 from immo_connect.accounts.models import Account
 from immo_connect.config import Settings
+from immo_connect.ssh import SSH_SOURCE_PREFIX
 from immo_connect.ssh.models import SshKey
 
 AUTHORIZED_OPTIONS = "restrict,pty"
@@ -57,7 +58,7 @@ def authenticating_key(environ: Mapping[str, str]) -> str | None:
 def source_address(environ: Mapping[str, str]) -> str:
     """``ssh:<client address>`` from ``SSH_CONNECTION`` (client, port, server, port)."""
     parts = environ.get("SSH_CONNECTION", "").split()
-    return f"ssh:{parts[0] if parts else 'unknown'}"
+    return SSH_SOURCE_PREFIX + (parts[0] if parts else "unknown")
 
 
 def run_session(settings: Settings, *, environ: Mapping[str, str] | None = None) -> int:
