@@ -165,10 +165,6 @@ class SessionProcess:
 
     # -- life cycle -----------------------------------------------------------------------------
 
-    @property
-    def returncode(self) -> int | None:
-        return self.process.returncode
-
     async def wait(self) -> int:
         return await self.process.wait()
 
