@@ -18,6 +18,7 @@ from immo_connect.plugins.tools.antiblanchiment.checks import (
     AmlCheck,
     answers_of,
 )
+from immo_connect.wallet.texts import euros
 
 if TYPE_CHECKING:
     from immo_connect.platform import Platform
@@ -43,7 +44,8 @@ class _Report(FPDF):
     def t(self, value: str) -> str:
         if self.unicode:
             return value
-        return value.replace("€", "EUR").encode("latin-1", "replace").decode("latin-1")
+        # The core font is Latin-1: no euro sign, no narrow space between thousands.
+        return value.replace("€", "EUR").replace("\u202f", " ").encode("latin-1", "replace").decode("latin-1")
 
     def heading(self, text: str) -> None:
         self.ln(3)
@@ -56,13 +58,6 @@ class _Report(FPDF):
         self.cell(55, 6, self.t(label))
         self.set_font(self.family_name, "", 10)
         self.multi_cell(self.epw - 55, 6, self.t(value or "—"), new_x="LMARGIN", new_y="NEXT")
-
-
-def _euros(cents: int | None) -> str:
-    if cents is None:
-        return _("not known")
-    whole, part = divmod(cents, 100)
-    return f"{whole:,}".replace(",", " ") + f",{part:02d} €"
 
 
 def render(check: AmlCheck, *, organisation_name: str, enterprise_number: str, mode_title: str) -> bytes:
@@ -95,7 +90,7 @@ def render(check: AmlCheck, *, organisation_name: str, enterprise_number: str, m
     pdf.heading(_("Transaction"))
     pdf.row(_("Kind"), _(TRANSACTION_LABELS.get(check.transaction_kind, check.transaction_kind)))
     pdf.row(_("Property"), check.property_address)
-    pdf.row(_("Amount"), _euros(check.amount_cents))
+    pdf.row(_("Amount"), _("not known") if check.amount_cents is None else f"{euros(check.amount_cents)} €")
 
     pdf.heading(_("Risk questions"))
     answers = answers_of(check)

@@ -32,11 +32,7 @@ from immo_connect.plugins.tools.antiblanchiment.checks import (
 from immo_connect.plugins.tools.antiblanchiment.report import write_report
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
-
-
-def _euros(cents: int) -> str:
-    whole, part = divmod(cents, 100)
-    return f"{whole},{part:02d} €"
+from immo_connect.wallet.texts import euros
 
 
 def _amount_cents(text: str) -> int | None:
@@ -96,7 +92,7 @@ class AntiBlanchimentScreen(ServiceHandlers, Screen[None]):
                 yield Select([(_(label), key) for key, label in OUTCOME_LABELS.items()], value="proceed",
                              allow_blank=False, id="aml-outcome")
                 yield Input(id="aml-notes", placeholder=_("Notes (documents seen, source of funds, …)"))
-                yield Button(_("Record the check ({price})").format(price=_euros(price.amount_cents if price else 0)),
+                yield Button(_("Record the check ({price})").format(price=f"{euros(price.amount_cents if price else 0)} €"),
                              id="aml-record-button", variant="primary")
                 yield Label("", id="aml-message", classes="message")
             with Vertical(id="aml-history"):

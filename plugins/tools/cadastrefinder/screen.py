@@ -21,11 +21,7 @@ from immo_connect.i18n import _
 from immo_connect.plugins.tools.cadastrefinder.parcels import ParcelQuery
 from immo_connect.plugins.tools.cadastrefinder.search import search
 from immo_connect.tui._service import ServiceHandlers, call_service
-
-
-def _euros(cents: int) -> str:
-    whole, part = divmod(cents, 100)
-    return f"{whole},{part:02d} €"
+from immo_connect.wallet.texts import euros
 
 
 class CadastreFinderScreen(ServiceHandlers, Screen[None]):
@@ -64,7 +60,7 @@ class CadastreFinderScreen(ServiceHandlers, Screen[None]):
                 yield Input(id="cadastre-parcel", placeholder="0123/45A")
                 yield Input(id="cadastre-address", placeholder=_("Street and number"))
             with Horizontal(classes="buttons"):
-                yield Button(_("Search ({price})").format(price=_euros(self.price_cents)), id="cadastre-search-button",
+                yield Button(_("Search ({price})").format(price=f"{euros(self.price_cents)} €"), id="cadastre-search-button",
                              variant="primary")
                 yield Button(_("Close"), id="cadastre-close-button")
             yield Label(_("Each search is charged to the wallet of {organisation} and logged.").format(
@@ -120,7 +116,7 @@ class CadastreFinderScreen(ServiceHandlers, Screen[None]):
         number = getattr(result.transaction, "number", None)
         self.query_one("#cadastre-status", Label).update(
             _("{count} parcel(s) found. {amount} charged to the wallet of {organisation} (transaction {number}).").format(
-                count=len(result.parcels), amount=_euros(result.price_cents),
+                count=len(result.parcels), amount=f"{euros(result.price_cents)} €",
                 organisation=self.context.organisation_name, number=number if number is not None else "—"))
         if result.parcels:
             table.focus()
