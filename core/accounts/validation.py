@@ -57,38 +57,30 @@ def clean_text(value: str | None, *, field: str, max_length: int, required: bool
 
 
 def clean_first_name(value: str | None) -> str:
-    value = " ".join((value or "").split())
-    if not value:
-        raise ValidationError(
-            _("Enter your first name."), hint=_("Write it as on your identity card."),
-            code="required", field="first_name",
-        )
-    return _check_name(value, "first_name")
+    return _clean_name(value, "first_name", _("Enter your first name."))
 
 
 def clean_last_name(value: str | None) -> str:
+    return _clean_name(value, "last_name", _("Enter your last name."))
+
+
+def _clean_name(value: str | None, field: str, missing: str) -> str:
     value = " ".join((value or "").split())
     if not value:
-        raise ValidationError(
-            _("Enter your last name."), hint=_("Write it as on your identity card."),
-            code="required", field="last_name",
-        )
-    return _check_name(value, "last_name")
-
-
-def _check_name(value: str, field: str) -> str:
+        raise ValidationError(missing, hint=_("Write it as on your identity card."), code="required", field=field)
     if len(value) > NAME_MAX:
         raise ValidationError(
             _("This name is too long ({length} characters; at most {max})."
               ).format(length=len(value), max=NAME_MAX),
             hint=_("Write it as on your identity card; shorten it if needed."), code="too_long", field=field,
         )
-    if not _NAME.match(unicodedata.normalize("NFC", value)):
+    value = unicodedata.normalize("NFC", value)
+    if not _NAME.match(value):
         raise ValidationError(
             _("A name may only contain letters, spaces, hyphens, apostrophes and dots."),
             hint=_("Write it as on your identity card."), code="invalid_name", field=field,
         )
-    return unicodedata.normalize("NFC", value)
+    return value
 
 
 def clean_username(value: str | None, *, minimum: int = USERNAME_MIN) -> str:
