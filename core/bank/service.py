@@ -194,7 +194,7 @@ class BankService:
             else:
                 cache.matches[entry.communication] = (
                     (None, "no_wallet") if wallet is None
-                    else (int(wallet.__data__["organisation"]), ""))  # the raw foreign key value
+                    else (int(wallet.organisation_id), ""))
         return cache.matches[entry.communication]
 
     def _import_entry(self, entry: StatementEntry, import_row: StatementImport, operator: str,
