@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 
-from immo_connect.contracts._base import Contribution
-
-_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_.-]{0,62}$")
+from immo_connect.contracts._base import Contribution, check_identifier
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,8 +23,7 @@ class RecognitionKind:
     issuer: str
 
     def __post_init__(self) -> None:
-        if not _IDENTIFIER.match(self.identifier):
-            raise ValueError(f"recognition identifier {self.identifier!r} must be lowercase, e.g. 'ipi.agent'")
+        check_identifier("recognition identifier", self.identifier)
         if not self.name or not self.issuer:
             raise ValueError(f"recognition {self.identifier!r} needs a name and an issuer")
 
@@ -57,8 +53,7 @@ class RecognitionSource(Contribution):
     """
 
     def __init__(self, *, name: str, title: str, recognitions: tuple[RecognitionKind, ...] | list[RecognitionKind]) -> None:
-        if not _IDENTIFIER.match(name):
-            raise ValueError(f"source name {name!r} must be lowercase letters, digits, '_', '-' or '.'")
+        check_identifier("source name", name)
         if not recognitions:
             raise ValueError(f"source {name!r} declares no recognition")
         identifiers = [kind.identifier for kind in recognitions]

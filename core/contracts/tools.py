@@ -14,15 +14,9 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from immo_connect.contracts._base import Contribution
+from immo_connect.contracts._base import Contribution, check_identifier
 
-_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_.-]{0,62}$")
 _SCREEN_PATH = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
-
-
-def _check_identifier(kind: str, value: str) -> None:
-    if not _IDENTIFIER.match(value):
-        raise ValueError(f"{kind} {value!r} must be lowercase letters, digits, '_', '-' or '.'")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,7 +34,7 @@ class Role:
     needs_recognition: bool = True
 
     def __post_init__(self) -> None:
-        _check_identifier("role id", self.id)
+        check_identifier("role id", self.id)
         if not self.title:
             raise ValueError(f"role {self.id!r} needs a title")
 
@@ -61,7 +55,7 @@ class UsageMode:
     roles: tuple[Role, ...] = ()
 
     def __post_init__(self) -> None:
-        _check_identifier("usage mode id", self.id)
+        check_identifier("usage mode id", self.id)
         if not self.title:
             raise ValueError(f"usage mode {self.id!r} needs a title")
         if not self.roles:
@@ -70,7 +64,7 @@ class UsageMode:
         if len(set(ids)) != len(ids):
             raise ValueError(f"usage mode {self.id!r} declares a role twice")
         for identifier in self.required_recognitions:
-            _check_identifier("recognition identifier", identifier)
+            check_identifier("recognition identifier", identifier)
 
     def role(self, role_id: str) -> Role | None:
         return next((role for role in self.roles if role.id == role_id), None)
@@ -97,7 +91,7 @@ class Price:
     amount_cents: int
 
     def __post_init__(self) -> None:
-        _check_identifier("price action", self.action)
+        check_identifier("price action", self.action)
         if isinstance(self.amount_cents, bool) or not isinstance(self.amount_cents, int) or self.amount_cents <= 0:
             raise ValueError(f"price of {self.action!r} must be a positive whole number of cents")
 
@@ -142,7 +136,7 @@ class Tool(Contribution):
         prices: tuple[Price, ...] | list[Price] = (),
         website: str = "",
     ) -> None:
-        _check_identifier("tool name", name)
+        check_identifier("tool name", name)
         if not title or not short_description:
             raise ValueError(f"tool {name!r} needs a title and a short description")
         if not modes:
