@@ -92,7 +92,7 @@ class Verifier:
         ca_cert = _load_certificate(files.ca_cert, "CA certificate")
         auth_cert = _load_certificate(files.auth_cert, "authentication certificate")
         self._check_issued(ca_cert, anchor.certificate, now, "citizen CA certificate", shared=True)
-        _require_ca(ca_cert, self)
+        self._require_ca(ca_cert)
         self._check_issued(auth_cert, ca_cert, now, "authentication certificate")
         self._check_data_signatures(files, identity, rrn_cert)
         if (identity.basic_key_hash is not None and files.basic_key is not None
@@ -144,6 +144,16 @@ class Verifier:
                 _("a certificate of the card has expired or is not yet valid"), f"{what} outside its validity"
             )
 
+    def _require_ca(self, ca_cert: x509.Certificate) -> None:
+        try:
+            constraints = ca_cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+        except x509.ExtensionNotFound:
+            constraints = None
+        if constraints is None or not constraints.ca:
+            raise self._certificate_error(
+                _("the certificate chain of the card is broken"), "CA certificate is not a CA"
+            )
+
     def _check_data_signatures(self, files: CardFiles, identity: Identity, rrn_cert: x509.Certificate) -> None:
         key = rrn_cert.public_key()
         signed_address = files.address.rstrip(b"\x00") + files.identity_signature
@@ -189,17 +199,6 @@ def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> str:
 def _issued_by_cached(certificate: x509.Certificate, issuer: x509.Certificate) -> str:
     # Certificates hash and compare by their DER bytes: a cached answer is about exactly these.
     return _issued_by(certificate, issuer)
-
-
-def _require_ca(ca_cert: x509.Certificate, verifier: Verifier) -> None:
-    try:
-        constraints = ca_cert.extensions.get_extension_for_class(x509.BasicConstraints).value
-    except x509.ExtensionNotFound:
-        constraints = None
-    if constraints is None or not constraints.ca:
-        raise verifier._certificate_error(
-            _("the certificate chain of the card is broken"), "CA certificate is not a CA"
-        )
 
 
 def _load_certificate(der: bytes, what: str) -> x509.Certificate:
