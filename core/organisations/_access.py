@@ -26,6 +26,15 @@ ActorRef = Account | int
 T = TypeVar("T")
 
 
+class _Refusal(PermissionDenied):
+    """A refusal that carries the audit event to write once its transaction has rolled back."""
+
+    def __init__(self, message: str, hint: str, event: dict[str, Any]) -> None:
+        super().__init__(message, hint=hint)
+        self.event = event
+        self.audited = False
+
+
 class AccessBase:
     """Authorization and audit helpers shared by the organisation services."""
 
@@ -102,17 +111,15 @@ class AccessBase:
         self, action: str, actor_id: int, actor_name: str, organisation_id: int | None, target: str,
         message: str, hint: str, *, reason: str,
     ) -> PermissionDenied:
-        error = PermissionDenied(message, hint=hint, code="forbidden")
-        error.audit = {  # type: ignore[attr-defined]
+        return _Refusal(message, hint, {
             "action": action, "actor_id": actor_id, "actor": actor_name,
             "organisation_id": organisation_id, "target": target, "reason": reason,
-        }
-        return error
+        })
 
     def _audit_refusal(self, error: PermissionDenied) -> None:
-        info: dict[str, Any] | None = getattr(error, "audit", None)
-        if info is None or getattr(error, "audited", False):
+        if not isinstance(error, _Refusal) or error.audited:
             return
+        info = error.event
         # Written in its own transaction when possible: the refused change rolls back.
         with transaction():
             audit.record(
@@ -120,7 +127,7 @@ class AccessBase:
                 organisation_id=info["organisation_id"], target=info["target"],
                 outcome="refused", source=self.platform.source, detail={"reason": info["reason"]},
             )
-        error.audited = True  # type: ignore[attr-defined]
+        error.audited = True
 
     @contextmanager
     def _change(self) -> Iterator[None]:
