@@ -114,7 +114,7 @@ class AccountScreen(ServiceHandlers, Screen[None]):
         self._reload()
 
     def _reload(self) -> None:
-        call_service(self, "account-state", _state, self.app, token_of(self.app), on_done=self._show, on_error=self._failed)
+        call_service(self, "account-state", _state, self.app, token_of(self.app), on_done=self._show)
 
     def _show(self, state: AccountState) -> None:
         status = (f"{OK_MARK} " + _("Your eID is linked.")) if state.eid_linked else (
@@ -131,12 +131,6 @@ class AccountScreen(ServiceHandlers, Screen[None]):
         if pending is not None:
             self.query_one("#account-email-pending", Label).update(
                 _("A code was sent to {email}. Enter it to confirm the new address.").format(email=pending))
-
-    def _failed(self, error: ImmoConnectError) -> None:
-        from immo_connect.tui.session_flow import session_lost
-
-        if not session_lost(self.app, error):
-            self.notify(str(error), severity="error", title=_("Error"))
 
     # -- actions ---------------------------------------------------------------------------------
 
@@ -200,10 +194,6 @@ class AccountScreen(ServiceHandlers, Screen[None]):
         self.query_one("#account-password-show", Button).focus()
 
     def _password_refused(self, error: ImmoConnectError) -> None:
-        from immo_connect.tui.session_flow import session_lost
-
-        if session_lost(self.app, error):
-            return
         self._clear(*PASSWORD_FIELDS.values())
         self.query_one("#account-password-message", FormMessage).error(error)
         focus_field(self, error, PASSWORD_FIELDS)
@@ -231,10 +221,6 @@ class AccountScreen(ServiceHandlers, Screen[None]):
         self._reload()
 
     def _email_refused(self, error: ImmoConnectError) -> None:
-        from immo_connect.tui.session_flow import session_lost
-
-        if session_lost(self.app, error):
-            return
         self._clear("account-email-password")
         self.query_one("#account-email-message", FormMessage).error(error)
         focus_field(self, error, EMAIL_FIELDS)

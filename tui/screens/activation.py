@@ -98,9 +98,5 @@ class ActivationScreen(ServiceHandlers, Screen[None]):
         code.focus()
 
     def _refused(self, error: ImmoConnectError) -> None:
-        from immo_connect.tui.session_flow import session_lost
-
-        if session_lost(self.app, error):
-            return
         self.query_one(FormMessage).error(error)
         self.query_one("#activation-code", Input).focus()

@@ -172,12 +172,8 @@ class EidLinkScreen(ServiceHandlers, Screen[None]):
         self.query_one("#eid-done", Button).focus()
 
     def _failed(self, error: ImmoConnectError) -> None:
-        from immo_connect.tui.session_flow import session_lost
-
         self.query_one("#eid-read", Button).disabled = False
         self.query_one("#eid-pin", Input).value = ""
-        if session_lost(self.app, error):
-            return
         message = self.query_one("#eid-message", FormMessage)
         message.error(error)
         self.query_one("#eid-pin", Input).focus()

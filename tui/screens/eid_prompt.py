@@ -14,7 +14,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Label
 
-from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
@@ -71,7 +70,7 @@ class EidPromptScreen(ServiceHandlers, Screen[None]):
     def on_screen_resume(self) -> None:
         # Back from the linking screen: go on if the eID is now linked.
         call_service(self, "eid-prompt-session", _session_info, self.app, token_of(self.app),
-                     on_done=self._checked, on_error=self._failed)
+                     on_done=self._checked)
 
     def _checked(self, signed: Any) -> None:
         from immo_connect.accounts.required import LINK_EID
@@ -87,16 +86,10 @@ class EidPromptScreen(ServiceHandlers, Screen[None]):
 
     def action_skip(self) -> None:
         call_service(self, "eid-prompt-skip", _skip, self.app, token_of(self.app),
-                     on_done=self._skipped, on_error=self._failed)
+                     on_done=self._skipped)
 
     def _skipped(self, _result: None) -> None:
         from immo_connect.accounts.required import LINK_EID
         from immo_connect.tui.session_flow import continue_after_sign_in
 
         continue_after_sign_in(self.app, self.app.session.without(LINK_EID))  # type: ignore[attr-defined]
-
-    def _failed(self, error: ImmoConnectError) -> None:
-        from immo_connect.tui.session_flow import session_lost
-
-        if not session_lost(self.app, error):
-            self.notify(str(error), severity="error", title=_("Error"))

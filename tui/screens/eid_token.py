@@ -94,7 +94,4 @@ class EidTokenScreen(ServiceHandlers, Screen[Any]):
         call_service(self, "eid-token", _link_token, self.app, token, on_done=self.dismiss, on_error=self._failed)
 
     def _failed(self, error: ImmoConnectError) -> None:
-        from immo_connect.tui.session_flow import session_lost
-
-        if not session_lost(self.app, error):
-            self.query_one("#eid-token-message", FormMessage).error(error)
+        self.query_one("#eid-token-message", FormMessage).error(error)

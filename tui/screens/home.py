@@ -14,7 +14,6 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Label
 
-from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
@@ -73,18 +72,12 @@ class HomeScreen(ServiceHandlers, Screen[None]):
         if getattr(self.app, "session", None) is None:
             return
         call_service(self, "home-session", _session_info, self.app, token_of(self.app),
-                     on_done=self._refresh, on_error=self._failed)
+                     on_done=self._refresh)
 
     def _refresh(self, signed: Any) -> None:
         self.app.session = signed  # type: ignore[attr-defined]
         self.query_one("#home-status", Label).update(self._status_text(signed))
         self.query_one("#home-link-eid").set_class(not self._eid_missing(signed), "hidden")
-
-    def _failed(self, error: ImmoConnectError) -> None:
-        from immo_connect.tui.session_flow import session_lost
-
-        if not session_lost(self.app, error):
-            self.notify(str(error), severity="error", title=_("Error"))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         button = (event.button.id or "").removeprefix("home-")

@@ -87,9 +87,5 @@ class MissingEmailScreen(ServiceHandlers, Screen[None]):
         self.app.switch_screen(ActivationScreen())
 
     def _refused(self, error: ImmoConnectError) -> None:
-        from immo_connect.tui.session_flow import session_lost
-
-        if session_lost(self.app, error):
-            return
         self.query_one(FormMessage).error(error)
         self.query_one("#missing-email", Input).focus()

@@ -237,10 +237,6 @@ class ProfileScreen(ServiceHandlers, Screen[None]):
         self.query_one(FormMessage).ok(_("Your changes are saved."))
 
     def _refused(self, error: ImmoConnectError) -> None:
-        from immo_connect.tui.session_flow import session_lost
-
-        if session_lost(self.app, error):
-            return
         self.query_one(FormMessage).error(error)
         field = (error.field or "").replace(".", "-").replace("addresses-", "address-")
         for widget in self.query(f"#profile-{field}") if field else []:
@@ -248,10 +244,7 @@ class ProfileScreen(ServiceHandlers, Screen[None]):
             break
 
     def _failed(self, error: ImmoConnectError) -> None:
-        from immo_connect.tui.session_flow import session_lost
-
-        if not session_lost(self.app, error):
-            self.query_one(FormMessage).error(error)
+        self.query_one(FormMessage).error(error)
 
     async def action_cancel_or_back(self) -> None:
         if self.editing:
