@@ -15,7 +15,7 @@ from immo_connect.accounts.photo import CropBox
 from immo_connect.accounts.profile import AddressData, ProfileUpdate, apply_eid_identity
 from immo_connect.errors import ValidationError
 from immo_connect.platform import Platform
-from tests.support.factories import make_account
+from tests.support.factories import add_member, make_account, make_organisation
 
 
 def image_file(folder: Path, size: tuple[int, int] = (400, 300), name: str = "photo.png") -> Path:
@@ -57,6 +57,18 @@ def test_save_and_read_back_every_section(platform: Platform) -> None:
     changed = platform.accounts.save_profile(actor, full_update(birth_place="Antwerpen"))
     assert changed.birth_place == "Antwerpen"
     assert [row.birth_place for row in Profile.select().where(Profile.account == actor.id)] == ["Antwerpen"]
+
+
+def test_a_new_name_moves_the_account_in_employee_lists_at_once(platform: Platform) -> None:
+    manager = make_account("alice.aerts", first_name="Alice", last_name="Aerts")
+    organisation = make_organisation(manager)
+    renamed = make_account("bob.zeeman", first_name="Bob", last_name="Zeeman")
+    add_member(organisation, renamed)
+    before = platform.organisations.list_employees(manager, organisation.id).rows
+    assert [row.username for row in before] == ["alice.aerts", "bob.zeeman"]
+    platform.accounts.save_profile(renamed, full_update(first_name="Bob", last_name="Abbas", addresses=[]))
+    after = platform.organisations.list_employees(manager, organisation.id).rows
+    assert [row.username for row in after] == ["bob.zeeman", "alice.aerts"]
 
 
 @pytest.mark.parametrize(("changes", "field"), [

@@ -290,6 +290,9 @@ def save_profile(svc: AccountService, actor: Account, update: ProfileUpdate) -> 
         Account.update(
             first_name=values["first_name"], last_name=values["last_name"], language=update.language,
         ).where(Account.id == account.id).execute()
+        if "first_name" in changed or "last_name" in changed:
+            # Employee lists are ordered by a copy of the name kept on each membership.
+            svc.platform.organisations.refresh_sort_names(int(account.id))
         row, stored = _profile_row(account)
         for name in ("birth_date", "birth_place", "nationality", "gender", "phone", "mobile", "website", *SOCIAL_SITES):
             setattr(row, name, values[name])
