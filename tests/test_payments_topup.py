@@ -229,7 +229,7 @@ def test_the_contract_defaults_refuse_what_a_method_does_not_do() -> None:
 
 @pytest.mark.parametrize(("text", "cents"), [
     ("50", 5000), ("50,00", 5000), ("75.5", 7550), ("1 234,56", 123456), ("1.234,56", 123456),
-    ("€ 60", 6000), ("60 EUR", 6000),
+    ("€ 60", 6000), ("60 EUR", 6000), ("eur 12,5", 1250), ("12€", 1200),
 ])
 def test_typed_amounts(text: str, cents: int) -> None:
     assert parse_amount(text) == cents
@@ -240,6 +240,13 @@ def test_typed_amounts_refused(text: str) -> None:
     with pytest.raises(ValidationError) as caught:
         parse_amount(text)
     assert caught.value.field == "amount"
+
+
+def test_typed_amount_above_one_wallet_movement_is_refused_as_too_large() -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse_amount("1.000.000.000,01")
+    assert caught.value.code == "amount_too_large" and caught.value.hint
+    assert parse_amount("1.000.000.000") == 10**11
 
 
 def test_cli_poll_and_list(platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

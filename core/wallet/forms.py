@@ -1,4 +1,4 @@
-"""Reading what people type in the wallet's forms: amounts in euros, dates, numbers, filters.
+"""Reading what people type in forms: amounts in euros, dates, numbers, filters.
 
 Front ends pass the raw text; each function returns the value or raises a
 :class:`~immo_connect.errors.ValidationError` naming the field, so every screen (terminal,
@@ -15,24 +15,69 @@ from immo_connect.i18n import _
 from immo_connect.wallet._views import TransactionFilter
 from immo_connect.wallet.models import MAX_AMOUNT_CENTS
 
-_EUROS = re.compile(r"(\d{1,10})(?:[.,](\d{1,2}))?")
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_CURRENCY = re.compile(r"^(?:€|EUR)|(?:€|EUR)$", re.IGNORECASE)
 _DAY_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
 
 
-def parse_euros(text: str, *, field: str = "amount") -> int:
-    """Cents of an amount written ``12,50``, ``12.5``, ``1 250`` or ``€ 12``."""
-    compact = re.sub(r"[\s\u202f\u00a0€]|EUR", "", text or "", flags=re.IGNORECASE)
-    found = _EUROS.fullmatch(compact)
-    if not found:
+def _not_euros(text: str) -> ValidationError:
+    return ValidationError(
+        _("{value!r} is not an amount in euros.").format(value=text[:30]),
+        hint=_("Type the amount like 50 or 125,50."), field="amount", code="amount_format",
+    )
+
+
+def parse_euros(text: str) -> int:
+    """The cents of an amount typed ``50``, ``12,50``, ``75.5``, ``1 234,56``, ``1.234,56``, ``€ 60``…
+
+    A comma or a point may separate the cents; a point or space followed by three digits
+    groups thousands. More than two decimals are refused, never rounded; so is anything
+    that is not a positive amount one wallet movement can hold.
+    """
+    raw = (text or "").strip()
+    cleaned = _CURRENCY.sub("", _SPACES.sub("", raw))
+    if not cleaned:
         raise ValidationError(
-            _("{text!r} is not an amount in euros.").format(text=text),
-            hint=_("Write the amount like 50 or 12,50."), field=field, code="amount_format",
+            _("The amount is missing."), hint=_("Type the amount like 50 or 125,50."),
+            field="amount", code="amount_missing",
         )
-    cents = int(found.group(1)) * 100 + int((found.group(2) or "0").ljust(2, "0"))
-    if cents <= 0 or cents > MAX_AMOUNT_CENTS:
+    if cleaned.startswith("-"):
         raise ValidationError(
-            _("The amount must be more than zero."), hint=_("Write the amount like 50 or 12,50."),
-            field=field, code="amount_not_positive",
+            _("The amount must be more than zero."), hint=_("Type the amount like 50 or 125,50."),
+            field="amount", code="amount_not_positive",
+        )
+    if not _NUMBER.fullmatch(cleaned):
+        raise _not_euros(raw)
+    separators = [i for i, ch in enumerate(cleaned) if ch in ".,"]
+    decimal_at: int | None = None
+    if separators:
+        last = separators[-1]
+        digits_after = len(cleaned) - last - 1
+        # The last separator is the decimal one unless it is a point grouping thousands.
+        if not (cleaned[last] == "." and digits_after == 3 and "," not in cleaned):
+            decimal_at = last
+    whole_part = cleaned[:decimal_at] if decimal_at is not None else cleaned
+    fraction = cleaned[decimal_at + 1:] if decimal_at is not None else ""
+    if any(ch == "," for ch in whole_part) or any(
+        len(group) != 3 for group in whole_part.split(".")[1:]
+    ):
+        raise _not_euros(raw)
+    if len(fraction) > 2:
+        raise ValidationError(
+            _("An amount in euros has at most two decimals ({value!r}).").format(value=raw[:30]),
+            hint=_("Type the amount like 50 or 125,50."), field="amount", code="amount_decimals",
+        )
+    cents = int(whole_part.replace(".", "")) * 100 + int((fraction + "00")[:2])
+    if cents <= 0:
+        raise ValidationError(
+            _("The amount must be more than zero."), hint=_("Type the amount like 50 or 125,50."),
+            field="amount", code="amount_not_positive",
+        )
+    if cents > MAX_AMOUNT_CENTS:
+        raise ValidationError(
+            _("The amount is too large for one wallet movement."),
+            hint=_("Split it into several smaller amounts."), field="amount", code="amount_too_large",
         )
     return cents
 
