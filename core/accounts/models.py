@@ -43,10 +43,6 @@ class Account(BaseModel):
     def display_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip() or str(self.username)
 
-    @property
-    def is_active(self) -> bool:
-        return self.status == "active"
-
 
 class Profile(BaseModel):
     """Personal data beyond the names: general, contact, social media, and the photo."""

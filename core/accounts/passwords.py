@@ -105,10 +105,6 @@ class PasswordHasher:
             self._dummy = self.hash("immo-connect timing equaliser")
         self.verify(self._dummy, password)
 
-    @staticmethod
-    def is_argon2(stored: str | None) -> bool:
-        return bool(stored) and _PHC.match(str(stored)) is not None
-
 
 # -- policy --------------------------------------------------------------------------------
 

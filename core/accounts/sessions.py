@@ -126,12 +126,3 @@ def end_all(account_id: int, *, now: dt.datetime, reason: str, keep_session_id: 
     if keep_session_id is not None:
         query = query.where(Session.id != keep_session_id)
     return int(query.execute())
-
-
-def open_sessions(account_id: int, *, limits: Limits, now: dt.datetime) -> list[Session]:
-    """The account's sessions that are still usable, newest first."""
-    return [
-        s for s in Session.select().where((Session.account == account_id) & Session.ended_at.is_null())
-        .order_by(Session.created_at.desc())
-        if now < s.expires_at and now < s.last_seen_at + limits.idle
-    ]

@@ -57,14 +57,6 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def template_languages(template: str) -> list[str]:
-    """The languages that have both files of ``template``."""
-    return sorted(
-        folder.name for folder in TEMPLATE_DIR.iterdir()
-        if (folder / f"{template}.txt").exists() and (folder / f"{template}.html").exists()
-    )
-
-
 def _fill(formatter: string.Formatter, text: str, values: Mapping[str, object], where: str) -> str:
     try:
         return formatter.vformat(text, (), values)
