@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from immo_connect.config import Settings
     from immo_connect.platform import Platform
 
@@ -33,7 +31,3 @@ def current_platform() -> Platform:
 
 def current_settings() -> Settings:
     return current_platform().settings
-
-
-def now() -> dt.datetime:
-    return current_platform().clock.now()
