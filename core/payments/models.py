@@ -58,10 +58,6 @@ class Payment(BaseModel):
             (("organisation", "created_at"), False),
         )
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_ROW_STATUSES
-
 
 def _create(db: peewee.Database) -> None:
     db.create_tables([Payment])

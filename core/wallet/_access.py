@@ -49,9 +49,8 @@ def refuse(action: str, *, account_id: int | None, username: str, organisation_i
     return PermissionDenied(message, hint=hint, code=f"wallet_{reason}")
 
 
-def require_member(actor: ActorRef, organisation_id: int, *, action: str, source: str,
-                   manager: bool = False) -> Actor:
-    """The actor when its account is active and it is an active member (manager if asked).
+def require_member(actor: ActorRef, organisation_id: int, *, action: str, source: str) -> Actor:
+    """The actor when its account is active and it is an active member of the organisation.
 
     This is the wallet's own check; it reads the same rows as the organisations service
     (``Account.status``, ``Membership.status`` / ``is_manager``) in a single query.
@@ -72,13 +71,6 @@ def require_member(actor: ActorRef, organisation_id: int, *, action: str, source
             reason="not_member", source=source,
             message=_("You are not an active member of this organisation, so you cannot use its wallet."),
             hint=_("Ask a manager of the organisation to confirm your membership."),
-        )
-    if manager and not is_manager:
-        raise refuse(
-            action, account_id=account_id, username=username, organisation_id=organisation_id,
-            reason="not_manager", source=source,
-            message=_("Only a manager of the organisation can do this with its wallet."),
-            hint=_("Ask a manager of the organisation to do it, or to make you a manager."),
         )
     return Actor(account_id, username, is_manager)
 

@@ -26,7 +26,6 @@ _TX_COLUMNS = (
     "counterpart_wallet_id", "counterpart_transaction_id", "reference", "idempotency_key",
     "request_hash", "created_at", "completed_at",
 )
-TX_COLUMNS: tuple[str, ...] = _TX_COLUMNS
 
 
 @functools.cache
