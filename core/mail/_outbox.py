@@ -199,24 +199,23 @@ class Outbox:
         held = (OutboxMessage.id == message.id) & (OutboxMessage.claimed_by == message.claimed_by) & (
             OutboxMessage.status == "pending")
         attempts = int(message.attempts)
+        text = "" if error is None else describe(error)
         if error is None:
             outcome, changes = "sent", {"status": "sent", "sent_at": now, "claimed_until": None, "last_error": ""}
+        elif attempts >= self.settings.mail.max_attempts or is_permanent(error):
+            outcome = "abandoned"
+            changes = {"status": "abandoned", "claimed_until": None, "last_error": text}
         else:
-            text = describe(error)
-            if attempts >= self.settings.mail.max_attempts or is_permanent(error):
-                outcome = "abandoned"
-                changes = {"status": "abandoned", "claimed_until": None, "last_error": text}
-            else:
-                outcome = "retry"
-                changes = {"next_attempt_at": now + self.retry_delay(attempts), "claimed_until": None,
-                           "last_error": text}
+            outcome = "retry"
+            changes = {"next_attempt_at": now + self.retry_delay(attempts), "claimed_until": None,
+                       "last_error": text}
         with transaction():
             if not OutboxMessage.update(**changes).where(held).execute():
                 report.lost += 1
                 log.warning("mail %s: claim expired before its outcome (%s) was recorded", message.id, outcome)
                 return
             OutboxAttempt.create(message=message.id, at=now, worker=str(message.claimed_by)[:100],
-                                 outcome=outcome, error="" if error is None else describe(error))
+                                 outcome=outcome, error=text)
             if outcome == "abandoned":
                 audit.record(
                     "mail.abandoned", actor="system", target=f"mail:{message.id}", outcome="failed",
@@ -231,8 +230,7 @@ class Outbox:
         else:
             report.abandoned += 1
         if error is not None:
-            log.info("mail %s (%s) attempt %d: %s -> %s", message.id, message.template, attempts,
-                     describe(error), outcome)
+            log.info("mail %s (%s) attempt %d: %s -> %s", message.id, message.template, attempts, text, outcome)
 
     # -- reading ------------------------------------------------------------------------
 
