@@ -55,7 +55,7 @@ async def test_create_join_confirm_block_activate_delete(platform: Platform) -> 
     async with app.run_test(size=(140, 50)) as pilot:
         # Alice creates the organisation: search, not found, the form, she becomes manager.
         await open_my_organisations(pilot, app, alice)
-        assert "Press A" in label(app, "#organisations-empty") or "A" in label(app, "#organisations-empty")
+        assert "Appuyez sur A" in label(app, "#organisations-empty")
         await pilot.press("a")
         await type_in(pilot, "#add-number", "BE 0403.019.261")
         await pilot.press("enter")
@@ -65,7 +65,7 @@ async def test_create_join_confirm_block_activate_delete(platform: Platform) -> 
         await settle(pilot)
         await pilot.press("ctrl+s")  # empty form: refused, nothing stored
         await settle(pilot)
-        assert "*" in label(app, "#create-message") or label(app, "#create-message")
+        assert label(app, "#create-message").startswith("✗ ")  # refused, said with a mark, not colour alone
         assert Organisation.select().count() == 0
         await type_in(pilot, "#org-name", "Agence du Parc")
         await choose(pilot, "#org-legal-form", 1)
@@ -136,6 +136,7 @@ async def test_create_join_confirm_block_activate_delete(platform: Platform) -> 
         await settle(pilot)
         assert Membership.get_by_id(bob_membership.id).function == "Agent principal"
         assert "enregistrées" in label(app, "#employee-message")
+        assert label(app, "#employee-message").startswith("✓ ")
 
         # Block: the default answer is no; then yes.
         await pilot.press("b")
@@ -194,9 +195,11 @@ async def test_the_last_manager_cannot_block_or_delete_themselves(platform: Plat
             await pilot.press("tab", "enter")
             await settle(pilot)
             assert "dernier gestionnaire actif" in label(app, "#employee-message")
+            assert label(app, "#employee-message").startswith("✗ ")
         await pilot.press("g")  # revoke her own manager rights: refused too
         await settle(pilot)
         assert "dernier gestionnaire actif" in label(app, "#employee-message")
+        assert label(app, "#employee-message").startswith("✗ ")
         assert Membership.get(Membership.account == alice.id).is_active_manager
 
 
@@ -238,6 +241,7 @@ async def test_organisation_data_edit_mode_for_managers_only(platform: Platform)
         saved = Organisation.get_by_id(organisation.id)
         assert (saved.linkedin, saved.address) == ("https://linkedin.com/company/data", "Meir 1, 2000 Antwerpen")
         assert "enregistrées" in label(app, "#org-data-message")
+        assert label(app, "#org-data-message").startswith("✓ ")
 
 
 async def test_employee_list_pages_and_filters(platform: Platform) -> None:

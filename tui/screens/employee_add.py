@@ -14,6 +14,7 @@ from immo_connect.i18n import _
 from immo_connect.organisations.data import STATUS_LABELS, AccountProfile, EmployeeRow
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens._tool_choices import Entry, save_tool_choices, tool_entries
+from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 from immo_connect.tui.widgets.org_forms import EmployeeForm, ToolAccessForm, actor_of
@@ -41,17 +42,17 @@ class AddEmployeeScreen(ServiceHandlers, Screen[None]):
                 yield EmployeeForm("new")
                 yield MarkedCheckbox(_("Manager of the organisation"), id="add-employee-manager")
                 yield Button(_("Save"), id="add-employee-submit", variant="primary")
-            yield Label("", id="add-employee-message", classes="message")
+            yield FormMessage(id="add-employee-message")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#add-employee-identifier", Input).focus()
 
     def _failed(self, error: ImmoConnectError) -> None:
-        self.query_one("#add-employee-message", Label).update(str(error))
+        self.query_one("#add-employee-message", FormMessage).error(error)
 
     def _search(self) -> None:
-        self.query_one("#add-employee-message", Label).update("")
+        self.query_one("#add-employee-message", FormMessage).clear()
         self.query_one("#add-employee-add").add_class("hidden")
         self.query_one("#add-employee-form").add_class("hidden")
         platform = self.app.platform  # type: ignore[attr-defined]

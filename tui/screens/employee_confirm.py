@@ -17,6 +17,7 @@ from immo_connect.organisations.data import EmployeeRow
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens._tool_choices import save_tool_choices, tool_entries
 from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
+from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 from immo_connect.tui.widgets.org_forms import EmployeeForm, ToolAccessForm, actor_of
@@ -40,7 +41,7 @@ class ConfirmEmployeeScreen(ServiceHandlers, Screen[None]):
             yield Label("", id="confirm-who", classes="title")
             yield EmployeeForm("confirm")
             yield MarkedCheckbox(_("Manager of the organisation"), id="confirm-manager")
-            yield Label("", id="confirm-message", classes="message")
+            yield FormMessage(id="confirm-message")
             with Horizontal(classes="buttons"):
                 yield Button(_("Confirm"), id="confirm-submit", variant="success")
                 yield Button(_("Block"), id="confirm-block-button", variant="error")
@@ -70,7 +71,7 @@ class ConfirmEmployeeScreen(ServiceHandlers, Screen[None]):
         self._failed(error)
 
     def _failed(self, error: ImmoConnectError) -> None:
-        self.query_one("#confirm-message", Label).update(str(error))
+        self.query_one("#confirm-message", FormMessage).error(error)
 
     def action_confirm(self) -> None:
         if self.row is None:

@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Footer, Static
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.organisations.data import EMPLOYEE_TYPES, STATUS_LABELS, EmployeeRow
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
+from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.org_forms import EmployeeForm, actor_of
 
@@ -56,7 +57,7 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
                 with Horizontal(classes="buttons"):
                     yield Button(_("Save the changes"), id="employee-save-button", variant="primary")
                     yield Button(_("Cancel"), id="employee-cancel-button")
-            yield Label("", id="employee-message", classes="message")
+            yield FormMessage(id="employee-message")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -106,16 +107,12 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
             _("Revoke manager rights") if row.is_manager else _("Make manager"))
 
     def _failed(self, error: ImmoConnectError) -> None:
-        message = self.query_one("#employee-message", Label)
-        message.update(str(error))
-        message.remove_class("ok")
+        self.query_one("#employee-message", FormMessage).error(error)
         if error.code in ("employee_not_found", "forbidden"):
             self.notify(str(error), severity="error")
 
     def _done(self, text: str) -> None:
-        message = self.query_one("#employee-message", Label)
-        message.update(text)
-        message.add_class("ok")
+        self.query_one("#employee-message", FormMessage).ok(text)
 
     def _set_editing(self, editing: bool) -> None:
         self.editing = editing

@@ -17,6 +17,7 @@ from immo_connect.formats.enterprise import format_number
 from immo_connect.i18n import _
 from immo_connect.organisations.data import STATUS_LABELS, JoinResult, LookupResult
 from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.org_forms import EmployeeForm, actor_of, required
 
@@ -36,7 +37,7 @@ class AddOrganisationScreen(ServiceHandlers, Screen[None]):
             with Horizontal(classes="buttons"):
                 yield Input(id="add-number", placeholder="0123.456.789")
                 yield Button(_("Search"), id="add-search", variant="primary")
-            yield Label("", id="add-message", classes="message")
+            yield FormMessage(id="add-message")
             yield Label("", id="add-found")
             yield Button(_("Create this organisation"), id="add-create", classes="hidden")
             yield Button(_("Add this organisation to your profile"), id="add-join", variant="success",
@@ -55,17 +56,12 @@ class AddOrganisationScreen(ServiceHandlers, Screen[None]):
     def action_focus_number(self) -> None:
         self.query_one("#add-number", Input).focus()
 
-    def _message(self, text: str, ok: bool = False) -> None:
-        label = self.query_one("#add-message", Label)
-        label.update(text)
-        label.set_class(ok, "ok")
-
     def _search(self) -> None:
         for widget_id in ("#add-create", "#add-join", "#join-form", "#add-done"):
             self.query_one(widget_id).add_class("hidden")
         self.query_one("#add-found", Label).update("")
         self.query_one("#join-result", Label).update("")
-        self._message("")
+        self.query_one("#add-message", FormMessage).clear()
         platform = self.app.platform  # type: ignore[attr-defined]
         call_service(self, "org-lookup", platform.organisations.lookup, actor_of(self.app),
                      self.query_one("#add-number", Input).value, on_done=self._found, on_error=self._failed)
@@ -76,7 +72,7 @@ class AddOrganisationScreen(ServiceHandlers, Screen[None]):
             self._search()
 
     def _failed(self, error: ImmoConnectError) -> None:
-        self._message(str(error))
+        self.query_one("#add-message", FormMessage).error(error)
 
     def _found(self, result: LookupResult) -> None:
         self.found = result
@@ -124,7 +120,7 @@ class AddOrganisationScreen(ServiceHandlers, Screen[None]):
     def _sent(self, result: JoinResult) -> None:
         self.query_one("#join-form").add_class("hidden")
         self.query_one("#add-join").add_class("hidden")
-        self._message(_("Your request was sent. It is awaiting confirmation."), ok=True)
+        self.query_one("#add-message", FormMessage).ok(_("Your request was sent. It is awaiting confirmation."))
         self.query_one("#join-result", Label).update(
             _("The managers of {name} were notified by e-mail: {managers}.").format(
                 name=result.organisation_name, managers=", ".join(result.manager_names)))

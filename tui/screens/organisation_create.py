@@ -14,6 +14,7 @@ from immo_connect.formats.enterprise import format_number
 from immo_connect.i18n import _
 from immo_connect.organisations.models import Organisation
 from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.org_forms import EmployeeForm, OrganisationForm, actor_of
 
@@ -35,7 +36,7 @@ class CreateOrganisationScreen(ServiceHandlers, Screen[None]):
             yield OrganisationForm()
             yield Label(_("Your employee data in this organisation"), classes="section")
             yield EmployeeForm("creator")
-            yield Label("", id="create-message", classes="message")
+            yield FormMessage(id="create-message")
             yield Button(_("Create the organisation"), id="create-submit", variant="primary")
         yield Footer()
 
@@ -56,7 +57,7 @@ class CreateOrganisationScreen(ServiceHandlers, Screen[None]):
         )
 
     def _failed(self, error: ImmoConnectError) -> None:
-        self.query_one("#create-message", Label).update(str(error))
+        self.query_one("#create-message", FormMessage).error(error)
         if error.field:
             widget_id = {"address.street": "org-address0-street", "address.number": "org-address0-number",
                          "address.postal_code": "org-address0-postal_code", "address.city": "org-address0-city",

@@ -18,6 +18,7 @@ from immo_connect.organisations.data import ADDRESS_KIND_LABELS, LEGAL_FORMS
 from immo_connect.organisations.service import OrganisationView
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens._org_navigation import open_organisation_screen
+from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.org_forms import OrganisationForm, actor_of
 
@@ -81,7 +82,7 @@ class OrganisationDataScreen(ServiceHandlers, Screen[None]):
                 with Horizontal(classes="buttons"):
                     yield Button(_("Save the changes"), id="org-data-save-button", variant="primary")
                     yield Button(_("Cancel"), id="org-data-cancel-button")
-            yield Label("", id="org-data-message", classes="message")
+            yield FormMessage(id="org-data-message")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -119,7 +120,7 @@ class OrganisationDataScreen(ServiceHandlers, Screen[None]):
     def action_cancel(self) -> None:
         if self.editing:
             self._set_editing(False)
-            self.query_one("#org-data-message", Label).update("")
+            self.query_one("#org-data-message", FormMessage).clear()
         else:
             self.app.pop_screen()
 
@@ -147,14 +148,10 @@ class OrganisationDataScreen(ServiceHandlers, Screen[None]):
         self._set_editing(False)
         self.query_one("#org-logo-path", Input).value = ""
         self.query_one("#org-cover-path", Input).value = ""
-        message = self.query_one("#org-data-message", Label)
-        message.update(_("The changes were saved."))
-        message.add_class("ok")
+        self.query_one("#org-data-message", FormMessage).ok(_("The changes were saved."))
 
     def _failed(self, error: ImmoConnectError) -> None:
-        message = self.query_one("#org-data-message", Label)
-        message.update(str(error))
-        message.remove_class("ok")
+        self.query_one("#org-data-message", FormMessage).error(error)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -21,6 +21,7 @@ from immo_connect.i18n import _
 from immo_connect.organisations.data import STATUS_LABELS
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens._tool_launch import MISSING, status_word
+from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.org_forms import actor_of
 
@@ -53,7 +54,7 @@ class ToolAccessScreen(ServiceHandlers, Screen[bool]):
             yield Label("", id="access-mandate-note", classes="hint")
             yield Label(_("Employees"), classes="section")
             yield Vertical(id="access-rows")
-            yield Label("", id="access-message", classes="message")
+            yield FormMessage(id="access-message")
             with Horizontal(classes="buttons"):
                 yield Button(_("Save the changes"), id="access-save-button", variant="primary")
                 yield Button(_("Cancel"), id="access-cancel-button")
@@ -104,7 +105,7 @@ class ToolAccessScreen(ServiceHandlers, Screen[bool]):
             selects.first().focus()
 
     def _failed(self, error: ImmoConnectError) -> None:
-        self.query_one("#access-message", Label).update(str(error))
+        self.query_one("#access-message", FormMessage).error(error)
 
     def _changes(self) -> dict[int, str]:
         changes: dict[int, str] = {}

@@ -15,8 +15,10 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Select
 
+from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.org_forms import actor_of
 from immo_connect.wallet.forms import parse_euros
@@ -58,7 +60,7 @@ class WalletTransferScreen(ServiceHandlers, Screen[bool]):
             yield Label(_("Description"))
             yield Input(id="transfer-description", placeholder=_("What the money is for"))
             yield Button(_("Transfer"), id="transfer-submit", variant="primary")
-            yield Label("", id="transfer-message", classes="message")
+            yield FormMessage(id="transfer-message")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -94,10 +96,8 @@ class WalletTransferScreen(ServiceHandlers, Screen[bool]):
             on_done=self._done, on_error=self._failed,
         )
 
-    def _failed(self, error: Any) -> None:
-        message = self.query_one("#transfer-message", Label)
-        message.update(str(error))
-        message.remove_class("ok")
+    def _failed(self, error: ImmoConnectError) -> None:
+        self.query_one("#transfer-message", FormMessage).error(error)
 
     def _done(self, transaction: Any) -> None:
         message = self.query_one("#transfer-message", Label)
