@@ -84,12 +84,6 @@ def _cents(milli: int | None) -> int | None:
     return milli // 10
 
 
-def _line_problem(line: str) -> str | None:
-    if len(line) > RECORD_LENGTH:
-        return f"{len(line)} characters instead of {RECORD_LENGTH}"
-    return None
-
-
 def parse(text: str) -> Statement:
     """Read a CODA file (already decoded) into entries and warnings."""
     statement = Statement("coda")
@@ -105,13 +99,10 @@ def parse(text: str) -> Statement:
     for number, original in enumerate(text.splitlines(), start=1):
         if not original.strip():
             continue
-        problem = _line_problem(original)
         # Tools that strip trailing blanks shorten records; the blanks are put back.
         line = original.ljust(RECORD_LENGTH)
         kind = line[0]
-        if problem is None and kind not in "0123489":
-            problem = "unknown record type"
-        if problem is not None:
+        if len(original) > RECORD_LENGTH or kind not in "0123489":  # too long, or no record type
             found.append((number, _unreadable(state, _position(number), original)))
             last = None
             continue
