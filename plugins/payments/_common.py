@@ -1,4 +1,5 @@
-"""What the built-in payment plugins share: configurable limits of one online top-up."""
+"""What the built-in payment plugins share: configurable limits of one online top-up, the
+offered options and the provider errors they report alike."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from immo_connect.contracts.payments import (
     DEFAULT_MAXIMUM_CENTS,
     DEFAULT_MINIMUM_CENTS,
     PaymentLimits,
+    PaymentMethod,
     PaymentOption,
+    PaymentProviderError,
 )
 from immo_connect.errors import ConfigurationError
+from immo_connect.i18n import _
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,3 +67,28 @@ def euros(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     cents = abs(cents)
     return f"{sign}{cents // 100}.{cents % 100:02d}"
+
+
+def offered_option(method: PaymentMethod, code: str) -> PaymentOption:
+    """The method's option ``code``; a provider refusal when the method does not offer it."""
+    option = method.option(code)
+    if option is None:
+        raise PaymentProviderError(
+            _("This payment method is not offered."),
+            hint=_("Choose one of the payment methods shown."), field="option",
+        )
+    return option
+
+
+def unknown_payment() -> PaymentProviderError:
+    return PaymentProviderError(
+        _("The payment provider does not know this payment."),
+        hint=_("Start a new top-up; nothing was charged for this one."),
+    )
+
+
+def unreadable_answer() -> PaymentProviderError:
+    return PaymentProviderError(
+        _("The payment provider sent an answer the platform cannot read."),
+        hint=_("Try again in a moment; if it persists, contact support."),
+    )

@@ -39,7 +39,13 @@ from immo_connect.contracts.payments import (
     ProviderPayment,
 )
 from immo_connect.i18n import N_, _
-from immo_connect.plugins.payments._common import OnlineLimitsConfig, euros
+from immo_connect.plugins.payments._common import (
+    OnlineLimitsConfig,
+    euros,
+    offered_option,
+    unknown_payment,
+    unreadable_answer,
+)
 
 log = logging.getLogger("immo_connect.plugins.mollie")
 
@@ -68,10 +74,7 @@ def _cents(amount: Any) -> tuple[int, str]:
         value = Decimal(str(amount["value"]))
         currency = str(amount["currency"])
     except (KeyError, TypeError, InvalidOperation):
-        raise PaymentProviderError(
-            _("The payment provider sent an answer the platform cannot read."),
-            hint=_("Try again in a moment; if it persists, contact support."),
-        ) from None
+        raise unreadable_answer() from None
     return int(value * 100), currency
 
 
@@ -114,15 +117,9 @@ class MolliePayments(PaymentMethod):
                 hint=_("Nothing was charged. Try again in a few minutes."),
             ) from None
         except ValueError:
-            raise PaymentProviderError(
-                _("The payment provider sent an answer the platform cannot read."),
-                hint=_("Try again in a moment; if it persists, contact support."),
-            ) from None
+            raise unreadable_answer() from None
         if not isinstance(document, dict):
-            raise PaymentProviderError(
-                _("The payment provider sent an answer the platform cannot read."),
-                hint=_("Try again in a moment; if it persists, contact support."),
-            )
+            raise unreadable_answer()
         return document
 
     def _refusal(self, error: urllib.error.HTTPError) -> PaymentProviderError:
@@ -139,10 +136,7 @@ class MolliePayments(PaymentMethod):
                 hint=_("An operator must check the Mollie API key (plugins.toml [plugins.mollie] api_key)."),
             )
         if error.code == 404:
-            return PaymentProviderError(
-                _("The payment provider does not know this payment."),
-                hint=_("Start a new top-up; nothing was charged for this one."),
-            )
+            return unknown_payment()
         if error.code == 422:
             return PaymentProviderError(
                 _("The payment provider refused the payment: {detail}.").format(detail=detail or error.code),
@@ -157,10 +151,7 @@ class MolliePayments(PaymentMethod):
     def _payment(self, document: Mapping[str, Any]) -> ProviderPayment:
         payment_id = str(document.get("id", ""))
         if not _PAYMENT_ID.match(payment_id):
-            raise PaymentProviderError(
-                _("The payment provider sent an answer the platform cannot read."),
-                hint=_("Try again in a moment; if it persists, contact support."),
-            )
+            raise unreadable_answer()
         status = _STATUSES.get(str(document.get("status")))
         if status is None:
             log.warning("Mollie payment %s has an unknown status %r", payment_id, document.get("status"))
@@ -178,12 +169,7 @@ class MolliePayments(PaymentMethod):
     # -- contract --------------------------------------------------------------------------------
 
     def create_payment(self, request: PaymentRequest) -> ProviderPayment:
-        option = self.option(request.option)
-        if option is None:
-            raise PaymentProviderError(
-                _("This payment method is not offered."),
-                hint=_("Choose one of the payment methods shown."), field="option",
-            )
+        option = offered_option(self, request.option)
         body: dict[str, Any] = {
             "amount": {"currency": request.currency, "value": euros(request.amount_cents)},
             "description": request.description[:255],
@@ -199,10 +185,7 @@ class MolliePayments(PaymentMethod):
 
     def get_payment(self, provider_payment_id: str) -> ProviderPayment:
         if not _PAYMENT_ID.match(provider_payment_id or ""):
-            raise PaymentProviderError(
-                _("The payment provider does not know this payment."),
-                hint=_("Start a new top-up; nothing was charged for this one."),
-            )
+            raise unknown_payment()
         return self._payment(self._request("GET", f"/payments/{urllib.parse.quote(provider_payment_id)}"))
 
     def payment_id_from_webhook(self, headers: Mapping[str, str], body: bytes) -> str | None:

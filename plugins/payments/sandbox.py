@@ -39,7 +39,7 @@ from immo_connect.contracts.payments import (
     ProviderPayment,
 )
 from immo_connect.i18n import N_, _
-from immo_connect.plugins.payments._common import OnlineLimitsConfig
+from immo_connect.plugins.payments._common import OnlineLimitsConfig, offered_option, unknown_payment
 from immo_connect.storage import BaseModel, Migration, transaction
 
 COMPONENT = "immo_connect.plugins.payments.sandbox"
@@ -100,18 +100,8 @@ class SandboxPayments(PaymentMethod):
             currency=row.currency, checkout_url=checkout, method=row.option,
         )
 
-    def _unknown(self) -> PaymentProviderError:
-        return PaymentProviderError(
-            _("The payment provider does not know this payment."),
-            hint=_("Start a new top-up; nothing was charged for this one."),
-        )
-
     def create_payment(self, request: PaymentRequest) -> ProviderPayment:
-        if self.option(request.option) is None:
-            raise PaymentProviderError(
-                _("This payment method is not offered."),
-                hint=_("Choose one of the payment methods shown."), field="option",
-            )
+        offered_option(self, request.option)
         digest = _digest(request)
         now = utcnow()
         with transaction():
@@ -135,7 +125,7 @@ class SandboxPayments(PaymentMethod):
     def get_payment(self, provider_payment_id: str) -> ProviderPayment:
         row = SandboxPayment.get_or_none(SandboxPayment.id == provider_payment_id)
         if row is None:
-            raise self._unknown()
+            raise unknown_payment()
         if row.status in ("open", "pending") and utcnow() >= row.expires_at:
             self._move(row.id, "expired")
             row = SandboxPayment.get_by_id(row.id)
@@ -148,7 +138,7 @@ class SandboxPayments(PaymentMethod):
                 hint=_("Check the amount and the payment method, then try again."),
             )
         if SandboxPayment.get_or_none(SandboxPayment.id == provider_payment_id) is None:
-            raise self._unknown()
+            raise unknown_payment()
         self._move(provider_payment_id, outcome)
         return self.get_payment(provider_payment_id)
 
