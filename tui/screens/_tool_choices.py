@@ -30,9 +30,9 @@ def tool_entries(platform: Any, actor: int, organisation_id: int, account_id: in
 
 def save_tool_choices(platform: Any, actor: int, organisation_id: int, account_id: int,
                       choices: Mapping[str, str]) -> None:
-    """Hand the chosen roles to the tools area (after the membership is active)."""
+    """Hand the chosen roles to the tools area (after the membership is active); "none" is no grant."""
     tools = getattr(platform, "tools", None)
-    if tools is None or not choices:
+    keyed = {tuple(key.split(":", 1)): choice for key, choice in choices.items() if choice != "none"}
+    if tools is None or not keyed:
         return
-    keyed = {tuple(key.split(":", 1)): choice for key, choice in choices.items()}
     tools.save_employee_tools(actor, organisation_id, account_id, keyed)

@@ -108,8 +108,7 @@ class AddEmployeeScreen(ServiceHandlers, Screen[None]):
         def add() -> EmployeeRow:
             row: EmployeeRow = platform.organisations.add_existing(
                 actor, self.organisation_id, identifier, employee, is_manager=is_manager, tool_access=choices)
-            save_tool_choices(platform, actor, self.organisation_id, account_id,
-                              {k: v for k, v in choices.items() if v != "none"})
+            save_tool_choices(platform, actor, self.organisation_id, account_id, choices)
             return row
 
         call_service(self, "add-employee-save", add, on_done=self._added, on_error=self._failed)

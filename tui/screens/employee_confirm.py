@@ -88,8 +88,7 @@ class ConfirmEmployeeScreen(ServiceHandlers, Screen[None]):
             row: EmployeeRow = platform.organisations.confirm(
                 actor, self.organisation_id, self.membership_id, employee=employee, is_manager=is_manager,
                 tool_access=choices)
-            save_tool_choices(platform, actor, self.organisation_id, account_id,
-                              {k: v for k, v in choices.items() if v != "none"})
+            save_tool_choices(platform, actor, self.organisation_id, account_id, choices)
             return row
 
         call_service(self, "confirm-save", confirm, on_done=self._confirmed, on_error=self._failed)
