@@ -11,14 +11,8 @@ from immo_connect.organisations.models import Membership, Organisation
 from immo_connect.platform import Platform
 from immo_connect.tui.app import ImmoConnectApp
 from immo_connect.tui.screens.organisations import MyOrganisationsScreen
-from tests.support.accounts import session_for
 from tests.support.factories import add_member, make_account, make_organisation
-from tests.support.tui import settle
-
-
-def sign_in(app: ImmoConnectApp, account: object) -> None:
-    app.session = session_for(app.platform, account)  # type: ignore[attr-defined]
-
+from tests.support.tui import settle, sign_in, table_text
 
 
 async def type_in(pilot: Pilot[object], selector: str, text: str) -> None:
@@ -31,11 +25,6 @@ async def choose(pilot: Pilot[object], selector: str, downs: int) -> None:
     """Open a Select with Enter and move down ``downs`` options."""
     pilot.app.screen.query_one(selector).focus()
     await pilot.press("enter", *(["down"] * downs), "enter")
-
-
-def table_text(app: ImmoConnectApp, selector: str) -> str:
-    table = app.screen.query_one(selector, DataTable)
-    return "\n".join(" | ".join(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count))
 
 
 def label(app: ImmoConnectApp, selector: str) -> str:

@@ -16,8 +16,7 @@ from immo_connect.tui.screens.topup import TopUpScreen
 from immo_connect.tui.widgets.qr import QrCode, qr_text
 from immo_connect.wallet.models import Wallet, WalletTransaction
 from tests.support.factories import add_member, make_account, make_organisation
-from tests.support.tui import settle
-from tests.test_organisations_tui import sign_in
+from tests.support.tui import settle, sign_in
 
 
 def text(app: ImmoConnectApp, selector: str) -> str:

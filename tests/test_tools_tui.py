@@ -6,8 +6,6 @@ the employee picks the quality and runs a search that is charged to the agency's
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from textual.widgets import Button, Checkbox, DataTable, Label, OptionList, Select, Static
 
@@ -22,25 +20,14 @@ from immo_connect.tui.screens.tool_details import ToolDetailsScreen
 from immo_connect.tui.screens.tool_register import ToolRegisterScreen
 from immo_connect.tui.screens.tools import ToolsScreen
 from immo_connect.wallet.models import WalletTransaction
-from tests.support.accounts import session_for
 from tests.support.factories import add_member, make_account, make_organisation
 from tests.support.tools import AGENT, AGENT_AND_SYNDIC, MakePlatform, fund, link_identity, registers_config
-from tests.support.tui import settle
-
-
-def sign_in(app: ImmoConnectApp, account: Any) -> None:
-    app.session = session_for(app.platform, account)  # type: ignore[attr-defined]
-
+from tests.support.tui import settle, sign_in, table_text
 
 
 def text_of(app: ImmoConnectApp, selector: str) -> str:
     widget = app.screen.query_one(selector)
     return str(widget.render())
-
-
-def table_text(app: ImmoConnectApp, selector: str) -> str:
-    table = app.screen.query_one(selector, DataTable)
-    return "\n".join(" | ".join(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count))
 
 
 @pytest.fixture

@@ -14,9 +14,8 @@ from immo_connect.tui.app import ImmoConnectApp
 from immo_connect.tui.screens.wallet import WalletScreen
 from immo_connect.tui.screens.wallet_transfer import WalletTransferScreen
 from immo_connect.wallet.models import Wallet
-from tests.support.accounts import session_for
 from tests.support.factories import make_account
-from tests.support.tui import settle
+from tests.support.tui import settle, sign_in
 from tests.support.wallet import Scene, make_scene
 
 
@@ -40,7 +39,7 @@ def seed(platform: Platform, scene: Scene) -> None:
 
 
 async def open_wallet(pilot: Pilot[object], app: ImmoConnectApp, account: object, **kwargs: object) -> None:
-    app.session = session_for(app.platform, account)  # type: ignore[attr-defined]
+    sign_in(app, account)
     await app.push_screen(WalletScreen(**kwargs))  # type: ignore[arg-type]
     await settle(pilot)
 

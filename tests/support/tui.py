@@ -5,7 +5,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from textual.app import App
 from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+from tests.support.accounts import session_for
+
+
+def sign_in(app: App[int], account: object) -> None:
+    """Start the app's session for ``account``, as the sign-in screen does."""
+    app.session = session_for(app.platform, account)  # type: ignore[attr-defined]
+
+
+def table_text(app: App[int], selector: str) -> str:
+    """The rows of a DataTable on the current screen, one line each, cells joined by " | "."""
+    table = app.screen.query_one(selector, DataTable)
+    return "\n".join(" | ".join(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count))
 
 
 async def settle(pilot: Pilot[object], until: Callable[[], object] | None = None, *, rounds: int = 1000) -> None:
