@@ -26,11 +26,20 @@ LINK_EID_SCREEN = "immo_connect.tui.screens.eid_link:EidLinkScreen"
 SESSION_ERRORS = ("session_expired", "session_restricted")
 
 
-def token_of(app: App[Any]) -> str:
+def _session_of(app: App[Any]) -> Any:
     session = getattr(app, "session", None)
     if session is None:
         raise PermissionDenied(_("You are not signed in."), hint=_("Sign in first."), code="session_expired")
-    return str(session.token)
+    return session
+
+
+def token_of(app: App[Any]) -> str:
+    return str(_session_of(app).token)
+
+
+def actor_of(app: App[Any]) -> int:
+    """The signed-in account's id (the services re-read its state on every call)."""
+    return int(_session_of(app).account_id)
 
 
 def acting_account(app: App[Any]) -> Account:

@@ -17,10 +17,11 @@ from immo_connect.organisations.data import EmployeeRow
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens._tool_choices import save_tool_choices, tool_entries
 from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
+from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
-from immo_connect.tui.widgets.org_forms import EmployeeForm, ToolAccessForm, actor_of
+from immo_connect.tui.widgets.org_forms import EmployeeForm, ToolAccessForm
 
 
 class ConfirmEmployeeScreen(ServiceHandlers, Screen[None]):

@@ -17,9 +17,10 @@ from immo_connect.i18n import _
 from immo_connect.organisations.data import EMPLOYEE_TYPES, STATUS_LABELS, EmployeeRow
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
+from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
-from immo_connect.tui.widgets.org_forms import EmployeeForm, actor_of
+from immo_connect.tui.widgets.org_forms import EmployeeForm
 
 
 class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):

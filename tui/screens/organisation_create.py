@@ -14,9 +14,10 @@ from immo_connect.formats.enterprise import format_number
 from immo_connect.i18n import _
 from immo_connect.organisations.models import Organisation
 from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
-from immo_connect.tui.widgets.org_forms import EmployeeForm, OrganisationForm, actor_of
+from immo_connect.tui.widgets.org_forms import EmployeeForm, OrganisationForm
 
 
 class CreateOrganisationScreen(ServiceHandlers, Screen[None]):

@@ -18,9 +18,10 @@ from immo_connect.organisations.data import ADDRESS_KIND_LABELS, LEGAL_FORMS
 from immo_connect.organisations.service import OrganisationView
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens._org_navigation import open_organisation_screen
+from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
-from immo_connect.tui.widgets.org_forms import OrganisationForm, actor_of
+from immo_connect.tui.widgets.org_forms import OrganisationForm
 
 
 def describe(view: OrganisationView) -> str:

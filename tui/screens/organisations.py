@@ -18,8 +18,8 @@ from immo_connect.i18n import _, ngettext
 from immo_connect.organisations.data import STATUS_LABELS, OrganisationSummary
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens._org_navigation import open_organisation_screen
+from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.header import AppHeader
-from immo_connect.tui.widgets.org_forms import actor_of
 
 MANAGER_MARK = "★"
 REQUESTS_MARK = "●"

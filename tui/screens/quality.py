@@ -22,8 +22,8 @@ from textual.widgets.option_list import Option
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.header import AppHeader
-from immo_connect.tui.widgets.org_forms import actor_of
 
 NAVIGATION_KEYS = ("j", "k", "plus")
 

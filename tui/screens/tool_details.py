@@ -19,8 +19,8 @@ from immo_connect.i18n import _
 from immo_connect.organisations.data import STATUS_LABELS
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens._tool_launch import MET, MISSING, NONE_MARK, status_word
+from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.header import AppHeader
-from immo_connect.tui.widgets.org_forms import actor_of
 
 
 def _euros(cents: int) -> str:

@@ -20,9 +20,9 @@ from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens._tool_launch import MET, MISSING
+from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
-from immo_connect.tui.widgets.org_forms import actor_of
 
 NEW_ORGANISATION_SCREEN = "immo_connect.tui.screens.organisation_add:AddOrganisationScreen"
 

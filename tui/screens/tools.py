@@ -14,8 +14,8 @@ from textual.widgets import Button, DataTable, Footer, Label, Select
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens._tool_launch import MET, NONE_MARK
+from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.header import AppHeader
-from immo_connect.tui.widgets.org_forms import actor_of
 
 
 def _load(platform: Any, actor: int, organisation_id: int | None) -> tuple[list[tuple[int, str]], int | None, list[Any]]:

@@ -42,8 +42,8 @@ from immo_connect.payments._money import euros, parse_amount
 from immo_connect.payments.models import OPEN_ROW_STATUSES, Payment
 from immo_connect.payments.texts import outcome_text, status_text
 from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.header import AppHeader
-from immo_connect.tui.widgets.org_forms import actor_of
 from immo_connect.tui.widgets.qr import QrCode
 
 

@@ -24,8 +24,8 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Select
 
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.header import AppHeader
-from immo_connect.tui.widgets.org_forms import actor_of
 from immo_connect.wallet._views import NO_FILTER, OrganisationChoice, Page, TransactionFilter, WalletOverview, to_local
 from immo_connect.wallet.forms import filter_from_form
 from immo_connect.wallet.models import KIND_TOOL, STATUSES, WalletTransaction

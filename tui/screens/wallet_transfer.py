@@ -18,9 +18,9 @@ from textual.widgets import Button, Footer, Input, Label, Select
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
-from immo_connect.tui.widgets.org_forms import actor_of
 from immo_connect.wallet.forms import parse_euros
 from immo_connect.wallet.texts import euros, reason_label
 

@@ -28,16 +28,6 @@ def required(label: str) -> str:
     return f"{label} *"
 
 
-def actor_of(app: object) -> int:
-    """The signed-in account's id (the services re-read its state on every call)."""
-    session = getattr(app, "session", None)
-    if session is None:
-        from immo_connect.errors import PermissionDenied
-
-        raise PermissionDenied(_("You are not signed in."), hint=_("Sign in first."))
-    return int(session.account_id)
-
-
 class EmployeeForm(Vertical):
     """Function, type and contact data of an employee within one organisation."""
 
