@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from immo_connect.audit import AuditEvent
 from immo_connect.mail.models import OutboxMessage
@@ -117,12 +117,22 @@ async def test_create_join_confirm_block_activate_delete(platform: Platform) -> 
         view = str(app.screen.query_one("#employee-view", Static).render())
         assert "actif" in view and "Gestionnaire" in view
 
-        # "Modifier les données": edit mode, explicit save.
+        # "Modifier les données": edit mode, explicit save. A refused change keeps the form
+        # open with what was typed; the corrected one is stored and closes it.
         await pilot.press("m")
         await settle(pilot)
         await type_in(pilot, "#edit-function", " principal")
+        app.screen.query_one("#edit-email", Input).value = "not-an-address"
         await pilot.press("ctrl+s")
         await settle(pilot)
+        assert label(app, "#employee-message").startswith("✗ ")
+        assert not app.screen.query_one("#employee-editor").has_class("hidden")
+        assert app.screen.query_one("#edit-function", Input).value == "Agent principal"
+        assert Membership.get_by_id(bob_membership.id).function == "Agent"
+        app.screen.query_one("#edit-email", Input).value = "bob@agence.be"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.query_one("#employee-editor").has_class("hidden")
         assert Membership.get_by_id(bob_membership.id).function == "Agent principal"
         assert "enregistrées" in label(app, "#employee-message")
         assert label(app, "#employee-message").startswith("✓ ")

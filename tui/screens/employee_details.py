@@ -6,6 +6,8 @@ Blocking and deleting ask first; the default answer is no.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -67,12 +69,15 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
     def on_screen_resume(self) -> None:
         self._load()
 
-    def _call(self, key: str, function_name: str, *args: object, success: str = "") -> None:
+    def _call(self, key: str, function_name: str, *args: object, success: str = "",
+              then: Callable[[], None] | None = None) -> None:
         platform = self.app.platform  # type: ignore[attr-defined]
         function = getattr(platform.organisations, function_name)
 
         def done(row: EmployeeRow) -> None:
             self._show(row)
+            if then is not None:
+                then()
             if success:
                 self._done(success)
 
@@ -133,9 +138,10 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
 
     def action_save(self) -> None:
         if self.editing:
+            # The form closes once the changes are stored: refused, it stays open with what
+            # the user typed, beside the message saying what to correct.
             self._call("employee-save", "update_employee", self.query_one(EmployeeForm).value(),
-                       success=_("The changes were saved."))
-            self._set_editing(False)
+                       success=_("The changes were saved."), then=lambda: self._set_editing(False))
 
     def action_cancel(self) -> None:
         if self.editing:
