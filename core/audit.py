@@ -3,6 +3,8 @@
 Every change writes its event inside its own transaction (so the log never claims a change
 that rolled back, nor misses one that committed). Refusals are recorded too: they are the
 events security reviews look for. The table refuses UPDATE and DELETE at the database level.
+Wallet movements are the exception: the append-only ledger row of a movement is its audit
+record (:mod:`immo_connect.wallet.audit_trail`), and :func:`query` shows both.
 Never put secrets or national register numbers in ``detail``.
 """
 
@@ -105,7 +107,18 @@ class AuditFilter:
 
 
 def query(filters: AuditFilter = AuditFilter(), *, limit: int = 100) -> Iterator[AuditEvent]:
-    """Events matching ``filters``, newest first. ``action`` matches a prefix (``org.``)."""
+    """Events matching ``filters``, newest first. ``action`` matches a prefix (``org.``).
+
+    Stored events and wallet movements (read from the ledger) together.
+    """
+    from immo_connect.wallet import audit_trail  # the wallet builds on this module, not the reverse
+
+    found = [*_stored(filters, limit), *audit_trail.events(filters, limit=limit)]
+    found.sort(key=lambda event: event.at, reverse=True)  # stable: ties keep id order
+    yield from found[:limit]
+
+
+def _stored(filters: AuditFilter, limit: int) -> Iterator[AuditEvent]:
     select = AuditEvent.select().order_by(AuditEvent.id.desc()).limit(limit)
     if filters.actor:
         select = select.where(AuditEvent.actor == filters.actor)

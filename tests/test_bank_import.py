@@ -22,9 +22,10 @@ from immo_connect.mail.models import OutboxMessage
 from immo_connect.organisations.models import Organisation
 from immo_connect.platform import Platform
 from immo_connect.storage import transaction
-from immo_connect.wallet.models import Posting, Wallet, WalletTransaction
+from immo_connect.wallet.models import Wallet, WalletTransaction
 from tests.support import statements as s
 from tests.support.factories import add_member, make_account, make_organisation
+from tests.support.wallet import posting_count
 
 DATA = Path(__file__).parent / "data" / "statements"
 
@@ -56,7 +57,7 @@ def balance(organisation: Organisation) -> int:
 
 def state() -> tuple[int, ...]:
     """Everything an import may change, except the audit log."""
-    return (WalletTransaction.select().count(), Posting.select().count(), BankEntry.select().count(),
+    return (WalletTransaction.select().count(), posting_count(), BankEntry.select().count(),
             StatementImport.select().count(), OutboxMessage.select().count(),
             sum(w.balance for w in Wallet.select()))
 

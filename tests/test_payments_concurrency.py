@@ -15,10 +15,11 @@ import pytest
 from immo_connect.audit import AuditEvent
 from immo_connect.mail.models import OutboxMessage
 from immo_connect.payments.models import Payment
-from immo_connect.wallet.models import Posting, Wallet, WalletTransaction
+from immo_connect.wallet.models import Wallet, WalletTransaction
 from tests.support.factories import add_member, make_account, make_organisation
 from tests.support.fake_mollie import FakeMollie
 from tests.support.topups import build_platform, mollie_config
+from tests.support.wallet import posting_count
 
 KEY = "test_concurrentpollers000000000000"
 PROCESSES = 2
@@ -73,7 +74,7 @@ def test_concurrent_pollers_credit_each_payment_once(tmp_path: Path, database_ur
     assert all(status == "paid" for statuses in results for status in statuses)
 
     assert WalletTransaction.select().count() == len(amounts)
-    assert Posting.select().count() == len(amounts)
+    assert posting_count() == len(amounts)
     assert Wallet.get(Wallet.organisation == organisation.id).balance == sum(amounts)
     assert all(p.credited_at is not None for p in Payment.select())
     assert sorted(p.transaction_id for p in Payment.select()) == sorted(t.id for t in WalletTransaction.select())

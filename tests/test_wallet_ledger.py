@@ -8,16 +8,16 @@ from typing import Any
 import peewee
 import pytest
 
-from immo_connect import hookimpl
+from immo_connect import audit, hookimpl
 from immo_connect.audit import AuditEvent
 from immo_connect.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from immo_connect.formats import ogm
 from immo_connect.platform import Platform
 from immo_connect.storage import database
-from immo_connect.wallet import Posting, Wallet, WalletTransaction
+from immo_connect.wallet import Wallet, WalletTransaction
 from immo_connect.wallet.invariants import platform_accounts
 from tests.support.factories import add_member
-from tests.support.wallet import Scene, balances, ledger_problems, make_scene
+from tests.support.wallet import Scene, balances, ledger_problems, make_scene, posting_count
 
 
 class Recorder:
@@ -71,11 +71,16 @@ def test_credit_charge_and_transfer_move_money_with_postings(
     assert accounts["platform:online_topups"] == -10_000
     assert accounts["platform:tool:cadastrefinder"] == 1_250
     assert sum(accounts.values()) == 0
-    assert Posting.select().count() == 3
+    assert posting_count() == 3  # the incoming half of the transfer has none
     assert ledger_problems() == []
     assert [t.id for t in recorder.posted] == [top_up.id, used.id, out.id, incoming.id]
-    actions = [e.action for e in AuditEvent.select().where(AuditEvent.action.startswith("wallet.")).order_by(AuditEvent.id)]
-    assert actions == ["wallet.credit", "wallet.charge", "wallet.transfer", "wallet.transfer_in"]
+    # Each movement is audited once, by its ledger row; the audit log shows it like any event.
+    events = list(audit.query(audit.AuditFilter(action="wallet.")))
+    assert [e.action for e in reversed(events)] == ["wallet.credit", "wallet.charge", "wallet.transfer",
+                                                     "wallet.transfer_in"]
+    assert [e.organisation_id for e in reversed(events)] == [scene.first.id] * 3 + [scene.second.id]
+    assert {e.outcome for e in events} == {"success"} and events[2].actor == scene.member.username
+    assert not AuditEvent.select().where(AuditEvent.action.startswith("wallet.")).exists()
 
 
 def test_charge_above_the_balance_is_recorded_as_failed(wallet_platform: Platform, scene: Scene) -> None:
@@ -94,8 +99,9 @@ def test_charge_above_the_balance_is_recorded_as_failed(wallet_platform: Platfor
     exact = wallet.charge(scene.member, scene.first.id, 6_000, tool="btv", description="All of it",
                           idempotency_key="k:4")
     assert exact.status == "succeeded" and exact.balance_after == 0
-    event = AuditEvent.get((AuditEvent.action == "wallet.charge") & (AuditEvent.outcome == "failed"))
-    assert event.organisation_id == scene.first.id
+    (event,) = audit.query(audit.AuditFilter(action="wallet.charge", outcome="failed"))
+    assert event.organisation_id == scene.first.id and event.target == f"wallet:{failed.wallet_id}#2"
+    assert '"reason": "insufficient_funds"' in event.detail
     assert ledger_problems() == []
 
 
@@ -248,14 +254,14 @@ def test_pending_credit_settles_once(wallet_platform: Platform, scene: Scene, re
     assert balances()[scene.first.id] == 7_500 and ledger_problems() == []
 
 
-def test_final_rows_and_postings_cannot_be_changed(wallet_platform: Platform, scene: Scene) -> None:
+def test_final_rows_and_their_postings_cannot_be_changed(wallet_platform: Platform, scene: Scene) -> None:
     row = wallet_platform.wallet.credit(scene.first.id, 1_000, kind="correction", description="Fix",
                                         idempotency_key="i:1")
     for statement in (
         f"UPDATE wallet_transaction SET amount = 5 WHERE id = {row.id}",
         f"DELETE FROM wallet_transaction WHERE id = {row.id}",
-        "UPDATE posting SET amount = 5",
-        "DELETE FROM posting",
+        f"UPDATE wallet_transaction SET credit_account = 'wallet:999' WHERE id = {row.id}",
+        f"UPDATE wallet_transaction SET debit_account = NULL WHERE id = {row.id}",
         f"UPDATE wallet SET balance = -1 WHERE organisation_id = {scene.first.id}",
     ):
         with pytest.raises(peewee.DatabaseError), database.obj.atomic():
@@ -289,4 +295,38 @@ def test_inside_a_callers_transaction_the_hook_waits_for_its_commit(
         row = wallet.credit(scene.first.id, 1_000, kind="online_topup", description="Top-up", idempotency_key="n:2")
         assert recorder.posted == []
     assert [t.id for t in recorder.posted] == [row.id]
+    assert ledger_problems() == []
+
+
+@pytest.mark.parametrize(("tamper", "reported"), [
+    ("UPDATE wallet_transaction SET debit_account = 'wallet:999' WHERE id = {charge}",
+     ["postings sum to", "posting from wallet:999"]),
+    ("UPDATE wallet_transaction SET debit_account = NULL WHERE id = {charge}",
+     ["postings sum to", "posting from None"]),
+    ("UPDATE wallet_transaction SET debit_account = 'platform:corrections', "
+     "credit_account = 'wallet:{wallet}' WHERE id = {failed}", ["(failed, -9000): posting from platform"]),
+    ("UPDATE wallet_transaction SET balance_after = 1 WHERE id = {charge}", ["previous ended at 1"]),
+    ("UPDATE wallet SET balance = 5 WHERE id = {wallet}", ["balance 5 but postings sum to 700"]),
+    ("UPDATE wallet_transaction SET number = 7 WHERE id = {failed}", ["numbered rows up to 7"]),
+])
+def test_verify_reports_each_broken_invariant(
+    wallet_platform: Platform, scene: Scene, tamper: str, reported: list[str]
+) -> None:
+    wallet = wallet_platform.wallet
+    wallet.credit(scene.first.id, 1_000, kind="correction", description="Opening", idempotency_key="v:1")
+    charge = wallet.charge(scene.member, scene.first.id, 300, tool="btv", description="Use", idempotency_key="v:2")
+    failed = wallet.charge(scene.member, scene.first.id, 9_000, tool="btv", description="Too much",
+                           idempotency_key="v:3")
+    assert ledger_problems() == []
+    db = database.obj
+    with pytest.raises(RuntimeError), db.atomic():  # rolled back: the triggers come back
+        if isinstance(db, peewee.PostgresqlDatabase):
+            db.execute_sql("ALTER TABLE wallet_transaction DISABLE TRIGGER wallet_transaction_immutable")
+        else:
+            db.execute_sql("DROP TRIGGER wallet_transaction_no_update")
+        db.execute_sql(tamper.format(charge=charge.id, failed=failed.id, wallet=charge.wallet_id))
+        problems = ledger_problems()
+        for text in reported:
+            assert any(text in problem for problem in problems), (text, problems)
+        raise RuntimeError("undo")
     assert ledger_problems() == []

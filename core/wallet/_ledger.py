@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,8 +25,10 @@ _TX_COLUMNS = (
     "wallet_id", "number", "kind", "tool", "type_key", "description", "amount", "status",
     "failure_reason", "balance_before", "balance_after", "actor_id", "actor_name",
     "counterpart_wallet_id", "counterpart_transaction_id", "reference", "idempotency_key",
-    "request_hash", "created_at", "completed_at",
+    "request_hash", "created_at", "completed_at", "debit_account", "credit_account", "action",
+    "source",
 )
+_TIMES = (_TX_COLUMNS.index("created_at"), _TX_COLUMNS.index("completed_at"))
 
 
 @functools.cache
@@ -54,21 +57,14 @@ def _sql(param: str) -> dict[str, str]:
             "INSERT INTO wallet (organisation_id, balance, last_number, structured_communication, "
             f"created_at) VALUES ({p}, 0, 0, {p}, {p}) ON CONFLICT (organisation_id) DO NOTHING"
         ),
+        # SQLite gives the new id as the cursor's lastrowid; RETURNING would cost it a
+        # temporary table per row.
         "insert_tx": (
-            f"INSERT INTO wallet_transaction ({', '.join(_TX_COLUMNS)}) VALUES ({tx_values}) RETURNING id"
-        ),
-        "insert_posting": (
-            "INSERT INTO posting (transaction_id, debit_account, credit_account, amount, created_at) "
-            f"VALUES ({p}, {p}, {p}, {p}, {p})"
+            f"INSERT INTO wallet_transaction ({', '.join(_TX_COLUMNS)}) VALUES ({tx_values})"
+            + ("" if p == "?" else " RETURNING id")
         ),
         "find_key": (
             f"SELECT id, request_hash FROM wallet_transaction WHERE idempotency_key = {p}"
-        ),
-        # The columns of immo_connect.audit.AuditEvent (append-only, written in the same
-        # transaction as the movement it records).
-        "audit": (
-            "INSERT INTO audit_event (at, actor_id, actor, organisation_id, action, target, "
-            f"outcome, source, detail) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})"
         ),
         "membership": (
             "SELECT a.status, a.username, m.status, m.is_manager FROM account a "
@@ -130,27 +126,23 @@ def create_wallet(organisation_id: int, communication: str, now: dt.datetime) ->
     _run("create_wallet", (organisation_id, communication, _time(now)))
 
 
+_tx_params = operator.itemgetter(*_TX_COLUMNS)
+
+
 def insert_transaction(values: dict[str, Any]) -> int:
-    params = [values.get(column) for column in _TX_COLUMNS]
-    params[-2], params[-1] = _time(params[-2]), _time(params[-1])  # created_at, completed_at
-    row = _run("insert_tx", params).fetchone()
-    return int(row[0])
-
-
-def insert_posting(transaction_id: int, debit_account: str, credit_account: str, amount: int,
-                   now: dt.datetime) -> None:
-    _run("insert_posting", (transaction_id, debit_account, credit_account, amount, _time(now)))
+    """Insert one row (``values`` has every column of ``_TX_COLUMNS``); its new id."""
+    params = list(_tx_params(values))
+    for index in _TIMES:
+        params[index] = _time(params[index])
+    cursor = _run("insert_tx", params)
+    if database.obj.param == "?":  # SQLite: no RETURNING (see the statement)
+        return int(cursor.lastrowid)
+    return int(cursor.fetchone()[0])
 
 
 def find_key(key: str) -> tuple[int, str] | None:
     row = _run("find_key", (key,)).fetchone()
     return (int(row[0]), str(row[1])) if row else None
-
-
-def audit(action: str, *, at: dt.datetime, actor_id: int | None, actor: str,
-          organisation_id: int | None, target: str, outcome: str, source: str, detail: str) -> None:
-    _run("audit", (_time(at), actor_id, actor[:200], organisation_id, action, target[:200], outcome,
-                   source[:100], detail))
 
 
 def membership(actor_id: int, organisation_id: int) -> tuple[str, str, str | None, bool] | None:

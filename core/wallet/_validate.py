@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from immo_connect.errors import ValidationError
 from immo_connect.i18n import _
@@ -11,6 +10,8 @@ from immo_connect.wallet.models import MAX_AMOUNT_CENTS
 
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")
 _TOOL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,99}")
+# Unicode category Cc (control characters) is exactly these two ranges.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def amount(value: object, *, field: str = "amount_cents") -> int:
@@ -49,7 +50,7 @@ def description(value: object, *, field: str = "description") -> str:
             _("The description is too long ({count} characters; at most 500).").format(count=len(text)),
             hint=_("Shorten the description."), field=field, code="description_too_long",
         )
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
+    if _CONTROL.search(text):
         raise ValidationError(
             _("The description contains control characters (such as line breaks)."),
             hint=_("Write the description on one line."), field=field, code="description_characters",
@@ -79,9 +80,7 @@ def tool(value: object, *, field: str = "tool") -> str:
 
 
 def reference(value: object, *, field: str = "reference") -> str:
-    if not isinstance(value, str) or len(value) > 200 or any(
-        unicodedata.category(ch) == "Cc" for ch in value
-    ):
+    if not isinstance(value, str) or len(value) > 200 or _CONTROL.search(value):
         raise ValidationError(
             _("The reference must be text on one line of at most 200 characters."),
             hint=_("Pass the payment provider's or the bank's reference as it is."),

@@ -2,12 +2,14 @@
 
 1. No wallet balance is below zero.
 2. Each wallet's balance equals the sum of its postings (credits minus debits), so the sum of
-   all balances equals the sum of all postings into and out of wallets.
+   all balances equals the sum of all postings into and out of wallets. A posting is the
+   ``debit_account`` / ``credit_account`` pair of a transaction row, for ``abs(amount)``.
 3. Each wallet's numbered transactions run 1..last_number without gaps; each one starts from
    the balance the previous one ended with; the first starts from zero; the last ends on the
    wallet's balance; a succeeded one moves exactly its amount, a failed one nothing.
-4. Each succeeded movement has exactly one posting of its amount (a transfer's posting hangs
-   on its outgoing row); failed and pending rows have none.
+4. Each succeeded movement has its posting, between two different accounts, one of them its
+   own wallet (a transfer's posting is on its outgoing row, the incoming row has none);
+   failed and pending rows have none.
 
 Each check is one aggregate query, the same on SQLite and PostgreSQL.
 """
@@ -21,10 +23,10 @@ _NEGATIVE = "SELECT id, balance FROM wallet WHERE balance < 0"
 _BALANCES = """
 SELECT w.id, w.balance, COALESCE(c.total, 0) - COALESCE(d.total, 0)
 FROM wallet w
-LEFT JOIN (SELECT credit_account AS account, SUM(amount) AS total FROM posting
-           GROUP BY credit_account) c ON c.account = 'wallet:' || w.id
-LEFT JOIN (SELECT debit_account AS account, SUM(amount) AS total FROM posting
-           GROUP BY debit_account) d ON d.account = 'wallet:' || w.id
+LEFT JOIN (SELECT credit_account AS account, SUM(ABS(amount)) AS total FROM wallet_transaction
+           WHERE credit_account IS NOT NULL GROUP BY credit_account) c ON c.account = 'wallet:' || w.id
+LEFT JOIN (SELECT debit_account AS account, SUM(ABS(amount)) AS total FROM wallet_transaction
+           WHERE debit_account IS NOT NULL GROUP BY debit_account) d ON d.account = 'wallet:' || w.id
 WHERE w.balance <> COALESCE(c.total, 0) - COALESCE(d.total, 0)
 """
 
@@ -53,13 +55,17 @@ JOIN wallet_transaction t ON t.wallet_id = w.id AND t.number = w.last_number
 WHERE t.balance_after <> w.balance
 """
 
+# The row's own wallet is the credited account of money coming in, the debited one of money
+# going out; a transfer's incoming row (counterpart_transaction_id set) carries no posting.
 _POSTINGS = """
-SELECT t.id, t.status, t.amount, COUNT(p.id), COALESCE(SUM(p.amount), 0)
-FROM wallet_transaction t LEFT JOIN posting p ON p.transaction_id = t.id
-WHERE t.counterpart_transaction_id IS NULL
-GROUP BY t.id, t.status, t.amount
-HAVING (t.status = 'succeeded' AND (COUNT(p.id) <> 1 OR COALESCE(SUM(p.amount), 0) <> ABS(t.amount)))
-    OR (t.status <> 'succeeded' AND COUNT(p.id) <> 0)
+SELECT id, status, amount, debit_account, credit_account FROM wallet_transaction
+WHERE CASE
+  WHEN status = 'succeeded' AND counterpart_transaction_id IS NULL THEN
+    debit_account IS NULL OR credit_account IS NULL OR debit_account = credit_account
+    OR (amount > 0 AND credit_account <> 'wallet:' || wallet_id)
+    OR (amount < 0 AND debit_account <> 'wallet:' || wallet_id)
+  ELSE debit_account IS NOT NULL OR credit_account IS NOT NULL
+END
 """
 
 
@@ -82,8 +88,8 @@ def verify() -> list[str]:
         )
     for wallet_id, balance, after in db.execute_sql(_LAST).fetchall():
         problems.append(f"wallet {wallet_id}: balance {balance} but last transaction ends at {after}")
-    for tx_id, status, amount, count, total in db.execute_sql(_POSTINGS).fetchall():
-        problems.append(f"transaction {tx_id} ({status}, {amount}): {count} postings for {total}")
+    for tx_id, status, amount, debit, credit in db.execute_sql(_POSTINGS).fetchall():
+        problems.append(f"transaction {tx_id} ({status}, {amount}): posting from {debit} to {credit}")
     return problems
 
 
@@ -92,11 +98,13 @@ def platform_accounts() -> dict[str, int]:
     db = database.obj
     totals: dict[str, int] = {}
     for account, total in db.execute_sql(
-        "SELECT credit_account, SUM(amount) FROM posting GROUP BY credit_account"
+        "SELECT credit_account, SUM(ABS(amount)) FROM wallet_transaction "
+        "WHERE credit_account IS NOT NULL GROUP BY credit_account"
     ).fetchall():
         totals[account] = totals.get(account, 0) + int(total)
     for account, total in db.execute_sql(
-        "SELECT debit_account, SUM(amount) FROM posting GROUP BY debit_account"
+        "SELECT debit_account, SUM(ABS(amount)) FROM wallet_transaction "
+        "WHERE debit_account IS NOT NULL GROUP BY debit_account"
     ).fetchall():
         totals[account] = totals.get(account, 0) - int(total)
     return totals

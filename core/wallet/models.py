@@ -1,4 +1,4 @@
-"""The wallet ledger: one wallet per organisation, immutable transactions, double-entry postings.
+"""The wallet ledger: one wallet per organisation, immutable double-entry transactions.
 
 * :class:`Wallet` holds the balance of one organisation in integer euro cents. The balance
   only changes through one conditional ``UPDATE`` (see ``_ledger.py``) and a ``CHECK`` keeps
@@ -6,11 +6,14 @@
 * :class:`WalletTransaction` is one line of the wallet's history: numbered without gaps per
   wallet (``number``), with the balance before and after. A final row (succeeded or failed)
   never changes; only a ``pending`` row may be settled once. Triggers enforce both.
-* :class:`Posting` is the double-entry record behind every money movement: ``amount`` leaves
-  ``debit_account`` and arrives on ``credit_account``. Accounts are names:
-  ``wallet:<id>`` for wallets and ``platform:…`` for the platform's own accounts (money that
-  came in from payment providers or banks, revenue per tool, corrections). The balance of a
-  wallet always equals the sum of its postings; platform accounts keep no stored balance.
+  Each row that moved money is also its double-entry posting, like a TigerBeetle transfer:
+  ``abs(amount)`` leaves ``debit_account`` and arrives on ``credit_account``. Accounts are
+  names: ``wallet:<id>`` for wallets and ``platform:…`` for the platform's own accounts (money
+  that came in from payment providers or banks, revenue per tool, corrections). The balance
+  of a wallet always equals the sum of its postings; platform accounts keep no stored balance.
+* Each row is also the audit record of the movement that wrote it (``action``, ``source``,
+  the actor, the time and the status): :mod:`immo_connect.wallet.audit_trail` shows it in
+  the audit log, so a movement and its audit record can never disagree.
 """
 
 from __future__ import annotations
@@ -100,6 +103,15 @@ class WalletTransaction(BaseModel):
     request_hash = peewee.CharField(max_length=64, default="")
     created_at = peewee.DateTimeField()
     completed_at = peewee.DateTimeField(null=True)
+    # The posting: set on a succeeded row that moved money (a transfer's posting is on its
+    # outgoing row), NULL on failed, pending and incoming-transfer rows.
+    debit_account = peewee.CharField(max_length=150, null=True)
+    credit_account = peewee.CharField(max_length=150, null=True)
+    # The audit action that wrote the row ("wallet.charge", …) and where it came from (the
+    # platform's source: "tui", "ssh:<address>", "cli"). NULL on rows written before the
+    # ledger kept its own audit trail (their events are in audit_event).
+    action = peewee.CharField(max_length=100, null=True)
+    source = peewee.CharField(max_length=100, null=True)
 
     wallet_id: int  # the column behind ``wallet`` (for type checkers)
 
@@ -118,15 +130,19 @@ class WalletTransaction(BaseModel):
         return bool(self.status == STATUS_SUCCEEDED)
 
 
-class Posting(BaseModel):
+class _PostingV1(BaseModel):
+    """The posting table of schema versions 1 and 2, folded into ``wallet_transaction`` by
+    migration 3. Kept only so that the migrations still build a database from scratch."""
+
     id = peewee.BigAutoField()
-    transaction = peewee.ForeignKeyField(WalletTransaction, backref="postings", on_delete="RESTRICT")
-    # Not indexed: per-account sums are operator reports that scan the table, while every
-    # movement would pay for two more index updates (measured in bench/bench_wallet.py).
+    transaction = peewee.ForeignKeyField(WalletTransaction, on_delete="RESTRICT")
     debit_account = peewee.CharField(max_length=150)
     credit_account = peewee.CharField(max_length=150)
     amount = peewee.BigIntegerField(constraints=[peewee.Check("amount > 0")])
     created_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "posting"
 
 
 def _immutable(db: peewee.Database) -> None:
@@ -162,7 +178,7 @@ def _immutable(db: peewee.Database) -> None:
 
 
 def _create(db: peewee.Database) -> None:
-    db.create_tables([Wallet, WalletTransaction, Posting])
+    db.create_tables([Wallet, WalletTransaction, _PostingV1])
     _immutable(db)
 
 
@@ -172,7 +188,48 @@ def _drop_account_indexes(db: peewee.Database) -> None:
         execute(f"DROP INDEX IF EXISTS {name}")
 
 
+_NEW_COLUMNS = (
+    ("debit_account", "VARCHAR(150)"), ("credit_account", "VARCHAR(150)"),
+    ("action", "VARCHAR(100)"), ("source", "VARCHAR(100)"),
+)
+
+
+def _postings_on_transactions(db: peewee.Database) -> None:
+    """Each transaction carries its own posting, and its audit action and source.
+
+    One row per movement instead of three (transaction, posting, audit event): the same
+    facts, written once. Existing postings are copied onto their rows; existing rows keep
+    ``action`` NULL because their audit events are already in ``audit_event``.
+    """
+    execute: Any = db.execute_sql
+    present = {column.name for column in db.get_columns("wallet_transaction")}
+    for name, sql_type in _NEW_COLUMNS:
+        if name not in present:  # a fresh database has them from migration 1's model
+            execute(f"ALTER TABLE wallet_transaction ADD COLUMN {name} {sql_type}")
+    # Final rows refuse UPDATE; lift that for this one copy, inside the migration's transaction.
+    if isinstance(db, peewee.PostgresqlDatabase):
+        execute("ALTER TABLE wallet_transaction DISABLE TRIGGER wallet_transaction_immutable")
+    else:
+        execute("DROP TRIGGER wallet_transaction_no_update")
+    for column in ("debit_account", "credit_account"):
+        execute(
+            f"UPDATE wallet_transaction SET {column} = (SELECT p.{column} FROM posting p "
+            "WHERE p.transaction_id = wallet_transaction.id) "
+            "WHERE id IN (SELECT transaction_id FROM posting)"
+        )
+    if isinstance(db, peewee.PostgresqlDatabase):
+        execute("ALTER TABLE wallet_transaction ENABLE TRIGGER wallet_transaction_immutable")
+    else:
+        execute(
+            "CREATE TRIGGER wallet_transaction_no_update BEFORE UPDATE ON wallet_transaction "
+            "WHEN OLD.status <> 'pending' "
+            "BEGIN SELECT RAISE(ABORT, 'wallet_transaction is append-only'); END"
+        )
+    execute("DROP TABLE posting")  # its triggers go with it
+
+
 MIGRATIONS = [
     Migration(1, "wallets, transactions and postings", _create),
     Migration(2, "postings without account indexes", _drop_account_indexes),
+    Migration(3, "postings and audit trail on the transactions", _postings_on_transactions),
 ]

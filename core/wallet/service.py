@@ -10,8 +10,9 @@ Each takes an **idempotency key**, unique platform-wide (prefix it with your plu
 a replay with the same parameters returns the original transaction (even a failed one, so a
 retry never turns an old failure into a new success); the same key with other parameters is
 refused with :class:`~immo_connect.errors.ConflictError`. Each movement commits in one
-database transaction with its postings and its audit event; the plugins'
-``immo_connect_transaction_posted`` hook is told after the commit. Reads (history, filters,
+database transaction; its rows are at once its double-entry postings and its audit records
+(see ``models.py``); the plugins' ``immo_connect_transaction_posted`` hook is told after the
+commit. Reads (history, filters,
 CSV, vouchers) are in ``_views.py``, ``export.py`` and ``voucher.py``.
 """
 
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import peewee
 
+from immo_connect import audit
 from immo_connect.accounts.models import Account
 from immo_connect.errors import ConflictError, NotFoundError, ValidationError
 from immo_connect.formats import ogm
@@ -35,7 +37,6 @@ from immo_connect.wallet import _validate as check
 from immo_connect.wallet._access import (
     ActorRef,
     actor_id,
-    detail,
     member_of,
     require_member,
 )
@@ -163,7 +164,7 @@ class WalletService(WalletViews, WalletDocuments):
 
         def work() -> list[WalletTransaction]:
             wallet_id = self._wallet_id(organisation_id)
-            return [self._debit(wallet_id, organisation_id, amount, kind=KIND_TOOL, tool=tool,
+            return [self._debit(wallet_id, amount, kind=KIND_TOOL, tool=tool,
                                 description=text, key=key, digest=digest, actor_id=member.id,
                                 actor_name=member.username, counter_account=TOOL_ACCOUNT_PREFIX + tool,
                                 action="wallet.charge")]
@@ -199,20 +200,15 @@ class WalletService(WalletViews, WalletDocuments):
             wallet_id = self._wallet_id(organisation_id)
             now = self.platform.clock.now()
             values = self._values(wallet_id, kind=kind, tool="", description=text, amount=amount,
-                                  actor=who, key=key, digest=digest, reference=ref, now=now)
+                                  actor=who, key=key, digest=digest, reference=ref, now=now,
+                                  action="wallet.credit_pending" if pending else "wallet.credit")
             if pending:
                 values.update(status=STATUS_PENDING, completed_at=None)
-                row = self._insert(values)
-                self._audit("wallet.credit_pending", row, now=now, actor=who,
-                            organisation_id=organisation_id, outcome="success")
-                return [row]
+                return [self._insert(values)]
             balance, number = _moved(_ledger.credit(wallet_id, amount))
-            values.update(number=number, balance_before=balance - amount, balance_after=balance)
-            row = self._insert(values)
-            _ledger.insert_posting(row.id, PLATFORM_ACCOUNTS[kind], wallet_account(wallet_id), amount, now)
-            self._audit("wallet.credit", row, now=now, actor=who, organisation_id=organisation_id,
-                        outcome="success")
-            return [row]
+            values.update(number=number, balance_before=balance - amount, balance_after=balance,
+                          debit_account=PLATFORM_ACCOUNTS[kind], credit_account=wallet_account(wallet_id))
+            return [self._insert(values)]
 
         return self._execute(key, digest, work)[0]
 
@@ -245,10 +241,12 @@ class WalletService(WalletViews, WalletDocuments):
             else:
                 balance, number = _moved(_ledger.bump(wallet_id))
                 before = balance
+            posting = ({"debit_account": PLATFORM_ACCOUNTS[str(row.kind)],
+                        "credit_account": wallet_account(wallet_id)} if succeeded else {})
             changed = (
                 WalletTransaction.update(
                     status=wanted, number=number, balance_before=before, balance_after=balance,
-                    failure_reason=reason[:50], completed_at=now,
+                    failure_reason=reason[:50], completed_at=now, **posting,
                 )
                 .where((WalletTransaction.id == row.id) & (WalletTransaction.status == STATUS_PENDING))
                 .execute()
@@ -256,13 +254,16 @@ class WalletService(WalletViews, WalletDocuments):
             if changed != 1:  # settled by someone else meanwhile: undo and look again
                 raise ConflictError(_("This transaction was settled at the same moment elsewhere."),
                                     hint=_("Try again."), code="transaction_busy")
-            if succeeded:
-                _ledger.insert_posting(row.id, PLATFORM_ACCOUNTS[row.kind], wallet_account(wallet_id),
-                                       int(row.amount), now)
             row = WalletTransaction.get_by_id(row.id)
-            organisation_id = Wallet.get_by_id(wallet_id).organisation_id
-            self._audit("wallet.settle", row, now=now, actor=who, organisation_id=int(organisation_id),
-                        outcome="success" if succeeded else "failed")
+            # The row records how it was created; its settling is an event of its own.
+            audit.record(
+                "wallet.settle", at=now, actor_id=who[0], actor=who[1],
+                organisation_id=int(Wallet.get_by_id(wallet_id).organisation_id),
+                target=f"wallet:{wallet_id}#{number}", outcome="success" if succeeded else "failed",
+                source=self.platform.source,
+                detail={"transaction": row.id, "amount_cents": row.amount, "kind": row.kind,
+                        "status": row.status, "reason": row.failure_reason},
+            )
         self._posted(row)
         return row
 
@@ -285,7 +286,7 @@ class WalletService(WalletViews, WalletDocuments):
 
         def work() -> list[WalletTransaction]:
             wallet_id = self._wallet_id(organisation_id)
-            return [self._debit(wallet_id, organisation_id, amount, kind=KIND_CORRECTION, tool="",
+            return [self._debit(wallet_id, amount, kind=KIND_CORRECTION, tool="",
                                 description=text, key=key, digest=digest, actor_id=who[0],
                                 actor_name=who[1], counter_account=PLATFORM_ACCOUNTS[KIND_CORRECTION],
                                 action="wallet.correction", reference=ref)]
@@ -320,7 +321,7 @@ class WalletService(WalletViews, WalletDocuments):
             from_id, to_id = self._wallet_id(source), self._wallet_id(target)
             if to_id < from_id:
                 _ledger.touch(to_id)  # lock wallets in id order: no deadlock on PostgreSQL
-            out = self._debit(from_id, source, amount, kind=KIND_TRANSFER, tool="", description=text,
+            out = self._debit(from_id, amount, kind=KIND_TRANSFER, tool="", description=text,
                               key=key, digest=digest, actor_id=who[0], actor_name=who[1],
                               counter_account=wallet_account(to_id), action="wallet.transfer",
                               counterpart_wallet_id=to_id)
@@ -329,13 +330,12 @@ class WalletService(WalletViews, WalletDocuments):
             now = out.created_at
             balance, number = _moved(_ledger.credit(to_id, amount))
             values = self._values(to_id, kind=KIND_TRANSFER, tool="", description=text, amount=amount,
-                                  actor=who, key=None, digest="", reference="", now=now)
+                                  actor=who, key=None, digest="", reference="", now=now,
+                                  action="wallet.transfer_in")
+            # No posting here: the outgoing row's posting already moved the money wallet to wallet.
             values.update(number=number, balance_before=balance - amount, balance_after=balance,
                           counterpart_wallet_id=from_id, counterpart_transaction_id=out.id)
-            incoming = self._insert(values)
-            self._audit("wallet.transfer_in", incoming, now=now, actor=who, organisation_id=target,
-                        outcome="success")
-            return [out, incoming]
+            return [out, self._insert(values)]
 
         return self._execute(key, digest, work)[0]
 
@@ -351,7 +351,7 @@ class WalletService(WalletViews, WalletDocuments):
 
     def _values(self, wallet_id: int, *, kind: str, tool: str, description: str, amount: int,
                 actor: tuple[int | None, str], key: str | None, digest: str, reference: str,
-                now: Any) -> dict[str, Any]:
+                now: Any, action: str) -> dict[str, Any]:
         return {
             "wallet_id": wallet_id, "number": None, "kind": kind, "tool": tool,
             "type_key": type_key(kind, tool), "description": description, "amount": amount,
@@ -359,7 +359,8 @@ class WalletService(WalletViews, WalletDocuments):
             "balance_after": None, "actor_id": actor[0], "actor_name": actor[1][:200],
             "counterpart_wallet_id": None, "counterpart_transaction_id": None,
             "reference": reference, "idempotency_key": key, "request_hash": digest,
-            "created_at": now, "completed_at": now,
+            "created_at": now, "completed_at": now, "debit_account": None, "credit_account": None,
+            "action": action, "source": self.platform.source[:100],
         }
 
     def _insert(self, values: dict[str, Any]) -> WalletTransaction:
@@ -371,42 +372,26 @@ class WalletService(WalletViews, WalletDocuments):
         row.__dict__.update({"__data__": data, "_dirty": set(), "__rel__": {}})
         return row
 
-    def _debit(self, wallet_id: int, organisation_id: int, amount: int, *, kind: str, tool: str,
+    def _debit(self, wallet_id: int, amount: int, *, kind: str, tool: str,
                description: str, key: str, digest: str, actor_id: int | None, actor_name: str,
                counter_account: str, action: str, reference: str = "",
                counterpart_wallet_id: int | None = None) -> WalletTransaction:
-        """The conditional debit, its transaction row, posting and audit event."""
+        """The conditional debit and its transaction row (which is also its posting and audit record)."""
         now = self.platform.clock.now()
         values = self._values(wallet_id, kind=kind, tool=tool, description=description, amount=-amount,
                               actor=(actor_id, actor_name), key=key, digest=digest,
-                              reference=reference, now=now)
+                              reference=reference, now=now, action=action)
         values["counterpart_wallet_id"] = counterpart_wallet_id
         moved = _ledger.debit(wallet_id, amount)
         if moved is None:
             balance, number = _moved(_ledger.bump(wallet_id))
             values.update(number=number, balance_before=balance, balance_after=balance,
                           status=STATUS_FAILED, failure_reason=INSUFFICIENT_FUNDS)
-            row = self._insert(values)
-            self._audit(action, row, now=now, actor=(actor_id, actor_name),
-                        organisation_id=organisation_id, outcome="failed")
-            return row
+            return self._insert(values)
         balance, number = moved
-        values.update(number=number, balance_before=balance + amount, balance_after=balance)
-        row = self._insert(values)
-        _ledger.insert_posting(row.id, wallet_account(wallet_id), counter_account, amount, now)
-        self._audit(action, row, now=now, actor=(actor_id, actor_name),
-                        organisation_id=organisation_id, outcome="success")
-        return row
-
-    def _audit(self, action: str, row: WalletTransaction, *, now: Any,
-               actor: tuple[int | None, str], organisation_id: int, outcome: str) -> None:
-        _ledger.audit(
-            action, at=now, actor_id=actor[0], actor=actor[1], organisation_id=organisation_id,
-            target=f"wallet:{row.wallet_id}#{row.number if row.number is not None else 'pending'}",
-            outcome=outcome, source=self.platform.source,
-            detail=detail(transaction=row.id, amount_cents=row.amount, kind=row.kind, tool=row.tool,
-                          status=row.status, reason=row.failure_reason),
-        )
+        values.update(number=number, balance_before=balance + amount, balance_after=balance,
+                      debit_account=wallet_account(wallet_id), credit_account=counter_account)
+        return self._insert(values)
 
     def _posted(self, row: WalletTransaction) -> None:
         """Tell the plugins once the movement is committed (at once, or when the caller's

@@ -47,3 +47,11 @@ def ledger_problems() -> list[str]:
 def balances() -> dict[int, int]:
     rows: list[Any] = database.obj.execute_sql("SELECT organisation_id, balance FROM wallet").fetchall()
     return {int(org): int(balance) for org, balance in rows}
+
+
+def posting_count() -> int:
+    """How many transaction rows carry a posting (moved money between two accounts)."""
+    row = database.obj.execute_sql(
+        "SELECT COUNT(*) FROM wallet_transaction WHERE debit_account IS NOT NULL"
+    ).fetchone()
+    return int(row[0])
