@@ -11,7 +11,8 @@ Speed: a million rows are read in batches and each batch goes to the file as one
 Per row the work is a handful of dictionary lookups and integer divisions, and two facts of
 the data save the rest: rows come oldest first, so the Belgian hour is converted once per
 UTC hour (Belgian offsets are whole hours: minutes and seconds never change); and balances
-chain (a row's balance before is usually the previous row's balance after).
+chain (a row's balance before is usually the previous row's balance after). Amounts repeat
+(tools charge fixed prices), so their text is kept in a small table.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ COLUMNS: tuple[str, ...] = (
 )
 _FORMULA_STARTS = ("=", "+", "-", "@")
 _BATCH = 5_000
+_AMOUNTS_KEPT = 10_000  # distinct amounts whose text is remembered (bounded: constant memory)
 _TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
 
 
@@ -90,30 +92,31 @@ class _Lines:
 
     def __init__(self, labels: _Labels) -> None:
         self.labels = labels
-        self.hour, self.hour_start, self.hour_end = "", "~", ""
+        self.hour, self.hour_end = "", ""
         self.last_after: int | None = -1
         self.last_after_text = ""
+        self.amounts: dict[int, str] = {}
 
     def text(self, rows: Sequence[Sequence[Any]]) -> str:
         types, statuses, reasons = self.labels.types, self.labels.statuses, self.labels.reasons
         two, formula, q, qq = _TWO_DIGITS, _FORMULA_STARTS, '"', '""'
-        hour, hour_start, hour_end = self.hour, self.hour_start, self.hour_end
+        hour, hour_end = self.hour, self.hour_end
         last_after, last_after_text = self.last_after, self.last_after_text
+        amounts = self.amounts
+        if len(amounts) > _AMOUNTS_KEPT:
+            amounts.clear()
         lines: list[str] = []
         add = lines.append
         # cents() and quoted() are inlined for the common cells: a call per cell is a large share
         # of the time per row (tests/test_wallet_history.py checks the result against them).
         for number, moment, type_key, description, amount, status, before, after, reason, stored_reference in rows:
-            if not hour_start <= moment < hour_end:
-                hour, hour_start, hour_end = local_hour(moment)
+            if not moment < hour_end:  # oldest first: never before the current hour's start
+                hour, _start, hour_end = local_hour(moment)
             before_text = last_after_text if before == last_after else cents(before)
             last_after, last_after_text = after, "" if after is None else f"{after // 100},{two[after % 100]}"
-            if amount < 0:
-                whole, part = divmod(-amount, 100)
-                amount_text = f"-{whole},{two[part]}"
-            else:
-                whole, part = divmod(amount, 100)
-                amount_text = f"{whole},{two[part]}"
+            amount_text = amounts.get(amount)
+            if amount_text is None:
+                amount_text = amounts[amount] = cents(amount)
             text = "'" + description if description[:1] in formula else description
             reference = quoted(stored_reference) if stored_reference else '""'
             try:
@@ -123,7 +126,7 @@ class _Lines:
                 words, status_word, reason_word = types[type_key], statuses[status], reasons[reason]
             add(f"{'' if number is None else number};{hour}{moment[13:19]};{words};\"{text.replace(q, qq)}\";"
                 f"{amount_text};{status_word};{before_text};{last_after_text};{reason_word};{reference}\r\n")
-        self.hour, self.hour_start, self.hour_end = hour, hour_start, hour_end
+        self.hour, self.hour_end = hour, hour_end
         self.last_after, self.last_after_text = last_after, last_after_text
         return "".join(lines)
 
