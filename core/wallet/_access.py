@@ -9,7 +9,6 @@ charge path. Refusals are audited in a transaction of their own.
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import TYPE_CHECKING
 
 from immo_connect import audit
@@ -90,7 +89,3 @@ def member_of(platform: Platform, actor: ActorRef, organisation_id: int, *,
     account: Account = membership.account
     return Actor(int(account.id), str(account.username), bool(membership.is_manager))
 
-
-def detail(**values: object) -> str:
-    """Audit detail as JSON (never secrets; the keys are chosen by the wallet itself)."""
-    return json.dumps(values, default=str, sort_keys=True)

@@ -12,8 +12,8 @@ retry never turns an old failure into a new success); the same key with other pa
 refused with :class:`~immo_connect.errors.ConflictError`. Each movement commits in one
 database transaction; its rows are at once its double-entry postings and its audit records
 (see ``models.py``); the plugins' ``immo_connect_transaction_posted`` hook is told after the
-commit. Reads (history, filters,
-CSV, vouchers) are in ``_views.py``, ``export.py`` and ``voucher.py``.
+commit. Reads (history, filters, CSV, vouchers) are in ``_views.py``, ``export.py`` and
+``voucher.py``.
 """
 
 from __future__ import annotations
