@@ -118,18 +118,28 @@ def query(filters: AuditFilter = AuditFilter(), *, limit: int = 100) -> Iterator
     yield from found[:limit]
 
 
-def _stored(filters: AuditFilter, limit: int) -> Iterator[AuditEvent]:
-    select = AuditEvent.select().order_by(AuditEvent.id.desc()).limit(limit)
+def conditions(filters: AuditFilter, *, actor: Any, action: Any, organisation_id: Any,
+               at: Any) -> list[Any]:
+    """The ``where`` conditions of ``filters`` except the outcome, on the given columns (the
+    stored events' own, or those of another source of events such as the wallet ledger)."""
+    found: list[Any] = []
     if filters.actor:
-        select = select.where(AuditEvent.actor == filters.actor)
+        found.append(actor == filters.actor)
     if filters.action:
-        select = select.where(AuditEvent.action.startswith(filters.action))
+        found.append(action.startswith(filters.action))
     if filters.organisation_id is not None:
-        select = select.where(AuditEvent.organisation_id == filters.organisation_id)
-    if filters.outcome:
-        select = select.where(AuditEvent.outcome == filters.outcome)
+        found.append(organisation_id == filters.organisation_id)
     if filters.since:
-        select = select.where(AuditEvent.at >= filters.since)
+        found.append(at >= filters.since)
     if filters.until:
-        select = select.where(AuditEvent.at < filters.until)
-    yield from select
+        found.append(at < filters.until)
+    return found
+
+
+def _stored(filters: AuditFilter, limit: int) -> Iterator[AuditEvent]:
+    E = AuditEvent
+    where = conditions(filters, actor=E.actor, action=E.action, organisation_id=E.organisation_id, at=E.at)
+    if filters.outcome:
+        where.append(E.outcome == filters.outcome)
+    select = E.select().order_by(E.id.desc()).limit(limit)
+    yield from select.where(*where) if where else select

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from immo_connect.audit import AuditEvent, AuditFilter
+from immo_connect.audit import AuditEvent, AuditFilter, conditions
 from immo_connect.wallet.models import STATUS_FAILED, Wallet, WalletTransaction
 
 # Creating a pending line succeeds even when its settling later fails (a separate event).
@@ -44,26 +44,18 @@ def events(filters: AuditFilter, *, limit: int) -> Iterator[AuditEvent]:
     if filters.outcome == "refused":
         return  # refusals never reach the ledger
     T = WalletTransaction
+    where = [T.action.is_null(False), *conditions(filters, actor=T.actor_name, action=T.action,
+                                                  organisation_id=Wallet.organisation, at=T.created_at)]
+    if filters.outcome == "failed":
+        where.append((T.status == STATUS_FAILED) & (T.action != _CREATED_PENDING))
+    elif filters.outcome == "success":
+        where.append((T.status != STATUS_FAILED) | (T.action == _CREATED_PENDING))
     select = (
         T.select(T, Wallet.id, Wallet.organisation)
         .join(Wallet, on=(T.wallet == Wallet.id))
-        .where(T.action.is_null(False))
+        .where(*where)
         .order_by(T.id.desc())
         .limit(limit)
     )
-    if filters.actor:
-        select = select.where(T.actor_name == filters.actor)
-    if filters.action:
-        select = select.where(T.action.startswith(filters.action))
-    if filters.organisation_id is not None:
-        select = select.where(Wallet.organisation == filters.organisation_id)
-    if filters.outcome == "failed":
-        select = select.where((T.status == STATUS_FAILED) & (T.action != _CREATED_PENDING))
-    elif filters.outcome == "success":
-        select = select.where((T.status != STATUS_FAILED) | (T.action == _CREATED_PENDING))
-    if filters.since:
-        select = select.where(T.created_at >= filters.since)
-    if filters.until:
-        select = select.where(T.created_at < filters.until)
     for row in select:  # row.wallet comes from the join, without another query
         yield _event(row, int(row.wallet.organisation_id))
