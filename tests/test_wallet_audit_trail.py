@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import peewee
 import pytest
+from playhouse.test_utils import count_queries
 
 from immo_connect import audit, storage
 from immo_connect.audit import AuditEvent, AuditFilter
@@ -77,6 +78,10 @@ def test_movements_are_audit_events_once_merged_in_time_and_filtered(
     assert actions(AuditFilter(actor=scene.manager.username)) == ["wallet.transfer_in", "wallet.transfer"]
     window = AuditFilter(action="wallet.", since=charged.created_at, until=pending.created_at)
     assert actions(window) == ["wallet.transfer_in", "wallet.transfer", "wallet.charge", "wallet.charge"]
+    with count_queries() as counted:  # other areas' actions do not read the ledger
+        assert actions(AuditFilter(action="org.")) == ["org.updated"]
+    assert counted.count == 1
+    assert actions(AuditFilter(action="wal")) == actions(AuditFilter(action="wallet."))
     # Written once: no movement has a stored twin.
     stored = AuditEvent.select().where(AuditEvent.action.startswith("wallet."))
     assert sorted(e.action for e in stored) == ["wallet.charge", "wallet.settle"]

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from immo_connect.audit import AuditEvent, AuditFilter, conditions
 from immo_connect.wallet.models import STATUS_FAILED, Wallet, WalletTransaction
 
+_PREFIX = "wallet."  # every action a ledger row records starts with it
 # Creating a pending line succeeds even when its settling later fails (a separate event).
 _CREATED_PENDING = "wallet.credit_pending"
 
@@ -43,6 +44,8 @@ def events(filters: AuditFilter, *, limit: int) -> Iterator[AuditEvent]:
     """Up to ``limit`` wallet movements matching ``filters``, newest first."""
     if filters.outcome == "refused":
         return  # refusals never reach the ledger
+    if filters.action and not (filters.action.startswith(_PREFIX) or _PREFIX.startswith(filters.action)):
+        return  # another area's actions: spare the scan of the whole ledger
     T = WalletTransaction
     where = [T.action.is_null(False), *conditions(filters, actor=T.actor_name, action=T.action,
                                                   organisation_id=Wallet.organisation, at=T.created_at)]
