@@ -87,6 +87,8 @@ async def test_register_give_access_pick_quality_and_search(platform: Platform) 
         await settle(pilot)
         assert isinstance(app.screen, ToolDetailsScreen)
         assert "orisnv.freshdesk.com" in text_of(app, "#details-support")
+        price = str(app.screen.query_one(".price", Label).render())
+        assert "Recherche cadastrale" in price and "1,50 €" in price
         assert "Emma Willems" in table_text(app, "#access-agent")
         assert "Aucun utilisateur" in table_text(app, "#access-agent")
         await pilot.press("m")

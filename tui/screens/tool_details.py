@@ -21,11 +21,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens._tool_launch import MET, MISSING, NONE_MARK, status_word
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.header import AppHeader
-
-
-def _euros(cents: int) -> str:
-    whole, part = divmod(cents, 100)
-    return f"{whole},{part:02d} €"
+from immo_connect.wallet.texts import euros
 
 
 class ToolDetailsScreen(ServiceHandlers, Screen[None]):
@@ -55,7 +51,7 @@ class ToolDetailsScreen(ServiceHandlers, Screen[None]):
             yield Label(_("Support: {contact}").format(contact=" — ".join(support)), id="details-support")
             for price in tool.prices:
                 yield Label(_("Price: {action}, {amount} per use (charged to the organisation's wallet)").format(
-                    action=_(price.title), amount=_euros(price.amount_cents)), classes="price")
+                    action=_(price.title), amount=euros(price.amount_cents) + " €"), classes="price")
             yield Label(_("Terms of use: version {version}").format(version=tool.terms.version) if tool.terms
                         else _("No terms of use to accept."), id="details-terms")
             with TabbedContent(id="details-modes"):
