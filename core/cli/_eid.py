@@ -70,7 +70,7 @@ def run_sign(args: argparse.Namespace) -> int:
         pin = sys.stdin.readline().strip()
     else:
         pin = getpass.getpass(_("PIN code of your eID card: "), stream=sys.stderr)
-    module = args.pkcs11_module or settings.eid.pkcs11_module or pkcs11.default_module_path()
+    module = args.pkcs11_module or pkcs11.module_path(settings.eid.pkcs11_module)
     reader = args.reader if args.reader is not None else settings.eid.reader
     token = sign_token(args.challenge, pin, module_path=module, reader=reader)
     print(_("Paste this answer into the Immo-Connect screen:"), file=sys.stderr)
@@ -81,17 +81,11 @@ def run_sign(args: argparse.Namespace) -> int:
 def run_read(args: argparse.Namespace) -> int:
     from immo_connect.clock import utcnow
     from immo_connect.eid import pcsc
-    from immo_connect.eid.revocation import RevocationChecker
-    from immo_connect.eid.trust import TrustStore
     from immo_connect.eid.verify import Verifier
 
     settings = _settings(args)
     files = pcsc.read_card(args.reader if args.reader is not None else settings.eid.reader)
-    verifier = Verifier(
-        TrustStore.load(settings.eid.trust_anchors), settings.platform.support_email,
-        RevocationChecker(settings.eid.crl_files, settings.eid.ocsp_url, settings.eid.ocsp_timeout_seconds),
-    )
-    card = verifier.verify(files, utcnow())
+    card = Verifier.from_settings(settings).verify(files, utcnow())
     identity, address = card.identity, card.address
     lines = [
         (_("Card"), f"{identity.card_number} (applet {card.applet})"),

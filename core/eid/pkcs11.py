@@ -60,6 +60,11 @@ DEFAULT_MODULE_PATHS: dict[str, tuple[str, ...]] = {
 _PIN = re.compile(r"\d{4,12}")
 
 
+def module_path(configured: str) -> str:
+    """The configured module (``[eid] pkcs11_module``), else the official one of this OS."""
+    return configured or default_module_path()
+
+
 def default_module_path(platform: str | None = None) -> str:
     """The first existing default path of the official module on this OS (else the first one)."""
     candidates = DEFAULT_MODULE_PATHS.get(platform or sys.platform, DEFAULT_MODULE_PATHS["linux"])

@@ -49,8 +49,6 @@ from immo_connect.eid.errors import (
 )
 from immo_connect.eid.models import EidChallenge, LinkedCard
 from immo_connect.eid.remote import NONCE_BYTES, Challenge, Token, authentication_payload
-from immo_connect.eid.revocation import RevocationChecker
-from immo_connect.eid.trust import TrustStore
 from immo_connect.eid.verify import VerifiedCard, Verifier, verify_challenge_signature
 from immo_connect.errors import ImmoConnectError, PermissionDenied, ValidationError
 from immo_connect.i18n import _
@@ -110,16 +108,11 @@ class EidService:
 
     @cached_property
     def verifier(self) -> Verifier:
-        settings = self._settings
-        return Verifier(
-            trust=TrustStore.load(settings.trust_anchors),
-            support_email=self._platform.settings.platform.support_email,
-            revocation=RevocationChecker(settings.crl_files, settings.ocsp_url, settings.ocsp_timeout_seconds),
-        )
+        return Verifier.from_settings(self._platform.settings)
 
     @property
     def module_path(self) -> str:
-        return self._settings.pkcs11_module or pkcs11.default_module_path()
+        return pkcs11.module_path(self._settings.pkcs11_module)
 
     @property
     def server_id(self) -> str:

@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import hashlib
 import logging
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -34,6 +35,9 @@ from immo_connect.eid.revocation import RevocationChecker, Revoked, Status, Unav
 from immo_connect.eid.tlv import Address, Identity, parse_address, parse_identity
 from immo_connect.eid.trust import Anchor, TrustStore
 from immo_connect.i18n import _
+
+if TYPE_CHECKING:
+    from immo_connect.config import Settings
 
 log = logging.getLogger("immo_connect.eid")
 
@@ -66,6 +70,16 @@ class Verifier:
     trust: TrustStore
     support_email: str
     revocation: RevocationChecker = dataclasses.field(default_factory=RevocationChecker)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Verifier:
+        """The verifier the configuration describes: trust anchors, revocation sources and
+        the support address named in refusals."""
+        eid = settings.eid
+        return cls(
+            trust=TrustStore.load(eid.trust_anchors), support_email=settings.platform.support_email,
+            revocation=RevocationChecker(eid.crl_files, eid.ocsp_url, eid.ocsp_timeout_seconds),
+        )
 
     # -- errors ------------------------------------------------------------------------
 
