@@ -9,10 +9,12 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Button, Checkbox, DataTable, Label, OptionList, Select, Static
 
+from immo_connect.organisations.models import Membership
 from immo_connect.platform import Platform
 from immo_connect.plugins.tools.cadastrefinder.screen import CadastreFinderScreen
 from immo_connect.tools.models import ToolAccess, ToolRegistration
 from immo_connect.tui.app import ImmoConnectApp
+from immo_connect.tui.screens.employee_confirm import ConfirmEmployeeScreen
 from immo_connect.tui.screens.quality import QualityScreen
 from immo_connect.tui.screens.recognitions import RecognitionsScreen
 from immo_connect.tui.screens.tool_access import ToolAccessScreen
@@ -21,7 +23,16 @@ from immo_connect.tui.screens.tool_register import ToolRegisterScreen
 from immo_connect.tui.screens.tools import ToolsScreen
 from immo_connect.wallet.models import WalletTransaction
 from tests.support.factories import add_member, make_account, make_organisation
-from tests.support.tools import AGENT, AGENT_AND_SYNDIC, MakePlatform, fund, link_identity, registers_config
+from tests.support.tools import (
+    AGENT,
+    AGENT_AND_SYNDIC,
+    MakePlatform,
+    fund,
+    link_identity,
+    make_agency,
+    register_cadastrefinder,
+    registers_config,
+)
 from tests.support.tui import settle, sign_in, table_text
 
 
@@ -322,3 +333,32 @@ async def test_link_eid_key_is_offered_only_without_a_linked_eid(make_platform: 
             enabled = {active.binding.action for active in app.screen.active_bindings.values() if active.enabled}
             assert ("link_eid" in enabled) is offered
             assert "refresh" in enabled
+
+
+async def test_confirming_an_employee_grants_a_tool_role_chosen_on_the_same_screen(platform: Platform) -> None:
+    agency = make_agency(platform)
+    register_cadastrefinder(platform, agency)
+    organisation_id = agency.organisation.id
+    request = Membership.get((Membership.account == agency.pending.id) & (Membership.organisation == organisation_id))
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(140, 50)) as pilot:
+        sign_in(app, agency.manager)
+        await app.push_screen(ConfirmEmployeeScreen(organisation_id, request.id))
+        await settle(pilot)
+        for selector, text in (("#confirm-function", "Assistant"), ("#confirm-email", "paul@parc.be")):
+            app.screen.query_one(selector).focus()  # the manager completes the request
+            await pilot.press(*text)
+        choice = app.screen.query_one("#tool-access-0", Select)
+        assert choice.value == "none"  # "Pas d'utilisateur" until the manager chooses
+        labels = [str(prompt) for prompt, _value in choice._options]
+        assert labels[0] == "Pas d'utilisateur" and "Assistant" in labels
+        choice.focus()
+        await pilot.press("enter", *(["down"] * labels.index("Assistant")), "enter")
+        await settle(pilot)
+        assert choice.value == "role:assistant"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not app.screen.query("#confirm-message"), str(app.screen.query_one("#confirm-message").render())
+    assert Membership.get_by_id(request.id).status == "active"
+    (access,) = ToolAccess.select().where(ToolAccess.account == agency.pending.id)
+    assert (access.state, access.role, access.changed_by_id) == ("granted", "assistant", agency.manager.id)
