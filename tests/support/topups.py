@@ -22,11 +22,16 @@ def mollie_config(fake: FakeMollie, *, extra: str = "", webhook_url: str = "") -
     )
 
 
-def build_platform(tmp_path: Path, url: str, config_text: str, *, api_key: str, migrate: bool = True,
+def build_platform(tmp_path: Path, url: str, config_text: str | None, *, api_key: str, migrate: bool = True,
                    clock: object = None) -> Platform:
-    """A platform reading ``config_text``, with MOLLIE_API_KEY set in its environment."""
+    """A platform reading ``config_text``, with MOLLIE_API_KEY set in its environment.
+
+    With ``config_text=None`` the platform reads the ``plugins.toml`` already written in
+    ``tmp_path``: worker processes must not rewrite a file their siblings are reading.
+    """
     config = tmp_path / "plugins.toml"
-    config.write_text(config_text)
+    if config_text is not None:
+        config.write_text(config_text)
     environ = {"IMMO_CONNECT_DATA_DIR": str(tmp_path / "data"), "MOLLIE_API_KEY": api_key}
     settings = load_settings(config, environ=environ, database_url=url)
     kwargs = {"clock": clock} if clock is not None else {}
