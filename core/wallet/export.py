@@ -40,6 +40,8 @@ _FORMULA_STARTS = ("=", "+", "-", "@")
 _BATCH = 5_000
 _AMOUNTS_KEPT = 10_000  # distinct amounts whose text is remembered (bounded: constant memory)
 _TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
+_CRLF = "\r\n"
+_NO_REFERENCE = '""\r\n'
 
 
 def cents(value: int | None) -> str:
@@ -70,21 +72,23 @@ def local_hour(moment: str) -> tuple[str, str, str]:
 
 class _Labels:
     """The quoted words of one export by stored value, learned as values first appear (an
-    unknown value, such as a tool no longer installed, shows as stored)."""
+    unknown value, such as a tool no longer installed, shows as stored).
+
+    Each is kept with the separators that surround it in a line (see ``_Lines.text``)."""
 
     def __init__(self, tool_titles: dict[str, str]) -> None:
         self.tool_titles = tool_titles
-        self.types: dict[str, str] = {}  # type_key -> "Type";"Tool" (two adjacent cells)
-        self.statuses: dict[str, str] = {}
-        self.reasons: dict[str, str] = {}
+        self.types: dict[str, str] = {}  # type_key -> ;"Type";"Tool";"  (opens the description)
+        self.statuses: dict[str, str] = {}  # status -> "Status";
+        self.reasons: dict[str, str] = {}  # reason -> "Reason";
 
     def learn(self, type_key: str, status: str, reason: str) -> None:
         if type_key not in self.types:
             tool = type_key[len("tool:"):] if type_key.startswith("tool:") else ""
             kind = KIND_TOOL if tool else type_key
-            self.types[type_key] = f"{quoted(kind_label(kind))};{quoted(self.tool_titles.get(tool, tool))}"
-        self.statuses.setdefault(status, quoted(status_label(status)))
-        self.reasons.setdefault(reason, quoted(reason_label(reason)))
+            self.types[type_key] = f';{quoted(kind_label(kind))};{quoted(self.tool_titles.get(tool, tool))};"'
+        self.statuses.setdefault(status, quoted(status_label(status)) + ";")
+        self.reasons.setdefault(reason, quoted(reason_label(reason)) + ";")
 
 
 class _Lines:
@@ -98,6 +102,17 @@ class _Lines:
         self.amounts: dict[int, str] = {}
 
     def text(self, rows: Sequence[Sequence[Any]]) -> str:
+        """The CSV lines of ``rows``.
+
+        A line is put together from eleven pieces, each carrying its separators, because
+        every piece costs time on a million rows::
+
+            number | ;date hour | :MM:SS | ;"Type";"Tool";" | description | ";amount; | "Status"; |
+            before; | after; | "Reason"; | "Reference"CRLF
+
+        cents() and quoted() are inlined for the common cells, for the same reason
+        (tests/test_wallet_history.py checks the result against them).
+        """
         types, statuses, reasons = self.labels.types, self.labels.statuses, self.labels.reasons
         two, formula, q, qq = _TWO_DIGITS, _FORMULA_STARTS, '"', '""'
         hour, hour_end = self.hour, self.hour_end
@@ -107,25 +122,24 @@ class _Lines:
             amounts.clear()
         lines: list[str] = []
         add = lines.append
-        # cents() and quoted() are inlined for the common cells: a call per cell is a large share
-        # of the time per row (tests/test_wallet_history.py checks the result against them).
-        for number, moment, type_key, description, amount, status, before, after, reason, stored_reference in rows:
+        for number, moment, type_key, stored_text, amount, status, before, after, reason, stored_reference in rows:
             if not moment < hour_end:  # oldest first: never before the current hour's start
                 hour, _start, hour_end = local_hour(moment)
-            before_text = last_after_text if before == last_after else cents(before)
-            last_after, last_after_text = after, "" if after is None else f"{after // 100},{two[after % 100]}"
+                hour = ";" + hour
+            before_text = last_after_text if before == last_after else cents(before) + ";"
+            last_after, last_after_text = after, ";" if after is None else f"{after // 100},{two[after % 100]};"
             amount_text = amounts.get(amount)
             if amount_text is None:
-                amount_text = amounts[amount] = cents(amount)
-            text = "'" + description if description[:1] in formula else description
-            reference = quoted(stored_reference) if stored_reference else '""'
+                amount_text = amounts[amount] = f'";{cents(amount)};'
+            text = "'" + stored_text if stored_text[:1] in formula else stored_text
             try:
                 words, status_word, reason_word = types[type_key], statuses[status], reasons[reason]
             except KeyError:
                 self.labels.learn(type_key, status, reason)
                 words, status_word, reason_word = types[type_key], statuses[status], reasons[reason]
-            add(f"{'' if number is None else number};{hour}{moment[13:19]};{words};\"{text.replace(q, qq)}\";"
-                f"{amount_text};{status_word};{before_text};{last_after_text};{reason_word};{reference}\r\n")
+            add(f"{'' if number is None else number}{hour}{moment[13:19]}{words}{text.replace(q, qq)}"
+                f"{amount_text}{status_word}{before_text}{last_after_text}{reason_word}"
+                f"{quoted(stored_reference) + _CRLF if stored_reference else _NO_REFERENCE}")
         self.hour, self.hour_end = hour, hour_end
         self.last_after, self.last_after_text = last_after, last_after_text
         return "".join(lines)
