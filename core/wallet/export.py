@@ -36,7 +36,7 @@ COLUMNS: tuple[str, ...] = (
     N_("Status"), N_("Balance before (EUR)"), N_("Balance after (EUR)"), N_("Reason"),
     N_("Reference"),
 )
-_FORMULA_STARTS = ("=", "+", "-", "@")
+_FORMULA_STARTS = frozenset("=+-@")  # a set: one hash lookup per cell
 _BATCH = 5_000
 _AMOUNTS_KEPT = 10_000  # distinct amounts whose text is remembered (bounded: constant memory)
 _TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
