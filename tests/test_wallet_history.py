@@ -145,6 +145,23 @@ def test_csv_export_opens_in_a_belgian_excel(history: tuple[Platform, Scene]) ->
     assert summer[1] == "2026-03-29 04:00:00"  # 02:00 UTC after the change: UTC+2
     failed = next(r for r in body if r[6] == "Échouée")
     assert failed[9] == "Le solde était insuffisant." and failed[7] == failed[8]
+    # The export read text as bytes; the connection hands out text as str again afterwards.
+    page = platform.wallet.transactions(scene.member, scene.first.id, limit=1)
+    assert isinstance(page.items[0].description, str)
+
+
+def test_an_interrupted_export_leaves_the_connection_as_it_was(history: tuple[Platform, Scene]) -> None:
+    platform, scene = history
+
+    class FullDisk(io.BytesIO):
+        def write(self, data: Any) -> int:
+            if self.tell() > 100:
+                raise OSError(28, "No space left on device")
+            return super().write(data)
+
+    with pytest.raises(OSError, match="No space left"):
+        platform.wallet.write_csv(scene.member, scene.first.id, FullDisk())
+    assert isinstance(platform.wallet.transactions(scene.member, scene.first.id, limit=1).items[0].description, str)
 
 
 def test_csv_export_applies_filters_and_defuses_formulas(history: tuple[Platform, Scene], clock: FrozenClock) -> None:
@@ -180,6 +197,13 @@ def reference_line(row: tuple[Any, ...], tool_titles: dict[str, str]) -> str:
     return ";".join(cells) + "\r\n"
 
 
+def as_fetched(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``row`` as the export reads it from SQLite: the number and the text as UTF-8 bytes."""
+    number, moment, type_key, description, amount, status, before, after, reason, reference = row
+    return (None if number is None else str(number).encode(), moment.encode(), type_key.encode(),
+            description.encode(), amount, status.encode(), before, after, reason.encode(), reference.encode())
+
+
 _texts = st.text(alphabet='ab;"=+-@é \n', max_size=6)
 _rows = st.lists(st.tuples(
     st.none() | st.integers(1, 10**6), st.sampled_from([0, 1, 1_800_000, 3_600_000]) | st.integers(0, 3 * 10**8),
@@ -206,8 +230,9 @@ def test_fast_csv_lines_equal_the_obvious_formatting(rows: list[tuple[Any, ...]]
         full.append((number, moment, type_key, text, amount, status, before, after, reason, ref))
     titles = {"btv": "BTV"}
     lines = _Lines(_Labels(titles))
-    produced = lines.text(full[:cut]) + lines.text(full[cut:])
-    assert produced == "".join(reference_line(row, titles) for row in full)
+    fetched = [as_fetched(row) for row in full]
+    produced = lines.text(fetched[:cut]) + lines.text(fetched[cut:])
+    assert produced.decode() == "".join(reference_line(row, titles) for row in full)
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is installed by make test")

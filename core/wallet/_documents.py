@@ -7,8 +7,9 @@ fetches the file from that folder (or the operator hands it over).
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from immo_connect import audit
 from immo_connect.organisations.models import Organisation
@@ -44,9 +45,9 @@ class WalletDocuments:
     def _tool_titles(self) -> dict[str, str]:
         return {tool.name: (getattr(tool, "title", "") or tool.name) for tool in self.platform.plugins.tools()}
 
-    def write_csv(self, actor: ActorRef, organisation_id: int, out: TextIO,
+    def write_csv(self, actor: ActorRef, organisation_id: int, out: BinaryIO,
                   filters: TransactionFilter = NO_FILTER) -> None:
-        """Stream the filtered history as CSV into ``out`` (open it with ``newline=""``)."""
+        """Stream the filtered history as CSV (UTF-8) into the binary stream ``out``."""
         organisation_id = check.organisation_id(organisation_id)
         member = member_of(self.platform, actor, organisation_id)
         wallet = self.ensure_wallet(organisation_id)
@@ -67,10 +68,8 @@ class WalletDocuments:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"wallet-{organisation.enterprise_number}-{stamp}.csv"
         partial = path.with_suffix(".csv.part")
-        # The byte order mark tells Excel the file is UTF-8 (written by hand: the utf-8-sig
-        # codec is a Python-level encoder, slower per line than plain utf-8).
-        with partial.open("w", encoding="utf-8", newline="") as out:
-            out.write("\ufeff")
+        with partial.open("wb") as out:
+            out.write(codecs.BOM_UTF8)  # tells Excel the file is UTF-8
             self.write_csv(member.id, organisation_id, out, filters)
         partial.replace(path)
         return path

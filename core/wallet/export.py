@@ -7,21 +7,24 @@ comma and no thousands separator, dates as ``YYYY-MM-DD HH:MM:SS`` in Belgian lo
 (the ISO form Excel reads as a date in every locale), text cells always quoted, and text
 that a spreadsheet would run as a formula (``= + - @``) prefixed with ``'``.
 
-Speed: a million rows are read in batches and each batch goes to the file as one string.
-Per row the work is a handful of dictionary lookups and integer divisions, and two facts of
-the data save the rest: rows come oldest first, so the Belgian hour is converted once per
-UTC hour (Belgian offsets are whole hours: minutes and seconds never change); and balances
-chain (a row's balance before is usually the previous row's balance after). Amounts repeat
-(tools charge fixed prices), so their text is kept in a small table.
+Speed: a million rows are read in batches and each batch goes to the file as one write.
+The export works on UTF-8 bytes from end to end, as SQLite stores the text: SQLite hands its
+text over as bytes (nothing to decode) and the lines go to the file as they are (nothing to
+encode); the row number arrives as text from the database. Per row the work is then a handful
+of dictionary lookups and integer divisions, and facts of the data save the rest: rows come
+oldest first, so the Belgian hour is converted once per UTC hour (Belgian offsets are whole
+hours: minutes and seconds never change); balances chain (a row's balance before is usually
+the previous row's balance after); and amounts repeat (tools charge fixed prices), so their
+text is kept in a small table.
 """
 
 from __future__ import annotations
 
-import csv
+import contextlib
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any, TextIO
+from collections.abc import Generator, Iterator, Sequence
+from typing import Any, BinaryIO
 
 import peewee
 
@@ -37,11 +40,12 @@ COLUMNS: tuple[str, ...] = (
     N_("Reference"),
 )
 _FORMULA_STARTS = frozenset("=+-@")  # a set: one hash lookup per cell
+_FORMULA_BYTES = frozenset(start.encode() for start in _FORMULA_STARTS)
 _BATCH = 5_000
 _AMOUNTS_KEPT = 10_000  # distinct amounts whose text is remembered (bounded: constant memory)
 _TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
-_CRLF = "\r\n"
-_NO_REFERENCE = '""\r\n'
+_TWO_DIGIT_BYTES = tuple(digits.encode() for digits in _TWO_DIGITS)
+_NO_REFERENCE = b'""\r\n'
 
 
 def cents(value: int | None) -> str:
@@ -62,6 +66,13 @@ def quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def quoted_bytes(text: bytes) -> bytes:
+    """``quoted()`` for UTF-8 bytes."""
+    if text[:1] in _FORMULA_BYTES:
+        text = b"'" + text
+    return b'"' + text.replace(b'"', b'""') + b'"'
+
+
 def local_hour(moment: str) -> tuple[str, str, str]:
     """For the UTC time ``moment`` (ISO text): its hour in Belgium as ``YYYY-MM-DD HH``, and
     the bounds (ISO text) of the UTC hour it falls in."""
@@ -71,41 +82,45 @@ def local_hour(moment: str) -> tuple[str, str, str]:
 
 
 class _Labels:
-    """The quoted words of one export by stored value, learned as values first appear (an
-    unknown value, such as a tool no longer installed, shows as stored).
+    """The quoted words of one export by stored value (UTF-8 bytes), learned as values first
+    appear (an unknown value, such as a tool no longer installed, shows as stored).
 
     Each is kept with the separators that surround it in a line (see ``_Lines.text``)."""
 
     def __init__(self, tool_titles: dict[str, str]) -> None:
         self.tool_titles = tool_titles
-        self.types: dict[str, str] = {}  # type_key -> ;"Type";"Tool";"  (opens the description)
-        self.statuses: dict[str, str] = {}  # status -> "Status";
-        self.reasons: dict[str, str] = {}  # reason -> "Reason";
+        self.types: dict[bytes, bytes] = {}  # type_key -> ;"Type";"Tool";"  (opens the description)
+        self.statuses: dict[bytes, bytes] = {}  # status -> "Status";
+        self.reasons: dict[bytes, bytes] = {}  # reason -> "Reason";
 
-    def learn(self, type_key: str, status: str, reason: str) -> None:
+    def learn(self, type_key: bytes, status: bytes, reason: bytes) -> None:
         if type_key not in self.types:
-            tool = type_key[len("tool:"):] if type_key.startswith("tool:") else ""
-            kind = KIND_TOOL if tool else type_key
-            self.types[type_key] = f';{quoted(kind_label(kind))};{quoted(self.tool_titles.get(tool, tool))};"'
-        self.statuses.setdefault(status, quoted(status_label(status)) + ";")
-        self.reasons.setdefault(reason, quoted(reason_label(reason)) + ";")
+            key = type_key.decode()
+            tool = key[len("tool:"):] if key.startswith("tool:") else ""
+            kind = KIND_TOOL if tool else key
+            cells = f';{quoted(kind_label(kind))};{quoted(self.tool_titles.get(tool, tool))};"'
+            self.types[type_key] = cells.encode()
+        if status not in self.statuses:
+            self.statuses[status] = (quoted(status_label(status.decode())) + ";").encode()
+        if reason not in self.reasons:
+            self.reasons[reason] = (quoted(reason_label(reason.decode())) + ";").encode()
 
 
 class _Lines:
-    """Turns batches of rows into CSV text, remembering the current hour and last balance."""
+    """Turns batches of rows into CSV bytes, remembering the current hour and last balance."""
 
     def __init__(self, labels: _Labels) -> None:
         self.labels = labels
-        self.hour, self.hour_end = "", ""
+        self.hour, self.hour_end = b"", b""
         self.last_after: int | None = -1
-        self.last_after_text = ""
-        self.amounts: dict[int, str] = {}
+        self.last_after_text = b""
+        self.amounts: dict[int, bytes] = {}
 
-    def text(self, rows: Sequence[Sequence[Any]]) -> str:
-        """The CSV lines of ``rows``.
+    def text(self, rows: Sequence[Sequence[Any]]) -> bytes:
+        """The CSV lines of ``rows`` (see ``export_query``; text as UTF-8 bytes).
 
-        A line is put together from eleven pieces, each carrying its separators, because
-        every piece costs time on a million rows::
+        A line is put together from eleven pieces that carry their separators, and a batch
+        is joined once, because every piece costs time on a million rows::
 
             number | ;date hour | :MM:SS | ;"Type";"Tool";" | description | ";amount; | "Status"; |
             before; | after; | "Reason"; | "Reference"CRLF
@@ -114,53 +129,75 @@ class _Lines:
         (tests/test_wallet_history.py checks the result against them).
         """
         types, statuses, reasons = self.labels.types, self.labels.statuses, self.labels.reasons
-        two, formula, q, qq = _TWO_DIGITS, _FORMULA_STARTS, '"', '""'
+        two, formula, q, qq = _TWO_DIGIT_BYTES, _FORMULA_BYTES, b'"', b'""'
         hour, hour_end = self.hour, self.hour_end
         last_after, last_after_text = self.last_after, self.last_after_text
         amounts = self.amounts
         if len(amounts) > _AMOUNTS_KEPT:
             amounts.clear()
-        lines: list[str] = []
-        add = lines.append
+        pieces: list[bytes] = []
+        add = pieces.extend
         for number, moment, type_key, stored_text, amount, status, before, after, reason, stored_reference in rows:
             if not moment < hour_end:  # oldest first: never before the current hour's start
-                hour, _start, hour_end = local_hour(moment)
-                hour = ";" + hour
-            before_text = last_after_text if before == last_after else cents(before) + ";"
-            last_after, last_after_text = after, ";" if after is None else f"{after // 100},{two[after % 100]};"
+                local, _start, end = local_hour(moment.decode())
+                hour, hour_end = f";{local}".encode(), end.encode()
+            before_text = last_after_text if before == last_after else cents(before).encode() + b";"
+            last_after, last_after_text = after, b";" if after is None else b"%d,%s;" % (after // 100,
+                                                                                         two[after % 100])
             amount_text = amounts.get(amount)
             if amount_text is None:
-                amount_text = amounts[amount] = f'";{cents(amount)};'
-            text = "'" + stored_text if stored_text[:1] in formula else stored_text
+                amount_text = amounts[amount] = f'";{cents(amount)};'.encode()
+            text = b"'" + stored_text if stored_text[:1] in formula else stored_text
             try:
                 words, status_word, reason_word = types[type_key], statuses[status], reasons[reason]
             except KeyError:
                 self.labels.learn(type_key, status, reason)
                 words, status_word, reason_word = types[type_key], statuses[status], reasons[reason]
-            add(f"{'' if number is None else number}{hour}{moment[13:19]}{words}{text.replace(q, qq)}"
-                f"{amount_text}{status_word}{before_text}{last_after_text}{reason_word}"
-                f"{quoted(stored_reference) + _CRLF if stored_reference else _NO_REFERENCE}")
+            add((number or b"", hour, moment[13:19], words, text.replace(q, qq), amount_text, status_word,
+                 before_text, last_after_text, reason_word,
+                 quoted_bytes(stored_reference) + b"\r\n" if stored_reference else _NO_REFERENCE))
         self.hour, self.hour_end = hour, hour_end
         self.last_after, self.last_after_text = last_after, last_after_text
-        return "".join(lines)
+        return b"".join(pieces)
 
 
 def export_query(wallet_id: int, filters: TransactionFilter) -> tuple[str, list[Any]]:
-    """The SQL and parameters of the export's rows, oldest first, times as UTC ISO text."""
+    """The SQL and parameters of the export's rows, oldest first: the number as text, times
+    as UTC ISO text."""
     T = WalletTransaction
     moment: Any = T.created_at
     if is_postgres():
         moment = peewee.fn.to_char(T.created_at, "YYYY-MM-DD HH24:MI:SS")
     query = (
-        T.select(T.number, moment, T.type_key, T.description, T.amount, T.status, T.balance_before,
-                 T.balance_after, T.failure_reason, T.reference)
+        T.select(T.number.cast("TEXT"), moment, T.type_key, T.description, T.amount, T.status,
+                 T.balance_before, T.balance_after, T.failure_reason, T.reference)
         .where(*conditions(wallet_id, filters)).order_by(T.created_at, T.id)
     )
     sql, params = query.sql()
     return sql, list(params)
 
 
-def _batches(sql: str, params: list[Any]) -> Iterable[Sequence[Sequence[Any]]]:
+_TEXT_COLUMNS = (0, 1, 2, 3, 5, 8, 9)
+
+
+def _utf8(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """PostgreSQL's rows with their text as UTF-8 bytes, as SQLite hands them over."""
+    return [tuple(value.encode() if index in _TEXT_COLUMNS and value is not None else value
+                  for index, value in enumerate(row)) for row in rows]
+
+
+@contextlib.contextmanager
+def _text_as_bytes(connection: Any) -> Iterator[None]:
+    """SQLite hands text over as UTF-8 bytes on ``connection`` while the block runs."""
+    previous = connection.text_factory
+    connection.text_factory = bytes
+    try:
+        yield
+    finally:
+        connection.text_factory = previous
+
+
+def _batches(sql: str, params: list[Any]) -> Generator[Sequence[Sequence[Any]], None, None]:
     db = database.obj
     if is_postgres():
         # A server-side cursor: PostgreSQL sends the rows in batches instead of all at once
@@ -168,21 +205,22 @@ def _batches(sql: str, params: list[Any]) -> Iterable[Sequence[Sequence[Any]]]:
         with db.atomic():
             db.execute_sql(f"DECLARE wallet_export NO SCROLL CURSOR FOR {sql}", params)
             while batch := db.execute_sql(f"FETCH FORWARD {_BATCH} FROM wallet_export").fetchall():
-                yield batch
+                yield _utf8(batch)
             db.execute_sql("CLOSE wallet_export")
     else:
-        cursor = db.execute_sql(sql, params)  # SQLite steps lazily: fetchmany reads one batch
-        while batch := cursor.fetchmany(_BATCH):
-            yield batch
+        with _text_as_bytes(db.connection()):
+            cursor = db.execute_sql(sql, params)  # SQLite steps lazily: fetchmany reads one batch
+            while batch := cursor.fetchmany(_BATCH):
+                yield batch
 
 
-def write_csv(out: TextIO, wallet_id: int, filters: TransactionFilter, tool_titles: dict[str, str]) -> None:
-    """Write the header and every matching row to ``out`` (a text stream opened with ``newline=""``)."""
-    writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow([_(title) for title in COLUMNS])
+def write_csv(out: BinaryIO, wallet_id: int, filters: TransactionFilter, tool_titles: dict[str, str]) -> None:
+    """Write the header and every matching row to the binary stream ``out``, in UTF-8."""
+    out.write((";".join(quoted(_(title)) for title in COLUMNS) + "\r\n").encode())
     lines = _Lines(_Labels(tool_titles))
-    for batch in _batches(*export_query(wallet_id, filters)):
-        out.write(lines.text(batch))
+    with contextlib.closing(_batches(*export_query(wallet_id, filters))) as batches:
+        for batch in batches:
+            out.write(lines.text(batch))
 
 
 def safe_name(text: str) -> str:
