@@ -198,10 +198,12 @@ def reference_line(row: tuple[Any, ...], tool_titles: dict[str, str]) -> str:
 
 
 def as_fetched(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """``row`` as the export reads it from SQLite: the number and the text as UTF-8 bytes."""
+    """``row`` as the export reads it from SQLite (``export_query``): the number and the text as
+    UTF-8 bytes, the status and the failure reason in one column."""
     number, moment, type_key, description, amount, status, before, after, reason, reference = row
+    outcome = f"{status} {reason}" if reason else status
     return (None if number is None else str(number).encode(), moment.encode(), type_key.encode(),
-            description.encode(), amount, status.encode(), before, after, reason.encode(), reference.encode())
+            description.encode(), amount, outcome.encode(), before, after, reference.encode())
 
 
 _texts = st.text(alphabet='ab;"=+-@é \n', max_size=6)

@@ -90,20 +90,20 @@ class _Labels:
     def __init__(self, tool_titles: dict[str, str]) -> None:
         self.tool_titles = tool_titles
         self.types: dict[bytes, bytes] = {}  # type_key -> ;"Type";"Tool";"  (opens the description)
-        self.statuses: dict[bytes, bytes] = {}  # status -> "Status";
-        self.reasons: dict[bytes, bytes] = {}  # reason -> "Reason";
+        # outcome (the status, and the reason after a space when there is one) -> ("Status";, "Reason";)
+        self.outcomes: dict[bytes, tuple[bytes, bytes]] = {}
 
-    def learn(self, type_key: bytes, status: bytes, reason: bytes) -> None:
+    def learn(self, type_key: bytes, outcome: bytes) -> None:
         if type_key not in self.types:
             key = type_key.decode()
             tool = key[len("tool:"):] if key.startswith("tool:") else ""
             kind = KIND_TOOL if tool else key
             cells = f';{quoted(kind_label(kind))};{quoted(self.tool_titles.get(tool, tool))};"'
             self.types[type_key] = cells.encode()
-        if status not in self.statuses:
-            self.statuses[status] = (quoted(status_label(status.decode())) + ";").encode()
-        if reason not in self.reasons:
-            self.reasons[reason] = (quoted(reason_label(reason.decode())) + ";").encode()
+        if outcome not in self.outcomes:
+            status, _space, reason = outcome.decode().partition(" ")
+            self.outcomes[outcome] = ((quoted(status_label(status)) + ";").encode(),
+                                      (quoted(reason_label(reason)) + ";").encode())
 
 
 class _Lines:
@@ -128,7 +128,7 @@ class _Lines:
         cents() and quoted() are inlined for the common cells, for the same reason
         (tests/test_wallet_history.py checks the result against them).
         """
-        types, statuses, reasons = self.labels.types, self.labels.statuses, self.labels.reasons
+        types, outcomes = self.labels.types, self.labels.outcomes
         two, formula, q, qq = _TWO_DIGIT_BYTES, _FORMULA_BYTES, b'"', b'""'
         hour, hour_end = self.hour, self.hour_end
         last_after, last_after_text = self.last_after, self.last_after_text
@@ -137,7 +137,7 @@ class _Lines:
             amounts.clear()
         pieces: list[bytes] = []
         add = pieces.extend
-        for number, moment, type_key, stored_text, amount, status, before, after, reason, stored_reference in rows:
+        for number, moment, type_key, stored_text, amount, outcome, before, after, stored_reference in rows:
             if not moment < hour_end:  # oldest first: never before the current hour's start
                 local, _start, end = local_hour(moment.decode())
                 hour, hour_end = f";{local}".encode(), end.encode()
@@ -149,10 +149,10 @@ class _Lines:
                 amount_text = amounts[amount] = f'";{cents(amount)};'.encode()
             text = b"'" + stored_text if stored_text[:1] in formula else stored_text
             try:
-                words, status_word, reason_word = types[type_key], statuses[status], reasons[reason]
+                words, (status_word, reason_word) = types[type_key], outcomes[outcome]
             except KeyError:
-                self.labels.learn(type_key, status, reason)
-                words, status_word, reason_word = types[type_key], statuses[status], reasons[reason]
+                self.labels.learn(type_key, outcome)
+                words, (status_word, reason_word) = types[type_key], outcomes[outcome]
             add((number or b"", hour, moment[13:19], words, text.replace(q, qq), amount_text, status_word,
                  before_text, last_after_text, reason_word,
                  quoted_bytes(stored_reference) + b"\r\n" if stored_reference else _NO_REFERENCE))
@@ -163,21 +163,24 @@ class _Lines:
 
 def export_query(wallet_id: int, filters: TransactionFilter) -> tuple[str, list[Any]]:
     """The SQL and parameters of the export's rows, oldest first: the number as text, times
-    as UTC ISO text."""
+    as UTC ISO text, and the status with the failure reason in one column (``failed
+    insufficient_funds``; the reason is empty on most rows, and every column fetched costs)."""
     T = WalletTransaction
     moment: Any = T.created_at
     if is_postgres():
         moment = peewee.fn.to_char(T.created_at, "YYYY-MM-DD HH24:MI:SS")
+    outcome = peewee.Case(None, [(T.failure_reason == "", T.status)],
+                          T.status.concat(" ").concat(T.failure_reason))
     query = (
-        T.select(T.number.cast("TEXT"), moment, T.type_key, T.description, T.amount, T.status,
-                 T.balance_before, T.balance_after, T.failure_reason, T.reference)
+        T.select(T.number.cast("TEXT"), moment, T.type_key, T.description, T.amount, outcome,
+                 T.balance_before, T.balance_after, T.reference)
         .where(*conditions(wallet_id, filters)).order_by(T.created_at, T.id)
     )
     sql, params = query.sql()
     return sql, list(params)
 
 
-_TEXT_COLUMNS = (0, 1, 2, 3, 5, 8, 9)
+_TEXT_COLUMNS = (0, 1, 2, 3, 5, 8)
 
 
 def _utf8(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
