@@ -14,8 +14,9 @@ encode); the row number arrives as text from the database. Per row the work is t
 of dictionary lookups and integer divisions, and facts of the data save the rest: rows come
 oldest first, so the Belgian hour is converted once per UTC hour (Belgian offsets are whole
 hours: minutes and seconds never change); balances chain (a row's balance before is usually
-the previous row's balance after); and amounts repeat (tools charge fixed prices), so their
-text is kept in a small table.
+the previous row's balance after); amounts repeat (tools charge fixed prices), so their
+text is kept in a small table; and the failure reason, empty on most rows, comes in one
+column with the status (each column fetched costs about as much as formatting a cell).
 """
 
 from __future__ import annotations
