@@ -16,8 +16,9 @@ import hypothesis
 import hypothesis.strategies as st
 import pytest
 
+from immo_connect import audit
 from immo_connect.clock import FrozenClock
-from immo_connect.errors import PermissionDenied, ValidationError
+from immo_connect.errors import ImmoConnectError, PermissionDenied, ValidationError
 from immo_connect.i18n import _
 from immo_connect.platform import Platform
 from immo_connect.storage import database
@@ -162,6 +163,22 @@ def test_an_interrupted_export_leaves_the_connection_as_it_was(history: tuple[Pl
     with pytest.raises(OSError, match="No space left"):
         platform.wallet.write_csv(scene.member, scene.first.id, FullDisk())
     assert isinstance(platform.wallet.transactions(scene.member, scene.first.id, limit=1).items[0].description, str)
+
+
+def test_an_export_on_a_full_disk_says_so_and_leaves_no_file(history: tuple[Platform, Scene],
+                                                             clock: FrozenClock) -> None:
+    platform, scene = history
+    folder = platform.wallet.export_folder(scene.member.username)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = to_local(clock.now()).strftime("%Y%m%d-%H%M%S")
+    # The file the export writes first is the kernel's always-full device: writing fails with ENOSPC.
+    (folder / f"wallet-{scene.first.enterprise_number}-{stamp}.csv.part").symlink_to("/dev/full")
+    with pytest.raises(ImmoConnectError) as caught:
+        platform.wallet.export_csv(scene.member, scene.first.id)
+    assert caught.value.code == "export_not_written"
+    assert caught.value.message.startswith("L'export n'a pas pu être écrit") and "exploitant" in caught.value.hint
+    assert list(folder.iterdir()) == []
+    assert not audit.AuditEvent.select().where(audit.AuditEvent.action == "wallet.export").exists()
 
 
 def test_csv_export_applies_filters_and_defuses_formulas(history: tuple[Platform, Scene], clock: FrozenClock) -> None:

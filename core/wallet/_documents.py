@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from immo_connect import audit
+from immo_connect.errors import ImmoConnectError
+from immo_connect.i18n import _
 from immo_connect.organisations.models import Organisation
 from immo_connect.storage import transaction
 from immo_connect.wallet import _validate as check
@@ -65,13 +67,22 @@ class WalletDocuments:
         organisation: Organisation = Organisation.get_by_id(organisation_id)
         stamp = to_local(self.platform.clock.now()).strftime("%Y%m%d-%H%M%S")
         folder = self.export_folder(member.username)
-        folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"wallet-{organisation.enterprise_number}-{stamp}.csv"
         partial = path.with_suffix(".csv.part")
-        with partial.open("wb") as out:
-            out.write(codecs.BOM_UTF8)  # tells Excel the file is UTF-8
-            self.write_csv(member.id, organisation_id, out, filters)
-        partial.replace(path)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with partial.open("wb") as out:
+                out.write(codecs.BOM_UTF8)  # tells Excel the file is UTF-8
+                self.write_csv(member.id, organisation_id, out, filters)
+            partial.replace(path)
+        except OSError as error:  # a full disk, a read-only folder: no half file stays behind
+            partial.unlink(missing_ok=True)
+            raise ImmoConnectError(
+                _("The export could not be written: {reason}.").format(reason=error.strerror or error),
+                hint=_("Nothing was exported. Ask the platform's operator to free space in the data folder, "
+                       "then export again."),
+                code="export_not_written",
+            ) from None
         return path
 
     def _voucher(self, actor: ActorRef, transaction_id: int) -> tuple[VoucherData, Actor]:
