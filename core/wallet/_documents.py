@@ -8,6 +8,7 @@ fetches the file from that folder (or the operator hands it over).
 from __future__ import annotations
 
 import codecs
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -66,23 +67,13 @@ class WalletDocuments:
         member = member_of(self.platform, actor, organisation_id)
         organisation: Organisation = Organisation.get_by_id(organisation_id)
         stamp = to_local(self.platform.clock.now()).strftime("%Y%m%d-%H%M%S")
-        folder = self.export_folder(member.username)
-        path = folder / f"wallet-{organisation.enterprise_number}-{stamp}.csv"
-        partial = path.with_suffix(".csv.part")
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            with partial.open("wb") as out:
-                out.write(codecs.BOM_UTF8)  # tells Excel the file is UTF-8
-                self.write_csv(member.id, organisation_id, out, filters)
-            partial.replace(path)
-        except OSError as error:  # a full disk, a read-only folder: no half file stays behind
-            partial.unlink(missing_ok=True)
-            raise ImmoConnectError(
-                _("The export could not be written: {reason}.").format(reason=error.strerror or error),
-                hint=_("Nothing was exported. Ask the platform's operator to free space in the data folder, "
-                       "then export again."),
-                code="export_not_written",
-            ) from None
+        path = self.export_folder(member.username) / f"wallet-{organisation.enterprise_number}-{stamp}.csv"
+
+        def write(out: BinaryIO) -> None:
+            out.write(codecs.BOM_UTF8)  # tells Excel the file is UTF-8
+            self.write_csv(member.id, organisation_id, out, filters)
+
+        _write_file(path, write)
         return path
 
     def _voucher(self, actor: ActorRef, transaction_id: int) -> tuple[VoucherData, Actor]:
@@ -108,14 +99,31 @@ class WalletDocuments:
 
         data, member = self._voucher(actor, transaction_id)
         content = voucher.render(data, self.platform.settings.platform)
-        folder = self.export_folder(member.username)
-        folder.mkdir(parents=True, exist_ok=True)
         tx = data.transaction
         number = tx.number if tx.number is not None else f"p{tx.id}"
-        path = folder / f"voucher-{data.organisation.enterprise_number}-{number}.pdf"
-        path.write_bytes(content)
+        path = self.export_folder(member.username) / f"voucher-{data.organisation.enterprise_number}-{number}.pdf"
+        _write_file(path, lambda out: out.write(content))
         return path
 
     def verify(self) -> list[str]:
         """Every broken ledger invariant, one line each (empty when the ledger is sound)."""
         return invariants.verify()
+
+
+def _write_file(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write ``path`` through a ``.part`` file renamed at the end: a reader never sees half a
+    file, and a failed write (a full disk, a read-only folder) leaves none behind."""
+    partial = path.with_name(path.name + ".part")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with partial.open("wb") as out:
+            write(out)
+        partial.replace(path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise ImmoConnectError(
+            _("The export could not be written: {reason}.").format(reason=error.strerror or error),
+            hint=_("Nothing was exported. Ask the platform's operator to free space in the data folder, "
+                   "then export again."),
+            code="export_not_written",
+        ) from None
