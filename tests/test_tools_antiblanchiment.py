@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from immo_connect.errors import ValidationError
+from immo_connect.errors import ImmoConnectError, ValidationError
 from immo_connect.platform import Platform
 from immo_connect.plugins.tools.antiblanchiment.checks import AmlCheck, CheckInput, assess, checks, record_check
 from immo_connect.plugins.tools.antiblanchiment.report import write_report
@@ -91,3 +91,16 @@ def test_the_pdf_report(platform: Platform, context: ToolContext) -> None:
     assert "Élodie Vandenberghe" in text and "Agence du Parc" in text
     assert "renforcée" in text  # French by default: "Vigilance renforcée"
     assert "345" in text and "€" in text
+
+
+def test_a_report_on_a_full_disk_says_so_and_leaves_no_file(platform: Platform, context: ToolContext) -> None:
+    check_id = record_check(platform, context, COMPANY, idempotency_key="c5")
+    folder = platform.settings.data_dir / "reports" / "antiblanchiment" / str(context.organisation_id)
+    folder.mkdir(parents=True)
+    (folder / f"due-diligence-{check_id:06d}.pdf.part").symlink_to("/dev/full")  # writing fails: ENOSPC
+    with pytest.raises(ImmoConnectError) as caught:
+        write_report(platform, context, check_id)
+    assert caught.value.code == "file_not_written"
+    assert caught.value.message == (f"Le fichier due-diligence-{check_id:06d}.pdf n'a pas pu être écrit : "
+                                    "No space left on device.")
+    assert list(folder.iterdir()) == []

@@ -175,15 +175,17 @@ def test_an_export_on_a_full_disk_says_so_and_leaves_no_file(history: tuple[Plat
     (folder / f"wallet-{scene.first.enterprise_number}-{stamp}.csv.part").symlink_to("/dev/full")
     with pytest.raises(ImmoConnectError) as caught:
         platform.wallet.export_csv(scene.member, scene.first.id)
-    assert caught.value.code == "export_not_written"
-    assert caught.value.message.startswith("L'export n'a pas pu être écrit") and "exploitant" in caught.value.hint
+    assert caught.value.code == "file_not_written"
+    assert caught.value.message == (f"Le fichier wallet-{scene.first.enterprise_number}-{stamp}.csv n'a pas pu "
+                                    "être écrit : No space left on device.")
+    assert "exploitant" in caught.value.hint
     assert list(folder.iterdir()) == []
     assert not audit.AuditEvent.select().where(audit.AuditEvent.action == "wallet.export").exists()
     tx = platform.wallet.transactions(scene.member, scene.first.id, TransactionFilter(number=3)).items[0]
     (folder / f"voucher-{scene.first.enterprise_number}-3.pdf.part").symlink_to("/dev/full")
     with pytest.raises(ImmoConnectError) as caught:
         platform.wallet.voucher_file(scene.member, tx.id)
-    assert caught.value.code == "export_not_written" and list(folder.iterdir()) == []
+    assert caught.value.code == "file_not_written" and list(folder.iterdir()) == []
 
 
 def test_csv_export_applies_filters_and_defuses_formulas(history: tuple[Platform, Scene], clock: FrozenClock) -> None:

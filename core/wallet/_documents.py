@@ -8,13 +8,11 @@ fetches the file from that folder (or the operator hands it over).
 from __future__ import annotations
 
 import codecs
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from immo_connect import audit
-from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.files import write_file
 from immo_connect.organisations.models import Organisation
 from immo_connect.storage import transaction
 from immo_connect.wallet import _validate as check
@@ -73,7 +71,7 @@ class WalletDocuments:
             out.write(codecs.BOM_UTF8)  # tells Excel the file is UTF-8
             self.write_csv(member.id, organisation_id, out, filters)
 
-        _write_file(path, write)
+        write_file(path, write)
         return path
 
     def _voucher(self, actor: ActorRef, transaction_id: int) -> tuple[VoucherData, Actor]:
@@ -102,28 +100,9 @@ class WalletDocuments:
         tx = data.transaction
         number = tx.number if tx.number is not None else f"p{tx.id}"
         path = self.export_folder(member.username) / f"voucher-{data.organisation.enterprise_number}-{number}.pdf"
-        _write_file(path, lambda out: out.write(content))
+        write_file(path, lambda out: out.write(content))
         return path
 
     def verify(self) -> list[str]:
         """Every broken ledger invariant, one line each (empty when the ledger is sound)."""
         return invariants.verify()
-
-
-def _write_file(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Write ``path`` through a ``.part`` file renamed at the end: a reader never sees half a
-    file, and a failed write (a full disk, a read-only folder) leaves none behind."""
-    partial = path.with_name(path.name + ".part")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with partial.open("wb") as out:
-            write(out)
-        partial.replace(path)
-    except OSError as error:
-        partial.unlink(missing_ok=True)
-        raise ImmoConnectError(
-            _("The export could not be written: {reason}.").format(reason=error.strerror or error),
-            hint=_("Nothing was exported. Ask the platform's operator to free space in the data folder, "
-                   "then export again."),
-            code="export_not_written",
-        ) from None

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from fpdf import FPDF
 
+from immo_connect.files import write_file
 from immo_connect.i18n import _
 from immo_connect.plugins.tools.antiblanchiment.checks import (
     OUTCOME_LABELS,
@@ -123,7 +124,6 @@ def write_report(platform: Platform, context: ToolContext, check_id: int) -> Pat
         mode_title=_(mode.title) if mode else check.mode,
     )
     folder = platform.settings.data_dir / "reports" / "antiblanchiment" / str(context.organisation_id)
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"due-diligence-{check.id:06d}.pdf"
-    path.write_bytes(data)
+    write_file(path, lambda out: out.write(data))
     return path
