@@ -67,13 +67,6 @@ def quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def quoted_bytes(text: bytes) -> bytes:
-    """``quoted()`` for UTF-8 bytes."""
-    if text[:1] in _FORMULA_BYTES:
-        text = b"'" + text
-    return b'"' + text.replace(b'"', b'""') + b'"'
-
-
 def local_hour(moment: str) -> tuple[str, str, str]:
     """For the UTC time ``moment`` (ISO text): its hour in Belgium as ``YYYY-MM-DD HH``, and
     the bounds (ISO text) of the UTC hour it falls in."""
@@ -156,7 +149,7 @@ class _Lines:
                 words, (status_word, reason_word) = types[type_key], outcomes[outcome]
             add((number or b"", hour, moment[13:19], words, text.replace(q, qq), amount_text, status_word,
                  before_text, last_after_text, reason_word,
-                 quoted_bytes(stored_reference) + b"\r\n" if stored_reference else _NO_REFERENCE))
+                 (quoted(stored_reference.decode()) + "\r\n").encode() if stored_reference else _NO_REFERENCE))
         self.hour, self.hour_end = hour, hour_end
         self.last_after, self.last_after_text = last_after, last_after_text
         return b"".join(pieces)

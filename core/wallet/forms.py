@@ -28,6 +28,13 @@ def _not_euros(text: str) -> ValidationError:
     )
 
 
+def _not_positive() -> ValidationError:
+    return ValidationError(
+        _("The amount must be more than zero."), hint=_("Type the amount like 50 or 125,50."),
+        field="amount", code="amount_not_positive",
+    )
+
+
 def parse_euros(text: str) -> int:
     """The cents of an amount typed ``50``, ``12,50``, ``75.5``, ``1 234,56``, ``1.234,56``, ``€ 60``…
 
@@ -43,10 +50,7 @@ def parse_euros(text: str) -> int:
             field="amount", code="amount_missing",
         )
     if cleaned.startswith("-"):
-        raise ValidationError(
-            _("The amount must be more than zero."), hint=_("Type the amount like 50 or 125,50."),
-            field="amount", code="amount_not_positive",
-        )
+        raise _not_positive()
     if not _NUMBER.fullmatch(cleaned):
         raise _not_euros(raw)
     separators = [i for i, ch in enumerate(cleaned) if ch in ".,"]
@@ -70,10 +74,7 @@ def parse_euros(text: str) -> int:
         )
     cents = int(whole_part.replace(".", "")) * 100 + int((fraction + "00")[:2])
     if cents <= 0:
-        raise ValidationError(
-            _("The amount must be more than zero."), hint=_("Type the amount like 50 or 125,50."),
-            field="amount", code="amount_not_positive",
-        )
+        raise _not_positive()
     if cents > MAX_AMOUNT_CENTS:
         raise ValidationError(
             _("The amount is too large for one wallet movement."),
