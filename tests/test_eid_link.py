@@ -19,9 +19,11 @@ from immo_connect.eid.emulator.pki import Holder, TestPki, national_number
 from immo_connect.eid.errors import EidError
 from immo_connect.eid.models import LinkedCard
 from immo_connect.errors import ImmoConnectError
+from immo_connect.organisations.data import sort_name
+from immo_connect.organisations.models import Membership
 from immo_connect.platform import Platform
 from tests.support.eid import PCSCD, EidStack, Pkis
-from tests.support.factories import make_account
+from tests.support.factories import add_member, make_account, make_organisation
 from tests.support.tools import AGENT_AND_SYNDIC, registers_config
 
 pytestmark = PCSCD
@@ -99,10 +101,16 @@ def test_profile_fields_from_the_card_become_read_only(eid_platform: Platform, e
 
     issued = pkis.ec.issue_card()
     eid_reader.insert(issued)
-    account = make_account()
+    account = make_account(first_name="Typed", last_name="Name")
+    organisation = make_organisation(make_account("boss"), name="Agence Tri")
+    add_member(organisation, account)
     eid_platform.eid.link_local(account, pin=issued.pin)
     view = eid_platform.accounts.profile(account)
     assert "last_name" in view.read_only and view.last_name == issued.holder.surname
+    # Employee lists sort by the card's names from now on.
+    membership = Membership.get(Membership.account == account.id)
+    assert membership.sort_name == sort_name(view.first_name, view.last_name, account.username)
+    assert "typed" not in membership.sort_name
     update = ProfileUpdate.from_view(view)
     update.last_name = "Autre"
     with pytest.raises(ImmoConnectError) as caught:

@@ -284,6 +284,8 @@ class EidService:
             birth_date=identity.birth_date, birth_place=identity.birth_place[:100],
             nationality=identity.nationality[:60], gender=identity.sex,
         )
+        # The card's names replace the typed ones: employee lists sort by a copy of the name.
+        self._platform.organisations.refresh_sort_names(account_id)
 
     @staticmethod
     def _store_card(account_id: int, card: VerifiedCard, method: str, now: dt.datetime) -> None:
