@@ -114,7 +114,7 @@ def query(filters: AuditFilter = AuditFilter(), *, limit: int = 100) -> Iterator
     from immo_connect.wallet import audit_trail  # the wallet builds on this module, not the reverse
 
     found = [*_stored(filters, limit), *audit_trail.events(filters, limit=limit)]
-    found.sort(key=lambda event: event.at, reverse=True)  # stable: ties keep id order
+    found.sort(key=lambda event: event.at, reverse=True)  # same moment: stored events first (a stable sort)
     yield from found[:limit]
 
 

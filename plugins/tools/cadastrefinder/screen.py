@@ -113,7 +113,7 @@ class CadastreFinderScreen(ServiceHandlers, Screen[None]):
         for parcel in result.parcels:
             table.add_row(parcel.capakey, parcel.municipality, parcel.division, parcel.section, parcel.parcel,
                           parcel.address, parcel.nature, str(parcel.area_m2 or "—"), str(parcel.cadastral_income_eur))
-        number = getattr(result.transaction, "number", None)
+        number = result.transaction.number
         self.query_one("#cadastre-status", Label).update(
             _("{count} parcel(s) found. {amount} charged to the wallet of {organisation} (transaction {number}).").format(
                 count=len(result.parcels), amount=f"{euros(result.price_cents)} €",
