@@ -297,3 +297,11 @@ def test_voucher_of_a_transfer_names_the_other_wallet(history: tuple[Platform, S
         assert other in text and "Budget Gent" in text, text
     with pytest.raises(PermissionDenied):
         platform.wallet.voucher_file(scene.member, incoming.id)  # not a member of the receiving organisation
+
+
+def test_documents_without_dejavu_fall_back_on_latin1_text() -> None:
+    from immo_connect.pdf import DocumentPdf
+
+    pdf = DocumentPdf()
+    pdf.unicode = False  # as on a machine without fonts-dejavu-core: the core Helvetica font
+    assert pdf.text_of("Solde : 1\u202f234,50 € — Agence Lumière") == "Solde : 1 234,50 EUR ? Agence Lumière"

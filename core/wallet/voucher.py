@@ -9,22 +9,17 @@ drawn up by the platform's accounting and sent periodically (a top-up is a prepa
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from immo_connect.config import PlatformSection
 from immo_connect.formats import enterprise, ogm
 from immo_connect.i18n import _
 from immo_connect.organisations.models import Organisation
+from immo_connect.pdf import DocumentPdf
 from immo_connect.wallet._views import to_local
 from immo_connect.wallet.models import KIND_TOOL, Wallet, WalletTransaction
 from immo_connect.wallet.texts import euros, kind_label, reason_label, status_label
-
-# DejaVu covers every character a description may hold (accents, €, …); without it, the
-# PDF core font is used and characters outside Latin-1 are replaced.
-_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,30 +31,10 @@ class VoucherData:
     tool_title: str
 
 
-class _Voucher(FPDF):
-    def __init__(self) -> None:
-        super().__init__(format="A4")
-        regular, bold = _FONT_DIR / "DejaVuSans.ttf", _FONT_DIR / "DejaVuSans-Bold.ttf"
-        if regular.exists() and bold.exists():
-            self.add_font("Voucher", "", str(regular))
-            self.add_font("Voucher", "B", str(bold))
-            self.voucher_font = "Voucher"
-            self.voucher_unicode = True
-        else:
-            self.voucher_font = "Helvetica"
-            self.voucher_unicode = False
-        self.set_auto_page_break(True, margin=15)
-
-    def text_of(self, value: str) -> str:
-        if self.voucher_unicode:
-            return value
-        return value.replace("€", "EUR").encode("latin-1", "replace").decode("latin-1")
-
-
 def render(data: VoucherData, platform: PlatformSection) -> bytes:
     """The PDF bytes of the voucher."""
     tx = data.transaction
-    pdf = _Voucher()
+    pdf = DocumentPdf()
     t = pdf.text_of
     pdf.set_title(t(_("Transaction voucher {number}").format(number=tx.number or "-")))
     pdf.set_author(t(platform.legal_name))
@@ -67,9 +42,9 @@ def render(data: VoucherData, platform: PlatformSection) -> bytes:
     pdf.add_page()
     width = pdf.epw
 
-    pdf.set_font(pdf.voucher_font, "B", 16)
+    pdf.set_font(pdf.family_name, "B", 16)
     pdf.cell(width, 10, t(_("Transaction voucher")), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(pdf.voucher_font, "", 9)
+    pdf.set_font(pdf.family_name, "", 9)
     pdf.multi_cell(width, 5, t(_("Receipt of a wallet transaction. This document is not an invoice.")),
                    new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
@@ -89,9 +64,9 @@ def render(data: VoucherData, platform: PlatformSection) -> bytes:
     top = pdf.get_y()
     for index, (title, lines) in enumerate(parties):
         pdf.set_xy(pdf.l_margin + index * width / 2, top)
-        pdf.set_font(pdf.voucher_font, "B", 10)
+        pdf.set_font(pdf.family_name, "B", 10)
         pdf.cell(width / 2, 6, t(title), new_x="LEFT", new_y="NEXT")
-        pdf.set_font(pdf.voucher_font, "", 10)
+        pdf.set_font(pdf.family_name, "", 10)
         for line in lines:
             if line:
                 pdf.multi_cell(width / 2 - 4, 5, t(line), new_x="LEFT", new_y="NEXT")
@@ -120,7 +95,7 @@ def render(data: VoucherData, platform: PlatformSection) -> bytes:
         rows.append((_("By"), str(tx.actor_name)))
     if tx.reference:
         rows.append((_("Reference"), str(tx.reference)))
-    pdf.set_font(pdf.voucher_font, "", 10)
+    pdf.set_font(pdf.family_name, "", 10)
     with pdf.table(col_widths=(35, 65), first_row_as_headings=False, text_align=("LEFT", "LEFT"),
                    headings_style=FontFace(emphasis="BOLD"), line_height=6) as table:
         for label, value in rows:
@@ -128,7 +103,7 @@ def render(data: VoucherData, platform: PlatformSection) -> bytes:
             row.cell(t(label))
             row.cell(t(value))
     pdf.ln(6)
-    pdf.set_font(pdf.voucher_font, "", 9)
+    pdf.set_font(pdf.family_name, "", 9)
     pdf.multi_cell(width, 5, t(_(
         "This voucher is a receipt for your records; it is not an invoice. Invoices are drawn "
         "up by our accounting department and sent periodically.")), new_x="LMARGIN", new_y="NEXT")

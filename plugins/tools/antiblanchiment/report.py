@@ -6,10 +6,9 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fpdf import FPDF
-
 from immo_connect.files import write_file
 from immo_connect.i18n import _
+from immo_connect.pdf import DocumentPdf
 from immo_connect.plugins.tools.antiblanchiment.checks import (
     OUTCOME_LABELS,
     QUESTIONS,
@@ -25,52 +24,31 @@ if TYPE_CHECKING:
     from immo_connect.platform import Platform
     from immo_connect.tools import ToolContext
 
-# DejaVu covers accents and the euro sign; without it the core font is used and
-# characters outside Latin-1 are replaced.
-_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
-
-class _Report(FPDF):
-    def __init__(self) -> None:
-        super().__init__(format="A4")
-        regular, bold = _FONT_DIR / "DejaVuSans.ttf", _FONT_DIR / "DejaVuSans-Bold.ttf"
-        if regular.exists() and bold.exists():
-            self.add_font("Report", "", str(regular))
-            self.add_font("Report", "B", str(bold))
-            self.family_name, self.unicode = "Report", True
-        else:
-            self.family_name, self.unicode = "Helvetica", False
-        self.set_auto_page_break(True, margin=15)
-
-    def t(self, value: str) -> str:
-        if self.unicode:
-            return value
-        # The core font is Latin-1: no euro sign, no narrow space between thousands.
-        return value.replace("€", "EUR").replace("\u202f", " ").encode("latin-1", "replace").decode("latin-1")
-
+class _Report(DocumentPdf):
     def heading(self, text: str) -> None:
         self.ln(3)
         self.set_font(self.family_name, "B", 11)
-        self.cell(self.epw, 7, self.t(text), new_x="LMARGIN", new_y="NEXT")
+        self.cell(self.epw, 7, self.text_of(text), new_x="LMARGIN", new_y="NEXT")
         self.set_font(self.family_name, "", 10)
 
     def row(self, label: str, value: str) -> None:
         self.set_font(self.family_name, "B", 10)
-        self.cell(55, 6, self.t(label))
+        self.cell(55, 6, self.text_of(label))
         self.set_font(self.family_name, "", 10)
-        self.multi_cell(self.epw - 55, 6, self.t(value or "—"), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(self.epw - 55, 6, self.text_of(value or "—"), new_x="LMARGIN", new_y="NEXT")
 
 
 def render(check: AmlCheck, *, organisation_name: str, enterprise_number: str, mode_title: str) -> bytes:
     """The PDF bytes of the report of ``check``."""
     pdf = _Report()
-    pdf.set_title(pdf.t(_("Due-diligence report {number}").format(number=check.id)))
+    pdf.set_title(pdf.text_of(_("Due-diligence report {number}").format(number=check.id)))
     pdf.set_creation_date(check.created_at.replace(tzinfo=dt.UTC))
     pdf.add_page()
     pdf.set_font(pdf.family_name, "B", 16)
-    pdf.cell(pdf.epw, 10, pdf.t(_("Customer due-diligence report")), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(pdf.epw, 10, pdf.text_of(_("Customer due-diligence report")), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(pdf.family_name, "", 9)
-    pdf.multi_cell(pdf.epw, 5, pdf.t(_(
+    pdf.multi_cell(pdf.epw, 5, pdf.text_of(_(
         "Anti-money-laundering check (law of 18 September 2017). Keep this report for ten years "
         "after the end of the business relationship."
     )), new_x="LMARGIN", new_y="NEXT")
@@ -98,9 +76,9 @@ def render(check: AmlCheck, *, organisation_name: str, enterprise_number: str, m
     for question in QUESTIONS:
         answer = _("Yes") if answers.get(question.id) else _("No")
         pdf.set_font(pdf.family_name, "B", 10)
-        pdf.cell(15, 6, pdf.t(answer))
+        pdf.cell(15, 6, pdf.text_of(answer))
         pdf.set_font(pdf.family_name, "", 10)
-        pdf.multi_cell(pdf.epw - 15, 6, pdf.t(_(question.text)), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(pdf.epw - 15, 6, pdf.text_of(_(question.text)), new_x="LMARGIN", new_y="NEXT")
 
     pdf.heading(_("Outcome"))
     pdf.row(_("Risk score"), str(check.risk_score))
