@@ -80,6 +80,7 @@ async def test_register_give_access_pick_quality_and_search(platform: Platform) 
         assert isinstance(app.screen, ToolRegisterScreen)
         requirements = text_of(app, "#register-requirements")
         assert "✓ satisfaite" in requirements and "Agent immobilier" in requirements
+        assert text_of(app, "#register-message") == ""
         complete = app.screen.query_one("#register-complete-button", Button)
         assert complete.disabled  # the terms are not accepted yet
         app.screen.query_one("#register-accept", Checkbox).focus()
@@ -92,6 +93,14 @@ async def test_register_give_access_pick_quality_and_search(platform: Platform) 
         registration = ToolRegistration.get(ToolRegistration.tool == "cadastrefinder")
         assert registration.mandated_recognition.account_id == marc.id
         assert "Enregistré — Démarrer" in table_text(app, "#tools-table")
+        # Opening the wizard again says, with a mark, that there is nothing left to register.
+        await app.push_screen(ToolRegisterScreen("cadastrefinder"))
+        await settle(pilot)
+        assert text_of(app, "#register-message") == (
+            "✗ CadastreFinder est déjà enregistré pour cette organisation dans ce mode d'utilisation.")
+        assert app.screen.query_one("#register-complete-button", Button).disabled
+        app.pop_screen()
+        await settle(pilot)
 
         # 3. Details: one tab per mode; edit mode gives Emma the assistant role.
         await pilot.press("d")

@@ -14,6 +14,7 @@ from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.ssh.keys import SshKeyInfo
 from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 
 
@@ -45,7 +46,7 @@ class SshKeysScreen(ServiceHandlers, Screen[None]):
             yield Label(_("Name (optional)"))
             yield Input(id="ssh-key-name", max_length=100)
             yield Button(_("Add the key"), id="ssh-key-submit", variant="primary")
-            yield Label("", id="ssh-key-message", classes="message")
+            yield FormMessage(id="ssh-key-message")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -98,16 +99,13 @@ class SshKeysScreen(ServiceHandlers, Screen[None]):
     def _added(self, key: SshKeyInfo) -> None:
         self.query_one("#ssh-key-text", Input).value = ""
         self.query_one("#ssh-key-name", Input).value = ""
-        message = self.query_one("#ssh-key-message", Label)
-        message.set_class(True, "ok")
-        message.update("✓ " + _("Key \"{name}\" added ({fingerprint}).").format(name=key.name, fingerprint=key.fingerprint))
+        self.query_one("#ssh-key-message", FormMessage).ok(
+            _("Key \"{name}\" added ({fingerprint}).").format(name=key.name, fingerprint=key.fingerprint))
         self.query_one("#ssh-keys", DataTable).focus()
         self.action_refresh()
 
     def _failed(self, error: ImmoConnectError) -> None:
-        message = self.query_one("#ssh-key-message", Label)
-        message.set_class(False, "ok")
-        message.update("✗ " + str(error))
+        self.query_one("#ssh-key-message", FormMessage).error(error)
 
     def action_remove(self) -> None:
         table = self.query_one("#ssh-keys", DataTable)

@@ -21,6 +21,7 @@ from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens._tool_launch import MET, MISSING
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 
@@ -65,7 +66,7 @@ class ToolRegisterScreen(ServiceHandlers, Screen[bool]):
                 yield Label(_("4. Terms of use (version {version})").format(version=tool.terms.version), classes="section")
                 yield Static(_(tool.terms.text), id="register-terms", classes="terms-text")
                 yield MarkedCheckbox(_("I accept the terms of use"), id="register-accept")
-            yield Label("", id="register-message", classes="message")
+            yield FormMessage(id="register-message")
             with Horizontal(classes="buttons"):
                 yield Button(_("Complete the registration"), id="register-complete-button", variant="primary", disabled=True)
                 yield Button(_("Cancel"), id="register-cancel")
@@ -153,7 +154,12 @@ class ToolRegisterScreen(ServiceHandlers, Screen[bool]):
         self._update_button()
 
     def _message(self, text: str) -> None:
-        self.query_one("#register-message", Label).update(text)
+        """A reason the registration cannot go ahead (marked ✗), or none."""
+        message = self.query_one("#register-message", FormMessage)
+        if text:
+            message.error(text)
+        else:
+            message.clear()
 
     def _terms_ok(self) -> bool:
         if self.tool.terms is None:

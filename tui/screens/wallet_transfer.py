@@ -100,10 +100,9 @@ class WalletTransferScreen(ServiceHandlers, Screen[bool]):
         self.query_one("#transfer-message", FormMessage).error(error)
 
     def _done(self, transaction: Any) -> None:
-        message = self.query_one("#transfer-message", Label)
         if transaction.status != "succeeded":
-            message.update(_("✗ Not transferred: {reason}").format(reason=reason_label(str(transaction.failure_reason))))
-            message.remove_class("ok")
+            self.query_one("#transfer-message", FormMessage).error(
+                _("Not transferred: {reason}").format(reason=reason_label(str(transaction.failure_reason))))
             self.key = f"tui:transfer:{uuid.uuid4()}"  # a new attempt is a new request
             return
         self.notify(_("✓ {amount} EUR transferred.").format(amount=euros(-int(transaction.amount))),
