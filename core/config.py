@@ -113,6 +113,24 @@ class MailSection:
 
 
 @dataclasses.dataclass(frozen=True)
+class WebSection:
+    """The web server (``immo-connect web``): the identity provider of the tools, their
+    wallet API and the payment providers' webhooks (see docs/vendor-web-tool.md)."""
+
+    issuer: str = ""  # the public address of the provider; default: [platform] website
+    listen: str = "127.0.0.1:8470"
+    access_token_minutes: int = 10
+    id_token_minutes: int = 10
+    refresh_token_days: int = 30
+    code_seconds: int = 60  # authorization codes
+    request_minutes: int = 10  # device and browser requests waiting for approval
+    sign_in_link_seconds: int = 120
+    wrong_codes_per_account: int = 5  # wrong user codes typed within wrong_code_window_minutes
+    wrong_code_window_minutes: int = 15
+    logout_timeout_seconds: float = 5.0  # back-channel logout calls to a tool
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     """Everything the core needs to start; built by :func:`load_settings`."""
 
@@ -126,10 +144,16 @@ class Settings:
     secret_key: bytes
     ssh: SshSection = SshSection()
     eid: EidSection = EidSection()
+    web: WebSection = WebSection()
 
     @property
     def language(self) -> str:
         return self.platform.language
+
+    @property
+    def issuer(self) -> str:
+        """The identity provider's issuer identifier (no trailing slash)."""
+        return (self.web.issuer or self.platform.website).rstrip("/")
 
 
 _SECTIONS: dict[str, type[Any]] = {
@@ -138,6 +162,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "mail": MailSection,
     "ssh": SshSection,
     "eid": EidSection,
+    "web": WebSection,
 }
 
 
@@ -245,4 +270,5 @@ def load_settings(
         secret_key=_secret_key(sections["security"], data_dir),
         ssh=sections["ssh"],
         eid=sections["eid"],
+        web=sections["web"],
     )
