@@ -252,3 +252,51 @@ async def test_no_demo_banner_by_default(platform: Platform) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert demo_label(app) is None
+
+
+# -- command-line exits -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["mail", "audit"])
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path, command: str) -> None:
+    data_dir = tmp_path / "data"
+    assert cli("demo", cwd=tmp_path, data_dir=data_dir).returncode == 0
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("IMMO_CONNECT_")}
+    environ.update(IMMO_CONNECT_DATA_DIR=str(data_dir), XDG_CONFIG_HOME=str(tmp_path / "xdg"), PYTHONPATH=str(ROOT))
+    # `head -1` closes the pipe after one line, as in `immo-connect mail | head -1`; whether the
+    # command is still writing then depends on timing, so both endings must be quiet.
+    pipeline = f"{sys.executable} -m immo_connect {command} | head -1; echo \"status=${{PIPESTATUS[0]}}\""
+    result = subprocess.run(["bash", "-c", pipeline], capture_output=True, text=True, env=environ, cwd=tmp_path,
+                            timeout=120, check=False)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 and lines[1] in ("status=141", "status=0"), result.stdout + result.stderr
+    assert result.stderr == "", result.stderr  # no « unexpected error », no "Exception ignored"
+    # The reader already gone before the first line: the write fails for certain.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        gone = subprocess.run([sys.executable, "-m", "immo_connect", command], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, env=environ, cwd=tmp_path, timeout=120, check=False)
+    finally:
+        os.close(write_end)
+    assert (gone.returncode, gone.stderr) == (141, "")
+    log = data_dir / "immo-connect.log"
+    assert "BrokenPipeError" not in (log.read_text() if log.exists() else "")
+
+
+def test_plugins_exits_non_zero_when_a_plugin_failed(tmp_path: Path) -> None:
+    # A vendor plugin whose module cannot be imported, installed the way vendors install.
+    site = tmp_path / "site"
+    dist = site / "brokenvendor-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: brokenvendor\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[immo_connect]\nbrokenvendor = brokenvendor_missing_module\n")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("IMMO_CONNECT_")}
+    environ.update(IMMO_CONNECT_DATA_DIR=str(tmp_path / "data"), XDG_CONFIG_HOME=str(tmp_path / "xdg"),
+                   PYTHONPATH=os.pathsep.join([str(site), str(ROOT)]))
+    result = subprocess.run([sys.executable, "-m", "immo_connect", "plugins"], capture_output=True, text=True,
+                            env=environ, cwd=tmp_path, timeout=120, check=False)
+    assert result.returncode == 3, result.stderr
+    assert "brokenvendor" in result.stdout and "failed" in result.stdout
+    assert "1 plugin n'a pas pu être chargé : brokenvendor." in result.stderr
+    healthy = cli("plugins", cwd=tmp_path, data_dir=tmp_path / "data")
+    assert healthy.returncode == 0, healthy.stderr
