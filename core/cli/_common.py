@@ -12,17 +12,20 @@ from immo_connect.platform import Platform, create_platform
 
 
 def platform_from(
-    args: argparse.Namespace, *, source: str = "cli", migrate: bool = True, announce: bool = True
+    args: argparse.Namespace, *, source: str = "cli", migrate: bool = True, service: bool = False,
+    announce: bool = True,
 ) -> Platform:
     """Build the platform from the global options and send logs to the data directory.
 
-    With ``announce`` (every command but those whose stderr is read by sshd), a platform
-    running with the sandbox payment method says so on stderr.
+    ``service`` marks the long-running commands (``serve``, ``worker``), which also log to
+    stderr when it is not a terminal (systemd's journal). With ``announce`` (every command
+    but those whose stderr is read by sshd), a platform running with the sandbox payment
+    method says so on stderr.
     """
     platform = create_platform(
         config=args.config, database_url=args.database_url, migrate=migrate, source=source
     )
-    log.configure(platform.settings.data_dir)
+    log.configure(platform.settings.data_dir, options=platform.settings.log, service=service)
     if announce:
         warn_if_sandbox(platform.settings)
     return platform

@@ -18,7 +18,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config, database_url=args.database_url)
     i18n.set_language(settings.language)
-    log.configure(settings.data_dir)
+    log.configure(settings.data_dir, options=settings.log)  # the UI owns stderr: the file only
     warn_if_sandbox(settings)  # also on the terminal once the UI has closed
 
     def build():  # type: ignore[no-untyped-def]
