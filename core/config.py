@@ -17,6 +17,7 @@ from typing import Any, Literal
 from immo_connect.config_schema import Secret, validate
 from immo_connect.errors import ConfigurationError
 from immo_connect.i18n import _
+from immo_connect.secret_key import load_platform_key
 
 ENV_PREFIX = "IMMO_CONNECT_"
 
@@ -113,6 +114,28 @@ class MailSection:
 
 
 @dataclasses.dataclass(frozen=True)
+class LogSection:
+    """The platform's log (docs/security.md): level, file rotation, stderr for services.
+
+    ``IMMO_CONNECT_LOG_LEVEL`` overrides ``level`` for the process it is set on (and the
+    session processes of a server, which inherit it).
+    """
+
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    file_max_mb: int = 10  # immo-connect.log is rotated at this size…
+    file_backups: int = 5  # …keeping this many older files (immo-connect.log.1 …)
+    stderr: Literal["auto", "always", "never"] = "auto"  # serve and worker: auto = when not a terminal
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.file_max_mb <= 10_000 or not 0 <= self.file_backups <= 1000:
+            raise ConfigurationError(
+                _("[log] file_max_mb must be from 1 to 10000 and file_backups from 0 to 1000."),
+                hint=_("For example file_max_mb = 10 and file_backups = 5 (the defaults)."),
+                code="log_rotation",
+            )
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     """Everything the core needs to start; built by :func:`load_settings`."""
 
@@ -126,6 +149,7 @@ class Settings:
     secret_key: bytes
     ssh: SshSection = SshSection()
     eid: EidSection = EidSection()
+    log: LogSection = LogSection()
 
     @property
     def language(self) -> str:
@@ -138,6 +162,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "mail": MailSection,
     "ssh": SshSection,
     "eid": EidSection,
+    "log": LogSection,
 }
 
 
@@ -176,21 +201,11 @@ def read_toml(path: Path) -> dict[str, Any]:
         ) from None
 
 
-def _secret_key(security: SecuritySection, data_dir: Path) -> bytes:
-    """The platform key: from configuration, else a random key kept in the data directory."""
-    if security.secret_key:
-        return security.secret_key.encode()
-    path = data_dir / "secret.key"
-    if path.exists():
-        return bytes.fromhex(path.read_text().strip())
-    data_dir.mkdir(parents=True, exist_ok=True)
-    import secrets  # only on first start
-
-    key = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key.hex())
-    return key
+def _key_source(document: Mapping[str, Any], name: str) -> str:
+    """Where a configured platform key comes from, for messages: the variable and the key."""
+    configured = document.get("security", {}).get("secret_key")
+    variable = configured.get("env") if isinstance(configured, dict) else None
+    return f"{variable} ({name} [security] secret_key)" if variable else f"{name} [security] secret_key"
 
 
 def load_settings(
@@ -242,7 +257,8 @@ def load_settings(
         security=sections["security"],
         mail=sections["mail"],
         plugin_tables=plugins,
-        secret_key=_secret_key(sections["security"], data_dir),
+        secret_key=load_platform_key(sections["security"].secret_key, _key_source(document, name), environ, data_dir),
         ssh=sections["ssh"],
         eid=sections["eid"],
+        log=sections["log"],
     )

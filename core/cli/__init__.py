@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "immo_connect.cli._accounts",
     "immo_connect.cli._legacy",
     "immo_connect.cli._eid",
+    "immo_connect.cli._secret",
 )
 
 log = logging.getLogger("immo_connect.cli")

@@ -8,12 +8,17 @@ from immo_connect import log
 from immo_connect.platform import Platform, create_platform
 
 
-def platform_from(args: argparse.Namespace, *, source: str = "cli", migrate: bool = True) -> Platform:
-    """Build the platform from the global options and send logs to the data directory."""
+def platform_from(args: argparse.Namespace, *, source: str = "cli", migrate: bool = True,
+                  service: bool = False) -> Platform:
+    """Build the platform from the global options and send logs to the data directory.
+
+    ``service`` marks the long-running commands (``serve``, ``worker``), which also log to
+    stderr when it is not a terminal (systemd's journal).
+    """
     platform = create_platform(
         config=args.config, database_url=args.database_url, migrate=migrate, source=source
     )
-    log.configure(platform.settings.data_dir)
+    log.configure(platform.settings.data_dir, options=platform.settings.log, service=service)
     return platform
 
 

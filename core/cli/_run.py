@@ -17,7 +17,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config, database_url=args.database_url)
     i18n.set_language(settings.language)
-    log.configure(settings.data_dir)
+    log.configure(settings.data_dir, options=settings.log)  # the UI owns stderr: the file only
 
     def build():  # type: ignore[no-untyped-def]
         from immo_connect import demo
