@@ -61,7 +61,7 @@ def run_ssh_session(args: argparse.Namespace) -> int:
 def print_authorized_keys(args: argparse.Namespace) -> int:
     from immo_connect.ssh.forced import authorized_keys
 
-    platform_from(args, source="sshd", migrate=False)
+    platform_from(args, source="sshd", migrate=False, announce=False)  # sshd reads the output
     for line in authorized_keys():
         print(line)
     return 0
