@@ -58,8 +58,12 @@ class SshSection:
     listen: str = "127.0.0.1:2222"
     host_key: Path | None = None  # default: ssh_host_ed25519_key in the data directory
     login_screen: bool = True  # clients without a registered key get the sign-in screen
-    max_sessions: int = 50
+    max_sessions: int = 50  # signed-in sessions (key or password)
     max_sessions_per_account: int = 3
+    max_anonymous_sessions: int = 20  # sessions still on the sign-in screen, apart from max_sessions
+    max_anonymous_per_address: int = 3  # of those, from one source address
+    sign_in_timeout_seconds: float = 120.0  # time on the sign-in screen before the session closes
+    account_check_seconds: float = 5.0  # how soon a blocked or deleted account's sessions close
     idle_timeout_minutes: float = 30.0
     session_timeout_hours: float = 12.0
     login_timeout_seconds: int = 60  # from TCP connect to the end of SSH authentication
