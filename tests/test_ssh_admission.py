@@ -9,6 +9,7 @@ here (seconds) so that the tests stay fast.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
 import subprocess
 import time
@@ -267,3 +268,27 @@ def test_ssh_numbers_out_of_range_stop_the_server_with_one_clear_line(
     assert result.returncode == 2
     assert f"ranges.toml [ssh] {key} doit être compris entre" in result.stderr
     assert "Traceback" not in result.stderr and "Listening" not in result.stdout
+
+
+@pytest.mark.skipif(not (shutil.which("tmux") and shutil.which("ssh")), reason="needs tmux and the OpenSSH client")
+async def test_a_blocked_user_on_openssh_sees_why_and_the_client_exits(
+    platform: Platform, serve: Callable[..., ServerProcess], tmp_path: Path,
+) -> None:
+    from tests.test_ssh_openssh import Tmux, ssh_command, write_key
+
+    identity = write_key(tmp_path, with_key(platform))
+    server = serve(account_check=0.5)
+    tmux = Tmux()
+    try:
+        tmux.start(ssh_command(server.port, "-i", str(identity), "-o", "IdentitiesOnly=yes", "-b", "127.0.0.12"),
+                   100, 30)
+        await tmux.wait_for(HOME)
+        children = children_of(server.pid)
+        operator(platform, "accounts", "block", "alice")
+        # The terminal is back from the app's screen, with the sentence; ssh ends by itself.
+        await tmux.wait_for("Votre compte a été bloqué : session fermée.", timeout=15)
+        assert await tmux.wait_for_exit(timeout=15) in (1, 255, None)
+        assert await wait_until_gone(children) == set()
+        assert SshSession.get().source == "ssh:127.0.0.12"
+    finally:
+        tmux.kill()
