@@ -33,7 +33,7 @@ from tests.support.ssh import (
     start_server,
     wait_until_gone,
 )
-from tests.test_ssh_server import PASSWORD, SIGN_IN_TITLE, eventually, events, make_user, type_username
+from tests.test_ssh_server import PASSWORD, SIGN_IN_TITLE, events, eventually, make_user, type_username
 
 pytestmark = pytest.mark.slow
 
@@ -199,7 +199,7 @@ def operator(platform: Platform, *args: str) -> str:
     settings = platform.settings
     result = subprocess.run(
         [*IMMO_CONNECT, "--config", str(settings.config_path), "--database-url", settings.database_url, *args],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
+        check=False, capture_output=True, text=True, cwd=ROOT, timeout=60,
         env={"IMMO_CONNECT_DATA_DIR": str(settings.data_dir), "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 0, result.stderr
@@ -262,7 +262,7 @@ def test_ssh_numbers_out_of_range_stop_the_server_with_one_clear_line(
     result = subprocess.run(
         [*IMMO_CONNECT, "--config", str(config), "--database-url", platform.settings.database_url,
          "serve", "--listen", "127.0.0.1:0"],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
+        check=False, capture_output=True, text=True, cwd=ROOT, timeout=60,
         env={"IMMO_CONNECT_DATA_DIR": str(platform.settings.data_dir), "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 2
