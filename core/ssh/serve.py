@@ -12,14 +12,12 @@ from immo_connect.errors import ConfigurationError
 from immo_connect.i18n import _
 from immo_connect.platform import Platform
 from immo_connect.ssh.hostkey import default_host_key_path, fingerprint, load_or_create_host_key
-from immo_connect.ssh.limits import check_ssh_settings
 from immo_connect.ssh.server import SshServer
 from immo_connect.storage import transaction
 
 
 def serve(platform: Platform, host: str, port: int, *, out: TextIO = sys.stdout) -> int:
     """Serve until stopped; the first lines printed are the host key and the address."""
-    check_ssh_settings(platform.settings.ssh, platform.settings.config_path)
     path = platform.settings.ssh.host_key or default_host_key_path(platform.settings.data_dir)
     key, created = load_or_create_host_key(path)
     print(("New host key" if created else "Host key") + f" {path}", file=out)

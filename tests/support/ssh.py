@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -84,8 +85,16 @@ class ServerProcess:
                 self.fingerprint = line.split()[3]
             if line.startswith("Listening on "):
                 self.port = int(line.strip().rsplit(":", 1)[1])
+                # The server logs to this pipe too (stderr is not a terminal): keep reading it,
+                # so a full pipe never blocks the server.
+                threading.Thread(target=self._drain, daemon=True).start()
                 return self
         raise RuntimeError("server did not start:\n" + "".join(self.output))
+
+    def _drain(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        for line in self.process.stdout:
+            self.output.append(line)
 
     @property
     def pid(self) -> int:
