@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from immo_connect.config_schema import Range, Secret, validate
 from immo_connect.errors import ConfigurationError
+from immo_connect.files import private_folder
 from immo_connect.i18n import _
 from immo_connect.secret_key import load_platform_key
 
@@ -280,7 +281,7 @@ def load_settings(
             _("{file}: [plugins] must contain one table per plugin.").format(file=name),
             hint=_("Write [plugins.<name>] with enabled = true/false and the plugin's keys."),
         )
-    data_dir = default_data_dir(environ)
+    data_dir = private_folder(default_data_dir(environ))
     url = (
         database_url
         or environ.get(ENV_PREFIX + "DATABASE_URL")
