@@ -62,8 +62,13 @@ class SshSection:
     listen: str = "127.0.0.1:2222"
     host_key: Path | None = None  # default: ssh_host_ed25519_key in the data directory
     login_screen: bool = True  # clients without a registered key get the sign-in screen
-    max_sessions: Annotated[int, Range(1, 100_000)] = 50
+    max_sessions: Annotated[int, Range(1, 100_000)] = 50  # signed-in sessions (key or password)
     max_sessions_per_account: Annotated[int, Range(1, 1000)] = 3
+    # Sessions still on the sign-in screen have their own places, apart from max_sessions…
+    max_anonymous_sessions: Annotated[int, Range(1, 100_000)] = 20
+    max_anonymous_per_address: Annotated[int, Range(1, 1000)] = 3  # …of which this many from one address
+    sign_in_timeout_seconds: Annotated[float, Range(1, 3600)] = 120.0  # on the sign-in screen, then closed
+    account_check_seconds: Annotated[float, Range(0.1, 300)] = 5.0  # blocked/deleted accounts' sessions close
     idle_timeout_minutes: Annotated[float, Range(0.01, 24 * 60)] = 30.0
     session_timeout_hours: Annotated[float, Range(0.01, 7 * 24)] = 12.0
     # from TCP connect to the end of SSH authentication
@@ -133,6 +138,24 @@ class LogSection:
 
 
 @dataclasses.dataclass(frozen=True)
+class WebSection:
+    """The web server (``immo-connect web``): the identity provider of the tools, their
+    wallet API and the payment providers' webhooks (see docs/vendor-web-tool.md)."""
+
+    issuer: str = ""  # the public address of the provider; default: [platform] website
+    listen: str = "127.0.0.1:8470"
+    access_token_minutes: Annotated[int, Range(1, 1440)] = 10
+    id_token_minutes: Annotated[int, Range(1, 1440)] = 10
+    refresh_token_days: Annotated[int, Range(1, 365)] = 30
+    code_seconds: Annotated[int, Range(10, 600)] = 60  # authorization codes
+    request_minutes: Annotated[int, Range(1, 60)] = 10  # device and browser requests waiting for approval
+    sign_in_link_seconds: Annotated[int, Range(30, 600)] = 120
+    wrong_codes_per_account: Annotated[int, Range(1, 100)] = 5  # wrong user codes within the window below
+    wrong_code_window_minutes: Annotated[int, Range(1, 1440)] = 15
+    logout_timeout_seconds: Annotated[float, Range(0.5, 60)] = 5.0  # back-channel logout calls to a tool
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     """Everything the core needs to start; built by :func:`load_settings`."""
 
@@ -146,11 +169,17 @@ class Settings:
     secret_key: bytes
     ssh: SshSection = SshSection()
     eid: EidSection = EidSection()
+    web: WebSection = WebSection()
     log: LogSection = LogSection()
 
     @property
     def language(self) -> str:
         return self.platform.language
+
+    @property
+    def issuer(self) -> str:
+        """The identity provider's issuer identifier (no trailing slash)."""
+        return (self.web.issuer or self.platform.website).rstrip("/")
 
     @property
     def sandbox_enabled(self) -> bool:
@@ -175,6 +204,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "mail": MailSection,
     "ssh": SshSection,
     "eid": EidSection,
+    "web": WebSection,
     "log": LogSection,
 }
 
@@ -305,5 +335,6 @@ def load_settings(
         secret_key=load_platform_key(sections["security"].secret_key, _key_source(document, name), environ, data_dir),
         ssh=sections["ssh"],
         eid=sections["eid"],
+        web=sections["web"],
         log=sections["log"],
     )
