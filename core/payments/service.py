@@ -311,6 +311,8 @@ class PaymentService(PaymentReversals):
         if actor is not None:
             self.platform.wallet.require_top_up_allowed(actor, int(payment.organisation_id))
         if payment.credited_at is not None:  # paid: what may still change is refunds and chargebacks
+            if not any(m.name == payment.provider for m in self.methods()):
+                return payment  # a method switched off since: nothing to ask
             return self._follow_reversals(payment, self._method(str(payment.provider)))
         if payment.status in FINAL_STATUSES | {"error"}:
             return payment
