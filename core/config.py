@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from immo_connect.config_schema import Range, Secret, validate
 from immo_connect.errors import ConfigurationError
+from immo_connect.files import private_folder
 from immo_connect.i18n import _
 from immo_connect.secret_key import load_platform_key
 
@@ -126,17 +127,9 @@ class LogSection:
     """
 
     level: Literal["debug", "info", "warning", "error"] = "info"
-    file_max_mb: int = 10  # immo-connect.log is rotated at this size…
-    file_backups: int = 5  # …keeping this many older files (immo-connect.log.1 …)
+    file_max_mb: Annotated[int, Range(1, 10_000)] = 10  # immo-connect.log is rotated at this size…
+    file_backups: Annotated[int, Range(0, 1000)] = 5  # …keeping this many older files (immo-connect.log.1 …)
     stderr: Literal["auto", "always", "never"] = "auto"  # serve and worker: auto = when not a terminal
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.file_max_mb <= 10_000 or not 0 <= self.file_backups <= 1000:
-            raise ConfigurationError(
-                _("[log] file_max_mb must be from 1 to 10000 and file_backups from 0 to 1000."),
-                hint=_("For example file_max_mb = 10 and file_backups = 5 (the defaults)."),
-                code="log_rotation",
-            )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -288,7 +281,7 @@ def load_settings(
             _("{file}: [plugins] must contain one table per plugin.").format(file=name),
             hint=_("Write [plugins.<name>] with enabled = true/false and the plugin's keys."),
         )
-    data_dir = default_data_dir(environ)
+    data_dir = private_folder(default_data_dir(environ))
     url = (
         database_url
         or environ.get(ENV_PREFIX + "DATABASE_URL")

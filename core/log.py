@@ -148,8 +148,9 @@ def configure(
     """Send the platform's logs to ``data_dir/immo-connect.log`` (and stderr for a service).
 
     ``service`` is true for ``serve`` and ``worker``: they also log to stderr when it is
-    not a terminal (``[log] stderr = "auto"``), or always / never as configured. Returns
-    the log file's path.
+    not a terminal (``[log] stderr = "auto"``), or always / never as configured. Any
+    process whose log file cannot be opened logs to stderr instead, under the same rule
+    (a UI process, whose stderr is a terminal, then logs nothing). Returns the file's path.
     """
     from immo_connect.config import LogSection
 
@@ -157,19 +158,24 @@ def configure(
     environ = os.environ if environ is None else environ
     stream = sys.stderr if stderr is None else stderr
     level = resolve_level(options.level, environ)
-    data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / LOG_FILE_NAME
     logger = logging.getLogger("immo_connect")
     for handler in list(logger.handlers):  # configuring again replaces, never doubles, the handlers
         if getattr(handler, "immo_connect", False):
             logger.removeHandler(handler)
             handler.close()
-    file_handler = SharedRotatingFileHandler(
-        path, maxBytes=options.file_max_mb * 1024 * 1024, backupCount=options.file_backups, encoding="utf-8")
-    file_handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    _mark(file_handler)
-    logger.addHandler(file_handler)
-    if service and _wants_stderr(options.stderr, stream):
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        file_handler = SharedRotatingFileHandler(
+            path, maxBytes=options.file_max_mb * 1024 * 1024, backupCount=options.file_backups, encoding="utf-8")
+    except OSError as error:  # a data directory this user may not write: the command still runs
+        unwritable: OSError | None = error
+    else:
+        unwritable = None
+        file_handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        _mark(file_handler)
+        logger.addHandler(file_handler)
+    if (service or unwritable) and _wants_stderr(options.stderr, stream):
         stream_handler = logging.StreamHandler(stream)
         journal = bool(environ.get("JOURNAL_STREAM"))  # systemd connected stderr to the journal
         stream_handler.setFormatter(JournalFormatter("%(levelname)s %(name)s: %(message)s") if journal
@@ -178,6 +184,8 @@ def configure(
         logger.addHandler(stream_handler)
     logger.setLevel(level)
     logger.propagate = False
+    if unwritable is not None:
+        logger.warning("cannot write the log file %s (%s): logging to stderr only", path, unwritable.strerror)
     return path
 
 

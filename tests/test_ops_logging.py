@@ -198,3 +198,12 @@ def test_the_worker_logs_to_stderr_for_the_journal(make_platform: Callable[..., 
     assert result.returncode == 0, result.stderr
     assert "<6>INFO immo_connect.mail" in result.stderr and "(transport_check) attempt 1:" in result.stderr
     assert "(transport_check) attempt 1:" in (platform.settings.data_dir / "immo-connect.log").read_text()
+
+
+def test_a_log_file_that_cannot_be_written_sends_the_log_to_stderr(tmp_path: Path) -> None:
+    (tmp_path / "immo-connect.log").mkdir()  # in the way of the file, whoever runs the test
+    pipe = io.StringIO()
+    log.configure(tmp_path, stderr=pipe, environ={})
+    logging.getLogger("immo_connect.test").error("still reported")
+    lines = pipe.getvalue().splitlines()
+    assert "cannot write the log file" in lines[0] and "still reported" in lines[1]

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from immo_connect import __version__
 from immo_connect.errors import ImmoConnectError
+from immo_connect.files import restrict_umask
 
 COMMAND_MODULES: tuple[str, ...] = (
     "immo_connect.cli._run",
@@ -86,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # What this process creates (database, WAL, logs, exports, keys, mails) is for its user
+    # only, even when started with systemd's umask 022.
+    restrict_umask()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
