@@ -62,8 +62,13 @@ class SshSection:
     listen: str = "127.0.0.1:2222"
     host_key: Path | None = None  # default: ssh_host_ed25519_key in the data directory
     login_screen: bool = True  # clients without a registered key get the sign-in screen
-    max_sessions: Annotated[int, Range(1, 100_000)] = 50
+    max_sessions: Annotated[int, Range(1, 100_000)] = 50  # signed-in sessions (key or password)
     max_sessions_per_account: Annotated[int, Range(1, 1000)] = 3
+    # Sessions still on the sign-in screen have their own places, apart from max_sessions…
+    max_anonymous_sessions: Annotated[int, Range(1, 100_000)] = 20
+    max_anonymous_per_address: Annotated[int, Range(1, 1000)] = 3  # …of which this many from one address
+    sign_in_timeout_seconds: Annotated[float, Range(1, 3600)] = 120.0  # on the sign-in screen, then closed
+    account_check_seconds: Annotated[float, Range(0.1, 300)] = 5.0  # blocked/deleted accounts' sessions close
     idle_timeout_minutes: Annotated[float, Range(0.01, 24 * 60)] = 30.0
     session_timeout_hours: Annotated[float, Range(0.01, 7 * 24)] = 12.0
     # from TCP connect to the end of SSH authentication
