@@ -37,6 +37,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "immo_connect.cli._legacy",
     "immo_connect.cli._eid",
     "immo_connect.cli._secret",
+    "immo_connect.cli._web",
 )
 
 log = logging.getLogger("immo_connect.cli")
