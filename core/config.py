@@ -223,7 +223,10 @@ def find_config(explicit: str | os.PathLike[str] | None, environ: Mapping[str, s
         return Path(environ[ENV_PREFIX + "CONFIG"])
     base = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     candidate = Path(base) / "immo-connect" / "plugins.toml"
-    return candidate if candidate.exists() else None
+    try:
+        return candidate if candidate.exists() else None
+    except OSError as error:  # a folder on the way that this user may not enter
+        raise _unreadable(candidate, error) from None
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -256,11 +259,15 @@ def read_toml(path: Path) -> dict[str, Any]:
             hint=_("Point IMMO_CONNECT_CONFIG or --config at the plugins.toml file itself."),
         ) from None
     except OSError as error:
-        raise ConfigurationError(
-            _("{path}: cannot be read ({reason}).").format(path=path, reason=error.strerror or error),
-            hint=_("Give the user running Immo-Connect read access to it (for example chmod 640 and the "
-                   "service's group), or point IMMO_CONNECT_CONFIG at a readable copy."),
-        ) from None
+        raise _unreadable(path, error) from None
+
+
+def _unreadable(path: Path, error: OSError) -> ConfigurationError:
+    return ConfigurationError(
+        _("{path}: cannot be read ({reason}).").format(path=path, reason=error.strerror or error),
+        hint=_("Give the user running Immo-Connect read access to it (for example chmod 640 and the "
+               "service's group), or point IMMO_CONNECT_CONFIG at a readable copy."),
+    )
 
 
 def _key_source(document: Mapping[str, Any], name: str) -> str:
