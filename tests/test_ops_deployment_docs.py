@@ -41,6 +41,7 @@ def registered_key(platform: Platform) -> asyncssh.SSHKey:
     return key
 
 
+@pytest.mark.slow
 async def test_the_systemd_unit_with_its_secrets_file_serves_the_database_it_names(
     make_platform: Callable[..., Platform], machine: Machine, tmp_path: Path,
 ) -> None:
