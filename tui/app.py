@@ -101,6 +101,18 @@ class ImmoConnectApp(App[int]):
             raise self._platform_error or ConfigurationError(_("The platform did not start."))
         return self._platform
 
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification (from a screen, a plugin or Textual) is shown literally.
+
+        Screens' ``self.notify`` lands here too, so a message holding a person's text can
+        never be read as markup, whatever ``markup`` the caller passed.
+        """
+        from immo_connect.tui.widgets.safe import printable
+
+        super().notify(printable(message), title=printable(title), severity=severity, timeout=timeout,
+                       markup=False)
+
     def on_ready(self) -> None:
         if self._build_platform is not None and not self._platform_ready.is_set():
             # Building the platform imports the database layer and the plugins: it waits until

@@ -13,9 +13,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Footer
 
 from immo_connect.i18n import _
+from immo_connect.tui.widgets.safe import Button, Label, Static
 
 
 class ExternalToolScreen(Screen[None]):
