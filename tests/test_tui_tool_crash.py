@@ -20,7 +20,6 @@ from tests.support.tools import AGENT_AND_SYNDIC, MakePlatform, link_identity, r
 from tests.support.tui import settle, sign_in
 
 
-
 @pytest.fixture
 def platform(make_platform: MakePlatform) -> Platform:
     return make_platform(config_text=registers_config())

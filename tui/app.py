@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.dom import NoScreen
 
 from immo_connect.config import Settings
 from immo_connect.errors import ConfigurationError, ImmoConnectError
@@ -198,11 +199,13 @@ class ImmoConnectApp(App[int]):
             candidates.append(traceback.tb_frame.f_locals.get("self"))
             traceback = traceback.tb_next
         for candidate in candidates:
+            if candidate is self:  # the app's own frames say nothing about who failed
+                continue
             if id(candidate) in screens:
                 return candidate
             try:
                 on_screen = getattr(candidate, "screen", None)
-            except Exception:  # noqa: S112 - a widget not on any screen: not the tool's
+            except NoScreen:  # a widget not on any screen: not the tool's
                 continue
             if id(on_screen) in screens:
                 return on_screen
