@@ -29,6 +29,7 @@ from immo_connect.tui.widgets.safe import (
     literal_text,
     printable,
 )
+from tests.support.tui import foreign_controls, terminal_output
 
 ROOT = Path(__file__).resolve().parents[1]
 SAFE_MODULE = ROOT / "tui" / "widgets" / "safe.py"
@@ -100,23 +101,6 @@ def test_printable_keeps_the_length_and_shows_every_control_character() -> None:
     assert "␛[2J" in shown and "␇" in shown and "␀" in shown
     assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", shown)
     assert printable("Rue de l'Église 5\nbte 2") == "Rue de l'Église 5\nbte 2"
-
-
-# Escape sequences Textual itself writes: colours and styles, cursor moves, links.
-_OWN_SEQUENCES = re.compile(r"\x1b\[[0-9;:]*m|\x1b\[\d+;\d+H|\x1b\[\d*[ABCDG]|\x1b\]8;[^\x1b]*\x1b\\")
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
-
-
-def terminal_output(app: App[object]) -> str:
-    """What a full repaint of the current screen sends to the terminal."""
-    update = app.screen._compositor.render_update(full=True)
-    assert update is not None
-    return str(update.render_segments(app.console))
-
-
-def foreign_controls(output: str) -> list[str]:
-    """Control characters in ``output`` that are not part of Textual's own sequences."""
-    return sorted({repr(match.group()) for match in _CONTROL.finditer(_OWN_SEQUENCES.sub("", output))})
 
 
 class HostileApp(App[None]):
