@@ -17,7 +17,7 @@ import peewee
 
 from immo_connect import i18n, storage
 from immo_connect.clock import Clock
-from immo_connect.config import Settings, load_settings
+from immo_connect.config import Settings, config_folder, load_settings
 from immo_connect.plugin_host import PluginHost, create_plugin_host
 
 if TYPE_CHECKING:
@@ -145,6 +145,7 @@ def create_platform(
     plugins = create_plugin_host(
         settings.plugin_tables,
         config_name=str(settings.config_path or "plugins.toml"),
+        base_dir=config_folder(settings),
         load_entrypoints=load_entrypoints,
         extra_plugins=extra_plugins,
         environ=environ,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Label, Static, TabbedContent
 
@@ -16,6 +18,7 @@ from immo_connect.tui.screens.topup import TopUpScreen
 from immo_connect.tui.widgets.qr import QrCode, qr_text
 from immo_connect.wallet.models import Wallet, WalletTransaction
 from tests.support.factories import add_member, make_account, make_organisation
+from tests.support.topups import SANDBOX_ON
 from tests.support.tui import settle, sign_in
 
 
@@ -23,6 +26,12 @@ def text(app: ImmoConnectApp, selector: str) -> str:
     widget = app.screen.query_one(selector)
     assert isinstance(widget, Label | Static)
     return str(widget.render())
+
+
+@pytest.fixture
+def platform(make_platform: Callable[..., Platform]) -> Platform:
+    """A platform with the sandbox payment method switched on, as in the demo."""
+    return make_platform(config_text=SANDBOX_ON)
 
 
 class FastTopUp(TopUpScreen):

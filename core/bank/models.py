@@ -55,8 +55,43 @@ class BankEntry(BaseModel):
     resolved_by = peewee.CharField(max_length=100, default="")
 
 
+class AccountStatementRow(BaseModel):
+    """One account's statement as imported: its balances, for the chain of statements.
+
+    Unique on ``statement_key`` (account, year and sequence number; the balances and dates
+    when the bank gives no sequence). Consecutive statements of an account must chain: the
+    opening balance of one is the closing balance of the previous, and the sequence numbers
+    follow each other; where they do not, a statement is missing (``immo-connect bank status``).
+    """
+
+    id = peewee.BigAutoField()
+    statement_key = peewee.CharField(max_length=200, unique=True)
+    account = peewee.CharField(max_length=40, index=True)
+    format = peewee.CharField(max_length=10)
+    label = peewee.CharField(max_length=40, default="")
+    year = peewee.IntegerField(null=True)
+    sequence = peewee.IntegerField(null=True)
+    currency = peewee.CharField(max_length=3, default="EUR")
+    opening_cents = peewee.BigIntegerField()
+    closing_cents = peewee.BigIntegerField()
+    opening_date = peewee.DateField(null=True)
+    closing_date = peewee.DateField(null=True)
+    statement_import = peewee.ForeignKeyField(StatementImport, null=True, on_delete="RESTRICT")
+    imported_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "bank_account_statement"
+
+
 def _create(db: peewee.Database) -> None:
     db.create_tables([StatementImport, BankEntry])
 
 
-MIGRATIONS = [Migration(1, "bank statement imports and suspense list", _create)]
+def _create_statements(db: peewee.Database) -> None:
+    db.create_tables([AccountStatementRow])
+
+
+MIGRATIONS = [
+    Migration(1, "bank statement imports and suspense list", _create),
+    Migration(2, "account statements and their balances", _create_statements),
+]

@@ -11,6 +11,7 @@ import peewee
 from playhouse.db_url import connect
 
 from immo_connect.errors import ConfigurationError
+from immo_connect.files import make_private_folders, private_file
 from immo_connect.i18n import _
 
 database = peewee.DatabaseProxy()
@@ -63,7 +64,9 @@ def open_database(url: str, *, check: bool = True) -> peewee.Database:
             path = url[len("sqlite:///"):]
             if path and path != ":memory:":
                 try:
-                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                    make_private_folders(Path(path).parent)
+                    # SQLite gives the -wal and -shm files the database file's mode: 0600 too.
+                    private_file(Path(path))
                 except OSError as error:
                     raise _unreachable(url, error.strerror or str(error)) from None
             db: peewee.Database = connect(url, pragmas=SQLITE_PRAGMAS, autoconnect=True)

@@ -27,10 +27,10 @@ import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from immo_connect import __version__, hookimpl
-from immo_connect.config_schema import Secret
+from immo_connect.config_schema import Range, Secret
 from immo_connect.contracts.payments import (
     PaymentMethod,
     PaymentProviderError,
@@ -64,7 +64,7 @@ class MollieConfig(OnlineLimitsConfig):
     base_url: str = "https://api.mollie.com/v2"
     redirect_url: str = "https://www.immo-connect.be/wallet/topup/done"
     webhook_url: str = ""
-    timeout_seconds: float = 15.0
+    timeout_seconds: Annotated[float, Range(1, 300)] = 15.0
 
     table: ClassVar[str] = "plugins.mollie"
 

@@ -10,7 +10,7 @@ server) sees the same state.
 Configuration (``plugins.toml``)::
 
     [plugins.sandbox]
-    # enabled = false            # switch it off in production
+    enabled = true               # off unless asked for: the demo configuration only
     # expires_minutes = 15
     # checkout_base_url = "https://sandbox.immo-connect.invalid/checkout"
     # minimum_eur = 50
@@ -24,12 +24,13 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import peewee
 
 from immo_connect import hookimpl
 from immo_connect.clock import utcnow
+from immo_connect.config_schema import Range
 from immo_connect.contracts.payments import (
     FINAL_STATUSES,
     PaymentMethod,
@@ -47,7 +48,7 @@ COMPONENT = "immo_connect.plugins.payments.sandbox"
 
 @dataclasses.dataclass(frozen=True)
 class SandboxConfig(OnlineLimitsConfig):
-    expires_minutes: int = 15
+    expires_minutes: Annotated[int, Range(1, 24 * 60)] = 15
     checkout_base_url: str = "https://sandbox.immo-connect.invalid/checkout"
 
     table: ClassVar[str] = "plugins.sandbox"
