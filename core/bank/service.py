@@ -31,7 +31,7 @@ import peewee
 
 from immo_connect import audit, i18n
 from immo_connect.accounts.models import Account
-from immo_connect.bank import PROBLEMS, Statement, StatementEntry, read_statement, reconcile
+from immo_connect.bank import PROBLEMS, Statement, StatementEntry, read_statement, reconcile, returns
 from immo_connect.bank._entries import AccountStatement, iban_of
 from immo_connect.bank.models import AccountStatementRow, BankEntry, StatementImport
 from immo_connect.errors import ConflictError, ImmoConnectError, NotFoundError, ValidationError
@@ -55,7 +55,7 @@ def bank_credit_key(entry_key: str) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class ImportLine:
-    """What happened to one entry: ``credited``, ``suspense``, ``duplicate`` or ``ignored``."""
+    """What happened to one entry: ``credited``, ``suspense``, ``returned``, ``duplicate`` or ``ignored``."""
 
     outcome: str
     position: str
@@ -199,15 +199,18 @@ class BankService:
         cache = _ImportCache()
         known = self._known_entries([e.key for e in entries])
         for done, entry in enumerate(entries, start=1):
-            line = self._ignored(entry)
+            line = None if returns.is_return(entry) else self._ignored(entry)
             if line is None:
                 seen = known.get(entry.key)
                 if seen is not None:
                     line = self._duplicate(entry, seen[0], seen[1], self._shown(entry))
+            if line is None and returns.is_return(entry):
+                line = returns.import_return(self.platform, entry, import_row_now(), operator, self._shown(entry))
             if line is None:
                 line = self._import_entry(entry, import_row_now(), operator, cache)
                 if line.entry_id is not None:
-                    known[entry.key] = (line.entry_id, "credited" if line.outcome == "credited" else "suspense")
+                    known[entry.key] = (line.entry_id, line.outcome if line.outcome in ("credited", "returned")
+                                        else "suspense")
             report.lines.append(line)
             if progress is not None:
                 progress(done, len(entries))
@@ -223,7 +226,7 @@ class BankService:
             audit.record(
                 "bank.import", actor=operator, target=filename[:200], source=self.platform.source,
                 detail={"format": statement.format, "sha256": digest, "skipped": len(report.skipped),
-                        **{o: report.count(o) for o in ("credited", "suspense", "duplicate", "ignored")}},
+                        **{o: report.count(o) for o in ("credited", "suspense", "returned", "duplicate", "ignored")}},
             )
         return report
 
@@ -494,4 +497,5 @@ STATUS_WORDS: dict[str, str] = {
     "credited": N_("credited"),
     "suspense": N_("in suspense"),
     "assigned": N_("assigned by an operator"),
+    "returned": N_("returned"),
 }

@@ -82,8 +82,8 @@ def run_import(args: argparse.Namespace) -> int:
 
     platform = platform_from(args)
     report = platform.bank.import_file(args.file, operator=_operator(args), progress=_progress(sys.stderr))
-    words = {"credited": _("credited"), "suspense": _("suspense"), "duplicate": _("duplicate"),
-             "ignored": _("ignored")}
+    words = {"credited": _("credited"), "suspense": _("suspense"), "returned": _("returned"),
+             "duplicate": _("duplicate"), "ignored": _("ignored")}
     print(_("{file} ({format}):").format(file=report.filename, format=report.format.upper()))
     for statement in report.statements:
         print(_("Statement {label} of {account} ({date}): {opening} → {closing}, reconciled.").format(
@@ -100,7 +100,7 @@ def run_import(args: argparse.Namespace) -> int:
         print(table(rows, [_("WHERE"), _("RESULT"), _("AMOUNT"), _("COMMUNICATION"), _("WALLET / REASON"),
                            _("ENTRY")]))
     summary = [[words[o], str(report.count(o)), _money(report.total(o))]
-               for o in ("credited", "suspense", "duplicate", "ignored") if report.count(o)]
+               for o in ("credited", "suspense", "returned", "duplicate", "ignored") if report.count(o)]
     if summary:
         print(table(summary, [_("RESULT"), _("LINES"), _("AMOUNT")]))
     for skipped in report.skipped:
@@ -111,6 +111,9 @@ def run_import(args: argparse.Namespace) -> int:
         print(_("Warning: {text}").format(text=warning))
     print(_("Credited: {credited}, in suspense: {suspense}, already imported: {duplicate}, ignored: {ignored}.")
           .format(**{o: report.count(o) for o in ("credited", "suspense", "duplicate", "ignored")}))
+    if report.count("returned"):
+        print(_("Returned or recalled transfers taken back from wallets: {count}.").format(
+            count=report.count("returned")))
     if report.count("suspense"):
         print(_("Assign the suspense entries with: immo-connect bank assign ID --organisation N"))
     return 0
