@@ -138,6 +138,24 @@ class LogSection:
 
 
 @dataclasses.dataclass(frozen=True)
+class WebSection:
+    """The web server (``immo-connect web``): the identity provider of the tools, their
+    wallet API and the payment providers' webhooks (see docs/vendor-web-tool.md)."""
+
+    issuer: str = ""  # the public address of the provider; default: [platform] website
+    listen: str = "127.0.0.1:8470"
+    access_token_minutes: Annotated[int, Range(1, 1440)] = 10
+    id_token_minutes: Annotated[int, Range(1, 1440)] = 10
+    refresh_token_days: Annotated[int, Range(1, 365)] = 30
+    code_seconds: Annotated[int, Range(10, 600)] = 60  # authorization codes
+    request_minutes: Annotated[int, Range(1, 60)] = 10  # device and browser requests waiting for approval
+    sign_in_link_seconds: Annotated[int, Range(30, 600)] = 120
+    wrong_codes_per_account: Annotated[int, Range(1, 100)] = 5  # wrong user codes within the window below
+    wrong_code_window_minutes: Annotated[int, Range(1, 1440)] = 15
+    logout_timeout_seconds: Annotated[float, Range(0.5, 60)] = 5.0  # back-channel logout calls to a tool
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     """Everything the core needs to start; built by :func:`load_settings`."""
 
@@ -151,11 +169,17 @@ class Settings:
     secret_key: bytes
     ssh: SshSection = SshSection()
     eid: EidSection = EidSection()
+    web: WebSection = WebSection()
     log: LogSection = LogSection()
 
     @property
     def language(self) -> str:
         return self.platform.language
+
+    @property
+    def issuer(self) -> str:
+        """The identity provider's issuer identifier (no trailing slash)."""
+        return (self.web.issuer or self.platform.website).rstrip("/")
 
     @property
     def sandbox_enabled(self) -> bool:
@@ -180,6 +204,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "mail": MailSection,
     "ssh": SshSection,
     "eid": EidSection,
+    "web": WebSection,
     "log": LogSection,
 }
 
@@ -198,7 +223,10 @@ def find_config(explicit: str | os.PathLike[str] | None, environ: Mapping[str, s
         return Path(environ[ENV_PREFIX + "CONFIG"])
     base = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     candidate = Path(base) / "immo-connect" / "plugins.toml"
-    return candidate if candidate.exists() else None
+    try:
+        return candidate if candidate.exists() else None
+    except OSError as error:  # a folder on the way that this user may not enter
+        raise _unreadable(candidate, error) from None
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -231,11 +259,15 @@ def read_toml(path: Path) -> dict[str, Any]:
             hint=_("Point IMMO_CONNECT_CONFIG or --config at the plugins.toml file itself."),
         ) from None
     except OSError as error:
-        raise ConfigurationError(
-            _("{path}: cannot be read ({reason}).").format(path=path, reason=error.strerror or error),
-            hint=_("Give the user running Immo-Connect read access to it (for example chmod 640 and the "
-                   "service's group), or point IMMO_CONNECT_CONFIG at a readable copy."),
-        ) from None
+        raise _unreadable(path, error) from None
+
+
+def _unreadable(path: Path, error: OSError) -> ConfigurationError:
+    return ConfigurationError(
+        _("{path}: cannot be read ({reason}).").format(path=path, reason=error.strerror or error),
+        hint=_("Give the user running Immo-Connect read access to it (for example chmod 640 and the "
+               "service's group), or point IMMO_CONNECT_CONFIG at a readable copy."),
+    )
 
 
 def _key_source(document: Mapping[str, Any], name: str) -> str:
@@ -303,5 +335,6 @@ def load_settings(
         secret_key=load_platform_key(sections["security"].secret_key, _key_source(document, name), environ, data_dir),
         ssh=sections["ssh"],
         eid=sections["eid"],
+        web=sections["web"],
         log=sections["log"],
     )

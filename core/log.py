@@ -17,7 +17,7 @@ import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from immo_connect.errors import ConfigurationError
 from immo_connect.i18n import _
@@ -55,23 +55,40 @@ def _mask_labelled(match: re.Match[str]) -> str:
     return f"{name}{separator}{scheme + ' ' if scheme else ''}[redacted]"
 
 
+_SECRET_WORDS = re.compile(r"pass|pwd|secret|token|key|pin|code|auth")
+_NOT_DIGITS = {code: None for code in range(ord("0"), ord("9") + 1)}
+
+
 def redact(text: str) -> str:
     """``text`` with national numbers and secret values masked, ordinary words kept.
 
     ``password=hunter2``, ``token: 'abc'``, ``Authorization: Bearer …`` and the password of
     ``postgresql://user:pw@host`` are masked; « api_key: not offered » stays as written.
     """
-    text = _NATIONAL_NUMBER.sub("[national number]", text)
-    text = _URL_PASSWORD.sub(r"\1[redacted]\3", text)
-    text = _ASSIGNED_SECRET.sub(r"\1\2[redacted]", text)
-    return _LABELLED_SECRET.sub(_mask_labelled, text)
+    # Cheap checks first: most lines hold no candidate at all, and the patterns cost more.
+    if len(text) - len(text.translate(_NOT_DIGITS)) >= 11:
+        text = _NATIONAL_NUMBER.sub("[national number]", text)
+    if "://" in text:
+        text = _URL_PASSWORD.sub(r"\1[redacted]\3", text)
+    if _SECRET_WORDS.search(text.lower()):
+        text = _ASSIGNED_SECRET.sub(r"\1\2[redacted]", text)
+        text = _LABELLED_SECRET.sub(_mask_labelled, text)
+    return text
 
 
 class RedactingFormatter(logging.Formatter):
-    """Formats a record, traceback included, then masks what must not be written."""
+    """Formats a record with its message and traceback masked (the time and names need not be)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        masked = logging.makeLogRecord(record.__dict__)  # other handlers still get the record as it was
+        masked.msg, masked.args = redact(record.getMessage()), ()
+        return super().format(masked)
+
+    def formatException(self, ei: Any) -> str:
+        return redact(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return redact(super().formatStack(stack_info))
 
 
 class JournalFormatter(RedactingFormatter):
@@ -95,8 +112,15 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """
 
     def shouldRollover(self, record: logging.LogRecord) -> int:
+        # The standard handler formats each record twice (here to measure it, then to write
+        # it); the message's length plus room for the time and names is close enough.
         self._follow_rotation()
-        return int(super().shouldRollover(record))
+        if self.maxBytes <= 0:
+            return 0
+        if self.stream is None:
+            self.stream = self._open()
+        self.stream.seek(0, 2)
+        return int(self.stream.tell() + len(record.getMessage()) + 120 >= self.maxBytes)
 
     def doRollover(self) -> None:
         import fcntl

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from immo_connect.bank.service import BankService
     from immo_connect.eid.service import EidService
     from immo_connect.mail import Outbox
+    from immo_connect.oidc.service import SsoService
     from immo_connect.organisations.service import OrganisationService
     from immo_connect.payments.service import PaymentService
     from immo_connect.recognitions.service import RecognitionService
@@ -118,6 +119,13 @@ class Platform:
         from immo_connect.eid.service import EidService
 
         return EidService(self)
+
+    @functools.cached_property
+    def sso(self) -> SsoService:
+        """Signing in to the tools that run in their own web application (OpenID Connect)."""
+        from immo_connect.oidc.service import SsoService
+
+        return SsoService(self)
 
     def upgrade(self) -> list[str]:
         """Apply pending migrations of the core and of the plugins."""

@@ -13,7 +13,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -23,63 +22,11 @@ import asyncssh
 import pytest
 
 from immo_connect.platform import Platform
+from tests.support.deployment import DOC, Machine, clean_env
 from tests.support.docs import block_with, read_environment_file, substitute
 from tests.support.postgres import PostgresCluster
 from tests.support.ssh import ROOT, connect, open_terminal
 from tests.test_ssh_server import make_user
-
-DOC = "deployment.md"
-IMMO_CONNECT = str(Path(sys.executable).parent / "immo-connect")  # the installed command of this environment
-
-
-class Machine:
-    """The document's folders under one base folder, and the replacements for its places."""
-
-    def __init__(self, base: Path) -> None:
-        self.base = base
-        self.opt, self.etc, self.data = base / "opt/immo-connect", base / "etc/immo-connect", base / "var/lib/immo-connect"
-        for folder in (self.opt / "bin", self.etc, self.data):
-            folder.mkdir(parents=True, exist_ok=True)
-        self.data.chmod(0o700)
-        self.places = {
-            "/opt/immo-connect/.venv/bin/immo-connect": IMMO_CONNECT,
-            "/opt/immo-connect": str(self.opt), "/etc/immo-connect": str(self.etc), "/var/lib/immo-connect": str(self.data),
-        }
-        (self.etc / "plugins.toml").write_text('[mail]\ntransport = "maildir"\n')
-
-    def write_secrets(self, database_url: str) -> Path:
-        """secrets.env from the document's example line, with this test's database, mode as documented."""
-        example = block_with(DOC, "IMMO_CONNECT_DATABASE_URL=")
-        path = self.etc / "secrets.env"
-        path.write_text(re.sub(r"'[^']*'", lambda _m: f"'{database_url}'", example))
-        permissions = substitute(block_with(DOC, "chmod 0640"), self.places)
-        permissions = permissions.replace("root:immo", f"{getpass.getuser()}:{os.getgid()}")  # no user "immo" here
-        subprocess.run(["sh", "-ec", permissions], check=True)
-        assert path.stat().st_mode & 0o777 == 0o640
-        return path
-
-    def write_wrappers(self) -> dict[str, Path]:
-        scripts = {}
-        for script in block_with(DOC, "#!/bin/sh").split("#!/bin/sh")[1:]:
-            name = re.search(r"# /opt/immo-connect/bin/(\S+)", script).group(1)  # type: ignore[union-attr]
-            path = self.opt / "bin" / name
-            path.write_text("#!/bin/sh" + substitute(script, self.places).rstrip() + "\n")
-            path.chmod(0o755)
-            scripts[name] = path
-        assert set(scripts) == {"immo-connect-keys", "immo-connect-session"}
-        return scripts
-
-    def share_key(self, platform: Platform) -> None:
-        """The test's platform and this machine hold the same platform key (docs/scaling.md)."""
-        target = self.data / "secret.key"
-        shutil.copy(platform.settings.data_dir / "secret.key", target)
-        target.chmod(0o600)
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("IMMO_CONNECT_", "SSH_", "JOURNAL_"))}
-    env.update(extra)
-    return env
 
 
 @pytest.fixture
@@ -94,6 +41,7 @@ def registered_key(platform: Platform) -> asyncssh.SSHKey:
     return key
 
 
+@pytest.mark.slow
 async def test_the_systemd_unit_with_its_secrets_file_serves_the_database_it_names(
     make_platform: Callable[..., Platform], machine: Machine, tmp_path: Path,
 ) -> None:

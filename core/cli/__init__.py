@@ -37,6 +37,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "immo_connect.cli._legacy",
     "immo_connect.cli._eid",
     "immo_connect.cli._secret",
+    "immo_connect.cli._web",
 )
 
 log = logging.getLogger("immo_connect.cli")
@@ -90,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # What this process creates (database, WAL, logs, exports, keys, mails) is for its user
     # only, even when started with systemd's umask 022.
     restrict_umask()
+    # A log line that cannot be written (a full or read-only disk) must not print a traceback.
+    logging.raiseExceptions = False
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -107,7 +110,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _unexpected(args.command)
         _discard_stdout()
         return EXIT_BROKEN_PIPE
-    except Exception:  # noqa: BLE001 - a bug: _unexpected logs the traceback, shows one line
+    except Exception as error:  # noqa: BLE001 - a bug: _unexpected logs the traceback, shows one line
+        from immo_connect.storage import storage_error
+
+        explained = storage_error(error)  # a read-only or full database is the operator's to fix
+        if explained is not None:
+            print(f"immo-connect: {explained}", file=sys.stderr)
+            return 2
         return _unexpected(args.command)
 
 

@@ -13,6 +13,7 @@ from playhouse.db_url import connect
 from immo_connect.errors import ConfigurationError
 from immo_connect.files import make_private_folders, private_file
 from immo_connect.i18n import _
+from immo_connect.storage._errors import storage_error
 
 database = peewee.DatabaseProxy()
 
@@ -81,6 +82,9 @@ def open_database(url: str, *, check: bool = True) -> peewee.Database:
             db.connect(reuse_if_open=True)
             db.execute_sql("SELECT 1")
         except peewee.DatabaseError as error:
+            explained = storage_error(error, db) if scheme == "sqlite" else None
+            if explained is not None:  # the file is there, but its folder or disk refuses writes
+                raise explained from None
             message = re.sub(r"\s+", " ", str(error)).strip()
             raise _unreachable(url, message) from None
         finally:
@@ -113,6 +117,13 @@ def transaction() -> Iterator[None]:
         else:
             with db.atomic():
                 yield
+    except peewee.DatabaseError as error:
+        if outermost:
+            _pending.callbacks = None
+        explained = storage_error(error)  # a read-only or full database: the operator's to fix
+        if explained is None:
+            raise
+        raise explained from error
     except BaseException:
         if outermost:
             _pending.callbacks = None
