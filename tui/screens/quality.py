@@ -191,7 +191,8 @@ class QualityScreen(ServiceHandlers, Screen[Any]):
 
     def on_key(self, event: events.Key) -> None:
         """Typing on the list filters it (j and k move, + adds)."""
-        if not isinstance(self.focused, OptionList) or not event.is_printable or event.key in NAVIGATION_KEYS:
+        if (not isinstance(self.focused, OptionList) or not event.is_printable or event.key in NAVIGATION_KEYS
+                or event.key == "slash"):  # "/" focuses the filter (its binding) without typing itself
             return
         if event.character is None:
             return
