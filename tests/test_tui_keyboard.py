@@ -71,3 +71,20 @@ async def test_quitting_with_unsaved_input_asks_first(platform: Platform) -> Non
         await pilot.press("tab", "enter")  # "Quit without saving"
         await pilot.pause()
     assert app.return_code == 0 and not app.is_running
+
+
+async def test_an_error_on_a_long_form_is_shown_inside_the_screen_at_80x24(platform: Platform) -> None:
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.push_screen(RegisterScreen())
+        await settle(pilot)
+        await pilot.press(*"Anne", "tab", *"Peeters")
+        await pilot.press("ctrl+s")  # no e-mail, no password: refused
+        await settle(pilot)
+        message = app.screen.query_one("#register-message")
+        assert "✗" in str(message.render())
+        region = message.region
+        assert region.height > 0 and app.screen.region.contains_region(region), (region, app.screen.region)
+        assert app.screen.focused is not None and isinstance(app.screen.focused, Input)
+        assert [f.value for f in app.screen.query(Input)][:2] == ["Anne", "Peeters"]  # what was typed stays
