@@ -6,6 +6,8 @@ typist over SSH sends them.
 
 from __future__ import annotations
 
+import re
+
 from textual import events
 
 from immo_connect.platform import Platform
@@ -88,3 +90,17 @@ async def test_an_error_on_a_long_form_is_shown_inside_the_screen_at_80x24(platf
         assert region.height > 0 and app.screen.region.contains_region(region), (region, app.screen.region)
         assert app.screen.focused is not None and isinstance(app.screen.focused, Input)
         assert [f.value for f in app.screen.query(Input)][:2] == ["Anne", "Peeters"]  # what was typed stays
+
+
+def test_the_documented_key_map_matches_the_app() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "tui.md").read_text(encoding="utf-8")
+    first_cells = re.findall(r"^\| (`[^|]+)\|", text, re.MULTILINE)
+    documented = {key for cell in first_cells for key in re.findall(r"`([^`]+)`", cell)}
+    for binding in ImmoConnectApp.BINDINGS:
+        key = binding.key_display or binding.key  # type: ignore[union-attr]
+        shown = {"question_mark": "?", "f1": "F1", "f2": "F2", "f3": "F3"}.get(binding.key, key)  # type: ignore[union-attr]
+        assert shown in documented, binding
+    quit_keys = [b.key for b in ImmoConnectApp.BINDINGS if b.action == "quit"]  # type: ignore[union-attr]
+    assert quit_keys == ["ctrl+q"]  # no single letter quits
