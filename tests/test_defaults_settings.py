@@ -300,3 +300,19 @@ def test_plugins_exits_non_zero_when_a_plugin_failed(tmp_path: Path) -> None:
     assert "1 plugin n'a pas pu être chargé : brokenvendor." in result.stderr
     healthy = cli("plugins", cwd=tmp_path, data_dir=tmp_path / "data")
     assert healthy.returncode == 0, healthy.stderr
+
+
+def test_the_documented_production_start_loads_without_the_sandbox(tmp_path: Path) -> None:
+    document = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    section = document.split("## Defaults and files", 1)[1]
+    block = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    etc = tmp_path / "etc" / "immo-connect"
+    etc.mkdir(parents=True)
+    (etc / "plugins.toml").write_text(block)
+    environ = {"IMMO_CONNECT_DATA_DIR": str(tmp_path / "data"), "MOLLIE_API_KEY": "test_abcdefghijklmnopqrstuvwxyz0123"}
+    settings = load_settings(etc / "plugins.toml", environ=environ)
+    assert not settings.sandbox_enabled
+    host = create_plugin_host(settings.plugin_tables, load_entrypoints=False, environ=environ,
+                              base_dir=config_module.config_folder(settings))
+    assert host.config("biv_ipi").register == etc / "registers" / "biv_ipi.csv"  # beside the file, as documented
+    assert {m.name for m in host.payment_methods()} == {"mollie", "bank_transfer"}
