@@ -74,7 +74,7 @@ def test_a_statement_number_imported_with_other_balances_is_refused(any_platform
     any_platform.bank.import_statement(s.coda([M("N0001", 10_00, ogm=s.WALLET_A)]).encode(), filename="a",
                                        operator="ops")
     problems = _refused(any_platform, s.coda([M("N0002", 20_00, ogm=s.WALLET_A)]))
-    assert problems == ["line 1: statement 005 of BE71096123456769 was imported before with the balances "
+    assert problems == ["line 1: statement 005 of BE71 0961 2345 6769 was imported before with the balances "
                         "500\u202f000,00 EUR → 500\u202f010,00 EUR; this one says 500\u202f000,00 EUR → "
                         "500\u202f020,00 EUR."]
 

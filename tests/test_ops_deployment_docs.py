@@ -194,7 +194,7 @@ async def test_openssh_with_the_documented_snippet_and_wrappers_signs_a_key_user
         try:
             process, screen = await open_terminal(conn, command="sh -c id")  # the command asked for is ignored
             await screen.wait_for("Bonjour Alice Dumont", timeout=40)
-            process.stdin.write(b"q")
+            process.stdin.write(b"\x11")  # ctrl+q
             await screen.wait_closed(timeout=20)
         finally:
             conn.close()

@@ -44,7 +44,7 @@ def test_a_simulated_chargeback_makes_the_wallet_negative_once(
     payment, _manager, employee = paid(platform)
     platform.wallet.charge(employee, payment.organisation_id, 80_00, tool="btv", description="Use",
                            idempotency_key="sbx:1")
-    assert main([*cli, "payments", "simulate", str(payment.id), "chargeback"]) == 0
+    assert main([*cli, "payments", "simulate", str(payment.id), "chargeback", "--amount", "100"]) == 0
     assert "-80,00 EUR" in capsys.readouterr().out
     for _ in range(2):
         platform.payments.refresh(payment.id)

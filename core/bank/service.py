@@ -170,8 +170,8 @@ class BankService:
             if row is not None and not reconcile.same_statement(row, summary):
                 refusals.append(_("{where}: statement {label} of {account} was imported before with the balances "
                                   "{opening} → {closing}; this one says {new_opening} → {new_closing}.").format(
-                    where=summary.position, label=summary.label, account=iban_of(summary.account),
-                    opening=euros(int(row.opening_cents)), closing=euros(int(row.closing_cents)),
+                    where=summary.position, label=summary.label,
+                    account=iban_format.format_iban(iban_of(summary.account)), opening=euros(int(row.opening_cents)), closing=euros(int(row.closing_cents)),
                     new_opening=euros(summary.opening_cents or 0), new_closing=euros(summary.closing_cents or 0)))
         if refusals:
             with transaction():

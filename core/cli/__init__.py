@@ -38,6 +38,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "immo_connect.cli._eid",
     "immo_connect.cli._secret",
     "immo_connect.cli._web",
+    "immo_connect.cli._demo_tool",
 )
 
 log = logging.getLogger("immo_connect.cli")

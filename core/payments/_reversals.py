@@ -23,6 +23,7 @@ time-out, which the next look-up resolves with the same idempotency key.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -45,7 +46,12 @@ from immo_connect.errors import ConflictError, NotFoundError, ValidationError
 from immo_connect.i18n import N_, _
 from immo_connect.payments._money import euros
 from immo_connect.payments._notify import notify_managers
-from immo_connect.payments.models import UNSETTLED_REVERSAL_STATUSES, Payment, PaymentReversal
+from immo_connect.payments.models import (
+    MOVING_REVERSAL_STATUSES,
+    UNSETTLED_REVERSAL_STATUSES,
+    Payment,
+    PaymentReversal,
+)
 from immo_connect.storage import transaction
 from immo_connect.wallet import _validate as check
 from immo_connect.wallet._access import member_of
@@ -56,6 +62,24 @@ if TYPE_CHECKING:
     from immo_connect.wallet.models import WalletTransaction
 
 log = logging.getLogger("immo_connect.payments")
+
+
+@dataclasses.dataclass(frozen=True)
+class RefundOffer:
+    """What a manager may refund of one online top-up (shown before confirming)."""
+
+    payment_id: int
+    top_up_number: int
+    top_up_at: dt.datetime
+    amount_cents: int  # the top-up
+    left_cents: int  # not yet refunded or charged back
+    balance_cents: int
+    option: str
+    provider_payment_id: str
+
+    @property
+    def maximum_cents(self) -> int:
+        return max(0, min(self.left_cents, self.balance_cents))
 
 # A manager's refund the provider never confirmed is asked again this long before the money
 # goes back to the wallet (and only once the provider is known not to have it).
@@ -113,12 +137,12 @@ class PaymentReversals:
     def follow_paid(self, *, limit: int = 100) -> int:
         """Look credited top-ups up again for refunds and chargebacks; how many were asked.
 
-        Those with a refund or chargeback still moving come first, then the least recently
-        checked of the last 180 days, each at most every 6 hours.
+        Those with a refund on its way at every round, and the credited top-ups of the last
+        180 days, least recently checked first, each at most every 6 hours.
         """
         now = self.platform.clock.now()
         moving = (PaymentReversal.select(PaymentReversal.payment)
-                  .where(PaymentReversal.status.in_(UNSETTLED_REVERSAL_STATUSES)))
+                  .where(PaymentReversal.status.in_(MOVING_REVERSAL_STATUSES)))
         query = (Payment.select().where(
             Payment.credited_at.is_null(False)
             & ((Payment.id.in_(moving))
@@ -271,6 +295,27 @@ class PaymentReversals:
         if row.status == "requested" and row.provider_reversal_id is None:
             self._push_refund(payment, method, row, interactive=True)
         return PaymentReversal.get_by_id(row.id)
+
+    def refund_offer(self, actor: ActorRef, transaction_id: int) -> RefundOffer:
+        """What a manager may refund of the online top-up booked as wallet transaction
+        ``transaction_id`` (the line chosen in the wallet's history)."""
+        payment: Payment | None = Payment.get_or_none(Payment.transaction_id == transaction_id)
+        if payment is None:
+            raise ValidationError(
+                _("Only an online top-up can be refunded."),
+                hint=_("Choose the line of an online top-up in the list."), code="refund_not_possible")
+        member_of(self.platform, actor, int(payment.organisation_id), manager=True)
+        method = self._method(str(payment.provider))
+        if not method.can_refund:
+            raise ValidationError(
+                _("This top-up cannot be refunded here."),
+                hint=_("Only credited online top-ups of a provider that refunds can be refunded."),
+                code="refund_not_possible")
+        top_up = self.platform.wallet.transaction(actor, transaction_id)
+        left = int(payment.amount_cents) - self.platform.wallet.taken_back_cents(transaction_id)
+        balance = int(self.platform.wallet.ensure_wallet(int(payment.organisation_id)).balance)
+        return RefundOffer(int(payment.id), int(top_up.number or 0), top_up.created_at, int(payment.amount_cents),
+                           left, balance, str(payment.option), str(payment.provider_payment_id))
 
     def _refundable(self, payment: Payment, method: PaymentMethod, amount_cents: object) -> int:
         if not method.can_refund or payment.credited_at is None or payment.transaction_id is None:

@@ -7,6 +7,7 @@ import dataclasses
 
 from immo_connect.config_schema import Secret
 from immo_connect.contracts.tools import Role, SupportContact, Tool, WebClient
+from immo_connect.demo_tool import DEMO_PORTS
 from immo_connect.i18n import N_
 
 # The built-in tools are run by ORIS NV; their users get help through its support desk.
@@ -25,8 +26,6 @@ ASSISTANT = Role(
 
 # -- signing in to the tools that run in their own web application -----------------------
 
-# The loopback ports of the demo: `immo-connect demo-tool --client NAME` listens on these by default.
-DEMO_PORTS = {"myrentpro": 8481, "bizmart": 8482, "btv": 8483, "cibweb": 8484, "covast": 8485, "romi": 8486}
 
 
 @dataclasses.dataclass(frozen=True)

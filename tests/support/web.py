@@ -35,8 +35,12 @@ class Site:
         return httpx.Client(base_url=self.issuer, timeout=10, follow_redirects=False)
 
 
-def web_config(issuer: str, *, secret_env: str | None = None, logout_uri: str | None = None) -> str:
+def web_config(issuer: str, *, secret_env: str | None = None, logout_uri: str | None = None,
+               tool_url: str | None = None) -> str:
     text = registers_config() + f'\n[web]\nissuer = "{issuer}"\n\n[plugins.myrentpro]\n'
+    if tool_url:
+        text += (f'redirect_uris = ["{tool_url}/callback"]\ninitiate_login_uri = "{tool_url}/login"\n'
+                 f'backchannel_logout_uri = "{tool_url}/backchannel-logout"\n')
     if secret_env:
         text += f'client_secret = {{ env = "{secret_env}" }}\n'
     if logout_uri:
@@ -69,13 +73,13 @@ def build_platform(tmp_path: Path, clock: Clock, url: str | None, config_text: s
 
 @contextmanager
 def running_site(tmp_path: Path, clock: Clock, url: str | None = None, *, secret: bool = False,
-                 logout_uri: str | None = None) -> Iterator[Site]:
+                 logout_uri: str | None = None, tool_listener: Any = None) -> Iterator[Site]:
     listener = listen("127.0.0.1", 0)
     issuer = f"http://127.0.0.1:{listener.getsockname()[1]}"
     environ = {"IMMO_TEST_MYRENTPRO_SECRET": SECRET} if secret else {}
     platform = build_platform(tmp_path, clock, url,
                               web_config(issuer, secret_env="IMMO_TEST_MYRENTPRO_SECRET" if secret else None,
-                                         logout_uri=logout_uri), environ)
+                                         logout_uri=logout_uri, tool_url=tool_url(tool_listener)), environ)
     try:
         with serving(platform, listener):
             yield Site(platform, issuer)
@@ -144,3 +148,28 @@ class LogoutReceiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def tool_url(listener: Any) -> str | None:
+    return f"http://127.0.0.1:{listener.getsockname()[1]}" if listener is not None else None
+
+
+@contextmanager
+def running_demo_tool(site: Site, listener: Any, *, secret: str = "") -> Iterator[str]:
+    """The example web tool (``immo-connect demo-tool``) on ``listener``, for MyRent Pro."""
+    import uvicorn
+
+    from immo_connect.demo_tool.app import Settings, create_app
+
+    url = tool_url(listener)
+    assert url is not None
+    settings = Settings(issuer=site.issuer, client_id="myrentpro", public_url=url, client_secret=secret)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        listener.close()
