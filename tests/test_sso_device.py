@@ -186,3 +186,14 @@ def test_the_web_server_also_serves_the_payment_webhooks(site: Site) -> None:
         answer = http.post("/webhooks/payments/nosuchmethod", data={"id": "tr_1"})
         assert (answer.status_code, answer.text) == (404, "unknown payment method")
         assert http.get("/webhooks/payments/nosuchmethod").status_code == 405
+
+
+def test_expired_requests_are_pruned_when_new_ones_come(site: Site) -> None:
+    from immo_connect.oidc.models import PendingRequest
+
+    first = _ask(site)
+    site.platform.clock.advance(days=1, minutes=11)
+    second = _ask(site)
+    codes = [row.user_code for row in PendingRequest.select()]
+    assert codes == [str(second["user_code"]).replace("-", "")]
+    assert str(first["user_code"]).replace("-", "") not in codes
