@@ -84,7 +84,7 @@ def test_checkboxes_show_their_state_with_a_mark_not_only_a_colour() -> None:
         f"{path.relative_to(root.parent)}:{number}"
         for path in root.rglob("*.py")
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if re.search(r"(?<![A-Za-z])Checkbox\(", line)
+        if re.search(r"(?<![A-Za-z])Checkbox\(", line) and not line.startswith("class Checkbox(")
     ]
     assert stock == [], "use MarkedCheckbox, which shows ✓ when ticked"
 
