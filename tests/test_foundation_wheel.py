@@ -44,7 +44,11 @@ def test_wheel_in_clean_venv_discovers_vendor_plugin_and_isolates_broken_one(tmp
     env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg")
     cli = venv / "bin" / "immo-connect"
 
-    listed = json.loads(sh(cli, "plugins", "--json", env=env, cwd=tmp_path).stdout)
+    # A plugin failed to load: the listing is complete, and the exit code (3) says so.
+    with_failure = subprocess.run([cli, "plugins", "--json"], capture_output=True, text=True, env=env, cwd=tmp_path,
+                                  timeout=900, check=False)
+    assert with_failure.returncode == 3 and "broken_plugin" in with_failure.stderr, with_failure.stderr
+    listed = json.loads(with_failure.stdout)
     by_name = {p["name"]: p for p in listed}
     assert by_name["vendor_hello"]["state"] == "enabled"
     assert by_name["vendor_hello"]["version"] == "1.2.0"
@@ -52,7 +56,9 @@ def test_wheel_in_clean_venv_discovers_vendor_plugin_and_isolates_broken_one(tmp
     assert "immo_connect_account_created" in by_name["vendor_hello"]["hooks"]
     assert by_name["broken_plugin"]["state"] == "failed"
     assert "a_dependency_that_is_not_installed" in by_name["broken_plugin"]["reason"]
-    assert all(p["state"] == "enabled" for p in listed if p["kind"] == "built-in")
+    # Every built-in plugin runs, except the sandbox payment method, which waits to be asked for.
+    assert {p["name"]: p["state"] for p in listed if p["kind"] == "built-in" and p["state"] != "enabled"} == {
+        "sandbox": "disabled"}
 
     # The rest keeps working: the database is created and migrated despite the broken plugin.
     upgraded = sh(cli, "db", "upgrade", env=env, cwd=tmp_path)
