@@ -179,3 +179,10 @@ def test_key_rotation_keeps_the_old_key_published_until_its_tokens_expired(site:
     platform.clock.advance(minutes=11)
     with site.client() as http:
         assert [key["kid"] for key in http.get("/jwks").json()["keys"]] == [kid(after)]
+
+
+def test_the_web_server_also_serves_the_payment_webhooks(site: Site) -> None:
+    with site.client() as http:
+        answer = http.post("/webhooks/payments/nosuchmethod", data={"id": "tr_1"})
+        assert (answer.status_code, answer.text) == (404, "unknown payment method")
+        assert http.get("/webhooks/payments/nosuchmethod").status_code == 405

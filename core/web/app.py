@@ -271,14 +271,9 @@ class WebApp:
 
     async def webhook(self, request: Request) -> Response:
         """``POST /webhooks/payments/<method>`` (see :mod:`immo_connect.payments.webhook`)."""
-        from immo_connect.payments.webhook import answer
+        from immo_connect.payments.webhook import endpoint
 
-        body = await request.body()
-        if len(body) > MAX_FORM:
-            return PlainTextResponse("too large", status_code=413)
-        status, text = await self._run(answer, self.platform, request.path_params["method"],
-                                       dict(request.headers), body)
-        return PlainTextResponse(text, status_code=status)
+        return await endpoint(request, self.platform)
 
 
 def _pairs(query: str) -> list[tuple[str, str]]:
