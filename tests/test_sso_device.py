@@ -101,6 +101,8 @@ def test_an_expired_device_code_is_expired_token_and_cannot_be_approved(site: Si
     asked = _ask(site)
     platform.clock.advance(minutes=11)
     assert _poll(site, asked["device_code"])[1]["error"] == "expired_token"
+    (event,) = audit.query(audit.AuditFilter(action="sso.token", outcome="refused"))
+    assert "device_code_expired" in event.detail
     with pytest.raises(ValidationError) as caught:
         platform.sso.approve(agency.manager, str(asked["user_code"]), agency.organisation.id, "manager")
     assert caught.value.code == "unknown_code"

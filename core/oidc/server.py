@@ -376,11 +376,13 @@ class DeviceGrant(DeviceCodeGrant):  # type: ignore[misc]
         row = credential.row
         now = self.server.now()
         if row.status == "used":
+            self.server.refuse("sso.token", str(row.client_id), "device_code_used")
             raise InvalidGrantError("This device code was already exchanged.")
         if credential.is_expired():
+            self.server.refuse("sso.token", str(row.client_id), "device_code_expired")
             raise ExpiredTokenError()
         if row.status == "refused":
-            raise AccessDeniedError()
+            raise AccessDeniedError()  # the refusal itself is audited (sso.refused)
         if row.status == "approved":
             claimed = PendingRequest.update(status="used").where(
                 (PendingRequest.id == row.id) & (PendingRequest.status == "approved")).execute()
