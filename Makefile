@@ -12,11 +12,12 @@ PYTEST_WORKERS ?= 4
 
 # Build tools for pyscard (swig, PC/SC headers); PostgreSQL server binaries for the
 # throwaway test cluster; pcscd + vpcd + SoftHSM2 for the eID test stack; poppler for PDF
-# checks; tmux and the OpenSSH client for the SSH tests; the sqlite3 shell as the wallet
-# export benchmark's baseline; DejaVu fonts for PDF vouchers; tzdata for Belgian local time.
+# checks; tmux, the OpenSSH client and sshd (run on a loopback port by the deployment doc test) for the SSH tests; the sqlite3 shell as the wallet
+# export benchmark's baseline; DejaVu fonts for PDF vouchers; tzdata for Belgian local time;
+# chromium and its driver for the browser test of the one-time sign-in link.
 APT_PACKAGES := python3-venv python3-dev build-essential swig libpcsclite-dev pcscd \
-	vsmartcard-vpcd softhsm2 opensc poppler-utils postgresql tmux openssh-client gettext \
-	sqlite3 fonts-dejavu-core tzdata
+	vsmartcard-vpcd softhsm2 opensc poppler-utils postgresql tmux openssh-client openssh-server gettext \
+	sqlite3 fonts-dejavu-core tzdata chromium chromium-driver
 
 .PHONY: run test lint typecheck pytest bench demo clean system-packages venv
 

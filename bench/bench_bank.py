@@ -70,11 +70,14 @@ def bench_import() -> None:
     organisation = make_organisation(make_account("bench"), name="Agence Bench")
     communication = ogm.compact(platform.wallet.structured_communication(organisation.id))
     rounds = iter(range(10**6))
+    opening = [0]
 
     def through_import() -> float:
         n = next(rounds)
         moves = [statements.Move(f"R{n:03d}M{i:05d}", 5000 + i, ogm=communication) for i in range(IMPORT_MOVES)]
-        data = statements.coda(moves).encode()
+        # Each round is the account's next statement: its number and opening balance follow.
+        data = statements.coda(moves, sequence=n + 1, old_cents=opening[0]).encode()
+        opening[0] = statements.coda_closing(moves, opening[0])
 
         def run() -> None:
             result = platform.bank.import_statement(data, filename="bench.cod", operator="bench")

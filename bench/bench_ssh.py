@@ -142,6 +142,7 @@ def main() -> None:
     data = tempfile.mkdtemp(prefix="immo-bench-ssh-")
     config = Path(data) / "plugins.toml"
     config.write_text(f"[ssh]\nmax_sessions = {SESSIONS + 5}\nmax_sessions_per_account = {SESSIONS + 5}\n"
+                      f"max_anonymous_sessions = {SESSIONS + 5}\nmax_anonymous_per_address = {SESSIONS + 5}\n"
                       "connections_per_minute = 1000\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("IMMO_CONNECT_")}
     env.update(IMMO_CONNECT_DATA_DIR=data, IMMO_CONNECT_CONFIG=str(config), TERM="xterm-256color",

@@ -3,7 +3,9 @@
 ``plugins.toml`` holds the platform's own tables (``[platform]``, ``[security]``,
 ``[mail]``, …) and one ``[plugins.<name>]`` table per plugin. The file is found through
 ``--config``, then ``IMMO_CONNECT_CONFIG``, then ``$XDG_CONFIG_HOME/immo-connect/plugins.toml``;
-without any, the built-in defaults apply (every built-in plugin enabled).
+without any, the built-in defaults apply (every built-in plugin enabled except the ones that
+must be asked for, such as the sandbox payment method). Relative paths in the file are read
+from the file's own folder. Every number is checked for range (``Range`` below).
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from immo_connect.config_schema import Secret, validate
+from immo_connect.config_schema import Range, Secret, validate
 from immo_connect.errors import ConfigurationError
+from immo_connect.files import private_folder
 from immo_connect.i18n import _
+from immo_connect.secret_key import load_platform_key
 
 ENV_PREFIX = "IMMO_CONNECT_"
 
@@ -42,8 +46,8 @@ class PlatformSection:
 class SecuritySection:
     """Session lifetimes and the key for keyed hashes and encrypted fields."""
 
-    session_idle_minutes: int = 30
-    session_absolute_hours: int = 12
+    session_idle_minutes: Annotated[int, Range(1, 24 * 60)] = 30
+    session_absolute_hours: Annotated[int, Range(1, 7 * 24)] = 12
     secret_key: Secret | None = None
 
 
@@ -58,17 +62,23 @@ class SshSection:
     listen: str = "127.0.0.1:2222"
     host_key: Path | None = None  # default: ssh_host_ed25519_key in the data directory
     login_screen: bool = True  # clients without a registered key get the sign-in screen
-    max_sessions: int = 50
-    max_sessions_per_account: int = 3
-    idle_timeout_minutes: float = 30.0
-    session_timeout_hours: float = 12.0
-    login_timeout_seconds: int = 60  # from TCP connect to the end of SSH authentication
-    connections_per_minute: int = 20  # new connections per source address
-    failures_per_source: int = 10  # failed sign-ins per source address within the window
-    failure_window_minutes: int = 15
-    keepalive_seconds: int = 15
+    max_sessions: Annotated[int, Range(1, 100_000)] = 50  # signed-in sessions (key or password)
+    max_sessions_per_account: Annotated[int, Range(1, 1000)] = 3
+    # Sessions still on the sign-in screen have their own places, apart from max_sessions…
+    max_anonymous_sessions: Annotated[int, Range(1, 100_000)] = 20
+    max_anonymous_per_address: Annotated[int, Range(1, 1000)] = 3  # …of which this many from one address
+    sign_in_timeout_seconds: Annotated[float, Range(1, 3600)] = 120.0  # on the sign-in screen, then closed
+    account_check_seconds: Annotated[float, Range(0.1, 300)] = 5.0  # blocked/deleted accounts' sessions close
+    idle_timeout_minutes: Annotated[float, Range(0.01, 24 * 60)] = 30.0
+    session_timeout_hours: Annotated[float, Range(0.01, 7 * 24)] = 12.0
+    # from TCP connect to the end of SSH authentication
+    login_timeout_seconds: Annotated[int, Range(5, 600)] = 60
+    connections_per_minute: Annotated[int, Range(1, 100_000)] = 20  # new connections per source address
+    failures_per_source: Annotated[int, Range(1, 10_000)] = 10  # failed sign-ins per source address within the window
+    failure_window_minutes: Annotated[int, Range(1, 24 * 60)] = 15
+    keepalive_seconds: Annotated[int, Range(1, 3600)] = 15
     color_system: Literal["truecolor", "256", "standard"] = "truecolor"  # when the client says nothing
-    fps: int = 30
+    fps: Annotated[int, Range(1, 120)] = 30
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,9 +95,9 @@ class EidSection:
     trust_anchors: tuple[Path, ...] = ()
     crl_files: tuple[Path, ...] = ()
     ocsp_url: str = ""
-    ocsp_timeout_seconds: float = 5.0
+    ocsp_timeout_seconds: Annotated[float, Range(0.5, 120)] = 5.0
     server_id: str = ""  # what remote signatures are bound to; default: the host of [platform] website
-    challenge_minutes: int = 5
+    challenge_minutes: Annotated[int, Range(1, 60)] = 5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,18 +108,51 @@ class MailSection:
     sender: str = "Immo-Connect <no-reply@immo-connect.be>"
     maildir: Path | None = None
     host: str = "localhost"
-    port: int = 25
+    port: Annotated[int, Range(1, 65535)] = 25
     security: Literal["none", "starttls", "tls"] = "none"
     username: str = ""
     password: Secret | None = None
-    max_attempts: int = 8
-    timeout_seconds: float = 30.0
+    max_attempts: Annotated[int, Range(1, 100)] = 8
+    timeout_seconds: Annotated[float, Range(1, 600)] = 30.0
     ca_file: Path | None = None  # CA bundle for a server whose certificate is not public
-    retry_base_seconds: float = 30.0  # first retry within this delay, doubling each time
-    retry_max_seconds: float = 21600.0
-    lease_seconds: float = 300.0  # a claimed mail returns to the queue after this
-    poll_seconds: float = 2.0  # how often a worker looks for due mails
-    keep_bodies_days: int = 30  # bodies (with their codes) of finished mails are erased after this
+    retry_base_seconds: Annotated[float, Range(1, 86_400)] = 30.0  # first retry within this delay, doubling each time
+    retry_max_seconds: Annotated[float, Range(1, 7 * 86_400)] = 21600.0
+    lease_seconds: Annotated[float, Range(10, 86_400)] = 300.0  # a claimed mail returns to the queue after this
+    poll_seconds: Annotated[float, Range(0.1, 3600)] = 2.0  # how often a worker looks for due mails
+    # bodies (with their codes) of finished mails are erased after this
+    keep_bodies_days: Annotated[int, Range(0, 3650)] = 30
+
+
+@dataclasses.dataclass(frozen=True)
+class LogSection:
+    """The platform's log (docs/security.md): level, file rotation, stderr for services.
+
+    ``IMMO_CONNECT_LOG_LEVEL`` overrides ``level`` for the process it is set on (and the
+    session processes of a server, which inherit it).
+    """
+
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    file_max_mb: Annotated[int, Range(1, 10_000)] = 10  # immo-connect.log is rotated at this size…
+    file_backups: Annotated[int, Range(0, 1000)] = 5  # …keeping this many older files (immo-connect.log.1 …)
+    stderr: Literal["auto", "always", "never"] = "auto"  # serve and worker: auto = when not a terminal
+
+
+@dataclasses.dataclass(frozen=True)
+class WebSection:
+    """The web server (``immo-connect web``): the identity provider of the tools, their
+    wallet API and the payment providers' webhooks (see docs/vendor-web-tool.md)."""
+
+    issuer: str = ""  # the public address of the provider; default: [platform] website
+    listen: str = "127.0.0.1:8470"
+    access_token_minutes: Annotated[int, Range(1, 1440)] = 10
+    id_token_minutes: Annotated[int, Range(1, 1440)] = 10
+    refresh_token_days: Annotated[int, Range(1, 365)] = 30
+    code_seconds: Annotated[int, Range(10, 600)] = 60  # authorization codes
+    request_minutes: Annotated[int, Range(1, 60)] = 10  # device and browser requests waiting for approval
+    sign_in_link_seconds: Annotated[int, Range(30, 600)] = 120
+    wrong_codes_per_account: Annotated[int, Range(1, 100)] = 5  # wrong user codes within the window below
+    wrong_code_window_minutes: Annotated[int, Range(1, 1440)] = 15
+    logout_timeout_seconds: Annotated[float, Range(0.5, 60)] = 5.0  # back-channel logout calls to a tool
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,10 +169,33 @@ class Settings:
     secret_key: bytes
     ssh: SshSection = SshSection()
     eid: EidSection = EidSection()
+    web: WebSection = WebSection()
+    log: LogSection = LogSection()
 
     @property
     def language(self) -> str:
         return self.platform.language
+
+    @property
+    def issuer(self) -> str:
+        """The identity provider's issuer identifier (no trailing slash)."""
+        return (self.web.issuer or self.platform.website).rstrip("/")
+
+    @property
+    def sandbox_enabled(self) -> bool:
+        """True when the sandbox payment method (top-ups without real money) is switched on.
+
+        It is off unless ``[plugins.sandbox]`` says ``enabled = true``, as the demo
+        configuration does; front ends then say so on every screen and command.
+        """
+        table = self.plugin_tables.get("sandbox", {})
+        return table.get("enabled") is True
+
+
+def sandbox_warning() -> str:
+    """One line for operators: the platform runs with the sandbox payment method on."""
+    return _("Demo mode: the sandbox payment method is on, so top-ups are credited without real money. "
+             "In production, remove enabled = true from [plugins.sandbox].")
 
 
 _SECTIONS: dict[str, type[Any]] = {
@@ -138,6 +204,8 @@ _SECTIONS: dict[str, type[Any]] = {
     "mail": MailSection,
     "ssh": SshSection,
     "eid": EidSection,
+    "web": WebSection,
+    "log": LogSection,
 }
 
 
@@ -155,7 +223,10 @@ def find_config(explicit: str | os.PathLike[str] | None, environ: Mapping[str, s
         return Path(environ[ENV_PREFIX + "CONFIG"])
     base = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     candidate = Path(base) / "immo-connect" / "plugins.toml"
-    return candidate if candidate.exists() else None
+    try:
+        return candidate if candidate.exists() else None
+    except OSError as error:  # a folder on the way that this user may not enter
+        raise _unreadable(candidate, error) from None
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -174,23 +245,41 @@ def read_toml(path: Path) -> dict[str, Any]:
             _("{path}: not valid TOML ({error}).").format(path=path, error=error),
             hint=_("Fix the syntax at the line shown; see plugins.toml in the repository for an example."),
         ) from None
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise ConfigurationError(
+            _("{path}: not UTF-8 text (byte {byte} on line {line} cannot be read).").format(
+                path=path, byte=f"0x{error.object[error.start]:02x}", line=line
+            ),
+            hint=_("Save the file as UTF-8 (most editors offer it under \"Save as\" or \"Encoding\")."),
+        ) from None
+    except IsADirectoryError:
+        raise ConfigurationError(
+            _("{path}: is a folder, not a configuration file.").format(path=path),
+            hint=_("Point IMMO_CONNECT_CONFIG or --config at the plugins.toml file itself."),
+        ) from None
+    except OSError as error:
+        raise _unreadable(path, error) from None
 
 
-def _secret_key(security: SecuritySection, data_dir: Path) -> bytes:
-    """The platform key: from configuration, else a random key kept in the data directory."""
-    if security.secret_key:
-        return security.secret_key.encode()
-    path = data_dir / "secret.key"
-    if path.exists():
-        return bytes.fromhex(path.read_text().strip())
-    data_dir.mkdir(parents=True, exist_ok=True)
-    import secrets  # only on first start
+def _unreadable(path: Path, error: OSError) -> ConfigurationError:
+    return ConfigurationError(
+        _("{path}: cannot be read ({reason}).").format(path=path, reason=error.strerror or error),
+        hint=_("Give the user running Immo-Connect read access to it (for example chmod 640 and the "
+               "service's group), or point IMMO_CONNECT_CONFIG at a readable copy."),
+    )
 
-    key = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key.hex())
-    return key
+
+def _key_source(document: Mapping[str, Any], name: str) -> str:
+    """Where a configured platform key comes from, for messages: the variable and the key."""
+    configured = document.get("security", {}).get("secret_key")
+    variable = configured.get("env") if isinstance(configured, dict) else None
+    return f"{variable} ({name} [security] secret_key)" if variable else f"{name} [security] secret_key"
+
+
+def config_folder(settings: Settings) -> Path | None:
+    """The folder relative paths of the configuration are read from (``None``: no file)."""
+    return settings.config_path.absolute().parent if settings.config_path else None
 
 
 def load_settings(
@@ -204,6 +293,7 @@ def load_settings(
     path = find_config(config, environ)
     document = read_toml(path) if path else {}
     name = str(path) if path else "plugins.toml"
+    base_dir = path.absolute().parent if path else None
     known = set(_SECTIONS) | {"plugins"}
     unknown = sorted(set(document) - known)
     if unknown:
@@ -221,14 +311,14 @@ def load_settings(
                 _("{file}: {key} must be a table.").format(file=name, key=key),
                 hint=_("Write it as [{key}].").format(key=key),
             )
-        sections[key] = validate(schema, table, where=f"{name} [{key}]", environ=environ)
+        sections[key] = validate(schema, table, where=f"{name} [{key}]", environ=environ, base_dir=base_dir)
     plugins = document.get("plugins", {})
     if not isinstance(plugins, dict) or not all(isinstance(v, dict) for v in plugins.values()):
         raise ConfigurationError(
             _("{file}: [plugins] must contain one table per plugin.").format(file=name),
             hint=_("Write [plugins.<name>] with enabled = true/false and the plugin's keys."),
         )
-    data_dir = default_data_dir(environ)
+    data_dir = private_folder(default_data_dir(environ))
     url = (
         database_url
         or environ.get(ENV_PREFIX + "DATABASE_URL")
@@ -242,7 +332,9 @@ def load_settings(
         security=sections["security"],
         mail=sections["mail"],
         plugin_tables=plugins,
-        secret_key=_secret_key(sections["security"], data_dir),
+        secret_key=load_platform_key(sections["security"].secret_key, _key_source(document, name), environ, data_dir),
         ssh=sections["ssh"],
         eid=sections["eid"],
+        web=sections["web"],
+        log=sections["log"],
     )

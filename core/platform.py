@@ -17,7 +17,7 @@ import peewee
 
 from immo_connect import i18n, storage
 from immo_connect.clock import Clock
-from immo_connect.config import Settings, load_settings
+from immo_connect.config import Settings, config_folder, load_settings
 from immo_connect.plugin_host import PluginHost, create_plugin_host
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from immo_connect.bank.service import BankService
     from immo_connect.eid.service import EidService
     from immo_connect.mail import Outbox
+    from immo_connect.oidc.service import SsoService
     from immo_connect.organisations.service import OrganisationService
     from immo_connect.payments.service import PaymentService
     from immo_connect.recognitions.service import RecognitionService
@@ -119,6 +120,13 @@ class Platform:
 
         return EidService(self)
 
+    @functools.cached_property
+    def sso(self) -> SsoService:
+        """Signing in to the tools that run in their own web application (OpenID Connect)."""
+        from immo_connect.oidc.service import SsoService
+
+        return SsoService(self)
+
     def upgrade(self) -> list[str]:
         """Apply pending migrations of the core and of the plugins."""
         applied = storage.upgrade()
@@ -145,6 +153,7 @@ def create_platform(
     plugins = create_plugin_host(
         settings.plugin_tables,
         config_name=str(settings.config_path or "plugins.toml"),
+        base_dir=config_folder(settings),
         load_entrypoints=load_entrypoints,
         extra_plugins=extra_plugins,
         environ=environ,

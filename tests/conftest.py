@@ -20,6 +20,7 @@ from tests.support.smtp import make_smtp_server, smtp_server  # noqa: F401 - sha
 # Tests never read the developer's own configuration or data.
 os.environ.pop("IMMO_CONNECT_CONFIG", None)
 os.environ.pop("IMMO_CONNECT_DATABASE_URL", None)
+os.environ.pop("IMMO_CONNECT_SECRET_KEY", None)
 os.environ["TEXTUAL_ANIMATIONS"] = "none"
 
 

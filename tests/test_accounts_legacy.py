@@ -153,3 +153,63 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkey
     assert main([*args, "accounts", "unblock", "jdupont"]) == 0
     assert main([*args, "accounts", "unlock", "jdupont"]) == 0
     assert main([*args, "accounts", "delete", "personne"]) == 2
+
+
+def test_a_huge_field_is_one_rejected_row_naming_its_line_and_field(platform: Platform, tmp_path: Path) -> None:
+    huge = "x" * (128 * 1024)
+    path = write_csv(tmp_path / "huge.csv", [
+        f"jdupont,jean@example.be,Jean,Dupont,{sha256_hash()}",
+        f"mmartin,,{huge},Martin,{sha256_hash()}",
+        f"bigger,,Big,Row,{'y' * (2 * 1024 * 1024)}",  # beyond what is parsed at all
+        f"apeeters,anne@example.be,Anne,Peeters,{sha256_hash()}",
+    ])
+    report = platform.accounts.import_legacy(path, "btv")
+    assert report.created == 2  # the rows around them are imported
+    assert [(r.line, r.username) for r in report.rejected] == [(3, "mmartin"), (4, "")]
+    assert "le champ first_name est trop long (131072 caractères ; au plus 1024)" in report.rejected[0].reason
+    assert "ne peut pas être lue comme du CSV" in report.rejected[1].reason
+    assert all(len(line) < 400 for line in report.lines())  # the value itself is never echoed
+
+
+def test_a_file_that_is_not_utf8_names_the_line_and_imports_nothing(platform: Platform, tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(b"username,first_name,last_name,password_hash\n"
+                     + f"jdupont,Jean,Dupont,{sha256_hash()}\n".encode()
+                     + f"fkoenig,Françoise,König,{sha256_hash()}\n".encode("latin-1"))
+    with pytest.raises(ValidationError) as caught:
+        platform.accounts.import_legacy(path, "btv")
+    assert caught.value.code == "encoding" and "(ligne 3)" in str(caught.value)
+    assert Account.select().count() == 0
+
+
+def test_two_people_with_one_login_are_a_conflict_not_a_re_import(platform: Platform, tmp_path: Path) -> None:
+    first = write_csv(tmp_path / "first.csv", [f"jdupont,jean@example.be,Jean,Dupont,{sha256_hash()}",
+                                               f"mmartin,,Marie,Martin,{pbkdf2_hash()}"])
+    platform.accounts.import_legacy(first, "cibweb")
+    again = platform.accounts.import_legacy(first, "cibweb")  # the same file: a real re-import
+    assert (again.unchanged, again.conflicts, again.rejected) == (2, [], [])
+    other = write_csv(tmp_path / "other.csv", [
+        f"jdupont,jacques@example.be,Jacques,Durand,{bcrypt_hash('autre')}",  # another person, another address
+        f"mmartin,,Michel,Mertens,{bcrypt_hash('autre')}",  # another person, no address
+        f"mmartin,,marie,MARTIN,{bcrypt_hash('nouveau')}",  # Marie again, names typed differently
+    ])
+    report = platform.accounts.import_legacy(other, "cibweb")
+    assert report.unchanged == 1 and report.rejected == []
+    assert [(c.line, c.username) for c in report.conflicts] == [(2, "jdupont"), (3, "mmartin")]
+    assert all("conflit" in c.reason and "déjà été importé pour une autre personne" in c.reason
+               for c in report.conflicts)
+    assert "2 en conflit" in report.lines()[0] and "1 déjà importé(s)" in report.lines()[0]
+    assert Account.select().count() == 2  # nothing changed
+    assert Account.get(Account.username == "jdupont").first_name == "Jean"
+
+
+def test_command_line_exits_3_on_conflicts(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IMMO_CONNECT_DATA_DIR", str(tmp_path / "data"))
+    (tmp_path / "plugins.toml").write_text("")
+    args = ["--config", str(tmp_path / "plugins.toml"), "--database-url", f"sqlite:///{tmp_path / 'db.sqlite3'}"]
+    csv = write_csv(tmp_path / "two.csv", [f"jdupont,jean@example.be,Jean,Dupont,{sha256_hash()}",
+                                           f"jdupont,jacques@example.be,Jacques,Durand,{sha256_hash()}"])
+    assert main([*args, "import-legacy", str(csv), "--tool", "btv"]) == 3
+    out = capsys.readouterr().out
+    assert "1 en conflit" in out and "ligne 3 (jdupont) : conflit" in out

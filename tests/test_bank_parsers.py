@@ -47,11 +47,20 @@ def test_mixed_coda_sample_classifies_every_line() -> None:
         ("ligne 18", True, 4000, None, "no_communication"),
         ("ligne 21", True, 25000, s.WALLET_A, ""),  # the same movement again
         ("ligne 24", False, 1250, None, "no_communication"),  # bank fees (debit)
-        ("ligne 27", True, None, None, "unreadable"),  # amount field damaged
-        ("ligne 30", True, None, None, "unreadable"),  # not a CODA record at all
     ]
     assert statement.entries[0].key == statement.entries[6].key
+    assert statement.statements[0].problems == []
+
+
+def test_damaged_coda_lines_are_unreadable_and_make_the_statement_unreliable(english: None) -> None:
+    statement = read_statement(s.damaged_coda().encode())
+    summary = [(e.position, e.amount_cents, e.problem) for e in statement.entries]
+    assert summary == [("line 3", 25000, ""), ("line 6", None, "unreadable"), ("line 9", None, "unreadable")]
     assert "#### DAMAGED LINE ####" in statement.entries[-1].raw
+    assert sorted(statement.statements[0].problems) == [
+        "line 6: the amount or sign of this movement cannot be read.",
+        "line 9: this line is not a CODA record.",
+    ]
 
 
 def test_mixed_camt_sample_classifies_every_entry(english: None) -> None:
@@ -68,12 +77,29 @@ def test_mixed_camt_sample_classifies_every_entry(english: None) -> None:
         ("CAMT0001", True, True, 25000, "EUR", s.WALLET_A, ""),
         ("CAMT0008", False, True, 1250, "EUR", None, "no_communication"),
         ("CAMT0009", True, False, 30000, "EUR", s.WALLET_B, ""),  # pending
-        ("CAMT0010", True, True, None, "EUR", None, "unreadable"),  # "12,50"
         ("CAMT0011-1", True, True, 10000, "EUR", s.WALLET_B, ""),  # a batch: one entry per detail
         ("CAMT0011-2", True, True, 5000, "EUR", s.UNKNOWN, ""),
-        ("CAMT0012", True, True, 9000, "USD", s.WALLET_A, "currency"),
     ]
     assert [e.position for e in statement.entries][:2] == ["entry 1", "entry 2"]
+    (summary,) = statement.statements
+    assert (summary.opening_cents, summary.sequence, summary.problems) == (500_000_00, 5, [])
+    assert summary.closing_cents == summary.opening_cents + summary.movement_credits - summary.movement_debits
+
+
+def test_camt_unreadable_amounts_foreign_entries_and_wrong_batches_are_statement_problems(english: None) -> None:
+    statement = read_statement(s.camt([
+        s.Entry("CAMT0010", "12,50", ogm=s.WALLET_B),
+        s.Entry("CAMT0012", "90.00", ogm=s.WALLET_A, currency="USD"),
+        s.Entry("CAMT0011", "150.00", details=[s.Entry("CAMT0011-1", "100.00", ogm=s.WALLET_B),
+                                               s.Entry("CAMT0011-2", "40.00", ogm=s.UNKNOWN)]),
+    ]).encode())
+    assert [(e.reference, e.problem) for e in statement.entries] == [
+        ("CAMT0010", "unreadable"), ("CAMT0012", "currency"), ("CAMT0011-1", ""), ("CAMT0011-2", "")]
+    assert statement.statements[0].problems == [
+        "entry 1: the amount of this entry cannot be read.",
+        "entry 2: the entry is in USD, the account in EUR.",
+        "entry 3: the transactions of this batch add up to 140,00 EUR, the entry says 150,00 EUR.",
+    ]
 
 
 def test_detection_is_by_content_not_by_name() -> None:
@@ -129,16 +155,16 @@ def test_coda_tolerates_stripped_trailing_blanks_and_reports_bad_records() -> No
     assert [e.problem for e in statement.entries] == ["unreadable", "no_communication"]
     assert statement.entries[0].raw == too_long
     assert any("2.2" in w for w in statement.warnings)  # the orphan record
-    assert any("trailer" in w or "enregistrement" in w or "total" in w for w in statement.warnings)
+    problems = statement.statements[0].problems
+    assert len(problems) == 1 and "CODA" in problems[0]  # the long line (the totals are checked on import)
 
 
-def test_coda_trailer_mismatch_is_a_warning(english: None) -> None:
+def test_coda_trailer_totals_are_read_for_the_reconciliation() -> None:
     lines = s.coda([s.Move("REF1", 100_00, ogm=s.WALLET_A)]).split("\r\n")
     trailer = lines[-2]
     lines[-2] = trailer[:37] + f"{999_990:015d}" + trailer[52:]
-    statement = read_statement("\r\n".join(lines).encode())
-    assert len(statement.entries) == 1
-    assert statement.warnings == ["line 7: the trailer's credit total 999.99 differs from the movements read (100.00)."]
+    (summary,) = read_statement("\r\n".join(lines).encode()).statements
+    assert (summary.declared_credits, summary.movement_credits) == (99999, 100_00)
 
 
 def test_coda_globalised_movement_credits_its_details() -> None:

@@ -85,7 +85,7 @@ class BrokenPaymentPlugin:
 
 def test_vendor_payment_method_is_offered_and_credits_once(make_platform: Callable[..., Platform]) -> None:
     platform = make_platform(
-        config_text="[plugins.vendorpay]\nminimum_eur = 15\n",
+        config_text="[plugins.vendorpay]\nminimum_eur = 15\n[plugins.sandbox]\nenabled = true\n",
         extra_plugins={"vendorpay": VendorPlugin(), "brokenpay": BrokenPaymentPlugin()},
     )
     names = {m.name for m in platform.payments.methods()}

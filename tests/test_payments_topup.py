@@ -26,13 +26,35 @@ from immo_connect.payments.texts import outcome_text, status_text
 from immo_connect.platform import Platform
 from immo_connect.wallet.models import Wallet, WalletTransaction
 from tests.support.factories import add_member, make_account, make_organisation
+from tests.support.topups import SANDBOX_ON
+
+
+@pytest.fixture
+def platform(make_platform: Callable[..., Platform]) -> Platform:
+    """A platform with the sandbox payment method switched on, as in the demo."""
+    return make_platform(config_text=SANDBOX_ON)
 
 
 def nothing_created() -> bool:
     return Payment.select().count() == 0 and WalletTransaction.select().count() == 0
 
 
-def test_methods_offered_by_default(platform: Platform) -> None:
+def test_sandbox_is_off_unless_asked_for(make_platform: Callable[..., Platform]) -> None:
+    for config_text in ("", "[plugins.sandbox]\nminimum_eur = 20\n"):
+        platform = make_platform(config_text=config_text)
+        assert {m.name for m in platform.payments.methods()} == {"bank_transfer"}
+        assert not platform.settings.sandbox_enabled
+        sandbox = next(p for p in platform.plugins.plugins() if p.name == "sandbox")
+        assert sandbox.state == "disabled" and "enabled = true" in sandbox.reason
+    manager = make_account()
+    organisation = make_organisation(manager)
+    with pytest.raises(NotFoundError):  # an ordinary member cannot "pay" a top-up without money
+        platform.payments.start_topup(manager, organisation.id, 60_00)
+    assert nothing_created()
+
+
+def test_methods_offered_with_the_sandbox_on(platform: Platform) -> None:
+    assert platform.settings.sandbox_enabled
     names = {m.name: m.kind for m in platform.payments.methods()}
     assert names == {"bank_transfer": "bank_transfer", "sandbox": "online"}  # Mollie needs an API key
     online = platform.payments.online_method()
@@ -167,7 +189,7 @@ def test_request_key_makes_a_resubmission_harmless(platform: Platform) -> None:
 
 
 def test_limits_come_from_plugins_toml(make_platform: Callable[..., Platform]) -> None:
-    platform = make_platform(config_text="[plugins.sandbox]\nminimum_eur = 20\nmaximum_eur = 100\n"
+    platform = make_platform(config_text=SANDBOX_ON + "minimum_eur = 20\nmaximum_eur = 100\n"
                                          'options = ["bancontact", "visa"]\n')
     manager = make_account()
     organisation = make_organisation(manager)
@@ -180,7 +202,7 @@ def test_limits_come_from_plugins_toml(make_platform: Callable[..., Platform]) -
     for bad, key in (("minimum_eur = 0", "minimum_eur"), ("minimum_eur = 90\nmaximum_eur = 80", "maximum_eur"),
                      ('options = ["amex"]', "options"), ('minimum_eur = "50"', "minimum_eur")):
         with pytest.raises(ConfigurationError) as caught:
-            make_platform(config_text=f"[plugins.sandbox]\n{bad}\n")
+            make_platform(config_text=f"{SANDBOX_ON}{bad}\n")
         assert "[plugins.sandbox]" in str(caught.value) and key in str(caught.value)
 
 
@@ -257,7 +279,7 @@ def test_cli_poll_and_list(platform: Platform, tmp_path: Path, monkeypatch: pyte
     open_one = platform.payments.start_topup(manager, organisation.id, 70_00)
     platform.plugins.payment_methods()[1].simulate(paid.provider_payment_id, "paid")  # the payer paid
     config = tmp_path / "plugins.toml"
-    config.write_text("")
+    config.write_text(SANDBOX_ON)
     monkeypatch.setenv("IMMO_CONNECT_DATA_DIR", str(tmp_path / "data"))
     base = ["--config", str(config), "--database-url", platform.settings.database_url]
     assert main([*base, "payments", "poll", "--once"]) == 0

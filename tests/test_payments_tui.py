@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Label, Static, TabbedContent
 
@@ -16,6 +18,7 @@ from immo_connect.tui.screens.topup import TopUpScreen
 from immo_connect.tui.widgets.qr import QrCode, qr_text
 from immo_connect.wallet.models import Wallet, WalletTransaction
 from tests.support.factories import add_member, make_account, make_organisation
+from tests.support.topups import SANDBOX_ON
 from tests.support.tui import settle, sign_in
 
 
@@ -23,6 +26,12 @@ def text(app: ImmoConnectApp, selector: str) -> str:
     widget = app.screen.query_one(selector)
     assert isinstance(widget, Label | Static)
     return str(widget.render())
+
+
+@pytest.fixture
+def platform(make_platform: Callable[..., Platform]) -> Platform:
+    """A platform with the sandbox payment method switched on, as in the demo."""
+    return make_platform(config_text=SANDBOX_ON)
 
 
 class FastTopUp(TopUpScreen):
@@ -133,3 +142,48 @@ async def test_outsider_is_refused_and_sees_why(platform: Platform) -> None:
         await settle(pilot, lambda: "✗" in text(app, "#topup-message"))
         assert "member" in text(app, "#topup-message") or "membre" in text(app, "#topup-message")
     assert Payment.select().count() == 0
+
+
+async def test_a_manager_refunds_a_top_up_from_the_wallet_page(platform: Platform) -> None:
+    from textual.widgets import DataTable
+
+    from immo_connect.payments.models import PaymentReversal
+    from immo_connect.tui.screens.wallet import WalletScreen
+    from immo_connect.tui.screens.wallet_refund import WalletRefundScreen
+
+    manager = make_account("mgr", first_name="Marie")
+    employee = make_account("emp", first_name="Eric")
+    organisation = make_organisation(manager, name="Agence Dupont")
+    add_member(organisation, employee)
+    payment = platform.payments.start_topup(manager, organisation.id, 80_00)
+    platform.payments.simulate(manager, payment.id, "paid")
+    platform.wallet.charge(employee, organisation.id, 30_00, tool="btv", description="Use", idempotency_key="t:1")
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(180, 50)) as pilot:
+        sign_in(app, employee)  # an employee may not refund
+        await app.push_screen(WalletScreen(organisation.id))
+        await settle(pilot)
+        table = app.screen.query_one("#wallet-transactions", DataTable)
+        table.move_cursor(row=1)  # the top-up, below the charge
+        await pilot.press("b")
+        await settle(pilot, lambda: isinstance(app.screen, WalletRefundScreen) and "gestionnaire" in str(
+            app.screen.query_one("#refund-message").render()))
+        await pilot.press("escape")
+        await settle(pilot)
+
+        sign_in(app, manager)
+        app.screen.action_refresh()
+        await settle(pilot)
+        app.screen.query_one("#wallet-transactions", DataTable).move_cursor(row=1)
+        await pilot.press("b")
+        await settle(pilot, lambda: isinstance(app.screen, WalletRefundScreen) and text(app, "#refund-top-up") != "…")
+        assert text(app, "#refund-top-up").startswith("Recharge n° 1 du ")
+        assert "80,00 EUR" in text(app, "#refund-top-up") and str(payment.provider_payment_id) in text(app, "#refund-top-up")
+        assert "Au plus 50,00 EUR" in text(app, "#refund-limit")
+        assert app.screen.query_one("#refund-amount", Input).value == "50,00"
+        app.screen.query_one("#refund-amount", Input).value = "20"
+        await pilot.press("enter")
+        await settle(pilot, lambda: isinstance(app.screen, WalletScreen))
+    refund = PaymentReversal.get()
+    assert (refund.amount_cents, refund.status, refund.requested_by_id) == (20_00, "refunded", manager.id)
+    assert Wallet.get().balance == 30_00

@@ -13,8 +13,10 @@ from immo_connect.errors import ConflictError, NotFoundError, PermissionDenied, 
 from immo_connect.platform import Platform
 from immo_connect.ssh.keys import MAX_KEYS_PER_ACCOUNT, parse_public_key
 from immo_connect.ssh.models import SshKey, SshSession
-from immo_connect.ssh.sessions import STALE_AFTER, SessionLimitReached
+from immo_connect.ssh.sessions import STALE_AFTER, SessionLimitReached, SessionLimits
 from tests.support.factories import make_account
+
+LIMITS = SessionLimits(max_sessions=3, max_per_account=2, max_anonymous=2, max_anonymous_per_address=1)
 
 
 def public_line(algorithm: str = "ssh-ed25519", comment: str = "alice@laptop", **options: int) -> str:
@@ -114,30 +116,56 @@ def test_key_count_is_limited(platform: Platform) -> None:
 
 def test_session_register_limits_hold_on_both_databases(any_platform: Platform, clock: FrozenClock) -> None:
     registry = any_platform.ssh_sessions
-    alice = make_account("alice")
-    first = registry.open(server="a:1", source="ssh:10.0.0.1", account_id=alice.id, max_total=3, max_per_account=2)
-    registry.open(server="b:2", source="ssh:10.0.0.2", account_id=alice.id, max_total=3, max_per_account=2)
+    alice, bob, carol = make_account("alice"), make_account("bob"), make_account("carol")
+    first = registry.open(server="a:1", source="ssh:10.0.0.1", account_id=alice.id, limits=LIMITS)
+    registry.open(server="b:2", source="ssh:10.0.0.2", account_id=alice.id, limits=LIMITS)
     with pytest.raises(SessionLimitReached) as per_account:
-        registry.open(server="a:1", source="ssh:10.0.0.1", account_id=alice.id, max_total=3, max_per_account=2)
+        registry.open(server="a:1", source="ssh:10.0.0.1", account_id=alice.id, limits=LIMITS)
     assert per_account.value.code == "ssh_max_account_sessions"
-    anonymous = registry.open(server="a:1", source="ssh:10.0.0.3", max_total=3, max_per_account=2)
+    registry.open(server="b:2", source="ssh:10.0.0.2", account_id=bob.id, limits=LIMITS)
     with pytest.raises(SessionLimitReached) as full:
-        registry.open(server="b:2", source="ssh:10.0.0.4", max_total=3, max_per_account=2)
+        registry.open(server="b:2", source="ssh:10.0.0.4", account_id=carol.id, limits=LIMITS)
     assert full.value.code == "ssh_max_sessions"
-    # Signing in on the login screen counts against the account's limit too.
-    with pytest.raises(SessionLimitReached):
-        registry.signed_in(anonymous, alice.id, max_per_account=2)
+    # Sessions on the sign-in screen have places of their own, one per address here.
+    anonymous = registry.open(server="a:1", source="ssh:10.0.0.3", limits=LIMITS)
+    with pytest.raises(SessionLimitReached) as per_address:
+        registry.open(server="b:2", source="ssh:10.0.0.3", limits=LIMITS)
+    assert per_address.value.code == "ssh_max_anonymous_per_address"
+    registry.open(server="b:2", source="ssh:10.0.0.4", limits=LIMITS)
+    with pytest.raises(SessionLimitReached) as anonymous_full:
+        registry.open(server="a:1", source="ssh:10.0.0.5", limits=LIMITS)
+    assert anonymous_full.value.code == "ssh_max_anonymous_sessions"
+    assert (registry.signed_in_count(), registry.anonymous_count(), registry.anonymous_count("ssh:10.0.0.3")) == (3, 2, 1)
+    # Signing in on the sign-in screen needs a signed-in place and one within the account's limit.
+    with pytest.raises(SessionLimitReached) as no_room:
+        registry.signed_in(anonymous, carol.id, limits=LIMITS)
+    assert no_room.value.code == "ssh_max_sessions"
     registry.close(first, "disconnected")
     registry.close(first, "disconnected")  # idempotent
-    registry.signed_in(anonymous, alice.id, max_per_account=2)
+    registry.signed_in(anonymous, alice.id, limits=LIMITS)
     assert registry.live_count(alice.id) == 2
+    # The place it held on the sign-in screen is free again.
+    registry.open(server="a:1", source="ssh:10.0.0.5", limits=LIMITS)
     # Rows of a server that stopped refreshing them stop counting.
     clock.advance(seconds=STALE_AFTER.total_seconds() + 1)
     assert registry.live_count() == 0
     closes = AuditEvent.select().where(AuditEvent.action == "ssh.session.close").count()
     refusals = AuditEvent.select().where((AuditEvent.outcome == "refused") & AuditEvent.action.startswith("ssh.session")).count()
-    assert (closes, refusals) == (1, 3)
+    assert (closes, refusals) == (1, 5)
     assert SshSession.get_by_id(first).end_reason == "disconnected"
+
+
+def test_sessions_of_blocked_and_deleted_accounts_are_named_for_closing(any_platform: Platform) -> None:
+    registry = any_platform.ssh_sessions
+    alice, bob, carol = make_account("alice"), make_account("bob"), make_account("carol")
+    ids = [registry.open(server="a:1", source="ssh:10.0.0.1", account_id=who.id, limits=LIMITS)
+           for who in (alice, bob, carol)]
+    anonymous = registry.open(server="a:1", source="ssh:10.0.0.1", limits=LIMITS)
+    assert registry.closing_sessions([*ids, anonymous]) == {}
+    any_platform.accounts.block("alice")
+    any_platform.accounts.delete("carol")
+    assert registry.closing_sessions([*ids, anonymous]) == {ids[0]: "blocked", ids[2]: "deleted"}
+    assert registry.closing_sessions([]) == {}
 
 
 def test_failed_sign_ins_are_counted_per_source(platform: Platform, clock: FrozenClock) -> None:

@@ -144,19 +144,19 @@ async def test_a_session_without_a_terminal_is_refused(platform: Platform, serve
 
 
 async def test_too_many_sessions_are_refused_with_a_message(platform: Platform, serve: Callable[..., ServerProcess]) -> None:
-    server = serve(max_sessions=1)
+    server = serve(max_anonymous=1)
     first = await connect(server.port)
     _process, screen = await open_terminal(first)
     await screen.wait_for(SIGN_IN_TITLE)
     second = await connect(server.port)
     process, other = await open_terminal(second)
-    await other.wait_for("nombre maximal de sessions (1)", timeout=20)
+    await other.wait_for("sur l'écran de connexion en ce moment (1)", timeout=20)
     await asyncio.wait_for(process.wait_closed(), 20)
     assert process.exit_status == 1
     assert len(children_of(server.pid)) == 1
     await eventually(lambda: events("ssh.session.open", "refused"))
     refusal = events("ssh.session.open", "refused")
-    assert len(refusal) == 1 and "max_sessions" in refusal[0].detail
+    assert len(refusal) == 1 and "max_anonymous_sessions" in refusal[0].detail
     first.close()
     second.close()
     assert await wait_until_gone(children_of(server.pid)) == set()

@@ -28,7 +28,7 @@ def test_demo_tools_step_is_complete_and_idempotent(make_platform: MakePlatform)
     platform = make_platform(config_text=registers_config())
     demo.create(platform)
     first = counts()
-    assert first == (4, 5, 10, 1, 1, 2)
+    assert first == (4, 6, 11, 1, 1, 2)  # MyRent Pro twice: Dubois & Fils and Immo Peeters (the demo web tool)
     registered = {(r.tool, r.mode) for r in ToolRegistration.select()}
     assert ("cadastrefinder", "agent") in registered and ("myrentpro", "manager") in registered
     charged = {t.tool: t.status for t in charged_by_tools()}

@@ -135,7 +135,8 @@ def test_migration_moves_version_2_postings_onto_their_rows(
     charge_id, wallet_id = _old_ledger(platform)
     monkeypatch.undo()
 
-    assert storage.upgrade() == ["immo_connect.wallet.models:3 postings and audit trail on the transactions"]
+    assert storage.upgrade() == ["immo_connect.wallet.models:3 postings and audit trail on the transactions",
+                                 "immo_connect.wallet.models:4 a balance may go below zero when money is taken back"]
 
     assert not platform.database.table_exists("posting")
     charge = WalletTransaction.get_by_id(charge_id)

@@ -155,3 +155,26 @@ async def test_someone_without_an_organisation_sees_why(platform: Platform) -> N
         await open_wallet(pilot, app, loner)
         assert "membre actif d'aucune organisation" in text(app, "#wallet-balance")
         assert rows(app) == []
+
+
+async def test_a_negative_balance_is_explained_on_the_page(platform: Platform) -> None:
+    scene = make_scene()
+    paid = platform.wallet.credit(scene.first.id, 50_00, kind="online_topup", description="Visa [b]top-up[/b]",
+                                  idempotency_key="neg:1")
+    platform.wallet.charge(scene.member, scene.first.id, 20_00, tool="btv", description="Use", idempotency_key="neg:2")
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(180, 50)) as pilot:
+        await open_wallet(pilot, app, scene.member)
+        assert not app.screen.query_one("#wallet-negative").display
+        platform.wallet.take_back(scene.first.id, 50_00, original_transaction_id=paid.id, reason="chargeback",
+                                  description="Chargeback [red]x[/red]", idempotency_key="neg:3")
+        await pilot.press("r")
+        await settle(pilot)
+        assert text(app, "#wallet-balance") == "-20,00 EUR"
+        assert app.screen.query_one("#wallet-negative").display
+        notice = text(app, "#wallet-negative")
+        assert notice.startswith("⚠ Le solde est négatif.")
+        assert "50,00 EUR d'une recharge ont été repris" in notice
+        assert "Rétrofacturé par la banque du titulaire de la carte" in notice
+        assert "rechargé d'au moins 20,00 EUR" in notice
+        assert "Recharge reprise" in rows(app)[0] and "Chargeback [red]x[/red]" in rows(app)[0]

@@ -59,9 +59,13 @@ def call_service(
             result = function(*args, **kwargs)
         except ImmoConnectError as error:
             owner.post_message(ServiceFailed(key, error, on_error))
-        except Exception:  # a bug: log it, show one sentence
-            log.exception("service call %s failed", key)
-            error = ImmoConnectError(
+        except Exception as failure:  # a bug (log it, show one sentence), or a database that refuses writes
+            from immo_connect.storage import storage_error
+
+            explained = storage_error(failure)
+            if explained is None:
+                log.exception("service call %s failed", key)
+            error = explained or ImmoConnectError(
                 _("Something went wrong; nothing was changed."),
                 hint=_("Try again; if it happens again, contact support."),
             )

@@ -60,6 +60,8 @@ class ImmoConnectApp(App[int]):
         Binding("escape", "back", _("Back"), id="back"),
         Binding("q", "quit", _("Quit"), id="quit"),
         Binding("f2", "user_menu", _("User menu"), id="user-menu"),
+        # In the command palette on every screen: a tool's web page waits for its code.
+        Binding("f3", "connect_tool", _("Connect a tool"), id="connect-tool", show=False),
     ]
 
     def __init__(
@@ -147,6 +149,12 @@ class ImmoConnectApp(App[int]):
         from immo_connect.tui.screens.user_menu import open_user_menu
 
         open_user_menu(self)
+
+    def action_connect_tool(self) -> None:
+        from immo_connect.tui.screens.connect_tool import ConnectToolScreen
+
+        if self.session is not None and not isinstance(self.screen, ConnectToolScreen):
+            self.push_screen(ConnectToolScreen())
 
     def action_back(self) -> None:
         # The login screen sits above Textual's default screen: never pop below it.

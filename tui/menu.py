@@ -17,6 +17,7 @@ MENU_ENTRIES: list[tuple[str, str, str]] = [
     ("tools", N_("Tools"), "immo_connect.tui.screens.tools:ToolsScreen"),
     ("wallet", N_("Wallet"), "immo_connect.tui.screens.wallet:WalletScreen"),
     ("quality", N_("Change quality"), "immo_connect.tui.screens.quality:QualityScreen"),
+    ("connect-tool", N_("Connect a tool"), "immo_connect.tui.screens.connect_tool:ConnectToolScreen"),
 ]
 
 # The shortcuts of one organisation ("Mes organisations" and its details): id -> screen path

@@ -79,6 +79,7 @@ def change_password(
         Account.update(password_hash=new_hash, password_changed_at=now).where(Account.id == account.id).execute()
         LegacyCredential.delete().where(LegacyCredential.account == account.id).execute()
         ended = sessions.end_all(int(account.id), now=now, reason="password_changed", keep_session_id=keep)
+        svc.platform.sso.end_all(int(account.id), reason="password_changed")  # the web tools' sign-ins too
         svc.audit("account.password_change", account=account, detail={"sessions_ended": ended})
         svc.mail(account, "password_changed_notice", f"password-changed:{account.id}:{now.isoformat()}",
                  changed_at=now.strftime("%Y-%m-%d %H:%M"))

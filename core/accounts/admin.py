@@ -52,6 +52,8 @@ def set_status(svc: AccountService, username: str, status: str) -> int:
     with transaction():
         Account.update(status=status).where(Account.id == account.id).execute()
         ended = 0 if status == "active" else sessions.end_all(int(account.id), now=now, reason=status)
+        if status != "active":
+            svc.platform.sso.end_all(int(account.id), reason=status)  # the web tools' sign-ins too
         action = {"active": "account.unblocked", "blocked": "account.blocked", "deleted": "account.deleted"}[status]
         svc.audit(action, target=str(account.username), detail={"sessions_ended": ended})
     return ended

@@ -106,6 +106,7 @@ def reset_password(svc: AccountService, email: str, code: str, password: str, co
             fresh.save()
             LegacyCredential.delete().where(LegacyCredential.account == fresh.id).execute()
             ended = sessions.end_all(int(fresh.id), now=now, reason="password_reset")
+            svc.platform.sso.end_all(int(fresh.id), reason="password_reset")  # the web tools' sign-ins too
             svc.audit("account.password_reset", account=fresh, detail={"sessions_ended": ended})
             svc.mail(fresh, "password_changed_notice", f"password-changed:{fresh.id}:{result.code.id if result.code else 0}",
                      changed_at=now.strftime("%Y-%m-%d %H:%M"))

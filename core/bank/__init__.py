@@ -9,11 +9,11 @@ wait in the suspense list. See docs/payments.md.
 from __future__ import annotations
 
 from immo_connect.bank import camt, coda
-from immo_connect.bank._entries import PROBLEMS, Statement, StatementEntry
+from immo_connect.bank._entries import PROBLEMS, AccountStatement, Statement, StatementEntry
 from immo_connect.errors import ValidationError
 from immo_connect.i18n import _
 
-__all__ = ["PROBLEMS", "Statement", "StatementEntry", "detect_format", "read_statement"]
+__all__ = ["PROBLEMS", "AccountStatement", "Statement", "StatementEntry", "detect_format", "read_statement"]
 
 MAX_STATEMENT_BYTES = 50 * 1024 * 1024
 

@@ -54,6 +54,10 @@ class StatementEntry:
     booked: bool = True
     problem: str = ""
     raw: str = ""
+    statement: int = 0  # index of its account statement in :attr:`Statement.statements`
+    transaction_code: str = ""  # CODA family + transaction (e.g. "0150"), camt domain/family/sub-family
+    returned: str = ""  # a return or recall of an earlier transfer: "return", "reversal", …
+    return_reason: str = ""  # the ISO reason code given with it (e.g. "AC04", "MD06")
 
     @property
     def key(self) -> str:
@@ -65,6 +69,35 @@ class StatementEntry:
 
 
 @dataclasses.dataclass
+class AccountStatement:
+    """One account's statement inside a file (a CODA logical file, a camt.053 ``Stmt``).
+
+    What the bank says the statement moved, for the reconciliation before anything is
+    credited: balances, the totals of its booked top-level movements (``movement_*``, as
+    read) and those it declares itself (``declared_*``: CODA record 9, camt ``TxsSummry``).
+    ``problems`` are what the parser found that makes the statement unreliable as a whole
+    (a detail breakdown that does not add up, an amount that cannot be read, a missing record).
+    """
+
+    format: str
+    position: str
+    account: str = ""
+    currency: str = "EUR"
+    label: str = ""  # the bank's number or id of the statement, for people
+    year: int | None = None
+    sequence: int | None = None
+    opening_cents: int | None = None
+    closing_cents: int | None = None
+    opening_date: dt.date | None = None
+    closing_date: dt.date | None = None
+    movement_credits: int = 0
+    movement_debits: int = 0
+    declared_credits: int | None = None
+    declared_debits: int | None = None
+    problems: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
 class Statement:
     """The entries of one file, plus warnings about records that hold no money."""
 
@@ -72,6 +105,16 @@ class Statement:
     entries: list[StatementEntry] = dataclasses.field(default_factory=list)
     warnings: list[str] = dataclasses.field(default_factory=list)
     accounts: list[str] = dataclasses.field(default_factory=list)
+    statements: list[AccountStatement] = dataclasses.field(default_factory=list)
+
+
+def iban_of(account: str) -> str:
+    """The IBAN of a statement's account: a Belgian 12-digit account number becomes its IBAN."""
+    compact = account.replace(" ", "").replace("-", "").upper()
+    if len(compact) == 12 and compact.isdigit():
+        check = 98 - int(compact + "111400") % 97  # B=11, E=14, then "00"
+        return f"BE{check:02d}{compact}"
+    return compact
 
 
 def find_communication(text: str) -> tuple[str | None, str]:

@@ -20,9 +20,16 @@ from decimal import Decimal, InvalidOperation
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
-from immo_connect.bank._entries import Statement, StatementEntry, find_communication, structured
+from immo_connect.bank._entries import (
+    AccountStatement,
+    Statement,
+    StatementEntry,
+    find_communication,
+    structured,
+)
 from immo_connect.errors import ValidationError
 from immo_connect.i18n import _
+from immo_connect.payments._money import euros
 
 NAMESPACE_PREFIX = "urn:iso:std:iso:20022:tech:xsd:camt.053."
 
@@ -96,12 +103,95 @@ def parse(data: bytes) -> Statement:
         if account and account not in statement.accounts:
             statement.accounts.append(account)
         stmt_id = _text(stmt, "Id")
+        summary = _summary(stmt, account, stmt_id, number + 1)
+        index = len(statement.statements)
+        statement.statements.append(summary)
         for ntry in stmt.iterfind("Ntry"):
             number += 1
-            statement.entries.extend(_entries(ntry, account, stmt_id, number))
+            entries = _entries(ntry, account, stmt_id, number)
+            for entry in entries:
+                entry.statement = index
+            statement.entries.extend(entries)
+            _count(summary, ntry, entries)
     if number == 0 and not statement.accounts:
         statement.warnings.append(_("The statement holds no account and no entries."))
     return statement
+
+
+def _signed(element: ET.Element) -> int | None:
+    cents = _cents(_text(element, "Amt"))
+    indicator = _text(element, "CdtDbtInd")
+    if cents is None or indicator not in ("CRDT", "DBIT"):
+        return None
+    return -cents if indicator == "DBIT" else cents
+
+
+def _summary(stmt: ET.Element, account: str, stmt_id: str, first: int) -> AccountStatement:
+    """Balances (opening ``OPBD``, else ``PRCD``; closing ``CLBD``), sequence and ``TxsSummry``."""
+    summary = AccountStatement(
+        "camt053", _("statement {id}").format(id=stmt_id or first), account=account,
+        currency=_text(stmt, "Acct/Ccy") or "EUR", label=stmt_id,
+    )
+    sequence = _text(stmt, "ElctrncSeqNb") or _text(stmt, "LglSeqNb")
+    summary.sequence = int(sequence) if sequence.isdigit() else None
+    created = _text(stmt, "CreDtTm")[:4]
+    summary.year = int(created) if created.isdigit() else None
+    balances: dict[str, ET.Element] = {}
+    for balance in stmt.iterfind("Bal"):
+        code = _text(balance, "Tp/CdOrPrtry/Cd") or _text(balance, "Tp/CdOrPrtry/Prtry")
+        balances.setdefault(code.upper(), balance)
+    opening = balances.get("OPBD", balances.get("PRCD"))
+    closing = balances.get("CLBD")
+    for element, name in ((opening, "OPBD"), (closing, "CLBD")):
+        if element is None:
+            summary.problems.append(_("{where}: the booked balance {code} is missing.").format(
+                where=summary.position, code=name))
+            continue
+        value = _signed(element)
+        if value is None:
+            summary.problems.append(_("{where}: the balance {code} cannot be read.").format(
+                where=summary.position, code=name))
+        currency = element.find("Amt")
+        if currency is not None and currency.get("Ccy", summary.currency) != summary.currency:
+            summary.problems.append(_("{where}: the balance {code} is not in the account's currency {currency}.")
+                                    .format(where=summary.position, code=name, currency=summary.currency))
+        if element is opening:
+            summary.opening_cents, summary.opening_date = value, _date(element.find("Dt"))
+        else:
+            summary.closing_cents, summary.closing_date = value, _date(element.find("Dt"))
+    for path, attribute in (("TxsSummry/TtlCdtNtries/Sum", "declared_credits"),
+                            ("TxsSummry/TtlDbtNtries/Sum", "declared_debits")):
+        if stmt.find(path) is not None:
+            setattr(summary, attribute, _cents(_text(stmt, path)))
+            if getattr(summary, attribute) is None:
+                summary.problems.append(_("{where}: the transaction summary cannot be read.").format(
+                    where=summary.position))
+    return summary
+
+
+def _count(summary: AccountStatement, ntry: ET.Element, entries: list[StatementEntry]) -> None:
+    """Add one entry to its statement's booked totals, checking its batch details add up."""
+    position = entries[0].position if entries else ""
+    if _text(ntry, "Sts") == "PDNG" or _text(ntry, "Sts/Cd") == "PDNG":
+        return  # not in the booked balances
+    signed = _signed(ntry)
+    amount = ntry.find("Amt")
+    if signed is None or any(e.amount_cents is None for e in entries):
+        summary.problems.append(_("{position}: the amount of this entry cannot be read.").format(position=position))
+        return
+    if amount is not None and amount.get("Ccy", summary.currency) != summary.currency:
+        summary.problems.append(_("{position}: the entry is in {currency}, the account in {account}.").format(
+            position=position, currency=amount.get("Ccy", ""), account=summary.currency))
+    if signed >= 0:
+        summary.movement_credits += signed
+    else:
+        summary.movement_debits -= signed
+    if len(entries) > 1:
+        total = sum(e.amount_cents or 0 for e in entries)
+        if total != abs(signed):
+            summary.problems.append(
+                _("{position}: the transactions of this batch add up to {details}, the entry says {total}.")
+                .format(position=position, details=euros(total), total=euros(abs(signed))))
 
 
 def _entries(ntry: ET.Element, account: str, stmt_id: str, number: int) -> list[StatementEntry]:
@@ -110,13 +200,16 @@ def _entries(ntry: ET.Element, account: str, stmt_id: str, number: int) -> list[
     cents = _cents((amount.text or "").strip()) if amount is not None else None
     indicator = _text(ntry, "CdtDbtInd")
     status = _text(ntry, "Sts") or _text(ntry, "Sts/Cd")
+    code = "/".join(filter(None, (_text(ntry, "BkTxCd/Domn/Cd"), _text(ntry, "BkTxCd/Domn/Fmly/Cd"),
+                                  _text(ntry, "BkTxCd/Domn/Fmly/SubFmlyCd"))))
     base = StatementEntry(
         format="camt053", account=account,
         reference=_text(ntry, "AcctSvcrRef") or _text(ntry, "NtryRef") or f"{stmt_id}/{number}",
         position=_("entry {number}").format(number=number), credit=indicator != "DBIT",
         amount_cents=None, currency=currency or "EUR",
         booking_date=_date(ntry.find("BookgDt")), value_date=_date(ntry.find("ValDt")),
-        booked=status != "PDNG", raw=ET.tostring(ntry, encoding="unicode"),
+        booked=status != "PDNG", raw=ET.tostring(ntry, encoding="unicode"), transaction_code=code,
+        returned=_returned(ntry, code),
     )
     if cents is None or indicator not in ("CRDT", "DBIT"):
         return [dataclasses.replace(base, problem="unreadable")]
@@ -134,6 +227,23 @@ def _entries(ntry: ET.Element, account: str, stmt_id: str, number: int) -> list[
         result.append(dataclasses.replace(entry, problem="unreadable") if detail_cents is None
                       else _entry(detail, entry))
     return result
+
+
+# ISO 20022 bank transaction sub-families of a received credit transfer taken back:
+# RRTN reversal due to a return, RPCR reversal due to a cancellation request (a recall).
+_RETURN_SUBFAMILIES = {"RRTN": "return", "RPCR": "recall"}
+
+
+def _returned(ntry: ET.Element, code: str) -> str:
+    """``"return"`` / ``"recall"`` / ``"reversal"`` for an entry that takes a transfer back."""
+    subfamily = code.rpartition("/")[2]
+    if code.startswith("PMNT/RCDT/") and subfamily in _RETURN_SUBFAMILIES:
+        return _RETURN_SUBFAMILIES[subfamily]
+    if _text(ntry, "RvslInd").lower() == "true":
+        return "reversal"
+    if ntry.find("NtryDtls/TxDtls/RtrInf") is not None:
+        return "return"
+    return ""
 
 
 def _communication(detail: ET.Element) -> tuple[str | None, str, str]:
@@ -157,11 +267,13 @@ def _entry(detail: ET.Element | None, entry: StatementEntry) -> StatementEntry:
     problem, text, name, iban = "no_communication", "", "", ""
     if detail is not None:
         digits, problem, text = _communication(detail)
-        name = _text(detail, "RltdPties/Dbtr/Nm") or _text(detail, "RltdPties/Dbtr/Pty/Nm")
-        iban = _text(detail, "RltdPties/DbtrAcct/Id/IBAN")
+        party = "Dbtr" if entry.credit else "Cdtr"  # the payer, or whom a debit goes to
+        name = _text(detail, f"RltdPties/{party}/Nm") or _text(detail, f"RltdPties/{party}/Pty/Nm")
+        iban = _text(detail, f"RltdPties/{party}Acct/Id/IBAN")
     if entry.currency != "EUR":
         problem = "currency"
+    reason = _text(detail, "RtrInf/Rsn/Cd") if detail is not None else ""
     return dataclasses.replace(
         entry, communication=digits, communication_text=text, counterparty_name=name,
-        counterparty_iban=iban, problem=problem,
+        counterparty_iban=iban, problem=problem, return_reason=reason,
     )

@@ -4,16 +4,18 @@ Every credit read from a statement gets one :class:`BankEntry`, unique on its ``
 (account, bank reference, booking date, amount; a hash of the raw text for unreadable
 lines), which is what makes re-importing a file change nothing. An entry is ``credited``
 (matched to a wallet by its structured communication), ``suspense`` (waiting for an
-operator) or ``assigned`` (an operator chose the wallet). Nothing is ever deleted.
+operator), ``assigned`` (an operator chose the wallet) or ``returned`` (a return or recall
+of a transfer, or a suspense entry it took back). Nothing is ever deleted.
 """
 
 from __future__ import annotations
 
 import peewee
+from playhouse.migrate import SchemaMigrator, migrate
 
 from immo_connect.storage import BaseModel, Migration
 
-ENTRY_STATUSES: tuple[str, ...] = ("credited", "suspense", "assigned")
+ENTRY_STATUSES: tuple[str, ...] = ("credited", "suspense", "assigned", "returned")
 
 
 class StatementImport(BaseModel):
@@ -53,10 +55,55 @@ class BankEntry(BaseModel):
     created_at = peewee.DateTimeField()
     resolved_at = peewee.DateTimeField(null=True)
     resolved_by = peewee.CharField(max_length=100, default="")
+    # A return or recall (status "returned"): the entry whose money it took back.
+    returns_entry_id = peewee.BigIntegerField(null=True)
+
+
+class AccountStatementRow(BaseModel):
+    """One account's statement as imported: its balances, for the chain of statements.
+
+    Unique on ``statement_key`` (account, year and sequence number; the balances and dates
+    when the bank gives no sequence). Consecutive statements of an account must chain: the
+    opening balance of one is the closing balance of the previous, and the sequence numbers
+    follow each other; where they do not, a statement is missing (``immo-connect bank status``).
+    """
+
+    id = peewee.BigAutoField()
+    statement_key = peewee.CharField(max_length=200, unique=True)
+    account = peewee.CharField(max_length=40, index=True)
+    format = peewee.CharField(max_length=10)
+    label = peewee.CharField(max_length=40, default="")
+    year = peewee.IntegerField(null=True)
+    sequence = peewee.IntegerField(null=True)
+    currency = peewee.CharField(max_length=3, default="EUR")
+    opening_cents = peewee.BigIntegerField()
+    closing_cents = peewee.BigIntegerField()
+    opening_date = peewee.DateField(null=True)
+    closing_date = peewee.DateField(null=True)
+    statement_import = peewee.ForeignKeyField(StatementImport, null=True, on_delete="RESTRICT")
+    imported_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "bank_account_statement"
 
 
 def _create(db: peewee.Database) -> None:
     db.create_tables([StatementImport, BankEntry])
 
 
-MIGRATIONS = [Migration(1, "bank statement imports and suspense list", _create)]
+def _create_statements(db: peewee.Database) -> None:
+    db.create_tables([AccountStatementRow])
+
+
+def _add_return_link(db: peewee.Database) -> None:
+    # Databases created before the column existed get it; new ones have it from migration 1.
+    if "returns_entry_id" not in {column.name for column in db.get_columns("bank_entry")}:
+        migrator = SchemaMigrator.from_database(db)
+        migrate(migrator.add_column("bank_entry", "returns_entry_id", peewee.BigIntegerField(null=True)))
+
+
+MIGRATIONS = [
+    Migration(1, "bank statement imports and suspense list", _create),
+    Migration(2, "account statements and their balances", _create_statements),
+    Migration(3, "returned transfers linked to the entry they take back", _add_return_link),
+]

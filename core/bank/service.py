@@ -12,12 +12,18 @@ For each credit of a statement, in its own database transaction:
   it to a wallet (:meth:`BankService.assign`), which credits it once the same way.
 
 Debits and pending (not yet booked) entries are reported and ignored: they are not top-ups.
+
+Before any of that, the whole file is checked (:mod:`immo_connect.bank.reconcile`): a
+statement of an account that is not the platform's receiving account is skipped and named;
+a statement that does not add up (balances, declared totals, details of its globalised
+movements) or that contradicts one imported before refuses the file whole, nothing credited.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -25,9 +31,11 @@ import peewee
 
 from immo_connect import audit, i18n
 from immo_connect.accounts.models import Account
-from immo_connect.bank import PROBLEMS, StatementEntry, read_statement
-from immo_connect.bank.models import BankEntry, StatementImport
-from immo_connect.errors import ConflictError, NotFoundError, ValidationError
+from immo_connect.bank import PROBLEMS, Statement, StatementEntry, read_statement, reconcile, returns
+from immo_connect.bank._entries import AccountStatement, iban_of
+from immo_connect.bank.models import AccountStatementRow, BankEntry, StatementImport
+from immo_connect.errors import ConflictError, ImmoConnectError, NotFoundError, ValidationError
+from immo_connect.formats import iban as iban_format
 from immo_connect.formats import ogm
 from immo_connect.i18n import N_, _
 from immo_connect.organisations.models import Organisation
@@ -47,7 +55,7 @@ def bank_credit_key(entry_key: str) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class ImportLine:
-    """What happened to one entry: ``credited``, ``suspense``, ``duplicate`` or ``ignored``."""
+    """What happened to one entry: ``credited``, ``suspense``, ``returned``, ``duplicate`` or ``ignored``."""
 
     outcome: str
     position: str
@@ -57,6 +65,7 @@ class ImportLine:
     organisation: str = ""
     reason: str = ""
     entry_id: int | None = None
+    credit: bool = True
 
 
 @dataclasses.dataclass
@@ -67,6 +76,17 @@ class _ImportCache:
     recipients: dict[int, tuple[str, list[Account]]] = dataclasses.field(default_factory=dict)
 
 
+@dataclasses.dataclass(frozen=True)
+class ImportedStatement:
+    """One account statement of the file that was imported (it reconciled)."""
+
+    account: str
+    label: str
+    opening_cents: int
+    closing_cents: int
+    closing_date: str
+
+
 @dataclasses.dataclass
 class ImportReport:
     filename: str
@@ -74,9 +94,31 @@ class ImportReport:
     lines: list[ImportLine] = dataclasses.field(default_factory=list)
     warnings: list[str] = dataclasses.field(default_factory=list)
     import_id: int | None = None
+    statements: list[ImportedStatement] = dataclasses.field(default_factory=list)
+    skipped: list[str] = dataclasses.field(default_factory=list)  # statements of other accounts
+    gaps: list[str] = dataclasses.field(default_factory=list)  # missing statements, still
 
     def count(self, outcome: str) -> int:
         return sum(1 for line in self.lines if line.outcome == outcome)
+
+    def total(self, outcome: str) -> int:
+        """The money of the lines with this outcome, in cents (debits counted negative)."""
+        return sum((line.amount_cents or 0) * (1 if line.credit else -1)
+                   for line in self.lines if line.outcome == outcome)
+
+
+class StatementRefused(ValidationError):
+    """The file was refused whole: nothing was credited. ``problems`` says why, one line each."""
+
+    def __init__(self, filename: str, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(
+            _("{file} was refused and nothing was credited: {problems}").format(
+                file=filename, problems="".join(f"\n  - {p}" for p in problems)) + "\n",
+            hint=_("Ask the bank for the statement again (a damaged or edited file does not add up), "
+                   "then import it."),
+            code="statement_refused",
+        )
 
 
 class BankService:
@@ -87,7 +129,8 @@ class BankService:
 
     # -- import ---------------------------------------------------------------------------------
 
-    def import_file(self, path: str | Path, *, operator: str) -> ImportReport:
+    def import_file(self, path: str | Path, *, operator: str,
+                    progress: Callable[[int, int], None] | None = None) -> ImportReport:
         file = Path(path)
         try:
             data = file.read_bytes()
@@ -96,31 +139,82 @@ class BankService:
                 _("Cannot read {path}: {reason}.").format(path=file, reason=error.strerror or error),
                 hint=_("Check the path of the statement file."), field="file", code="statement_missing",
             ) from None
-        return self.import_statement(data, filename=file.name, operator=operator)
+        return self.import_statement(data, filename=file.name, operator=operator, progress=progress)
 
-    def import_statement(self, data: bytes, *, filename: str, operator: str) -> ImportReport:
-        """Import one statement file; a file-level problem raises and changes nothing."""
+    def receiving_accounts(self) -> list[str]:
+        """The IBANs whose statements are imported: the account shown to payers for transfers."""
+        section = self.platform.settings.platform
+        try:
+            method = self.platform.payments.bank_transfer_method()
+        except ImmoConnectError:
+            return [iban_format.compact(section.iban)]
+        details = method.transfer_details(communication="", beneficiary=section.legal_name,
+                                          iban=section.iban, bic=section.bic)
+        return [iban_format.compact(details.iban)]
+
+    def import_statement(self, data: bytes, *, filename: str, operator: str,
+                         progress: Callable[[int, int], None] | None = None) -> ImportReport:
+        """Import one statement file; a file-level problem raises and changes nothing.
+
+        ``progress(done, total)`` is called as the entries are worked through.
+        """
         statement = read_statement(data)
         report = ImportReport(filename=filename, format=statement.format, warnings=list(statement.warnings))
         digest = hashlib.sha256(data).hexdigest()
+        accepted = self._accepted(statement, report, filename)
+        refusals = [p for index in accepted for p in reconcile.problems(statement, index)]
+        known_statements = self._known_statements([statement.statements[i] for i in accepted])
+        for index in accepted:
+            summary = statement.statements[index]
+            row = known_statements.get(reconcile.statement_key(summary))
+            if row is not None and not reconcile.same_statement(row, summary):
+                refusals.append(_("{where}: statement {label} of {account} was imported before with the balances "
+                                  "{opening} → {closing}; this one says {new_opening} → {new_closing}.").format(
+                    where=summary.position, label=summary.label,
+                    account=iban_format.format_iban(iban_of(summary.account)), opening=euros(int(row.opening_cents)), closing=euros(int(row.closing_cents)),
+                    new_opening=euros(summary.opening_cents or 0), new_closing=euros(summary.closing_cents or 0)))
+        if refusals:
+            with transaction():
+                audit.record("bank.refused", actor=operator, target=filename[:200], source=self.platform.source,
+                             detail={"format": statement.format, "sha256": digest, "problems": refusals[:20]})
+            raise StatementRefused(filename, refusals)
+
         import_row: StatementImport | None = None
+
+        def import_row_now() -> StatementImport:
+            nonlocal import_row
+            # The import is recorded only when it brings something new.
+            if import_row is None:
+                import_row = self._import_row(filename, statement.format, digest, statement.accounts, operator)
+            return import_row
+
+        for index in accepted:
+            summary = statement.statements[index]
+            if reconcile.statement_key(summary) not in known_statements:
+                self._record_statement(summary, import_row_now)
+            report.statements.append(ImportedStatement(
+                iban_of(summary.account), summary.label, summary.opening_cents or 0, summary.closing_cents or 0,
+                summary.closing_date.isoformat() if summary.closing_date else "?"))
+        entries = [e for e in statement.entries if e.statement in accepted]
         cache = _ImportCache()
-        known = self._known_entries([e.key for e in statement.entries])
-        for entry in statement.entries:
-            line = self._ignored(entry)
+        known = self._known_entries([e.key for e in entries])
+        for done, entry in enumerate(entries, start=1):
+            line = None if returns.is_return(entry) else self._ignored(entry)
             if line is None:
                 seen = known.get(entry.key)
                 if seen is not None:
                     line = self._duplicate(entry, seen[0], seen[1], self._shown(entry))
+            if line is None and returns.is_return(entry):
+                line = returns.import_return(self.platform, entry, import_row_now(), operator, self._shown(entry))
             if line is None:
-                # The import is recorded only when it brings something new.
-                if import_row is None:
-                    import_row = self._import_row(filename, statement.format, digest,
-                                                  statement.accounts, operator)
-                line = self._import_entry(entry, import_row, operator, cache)
+                line = self._import_entry(entry, import_row_now(), operator, cache)
                 if line.entry_id is not None:
-                    known[entry.key] = (line.entry_id, "credited" if line.outcome == "credited" else "suspense")
+                    known[entry.key] = (line.entry_id, line.outcome if line.outcome in ("credited", "returned")
+                                        else "suspense")
             report.lines.append(line)
+            if progress is not None:
+                progress(done, len(entries))
+        report.gaps = [gap.describe() for gap in reconcile.gaps(sorted({s.account for s in report.statements}))]
         if import_row is not None:
             report.import_id = int(import_row.id)
             with transaction():
@@ -131,10 +225,70 @@ class BankService:
         with transaction():
             audit.record(
                 "bank.import", actor=operator, target=filename[:200], source=self.platform.source,
-                detail={"format": statement.format, "sha256": digest,
-                        **{o: report.count(o) for o in ("credited", "suspense", "duplicate", "ignored")}},
+                detail={"format": statement.format, "sha256": digest, "skipped": len(report.skipped),
+                        **{o: report.count(o) for o in ("credited", "suspense", "returned", "duplicate", "ignored")}},
             )
         return report
+
+    def _accepted(self, statement: Statement, report: ImportReport, filename: str) -> list[int]:
+        """The statements of the platform's receiving account; the others are named in ``report.skipped``."""
+        receiving = set(self.receiving_accounts())
+        accepted: list[int] = []
+        for index, summary in enumerate(statement.statements):
+            account = iban_of(summary.account)
+            if account in receiving:
+                accepted.append(index)
+            else:
+                report.skipped.append(
+                    _("{where}: statement {label} of {account} skipped: not the platform's receiving account.")
+                    .format(where=summary.position, label=summary.label or "?",
+                            account=iban_format.format_iban(account) if account else _("an unknown account")))
+        if statement.statements and not accepted:
+            named = ", ".join(sorted({iban_format.format_iban(iban_of(s.account)) or "?"
+                                      for s in statement.statements}))
+            raise ValidationError(
+                _("{file} is a statement of {accounts}, not of the platform's receiving account {receiving}: "
+                  "nothing was imported.").format(file=filename, accounts=named,
+                                                  receiving=", ".join(map(iban_format.format_iban, sorted(receiving)))),
+                hint=_("Import the statements of the account that receives the top-ups, or correct the IBAN in "
+                       "plugins.toml ([plugins.bank_transfer] iban)."),
+                code="statement_account",
+            )
+        return accepted
+
+    @staticmethod
+    def _known_statements(summaries: list[AccountStatement]) -> dict[str, AccountStatementRow]:
+        keys = sorted({reconcile.statement_key(s) for s in summaries})
+        if not keys:
+            return {}
+        rows = AccountStatementRow.select().where(AccountStatementRow.statement_key.in_(keys))
+        return {str(row.statement_key): row for row in rows}
+
+    def _record_statement(self, summary: AccountStatement, import_row: Callable[[], StatementImport]) -> None:
+        key = reconcile.statement_key(summary)
+        try:
+            with transaction():
+                AccountStatementRow.create(
+                    statement_key=key, account=iban_of(summary.account)[:40], format=summary.format,
+                    label=summary.label[:40], year=summary.year, sequence=summary.sequence,
+                    currency=summary.currency[:3], opening_cents=summary.opening_cents,
+                    closing_cents=summary.closing_cents, opening_date=summary.opening_date,
+                    closing_date=summary.closing_date, statement_import=import_row().id,
+                    imported_at=self.platform.clock.now(),
+                )
+        except peewee.IntegrityError:
+            # Another import of the same statement committed first.
+            row = AccountStatementRow.get(AccountStatementRow.statement_key == key)
+            if not reconcile.same_statement(row, summary):
+                raise StatementRefused(summary.position, [
+                    _("statement {label} of {account} was imported at the same time with other balances.").format(
+                        label=summary.label, account=iban_of(summary.account))]) from None
+
+    def status(self) -> tuple[list[AccountStatementRow], list[reconcile.Gap]]:
+        """The last statement imported per account, and the gaps in the chain of statements."""
+        accounts = sorted({str(row.account) for row in AccountStatementRow.select(AccountStatementRow.account)})
+        latest = [row for row in (reconcile.latest(a) for a in accounts) if row is not None]
+        return latest, reconcile.gaps()
 
     @staticmethod
     def _known_entries(keys: list[str]) -> dict[str, tuple[int, str]]:
@@ -169,7 +323,7 @@ class BankService:
         if not reason:
             return None
         return ImportLine("ignored", entry.position, entry.reference, entry.amount_cents,
-                          self._shown(entry), reason=reason)
+                          self._shown(entry), reason=reason, credit=entry.credit)
 
     @staticmethod
     def _shown(entry: StatementEntry) -> str:
@@ -252,7 +406,7 @@ class BankService:
             "duplicate", entry.position, entry.reference, entry.amount_cents, shown,
             reason=_("already imported (entry {id}, {status})").format(
                 id=entry_id, status=_(STATUS_WORDS.get(status, status))),
-            entry_id=entry_id,
+            entry_id=entry_id, credit=entry.credit,
         )
 
     # -- suspense list ----------------------------------------------------------------------------
@@ -343,4 +497,5 @@ STATUS_WORDS: dict[str, str] = {
     "credited": N_("credited"),
     "suspense": N_("in suspense"),
     "assigned": N_("assigned by an operator"),
+    "returned": N_("returned"),
 }

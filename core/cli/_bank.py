@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import sys
+import time
+from collections.abc import Callable
+from typing import TextIO
 
 from immo_connect.cli._common import platform_from, table
 
@@ -15,7 +19,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     importing = commands.add_parser("import", help="credit the top-ups of a statement file (CODA or camt.053)")
     importing.add_argument("file", metavar="FILE", help="the statement file as the bank delivered it")
     importing.add_argument("--operator", help="your name for the audit log (default: the system user)")
+    importing.add_argument("--lines", action="store_true",
+                           help="print every line of the statement with its outcome (default: a summary)")
     importing.set_defaults(func=run_import)
+
+    status = commands.add_parser("status", help="the last statement per account and the statements missing")
+    status.set_defaults(func=run_status)
 
     listing = commands.add_parser("suspense", help="list the bank entries waiting for an operator")
     listing.set_defaults(func=run_suspense)
@@ -45,28 +54,88 @@ def _money(cents: int | None) -> str:
     return "?" if cents is None else euros(cents)
 
 
+def _progress(stream: TextIO) -> Callable[[int, int], None] | None:
+    """A counter on the terminal (stderr), redrawn at most five times a second; None when not a terminal."""
+    if not stream.isatty():
+        return None
+    from immo_connect.i18n import _
+
+    shown = 0.0
+
+    def show(done: int, total: int) -> None:
+        nonlocal shown
+        now = time.monotonic()
+        if done < total and now - shown < 0.2:
+            return
+        shown = now
+        stream.write("\r" + _("Importing: {done} / {total} lines").format(done=done, total=total))
+        if done == total:
+            stream.write("\n")
+        stream.flush()
+
+    return show
+
+
 def run_import(args: argparse.Namespace) -> int:
+    from immo_connect.formats import iban
     from immo_connect.i18n import _
 
     platform = platform_from(args)
-    report = platform.bank.import_file(args.file, operator=_operator(args))
-    words = {"credited": _("credited"), "suspense": _("suspense"), "duplicate": _("duplicate"),
-             "ignored": _("ignored")}
-    rows = [
-        [line.position, words[line.outcome], _money(line.amount_cents), line.communication or "—",
-         line.organisation or line.reason, "" if line.entry_id is None else str(line.entry_id)]
-        for line in report.lines
-    ]
+    report = platform.bank.import_file(args.file, operator=_operator(args), progress=_progress(sys.stderr))
+    words = {"credited": _("credited"), "suspense": _("suspense"), "returned": _("returned"),
+             "duplicate": _("duplicate"), "ignored": _("ignored")}
     print(_("{file} ({format}):").format(file=report.filename, format=report.format.upper()))
-    if rows:
+    for statement in report.statements:
+        print(_("Statement {label} of {account} ({date}): {opening} → {closing}, reconciled.").format(
+            label=statement.label or "?", account=iban.format_iban(statement.account), date=statement.closing_date,
+            opening=_money(statement.opening_cents), closing=_money(statement.closing_cents)))
+    if args.lines and report.lines:
+        rows = [
+            [line.position, words[line.outcome], _money(line.amount_cents if line.credit or line.amount_cents is None
+                                                        else -line.amount_cents),
+             line.communication or "—", line.organisation or line.reason,
+             "" if line.entry_id is None else str(line.entry_id)]
+            for line in report.lines
+        ]
         print(table(rows, [_("WHERE"), _("RESULT"), _("AMOUNT"), _("COMMUNICATION"), _("WALLET / REASON"),
                            _("ENTRY")]))
+    summary = [[words[o], str(report.count(o)), _money(report.total(o))]
+               for o in ("credited", "suspense", "returned", "duplicate", "ignored") if report.count(o)]
+    if summary:
+        print(table(summary, [_("RESULT"), _("LINES"), _("AMOUNT")]))
+    for skipped in report.skipped:
+        print(_("Skipped: {text}").format(text=skipped))
+    for gap in report.gaps:
+        print(_("Missing statement: {text}").format(text=gap))
     for warning in report.warnings:
         print(_("Warning: {text}").format(text=warning))
     print(_("Credited: {credited}, in suspense: {suspense}, already imported: {duplicate}, ignored: {ignored}.")
           .format(**{o: report.count(o) for o in ("credited", "suspense", "duplicate", "ignored")}))
+    if report.count("returned"):
+        print(_("Returned or recalled transfers taken back from wallets: {count}.").format(
+            count=report.count("returned")))
     if report.count("suspense"):
         print(_("Assign the suspense entries with: immo-connect bank assign ID --organisation N"))
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    from immo_connect.formats import iban
+    from immo_connect.i18n import _
+
+    platform = platform_from(args)
+    latest, gaps = platform.bank.status()
+    if not latest:
+        print(_("No statement has been imported yet."))
+        return 0
+    rows = [[iban.format_iban(str(row.account)), str(row.label) or "?",
+             row.closing_date.isoformat() if row.closing_date else "?", _money(int(row.closing_cents))]
+            for row in latest]
+    print(table(rows, [_("ACCOUNT"), _("LAST STATEMENT"), _("DATE"), _("NEW BALANCE")]))
+    if not gaps:
+        print(_("No statement is missing."))
+    for gap in gaps:
+        print(_("Missing statement: {text}").format(text=gap.describe()))
     return 0
 
 

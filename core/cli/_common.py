@@ -3,18 +3,38 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from immo_connect import log
+from immo_connect.config import Settings, sandbox_warning
+from immo_connect.i18n import _
 from immo_connect.platform import Platform, create_platform
 
 
-def platform_from(args: argparse.Namespace, *, source: str = "cli", migrate: bool = True) -> Platform:
-    """Build the platform from the global options and send logs to the data directory."""
+def platform_from(
+    args: argparse.Namespace, *, source: str = "cli", migrate: bool = True, service: bool = False,
+    announce: bool = True,
+) -> Platform:
+    """Build the platform from the global options and send logs to the data directory.
+
+    ``service`` marks the long-running commands (``serve``, ``worker``), which also log to
+    stderr when it is not a terminal (systemd's journal). With ``announce`` (every command
+    but those whose stderr is read by sshd), a platform running with the sandbox payment
+    method says so on stderr.
+    """
     platform = create_platform(
         config=args.config, database_url=args.database_url, migrate=migrate, source=source
     )
-    log.configure(platform.settings.data_dir)
+    log.configure(platform.settings.data_dir, options=platform.settings.log, service=service)
+    if announce:
+        warn_if_sandbox(platform.settings)
     return platform
+
+
+def warn_if_sandbox(settings: Settings) -> None:
+    """Say on stderr (never stdout, which scripts read) that top-ups move no real money."""
+    if settings.sandbox_enabled:
+        print(_("immo-connect: warning: {text}").format(text=sandbox_warning()), file=sys.stderr)
 
 
 def table(rows: list[list[str]], headers: list[str]) -> str:

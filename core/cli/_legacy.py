@@ -26,4 +26,4 @@ def run(args: argparse.Namespace) -> int:
     report = platform.accounts.import_legacy(args.file, args.tool)
     for line in report.lines():
         print(line)
-    return EXIT_SOME_REJECTED if report.rejected else 0
+    return EXIT_SOME_REJECTED if report.rejected or report.conflicts else 0

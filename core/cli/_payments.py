@@ -17,10 +17,29 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     listing.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
     listing.set_defaults(func=run_list)
 
-    polling = commands.add_parser("poll", help="look up open payments at their providers; credit paid ones")
+    polling = commands.add_parser(
+        "poll", help="look up open payments at their providers (credit paid ones) and paid ones (refunds, chargebacks)")
     polling.add_argument("--once", action="store_true", help="one round, then stop")
     polling.add_argument("--interval", type=float, default=10.0, help="seconds between rounds (default 10)")
     polling.set_defaults(func=run_poll)
+
+    refund = commands.add_parser("refund", help="refund (part of) an online top-up to the payer, for a manager")
+    refund.add_argument("payment", type=int, metavar="PAYMENT_ID", help="the top-up (see payments list)")
+    refund.add_argument("amount", help="amount in euros, e.g. 50 or 12,50")
+    refund.add_argument("--manager", required=True, metavar="USERNAME",
+                        help="the manager of the organisation who asks for it")
+    refund.add_argument("--key", default=None, help="request key: the same key never refunds twice")
+    refund.set_defaults(func=run_refund)
+
+    reversals = commands.add_parser("reversals", help="refunds and chargebacks of one online top-up")
+    reversals.add_argument("payment", type=int, metavar="PAYMENT_ID")
+    reversals.set_defaults(func=run_reversals)
+
+    simulate = commands.add_parser("simulate", help="demo methods only: charge back or refund a paid top-up")
+    simulate.add_argument("payment", type=int, metavar="PAYMENT_ID")
+    simulate.add_argument("kind", choices=("chargeback", "refund"))
+    simulate.add_argument("--amount", default=None, help="amount in euros (default: the whole top-up)")
+    simulate.set_defaults(func=run_simulate)
 
     webhook = commands.add_parser("webhook", help="serve the providers' webhook endpoint")
     webhook.add_argument("--listen", default="127.0.0.1:8470", metavar="HOST:PORT",
@@ -51,10 +70,59 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_refund(args: argparse.Namespace) -> int:
+    from immo_connect.accounts.models import Account
+    from immo_connect.errors import NotFoundError
+    from immo_connect.i18n import _
+    from immo_connect.payments._money import euros, parse_amount
+
+    platform = platform_from(args)
+    manager = Account.get_or_none(Account.username == args.manager)
+    if manager is None:
+        raise NotFoundError(_("No account {username}.").format(username=args.manager),
+                            hint=_("Give the username of a manager of the organisation."))
+    row = platform.payments.request_refund(manager, args.payment, parse_amount(args.amount), request_key=args.key)
+    print(_("Refund {id} of {amount}: {status} (provider reference {reference}).").format(
+        id=row.id, amount=euros(int(row.amount_cents)), status=row.status, reference=row.provider_reversal_id or "—"))
+    return 0
+
+
+def run_reversals(args: argparse.Namespace) -> int:
+    from immo_connect.i18n import _
+    from immo_connect.payments._money import euros
+
+    platform = platform_from(args)
+    rows = [[str(r.id), r.kind, euros(int(r.amount_cents)), r.status, r.provider_reversal_id or "—",
+             str(r.transaction_id or "—"), str(r.restored_transaction_id or "—"), r.reason or ""]
+            for r in platform.payments.reversals(args.payment)]
+    if not rows:
+        print(_("No refund or chargeback for this top-up."))
+        return 0
+    print(table(rows, [_("ID"), _("KIND"), _("AMOUNT"), _("STATUS"), _("PROVIDER ID"), _("TAKEN BACK"),
+                       _("GIVEN BACK"), _("REASON")]))
+    return 0
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    from immo_connect.i18n import _
+    from immo_connect.payments._money import euros, parse_amount
+
+    platform = platform_from(args)
+    amount = parse_amount(args.amount) if args.amount is not None else None
+    payment = platform.payments.simulate_reversal(args.payment, args.kind, amount)
+    balance = platform.wallet.ensure_wallet(int(payment.organisation_id)).balance
+    print(_("Simulated {kind} of top-up {id}; the wallet's balance is now {balance}.").format(
+        kind=args.kind, id=payment.id, balance=euros(int(balance))))
+    return 0
+
+
 def run_poll(args: argparse.Namespace) -> int:
     platform = platform_from(args)
     while True:
         counts = platform.payments.follow_open()
+        followed = platform.payments.follow_paid()
+        if followed:
+            counts["paid, checked for refunds and chargebacks"] = followed
         if counts:
             print(", ".join(f"{status}: {n}" for status, n in sorted(counts.items())), flush=True)
         if args.once:

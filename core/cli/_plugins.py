@@ -4,31 +4,46 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
-from immo_connect.cli._common import table
+from immo_connect.cli._common import table, warn_if_sandbox
+from immo_connect.i18n import ngettext
+
+# Like import-legacy's rejected rows: the command ran, but something needs the operator.
+EXIT_PLUGINS_FAILED = 3
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser("plugins", help="list plugins with their versions, hooks and state")
+    parser = subparsers.add_parser(
+        "plugins", help="list plugins with their versions, hooks and state (exit code 3 when one failed)"
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from immo_connect.config import load_settings
+    from immo_connect.config import config_folder, load_settings
     from immo_connect.plugin_host import create_plugin_host
 
     settings = load_settings(args.config, database_url=args.database_url)
-    host = create_plugin_host(settings.plugin_tables, config_name=str(settings.config_path or "plugins.toml"))
+    warn_if_sandbox(settings)
+    host = create_plugin_host(settings.plugin_tables, config_name=str(settings.config_path or "plugins.toml"),
+                              base_dir=config_folder(settings))
     infos = host.plugins()
     # Contributions are collected so that a plugin failing inside its register hook shows as failed.
     host.tools(), host.recognition_sources(), host.payment_methods()
     if args.json:
         print(json.dumps([info.__dict__ for info in infos], indent=2))
+    else:
+        rows = [
+            [i.name, i.version, i.kind, i.state if not i.reason else f"{i.state}: {i.reason}", ", ".join(h.removeprefix("immo_connect_") for h in i.hooks)]
+            for i in infos
+        ]
+        print(table(rows, ["NAME", "VERSION", "KIND", "STATE", "HOOKS"]) if rows else "No plugins.")
+    failed = [info.name for info in infos if info.state == "failed"]
+    if not failed:
         return 0
-    rows = [
-        [i.name, i.version, i.kind, i.state if not i.reason else f"{i.state}: {i.reason}", ", ".join(h.removeprefix("immo_connect_") for h in i.hooks)]
-        for i in infos
-    ]
-    print(table(rows, ["NAME", "VERSION", "KIND", "STATE", "HOOKS"]) if rows else "No plugins.")
-    return 0
+    print(ngettext("immo-connect: {count} plugin failed to load: {names}.",
+                   "immo-connect: {count} plugins failed to load: {names}.", len(failed)).format(
+        count=len(failed), names=", ".join(failed)), file=sys.stderr)
+    return EXIT_PLUGINS_FAILED

@@ -38,7 +38,7 @@ def parse_listen(text: str) -> tuple[str, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    platform = platform_from(args, source="ssh-server")
+    platform = platform_from(args, source="ssh-server", service=True)
     host, port = parse_listen(args.listen or platform.settings.ssh.listen)
     from immo_connect.ssh.serve import serve  # asyncssh is imported only here
 
@@ -54,14 +54,14 @@ def run_ssh_session(args: argparse.Namespace) -> int:
     prepare_terminal()
     settings = load_settings(args.config, database_url=args.database_url)
     i18n.set_language(settings.language)
-    log.configure(settings.data_dir)
+    log.configure(settings.data_dir, options=settings.log)  # the UI owns stderr: the file only
     return run_session(settings)
 
 
 def print_authorized_keys(args: argparse.Namespace) -> int:
     from immo_connect.ssh.forced import authorized_keys
 
-    platform_from(args, source="sshd", migrate=False)
+    platform_from(args, source="sshd", migrate=False, announce=False)  # sshd reads the output
     for line in authorized_keys():
         print(line)
     return 0

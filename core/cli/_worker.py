@@ -28,7 +28,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 def run(args: argparse.Namespace) -> int:
     if args.batch < 1 or (args.interval is not None and args.interval <= 0):
         raise ValidationError("--batch and --interval must be positive.", hint="Give positive numbers.")
-    platform = platform_from(args, source="worker")
+    platform = platform_from(args, source="worker", service=True)
     outbox = platform.outbox
     interval = platform.settings.mail.poll_seconds if args.interval is None else args.interval
     stop = threading.Event()

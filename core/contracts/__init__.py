@@ -9,6 +9,6 @@ from __future__ import annotations
 from immo_connect.contracts._base import Contribution
 from immo_connect.contracts.payments import PaymentMethod
 from immo_connect.contracts.recognitions import RecognitionSource
-from immo_connect.contracts.tools import Tool
+from immo_connect.contracts.tools import Tool, WebClient
 
-__all__ = ["Contribution", "PaymentMethod", "RecognitionSource", "Tool"]
+__all__ = ["Contribution", "PaymentMethod", "RecognitionSource", "Tool", "WebClient"]

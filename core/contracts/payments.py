@@ -25,6 +25,12 @@ from immo_connect.errors import ImmoConnectError
 
 PaymentStatus = Literal["open", "pending", "paid", "failed", "expired", "canceled"]
 PaymentKind = Literal["online", "bank_transfer"]
+ReversalKind = Literal["refund", "chargeback"]
+#: A refund: ``pending`` (asked, not yet carried out), ``refunded``, ``failed``, ``canceled``.
+#: A chargeback: ``charged_back``, or ``reversed`` when the bank gave the money back.
+ReversalStatus = Literal["pending", "refunded", "failed", "canceled", "charged_back", "reversed"]
+#: Statuses in which the money of a refund or chargeback has left (or is leaving) the provider.
+MONEY_TAKEN_STATUSES: frozenset[str] = frozenset({"pending", "refunded", "charged_back"})
 
 #: Every status a provider payment can have, in lifecycle order.
 PAYMENT_STATUSES: tuple[PaymentStatus, ...] = ("open", "pending", "paid", "failed", "expired", "canceled")
@@ -103,10 +109,43 @@ class ProviderPayment:
     checkout_url: str = ""
     method: str = ""
     failure_reason: str = ""
+    #: What of the payment was refunded (refunds asked included) and charged back, in cents.
+    refunded_cents: int = 0
+    charged_back_cents: int = 0
 
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+
+@dataclasses.dataclass(frozen=True)
+class RefundRequest:
+    """A refund the platform asks of a paid payment; the same ``idempotency_key`` must
+    return the same refund, never a second one. ``metadata`` comes back on the refund."""
+
+    provider_payment_id: str
+    amount_cents: int
+    description: str
+    idempotency_key: str
+    currency: str = "EUR"
+    metadata: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class ProviderReversal:
+    """A refund or a chargeback of a payment, as the provider sees it."""
+
+    provider_reversal_id: str
+    kind: ReversalKind
+    status: ReversalStatus
+    amount_cents: int
+    currency: str = "EUR"
+    reason: str = ""  # a chargeback's reason code and words, when the provider gives them
+    metadata: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def takes_money(self) -> bool:
+        return self.status in MONEY_TAKEN_STATUSES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,6 +175,8 @@ class PaymentMethod(Contribution):
     options: tuple[PaymentOption, ...] = ()
     #: Payments are simulated: the screen offers a confirmation step (:meth:`simulate`).
     test_mode: bool = False
+    #: The provider refunds paid payments through :meth:`create_refund`.
+    can_refund: bool = False
 
     def option(self, code: str) -> PaymentOption | None:
         return next((o for o in self.options if o.code == code), None)
@@ -160,6 +201,21 @@ class PaymentMethod(Contribution):
 
     def simulate(self, provider_payment_id: str, outcome: PaymentStatus) -> ProviderPayment:
         """Test-mode only: play the payer's part (pay, fail, cancel, let expire)."""
+        raise NotImplementedError(f"{self.name} is not a test-mode method")
+
+    # -- money taken back ----------------------------------------------------------------------
+
+    def list_reversals(self, provider_payment_id: str) -> list[ProviderReversal]:
+        """Every refund and chargeback of a payment (the platform books each once)."""
+        return []
+
+    def create_refund(self, request: RefundRequest) -> ProviderReversal:
+        """Ask the provider to refund (part of) a paid payment."""
+        raise NotImplementedError(f"{self.name} does not refund payments")
+
+    def simulate_reversal(self, provider_payment_id: str, kind: ReversalKind, amount_cents: int) -> ProviderReversal:
+        """Test-mode only: play the card holder's bank (a chargeback) or the provider's
+        dashboard (a refund) on a paid payment."""
         raise NotImplementedError(f"{self.name} is not a test-mode method")
 
     # -- bank transfer ---------------------------------------------------------------------

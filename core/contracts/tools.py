@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from urllib.parse import urlsplit
 
 from immo_connect.contracts._base import Contribution, check_identifier
 
@@ -110,6 +111,50 @@ class SupportContact:
             raise ValueError("a support contact needs an e-mail address, a phone number or a website")
 
 
+_LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+SCOPES = ("openid", "profile", "email", "quality", "wallet", "offline_access")
+
+
+def _check_web_uri(what: str, uri: str) -> None:
+    parts = urlsplit(uri)
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.fragment:
+        raise ValueError(f"{what} {uri!r} must be an absolute http(s) URI without fragment")
+    if parts.scheme == "http" and parts.hostname not in _LOOPBACK_HOSTS:
+        raise ValueError(f"{what} {uri!r} must use https (plain http only on a loopback address)")
+
+
+@dataclasses.dataclass(frozen=True)
+class WebClient:
+    """How a tool that runs in its own web application signs people in through Immo-Connect.
+
+    The tool's ``client_id`` is its name. ``redirect_uris`` are compared exactly (no
+    prefix, no pattern). ``initiate_login_uri`` receives the browser of a one-time sign-in
+    link (OpenID Connect third-party initiated login); ``backchannel_logout_uri`` is told
+    when a sign-in ends. ``client_secret`` (from ``plugins.toml`` as ``{ env = "…" }``)
+    makes the tool a confidential client; without it the tool is a public client and
+    proves itself with PKCE only.
+    """
+
+    redirect_uris: tuple[str, ...]
+    initiate_login_uri: str = ""
+    backchannel_logout_uri: str = ""
+    scopes: tuple[str, ...] = SCOPES
+    client_secret: str = dataclasses.field(default="", repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.redirect_uris:
+            raise ValueError("a web client needs at least one redirect URI")
+        for uri in self.redirect_uris:
+            _check_web_uri("redirect URI", uri)
+        for what, uri in (("initiate_login_uri", self.initiate_login_uri),
+                          ("backchannel_logout_uri", self.backchannel_logout_uri)):
+            if uri:
+                _check_web_uri(what, uri)
+        unknown = set(self.scopes) - set(SCOPES)
+        if unknown or "openid" not in self.scopes:
+            raise ValueError(f"web client scopes must include 'openid' and be among {SCOPES}")
+
+
 class Tool(Contribution):
     """A professional tool offered through the platform.
 
@@ -119,7 +164,9 @@ class Tool(Contribution):
 
     ``screen`` is ``"package.module:ClassName"``: a Textual screen built as
     ``ClassName(context)`` with the :class:`immo_connect.tools.ToolContext` the tool was
-    started under. ``website`` is where a tool that runs in its own application lives.
+    started under. ``website`` is where a tool that runs in its own application lives;
+    ``web_client`` lets that application sign people in through Immo-Connect (OpenID
+    Connect, see docs/vendor-web-tool.md).
     """
 
     def __init__(
@@ -135,6 +182,7 @@ class Tool(Contribution):
         terms: Terms | None = None,
         prices: tuple[Price, ...] | list[Price] = (),
         website: str = "",
+        web_client: WebClient | None = None,
     ) -> None:
         check_identifier("tool name", name)
         if not title or not short_description:
@@ -159,6 +207,7 @@ class Tool(Contribution):
         self.terms = terms
         self.prices: tuple[Price, ...] = tuple(prices)
         self.website = website
+        self.web_client = web_client
 
     def mode(self, mode_id: str) -> UsageMode | None:
         return next((mode for mode in self.modes if mode.id == mode_id), None)

@@ -213,6 +213,9 @@ class EmployeeActions(AccessBase):
             event = self._audit("org.employee.blocked", account, organisation_id=organisation.id,
                                 target=self._label(membership), detail={"previous": previous})
             _notify.membership_blocked(organisation, membership.account, membership, account, event.id)
+            # The web tools signed in for this organisation lose the sign-in (and are told).
+            self.platform.sso.end_all(int(membership.account.id), reason="membership_blocked",
+                                      organisation_id=organisation.id)
         on_commit(lambda: self.platform.plugins.membership_blocked(membership, actor=account))
         return employee_row(membership, membership.account)
 
@@ -243,6 +246,8 @@ class EmployeeActions(AccessBase):
             self._keep_a_manager(membership, organisation)
             self._audit("org.employee.removed", account, organisation_id=organisation.id,
                         target=self._label(membership), detail={"status": membership.status})
+            self.platform.sso.end_all(int(membership.account.id), reason="membership_removed",
+                                      organisation_id=organisation.id)
             membership.delete_instance()
         on_commit(lambda: self.platform.plugins.membership_removed(membership, actor=account))
 

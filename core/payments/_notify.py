@@ -17,6 +17,7 @@ CHANNELS: dict[str, str] = {
     "online": N_("online payment"),
     "bank_transfer": N_("bank transfer"),
     "assigned": N_("bank transfer (assigned by our team)"),
+    "given_back": N_("money taken back earlier, given back (refund not carried out or chargeback reversed)"),
 }
 
 

@@ -27,8 +27,13 @@ _STATEMENT = """<?xml version="1.0" encoding="UTF-8"?>
     <GrpHdr><MsgId>DEMO-STMT-1</MsgId><CreDtTm>2026-03-03T06:00:00</CreDtTm></GrpHdr>
     <Stmt>
       <Id>DEMO-2026-001</Id>
+      <ElctrncSeqNb>1</ElctrncSeqNb>
       <CreDtTm>2026-03-03T06:00:00</CreDtTm>
       <Acct><Id><IBAN>{iban}</IBAN></Id><Ccy>EUR</Ccy></Acct>
+      <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">0.00</Amt>
+        <CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-03-02</Dt></Dt></Bal>
+      <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">650.00</Amt>
+        <CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-03-03</Dt></Dt></Bal>
       <Ntry><Amt Ccy="EUR">500.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
         <BookgDt><Dt>2026-03-03</Dt></BookgDt><AcctSvcrRef>DEMO0001</AcctSvcrRef>
         <NtryDtls><TxDtls><RltdPties><Dbtr><Nm>IMMO PEETERS SRL</Nm></Dbtr></RltdPties>
@@ -61,7 +66,7 @@ def seed(platform: Platform) -> list[str]:
     except ImmoConnectError as error:  # the sandbox may be disabled in plugins.toml
         lines.append(f"Top-ups: no online demo top-up ({error.message})")
     communication = ogm.compact(platform.wallet.structured_communication(organisation.id))
-    statement = _STATEMENT.format(iban=platform.settings.platform.iban, communication=communication)
+    statement = _STATEMENT.format(iban=platform.bank.receiving_accounts()[0], communication=communication)
     report = platform.bank.import_statement(statement.encode(), filename="demo-statement.xml", operator="demo")
     lines.append(
         f"Top-ups: demo bank statement imported ({report.count('credited')} credited, "

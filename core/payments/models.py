@@ -59,8 +59,58 @@ class Payment(BaseModel):
         )
 
 
+# A refund or chargeback: the provider's status (immo_connect.contracts.payments.ReversalStatus),
+# or "requested" (a manager's refund, debited, not yet confirmed by the provider) and "error"
+# (the provider refused it; the money was given back to the wallet).
+REVERSAL_ROW_STATUSES: tuple[str, ...] = (
+    "requested", "pending", "refunded", "failed", "canceled", "charged_back", "reversed", "error",
+)
+# Statuses that may still change at the provider (the payment is followed until they settle).
+UNSETTLED_REVERSAL_STATUSES: tuple[str, ...] = ("requested", "pending", "charged_back")
+
+
+class PaymentReversal(BaseModel):
+    """A refund or a chargeback of an online top-up: one row per provider refund or
+    chargeback, and per refund a manager asked for (written before the provider is asked).
+
+    ``transaction_id`` is the wallet's take-back, ``restored_transaction_id`` its give-back
+    when the refund failed or the chargeback was reversed; both are set at most once.
+    """
+
+    payment_id: int
+    requested_by_id: int | None
+
+    id = peewee.BigAutoField()
+    payment = peewee.ForeignKeyField(Payment, backref="reversals", on_delete="RESTRICT")
+    kind = peewee.CharField(max_length=10)  # refund, chargeback
+    provider_reversal_id = peewee.CharField(max_length=100, null=True)
+    amount_cents = peewee.BigIntegerField(constraints=[peewee.Check("amount_cents > 0")])
+    currency = peewee.CharField(max_length=3, default="EUR")
+    status = peewee.CharField(max_length=15)
+    reason = peewee.CharField(max_length=200, default="")  # the provider's words for a chargeback
+    requested_by = peewee.ForeignKeyField(Account, null=True, on_delete="SET NULL")
+    request_key = peewee.CharField(max_length=255, null=True, unique=True)
+    request_hash = peewee.CharField(max_length=64, default="")
+    provider_key = peewee.CharField(max_length=100, null=True, unique=True)  # the refund's Idempotency-Key
+    transaction_id = peewee.BigIntegerField(null=True)
+    restored_transaction_id = peewee.BigIntegerField(null=True)
+    created_at = peewee.DateTimeField()
+    updated_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "payment_reversal"
+        indexes = ((("payment", "provider_reversal_id"), True),)
+
+
 def _create(db: peewee.Database) -> None:
     db.create_tables([Payment])
 
 
-MIGRATIONS = [Migration(1, "online top-up payments", _create)]
+def _create_reversals(db: peewee.Database) -> None:
+    db.create_tables([PaymentReversal])
+
+
+MIGRATIONS = [
+    Migration(1, "online top-up payments", _create),
+    Migration(2, "refunds and chargebacks of online top-ups", _create_reversals),
+]

@@ -48,6 +48,7 @@ from immo_connect.i18n import _
 from immo_connect.organisations.models import Organisation
 from immo_connect.payments._money import euros
 from immo_connect.payments._notify import notify_managers
+from immo_connect.payments._reversals import PaymentReversals
 from immo_connect.payments.models import OPEN_ROW_STATUSES, Payment
 from immo_connect.storage import transaction
 from immo_connect.wallet import _validate as check
@@ -72,8 +73,9 @@ def credit_key(provider: str, provider_payment_id: str) -> str:
     return f"payment:{provider}:{provider_payment_id}"
 
 
-class PaymentService:
-    """One instance per platform (``platform.payments``)."""
+class PaymentService(PaymentReversals):
+    """One instance per platform (``platform.payments``); refunds and chargebacks are in
+    ``_reversals.py``."""
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
@@ -308,7 +310,11 @@ class PaymentService:
         payment = self._load(payment_id)
         if actor is not None:
             self.platform.wallet.require_top_up_allowed(actor, int(payment.organisation_id))
-        if payment.credited_at is not None or payment.status in FINAL_STATUSES | {"error"}:
+        if payment.credited_at is not None:  # paid: what may still change is refunds and chargebacks
+            if not any(m.name == payment.provider for m in self.methods()):
+                return payment  # a method switched off since: nothing to ask
+            return self._follow_reversals(payment, self._method(str(payment.provider)))
+        if payment.status in FINAL_STATUSES | {"error"}:
             return payment
         method = self._method(str(payment.provider))
         if payment.provider_payment_id is None:
@@ -335,7 +341,10 @@ class PaymentService:
         if remote.status == "paid":
             if remote.amount_cents != payment.amount_cents or remote.currency != payment.currency:
                 return self._mismatch(payment, remote)
-            return self._credit(payment, remote)
+            credited = self._credit(payment, remote)
+            if remote.refunded_cents or remote.charged_back_cents:  # taken back before we looked
+                return self._follow_reversals(credited, self._method(str(payment.provider)), remote)
+            return credited
         with transaction():
             changed = (
                 Payment.update(status=remote.status, checked_at=now, updated_at=now,

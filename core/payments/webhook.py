@@ -27,6 +27,23 @@ PREFIX = "/webhooks/payments/"
 MAX_BODY = 64 * 1024
 
 
+def answer(platform: Platform, method: str, headers: dict[str, str], body: bytes) -> tuple[int, str]:
+    """Handle one provider call: the HTTP status and text to answer (shared by both servers)."""
+    try:
+        payment = platform.payments.handle_webhook(method, headers, body)
+    except NotFoundError:
+        return 404, "unknown payment method"
+    except ValidationError:
+        return 400, "no payment named"
+    except PaymentProviderError as error:
+        log.warning("webhook: provider look-up failed: %s", error.message)
+        return 502, "provider unreachable, retry later"
+    except Exception:
+        log.exception("webhook handling failed")  # a bug: logged; the provider retries
+        return 500, "error"
+    return 200, "ok" if payment is not None else "ok (unknown payment)"
+
+
 class WebhookServer(ThreadingHTTPServer):
     """The endpoint's HTTP server; ``platform`` is the platform whose payments it follows."""
 
@@ -69,20 +86,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         platform = self.server.platform
         try:
-            payment = platform.payments.handle_webhook(
-                path[len(PREFIX):], {k: v for k, v in self.headers.items()}, body)
-        except NotFoundError:
-            self._answer(404, "unknown payment method")
-        except ValidationError:
-            self._answer(400, "no payment named")
-        except PaymentProviderError as error:
-            log.warning("webhook: provider look-up failed: %s", error.message)
-            self._answer(502, "provider unreachable, retry later")
-        except Exception:
-            log.exception("webhook handling failed")  # a bug: logged; the provider retries
-            self._answer(500, "error")
-        else:
-            self._answer(200, "ok" if payment is not None else "ok (unknown payment)")
+            self._answer(*answer(platform, path[len(PREFIX):], {k: v for k, v in self.headers.items()}, body))
         finally:
             if not platform.database.is_closed():
                 platform.database.close()  # this thread's connection

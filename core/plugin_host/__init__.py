@@ -8,6 +8,6 @@ group ``immo_connect``), validates their configuration and isolates those that f
 from __future__ import annotations
 
 from immo_connect.plugin_host._host import PluginHost, PluginInfo
-from immo_connect.plugin_host._loading import BUILTIN_PLUGINS, ENTRY_POINT_GROUP, create_plugin_host
+from immo_connect.plugin_host._loading import BUILTIN_PLUGINS, ENTRY_POINT_GROUP, OPT_IN_PLUGINS, create_plugin_host
 
-__all__ = ["BUILTIN_PLUGINS", "ENTRY_POINT_GROUP", "PluginHost", "PluginInfo", "create_plugin_host"]
+__all__ = ["BUILTIN_PLUGINS", "ENTRY_POINT_GROUP", "OPT_IN_PLUGINS", "PluginHost", "PluginInfo", "create_plugin_host"]

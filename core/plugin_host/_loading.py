@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pluggy
@@ -41,6 +42,10 @@ BUILTIN_PLUGINS: dict[str, str] = {
     "land_surveyors": "immo_connect.plugins.recognitions.land_surveyors",
     "itaa": "immo_connect.plugins.recognitions.itaa",
 }
+
+# Built-in plugins that run only when their table says enabled = true: the sandbox credits
+# wallets without any money moving, which only a demo may want.
+OPT_IN_PLUGINS: frozenset[str] = frozenset({"sandbox"})
 
 _RESERVED_KEYS = ("enabled", "version")
 
@@ -89,6 +94,7 @@ def create_plugin_host(
     load_entrypoints: bool = True,
     extra_plugins: Mapping[str, object] | None = None,
     environ: Mapping[str, str] | None = None,
+    base_dir: Path | None = None,
 ) -> PluginHost:
     """Build the platform's one plugin manager.
 
@@ -96,6 +102,7 @@ def create_plugin_host(
     registers ready-made plugin objects (tests use it); ``load_entrypoints=False`` ignores
     installed distributions. A plugin that fails to import or to validate is recorded as
     failed and left out; a configuration mistake raises :class:`ConfigurationError`.
+    ``base_dir`` is the configuration file's folder, where relative paths are read from.
     """
     environ = os.environ if environ is None else environ
     tables = tables or {}
@@ -139,7 +146,7 @@ def create_plugin_host(
     for name, info in infos.items():
         table = tables.get(name, {})
         where = f"{config_name} [plugins.{name}]"
-        enabled = table.get("enabled", True)
+        enabled = table.get("enabled", name not in OPT_IN_PLUGINS)
         if not isinstance(enabled, bool):
             raise ConfigurationError(
                 _("{where} enabled must be true or false.").format(where=where),
@@ -147,6 +154,8 @@ def create_plugin_host(
             )
         if not enabled:
             info.state = "disabled"
+            if "enabled" not in table:
+                info.reason = _("off unless [plugins.{name}] says enabled = true").format(name=name)
             pm.set_blocked(name)
             continue
         _check_version(name, info.version, table.get("version"), where)
@@ -181,7 +190,7 @@ def create_plugin_host(
                 )
             configs[name] = None
         else:
-            configs[name] = validate(schema, settings, where=where, environ=environ)
+            configs[name] = validate(schema, settings, where=where, environ=environ, base_dir=base_dir)
 
     while True:  # a hook name with no spec (a typo) isolates that plugin only
         try:

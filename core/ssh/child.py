@@ -71,7 +71,7 @@ def main() -> int:
     try:
         settings = load_settings(launch.get("config") or None, database_url=launch["database_url"])
         i18n.set_language(settings.language)
-        log.configure(settings.data_dir)
+        log.configure(settings.data_dir, options=settings.log)  # stderr is the user's screen
         from immo_connect.tui.remote import run_remote_app  # Textual is imported only here
 
         code: int = run_remote_app(settings, launch, status.report, sign_in_failures_exit=EXIT_SIGN_IN_FAILURES)

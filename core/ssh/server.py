@@ -7,6 +7,13 @@ then runs :mod:`immo_connect.ssh.child` in its own process on its own pty
 (:class:`~immo_connect.ssh.terminal.SessionProcess`) and this module only pumps bytes,
 forwards window sizes and enforces the limits and timeouts. Database work runs in a small
 thread pool so a slow query never stalls the other sessions.
+
+Admission (see docs/security.md, "SSH admission"): a session still on the sign-in screen is
+anonymous; anonymous sessions have their own limits (in total and per address) and a time
+limit, so they cannot take the places of signed-in users. Only a credential that was
+presented and refused counts as a failed sign-in, never a connection that merely opened
+and closed (a health check, a port scan). Every few seconds the server asks the database
+whether an account behind one of its sessions was blocked or deleted, and closes those.
 """
 
 from __future__ import annotations
@@ -29,12 +36,13 @@ from typing import Any, TypeVar
 import asyncssh
 
 from immo_connect import audit
+from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.platform import Platform
 from immo_connect.ssh import SSH_SOURCE_PREFIX, identity
 from immo_connect.ssh.child import EXIT_SIGN_IN_FAILURES
 from immo_connect.ssh.environment import child_environment
-from immo_connect.ssh.sessions import HEARTBEAT_SECONDS, SessionLimitReached
+from immo_connect.ssh.sessions import HEARTBEAT_SECONDS, SessionLimitReached, SessionLimits
 from immo_connect.ssh.terminal import TERMINAL_RESET, SessionProcess
 from immo_connect.storage import transaction
 
@@ -43,6 +51,9 @@ T = TypeVar("T")
 
 CHILD_MODULE = "immo_connect.ssh.child"
 MAX_KEYS_PER_CONNECTION = 8  # offered keys audited per connection; more are refused silently
+# Ends after which the whole SSH connection is closed, not only the session's channel: the
+# client could otherwise open a new session on the same connection, past the rate limit.
+CLOSE_CONNECTION_REASONS = frozenset({"sign_in_timeout", "sign_in_failures", "account_blocked", "account_deleted"})
 
 
 @dataclasses.dataclass
@@ -58,6 +69,7 @@ class SshServer:
     def __init__(self, platform: Platform, host_key: asyncssh.SSHKey, *, python: str = sys.executable) -> None:
         self.platform = platform
         self.config = platform.settings.ssh
+        self.limits = SessionLimits.from_settings(self.config)
         self.host_key = host_key
         self.python = python
         self.name = f"{socket.gethostname()}:{os.getpid()}"
@@ -67,6 +79,7 @@ class SshServer:
         self.sessions: dict[int, _Session] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._heartbeat: asyncio.Task[None] | None = None
+        self._account_check: asyncio.Task[None] | None = None
 
     # -- running ------------------------------------------------------------------------------
 
@@ -84,6 +97,7 @@ class SshServer:
             server_version="ImmoConnect",
         )
         self._heartbeat = asyncio.create_task(self._heartbeat_loop())
+        self._account_check = asyncio.create_task(self._account_check_loop())
 
     @property
     def port(self) -> int:
@@ -98,8 +112,9 @@ class SshServer:
         """Stop accepting, end every session here, and close their register rows."""
         if self._acceptor is not None:
             self._acceptor.close()
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
+        for task in (self._heartbeat, self._account_check):
+            if task is not None:
+                task.cancel()
         await asyncio.gather(*(s.end("server_stopped") for s in list(self.sessions.values())),
                              return_exceptions=True)
         if self._acceptor is not None:
@@ -135,6 +150,23 @@ class SshServer:
                 await self.db(self.platform.ssh_sessions.heartbeat, list(self.sessions))
             except Exception:  # a database hiccup must not stop the server
                 log.exception("session heartbeat failed")
+
+    async def _account_check_loop(self) -> None:
+        """Close the sessions of accounts blocked or deleted since (by any server or the CLI)."""
+        while True:
+            await asyncio.sleep(self.config.account_check_seconds)
+            signed_in = [row_id for row_id, session in self.sessions.items() if session.account_id is not None]
+            if not signed_in:
+                continue
+            try:
+                closing = await self.db(self.platform.ssh_sessions.closing_sessions, signed_in)
+            except Exception:  # a database hiccup must not stop the server
+                log.exception("account check failed")
+                continue
+            for row_id, status in closing.items():
+                session = self.sessions.get(row_id)
+                if session is not None:
+                    session.stop("account_" + status)
 
     # -- admission ----------------------------------------------------------------------------
 
@@ -183,6 +215,7 @@ class _Connection(asyncssh.SSHServer):
         self._offered: set[str] = set()
         self.authenticated = False
         self.refused = False
+        self.auth_started = False  # the client got as far as asking to authenticate
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
@@ -201,17 +234,25 @@ class _Connection(asyncssh.SSHServer):
     def connection_lost(self, exc: Exception | None) -> None:
         if self.refused:
             return
-        if not self.authenticated:
-            # Authentication that never succeeded is one failed sign-in for this address.
+        if not self.auth_started:
+            # A bare TCP connect (a load balancer's health check, a port scan) or a client
+            # that left during the key exchange: nothing was tried, nothing to audit.
+            log.debug("connection from %s closed before authentication", self.address)
+            return
+        if not self.authenticated and self._offered:
+            # Keys were presented and none was accepted: one failed sign-in for this address.
+            # A client that leaves without presenting anything has guessed nothing.
             self.server.audit("ssh.auth", actor=self.username[:200] or "anonymous", outcome="refused",
                               source=self.source, detail={"reason": "no_accepted_method",
-                                                          "keys_offered": len(self._offered)})
+                                                          "offered": len(self._offered)})
         self.server.audit("ssh.disconnect", actor=self.identity.username if self.identity else "anonymous",
-                          actor_id=self.identity.account_id if self.identity else None,
-                          source=self.source, detail={"error": type(exc).__name__ if exc else ""})
+                          actor_id=self.identity.account_id if self.identity else None, source=self.source,
+                          detail={"error": type(exc).__name__ if exc else "",
+                                  "authenticated": self.authenticated})
 
     async def begin_auth(self, username: str) -> bool:
         self.username = username
+        self.auth_started = True
         if await self.server.too_many_failures(self.source):
             self.refused = True
             self.server.audit("ssh.connect", actor="anonymous", outcome="refused", source=self.source,
@@ -279,6 +320,10 @@ class _Session:
         self.child: SessionProcess | None = None
         self.row_id: int | None = None
         self.last_input = time.monotonic()
+        # Who is signed in (None: the sign-in screen), and since when nobody is.
+        self.account_id: int | None = connection.identity.account_id if connection.identity else None
+        self.anonymous_since = time.monotonic()
+        self._timers_changed = asyncio.Event()
         self.reason = ""
         self._ending: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
@@ -286,12 +331,19 @@ class _Session:
         with contextlib.suppress(Exception):
             self.ssh.stdout.write(TERMINAL_RESET + ("\r\n" + text + "\r\n").encode())
 
-    def _stop(self, reason: str) -> None:
+    def stop(self, reason: str) -> None:
+        """End the session (from its own tasks or the server); :meth:`_finish` does the rest."""
         if not self._ending.done():
             self._ending.set_result(reason)
 
+    def _set_account(self, account_id: int | None) -> None:
+        if account_id is None and self.account_id is not None:
+            self.anonymous_since = time.monotonic()  # back on the sign-in screen: its time limit again
+        self.account_id = account_id
+        self._timers_changed.set()
+
     async def run(self) -> None:
-        server, connection, config = self.server, self.connection, self.server.config
+        server, connection = self.server, self.connection
         term = self.ssh.get_terminal_type()
         if term is None or self.ssh.subsystem:
             server.audit("ssh.session.open", actor="anonymous", outcome="refused",
@@ -304,7 +356,7 @@ class _Session:
             self.row_id = await server.db(
                 server.platform.ssh_sessions.open, server=server.name, source=connection.source,
                 account_id=who.account_id if who else None, fingerprint=who.fingerprint if who else "",
-                max_total=config.max_sessions, max_per_account=config.max_sessions_per_account,
+                limits=server.limits,
             )
         except SessionLimitReached as error:
             self._message(str(error))
@@ -327,10 +379,17 @@ class _Session:
             "data_dir": str(server.platform.settings.data_dir),
         }
         if who is not None:
-            launch["sign_in"] = await server.db(
-                identity.issue_sign_in, server.platform, who.account_id, source=connection.source,
-                fingerprint=who.fingerprint,
-            )
+            try:
+                launch["sign_in"] = await server.db(
+                    identity.issue_sign_in, server.platform, who.account_id, source=connection.source,
+                    fingerprint=who.fingerprint,
+                )
+            except ImmoConnectError as error:  # the account was blocked since the key was checked
+                self._message(str(error))
+                await server.db(server.platform.ssh_sessions.close, self.row_id, "refused")
+                self.ssh.exit(1)
+                self._close_connection()
+                return
         columns, rows, xpixels, ypixels = self.ssh.get_terminal_size()
         env = child_environment(term, self.ssh.env, server.config, data_dir=str(server.platform.settings.data_dir))
         self.child = await SessionProcess.spawn(
@@ -362,6 +421,10 @@ class _Session:
             reason = "sign_in_failures"
         self.reason = reason
         notices = {
+            "sign_in_timeout": _("Session closed: nobody signed in within {seconds} seconds.").format(
+                seconds=f"{self.server.config.sign_in_timeout_seconds:g}"),
+            "account_blocked": _("Your account has been blocked: session closed."),
+            "account_deleted": _("Your account has been deleted: session closed."),
             "idle_timeout": _("Session closed after {minutes} minutes without activity.").format(
                 minutes=f"{self.server.config.idle_timeout_minutes:g}"),
             "session_timeout": _("Session closed: it reached its maximum length of {hours} hours.").format(
@@ -375,10 +438,18 @@ class _Session:
             await self.server.db(self.server.platform.ssh_sessions.close, self.row_id, reason.partition(":")[0])
         with contextlib.suppress(Exception):
             self.ssh.exit(0 if reason == "exited" and returncode == 0 else 1)
+        if reason in CLOSE_CONNECTION_REASONS:
+            self._close_connection()
+
+    def _close_connection(self) -> None:
+        """Close the whole SSH connection once the session's last words had a moment to leave."""
+        conn = self.connection.conn
+        if conn is not None:
+            asyncio.get_running_loop().call_later(0.5, conn.close)
 
     async def end(self, reason: str) -> None:
         """End the session from outside (server stopping); wait until it is over."""
-        self._stop(reason)
+        self.stop(reason)
         while self.row_id in self.server.sessions:
             await asyncio.sleep(0.05)
 
@@ -394,10 +465,10 @@ class _Session:
         try:
             await self._drain()
         except (asyncssh.Error, BrokenPipeError, ConnectionError):
-            self._stop("disconnected")
+            self.stop("disconnected")
             return
         await self.child.wait()
-        self._stop("exited")
+        self.stop("exited")
 
     async def _pump_input(self) -> None:
         assert self.child is not None
@@ -415,32 +486,44 @@ class _Session:
                 break  # EOF: the client closed the channel or went away
             self.last_input = time.monotonic()
             await self.child.write(data)
-        self._stop("disconnected")
+        self.stop("disconnected")
 
     async def _watch_status(self) -> None:
         assert self.child is not None and self.row_id is not None
-        registry, config = self.server.platform.ssh_sessions, self.server.config
+        registry = self.server.platform.ssh_sessions
         while events := await self.child.status_lines():
             for event in events:
                 if event.get("event") == "signed_in" and isinstance(event.get("account_id"), int):
                     try:
                         await self.server.db(registry.signed_in, self.row_id, event["account_id"],
-                                             max_per_account=config.max_sessions_per_account)
+                                             limits=self.server.limits)
                     except SessionLimitReached as error:
-                        self._stop("limit:" + str(error))
+                        self.stop("limit:" + str(error))
+                    else:
+                        self._set_account(event["account_id"])
                 elif event.get("event") == "signed_out":
                     await self.server.db(registry.signed_out, self.row_id)
+                    self._set_account(None)
 
     async def _watch_time(self) -> None:
         config = self.server.config
         idle = config.idle_timeout_minutes * 60.0
+        sign_in = config.sign_in_timeout_seconds
         deadline = time.monotonic() + config.session_timeout_hours * 3600.0
         while True:
             now = time.monotonic()
+            # Key presses do not extend the time on the sign-in screen: only signing in does.
+            sign_in_deadline = self.anonymous_since + sign_in if self.account_id is None else deadline
             if now >= deadline:
-                self._stop("session_timeout")
+                self.stop("session_timeout")
+                return
+            if now >= sign_in_deadline:
+                self.stop("sign_in_timeout")
                 return
             if now - self.last_input >= idle:
-                self._stop("idle_timeout")
+                self.stop("idle_timeout")
                 return
-            await asyncio.sleep(max(0.05, min(deadline - now, self.last_input + idle - now)))
+            self._timers_changed.clear()
+            wait = max(0.05, min(deadline, sign_in_deadline, self.last_input + idle) - now)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._timers_changed.wait(), wait)

@@ -1,14 +1,18 @@
 """The register of live SSH sessions, shared by every server on the database.
 
 Each server writes one row per session it serves, refreshes ``seen_at`` while it runs and
-closes the row at the end. Limits (all sessions, sessions of one account) are checked and
-the row written under one lock, so two servers admitting at the same moment cannot both
-take the last place. Sign-in failures per source address are counted from the audit log,
-which every server and session process writes to.
+closes the row at the end. A row without an account is a session still on the sign-in
+screen ("anonymous"): those have their own limits (in total, and per source address), apart
+from the limit on signed-in sessions, so that people on the sign-in screen can never take
+the places of people who signed in with a key or a password. Limits are checked and the
+row written under one lock, so two servers admitting at the same moment cannot both take
+the last place. Sign-in failures per source address are counted from the audit log, which
+every server and session process writes to.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import operator
@@ -24,6 +28,7 @@ from immo_connect.ssh.models import SshSession
 from immo_connect.storage import database, is_postgres, transaction
 
 if TYPE_CHECKING:
+    from immo_connect.config import SshSection
     from immo_connect.platform import Platform
 
 HEARTBEAT_SECONDS = 60
@@ -34,6 +39,24 @@ _LOCK_KEY = 0x5353480001
 # Refused sign-ins that count against a source address: SSH authentication that ended
 # without any accepted method, and password sign-ins refused by the accounts service.
 FAILED_SIGN_IN_ACTIONS: tuple[str, ...] = ("ssh.auth", "auth.sign_in")
+# Account states whose live sessions are closed by the servers (see ``closing_sessions``).
+CLOSED_STATUSES: tuple[str, ...] = ("blocked", "deleted")
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionLimits:
+    """How many sessions may be live at once, all servers together."""
+
+    max_sessions: int  # signed-in sessions (key or password)
+    max_per_account: int
+    max_anonymous: int  # sessions on the sign-in screen
+    max_anonymous_per_address: int
+
+    @classmethod
+    def from_settings(cls, ssh: SshSection) -> SessionLimits:
+        return cls(max_sessions=ssh.max_sessions, max_per_account=ssh.max_sessions_per_account,
+                   max_anonymous=ssh.max_anonymous_sessions,
+                   max_anonymous_per_address=ssh.max_anonymous_per_address)
 
 
 class SessionLimitReached(ConflictError):
@@ -65,6 +88,15 @@ class SshSessionRegistry:
             query = query.where(SshSession.account == account_id)
         return int(query.count())
 
+    def signed_in_count(self) -> int:
+        return int(self._live().where(SshSession.account.is_null(False)).count())
+
+    def anonymous_count(self, source: str | None = None) -> int:
+        query = self._live().where(SshSession.account.is_null())
+        if source is not None:
+            query = query.where(SshSession.source == source[:100])
+        return int(query.count())
+
     def _refuse(self, action: str, account: Account | None, source: str, reason: str, limit: int) -> SessionLimitReached:
         with transaction():
             audit.record(
@@ -77,24 +109,44 @@ class SshSessionRegistry:
                 _("The server is serving its maximum number of sessions ({limit}).").format(limit=limit),
                 hint=_("Try again in a few minutes."), code="ssh_max_sessions",
             )
+        if reason == "max_anonymous_sessions":
+            return SessionLimitReached(
+                _("Too many people are on the sign-in screen right now ({limit}).").format(limit=limit),
+                hint=_("Try again in a minute, or connect with an SSH key registered in your account."),
+                code="ssh_max_anonymous_sessions",
+            )
+        if reason == "max_anonymous_per_address":
+            return SessionLimitReached(
+                _("Your address already has {limit} sessions on the sign-in screen, the maximum.").format(limit=limit),
+                hint=_("Sign in or close one of them, then connect again."), code="ssh_max_anonymous_per_address",
+            )
         return SessionLimitReached(
             _("Your account already has {limit} open sessions, the maximum.").format(limit=limit),
             hint=_("Close one of your other sessions, then connect again."), code="ssh_max_account_sessions",
         )
 
     def open(
-        self, *, server: str, source: str, account_id: int | None = None, fingerprint: str = "",
-        max_total: int, max_per_account: int,
+        self, *, server: str, source: str, limits: SessionLimits, account_id: int | None = None, fingerprint: str = "",
     ) -> int:
-        """Register a new session if the limits allow it; return its id."""
+        """Register a new session if the limits allow it; return its id.
+
+        With ``account_id`` (a key named the account) the session counts as signed in from
+        the start; without, it counts as anonymous until someone signs in.
+        """
         account: Account | None = Account.get_or_none(Account.id == account_id) if account_id else None
         with transaction():
             self._lock()
-            if self.live_count() >= max_total:
-                refusal = ("max_sessions", max_total)
-            elif account is not None and self.live_count(account.id) >= max_per_account:
-                refusal = ("max_account_sessions", max_per_account)
-            else:
+            refusal: tuple[str, int] | None = None
+            if account is None:
+                if self.anonymous_count() >= limits.max_anonymous:
+                    refusal = ("max_anonymous_sessions", limits.max_anonymous)
+                elif self.anonymous_count(source) >= limits.max_anonymous_per_address:
+                    refusal = ("max_anonymous_per_address", limits.max_anonymous_per_address)
+            elif self.signed_in_count() >= limits.max_sessions:
+                refusal = ("max_sessions", limits.max_sessions)
+            elif self.live_count(account.id) >= limits.max_per_account:
+                refusal = ("max_account_sessions", limits.max_per_account)
+            if refusal is None:
                 now = self._now()
                 row: SshSession = SshSession.create(
                     server=server[:200], source=source[:100], account=account.id if account else None,
@@ -109,16 +161,24 @@ class SshSessionRegistry:
                 return int(row.id)
         raise self._refuse("ssh.session.open", account, source, *refusal)
 
-    def signed_in(self, session_id: int, account_id: int, *, max_per_account: int) -> None:
-        """Attach the account that signed in on the login screen, within its session limit."""
+    def signed_in(self, session_id: int, account_id: int, *, limits: SessionLimits) -> None:
+        """Attach the account that signed in on the sign-in screen, within the limits.
+
+        The session leaves the anonymous count and joins the signed-in one, so it needs a
+        place there (``max_sessions``) as well as within its account's limit.
+        """
         account: Account | None = Account.get_or_none(Account.id == account_id)
         row: SshSession | None = SshSession.get_or_none(SshSession.id == session_id)
         if account is None or row is None:
             return
         with transaction():
             self._lock()
-            others = self._live().where((SshSession.account == account.id) & (SshSession.id != session_id))
-            if others.count() < max_per_account:
+            others = self._live().where(SshSession.id != session_id)
+            if others.where(SshSession.account.is_null(False)).count() >= limits.max_sessions:
+                refusal = ("max_sessions", limits.max_sessions)
+            elif others.where(SshSession.account == account.id).count() >= limits.max_per_account:
+                refusal = ("max_account_sessions", limits.max_per_account)
+            else:
                 SshSession.update(account=account.id).where(SshSession.id == session_id).execute()
                 audit.record(
                     "ssh.session.sign_in", actor_id=account.id, actor=account.username,
@@ -126,7 +186,7 @@ class SshSessionRegistry:
                     detail={"method": "password"}, at=self._now(),
                 )
                 return
-        raise self._refuse("ssh.session.sign_in", account, row.source, "max_account_sessions", max_per_account)
+        raise self._refuse("ssh.session.sign_in", account, row.source, *refusal)
 
     def signed_out(self, session_id: int) -> None:
         with transaction():
@@ -152,6 +212,20 @@ class SshSessionRegistry:
                 source=row.source, at=now,
                 detail={"reason": reason, "seconds": int((now - row.started_at).total_seconds())},
             )
+
+    def closing_sessions(self, session_ids: list[int]) -> dict[int, str]:
+        """Which of these sessions belong to a blocked or deleted account: id → status.
+
+        One indexed query for all the sessions of a server; each server runs it every few
+        seconds (``[ssh] account_check_seconds``), so an operator's block reaches the
+        sessions of every server sharing the database.
+        """
+        if not session_ids:
+            return {}
+        rows = (SshSession.select(SshSession.id, Account.status).join(Account)
+                .where(SshSession.id.in_(session_ids) & Account.status.in_(CLOSED_STATUSES))
+                .tuples())
+        return {int(row[0]): str(row[1]) for row in rows.execute()}
 
     def close_server(self, server: str, reason: str) -> int:
         """Close every open row of one server (at its shutdown); return how many."""

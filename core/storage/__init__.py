@@ -15,6 +15,7 @@ from immo_connect.storage._database import (
     redact_url,
     transaction,
 )
+from immo_connect.storage._errors import StorageError, storage_error
 from immo_connect.storage._migrations import (
     Migration,
     applied_migrations,
@@ -25,12 +26,14 @@ from immo_connect.storage._migrations import (
 __all__ = [
     "BaseModel",
     "Migration",
+    "StorageError",
     "applied_migrations",
     "database",
     "is_postgres",
     "on_commit",
     "open_database",
     "redact_url",
+    "storage_error",
     "transaction",
     "upgrade",
     "upgrade_component",

@@ -12,7 +12,9 @@ from playhouse.db_url import connect
 
 from immo_connect.errors import ConfigurationError
 from immo_connect.extras import import_extra
+from immo_connect.files import make_private_folders, private_file
 from immo_connect.i18n import _
+from immo_connect.storage._errors import storage_error
 
 database = peewee.DatabaseProxy()
 
@@ -64,7 +66,9 @@ def open_database(url: str, *, check: bool = True) -> peewee.Database:
             path = url[len("sqlite:///"):]
             if path and path != ":memory:":
                 try:
-                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                    make_private_folders(Path(path).parent)
+                    # SQLite gives the -wal and -shm files the database file's mode: 0600 too.
+                    private_file(Path(path))
                 except OSError as error:
                     raise _unreachable(url, error.strerror or str(error)) from None
             db: peewee.Database = connect(url, pragmas=SQLITE_PRAGMAS, autoconnect=True)
@@ -82,6 +86,9 @@ def open_database(url: str, *, check: bool = True) -> peewee.Database:
             db.connect(reuse_if_open=True)
             db.execute_sql("SELECT 1")
         except peewee.DatabaseError as error:
+            explained = storage_error(error, db) if scheme == "sqlite" else None
+            if explained is not None:  # the file is there, but its folder or disk refuses writes
+                raise explained from None
             message = re.sub(r"\s+", " ", str(error)).strip()
             raise _unreachable(url, message) from None
         finally:
@@ -114,6 +121,13 @@ def transaction() -> Iterator[None]:
         else:
             with db.atomic():
                 yield
+    except peewee.DatabaseError as error:
+        if outermost:
+            _pending.callbacks = None
+        explained = storage_error(error)  # a read-only or full database: the operator's to fix
+        if explained is None:
+            raise
+        raise explained from error
     except BaseException:
         if outermost:
             _pending.callbacks = None

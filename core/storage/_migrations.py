@@ -30,6 +30,7 @@ COMPONENTS: tuple[str, ...] = (
     "immo_connect.tools.models",
     "immo_connect.eid.models",
     "immo_connect.ssh.models",
+    "immo_connect.oidc.models",
 )
 
 

@@ -36,6 +36,7 @@ REGISTRATIONS: tuple[tuple[str, str, str, str], ...] = (
     (PEETERS, "anne.peeters", "cadastrefinder", "agent"),
     (PEETERS, "anne.peeters", "antiblanchiment", "agent"),
     (PEETERS, "anne.peeters", "cibweb", "member"),
+    (PEETERS, "anne.peeters", "myrentpro", "manager"),  # the demo web tool signs her in (docs/vendor-web-tool.md)
     (DUBOIS, "marc.dubois", "covast", "agent"),
     (DUBOIS, "sophie.janssens", "myrentpro", "manager"),
 )

@@ -41,6 +41,11 @@ def _sql(param: str) -> dict[str, str]:
             f"UPDATE wallet SET balance = balance - {p}, last_number = last_number + 1 "
             f"WHERE id = {p} AND balance >= {p} RETURNING balance, last_number"
         ),
+        # Money taken back (a chargeback, a refund): booked even below zero, the money is gone.
+        "take": (
+            f"UPDATE wallet SET balance = balance - {p}, last_number = last_number + 1 "
+            f"WHERE id = {p} RETURNING balance, last_number"
+        ),
         "credit": (
             f"UPDATE wallet SET balance = balance + {p}, last_number = last_number + 1 "
             f"WHERE id = {p} RETURNING balance, last_number"
@@ -98,6 +103,12 @@ def _time(moment: dt.datetime | None) -> Any:
 def debit(wallet_id: int, amount: int) -> tuple[int, int] | None:
     """Take ``amount`` from the wallet if it holds enough: ``(balance after, number)`` or None."""
     row = _run("debit", (amount, wallet_id, amount)).fetchone()
+    return (int(row[0]), int(row[1])) if row else None
+
+
+def take(wallet_id: int, amount: int) -> tuple[int, int] | None:
+    """Take ``amount`` whatever the balance (money taken back only): ``(balance after, number)``."""
+    row = _run("take", (amount, wallet_id)).fetchone()
     return (int(row[0]), int(row[1])) if row else None
 
 

@@ -25,8 +25,10 @@ from immo_connect.organisations.models import Membership, Organisation
 from immo_connect.wallet import _validate as check
 from immo_connect.wallet._access import Actor, ActorRef, actor_id, member_of
 from immo_connect.wallet.models import (
+    KIND_REVERSAL,
     KIND_TOOL,
     KINDS,
+    STATUS_SUCCEEDED,
     STATUSES,
     Wallet,
     WalletTransaction,
@@ -90,6 +92,8 @@ class WalletOverview:
     balance_cents: int
     structured_communication: str  # formatted +++…+++
     is_manager: bool
+    # When the balance is below zero: the latest take-back, which says why.
+    last_take_back: WalletTransaction | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -181,9 +185,15 @@ class WalletViews:
         member = member_of(self.platform, actor, organisation_id)
         wallet = self.ensure_wallet(organisation_id)
         organisation: Organisation = Organisation.get_by_id(organisation_id)
+        taken: WalletTransaction | None = None
+        if int(wallet.balance) < 0:
+            taken = (WalletTransaction.select()
+                     .where((WalletTransaction.wallet == wallet.id) & (WalletTransaction.type_key == KIND_REVERSAL)
+                            & (WalletTransaction.amount < 0) & (WalletTransaction.status == STATUS_SUCCEEDED))
+                     .order_by(WalletTransaction.created_at.desc(), WalletTransaction.id.desc()).first())
         return WalletOverview(
             int(wallet.id), organisation_id, str(organisation.name), str(organisation.enterprise_number),
-            int(wallet.balance), ogm.format_ogm(str(wallet.structured_communication)), member.is_manager,
+            int(wallet.balance), ogm.format_ogm(str(wallet.structured_communication)), member.is_manager, taken,
         )
 
     def type_choices(self) -> list[tuple[str, str]]:

@@ -1,6 +1,7 @@
 """The ledger's invariants, checked on the whole database (``immo-connect wallet verify``, tests).
 
-1. No wallet balance is below zero.
+1. A balance goes below zero only by money taken back (a ``reversal`` row): no other
+   succeeded debit ends below zero.
 2. Each wallet's balance equals the sum of its postings (credits minus debits), so the sum of
    all balances equals the sum of all postings into and out of wallets. A posting is the
    ``debit_account`` / ``credit_account`` pair of a transaction row, for ``abs(amount)``.
@@ -10,6 +11,10 @@
 4. Each succeeded movement has its posting, between two different accounts, one of them its
    own wallet (a transfer's posting is on its outgoing row, the incoming row has none);
    failed and pending rows have none.
+5. Each take-back (a ``reversal`` row with a negative amount) points at a succeeded top-up
+   (``online_topup`` or ``bank_transfer``) of its own wallet and sends the money back to the
+   account that top-up came from; each give-back (positive amount) points at a take-back of
+   its wallet and returns exactly its amount; no top-up is taken back beyond its amount.
 
 Each check is one aggregate query, the same on SQLite and PostgreSQL.
 """
@@ -17,8 +22,6 @@ Each check is one aggregate query, the same on SQLite and PostgreSQL.
 from __future__ import annotations
 
 from immo_connect.storage import database
-
-_NEGATIVE = "SELECT id, balance FROM wallet WHERE balance < 0"
 
 _BALANCES = """
 SELECT w.id, w.balance, COALESCE(c.total, 0) - COALESCE(d.total, 0)
@@ -39,14 +42,14 @@ HAVING COUNT(t.id) <> w.last_number OR COALESCE(MAX(t.number), 0) <> w.last_numb
 
 _CHAIN = """
 SELECT wallet_id, number, balance_before, previous_after, balance_after, amount, status FROM (
-  SELECT wallet_id, number, balance_before, balance_after, amount, status,
+  SELECT wallet_id, number, balance_before, balance_after, amount, status, kind,
          LAG(balance_after, 1, 0) OVER (PARTITION BY wallet_id ORDER BY number) AS previous_after
   FROM wallet_transaction WHERE number IS NOT NULL
 ) chain
 WHERE balance_before <> previous_after
    OR (status = 'succeeded' AND balance_after <> balance_before + amount)
    OR (status <> 'succeeded' AND balance_after <> balance_before)
-   OR balance_after < 0
+   OR (balance_after < 0 AND status = 'succeeded' AND amount < 0 AND kind <> 'reversal')
 """
 
 _LAST = """
@@ -60,7 +63,7 @@ WHERE t.balance_after <> w.balance
 _POSTINGS = """
 SELECT id, status, amount, debit_account, credit_account FROM wallet_transaction
 WHERE CASE
-  WHEN status = 'succeeded' AND counterpart_transaction_id IS NULL THEN
+  WHEN status = 'succeeded' AND NOT (kind = 'transfer' AND counterpart_transaction_id IS NOT NULL) THEN
     debit_account IS NULL OR credit_account IS NULL OR debit_account = credit_account
     OR (amount > 0 AND credit_account <> 'wallet:' || wallet_id)
     OR (amount < 0 AND debit_account <> 'wallet:' || wallet_id)
@@ -69,12 +72,34 @@ END
 """
 
 
+# Take-backs and give-backs and what they point at.
+_REVERSAL_LINKS = """
+SELECT r.id, r.amount, o.id, o.kind, o.amount FROM wallet_transaction r
+LEFT JOIN wallet_transaction o ON o.id = r.counterpart_transaction_id
+WHERE r.kind = 'reversal' AND r.status = 'succeeded' AND (
+  o.id IS NULL OR o.wallet_id <> r.wallet_id OR o.status <> 'succeeded'
+  OR (r.amount < 0 AND (o.kind NOT IN ('online_topup', 'bank_transfer')
+                        OR r.credit_account <> (CASE o.kind WHEN 'online_topup' THEN 'platform:online_topups'
+                                                ELSE 'platform:bank_transfers' END)))
+  OR (r.amount > 0 AND (o.kind <> 'reversal' OR o.amount <> -r.amount))
+)
+"""
+
+_OVER_TAKEN = """
+SELECT o.id, o.amount, SUM(-r.amount - COALESCE(g.amount, 0)) FROM wallet_transaction r
+JOIN wallet_transaction o ON o.id = r.counterpart_transaction_id
+LEFT JOIN wallet_transaction g ON g.counterpart_transaction_id = r.id AND g.kind = 'reversal'
+  AND g.status = 'succeeded' AND g.amount > 0
+WHERE r.kind = 'reversal' AND r.status = 'succeeded' AND r.amount < 0
+GROUP BY o.id, o.amount
+HAVING SUM(-r.amount - COALESCE(g.amount, 0)) > o.amount
+"""
+
+
 def verify() -> list[str]:
     """Every broken invariant as one line; an empty list means the ledger is sound."""
     db = database.obj
     problems: list[str] = []
-    for wallet_id, balance in db.execute_sql(_NEGATIVE).fetchall():
-        problems.append(f"wallet {wallet_id}: negative balance {balance}")
     for wallet_id, balance, postings in db.execute_sql(_BALANCES).fetchall():
         problems.append(f"wallet {wallet_id}: balance {balance} but postings sum to {postings}")
     for wallet_id, last, count, highest in db.execute_sql(_COUNTS).fetchall():
@@ -90,6 +115,12 @@ def verify() -> list[str]:
         problems.append(f"wallet {wallet_id}: balance {balance} but last transaction ends at {after}")
     for tx_id, status, amount, debit, credit in db.execute_sql(_POSTINGS).fetchall():
         problems.append(f"transaction {tx_id} ({status}, {amount}): posting from {debit} to {credit}")
+    for tx_id, amount, other, kind, other_amount in db.execute_sql(_REVERSAL_LINKS).fetchall():
+        problems.append(
+            f"transaction {tx_id} (reversal, {amount}): points at {other} ({kind}, {other_amount})"
+        )
+    for top_up, amount, taken in db.execute_sql(_OVER_TAKEN).fetchall():
+        problems.append(f"top-up {top_up} of {amount}: {taken} taken back")
     return problems
 
 

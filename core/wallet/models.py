@@ -1,8 +1,11 @@
 """The wallet ledger: one wallet per organisation, immutable double-entry transactions.
 
 * :class:`Wallet` holds the balance of one organisation in integer euro cents. The balance
-  only changes through one conditional ``UPDATE`` (see ``_ledger.py``) and a ``CHECK`` keeps
-  it at or above zero even if a bug tried otherwise.
+  only changes through one conditional ``UPDATE`` (see ``_ledger.py``): a debit happens only
+  when the balance covers it. The one exception is money taken back (a chargeback, a refund,
+  a returned transfer, kind ``reversal``): that money is already gone, so it is booked even
+  when the balance goes below zero, and a negative wallet then pays for nothing until it is
+  topped up (every ordinary debit's condition fails).
 * :class:`WalletTransaction` is one line of the wallet's history: numbered without gaps per
   wallet (``number``), with the balance before and after. A final row (succeeded or failed)
   never changes; only a ``pending`` row may be settled once. Triggers enforce both.
@@ -18,6 +21,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import peewee
@@ -31,7 +35,14 @@ KIND_BANK_TRANSFER = "bank_transfer"
 KIND_TRANSFER = "transfer"
 KIND_TOOL = "tool_usage"
 KIND_CORRECTION = "correction"
-KINDS: tuple[str, ...] = (KIND_ONLINE_TOPUP, KIND_BANK_TRANSFER, KIND_TRANSFER, KIND_TOOL, KIND_CORRECTION)
+# Money of a top-up taken back (chargeback, refund, returned or recalled transfer), or given
+# back when such a taking back is undone; always linked to the top-up it concerns.
+KIND_REVERSAL = "reversal"
+KINDS: tuple[str, ...] = (
+    KIND_ONLINE_TOPUP, KIND_BANK_TRANSFER, KIND_TRANSFER, KIND_TOOL, KIND_CORRECTION, KIND_REVERSAL,
+)
+# Top-ups that can be taken back: money that came in from a payment provider or a bank.
+REVERSIBLE_KINDS: tuple[str, ...] = (KIND_ONLINE_TOPUP, KIND_BANK_TRANSFER)
 CREDIT_KINDS: tuple[str, ...] = (KIND_ONLINE_TOPUP, KIND_BANK_TRANSFER, KIND_CORRECTION)
 
 STATUS_SUCCEEDED = "succeeded"
@@ -64,7 +75,8 @@ class Wallet(BaseModel):
     organisation = peewee.ForeignKeyField(
         Organisation, backref="wallet", unique=True, on_delete="RESTRICT"
     )
-    balance = peewee.BigIntegerField(default=0, constraints=[peewee.Check("balance >= 0")])
+    # May be negative only after money was taken back (see the module's docstring).
+    balance = peewee.BigIntegerField(default=0)
     # The number of the last numbered transaction; the next one gets last_number + 1.
     last_number = peewee.BigIntegerField(default=0)
     # The 12 digits of the wallet's structured communication (bank transfers).
@@ -96,6 +108,7 @@ class WalletTransaction(BaseModel):
     actor_id = peewee.BigIntegerField(null=True)
     actor_name = peewee.CharField(max_length=200, default="")
     # Transfers: the wallet on the other side; the incoming row points at the outgoing one.
+    # Reversals: counterpart_transaction_id is the top-up taken back (same wallet).
     counterpart_wallet_id = peewee.BigIntegerField(null=True)
     counterpart_transaction_id = peewee.BigIntegerField(null=True)
     reference = peewee.CharField(max_length=200, default="")  # provider or bank reference
@@ -228,8 +241,44 @@ def _postings_on_transactions(db: peewee.Database) -> None:
     execute("DROP TABLE posting")  # its triggers go with it
 
 
+_BALANCE_CHECK = re.compile(r"\s*CHECK\s*\(\s*balance\s*>=\s*0\s*\)", re.IGNORECASE)
+
+
+def _balance_may_go_negative(db: peewee.Database) -> None:
+    """Drop the ``CHECK (balance >= 0)`` of schema versions 1-3: money taken back is booked
+    even when it leaves a wallet below zero. Ordinary debits keep their conditional UPDATE.
+
+    SQLite cannot drop a constraint, and rebuilding ``wallet`` is impossible while
+    ``wallet_transaction`` refers to it with ``ON DELETE RESTRICT``; SQLite documents this
+    edit of the stored schema for removing CHECK constraints (lang_altertable.html, "making
+    other kinds of table schema changes"): the data on disk does not change.
+    """
+    execute: Any = db.execute_sql
+    if isinstance(db, peewee.PostgresqlDatabase):
+        names = execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'wallet'::regclass AND contype = 'c' "
+            "AND pg_get_constraintdef(oid) LIKE %s", ("%balance >= 0%",)
+        ).fetchall()
+        for (name,) in names:
+            execute(f'ALTER TABLE wallet DROP CONSTRAINT "{name}"')
+        return
+    row = execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'wallet'").fetchone()
+    sql = str(row[0]) if row else ""
+    relaxed = _BALANCE_CHECK.sub("", sql)
+    if relaxed == sql:  # a database created without it
+        return
+    version = int(execute("PRAGMA schema_version").fetchone()[0])
+    execute("PRAGMA writable_schema = ON")
+    try:
+        execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'wallet'", (relaxed,))
+        execute(f"PRAGMA schema_version = {version + 1}")
+    finally:
+        execute("PRAGMA writable_schema = OFF")
+
+
 MIGRATIONS = [
     Migration(1, "wallets, transactions and postings", _create),
     Migration(2, "postings without account indexes", _drop_account_indexes),
     Migration(3, "postings and audit trail on the transactions", _postings_on_transactions),
+    Migration(4, "a balance may go below zero when money is taken back", _balance_may_go_negative),
 ]

@@ -5,6 +5,8 @@ Movements (what tool and payment plugins call):
 * :meth:`WalletService.charge` — a tool takes money from an organisation's wallet.
 * :meth:`WalletService.credit` — money arrived (online payment, bank transfer, correction).
 * :meth:`WalletService.transfer` — a manager moves money between wallets it manages.
+* :meth:`WalletService.take_back` — money of a top-up left again (chargeback, refund,
+  returned transfer); the balance may go below zero (``_reversal.py``).
 
 Each takes an **idempotency key**, unique platform-wide (prefix it with your plugin's name):
 a replay with the same parameters returns the original transaction (even a failed one, so a
@@ -41,6 +43,7 @@ from immo_connect.wallet._access import (
     require_member,
 )
 from immo_connect.wallet._documents import WalletDocuments
+from immo_connect.wallet._reversal import WalletReversals
 from immo_connect.wallet._views import WalletViews
 from immo_connect.wallet.models import (
     CREDIT_KINDS,
@@ -84,7 +87,7 @@ def _moved(result: tuple[int, int] | None) -> tuple[int, int]:
     return result
 
 
-class WalletService(WalletViews, WalletDocuments):
+class WalletService(WalletReversals, WalletViews, WalletDocuments):
     """One instance per platform (``platform.wallet``)."""
 
     def __init__(self, platform: Platform) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from immo_connect.i18n import N_, _
+from immo_connect.wallet._reversal import RESTORE_REASONS, REVERSAL_REASONS
 from immo_connect.wallet.models import (
     KIND_BANK_TRANSFER,
     KIND_CORRECTION,
     KIND_ONLINE_TOPUP,
+    KIND_REVERSAL,
     KIND_TOOL,
     KIND_TRANSFER,
     STATUS_FAILED,
@@ -20,6 +22,7 @@ KIND_LABELS: dict[str, str] = {
     KIND_TRANSFER: N_("Transfer between wallets"),
     KIND_TOOL: N_("Use of a tool"),
     KIND_CORRECTION: N_("Correction"),
+    KIND_REVERSAL: N_("Top-up taken back"),
 }
 
 # A word and a symbol for each status: never colour alone.
@@ -32,6 +35,8 @@ STATUS_SYMBOLS: dict[str, str] = {STATUS_SUCCEEDED: "✓", STATUS_FAILED: "✗",
 
 REASON_LABELS: dict[str, str] = {
     "insufficient_funds": N_("The balance was too low."),
+    **REVERSAL_REASONS,
+    **RESTORE_REASONS,
 }
 
 

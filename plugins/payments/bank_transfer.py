@@ -18,9 +18,10 @@ legal_name::
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Annotated, Any
 
 from immo_connect import hookimpl
+from immo_connect.config_schema import Range
 from immo_connect.contracts.payments import PaymentLimits, PaymentMethod, TransferDetails
 from immo_connect.errors import ConfigurationError, ValidationError
 from immo_connect.formats import iban as iban_format
@@ -32,7 +33,7 @@ class BankTransferConfig:
     iban: str = ""
     bic: str = ""
     beneficiary: str = ""
-    processing_days: int = 3
+    processing_days: Annotated[int, Range(0, 30)] = 3
 
     def __post_init__(self) -> None:
         where = "plugins.toml [plugins.bank_transfer]"

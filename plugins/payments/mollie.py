@@ -12,8 +12,10 @@ Configuration (``plugins.toml``)::
 
 Without an API key the plugin registers nothing (the platform then offers the other
 methods). Requests use the standard library's HTTP client: ``POST /payments`` with an
-``Idempotency-Key`` header, ``GET /payments/{id}``; the API key travels only in the
-``Authorization: Bearer`` header and never appears in messages or logs.
+``Idempotency-Key`` header, ``GET /payments/{id}``, and for money taken back ``POST
+/payments/{id}/refunds`` (with an ``Idempotency-Key``), ``GET /payments/{id}/refunds`` and
+``GET /payments/{id}/chargebacks``; the API key travels only in the ``Authorization:
+Bearer`` header and never appears in messages or logs.
 """
 
 from __future__ import annotations
@@ -27,16 +29,19 @@ import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from immo_connect import __version__, hookimpl
-from immo_connect.config_schema import Secret
+from immo_connect.config_schema import Range, Secret
 from immo_connect.contracts.payments import (
     PaymentMethod,
     PaymentProviderError,
     PaymentRequest,
     PaymentStatus,
     ProviderPayment,
+    ProviderReversal,
+    RefundRequest,
+    ReversalStatus,
 )
 from immo_connect.i18n import N_, _
 from immo_connect.plugins.payments._common import (
@@ -56,6 +61,14 @@ _STATUSES: dict[str, PaymentStatus] = {
     "failed": "failed", "expired": "expired", "canceled": "canceled",
 }
 _PAYMENT_ID = re.compile(r"^tr_[A-Za-z0-9]{1,64}$")
+_REVERSAL_ID = re.compile(r"^(re|chb)_[A-Za-z0-9]{1,64}$")
+# Mollie's refund statuses: queued, pending and processing are on their way (the money is
+# leaving); failed and canceled refunds return nothing.
+_REFUND_STATUSES: dict[str, ReversalStatus] = {
+    "queued": "pending", "pending": "pending", "processing": "pending", "refunded": "refunded",
+    "failed": "failed", "canceled": "canceled",
+}
+_MAX_PAGES = 20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,7 +77,7 @@ class MollieConfig(OnlineLimitsConfig):
     base_url: str = "https://api.mollie.com/v2"
     redirect_url: str = "https://www.immo-connect.be/wallet/topup/done"
     webhook_url: str = ""
-    timeout_seconds: float = 15.0
+    timeout_seconds: Annotated[float, Range(1, 300)] = 15.0
 
     table: ClassVar[str] = "plugins.mollie"
 
@@ -90,6 +103,7 @@ class MolliePayments(PaymentMethod):
         self.limits = config.limits
         self.options = config.payment_options
         self.test_mode = False
+        self.can_refund = True
         self._base = config.base_url.rstrip("/")
 
     # -- HTTP ------------------------------------------------------------------------------
@@ -164,7 +178,50 @@ class MolliePayments(PaymentMethod):
             checkout_url=str(checkout or ""), method=str(document.get("method") or ""),
             failure_reason=str((document.get("details") or {}).get("failureReason", ""))
             if isinstance(document.get("details"), dict) else "",
+            refunded_cents=_cents(document["amountRefunded"])[0] if document.get("amountRefunded") else 0,
+            charged_back_cents=_cents(document["amountChargedBack"])[0] if document.get("amountChargedBack") else 0,
         )
+
+    def _reversal(self, document: Any, kind: str) -> ProviderReversal:
+        if not isinstance(document, dict):
+            raise unreadable_answer()
+        reversal_id = str(document.get("id", ""))
+        if not _REVERSAL_ID.match(reversal_id):
+            raise unreadable_answer()
+        cents, currency = _cents(document.get("amount"))
+        metadata = document.get("metadata")
+        metadata = {str(k): str(v) for k, v in metadata.items()} if isinstance(metadata, dict) else {}
+        if kind == "chargeback":
+            reason = document.get("reason") if isinstance(document.get("reason"), dict) else {}
+            words = " ".join(str(part) for part in (reason.get("code"), reason.get("description")) if part)
+            return ProviderReversal(
+                provider_reversal_id=reversal_id, kind="chargeback", amount_cents=cents, currency=currency,
+                status="reversed" if document.get("reversedAt") else "charged_back", reason=words[:200],
+                metadata=metadata,
+            )
+        status = _REFUND_STATUSES.get(str(document.get("status")))
+        if status is None:
+            log.warning("Mollie refund %s has an unknown status %r", reversal_id, document.get("status"))
+            status = "pending"  # money that may be leaving: booked, and given back if it fails
+        return ProviderReversal(provider_reversal_id=reversal_id, kind="refund", status=status,
+                                amount_cents=cents, currency=currency, metadata=metadata)
+
+    def _list(self, payment_id: str, what: str) -> list[ProviderReversal]:
+        """Every item of a list endpoint, following its ``next`` links (on this API only)."""
+        found: list[ProviderReversal] = []
+        path: str | None = f"/payments/{urllib.parse.quote(payment_id)}/{what}"
+        for _page in range(_MAX_PAGES):
+            if path is None:
+                break
+            document = self._request("GET", path)
+            items = (document.get("_embedded") or {}).get(what, [])
+            if not isinstance(items, list):
+                raise unreadable_answer()
+            found += [self._reversal(item, what.rstrip("s")) for item in items]
+            following = ((document.get("_links") or {}).get("next") or {}).get("href")
+            path = following[len(self._base):] if isinstance(following, str) and following.startswith(
+                self._base + "/") else None
+        return found
 
     # -- contract --------------------------------------------------------------------------------
 
@@ -187,6 +244,23 @@ class MolliePayments(PaymentMethod):
         if not _PAYMENT_ID.match(provider_payment_id or ""):
             raise unknown_payment()
         return self._payment(self._request("GET", f"/payments/{urllib.parse.quote(provider_payment_id)}"))
+
+    def list_reversals(self, provider_payment_id: str) -> list[ProviderReversal]:
+        if not _PAYMENT_ID.match(provider_payment_id or ""):
+            raise unknown_payment()
+        return self._list(provider_payment_id, "refunds") + self._list(provider_payment_id, "chargebacks")
+
+    def create_refund(self, request: RefundRequest) -> ProviderReversal:
+        if not _PAYMENT_ID.match(request.provider_payment_id or ""):
+            raise unknown_payment()
+        body: dict[str, Any] = {
+            "amount": {"currency": request.currency, "value": euros(request.amount_cents)},
+            "description": request.description[:140],  # Mollie's limit for a refund's description
+            "metadata": dict(request.metadata),
+        }
+        document = self._request("POST", f"/payments/{urllib.parse.quote(request.provider_payment_id)}/refunds",
+                                 body, {"Idempotency-Key": request.idempotency_key})
+        return self._reversal(document, "refund")
 
     def payment_id_from_webhook(self, headers: Mapping[str, str], body: bytes) -> str | None:
         # Mollie's classic webhook carries only ``id=tr_…`` and no signature: the platform

@@ -5,12 +5,14 @@ key, a checkout link, statuses open → paid | failed | canceled | expired) but 
 moves anywhere: the payer's part is played on the top-up screen, which offers a
 confirmation step ("pay", "refuse", "cancel") for test-mode methods. Payments live in the
 plugin's own table so that every process of the platform (the UI, a poller, a webhook
-server) sees the same state.
+server) sees the same state. Refunds (asked by the platform, or simulated as if made in a
+provider's dashboard) and chargebacks (simulated: ``immo-connect payments simulate``) live
+in a second table; a refund is carried out at once.
 
 Configuration (``plugins.toml``)::
 
     [plugins.sandbox]
-    # enabled = false            # switch it off in production
+    enabled = true               # off unless asked for: the demo configuration only
     # expires_minutes = 15
     # checkout_base_url = "https://sandbox.immo-connect.invalid/checkout"
     # minimum_eur = 50
@@ -24,12 +26,13 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import peewee
 
 from immo_connect import hookimpl
 from immo_connect.clock import utcnow
+from immo_connect.config_schema import Range
 from immo_connect.contracts.payments import (
     FINAL_STATUSES,
     PaymentMethod,
@@ -37,6 +40,9 @@ from immo_connect.contracts.payments import (
     PaymentRequest,
     PaymentStatus,
     ProviderPayment,
+    ProviderReversal,
+    RefundRequest,
+    ReversalKind,
 )
 from immo_connect.i18n import N_, _
 from immo_connect.plugins.payments._common import OnlineLimitsConfig, offered_option, unknown_payment
@@ -47,7 +53,7 @@ COMPONENT = "immo_connect.plugins.payments.sandbox"
 
 @dataclasses.dataclass(frozen=True)
 class SandboxConfig(OnlineLimitsConfig):
-    expires_minutes: int = 15
+    expires_minutes: Annotated[int, Range(1, 24 * 60)] = 15
     checkout_base_url: str = "https://sandbox.immo-connect.invalid/checkout"
 
     table: ClassVar[str] = "plugins.sandbox"
@@ -67,11 +73,33 @@ class SandboxPayment(BaseModel):
     updated_at = peewee.DateTimeField()
 
 
+class SandboxReversal(BaseModel):
+    id = peewee.CharField(max_length=40, primary_key=True)
+    payment_id = peewee.CharField(max_length=40, index=True)
+    kind = peewee.CharField(max_length=10)  # refund, chargeback
+    status = peewee.CharField(max_length=15)
+    amount_cents = peewee.BigIntegerField()
+    idempotency_key = peewee.CharField(max_length=255, unique=True, null=True)
+    request_digest = peewee.CharField(max_length=64, default="")
+    metadata = peewee.TextField(default="{}")
+    created_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "sandbox_reversal"
+
+
 def _create(db: peewee.Database) -> None:
     db.create_tables([SandboxPayment])
 
 
-MIGRATIONS = [Migration(1, "sandbox payments", _create)]
+def _create_reversals(db: peewee.Database) -> None:
+    db.create_tables([SandboxReversal])
+
+
+MIGRATIONS = [
+    Migration(1, "sandbox payments", _create),
+    Migration(2, "sandbox refunds and chargebacks", _create_reversals),
+]
 
 
 def _digest(request: PaymentRequest) -> str:
@@ -91,14 +119,68 @@ class SandboxPayments(PaymentMethod):
         self.limits = config.limits
         self.options = config.payment_options
         self.test_mode = True
+        self.can_refund = True
 
     def _view(self, row: SandboxPayment) -> ProviderPayment:
         status: PaymentStatus = row.status
         checkout = f"{self.config.checkout_base_url.rstrip('/')}/{row.id}" if status == "open" else ""
+        reversals = self.list_reversals(row.id)
         return ProviderPayment(
             provider_payment_id=row.id, status=status, amount_cents=row.amount_cents,
             currency=row.currency, checkout_url=checkout, method=row.option,
+            refunded_cents=sum(r.amount_cents for r in reversals if r.kind == "refund" and r.takes_money),
+            charged_back_cents=sum(r.amount_cents for r in reversals if r.kind == "chargeback" and r.takes_money),
         )
+
+    # -- refunds and chargebacks ----------------------------------------------------------------
+
+    def list_reversals(self, provider_payment_id: str) -> list[ProviderReversal]:
+        rows = (SandboxReversal.select().where(SandboxReversal.payment_id == provider_payment_id)
+                .order_by(SandboxReversal.created_at, SandboxReversal.id))
+        return [ProviderReversal(provider_reversal_id=r.id, kind=r.kind, status=r.status, amount_cents=r.amount_cents,
+                                 reason="MS03 simulated" if r.kind == "chargeback" else "",
+                                 metadata=json.loads(r.metadata)) for r in rows]
+
+    def create_refund(self, request: RefundRequest) -> ProviderReversal:
+        digest = hashlib.sha256(json.dumps([request.provider_payment_id, request.amount_cents]).encode()).hexdigest()
+        with transaction():
+            row = SandboxReversal.get_or_none(SandboxReversal.idempotency_key == request.idempotency_key)
+            if row is None:
+                self._refundable(request.provider_payment_id, request.amount_cents)
+                row = self._add(request.provider_payment_id, "refund", "refunded", request.amount_cents,
+                                key=request.idempotency_key, digest=digest, metadata=dict(request.metadata))
+        if row.request_digest != digest:
+            raise _refused("idempotency key reused with other parameters")
+        return next(r for r in self.list_reversals(row.payment_id) if r.provider_reversal_id == row.id)
+
+    def simulate_reversal(self, provider_payment_id: str, kind: ReversalKind, amount_cents: int) -> ProviderReversal:
+        if kind not in ("refund", "chargeback"):
+            raise _refused(str(kind))
+        with transaction():
+            self._refundable(provider_payment_id, amount_cents)
+            row = self._add(provider_payment_id, kind, "refunded" if kind == "refund" else "charged_back",
+                            amount_cents, key=None, digest="", metadata={})
+        return next(r for r in self.list_reversals(provider_payment_id) if r.provider_reversal_id == row.id)
+
+    def _refundable(self, payment_id: str, amount_cents: int) -> None:
+        payment = SandboxPayment.get_or_none(SandboxPayment.id == payment_id)
+        if payment is None:
+            raise unknown_payment()
+        if payment.status != "paid":
+            raise _refused("the payment cannot be refunded")
+        left = int(payment.amount_cents) - sum(r.amount_cents for r in self.list_reversals(payment_id) if r.takes_money)
+        if not 0 < amount_cents <= left:
+            raise _refused("the amount is higher than the amount remaining on the payment")
+
+    def _add(self, payment_id: str, kind: str, status: str, amount_cents: int, *, key: str | None, digest: str,
+             metadata: dict[str, str]) -> SandboxReversal:
+        prefix = "sbx_re_" if kind == "refund" else "sbx_chb_"
+        row: SandboxReversal = SandboxReversal.create(
+            id=prefix + secrets.token_hex(8), payment_id=payment_id, kind=kind, status=status,
+            amount_cents=amount_cents, idempotency_key=key, request_digest=digest,
+            metadata=json.dumps(metadata), created_at=utcnow(),
+        )
+        return row
 
     def create_payment(self, request: PaymentRequest) -> ProviderPayment:
         offered_option(self, request.option)
@@ -149,6 +231,13 @@ class SandboxPayments(PaymentMethod):
              .where(SandboxPayment.id == payment_id,
                     SandboxPayment.status.not_in(sorted(FINAL_STATUSES)))
              .execute())
+
+
+def _refused(detail: str) -> PaymentProviderError:
+    return PaymentProviderError(
+        _("The payment provider refused the payment: {detail}.").format(detail=detail),
+        hint=_("Check the amount and the payment method, then try again."),
+    )
 
 
 @hookimpl

@@ -34,7 +34,7 @@ class RegisterConfig:
     """``[plugins.<source>]``: ``register`` is the path of the register file (CSV).
 
     Without it the source knows nobody (it grants no recognition). A relative path is read
-    from the directory the platform starts in.
+    from the folder of the configuration file.
     """
 
     register: Path | None = None

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from immo_connect.contracts.tools import Role, SupportContact
+import copy
+import dataclasses
+
+from immo_connect.config_schema import Secret
+from immo_connect.contracts.tools import Role, SupportContact, Tool, WebClient
+from immo_connect.demo_tool import DEMO_PORTS
 from immo_connect.i18n import N_
 
 # The built-in tools are run by ORIS NV; their users get help through its support desk.
@@ -17,3 +22,37 @@ ASSISTANT = Role(
     N_("Works for the organisation under its mandated recognition; needs no recognition of their own."),
     needs_recognition=False,
 )
+
+
+# -- signing in to the tools that run in their own web application -----------------------
+
+
+
+@dataclasses.dataclass(frozen=True)
+class WebClientConfig:
+    """``[plugins.<tool>]`` of a tool that runs in its own web application: where it lives.
+
+    Without a table the tool is registered with the loopback addresses of the demo tool
+    (``immo-connect demo-tool --client <tool>``); production sets its real addresses.
+    """
+
+    redirect_uris: list[str] | None = None
+    initiate_login_uri: str | None = None
+    backchannel_logout_uri: str | None = None
+    client_secret: Secret | None = None
+
+
+def with_web_client(tool: Tool, config: WebClientConfig | None) -> Tool:
+    """``tool`` (a copy) with its web client, from ``config`` or the demo's loopback defaults."""
+    config = config or WebClientConfig()
+    base = f"http://127.0.0.1:{DEMO_PORTS.get(tool.name, 8480)}"
+    client = WebClient(
+        redirect_uris=tuple(config.redirect_uris or (f"{base}/callback",)),
+        initiate_login_uri=base + "/login" if config.initiate_login_uri is None else config.initiate_login_uri,
+        backchannel_logout_uri=(base + "/backchannel-logout" if config.backchannel_logout_uri is None
+                                else config.backchannel_logout_uri),
+        client_secret=str(config.client_secret or ""),
+    )
+    result = copy.copy(tool)
+    result.web_client = client
+    return result

@@ -10,8 +10,19 @@ refused with 422), a checkout page where the payer picks the outcome (like Molli
 test-mode payment screen), and webhook calls ``id=tr_…`` (form-encoded) to ``webhookUrl``
 when a status changes.
 
-Tests drive it with :meth:`FakeMollie.set_status` or by posting the checkout form, and read
-:attr:`FakeMollie.requests` to check what the adapter sent.
+Refunds and chargebacks follow the Refunds API and Chargebacks API v2: ``POST
+/v2/payments/{id}/refunds`` (amount, description, metadata; ``Idempotency-Key``; refused
+with 422 beyond the amount remaining or on a payment that is not paid), ``GET
+/v2/payments/{id}/refunds`` and ``GET /v2/payments/{id}/chargebacks`` (lists with ``count``,
+``_embedded`` and ``_links``), refund statuses ``queued``/``pending``/``processing``/
+``refunded``/``failed``/``canceled``, chargebacks with a ``reason`` and ``reversedAt``, and
+on the payment ``amountRefunded``, ``amountRemaining``, ``amountChargedBack`` and the links
+``refunds``/``chargebacks``. The webhook is called when a refund changes or a chargeback
+arrives, as Mollie does.
+
+Tests drive it with :meth:`FakeMollie.set_status` or by posting the checkout form,
+:meth:`charge_back`, :meth:`refund_from_dashboard`, :meth:`set_refund_status` and
+:meth:`reverse_chargeback`, and read :attr:`FakeMollie.requests` to check what the adapter sent.
 """
 
 from __future__ import annotations
@@ -29,6 +40,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 STATUSES = ("open", "pending", "authorized", "paid", "canceled", "expired", "failed")
+REFUND_STATUSES = ("queued", "pending", "processing", "refunded", "failed", "canceled")
 METHODS = ("bancontact", "creditcard", "ideal", "kbc", "belfius", "banktransfer", "paypal")
 _AMOUNT = re.compile(r"^\d{1,10}\.\d{2}$")
 _DOCS = "https://docs.mollie.com/overview/handling-errors"
@@ -49,12 +61,27 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
+def _cents(amount: dict[str, str]) -> int:
+    whole, _sep, part = amount["value"].partition(".")
+    return int(whole) * 100 + int(part or 0)
+
+
+def _amount(cents: int) -> dict[str, str]:
+    return {"currency": "EUR", "value": f"{cents // 100}.{cents % 100:02d}"}
+
+
+def _link(href: str) -> dict[str, str]:
+    return {"href": href, "type": "application/hal+json"}
+
+
 class FakeMollie:
     """Start with ``FakeMollie().start()`` (or as a context manager); ``base_url`` ends in /v2."""
 
     def __init__(self, api_key: str = "test_fakemolliekey0000000000000000") -> None:
         self.api_key = api_key
         self.payments: dict[str, dict[str, Any]] = {}
+        self.refunds: dict[str, list[dict[str, Any]]] = {}  # per payment id, oldest first
+        self.chargebacks: dict[str, list[dict[str, Any]]] = {}
         self.requests: list[RecordedRequest] = []
         self.webhook_calls: list[tuple[str, int | str]] = []
         self._idempotency: dict[str, tuple[str, int, bytes]] = {}
@@ -117,12 +144,123 @@ class FakeMollie:
                      "failed": "failedAt", "authorized": "authorizedAt"}.get(status)
             if stamp:
                 payment[stamp] = _now()
+            if status == "paid":
+                self._amounts(payment)
             if status != "open":
                 payment["_links"].pop("checkout", None)
                 payment["isCancelable"] = False
             webhook = payment.get("webhookUrl")
         if webhook:
             self._call_webhook(webhook, payment_id)
+
+    def charge_back(self, payment_id: str, cents: int | None = None, *, code: str = "MS03",
+                    description: str = "No reason specified") -> str:
+        """The card holder's bank takes the money back; Mollie calls the webhook."""
+        with self._lock:
+            payment = self.payments[payment_id]
+            cents = _cents(payment["amount"]) if cents is None else cents
+            chargeback_id = "chb_" + secrets.token_hex(6)
+            self.chargebacks.setdefault(payment_id, []).append({
+                "resource": "chargeback", "id": chargeback_id, "amount": _amount(cents),
+                "settlementAmount": {"currency": "EUR", "value": f"-{_amount(cents)['value']}"},
+                "reason": {"code": code, "description": description}, "paymentId": payment_id,
+                "createdAt": _now(), "reversedAt": None,
+                "_links": {"self": _link(f"{self.base_url}/payments/{payment_id}/chargebacks/{chargeback_id}"),
+                           "payment": _link(f"{self.base_url}/payments/{payment_id}")},
+            })
+            self._amounts(payment)
+        self._notify(payment_id)
+        return chargeback_id
+
+    def reverse_chargeback(self, payment_id: str, chargeback_id: str) -> None:
+        """The bank gives the money of a chargeback back (``reversedAt`` is set)."""
+        with self._lock:
+            chargeback = next(c for c in self.chargebacks[payment_id] if c["id"] == chargeback_id)
+            chargeback["reversedAt"] = _now()
+            self._amounts(self.payments[payment_id])
+        self._notify(payment_id)
+
+    def refund_from_dashboard(self, payment_id: str, cents: int, status: str = "pending") -> str:
+        """A refund made outside the platform (Mollie's dashboard); Mollie calls the webhook."""
+        with self._lock:
+            refund = self._new_refund(payment_id, cents, "Refund from the dashboard", {})
+            refund["status"] = status
+            self._amounts(self.payments[payment_id])
+        self._notify(payment_id)
+        return str(refund["id"])
+
+    def set_refund_status(self, payment_id: str, refund_id: str, status: str) -> None:
+        """Move a refund on (``refunded``, ``failed``, ``canceled``…) and call the webhook."""
+        if status not in REFUND_STATUSES:
+            raise ValueError(status)
+        with self._lock:
+            refund = next(r for r in self.refunds[payment_id] if r["id"] == refund_id)
+            refund["status"] = status
+            self._amounts(self.payments[payment_id])
+        self._notify(payment_id)
+
+    def _new_refund(self, payment_id: str, cents: int, description: str, metadata: Any) -> dict[str, Any]:
+        refund_id = "re_" + secrets.token_hex(6)
+        refund: dict[str, Any] = {
+            "resource": "refund", "id": refund_id, "amount": _amount(cents), "status": "pending",
+            "createdAt": _now(), "description": description, "metadata": metadata, "paymentId": payment_id,
+            "settlementAmount": {"currency": "EUR", "value": f"-{_amount(cents)['value']}"},
+            "_links": {"self": _link(f"{self.base_url}/payments/{payment_id}/refunds/{refund_id}"),
+                       "payment": _link(f"{self.base_url}/payments/{payment_id}")},
+        }
+        self.refunds.setdefault(payment_id, []).append(refund)
+        return refund
+
+    def _amounts(self, payment: dict[str, Any]) -> None:
+        """The payment's refunded, remaining and charged-back amounts and links (under the lock)."""
+        payment_id = payment["id"]
+        refunded = sum(_cents(r["amount"]) for r in self.refunds.get(payment_id, [])
+                       if r["status"] not in ("failed", "canceled"))
+        charged = sum(_cents(c["amount"]) for c in self.chargebacks.get(payment_id, []) if not c["reversedAt"])
+        payment["amountRefunded"] = _amount(refunded)
+        payment["amountRemaining"] = _amount(max(0, _cents(payment["amount"]) - refunded - charged))
+        if self.refunds.get(payment_id):
+            payment["_links"]["refunds"] = _link(f"{self.base_url}/payments/{payment_id}/refunds")
+        if self.chargebacks.get(payment_id):
+            payment["amountChargedBack"] = _amount(charged)
+            payment["_links"]["chargebacks"] = _link(f"{self.base_url}/payments/{payment_id}/chargebacks")
+
+    def _notify(self, payment_id: str) -> None:
+        webhook = self.payments[payment_id].get("webhookUrl")
+        if webhook:
+            self._call_webhook(webhook, payment_id)
+
+    def refund(self, payment_id: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """``POST /v2/payments/{id}/refunds`` (under the lock)."""
+        payment = self.payments.get(payment_id)
+        if payment is None:
+            return self.error(404, "Not Found", "No payment exists with token " + payment_id + ".")
+        amount = body.get("amount")
+        if not isinstance(amount, dict) or set(amount) != {"currency", "value"} or amount["currency"] != "EUR" \
+                or not isinstance(amount["value"], str) or not _AMOUNT.match(amount["value"]):
+            return self.error(422, "Unprocessable Entity", "The amount is invalid", "amount")
+        if payment["status"] != "paid":
+            return self.error(422, "Unprocessable Entity", "The payment cannot be refunded", "amount")
+        self._amounts(payment)
+        if _cents(amount) > _cents(payment["amountRemaining"]) or _cents(amount) < 1:
+            return self.error(422, "Unprocessable Entity",
+                              "The amount is higher than the amount remaining on the payment", "amount")
+        refund = self._new_refund(payment_id, _cents(amount), str(body.get("description") or ""),
+                                  body.get("metadata"))
+        self._amounts(payment)
+        return 201, refund
+
+    def listing(self, payment_id: str, what: str) -> tuple[int, dict[str, Any]]:
+        """``GET /v2/payments/{id}/refunds`` or ``…/chargebacks`` (under the lock)."""
+        if payment_id not in self.payments:
+            return self.error(404, "Not Found", "No payment exists with token " + payment_id + ".")
+        items = (self.refunds if what == "refunds" else self.chargebacks).get(payment_id, [])
+        return 200, {
+            "count": len(items), "_embedded": {what: json.loads(json.dumps(items))},
+            "_links": {"self": _link(f"{self.base_url}/payments/{payment_id}/{what}"), "previous": None,
+                       "next": None, "documentation": {"href": "https://docs.mollie.com/reference/list-" + what,
+                                                       "type": "text/html"}},
+        }
 
     def api_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path.startswith("/v2/")]
@@ -231,7 +369,8 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/checkout/"):
             self._checkout_post(recorded)
             return
-        if self.path.rstrip("/") != "/v2/payments":
+        refund_of = re.fullmatch(r"/v2/payments/([A-Za-z0-9_]+)/refunds", self.path.split("?")[0])
+        if self.path.rstrip("/") != "/v2/payments" and refund_of is None:
             self._send(*fake.error(404, "Not Found", "The resource does not exist"))
             return
         mode = self._authorised()
@@ -259,7 +398,10 @@ class _Handler(BaseHTTPRequestHandler):
                 else:
                     replay = (status, response)
             else:
-                status, document = fake.create(body, mode)
+                if refund_of is not None:
+                    status, document = fake.refund(refund_of.group(1), body)
+                else:
+                    status, document = fake.create(body, mode)
                 if key is not None:
                     fake._idempotency[key] = (digest, status, json.dumps(document).encode())
                 replay = (status, document)
@@ -275,12 +417,20 @@ class _Handler(BaseHTTPRequestHandler):
                     if payment else "<html><body>Unknown payment</body></html>")
             self._send(200 if payment else 404, page.encode(), "text/html; charset=utf-8")
             return
-        match = re.fullmatch(r"/v2/payments/([A-Za-z0-9_]+)", self.path.split("?")[0])
-        if match is None:
+        path = self.path.split("?")[0]
+        match = re.fullmatch(r"/v2/payments/([A-Za-z0-9_]+)", path)
+        listing = re.fullmatch(r"/v2/payments/([A-Za-z0-9_]+)/(refunds|chargebacks)", path)
+        if match is None and listing is None:
             self._send(*fake.error(404, "Not Found", "The resource does not exist"))
             return
         if self._authorised() is None or self._injected_failure():
             return
+        if listing is not None:
+            with fake._lock:
+                answer = fake.listing(listing.group(1), listing.group(2))
+            self._send(*answer)
+            return
+        assert match is not None
         with fake._lock:
             payment = fake.payments.get(match.group(1))
             document = json.loads(json.dumps(payment)) if payment else None

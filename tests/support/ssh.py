@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -31,6 +32,10 @@ transport = "maildir"
 [ssh]
 max_sessions = {max_sessions}
 max_sessions_per_account = {max_per_account}
+max_anonymous_sessions = {max_anonymous}
+max_anonymous_per_address = {max_anonymous_per_address}
+sign_in_timeout_seconds = {sign_in_timeout}
+account_check_seconds = {account_check}
 idle_timeout_minutes = {idle_minutes}
 failures_per_source = {failures}
 connections_per_minute = {connections}
@@ -38,11 +43,15 @@ login_screen = {login_screen}
 """
 
 
-def ssh_config(*, max_sessions: int = 10, max_per_account: int = 3, idle_minutes: float = 30.0,
-               failures: int = 10, connections: int = 60, login_screen: bool = True) -> str:
+def ssh_config(*, max_sessions: int = 10, max_per_account: int = 3, max_anonymous: int = 10,
+               max_anonymous_per_address: int = 10, sign_in_timeout: float = 120.0, account_check: float = 5.0,
+               idle_minutes: float = 30.0, failures: int = 10, connections: int = 60,
+               login_screen: bool = True) -> str:
     return TEST_SSH_CONFIG.format(
-        max_sessions=max_sessions, max_per_account=max_per_account, idle_minutes=idle_minutes,
-        failures=failures, connections=connections, login_screen="true" if login_screen else "false",
+        max_sessions=max_sessions, max_per_account=max_per_account, max_anonymous=max_anonymous,
+        max_anonymous_per_address=max_anonymous_per_address, sign_in_timeout=sign_in_timeout,
+        account_check=account_check, idle_minutes=idle_minutes, failures=failures, connections=connections,
+        login_screen="true" if login_screen else "false",
     )
 
 
@@ -76,8 +85,16 @@ class ServerProcess:
                 self.fingerprint = line.split()[3]
             if line.startswith("Listening on "):
                 self.port = int(line.strip().rsplit(":", 1)[1])
+                # The server logs to this pipe too (stderr is not a terminal): keep reading it,
+                # so a full pipe never blocks the server.
+                threading.Thread(target=self._drain, daemon=True).start()
                 return self
         raise RuntimeError("server did not start:\n" + "".join(self.output))
+
+    def _drain(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        for line in self.process.stdout:
+            self.output.append(line)
 
     @property
     def pid(self) -> int:
@@ -198,8 +215,15 @@ class LoginScreenClient(asyncssh.SSHClient):
         return []
 
 
-async def connect(port: int, *, key: asyncssh.SSHKey | None = None, username: str = "immo", **options: object) -> asyncssh.SSHClientConnection:
-    """An asyncssh connection to the test server (host key not checked; see the host key test)."""
+async def connect(port: int, *, key: asyncssh.SSHKey | None = None, username: str = "immo", source: str = "",
+                  **options: object) -> asyncssh.SSHClientConnection:
+    """An asyncssh connection to the test server (host key not checked; see the host key test).
+
+    ``source`` is the client's own address: any of 127.0.0.0/8 on Linux, which routes all of
+    it to the loopback interface, so one machine can play several client addresses.
+    """
+    if source:
+        options["local_addr"] = (source, 0)
     return await asyncssh.connect(
         "127.0.0.1", port, username=username, known_hosts=None, agent_path=None,
         client_keys=[key] if key is not None else None,

@@ -10,6 +10,9 @@ from immo_connect.config import load_settings
 from immo_connect.platform import Platform, create_platform
 from tests.support.fake_mollie import FakeMollie
 
+# The sandbox payment method runs only when asked for, as the demo configuration does.
+SANDBOX_ON = "[plugins.sandbox]\nenabled = true\n"
+
 
 def mollie_config(fake: FakeMollie, *, extra: str = "", webhook_url: str = "") -> str:
     hook = f'webhook_url = "{webhook_url}"\n' if webhook_url else ""

@@ -32,6 +32,7 @@ class HomeScreen(ServiceHandlers, Screen[None]):
         Binding("p", "open('profile')", _("My profile"), id="home-profile"),
         Binding("c", "open('account')", _("My account"), id="home-account"),
         Binding("l", "link_eid", _("Link the eID"), id="home-link-eid"),
+        Binding("o", "open('connect-tool')", _("Connect a tool"), id="home-connect-tool"),
         Binding("d", "sign_out", _("Sign out"), id="home-sign-out"),
     ]
 

@@ -69,6 +69,7 @@ class ProfileScreen(ServiceHandlers, Screen[None]):
         Binding("ctrl+s", "save", _("Save the changes"), id="profile-save"),
         Binding("ctrl+o", "load_photo", _("Load a photo"), id="profile-photo"),
         Binding("escape", "cancel_or_back", _("Cancel or go back"), id="profile-back"),
+        Binding("t", "connected_tools", _("Connected tools"), id="profile-connected-tools"),
     ]
 
     def __init__(self) -> None:
@@ -92,6 +93,7 @@ class ProfileScreen(ServiceHandlers, Screen[None]):
                         yield Button(_("Edit my profile"), id="profile-edit", variant="primary")
                         yield Button(_("Save the changes"), id="profile-save", variant="primary", classes="hidden")
                         yield Button(_("Cancel"), id="profile-cancel", classes="hidden")
+                        yield Button(_("Connected tools"), id="profile-connected-tools")
                     with Horizontal(classes="buttons hidden", id="profile-photo-buttons"):
                         yield Button(_("Load a photo"), id="profile-photo-load")
                         yield Button(_("Remove the photo"), id="profile-photo-remove")
@@ -268,11 +270,20 @@ class ProfileScreen(ServiceHandlers, Screen[None]):
         call_service(self, "profile-photo", _pixels, data, on_done=self._show_photo)
         self.query_one(FormMessage).update(_("New photo ready; it is stored when you save the changes."))
 
+    def action_connected_tools(self) -> None:
+        if self.editing:
+            return
+        from immo_connect.tui.screens.connected_tools import ConnectedToolsScreen
+
+        self.app.push_screen(ConnectedToolsScreen())
+
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         button = event.button.id or ""
         event.stop()
         if button == "profile-edit":
             await self.action_edit()
+        elif button == "profile-connected-tools":
+            self.action_connected_tools()
         elif button == "profile-save":
             self.action_save()
         elif button == "profile-cancel":

@@ -42,7 +42,10 @@ def _load(platform: Any, actor: int, tool_name: str | None, current: str | None)
     return tools, name, platform.tools.qualities(actor, name)
 
 
-class QualityScreen(ServiceHandlers, Screen[None]):
+class QualityScreen(ServiceHandlers, Screen[Any]):
+    """With ``choose_only`` the screen starts nothing: it is dismissed with the chosen
+    :class:`Quality` (« Connect a tool » approves a tool's sign-in under it)."""
+
     CSS_PATH = "../styles/tools.tcss"
     BINDINGS = [
         Binding("j", "move(1)", _("Next quality"), id="quality-next", show=False),
@@ -53,8 +56,10 @@ class QualityScreen(ServiceHandlers, Screen[None]):
         Binding("slash", "focus_filter", _("Filter"), id="quality-filter", key_display="/"),
     ]
 
-    def __init__(self, tool_name: str | None = None, *, organisation_id: int | None = None) -> None:
+    def __init__(self, tool_name: str | None = None, *, organisation_id: int | None = None,
+                 choose_only: bool = False) -> None:
         super().__init__()
+        self.choose_only = choose_only
         self.fixed_tool = tool_name
         self.tool_name = tool_name
         self.preferred_organisation = organisation_id
@@ -210,6 +215,9 @@ class QualityScreen(ServiceHandlers, Screen[None]):
         self._start(quality)
 
     def _start(self, quality: Any) -> None:
+        if self.choose_only:
+            self.dismiss(quality)
+            return
         platform = self.app.platform  # type: ignore[attr-defined]
         call_service(self, "quality-start", platform.tools.start, actor_of(self.app), quality.tool,
                      quality.organisation_id, quality.mode, on_done=self._started,

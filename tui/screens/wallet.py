@@ -57,6 +57,21 @@ def load_state(platform: Any, actor: int, organisation_id: int | None) -> Wallet
     return WalletState(organisations, overview, wallet.type_choices(), titles)
 
 
+def negative_notice(overview: WalletOverview) -> str:
+    """Why the balance is below zero and what it means, or nothing when it is not."""
+    if overview.balance_cents >= 0:
+        return ""
+    taken = overview.last_take_back
+    why = (_("{amount} EUR of a top-up was taken back on {date}: {reason}.").format(
+        amount=euros(-int(taken.amount)), date=to_local(taken.created_at).strftime("%d/%m/%Y"),
+        reason=reason_label(str(taken.failure_reason))) if taken is not None else "")
+    return " ".join(part for part in (
+        "⚠ " + _("The balance is negative."), why,
+        _("Tools cannot be paid for until the wallet is topped up by at least {amount} EUR.").format(
+            amount=euros(-overview.balance_cents)),
+    ) if part)
+
+
 def load_page(platform: Any, actor: int, organisation_id: int, form: tuple[str, str, str, str | None, str | None],
               after: str | None) -> tuple[TransactionFilter, Page]:
     filters = filter_from_form(*form)
@@ -70,6 +85,7 @@ class WalletScreen(ServiceHandlers, Screen[None]):
         Binding("v", "voucher", _("Transaction voucher (PDF)"), id="wallet-voucher"),
         Binding("x", "export", _("Export (CSV)"), id="wallet-export"),
         Binding("m", "transfer", _("Transfer to another wallet"), id="wallet-transfer"),
+        Binding("b", "refund", _("Refund the selected top-up"), id="wallet-refund"),
         Binding("slash", "focus_filters", _("Filters"), id="wallet-filters", key_display="/"),
         Binding("c", "clear_filters", _("Clear all filters"), id="wallet-clear"),
         Binding("n", "next_page", _("Next page"), id="wallet-next"),
@@ -96,6 +112,7 @@ class WalletScreen(ServiceHandlers, Screen[None]):
         with Vertical(id="wallet-centre"):
             yield Label(_("Balance"), id="wallet-balance-title")
             yield Label("…", id="wallet-balance")
+            yield Label("", id="wallet-negative")
             with Horizontal(id="wallet-actions"):
                 yield Button(_("Top up the balance"), id="wallet-topup-button", variant="primary")
                 yield Button(_("Transfer"), id="wallet-transfer-button")
@@ -152,6 +169,9 @@ class WalletScreen(ServiceHandlers, Screen[None]):
         changed = overview.organisation_id != self.organisation_id
         self.organisation_id = overview.organisation_id
         balance.update(f"{euros(overview.balance_cents)} EUR")
+        notice = self.query_one("#wallet-negative", Label)
+        notice.display = overview.balance_cents < 0
+        notice.update(Text(negative_notice(overview)))  # Text: never read as markup
         self.query_one("#wallet-transfer-button", Button).display = overview.is_manager
         if changed or not reload_page:
             self.cursors = [None]
@@ -330,6 +350,15 @@ class WalletScreen(ServiceHandlers, Screen[None]):
             return
         screen_class = importlib.import_module(TOPUP_MODULE).TopUpScreen
         self.app.push_screen(screen_class(self.organisation_id))
+
+    def action_refund(self) -> None:
+        row = self._selected()
+        if row is None or row.kind != "online_topup":
+            self._say(_("Choose the line of an online top-up in the list first."), error=True)
+            return
+        from immo_connect.tui.screens.wallet_refund import WalletRefundScreen
+
+        self.app.push_screen(WalletRefundScreen(int(row.id)))
 
     def action_transfer(self) -> None:
         if self.organisation_id is None or self.state is None or self.state.overview is None:

@@ -1,4 +1,8 @@
-"""The header of every screen: platform name, screen title and the user's name (top right)."""
+"""The header of every screen: platform name, screen title and the user's name (top right).
+
+With the sandbox payment method on (the demo configuration), it also says « mode démo » on
+every screen: top-ups there move no real money, and nobody should mistake it for production.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,10 @@ class AppHeader(Horizontal):
         self.screen_title = title
 
     def compose(self) -> ComposeResult:
-        yield Label(self.app.settings.platform.name, id="brand")  # type: ignore[attr-defined]
+        settings = self.app.settings  # type: ignore[attr-defined]
+        yield Label(settings.platform.name, id="brand")
+        if settings.sandbox_enabled:
+            yield Label(_("demo mode · sandbox payments"), id="demo-mode")
         yield Label(self.screen_title, id="screen-title")
         session = getattr(self.app, "session", None)
         name = session.display_name if session is not None else _("Not signed in")

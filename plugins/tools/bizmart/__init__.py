@@ -7,7 +7,14 @@ from typing import Any
 from immo_connect import hookimpl
 from immo_connect.contracts.tools import Tool, UsageMode
 from immo_connect.i18n import N_
-from immo_connect.plugins.tools._common import AGENT_RECOGNITIONS, ASSISTANT, ORIS_SUPPORT, USER
+from immo_connect.plugins.tools._common import (
+    AGENT_RECOGNITIONS,
+    ASSISTANT,
+    ORIS_SUPPORT,
+    USER,
+    WebClientConfig,
+    with_web_client,
+)
 
 TOOL = Tool(
     name="bizmart",
@@ -32,5 +39,10 @@ TOOL = Tool(
 
 
 @hookimpl
-def immo_connect_register_tools(register: Any) -> None:
-    register(TOOL)
+def immo_connect_config_schema() -> type:
+    return WebClientConfig
+
+
+@hookimpl
+def immo_connect_register_tools(register: Any, config: WebClientConfig | None) -> None:
+    register(with_web_client(TOOL, config))

@@ -7,7 +7,13 @@ from typing import Any
 from immo_connect import hookimpl
 from immo_connect.contracts.tools import Role, Tool, UsageMode
 from immo_connect.i18n import N_
-from immo_connect.plugins.tools._common import ASSISTANT, IPI_RECOGNITIONS, ORIS_SUPPORT
+from immo_connect.plugins.tools._common import (
+    ASSISTANT,
+    IPI_RECOGNITIONS,
+    ORIS_SUPPORT,
+    WebClientConfig,
+    with_web_client,
+)
 
 MEMBER = Role("member", N_("Member"), N_("Uses the member services with their own recognition."))
 
@@ -34,5 +40,10 @@ TOOL = Tool(
 
 
 @hookimpl
-def immo_connect_register_tools(register: Any) -> None:
-    register(TOOL)
+def immo_connect_config_schema() -> type:
+    return WebClientConfig
+
+
+@hookimpl
+def immo_connect_register_tools(register: Any, config: WebClientConfig | None) -> None:
+    register(with_web_client(TOOL, config))

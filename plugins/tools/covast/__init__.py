@@ -7,7 +7,13 @@ from typing import Any
 from immo_connect import hookimpl
 from immo_connect.contracts.tools import Role, Terms, Tool, UsageMode
 from immo_connect.i18n import N_
-from immo_connect.plugins.tools._common import AGENT_RECOGNITIONS, ASSISTANT, ORIS_SUPPORT
+from immo_connect.plugins.tools._common import (
+    AGENT_RECOGNITIONS,
+    ASSISTANT,
+    ORIS_SUPPORT,
+    WebClientConfig,
+    with_web_client,
+)
 
 BIDDER = Role("bidder", N_("Bidding agent"), N_("Places bids on behalf of the organisation's customers."))
 NOTARY = Role("notary", N_("Notary"), N_("Follows the sales the office is in charge of."))
@@ -50,5 +56,10 @@ TOOL = Tool(
 
 
 @hookimpl
-def immo_connect_register_tools(register: Any) -> None:
-    register(TOOL)
+def immo_connect_config_schema() -> type:
+    return WebClientConfig
+
+
+@hookimpl
+def immo_connect_register_tools(register: Any, config: WebClientConfig | None) -> None:
+    register(with_web_client(TOOL, config))

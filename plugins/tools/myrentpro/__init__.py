@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from immo_connect import hookimpl
-from immo_connect.contracts.tools import Tool, UsageMode
+from immo_connect.contracts.tools import Price, Tool, UsageMode
 from immo_connect.i18n import N_
-from immo_connect.plugins.tools._common import ASSISTANT, ORIS_SUPPORT, USER
+from immo_connect.plugins.tools._common import ASSISTANT, ORIS_SUPPORT, USER, WebClientConfig, with_web_client
 
 TOOL = Tool(
     name="myrentpro",
@@ -27,10 +27,17 @@ TOOL = Tool(
         ),
     ),
     screen="immo_connect.plugins.tools.myrentpro.screen:MyRentProScreen",
+    # Charged by the web application through the wallet API (docs/vendor-web-tool.md).
+    prices=(Price("rental_file", N_("Rental file"), 250),),
     website="https://www.immo-connect.be",
 )
 
 
 @hookimpl
-def immo_connect_register_tools(register: Any) -> None:
-    register(TOOL)
+def immo_connect_config_schema() -> type:
+    return WebClientConfig
+
+
+@hookimpl
+def immo_connect_register_tools(register: Any, config: WebClientConfig | None) -> None:
+    register(with_web_client(TOOL, config))

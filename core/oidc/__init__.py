@@ -1,0 +1,1 @@
+"""The identity provider of the tools (OpenID Connect): sign-ins approved in the terminal UI."""
