@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.wheel import build_wheel
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
 
@@ -24,9 +26,7 @@ def sh(*args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = 
 @pytest.mark.slow
 @pytest.mark.xdist_group("wheel")
 def test_wheel_in_clean_venv_discovers_vendor_plugin_and_isolates_broken_one(tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
-    sh(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", dist, ROOT)
-    [wheel] = dist.glob("immo_connect-*.whl")
+    wheel = build_wheel(tmp_path / "dist")
     names = zipfile.ZipFile(wheel).namelist()
     assert "immo_connect/__init__.py" in names
     assert "immo_connect/tui/app.py" in names
