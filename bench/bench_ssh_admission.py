@@ -1,8 +1,7 @@
 """SSH admission: what the account check costs, and a key user's sign-in with the sign-in screen full.
 
 1. Account check: every ``[ssh] account_check_seconds`` each server asks the database which
-   of its signed-in sessions belong to a blocked or deleted account (one query for all of
-   them). Measured with 50 live sessions on SQLite, against the heartbeat the server already
+   of the accounts behind its sessions are blocked or deleted (one query for all of them). Measured with 50 live sessions on SQLite, against the heartbeat the server already
    runs on the same rows (one ``UPDATE``), alternated; the line after it says what the check
    costs per server and hour at the default interval.
 2. Key sign-in under a flood: two servers on one database; on one, every place on the
@@ -59,18 +58,19 @@ def account_check(platform: object, folder: Path) -> None:
 
     registry = platform.ssh_sessions  # type: ignore[attr-defined]
     limits = SessionLimits(max_sessions=SESSIONS, max_per_account=SESSIONS, max_anonymous=1, max_anonymous_per_address=1)
-    ids = []
+    ids, accounts = [], []
     for number in range(SESSIONS):
         with transaction():
             account = Account.create(username=f"user{number}", email=f"user{number}@example.be", first_name="A",
                                      last_name="B", status="active", created_at=utcnow())
+        accounts.append(int(account.id))
         ids.append(registry.open(server="bench:1", source=f"ssh:10.0.0.{number}", account_id=account.id,
                                  limits=limits))
     for _ in range(20):  # warm up
-        registry.closing_sessions(ids)
+        registry.closed_accounts(accounts)
         registry.heartbeat(ids)
     baseline, measured = interleave(lambda: timed(lambda: registry.heartbeat(ids)),
-                                    lambda: timed(lambda: registry.closing_sessions(ids)), CHECK_ROUNDS)
+                                    lambda: timed(lambda: registry.closed_accounts(accounts)), CHECK_ROUNDS)
     ratio = report(f"account check of {SESSIONS} sessions (vs the heartbeat of the same rows), SQLite",
                    [b * 1000 for b in baseline], [m * 1000 for m in measured], unit="ms")
     per_check = sorted(measured)[len(measured) // 2]

@@ -86,3 +86,48 @@ def test_concurrent_pollers_credit_each_payment_once(tmp_path: Path, database_ur
     # Every payment was looked up at the provider (by one poller or several) before being credited.
     looked_up = {r.path.rsplit("/", 1)[1] for r in fake.api_requests() if r.method == "GET"}
     assert looked_up == {p.provider_payment_id for p in payments}
+
+
+def test_concurrent_pollers_take_each_chargeback_and_refund_back_once(
+    tmp_path: Path, database_url: str, fake: FakeMollie
+) -> None:
+    from immo_connect.payments.models import PaymentReversal
+    from tests.support.wallet import ledger_problems
+
+    platform = build_platform(tmp_path, database_url, mollie_config(fake), api_key=KEY)
+    manager = make_account("boss")
+    co_manager = make_account("co")
+    organisation = make_organisation(manager, name="Agence Concurrente")
+    add_member(organisation, co_manager, is_manager=True)
+    amounts = [50_00, 75_25, 120_00]
+    payments = [platform.payments.start_topup(manager, organisation.id, cents) for cents in amounts]
+    for payment in payments:
+        fake.set_status(payment.provider_payment_id, "paid")
+        platform.payments.refresh(payment.id)
+    fake.charge_back(payments[0].provider_payment_id)
+    fake.charge_back(payments[1].provider_payment_id, 25_25)
+    fake.refund_from_dashboard(payments[1].provider_payment_id, 10_00, status="refunded")
+    fake.refund_from_dashboard(payments[2].provider_payment_id, 20_00)
+    platform.database.close()
+
+    context = multiprocessing.get_context("spawn")
+    start, done = context.Event(), context.Queue()
+    ids = [int(p.id) for p in payments]
+    workers = [context.Process(target=_poller, args=(str(tmp_path), database_url, ids, start, done))
+               for _ in range(PROCESSES)]
+    for worker in workers:
+        worker.start()
+    start.set()
+    results = [done.get(timeout=180) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    assert [s for statuses in results for s in statuses if s != "paid"] == []
+
+    taken = WalletTransaction.select().where(WalletTransaction.kind == "reversal")
+    assert sorted(t.amount for t in taken) == [-50_00, -25_25, -20_00, -10_00]
+    assert PaymentReversal.select().count() == 4
+    assert Wallet.get(Wallet.organisation == organisation.id).balance == sum(amounts) - 105_25
+    assert AuditEvent.select().where(AuditEvent.action.in_(["payment.charged_back", "payment.refunded"])).count() == 4
+    assert OutboxMessage.select().where(OutboxMessage.template == "topup_taken_back").count() == 2 * 4
+    assert ledger_problems() == []

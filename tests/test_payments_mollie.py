@@ -239,3 +239,47 @@ def test_webhook_endpoint_credits_without_polling(tmp_path: Path, fake: FakeMoll
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_refunds_and_chargebacks_are_read_and_asked_as_documented(fake: FakeMollie) -> None:
+    from immo_connect.contracts.payments import RefundRequest
+
+    mollie = adapter(fake)
+    created = mollie.create_payment(request(cents=100_00))
+    payment_id = created.provider_payment_id
+    fake.set_status(payment_id, "paid")
+    assert mollie.list_reversals(payment_id) == [] and mollie.get_payment(payment_id).refunded_cents == 0
+
+    ask = RefundRequest(provider_payment_id=payment_id, amount_cents=30_00, description="Refund",
+                        idempotency_key="immo-connect-refund-1", metadata={"reversal": "7"})
+    refund = mollie.create_refund(ask)
+    assert mollie.create_refund(ask) == refund  # the same key: the same refund
+    assert len(fake.refunds[payment_id]) == 1
+    sent = [r for r in fake.api_requests() if r.method == "POST" and r.path == f"/v2/payments/{payment_id}/refunds"]
+    assert sent[0].headers["Idempotency-Key"] == "immo-connect-refund-1"
+    assert sent[0].json() == {"amount": {"currency": "EUR", "value": "30.00"}, "description": "Refund",
+                              "metadata": {"reversal": "7"}}
+    assert (refund.kind, refund.status, refund.amount_cents, refund.metadata) == ("refund", "pending", 30_00,
+                                                                                   {"reversal": "7"})
+    with pytest.raises(PaymentProviderError) as caught:  # more than remains
+        mollie.create_refund(RefundRequest(provider_payment_id=payment_id, amount_cents=70_01, description="Too much",
+                                           idempotency_key="immo-connect-refund-2"))
+    assert "remaining" in caught.value.message
+
+    chargeback = fake.charge_back(payment_id, 70_00, code="AC01", description="Account identifier incorrect")
+    seen = mollie.get_payment(payment_id)
+    assert (seen.refunded_cents, seen.charged_back_cents) == (30_00, 70_00)
+    for mollie_status, ours in (("queued", "pending"), ("processing", "pending"), ("refunded", "refunded"),
+                                ("failed", "failed"), ("canceled", "canceled")):
+        fake.set_refund_status(payment_id, refund.provider_reversal_id, mollie_status)
+        listed = {r.provider_reversal_id: r for r in mollie.list_reversals(payment_id)}
+        assert listed[refund.provider_reversal_id].status == ours
+    assert listed[chargeback].kind == "chargeback" and listed[chargeback].status == "charged_back"
+    assert listed[chargeback].reason == "AC01 Account identifier incorrect"
+    fake.reverse_chargeback(payment_id, chargeback)
+    assert {r.provider_reversal_id: r.status for r in mollie.list_reversals(payment_id)}[chargeback] == "reversed"
+    assert mollie.get_payment(payment_id).charged_back_cents == 0
+    calls = len(fake.requests)
+    with pytest.raises(PaymentProviderError):
+        mollie.list_reversals("../../v2/payments")  # never put in a URL
+    assert len(fake.requests) == calls

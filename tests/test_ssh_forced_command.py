@@ -6,14 +6,17 @@ sshd gives it (``SSH_CONNECTION``, and ``SSH_USER_AUTH`` with ``ExposeAuthInfo y
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+import re
 import signal
 import struct
 import subprocess
 import sys
 import termios
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncssh
@@ -110,3 +113,66 @@ def test_forced_command_refuses_without_a_terminal(platform: Platform) -> None:
                             capture_output=True, text=True, stdin=subprocess.DEVNULL, cwd=ROOT, check=False)
     assert result.returncode == 1
     assert "ssh -t" in result.stderr
+
+
+def read_until_exit(env: dict[str, str], wanted: str, then: Callable[[], object], timeout: float = 40.0) -> tuple[str, int]:
+    """Run ``ssh-session`` on a pty; once ``wanted`` shows call ``then``; read until the process ends."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    process = subprocess.Popen([sys.executable, "-m", "immo_connect", "ssh-session"], stdin=slave, stdout=slave,
+                               stderr=slave, env=env, start_new_session=True, cwd=ROOT)
+    os.close(slave)
+    os.set_blocking(master, False)
+    data, called = b"", False
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            try:
+                data += os.read(master, 65536)
+            except BlockingIOError:
+                if process.poll() is not None:
+                    break
+                time.sleep(0.05)
+            except OSError:  # the pty hung up: the process is gone
+                break
+            if not called and wanted in plain(data):
+                then()
+                called = True
+        return plain(data), process.poll() or 0
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        os.close(master)
+
+
+@pytest.mark.slow
+def test_forced_command_closes_when_the_account_is_blocked(make_platform: Callable[..., Platform], tmp_path: Path) -> None:
+    platform = make_platform(config_text="[ssh]\naccount_check_seconds = 0.5\n")
+    alice = make_user(platform)
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    platform.ssh_keys.add_key(alice, key.export_public_key().decode())
+    auth = tmp_path / "auth"
+    auth.write_text("publickey " + key.export_public_key().decode())
+    env = cli_env(platform, SSH_CONNECTION="192.0.2.7 51234 192.0.2.1 22", SSH_USER_AUTH=str(auth))
+    blocked_at: list[float] = []
+
+    def block() -> None:
+        platform.accounts.block("alice")
+        blocked_at.append(time.monotonic())
+
+    screen, status = read_until_exit(env, "Bonjour Alice Dumont", block)
+    words = [line.strip() for line in screen.splitlines() if re.search(r"[A-Za-z]{3}", line)]
+    assert blocked_at and time.monotonic() - blocked_at[0] < 10, "\n".join(words[-30:])
+    assert screen.rstrip().endswith("Votre compte a été bloqué : session fermée.")
+    assert status == -signal.SIGHUP
+
+
+@pytest.mark.slow
+def test_forced_command_closes_a_sign_in_screen_left_too_long(make_platform: Callable[..., Platform]) -> None:
+    platform = make_platform(config_text="[ssh]\nsign_in_timeout_seconds = 3\n")
+    env = cli_env(platform, SSH_CONNECTION="192.0.2.8 51234 192.0.2.1 22")
+    started = time.monotonic()
+    screen, status = read_until_exit(env, SIGN_IN_TITLE, lambda: None)
+    assert SIGN_IN_TITLE in screen and "personne ne s'est connecté en 3 secondes" in screen
+    assert 3 <= time.monotonic() - started < 15 and status == -signal.SIGHUP

@@ -155,17 +155,15 @@ def test_session_register_limits_hold_on_both_databases(any_platform: Platform, 
     assert SshSession.get_by_id(first).end_reason == "disconnected"
 
 
-def test_sessions_of_blocked_and_deleted_accounts_are_named_for_closing(any_platform: Platform) -> None:
+def test_blocked_and_deleted_accounts_are_named_for_closing_their_sessions(any_platform: Platform) -> None:
     registry = any_platform.ssh_sessions
     alice, bob, carol = make_account("alice"), make_account("bob"), make_account("carol")
-    ids = [registry.open(server="a:1", source="ssh:10.0.0.1", account_id=who.id, limits=LIMITS)
-           for who in (alice, bob, carol)]
-    anonymous = registry.open(server="a:1", source="ssh:10.0.0.1", limits=LIMITS)
-    assert registry.closing_sessions([*ids, anonymous]) == {}
+    ids = [int(who.id) for who in (alice, bob, carol)]
+    assert registry.closed_accounts(ids) == {}
     any_platform.accounts.block("alice")
     any_platform.accounts.delete("carol")
-    assert registry.closing_sessions([*ids, anonymous]) == {ids[0]: "blocked", ids[2]: "deleted"}
-    assert registry.closing_sessions([]) == {}
+    assert registry.closed_accounts([*ids, alice.id]) == {alice.id: "blocked", carol.id: "deleted"}
+    assert registry.closed_accounts([]) == {}
 
 
 def test_failed_sign_ins_are_counted_per_source(platform: Platform, clock: FrozenClock) -> None:

@@ -46,7 +46,7 @@ async def test_add_a_key_refuse_a_bad_one_and_remove_it(platform: Platform) -> N
         assert message(app).startswith("✓ ")
         table = app.screen.query_one("#ssh-keys", DataTable)
         assert table.row_count == 1
-        assert table.get_row_at(0)[:2] == ["bureau", "ssh-ed25519"]
+        assert [str(cell) for cell in table.get_row_at(0)[:2]] == ["bureau", "ssh-ed25519"]
         # Remove it: a confirmation whose default is no, then yes.
         table.focus()
         await pilot.press("delete")

@@ -151,3 +151,31 @@ def test_an_unknown_client_is_refused(site: Site) -> None:
     assert answer.status_code in (400, 401) and answer.json()["error"] == "invalid_client"
     (event,) = audit.query(audit.AuditFilter(action="sso.client"))
     assert event.outcome == "refused" and event.target == "tool:nosuchtool"
+
+
+def test_key_rotation_keeps_the_old_key_published_until_its_tokens_expired(site: Site) -> None:
+    from joserfc import jws
+
+    from immo_connect.oidc import keys
+
+    platform = site.platform
+    agency = agency_with_myrentpro(platform)
+
+    def id_token() -> str:
+        asked = _ask(site, scope="openid")
+        platform.sso.approve(agency.manager, str(asked["user_code"]), agency.organisation.id, "manager")
+        return str(_poll(site, asked["device_code"])[1]["id_token"])
+
+    def kid(token: str) -> str:
+        return str(jws.extract_compact(token.encode()).protected["kid"])
+
+    before = id_token()
+    keys.rotate(platform)
+    after = id_token()
+    assert kid(before) != kid(after)
+    with site.client() as http:
+        assert {key["kid"] for key in http.get("/jwks").json()["keys"]} == {kid(before), kid(after)}
+    verify_id_token(site, before)  # still verifiable while it may be valid
+    platform.clock.advance(minutes=11)
+    with site.client() as http:
+        assert [key["kid"] for key in http.get("/jwks").json()["keys"]] == [kid(after)]

@@ -1,8 +1,9 @@
 """A hypothesis state machine drives the wallet and compares it with a simple model.
 
 The model is a dict of balances plus the transaction each idempotency key produced. After
-every step the database must agree with it and the ledger invariants must hold (no negative
-balance, balances equal postings, keys used once, chains without gaps). Runs on SQLite and
+every step the database must agree with it and the ledger invariants must hold (a balance
+below zero only through money taken back, balances equal postings, keys used once, chains
+without gaps, take-backs within their top-ups). Runs on SQLite and
 on PostgreSQL, a fresh database per example.
 """
 
@@ -54,6 +55,8 @@ def make_machine(new_url: Callable[[], str]) -> type[RuleBasedStateMachine]:
             self.model: dict[int, int] = {}
             self.keys: dict[str, tuple[int, dict[str, Any]]] = {}  # key -> (tx id, request)
             self.pending: list[tuple[int, int, int]] = []  # (tx id, org, amount)
+            self.top_ups: dict[int, list[int]] = {}  # tx id -> [org, amount, taken back]
+            self.taken: list[tuple[int, int, int]] = []  # take-backs not given back: (tx id, top-up, amount)
 
         @initialize()
         def scene(self) -> None:
@@ -76,6 +79,39 @@ def make_machine(new_url: Callable[[], str]) -> type[RuleBasedStateMachine]:
             assert tx.status == "succeeded" and tx.balance_after == self.model[self.orgs[org]] + amount
             self.model[self.orgs[org]] += amount
             self._remember(key, tx, request)
+            if kind != "correction":
+                self.top_ups[int(tx.id)] = [self.orgs[org], amount, 0]
+
+        @precondition(lambda self: bool(self.top_ups))
+        @rule(data=st.data(), reason=st.sampled_from(["chargeback", "refund", "transfer_returned"]))
+        def take_back(self, data: st.DataObject, reason: str) -> None:
+            top_up = data.draw(st.sampled_from(sorted(self.top_ups)))
+            organisation, amount, taken = self.top_ups[top_up]
+            wanted = data.draw(st.integers(min_value=1, max_value=amount + 10))
+            key = self._key()
+            request = {"op": "take_back", "org": organisation, "amount": wanted, "top_up": top_up, "reason": reason}
+            if wanted > amount - taken:
+                with pytest.raises(ValidationError):
+                    self._send(request, key, wanted)
+                return
+            tx = self._send(request, key, wanted)
+            assert tx.status == "succeeded"  # even when the balance goes below zero
+            assert tx.balance_after == self.model[organisation] - wanted
+            self.model[organisation] -= wanted
+            self.top_ups[top_up][2] += wanted
+            self.taken.append((int(tx.id), top_up, wanted))
+            self._remember(key, tx, request)
+
+        @precondition(lambda self: bool(self.taken))
+        @rule(data=st.data())
+        def give_back(self, data: st.DataObject) -> None:
+            tx_id, top_up, amount = self.taken.pop(data.draw(st.integers(0, len(self.taken) - 1)))
+            organisation = self.top_ups[top_up][0]
+            for _ in range(2):  # again: the same row, no more money
+                given = self.wallet.give_back(tx_id, reason="refund_failed", description="Refund failed")
+                assert given.balance_after == self.model[organisation] + amount
+            self.model[organisation] += amount
+            self.top_ups[top_up][2] -= amount
 
         @rule(org=orgs, amount=amounts)
         def charge(self, org: int, amount: int) -> None:
@@ -126,6 +162,10 @@ def make_machine(new_url: Callable[[], str]) -> type[RuleBasedStateMachine]:
             if request["op"] == "credit":
                 return self.wallet.credit(request["org"], amount, kind=request["kind"], description="Top-up",
                                           idempotency_key=key)
+            if request["op"] == "take_back":
+                return self.wallet.take_back(request["org"], amount, original_transaction_id=request["top_up"],
+                                             reason=request["reason"], description="Taken back",
+                                             idempotency_key=key)
             if request["op"] == "charge":
                 return self.wallet.charge(self.manager, request["org"], amount, tool="btv", description="Use",
                                           idempotency_key=key)

@@ -97,6 +97,7 @@ def test_replays_change_nothing_and_the_managers_are_mailed_once(wallet_platform
     assert "négatif" not in french.plain_text()  # the balance stayed positive
     events = [e for e in audit.query(AuditFilter(action="wallet.take_back"), limit=10)]
     assert len(events) == 1 and events[0].outcome == "success"
+    assert f'"linked_transaction": {paid.id}' in events[0].detail and '"reason": "refund"' in events[0].detail
     with pytest.raises(ConflictError) as caught:  # the same key for another amount
         wallet_platform.wallet.take_back(scene.first.id, 40_00, **arguments)  # type: ignore[arg-type]
     assert caught.value.code == "idempotency_key_reused"

@@ -7,19 +7,24 @@ only routes between them and keeps the signed-in session.
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import threading
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.dom import NoScreen
 
 from immo_connect.config import Settings
 from immo_connect.errors import ConfigurationError, ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui.commands import ActionsProvider
+
+log = logging.getLogger("immo_connect.tui")
 
 if TYPE_CHECKING:  # the platform module pulls in the database layer: not on the start path
     from immo_connect.platform import Platform
@@ -58,7 +63,14 @@ class ImmoConnectApp(App[int]):
         Binding("question_mark", "help", _("Help"), id="help", key_display="?"),
         Binding("f1", "help", _("Help"), id="help-f1", show=False),
         Binding("escape", "back", _("Back"), id="back"),
-        Binding("q", "quit", _("Quit"), id="quit"),
+        # Never a single letter: activation codes and names hold letters, and a focused button
+        # would take them as "quit". Priority, so that it works from inside a field too.
+        Binding("ctrl+q", "quit", _("Quit"), id="quit", priority=True),
+        # Focus moves as the key arrives, not when the field that had it reads its keys: so
+        # "name<Tab>password" typed at once (a password manager) lands in the two fields.
+        Binding("tab", "focus_next", _("Next field"), id="focus-next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", _("Previous field"), id="focus-previous", show=False,
+                priority=True),
         Binding("f2", "user_menu", _("User menu"), id="user-menu"),
         # In the command palette on every screen: a tool's web page waits for its code.
         Binding("f3", "connect_tool", _("Connect a tool"), id="connect-tool", show=False),
@@ -92,6 +104,7 @@ class ImmoConnectApp(App[int]):
             self._build_platform = platform
             self.settings = settings
         self.session: Any = None  # the signed-in session, set by the login screen
+        self._failed_tool_screens: weakref.WeakSet[Any] = weakref.WeakSet()
         self._mail_delivery: Any = None
 
     @property
@@ -102,6 +115,18 @@ class ImmoConnectApp(App[int]):
         if self._platform is None:
             raise self._platform_error or ConfigurationError(_("The platform did not start."))
         return self._platform
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification (from a screen, a plugin or Textual) is shown literally.
+
+        Screens' ``self.notify`` lands here too, so a message holding a person's text can
+        never be read as markup, whatever ``markup`` the caller passed.
+        """
+        from immo_connect.tui.widgets.safe import printable
+
+        super().notify(printable(message), title=printable(title), severity=severity, timeout=timeout,
+                       markup=False)
 
     def on_ready(self) -> None:
         if self._build_platform is not None and not self._platform_ready.is_set():
@@ -138,6 +163,98 @@ class ImmoConnectApp(App[int]):
 
         _freeze_startup_objects()
         self.push_screen(LoginScreen())
+
+    # -- a tool's screen cannot take the app down ---------------------------------------------
+    # Textual ends the app on any unhandled exception (and stops the failing screen's message
+    # loop). A failure that comes from the open tool's screen closes that screen instead.
+
+    async def _dispatch_action(self, namespace: object, action_name: str, params: Any) -> bool:
+        try:
+            return bool(await super()._dispatch_action(namespace, action_name, params))  # type: ignore[arg-type]
+        except Exception as error:
+            if self._close_failed_tool(error, namespace):
+                return True
+            raise
+
+    def _handle_exception(self, error: Exception) -> None:
+        if self._close_failed_tool(error, None):
+            return
+        log.error("unexpected error in the terminal UI", exc_info=error)
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """End the app after a bug with one sentence, never a traceback with its locals.
+
+        The traceback (logged by ``_handle_exception``) may hold other people's data; over
+        SSH it would be printed on the remote user's terminal.
+        """
+        self.bell()
+        self._exit_renderables.append(
+            _("Immo-Connect stopped because of an unexpected error. It was recorded in the log; "
+              "start again, and contact support if it happens again."))
+        self._close_messages_no_wait()
+
+    def _failing_tool_screen(self, error: BaseException, namespace: object) -> Any:
+        """The open tool screen when ``error`` comes from it (or a widget on it), else None."""
+        screens = {id(screen): screen for screen in self._failed_tool_screens}
+        open_screen = getattr(self, "tool_screen", None)
+        if open_screen is not None and open_screen in self.screen_stack:
+            screens[id(open_screen)] = open_screen
+        if not screens:
+            return None
+        candidates = [namespace]
+        traceback = error.__traceback__
+        while traceback is not None:
+            candidates.append(traceback.tb_frame.f_locals.get("self"))
+            traceback = traceback.tb_next
+        for candidate in candidates:
+            if candidate is self:  # the app's own frames say nothing about who failed
+                continue
+            if id(candidate) in screens:
+                return candidate
+            try:
+                on_screen = getattr(candidate, "screen", None)
+            except NoScreen:  # a widget not on any screen: not the tool's
+                continue
+            if id(on_screen) in screens:
+                return on_screen
+        return None
+
+    def _close_failed_tool(self, error: BaseException, namespace: object) -> bool:
+        screen = self._failing_tool_screen(error, namespace)
+        if screen is None:
+            return False
+        if screen in self._failed_tool_screens:  # a later failure of a screen already closed
+            log.debug("further failure of a closed tool screen", exc_info=error)
+            return True
+        self._failed_tool_screens.add(screen)
+        tool = getattr(getattr(self, "tool_context", None), "tool", "?")
+        log.error("the screen of tool %s (%s) failed and was closed", tool, type(screen).__module__,
+                  exc_info=error)
+        self.tool_screen = None
+        while screen in self.screen_stack and len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.notify(
+            _("The tool {tool} stopped because of an error and was closed; nothing else was affected. "
+              "The error was recorded: try again, and tell the tool's vendor if it happens again."
+              ).format(tool=tool), severity="error", title=_("Error"), timeout=30)
+        return True
+
+    async def action_quit(self) -> None:
+        """Quit; first ask when the current screen has input the person typed and not saved."""
+        from immo_connect.tui.widgets.safe import unsaved_input
+
+        if not unsaved_input(self.screen):
+            self.exit(0)
+            return
+        from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.exit(0)
+
+        self.push_screen(ConfirmDialog(_("Quit Immo-Connect? What you typed on this screen is not saved."),
+                                       _("Quit without saving")), answered)
 
     def action_help(self) -> None:
         from immo_connect.tui.screens.help import HelpScreen

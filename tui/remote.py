@@ -22,13 +22,14 @@ from typing import Any, BinaryIO, Literal, TextIO
 from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.screen import Screen
-from textual.widgets import Footer, Label
+from textual.widgets import Footer
 
 from immo_connect.config import Settings
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui.app import ImmoConnectApp
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.safe import Label
 
 Reporter = Callable[..., None]
 # Failed sign-ins tolerated in one SSH session before it is closed (OpenSSH's MaxAuthTries).

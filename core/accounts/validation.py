@@ -11,6 +11,7 @@ import unicodedata
 
 from immo_connect.errors import ValidationError
 from immo_connect.i18n import _
+from immo_connect.text import has_control_characters as shared_control_check
 
 USERNAME_MIN = 6
 USERNAME_MAX = 64
@@ -31,7 +32,8 @@ ROLE_LOCAL_PARTS = frozenset({
 
 
 def has_control_characters(value: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in value)
+    """Controls (the shared check), and also format, surrogate and private-use characters."""
+    return shared_control_check(value) or any(unicodedata.category(ch) in ("Cf", "Cs", "Co") for ch in value)
 
 
 def clean_text(value: str | None, *, field: str, max_length: int, required: bool = False) -> str:

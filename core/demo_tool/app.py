@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 from authlib.integrations.httpx_client import OAuth2Client
 from authlib.oauth2 import OAuth2Error
-from joserfc import jwt
+from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from starlette.applications import Starlette
@@ -63,6 +63,7 @@ class DemoTool:
         self.visitors: dict[str, Visitor] = {}
         self.lock = threading.Lock()
         self._metadata: dict[str, Any] | None = None
+        self._keys: KeySet | None = None
 
     # -- the provider, from its published metadata ---------------------------------------------
 
@@ -81,10 +82,16 @@ class DemoTool:
             timeout=10,
         )
 
+    def keys(self, kid: str) -> KeySet:
+        """The provider's JWKS, fetched again only when a token names a key not seen yet (rotation)."""
+        if self._keys is None or kid not in {key.kid for key in self._keys.keys}:
+            self._keys = KeySet.import_key_set(httpx.get(self.metadata()["jwks_uri"], timeout=10).json())
+        return self._keys
+
     def verify(self, raw: str, *, nonce: str | None = None, typ: str | None = None) -> dict[str, Any]:
         """An ID or logout token checked as OpenID Connect asks: signature (JWKS), iss, aud, exp, nonce."""
-        keys = KeySet.import_key_set(httpx.get(self.metadata()["jwks_uri"], timeout=10).json())
-        token = jwt.decode(raw, keys, algorithms=["RS256"])
+        kid = str(jws.extract_compact(raw.encode("ascii")).protected.get("kid", ""))
+        token = jwt.decode(raw, self.keys(kid), algorithms=["RS256"])
         if typ is not None and token.header.get("typ") != typ:
             raise ValueError("unexpected token type")
         registry = jwt.JWTClaimsRegistry(

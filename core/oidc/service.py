@@ -256,15 +256,18 @@ class SsoService:
                          source=self._platform.source, detail={"sign_in_id": sign_in.id})
         return SignInLinkView(f"{self._platform.settings.issuer}/link/{token}", expires)
 
-    def context(self, sign_in: ToolSignIn) -> ToolContext:
-        """The rights behind a sign-in, checked again now (refusals raise and are audited)."""
+    def context(self, sign_in: ToolSignIn, *, check: bool = True) -> ToolContext:
+        """The rights behind a sign-in, checked again now (refusals raise and are audited).
+
+        ``check=False`` for a caller that checks them itself next (``ToolService.charge`` does).
+        """
         organisation: Organisation = Organisation.get_by_id(sign_in.organisation_id)
         context = ToolContext(
             account_id=int(sign_in.account_id), organisation_id=int(sign_in.organisation_id),
             organisation_name=str(organisation.name), tool=str(sign_in.client_id), mode=str(sign_in.mode),
             role=str(sign_in.role), registration_id=0, started_at=sign_in.created_at,
         )
-        return self._platform.tools.authorize(context)
+        return self._platform.tools.authorize(context) if check else context
 
     def connected_tools(self, actor: Account | int) -> list[ConnectedTool]:
         """The tools holding a sign-in of ``actor`` (« Outils connectés »), newest first."""

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 from immo_connect.errors import ValidationError
 from immo_connect.i18n import N_, _
+from immo_connect.text import check_free_text
 
 # Stable ids with their labels (translated at display).
 EMPLOYEE_TYPES: dict[str, str] = {
@@ -70,7 +71,9 @@ def _required(value: str, field: str, label: str) -> str:
     return value
 
 
-def _length(value: str, field: str, label: str, maximum: int) -> str:
+def _length(value: str, field: str, label: str, maximum: int, *, multiline: bool = False) -> str:
+    """Every free-text field passes here: its length, and no control characters."""
+    check_free_text(value, field=field, label=label, multiline=multiline)
     if len(value) > maximum:
         raise ValidationError(
             _("{label} is too long ({count} characters, at most {maximum}).").format(
@@ -81,7 +84,7 @@ def _length(value: str, field: str, label: str, maximum: int) -> str:
 
 
 def check_email(value: str, field: str, label: str, *, required: bool) -> str:
-    value = (value or "").strip().lower()
+    value = check_free_text((value or "").strip().lower(), field=field, label=label)
     if not value:
         return _required(value, field, label) if required else ""
     if not _EMAIL.match(value) or len(value) > 254:
@@ -105,7 +108,7 @@ def check_phone(value: str, field: str, label: str, *, required: bool) -> str:
 
 
 def check_url(value: str, field: str, label: str) -> str:
-    value = (value or "").strip()
+    value = check_free_text((value or "").strip(), field=field, label=label)
     if value and (not _URL.match(value) or len(value) > 300):
         raise ValidationError(
             _("{label} is not a web address.").format(label=label),
@@ -195,7 +198,7 @@ class OrganisationData:
             email=check_email(self.email, "email", _("E-mail address"), required=True),
             phone=check_phone(self.phone, "phone", _("Phone"), required=True),
             vat_liable=bool(self.vat_liable),
-            description=_length(self.description.strip(), "description", _("Description"), 2000),
+            description=_length(self.description.strip(), "description", _("Description"), 2000, multiline=True),
             mobile=check_phone(self.mobile, "mobile", _("Mobile"), required=False),
             website=check_url(self.website, "website", _("Website")),
             facebook=check_url(self.facebook, "facebook", "Facebook"),

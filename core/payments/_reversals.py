@@ -46,7 +46,12 @@ from immo_connect.errors import ConflictError, NotFoundError, ValidationError
 from immo_connect.i18n import N_, _
 from immo_connect.payments._money import euros
 from immo_connect.payments._notify import notify_managers
-from immo_connect.payments.models import UNSETTLED_REVERSAL_STATUSES, Payment, PaymentReversal
+from immo_connect.payments.models import (
+    MOVING_REVERSAL_STATUSES,
+    UNSETTLED_REVERSAL_STATUSES,
+    Payment,
+    PaymentReversal,
+)
 from immo_connect.storage import transaction
 from immo_connect.wallet import _validate as check
 from immo_connect.wallet._access import member_of
@@ -132,12 +137,12 @@ class PaymentReversals:
     def follow_paid(self, *, limit: int = 100) -> int:
         """Look credited top-ups up again for refunds and chargebacks; how many were asked.
 
-        Those with a refund or chargeback still moving come first, then the least recently
-        checked of the last 180 days, each at most every 6 hours.
+        Those with a refund on its way at every round, and the credited top-ups of the last
+        180 days, least recently checked first, each at most every 6 hours.
         """
         now = self.platform.clock.now()
         moving = (PaymentReversal.select(PaymentReversal.payment)
-                  .where(PaymentReversal.status.in_(UNSETTLED_REVERSAL_STATUSES)))
+                  .where(PaymentReversal.status.in_(MOVING_REVERSAL_STATUSES)))
         query = (Payment.select().where(
             Payment.credited_at.is_null(False)
             & ((Payment.id.in_(moving))

@@ -65,8 +65,12 @@ class Payment(BaseModel):
 REVERSAL_ROW_STATUSES: tuple[str, ...] = (
     "requested", "pending", "refunded", "failed", "canceled", "charged_back", "reversed", "error",
 )
-# Statuses that may still change at the provider (the payment is followed until they settle).
+# Statuses that may still change at the provider: their payment's refunds and chargebacks
+# are listed at every look-up, even when its amounts say nothing is refunded or charged back.
 UNSETTLED_REVERSAL_STATUSES: tuple[str, ...] = ("requested", "pending", "charged_back")
+# Refunds on their way: their payment is looked up at every polling round (a chargeback is
+# reversed rarely and late: the periodic look-up of paid top-ups sees it).
+MOVING_REVERSAL_STATUSES: tuple[str, ...] = ("requested", "pending")
 
 
 class PaymentReversal(BaseModel):

@@ -8,6 +8,8 @@ platform's keys and identities:
 - ``immo-connect ssh-session`` (``ForceCommand``) runs the terminal UI in remote mode. With
   ``ExposeAuthInfo yes`` sshd names the key that authenticated the connection in the file
   ``$SSH_USER_AUTH``; a registered key signs its owner in, as with the embedded server.
+  A thread of it (:class:`~immo_connect.ssh.watch.SessionWatch`) closes the session when
+  its account is blocked or deleted, or when nobody signs in within the time limit.
 """
 
 from __future__ import annotations
@@ -81,8 +83,15 @@ def run_session(settings: Settings, *, environ: Mapping[str, str] | None = None)
             launch["sign_in"] = identity.issue_sign_in(platform, account.id, source=source, fingerprint=fingerprint)
             platform.ssh_keys.key_used(fingerprint, source)
         platform.database.close()
+    from immo_connect.ssh.watch import SessionWatch
     from immo_connect.tui.remote import run_remote_app  # Textual is imported only here
 
-    code: int = run_remote_app(settings, launch, lambda *args, **kwargs: None,
-                               sign_in_failures_exit=EXIT_SIGN_IN_FAILURES)
+    # sshd admits the connection; closing a blocked account's session, or one left on the
+    # sign-in screen, is done from inside (the embedded server does it for its sessions).
+    watch = SessionWatch(settings.ssh)
+    watch.start()
+    try:
+        code: int = run_remote_app(settings, launch, watch.report, sign_in_failures_exit=EXIT_SIGN_IN_FAILURES)
+    finally:
+        watch.stop()
     return code

@@ -44,6 +44,7 @@ from immo_connect.ssh.child import EXIT_SIGN_IN_FAILURES
 from immo_connect.ssh.environment import child_environment
 from immo_connect.ssh.sessions import HEARTBEAT_SECONDS, SessionLimitReached, SessionLimits
 from immo_connect.ssh.terminal import TERMINAL_RESET, SessionProcess
+from immo_connect.ssh.watch import closing_notice
 from immo_connect.storage import transaction
 
 log = logging.getLogger("immo_connect.ssh")
@@ -155,18 +156,17 @@ class SshServer:
         """Close the sessions of accounts blocked or deleted since (by any server or the CLI)."""
         while True:
             await asyncio.sleep(self.config.account_check_seconds)
-            signed_in = [row_id for row_id, session in self.sessions.items() if session.account_id is not None]
-            if not signed_in:
+            accounts = {s.watched_account for s in self.sessions.values() if s.watched_account is not None}
+            if not accounts:
                 continue
             try:
-                closing = await self.db(self.platform.ssh_sessions.closing_sessions, signed_in)
+                closed = await self.db(self.platform.ssh_sessions.closed_accounts, accounts)
             except Exception:  # a database hiccup must not stop the server
                 log.exception("account check failed")
                 continue
-            for row_id, status in closing.items():
-                session = self.sessions.get(row_id)
-                if session is not None:
-                    session.stop("account_" + status)
+            for session in list(self.sessions.values()):
+                if session.watched_account in closed:
+                    session.stop("account_" + closed[session.watched_account])
 
     # -- admission ----------------------------------------------------------------------------
 
@@ -322,6 +322,8 @@ class _Session:
         self.last_input = time.monotonic()
         # Who is signed in (None: the sign-in screen), and since when nobody is.
         self.account_id: int | None = connection.identity.account_id if connection.identity else None
+        # Who signed in last, still watched after a sign-out: the person at this terminal.
+        self.watched_account = self.account_id
         self.anonymous_since = time.monotonic()
         self._timers_changed = asyncio.Event()
         self.reason = ""
@@ -340,6 +342,8 @@ class _Session:
         if account_id is None and self.account_id is not None:
             self.anonymous_since = time.monotonic()  # back on the sign-in screen: its time limit again
         self.account_id = account_id
+        if account_id is not None:
+            self.watched_account = account_id
         self._timers_changed.set()
 
     async def run(self) -> None:
@@ -421,10 +425,6 @@ class _Session:
             reason = "sign_in_failures"
         self.reason = reason
         notices = {
-            "sign_in_timeout": _("Session closed: nobody signed in within {seconds} seconds.").format(
-                seconds=f"{self.server.config.sign_in_timeout_seconds:g}"),
-            "account_blocked": _("Your account has been blocked: session closed."),
-            "account_deleted": _("Your account has been deleted: session closed."),
             "idle_timeout": _("Session closed after {minutes} minutes without activity.").format(
                 minutes=f"{self.server.config.idle_timeout_minutes:g}"),
             "session_timeout": _("Session closed: it reached its maximum length of {hours} hours.").format(
@@ -432,8 +432,9 @@ class _Session:
             "sign_in_failures": _("Too many failed sign-ins: connection closed."),
             "server_stopped": _("The server is stopping; connect again in a moment."),
         }
-        if reason in notices or reason.startswith("limit:"):
-            self._message(notices.get(reason) or reason.partition(":")[2])
+        notice = closing_notice(reason, self.server.config) or notices.get(reason)
+        if notice or reason.startswith("limit:"):
+            self._message(notice or reason.partition(":")[2])
         if self.row_id is not None:
             await self.server.db(self.server.platform.ssh_sessions.close, self.row_id, reason.partition(":")[0])
         with contextlib.suppress(Exception):

@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import functools
 import operator
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import peewee
@@ -213,17 +214,19 @@ class SshSessionRegistry:
                 detail={"reason": reason, "seconds": int((now - row.started_at).total_seconds())},
             )
 
-    def closing_sessions(self, session_ids: list[int]) -> dict[int, str]:
-        """Which of these sessions belong to a blocked or deleted account: id → status.
+    def closed_accounts(self, account_ids: Collection[int]) -> dict[int, str]:
+        """Which of these accounts are blocked or deleted: account id → status.
 
-        One indexed query for all the sessions of a server; each server runs it every few
-        seconds (``[ssh] account_check_seconds``), so an operator's block reaches the
-        sessions of every server sharing the database.
+        Each server asks it every few seconds (``[ssh] account_check_seconds``) for the
+        accounts behind its sessions, in one indexed query, so an operator's block reaches
+        the sessions of every server sharing the database. The server asks by account, not
+        by session row: a session whose app already went back to the sign-in screen (it
+        noticed the block first) still belongs to the person who was blocked.
         """
-        if not session_ids:
+        if not account_ids:
             return {}
-        rows = (SshSession.select(SshSession.id, Account.status).join(Account)
-                .where(SshSession.id.in_(session_ids) & Account.status.in_(CLOSED_STATUSES))
+        rows = (Account.select(Account.id, Account.status)
+                .where(Account.id.in_(sorted(set(account_ids))) & Account.status.in_(CLOSED_STATUSES))
                 .tuples())
         return {int(row[0]): str(row[1]) for row in rows.execute()}
 

@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterator
 
 from immo_connect.audit import AuditEvent, AuditFilter, conditions
-from immo_connect.wallet.models import STATUS_FAILED, Wallet, WalletTransaction
+from immo_connect.wallet.models import KIND_REVERSAL, STATUS_FAILED, Wallet, WalletTransaction
 
 _PREFIX = "wallet."  # every action a ledger row records starts with it
 # Creating a pending line succeeds even when its settling later fails (a separate event).
@@ -32,6 +32,9 @@ def _event(row: WalletTransaction, organisation_id: int) -> AuditEvent:
     number = row.number if row.number is not None else "pending"
     detail = {"transaction": row.id, "amount_cents": row.amount, "kind": row.kind, "tool": row.tool,
               "status": row.status, "reason": row.failure_reason}
+    if row.kind == KIND_REVERSAL:  # the top-up taken back, or the take-back given back
+        detail["linked_transaction"] = row.counterpart_transaction_id
+        detail["reference"] = row.reference
     # Not saved: an event as the audit log shows it (its id is the transaction's).
     return AuditEvent(
         id=row.id, at=row.created_at, actor_id=row.actor_id, actor=row.actor_name,

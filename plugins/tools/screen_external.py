@@ -15,11 +15,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Footer
 
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers
 from immo_connect.tui.widgets.qr import QrCode
+from immo_connect.tui.widgets.safe import Button, Label, Static
 
 
 class ExternalToolScreen(ServiceHandlers, Screen[None]):

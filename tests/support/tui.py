@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 
 from textual.app import App
@@ -38,3 +39,20 @@ async def settle(pilot: Pilot[object], until: Callable[[], object] | None = None
         await asyncio.sleep(0.01)
     await pilot.pause()
     await pilot.pause()
+
+
+# Escape sequences Textual itself writes: colours and styles, cursor moves, links.
+_OWN_SEQUENCES = re.compile(r"\x1b\[[0-9;:]*m|\x1b\[\d+;\d+H|\x1b\[\d*[ABCDG]|\x1b\]8;[^\x1b]*\x1b\\\\")
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_output(app: App[object]) -> str:
+    """What a full repaint of the current screen sends to the terminal."""
+    update = app.screen._compositor.render_update(full=True)
+    assert update is not None
+    return str(update.render_segments(app.console))
+
+
+def foreign_controls(output: str) -> list[str]:
+    """Control characters in ``output`` that are not part of Textual's own sequences."""
+    return sorted({repr(match.group()) for match in _CONTROL.finditer(_OWN_SEQUENCES.sub("", output))})

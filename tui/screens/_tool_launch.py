@@ -28,7 +28,7 @@ def open_tool(app: App[Any], context: Any) -> bool:
     module_name, _sep, class_name = tool.screen.partition(":")
     try:
         screen_class = getattr(importlib.import_module(module_name), class_name)
-        screen = screen_class(context)
+        screen = guarded(screen_class)(context)
     except Exception:  # a broken tool screen must not take the app down
         log.exception("cannot open the screen of tool %s", context.tool)
         app.notify(_("The screen of this tool cannot be opened."), severity="error",
@@ -41,6 +41,28 @@ def open_tool(app: App[Any], context: Any) -> bool:
     app.tool_screen = screen  # type: ignore[attr-defined]
     app.push_screen(screen)
     return True
+
+
+class _GuardedToolScreen:
+    """Put before a tool's screen class: a failure in its own events closes it, not the app.
+
+    Textual ends the app on any exception in a screen's message handling (compose, mount,
+    its handlers) and stops that screen's message loop; here the screen keeps running long
+    enough to be closed, and the app says which tool failed (``ImmoConnectApp``).
+    """
+
+    async def _dispatch_message(self, message: Any) -> None:
+        try:
+            await super()._dispatch_message(message)  # type: ignore[misc]
+        except Exception as error:
+            close = getattr(self.app, "_close_failed_tool", None)  # type: ignore[attr-defined]
+            if close is None or not close(error, self):
+                raise
+
+
+def guarded(screen_class: type[Any]) -> type[Any]:
+    """``screen_class`` whose failures close it; same module, so its relative CSS_PATH holds."""
+    return type(screen_class.__name__, (_GuardedToolScreen, screen_class), {"__module__": screen_class.__module__})
 
 
 def status_word(status: str, role_title: str = "") -> str:

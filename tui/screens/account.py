@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label
+from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _, ngettext
@@ -22,6 +22,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
 from immo_connect.tui.widgets.account_forms import ERROR_MARK, OK_MARK, FormMessage, focus_field, value_of
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.safe import Button, Input, Label
 
 PASSWORD_FIELDS = {"current_password": "account-current-password", "password": "account-new-password",
                    "password_confirmation": "account-new-password-confirmation"}

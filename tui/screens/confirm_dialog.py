@@ -6,9 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label
 
 from immo_connect.i18n import _
+from immo_connect.tui.widgets.safe import Button, Label
 
 
 class ConfirmDialog(ModalScreen[bool]):

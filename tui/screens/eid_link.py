@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Input, Label
+from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
@@ -23,6 +23,7 @@ from immo_connect.tui.session_flow import acting_account
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
+from immo_connect.tui.widgets.safe import Button, Checkbox, Input, Label
 
 
 def _link_here(app: Any, pin: str | None) -> Any:

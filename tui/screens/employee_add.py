@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Input, Label
+from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
@@ -19,6 +19,7 @@ from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 from immo_connect.tui.widgets.org_forms import EmployeeForm, ToolAccessForm
+from immo_connect.tui.widgets.safe import Button, Checkbox, Input, Label
 
 
 class AddEmployeeScreen(ServiceHandlers, Screen[None]):

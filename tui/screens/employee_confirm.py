@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Label
+from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
@@ -22,6 +22,7 @@ from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 from immo_connect.tui.widgets.org_forms import EmployeeForm, ToolAccessForm
+from immo_connect.tui.widgets.safe import Button, Checkbox, Label
 
 
 class ConfirmEmployeeScreen(ServiceHandlers, Screen[None]):

@@ -11,13 +11,14 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label
+from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.safe import Button, Input, Label
 
 
 def _request(app: Any, email: str) -> None:

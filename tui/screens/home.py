@@ -12,13 +12,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Label
+from textual.widgets import Footer
 
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
 from immo_connect.tui.widgets.account_forms import ERROR_MARK, OK_MARK
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.safe import Button, Label
 
 
 def _session_info(app: Any, token: str) -> Any:

@@ -12,7 +12,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Input, Label
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
@@ -20,6 +19,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.account_forms import FormMessage, focus_field
 from immo_connect.tui.widgets.footer import AppFooter
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.safe import Button, Input, Label
 
 FIELDS = {"identifier": "login-username", "password": "login-password"}
 

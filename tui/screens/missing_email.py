@@ -11,7 +11,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label
+from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
@@ -19,6 +19,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
 from immo_connect.tui.widgets.account_forms import WARNING_MARK, FormMessage
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.safe import Button, Input, Label
 
 
 def _add_email(app: Any, token: str, email: str) -> str:

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label
+from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.formats.enterprise import format_number
@@ -21,6 +21,7 @@ from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.org_forms import EmployeeForm, required
+from immo_connect.tui.widgets.safe import Button, Input, Label
 
 
 class AddOrganisationScreen(ServiceHandlers, Screen[None]):

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Label
+from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.formats.enterprise import format_number
@@ -18,6 +18,7 @@ from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.org_forms import EmployeeForm, OrganisationForm
+from immo_connect.tui.widgets.safe import Button, Label
 
 
 class CreateOrganisationScreen(ServiceHandlers, Screen[None]):

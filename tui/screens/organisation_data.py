@@ -9,8 +9,9 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
@@ -22,34 +23,48 @@ from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.org_forms import OrganisationForm
+from immo_connect.tui.widgets.safe import Button, Input, Label, Static, assemble
 
 
-def describe(view: OrganisationView) -> str:
+def describe(view: OrganisationView) -> Content:
+    """The organisation's data as text: headings in bold, every value literal."""
     d = view.data
     yes_no = _("yes") if d.vat_liable else _("no")
-    lines = [
-        f"[b]{_('General data')}[/b]",
-        f"{_('Name')}: {d.name}",
-        f"{_('Enterprise number')}: {view.display_number}",
-        f"{_('Legal form')}: {_(LEGAL_FORMS.get(d.legal_form, d.legal_form))}",
-        f"{_('Liable to VAT')}: {yes_no}",
-        f"{_('Description')}: {d.description or '—'}",
-        f"{_('Logo')}: {_('loaded') if view.has_logo else _('none')}    "
-        f"{_('Cover photo')}: {_('loaded') if view.has_cover else _('none')}",
-        "", f"[b]{_('Addresses')}[/b]",
-    ]
+    parts: list[str | Content | tuple[object, str]] = []
+
+    def heading(title: str) -> None:
+        parts.extend([(title, "bold"), "\n"])
+
+    def line(label: str, value: object) -> None:
+        parts.extend([f"{label}: ", str(value), "\n"])
+
+    heading(_("General data"))
+    line(_("Name"), d.name)
+    line(_("Enterprise number"), view.display_number)
+    line(_("Legal form"), _(LEGAL_FORMS.get(d.legal_form, d.legal_form)))
+    line(_("Liable to VAT"), yes_no)
+    line(_("Description"), d.description or "—")
+    parts.append(f"{_('Logo')}: {_('loaded') if view.has_logo else _('none')}    "
+                 f"{_('Cover photo')}: {_('loaded') if view.has_cover else _('none')}\n\n")
+    heading(_("Addresses"))
     for address in d.addresses:
         box = f" bte {address.box}" if address.box else ""
-        lines.append(f"{_(ADDRESS_KIND_LABELS[address.kind])}: {address.street} {address.number}{box}, "
-                     f"{address.postal_code} {address.city} ({address.country})")
-    lines += ["", f"[b]{_('Contact data')}[/b]", f"{_('E-mail address')}: {d.email}",
-              f"{_('Phone')}: {d.phone}", f"{_('Mobile')}: {d.mobile or '—'}",
-              f"{_('Website')}: {d.website or '—'}", "", f"[b]{_('Social media')}[/b]"]
+        line(_(ADDRESS_KIND_LABELS[address.kind]), f"{address.street} {address.number}{box}, "
+             f"{address.postal_code} {address.city} ({address.country})")
+    parts.append("\n")
+    heading(_("Contact data"))
+    line(_("E-mail address"), d.email)
+    line(_("Phone"), d.phone)
+    line(_("Mobile"), d.mobile or "—")
+    line(_("Website"), d.website or "—")
+    parts.append("\n")
+    heading(_("Social media"))
     for title, value in (("Facebook", d.facebook), ("LinkedIn", d.linkedin), ("Instagram", d.instagram),
                          ("X / Twitter", d.twitter)):
-        lines.append(f"{title}: {value or '—'}")
-    lines += ["", f"{_('Managers')}: {', '.join(view.manager_names)}"]
-    return "\n".join(lines)
+        line(title, value or "—")
+    parts.append("\n")
+    parts.append(f"{_('Managers')}: {', '.join(view.manager_names)}")
+    return assemble(*parts)
 
 
 class OrganisationDataScreen(ServiceHandlers, Screen[None]):
@@ -72,7 +87,7 @@ class OrganisationDataScreen(ServiceHandlers, Screen[None]):
     def compose(self) -> ComposeResult:
         yield AppHeader(_("Organisation data"))
         with VerticalScroll(classes="page-body"):
-            yield Static("", id="org-data-view", classes="readonly", markup=True)
+            yield Static("", id="org-data-view", classes="readonly")
             yield Button(_("Edit the data"), id="org-data-edit-button", classes="hidden")
             with VerticalScroll(id="org-data-editor", classes="hidden subform"):
                 yield OrganisationForm()

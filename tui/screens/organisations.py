@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import Footer
 
 from immo_connect.formats.enterprise import format_number
 from immo_connect.i18n import _, ngettext
@@ -20,6 +20,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens._org_navigation import open_organisation_screen
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.safe import DataTable, Label
 
 MANAGER_MARK = "★"
 REQUESTS_MARK = "●"

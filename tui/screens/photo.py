@@ -13,12 +13,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.account_forms import FormMessage, draw_photo
+from immo_connect.tui.widgets.safe import Button, Input, Label, Static
 
 PREVIEW_COLUMNS = 32
 MOVE_STEPS = 10  # one key press moves the square by a tenth of its side

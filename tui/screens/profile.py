@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
@@ -23,6 +23,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
 from immo_connect.tui.widgets.account_forms import FormMessage, draw_photo
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.safe import Button, Input, Label, Select, Static
 
 PHOTO_COLUMNS = 32
 LOCK = "🔒 eID"

@@ -16,14 +16,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, OptionList, Select
-from textual.widgets.option_list import Option
+from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.safe import Button, Input, Label, Option, OptionList, Select
+from immo_connect.wallet.texts import euros
 
 NAVIGATION_KEYS = ("j", "k", "plus")
 
@@ -40,6 +41,32 @@ def _load(platform: Any, actor: int, tool_name: str | None, current: str | None)
     if name is None:
         return tools, None, []
     return tools, name, platform.tools.qualities(actor, name)
+
+
+def _balances(platform: Any, actor: int, qualities: list[Any]) -> dict[int, int | None]:
+    """The balance of each organisation's wallet (the wallet that pays), None when unreadable."""
+    balances: dict[int, int | None] = {}
+    for organisation_id in {q.organisation_id for q in qualities}:
+        try:
+            balances[organisation_id] = int(platform.wallet.overview(actor, organisation_id).balance_cents)
+        except ImmoConnectError:
+            balances[organisation_id] = None
+    return balances
+
+
+def _load_with_balances(platform: Any, actor: int, tool_name: str | None,
+                        current: str | None) -> tuple[list[Any], str | None, list[Any], dict[int, int | None]]:
+    tools, name, qualities = _load(platform, actor, tool_name, current)
+    return tools, name, qualities, _balances(platform, actor, qualities)
+
+
+def price_line(tool: Any) -> str:
+    """What the tool charges, said before it runs (or that it charges nothing here)."""
+    prices = getattr(tool, "prices", ()) if tool is not None else ()
+    if not prices:
+        return _("This tool charges nothing to the wallet.")
+    listed = "; ".join(f"{_(price.title)}: {euros(price.amount_cents)} €" for price in prices)
+    return _("Charged to the organisation's wallet: {prices}.").format(prices=listed)
 
 
 class QualityScreen(ServiceHandlers, Screen[Any]):
@@ -65,6 +92,7 @@ class QualityScreen(ServiceHandlers, Screen[Any]):
         self.preferred_organisation = organisation_id
         self.qualities: list[Any] = []
         self.tools: list[Any] = []
+        self.balances: dict[int, int | None] = {}
 
     def compose(self) -> ComposeResult:
         yield AppHeader(_("Change quality"))
@@ -73,6 +101,7 @@ class QualityScreen(ServiceHandlers, Screen[Any]):
             yield Select[str]([], id="quality-tool", prompt=_("Tool"), classes="hidden")
             yield Input(id="quality-filter-input", placeholder=_("Type to filter by organisation or usage mode"),
                         select_on_focus=False)
+            yield Label("", id="quality-price", classes="hint")
             yield OptionList(id="quality-list")
             yield Label("", id="quality-empty", classes="hint")
             with Horizontal(classes="buttons"):
@@ -89,11 +118,11 @@ class QualityScreen(ServiceHandlers, Screen[Any]):
 
     def _reload(self) -> None:
         current = getattr(getattr(self.app, "tool_context", None), "tool", None)
-        call_service(self, "quality-load", _load, self.app.platform, actor_of(self.app),  # type: ignore[attr-defined]
-                     self.tool_name, current, on_done=self._loaded)
+        call_service(self, "quality-load", _load_with_balances, self.app.platform,  # type: ignore[attr-defined]
+                     actor_of(self.app), self.tool_name, current, on_done=self._loaded)
 
-    def _loaded(self, result: tuple[list[Any], str | None, list[Any]]) -> None:
-        tools, name, qualities = result
+    def _loaded(self, result: tuple[list[Any], str | None, list[Any], dict[int, int | None]]) -> None:
+        tools, name, qualities, self.balances = result
         if self.fixed_tool is None and tools:
             self.tools = tools
             select = self.query_one("#quality-tool", Select)
@@ -107,6 +136,7 @@ class QualityScreen(ServiceHandlers, Screen[Any]):
         self.query_one("#quality-title", Label).update(
             _("In which quality do you want to use {tool}?").format(tool=_(title.title)) if title
             else _("You cannot use any tool yet."))
+        self.query_one("#quality-price", Label).update(price_line(title) if title else "")
         self._render_list(select_last=True)
 
     def _visible(self) -> list[tuple[int, Any]]:
@@ -122,19 +152,27 @@ class QualityScreen(ServiceHandlers, Screen[Any]):
         keep = highlighted.id if highlighted is not None and not select_last else None
         options: list[Option] = []
         last_organisation: int | None = None
-        target: str | None = None
+        preferred: str | None = None  # the first quality of the organisation the screen was opened from
+        last_used: str | None = None
         for index, quality in self._visible():
             if quality.organisation_id != last_organisation:
-                options.append(Option(f"■ {quality.organisation_name}", id=f"org-{quality.organisation_id}-{index}", disabled=True))
+                balance = self.balances.get(quality.organisation_id)
+                wallet = (_("wallet {amount} €").format(amount=euros(balance)) if balance is not None
+                          else _("wallet not visible"))
+                options.append(Option(f"■ {quality.organisation_name} — {wallet}",
+                                      id=f"org-{quality.organisation_id}-{index}", disabled=True))
                 last_organisation = quality.organisation_id
             terms = "  " + _("(terms of use to accept)") if quality.terms_pending else ""
             options.append(Option(
                 f"    {_(quality.mode_title)} — {_(quality.role_title)}{terms}    ▶ {_('Start')}", id=f"q-{index}",
             ))
-            if select_last and (quality.last or (self.preferred_organisation == quality.organisation_id and target is None)):
-                target = f"q-{index}"
+            if preferred is None and quality.organisation_id == self.preferred_organisation:
+                preferred = f"q-{index}"
+            if quality.last:
+                last_used = f"q-{index}"
         option_list.set_options(options)
-        wanted = keep or target
+        # Opened from an organisation's page, that organisation pays: never the last one used.
+        wanted = keep or ((preferred or last_used) if select_last else None)
         enabled = [i for i, option in enumerate(options) if not option.disabled]
         if enabled:
             position = next((i for i, o in enumerate(options) if o.id == wanted), enabled[0])
@@ -153,7 +191,8 @@ class QualityScreen(ServiceHandlers, Screen[Any]):
 
     def on_key(self, event: events.Key) -> None:
         """Typing on the list filters it (j and k move, + adds)."""
-        if not isinstance(self.focused, OptionList) or not event.is_printable or event.key in NAVIGATION_KEYS:
+        if (not isinstance(self.focused, OptionList) or not event.is_printable or event.key in NAVIGATION_KEYS
+                or event.key == "slash"):  # "/" focuses the filter (its binding) without typing itself
             return
         if event.character is None:
             return

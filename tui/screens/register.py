@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Input, Label
+from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
@@ -21,6 +21,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.account_forms import WARNING_MARK, FormMessage, focus_field, value_of
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
+from immo_connect.tui.widgets.safe import Button, Checkbox, Input, Label
 
 FIELDS = {
     "first_name": "register-first-name", "last_name": "register-last-name", "username": "register-username",

@@ -10,7 +10,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label
+from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
@@ -18,6 +18,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.forgot_password import _request
 from immo_connect.tui.widgets.account_forms import FormMessage, focus_field, value_of
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.safe import Button, Input, Label
 
 FIELDS = {"email": "reset-email", "code": "reset-code", "password": "reset-password",
           "password_confirmation": "reset-password-confirmation"}

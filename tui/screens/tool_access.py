@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Label, Select
+from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
@@ -24,6 +24,7 @@ from immo_connect.tui.screens._tool_launch import MISSING, status_word
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.safe import Button, Label, Select
 
 NO_USER = "none"
 BLOCKED = "blocked"

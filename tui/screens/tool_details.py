@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Label, Static, TabbedContent, TabPane
+from textual.widgets import Footer, TabbedContent
 
 from immo_connect.i18n import _
 from immo_connect.organisations.data import STATUS_LABELS
@@ -21,6 +21,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens._tool_launch import MET, MISSING, NONE_MARK, status_word
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.safe import Button, DataTable, Label, Static, TabPane
 from immo_connect.wallet.texts import euros
 
 

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Label, RadioButton, RadioSet, Select, Static
+from textual.widgets import Footer, RadioSet
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
@@ -24,6 +24,7 @@ from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
+from immo_connect.tui.widgets.safe import Button, Checkbox, Label, RadioButton, Select, Static
 
 NEW_ORGANISATION_SCREEN = "immo_connect.tui.screens.organisation_add:AddOrganisationScreen"
 

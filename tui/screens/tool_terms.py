@@ -6,10 +6,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Label, Static
 
 from immo_connect.i18n import _
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
+from immo_connect.tui.widgets.safe import Button, Checkbox, Label, Static
 
 
 class TermsDialog(ModalScreen[str | None]):

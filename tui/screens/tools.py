@@ -9,13 +9,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Label, Select
+from textual.widgets import Footer
 
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens._tool_launch import MET, NONE_MARK
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.safe import Button, DataTable, Label, Select
 
 
 def _load(platform: Any, actor: int, organisation_id: int | None) -> tuple[list[tuple[int, str]], int | None, list[Any]]:

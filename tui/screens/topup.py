@@ -23,17 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import (
-    Button,
-    Footer,
-    Input,
-    Label,
-    RadioButton,
-    RadioSet,
-    Static,
-    TabbedContent,
-    TabPane,
-)
+from textual.widgets import Footer, RadioSet, TabbedContent
 
 from immo_connect.contracts.payments import PaymentMethod, TransferDetails
 from immo_connect.errors import ImmoConnectError
@@ -45,6 +35,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.qr import QrCode
+from immo_connect.tui.widgets.safe import Button, Input, Label, RadioButton, Static, TabPane
 
 
 class TopUpScreen(ServiceHandlers, Screen[None]):

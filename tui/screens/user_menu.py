@@ -9,10 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList
-from textual.widgets.option_list import Option
 
 from immo_connect.i18n import _
+from immo_connect.tui.widgets.safe import Label, Option, OptionList
 
 HOME = "home"
 SIGN_OUT = "sign-out"

@@ -20,12 +20,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Select
+from textual.widgets import Footer
 
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.safe import Button, DataTable, Input, Label, Select
 from immo_connect.wallet._views import NO_FILTER, OrganisationChoice, Page, TransactionFilter, WalletOverview, to_local
 from immo_connect.wallet.forms import filter_from_form
 from immo_connect.wallet.models import KIND_TOOL, STATUSES, WalletTransaction

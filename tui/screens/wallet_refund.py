@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label
+from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
@@ -26,6 +26,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.safe import Button, Input, Label
 from immo_connect.wallet._views import to_local
 from immo_connect.wallet.forms import parse_euros
 from immo_connect.wallet.texts import euros

@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 
 from rich.text import Text
 from textual.screen import Screen
-from textual.widgets import Input, Label
 
 from immo_connect.errors import ImmoConnectError
+from immo_connect.tui.widgets.safe import Input, Label
 
 OK_MARK = "✓"
 ERROR_MARK = "✗"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Label
 
 from immo_connect.i18n import _
+from immo_connect.tui.widgets.safe import Button, Label
 
 
 class AppHeader(Horizontal):

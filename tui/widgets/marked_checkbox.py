@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import Checkbox
+from immo_connect.tui.widgets.safe import Checkbox
 
 
 class MarkedCheckbox(Checkbox):

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Checkbox, Input, Label, Select
 
 from immo_connect.i18n import _
 from immo_connect.organisations.data import (
@@ -22,6 +21,7 @@ from immo_connect.organisations.data import (
     OrganisationData,
 )
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
+from immo_connect.tui.widgets.safe import Checkbox, Input, Label, Select
 
 
 def required(label: str) -> str:

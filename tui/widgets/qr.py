@@ -8,7 +8,8 @@ scan it from the screen.
 from __future__ import annotations
 
 import segno
-from textual.widgets import Static
+
+from immo_connect.tui.widgets.safe import Static
 
 _BLOCKS = {(True, True): "█", (True, False): "▀", (False, True): "▄", (False, False): " "}
 

@@ -21,6 +21,7 @@ import peewee
 from immo_connect.errors import NotFoundError, ValidationError
 from immo_connect.i18n import N_, _
 from immo_connect.storage import BaseModel, Migration, transaction
+from immo_connect.text import check_free_text
 
 if TYPE_CHECKING:
     from immo_connect.platform import Platform
@@ -129,6 +130,10 @@ def validate(data: CheckInput, today: dt.date) -> None:
     def invalid(field: str, message: str, hint: str) -> ValidationError:
         return ValidationError(message, hint=hint, field=field)
 
+    for field, value in (("subject_name", data.subject_name), ("subject_reference", data.subject_reference),
+                         ("subject_country", data.subject_country), ("property_address", data.property_address)):
+        check_free_text(value, field=field)
+    check_free_text(data.notes, field="notes", multiline=True)
     if data.subject_kind not in SUBJECT_LABELS:
         raise invalid("subject_kind", _("Say whether the customer is a person or a company."), _("Choose Person or Company."))
     if not data.subject_name.strip() or len(data.subject_name) > 200:

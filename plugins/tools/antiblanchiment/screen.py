@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, Select
+from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError, ValidationError
 from immo_connect.i18n import _
@@ -32,6 +32,7 @@ from immo_connect.plugins.tools.antiblanchiment.checks import (
 from immo_connect.plugins.tools.antiblanchiment.report import write_report
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
+from immo_connect.tui.widgets.safe import Button, Checkbox, DataTable, Input, Label, Select
 from immo_connect.wallet.texts import euros
 
 

@@ -14,13 +14,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label
+from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.plugins.tools.cadastrefinder.parcels import ParcelQuery
 from immo_connect.plugins.tools.cadastrefinder.search import search
 from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.widgets.safe import Button, DataTable, Input, Label
 from immo_connect.wallet.texts import euros
 
 

@@ -18,6 +18,7 @@ from immo_connect.errors import ValidationError
 from immo_connect.i18n import _
 from immo_connect.plugins.tools.cadastrefinder.parcels import Parcel, ParcelIndex, ParcelQuery, QueryError
 from immo_connect.storage import BaseModel, Migration, transaction
+from immo_connect.text import check_free_text
 
 if TYPE_CHECKING:
     from immo_connect.platform import Platform
@@ -79,6 +80,8 @@ def search(platform: Platform, context: ToolContext, query: ParcelQuery, *, idem
     """Search parcels under ``context`` and charge the search to the organisation's wallet."""
     if context.tool != TOOL_NAME:
         raise ValidationError(_("This context belongs to another tool."), hint=_("Start CadastreFinder again."))
+    for field, value in dataclasses.asdict(query).items():  # before anything is charged or logged
+        check_free_text(str(value), field=field)
     platform.tools.authorize(context)
     try:
         parcels = parcel_index(platform).search(query)

@@ -1,0 +1,73 @@
+"""The keyboard never fights the person: no letter quits, typed-ahead keys land where meant.
+
+Keys are posted in one burst, without waiting between them, as a password manager or a fast
+typist over SSH sends them.
+"""
+
+from __future__ import annotations
+
+from textual import events
+
+from immo_connect.platform import Platform
+from immo_connect.tui.app import ImmoConnectApp
+from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
+from immo_connect.tui.screens.login import LoginScreen
+from immo_connect.tui.screens.register import RegisterScreen
+from immo_connect.tui.widgets.safe import Input
+from tests.support.tui import settle
+
+KEY_NAMES = {"\t": "tab", "\r": "enter", ".": "full_stop", "-": "minus", "@": "at"}
+
+
+def burst(app: ImmoConnectApp, text: str) -> None:
+    """Post every key of ``text`` at once (tab and enter as \\t and \\r)."""
+    for character in text:
+        key = KEY_NAMES.get(character, character)
+        printable = None if character in "\t\r" else character
+        app.post_message(events.Key(key, printable))
+
+
+async def test_username_tab_password_enter_typed_at_once_lands_in_the_right_fields(platform: Platform) -> None:
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(80, 24)) as pilot:
+        burst(app, "anne.peeters\tsecret-password\r")  # as the first screen is being built
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LoginScreen)
+        assert screen.query_one("#login-username", Input).value == "anne.peeters"
+        assert screen.query_one("#login-password", Input).value == ""  # refused: emptied
+        assert "✗" in str(screen.query_one("#login-message").render())  # the refusal is shown
+
+
+async def test_no_single_letter_quits_and_ctrl_q_does(platform: Platform) -> None:
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("tab", "tab", "tab")  # focus on a button
+        await pilot.press("q", "Q", "x")
+        await settle(pilot)
+        assert app.is_running
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0 and not app.is_running
+
+
+async def test_quitting_with_unsaved_input_asks_first(platform: Platform) -> None:
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.push_screen(RegisterScreen())
+        await settle(pilot)
+        await pilot.press(*"Anne")
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("enter")  # the default answer: no, stay
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, RegisterScreen)
+        assert "Anne" in [field.value for field in app.screen.query(Input)]
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        await pilot.press("tab", "enter")  # "Quit without saving"
+        await pilot.pause()
+    assert app.return_code == 0 and not app.is_running
