@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 FEATURE_TESTS = [
     "tests/test_accounts_login.py", "tests/test_accounts_legacy.py", "tests/test_accounts_profile.py",
-    "tests/test_foundation_tui.py", "tests/test_startup_tui.py", "tests/test_foundation_plugins.py",
+    "tests/test_foundation_tui.py", "tests/test_foundation_plugins.py",
     "tests/test_foundation_storage.py", "tests/test_wallet_formats.py", "tests/test_payments_topup.py",
     "tests/test_bank_parsers.py", "tests/test_mail_delivery.py", "tests/test_ssh_server.py",
     "tests/test_formats_stdnum.py", "tests/test_eid_pin.py", "tests/test_eid_remote.py",

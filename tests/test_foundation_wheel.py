@@ -52,7 +52,10 @@ def test_wheel_in_clean_venv_discovers_vendor_plugin_and_isolates_broken_one(tmp
     env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg")
     cli = venv / "bin" / "immo-connect"
 
-    listed = json.loads(sh(cli, "plugins", "--json", env=env, cwd=tmp_path).stdout)
+    # A failed plugin is listed, and the exit code says so (3) to scripts and monitoring.
+    listing = subprocess.run([cli, "plugins", "--json"], capture_output=True, text=True, env=env, cwd=tmp_path, check=False)
+    assert listing.returncode == 3, listing.stderr
+    listed = json.loads(listing.stdout)
     by_name = {p["name"]: p for p in listed}
     assert by_name["vendor_hello"]["state"] == "enabled"
     assert by_name["vendor_hello"]["version"] == "1.2.0"
