@@ -52,10 +52,11 @@ def test_wheel_in_clean_venv_discovers_vendor_plugin_and_isolates_broken_one(tmp
     env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg")
     cli = venv / "bin" / "immo-connect"
 
-    # A failed plugin is listed, and the exit code says so (3) to scripts and monitoring.
-    listing = subprocess.run([cli, "plugins", "--json"], capture_output=True, text=True, env=env, cwd=tmp_path, check=False)
-    assert listing.returncode == 3, listing.stderr
-    listed = json.loads(listing.stdout)
+    # A plugin failed to load: the listing is complete, and the exit code (3) says so.
+    with_failure = subprocess.run([cli, "plugins", "--json"], capture_output=True, text=True, env=env, cwd=tmp_path,
+                                  timeout=900, check=False)
+    assert with_failure.returncode == 3 and "broken_plugin" in with_failure.stderr, with_failure.stderr
+    listed = json.loads(with_failure.stdout)
     by_name = {p["name"]: p for p in listed}
     assert by_name["vendor_hello"]["state"] == "enabled"
     assert by_name["vendor_hello"]["version"] == "1.2.0"
@@ -63,9 +64,9 @@ def test_wheel_in_clean_venv_discovers_vendor_plugin_and_isolates_broken_one(tmp
     assert "immo_connect_account_created" in by_name["vendor_hello"]["hooks"]
     assert by_name["broken_plugin"]["state"] == "failed"
     assert "a_dependency_that_is_not_installed" in by_name["broken_plugin"]["reason"]
-    built_in = {p["name"]: p["state"] for p in listed if p["kind"] == "built-in"}
-    assert "failed" not in built_in.values(), built_in  # the sandbox payment method is off unless enabled
-    assert built_in["cadastrefinder"] == built_in["bank_transfer"] == "enabled"
+    # Every built-in plugin runs, except the sandbox payment method, which waits to be asked for.
+    assert {p["name"]: p["state"] for p in listed if p["kind"] == "built-in" and p["state"] != "enabled"} == {
+        "sandbox": "disabled"}
 
     # A minimal install: no extra, so no native build; the card reader asks for its extra by name.
     installed = sh(venv / "bin" / "python", "-m", "pip", "list", "--format=freeze", env=env).stdout.lower()

@@ -6,6 +6,8 @@ typist over SSH sends them.
 
 from __future__ import annotations
 
+import re
+
 from textual import events
 
 from immo_connect.platform import Platform
@@ -71,3 +73,34 @@ async def test_quitting_with_unsaved_input_asks_first(platform: Platform) -> Non
         await pilot.press("tab", "enter")  # "Quit without saving"
         await pilot.pause()
     assert app.return_code == 0 and not app.is_running
+
+
+async def test_an_error_on_a_long_form_is_shown_inside_the_screen_at_80x24(platform: Platform) -> None:
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.push_screen(RegisterScreen())
+        await settle(pilot)
+        await pilot.press(*"Anne", "tab", *"Peeters")
+        await pilot.press("ctrl+s")  # no e-mail, no password: refused
+        await settle(pilot)
+        message = app.screen.query_one("#register-message")
+        assert "✗" in str(message.render())
+        region = message.region
+        assert region.height > 0 and app.screen.region.contains_region(region), (region, app.screen.region)
+        assert app.screen.focused is not None and isinstance(app.screen.focused, Input)
+        assert [f.value for f in app.screen.query(Input)][:2] == ["Anne", "Peeters"]  # what was typed stays
+
+
+def test_the_documented_key_map_matches_the_app() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "tui.md").read_text(encoding="utf-8")
+    first_cells = re.findall(r"^\| (`[^|]+)\|", text, re.MULTILINE)
+    documented = {key for cell in first_cells for key in re.findall(r"`([^`]+)`", cell)}
+    for binding in ImmoConnectApp.BINDINGS:
+        key = binding.key_display or binding.key  # type: ignore[union-attr]
+        shown = {"question_mark": "?", "f1": "F1", "f2": "F2", "f3": "F3"}.get(binding.key, key)  # type: ignore[union-attr]
+        assert shown in documented, binding
+    quit_keys = [b.key for b in ImmoConnectApp.BINDINGS if b.action == "quit"]  # type: ignore[union-attr]
+    assert quit_keys == ["ctrl+q"]  # no single letter quits

@@ -65,7 +65,8 @@ def price_line(tool: Any) -> str:
     prices = getattr(tool, "prices", ()) if tool is not None else ()
     if not prices:
         return _("This tool charges nothing to the wallet.")
-    listed = "; ".join(f"{_(price.title)}: {euros(price.amount_cents)} €" for price in prices)
+    listed = "; ".join(_("{title}: {amount} €").format(title=_(price.title), amount=euros(price.amount_cents))
+                       for price in prices)
     return _("Charged to the organisation's wallet: {prices}.").format(prices=listed)
 
 
