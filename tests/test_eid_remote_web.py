@@ -202,3 +202,43 @@ def test_an_expired_challenge_cannot_be_fetched_or_answered(site: Platform, eid_
         assert http.get(f"/eid/{challenge.code}").json()["error"] == "eid.token_expired"
         assert http.post(f"/eid/{challenge.code}/answer", content=token).json()["error"] == "eid.token_expired"
     assert not linked(account)
+
+
+# -- docs/eid.md: the commands it tells a user to run, run as written ----------------------------------
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "eid.md"
+DOC_ADDRESS, DOC_CODE = "https://immo.example.be", "K7M2P-XQ4R4"
+
+
+def documented_sign_commands() -> list[str]:
+    import re
+
+    section = DOCS.read_text(encoding="utf-8").split("### From another computer (SSH)")[1].split("## ")[0]
+    return re.findall(r"^immo-connect eid sign .*$", section, flags=re.MULTILINE)
+
+
+def test_the_documented_example_code_is_a_valid_code() -> None:
+    assert shortcode.normalise(DOC_CODE)
+    assert len(documented_sign_commands()) == 2
+
+
+def test_the_documented_commands_run_as_written(site: Platform, eid_reader: EidStack, pkis: Pkis, tmp_path: Path) -> None:
+    issued = pkis.ec.issue_card()
+    eid_reader.insert(issued)
+    sent, printed = documented_sign_commands()
+    assert "--print" not in sent and "--print" in printed
+
+    first = make_account()
+    challenge = site.eid.issue_challenge(first)
+    # The screen shows the documented command, with this platform's address and this code.
+    assert challenge.command == sent.replace(DOC_ADDRESS, site.settings.issuer).replace(DOC_CODE, challenge.shown_code)
+    done = run_command(eid_reader, tmp_path, challenge.command, issued.pin)
+    assert done.returncode == 0 and done.stdout == "" and linked(first)
+
+    challenge = site.eid.issue_challenge(first)  # the same person signs again, printing the answer
+    done = run_command(eid_reader, tmp_path, printed.replace(DOC_ADDRESS, site.settings.issuer)
+                       .replace(DOC_CODE, challenge.shown_code))
+    assert done.returncode == 0 and done.stdout.startswith("ICT1.")
+    assert site.eid.remote_outcome(first, challenge.id) is None  # printed, not sent
+    wrapped = "\n".join(done.stdout[i:i + 76] for i in range(0, len(done.stdout), 76))
+    assert site.eid.link_token(first, wrapped).method == "remote"

@@ -28,7 +28,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
                     "send the answer back: the Immo-Connect screen completes by itself.",
     )
     sign.add_argument("challenge", metavar="CODE",
-                      help="the code shown on the screen (K7M2P-XQ4RT), or a whole challenge (IC1-…) to answer by hand")
+                      help="the code shown on the screen (K7M2P-XQ4R4), or a whole challenge (IC1-…) to answer by hand")
     sign.add_argument("--platform", metavar="URL", default=None,
                       help="the platform's web address shown in the command (default: [web] issuer)")
     sign.add_argument("--print", dest="print_answer", action="store_true",

@@ -46,6 +46,7 @@ class EidChallenge(BaseModel):
 
     id = peewee.BigAutoField()
     account = peewee.ForeignKeyField(Account, backref="eid_challenges", on_delete="CASCADE")
+    account_id: int  # the column behind ``account`` (for type checkers)
     challenge_hash = peewee.CharField(max_length=64, unique=True)
     created_at = peewee.DateTimeField()
     expires_at = peewee.DateTimeField(index=True)

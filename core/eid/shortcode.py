@@ -1,7 +1,7 @@
 """Short challenge codes: typed or read aloud, checked before anything else happens.
 
 A code is nine random characters and one check character from an alphabet of 29 symbols
-without look-alikes (no 0/O, 1/I/L, U/V), shown in two groups: ``K7M2P-XQ4RT``. The check
+without look-alikes (no 0/O, 1/I/L, U/V), shown in two groups: ``K7M2P-XQ4R4``. The check
 character is a position-weighted sum modulo 29, a prime: every single mistyped character
 and every swap of two neighbours changes it, and a cut code has the wrong length. The code
 only names a challenge kept by the platform; the signer fetches the challenge with it.
@@ -30,7 +30,7 @@ def new_code() -> str:
 
 
 def grouped(code: str) -> str:
-    """``K7M2PXQ4RT`` → ``K7M2P-XQ4RT`` (how it is shown)."""
+    """``K7M2PXQ4R4`` → ``K7M2P-XQ4R4`` (how it is shown)."""
     return f"{code[:5]}-{code[5:]}"
 
 
