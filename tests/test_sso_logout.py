@@ -19,7 +19,9 @@ from immo_connect.accounts.passwords import PasswordHasher
 from immo_connect.accounts.sessions import SessionEnded
 from immo_connect.clock import FrozenClock
 from immo_connect.errors import PermissionDenied
+from immo_connect.oidc import logout
 from immo_connect.oidc.logout import EVENT
+from immo_connect.oidc.models import LogoutDelivery
 from immo_connect.organisations.models import Membership
 from immo_connect.storage import transaction
 from immo_connect.tools import role_choice
@@ -30,7 +32,7 @@ from immo_connect.tui.screens.profile import ProfileScreen
 from immo_connect.tui.session_flow import token_of
 from tests.support.accounts import session_for
 from tests.support.tui import settle, sign_in
-from tests.support.web import LogoutReceiver, Site, agency_with_myrentpro, running_site
+from tests.support.web import LogoutReceiver, Site, agency_with_myrentpro, logout_notices_sent, running_site
 
 DEVICE = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -205,3 +207,42 @@ async def test_sign_out_everywhere_from_the_profile_asks_first(site: Site, recei
     with pytest.raises(SessionEnded):
         platform.accounts.current(elsewhere.token)
     check_logout_token(site, receiver.wait_for(1)[0], agency.manager)
+
+
+def test_a_tool_that_was_down_gets_the_logout_notice_once_it_is_back(tmp_path: Path, clock: FrozenClock) -> None:
+    down = LogoutReceiver()
+    port, uri = down.server.server_address[1], down.uri
+    down.close()  # nothing listens on the tool's logout URI yet
+    with running_site(tmp_path, clock, logout_uri=uri) as site:
+        agency = agency_with_myrentpro(site.platform)
+        token = signed_in(site, agency.manager, agency.organisation.id)
+        site.platform.sso.end_all(agency.manager.id, reason="signed_out_everywhere")
+        logout_notices_sent()
+        assert not still_works(site, token)  # the sign-in ended whatever the tool's state
+        (owed,) = LogoutDelivery.select()
+        assert (owed.status, owed.attempts) == ("pending", 1) and "Connect" in owed.last_error
+        assert logout.deliver_all_due(site.platform).claimed == 0  # not again before its backoff
+        receiver = LogoutReceiver(port)
+        try:
+            clock.advance(seconds=logout.RETRY_BASE_SECONDS)
+            assert logout.deliver_all_due(site.platform).delivered == 1
+            clock.advance(hours=2)
+            assert logout.deliver_all_due(site.platform).claimed == 0
+            (raw,) = receiver.wait_for(1)
+            check_logout_token(site, raw, agency.manager)
+            assert len(receiver.tokens) == 1
+            assert LogoutDelivery.get_by_id(owed.id).status == "delivered"
+        finally:
+            receiver.close()
+
+
+def test_a_logout_notice_is_sent_once_and_later_polls_find_nothing_owed(site: Site, receiver: LogoutReceiver) -> None:
+    platform = site.platform
+    agency = agency_with_myrentpro(platform)
+    signed_in(site, agency.manager, agency.organisation.id)
+    platform.sso.end_all(agency.manager.id, reason="signed_out_everywhere")
+    logout_notices_sent()
+    for _ in range(3):  # the web process and workers polling afterwards find nothing owed
+        assert logout.deliver_all_due(platform).claimed == 0
+    assert len(receiver.wait_for(1)) == 1
+    assert LogoutDelivery.get().status == "delivered"
