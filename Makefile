@@ -4,7 +4,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Two stamps: what the program runs on (requirements.lock, with the [eid] and [postgres]
+# extras), then the development tools on top (requirements-dev.lock).
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 PYTEST_WORKERS ?= 4
 
 # Build tools for pyscard (swig, PC/SC headers); PostgreSQL server binaries for the
@@ -24,20 +27,20 @@ run: $(STAMP)
 demo: $(STAMP)
 	IMMO_CONNECT_CONFIG=$${IMMO_CONNECT_CONFIG:-plugins.toml} $(BIN)/immo-connect demo
 
-test: $(STAMP) lint typecheck pytest
+test: $(DEV_STAMP) lint typecheck pytest
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check core tui plugins tests bench
 
 # mypy sees core/ under its import name through a one-link staging folder.
-typecheck: $(STAMP)
+typecheck: $(DEV_STAMP)
 	@mkdir -p .build/mypy && ln -sfn ../../core .build/mypy/immo_connect
 	cd .build/mypy && ../../$(BIN)/mypy --config-file ../../setup.cfg --cache-dir ../mypy-cache -p immo_connect
 
-pytest: $(STAMP)
+pytest: $(DEV_STAMP)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	@# Start-up is measured as users see it: with compiled modules, even where the
 	@# environment sets PYTHONDONTWRITEBYTECODE.
 	@$(BIN)/python -m compileall -q core tui plugins
@@ -65,7 +68,11 @@ $(STAMP): requirements.lock setup.cfg pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
-venv: $(STAMP)
+$(DEV_STAMP): $(STAMP) requirements-dev.lock
+	$(BIN)/python -m pip install -q -r requirements.lock -r requirements-dev.lock
+	touch $(DEV_STAMP)
+
+venv: $(DEV_STAMP)
 
 clean:
 	rm -rf $(VENV) .build build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

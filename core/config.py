@@ -152,6 +152,8 @@ class WebSection:
     sign_in_link_seconds: Annotated[int, Range(30, 600)] = 120
     wrong_codes_per_account: Annotated[int, Range(1, 100)] = 5  # wrong user codes within the window below
     wrong_code_window_minutes: Annotated[int, Range(1, 1440)] = 15
+    requests_per_source: Annotated[int, Range(1, 100_000)] = 60  # new device or browser requests per address…
+    request_window_minutes: Annotated[int, Range(1, 1440)] = 10  # …within this window
     logout_timeout_seconds: Annotated[float, Range(0.5, 60)] = 5.0  # back-channel logout calls to a tool
 
 

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from immo_connect.audit import AuditEvent
-from immo_connect.bank.service import StatementRefused
+from immo_connect.bank import read_statement
+from immo_connect.bank.models import BankEntry, StatementImport
+from immo_connect.bank.service import BankService, StatementRefused
 from immo_connect.cli import main
 from immo_connect.errors import ValidationError
 from immo_connect.platform import Platform
@@ -77,6 +79,25 @@ def test_a_statement_number_imported_with_other_balances_is_refused(any_platform
     assert problems == ["line 1: statement 005 of BE71 0961 2345 6769 was imported before with the balances "
                         "500\u202f000,00 EUR → 500\u202f010,00 EUR; this one says 500\u202f000,00 EUR → "
                         "500\u202f020,00 EUR."]
+
+
+def test_a_statement_recorded_by_a_concurrent_import_leaves_this_imports_entries_whole(
+    any_platform: Platform, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two servers import one file: the other one records the statement between this import's
+    read and its own write. The entries of this import still belong to an import that exists."""
+    sc = scene(any_platform)
+    text = s.coda([M("K0001", 10_00, ogm=s.WALLET_A)]).encode()
+    bank = any_platform.bank
+    other = bank._import_row("other", "coda", "0" * 64, [], "ops")
+    bank._record_statement(read_statement(text).statements[0], lambda: other)
+    # This import read the known statements before the other one committed.
+    monkeypatch.setattr(BankService, "_known_statements", staticmethod(lambda summaries: {}))
+    report = bank.import_statement(text, filename="a", operator="ops")
+    assert [line.outcome for line in report.lines] == ["credited"]
+    assert balance(sc.a) == 10_00
+    entry = BankEntry.get(BankEntry.reference == "K0001")
+    assert StatementImport.get_or_none(StatementImport.id == entry.statement_import_id) is not None
 
 
 def test_a_gap_in_the_statements_is_reported_until_the_missing_one_is_imported(

@@ -8,7 +8,12 @@ statement (CODA record 2.2 R-transaction type, camt.053 ``PMNT/RCDT/RRTN`` / ``R
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import peewee
+
 from immo_connect.audit import AuditEvent
+from immo_connect.bank import models as bank_models
 from immo_connect.bank.models import BankEntry
 from immo_connect.mail.models import OutboxMessage
 from immo_connect.platform import Platform
@@ -91,3 +96,13 @@ def test_returns_of_waiting_or_unknown_transfers_move_no_money(any_platform: Pla
     assert BankEntry.get(BankEntry.reference == "WAIT001").status == "returned"
     assert balance(sc.a) == 20_00
     assert ledger_problems() == []
+
+
+def test_an_existing_database_gets_the_return_link(tmp_path: Path) -> None:
+    db = peewee.SqliteDatabase(str(tmp_path / "before.sqlite3"))
+    db.execute_sql("CREATE TABLE bank_entry (id INTEGER PRIMARY KEY, entry_key VARCHAR(255) NOT NULL)")
+    db.execute_sql("INSERT INTO bank_entry (entry_key) VALUES ('kept')")
+    for _ in range(2):  # a database created with the column already is left alone
+        bank_models._add_return_link(db)
+        assert "returns_entry_id" in {column.name for column in db.get_columns("bank_entry")}
+    assert db.execute_sql("SELECT entry_key, returns_entry_id FROM bank_entry").fetchall() == [("kept", None)]

@@ -69,7 +69,7 @@ async def test_quit_key_exits(platform: Platform) -> None:
     async with app.run_test(size=(110, 40)) as pilot:
         await pilot.pause()
         app.screen.set_focus(None)
-        await pilot.press("q")
+        await pilot.press("ctrl+q")
         await pilot.pause()
     assert app.return_code == 0
     assert not app.is_running

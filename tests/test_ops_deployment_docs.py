@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -22,7 +23,7 @@ import asyncssh
 import pytest
 
 from immo_connect.platform import Platform
-from tests.support.deployment import DOC, Machine, clean_env
+from tests.support.deployment import DOC, IMMO_CONNECT, Machine, clean_env
 from tests.support.docs import block_with, read_environment_file, substitute
 from tests.support.postgres import PostgresCluster
 from tests.support.ssh import ROOT, connect, open_terminal
@@ -115,6 +116,39 @@ def test_a_secrets_file_the_wrapper_cannot_read_stops_it(machine: Machine) -> No
     assert not (machine.data / "immo-connect.sqlite3").exists()
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching to an unprivileged user needs root")
+def test_the_service_user_reads_the_secrets_file_through_its_group_and_a_root_only_file_stops_it() -> None:
+    """The wrappers run as the service user: the documented root:immo 0640 lets it read the
+    file, the 0600 root-only file an administrator would naturally make does not."""
+    service = pwd.getpwnam("nobody")  # stands for "immo": an unprivileged user and its group
+    base = Path(tempfile.mkdtemp(prefix="immo-docs-"))
+    base.chmod(0o755)
+    try:
+        machine = Machine(base)
+        url = "postgresql://immo:pa%26ss@db.example.be/immo?sslmode=require&application_name=immo"
+        secrets_file = machine.write_secrets(url, group=service.pw_gid)
+        wrapper = machine.write_wrappers()["immo-connect-keys"]
+        # The documented wrapper up to its last line; that line shows what the command would get.
+        script = wrapper.read_text().replace(f"exec {IMMO_CONNECT} ssh-authorized-keys", "exec env")
+        wrapper.write_text(script)
+
+        def run_as_service() -> subprocess.CompletedProcess[str]:
+            return subprocess.run([str(wrapper)], env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
+                                  user=service.pw_uid, group=service.pw_gid, extra_groups=[], cwd="/",
+                                  timeout=30, check=False)
+
+        allowed = run_as_service()
+        assert allowed.returncode == 0, allowed.stderr
+        assert f"IMMO_CONNECT_DATABASE_URL={url}" in allowed.stdout.splitlines()
+        os.chown(secrets_file, 0, 0)
+        secrets_file.chmod(0o600)
+        refused = run_as_service()
+        assert refused.returncode != 0 and "IMMO_CONNECT_DATABASE_URL" not in refused.stdout
+        assert "secrets.env" in refused.stderr
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
 # -- a real sshd ------------------------------------------------------------------------------
 
 SSHD = "/usr/sbin/sshd"
@@ -194,7 +228,7 @@ async def test_openssh_with_the_documented_snippet_and_wrappers_signs_a_key_user
         try:
             process, screen = await open_terminal(conn, command="sh -c id")  # the command asked for is ignored
             await screen.wait_for("Bonjour Alice Dumont", timeout=40)
-            process.stdin.write(b"q")
+            process.stdin.write(b"\x11")  # ctrl+q
             await screen.wait_closed(timeout=20)
         finally:
             conn.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -170,3 +171,14 @@ def test_secret_show_does_not_print_the_key_on_a_terminal_unless_asked(tmp_path:
     assert key not in output
     status, output = on_terminal("secret", "show", "--on-terminal", data_dir=data_dir)
     assert status == 0 and key in output
+
+
+def test_the_documented_upgrade_of_a_raw_text_key_gives_the_same_key(tmp_path: Path) -> None:
+    security = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    (command,) = re.findall(r"`(printf %s \"\$OLD_KEY\"[^`]*)`", security)
+    old_text = "Zr8#q!Lm2@wX9$kP4&nB7*vC1^dF6(hJ"  # 32 characters, as an earlier configuration held
+    converted = subprocess.run(["sh", "-c", command], env={"OLD_KEY": old_text, "PATH": "/usr/bin:/bin"},
+                               capture_output=True, text=True, check=True).stdout
+    config = tmp_path / "plugins.toml"
+    config.write_text('[security]\nsecret_key = { env = "PLATFORM_KEY" }\n')
+    assert settings_for(tmp_path / "data", config, PLATFORM_KEY=converted).secret_key == old_text.encode()

@@ -10,6 +10,7 @@ from immo_connect.mail.models import OutboxMessage
 from immo_connect.organisations.models import Membership, Organisation
 from immo_connect.platform import Platform
 from immo_connect.tui.app import ImmoConnectApp
+from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
 from immo_connect.tui.screens.organisations import MyOrganisationsScreen
 from tests.support.factories import add_member, make_account, make_organisation
 from tests.support.tui import settle, sign_in, table_text
@@ -195,7 +196,15 @@ async def test_the_last_manager_cannot_block_or_delete_themselves(platform: Plat
             await settle(pilot)
             assert "dernier gestionnaire actif" in label(app, "#employee-message")
             assert label(app, "#employee-message").startswith("✗ ")
-        await pilot.press("g")  # revoke her own manager rights: refused too
+        await pilot.press("g")  # revoke her own manager rights: a question first
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog) and "Retirer les droits de gestionnaire" in app.screen.question
+        await pilot.press("escape")  # no: nothing changes
+        await settle(pilot)
+        assert Membership.get(Membership.account == alice.id).is_active_manager
+        await pilot.press("g")
+        await settle(pilot)
+        await pilot.press("tab", "enter")  # yes: refused, she is the last manager
         await settle(pilot)
         assert "dernier gestionnaire actif" in label(app, "#employee-message")
         assert label(app, "#employee-message").startswith("✗ ")

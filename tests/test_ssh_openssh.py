@@ -148,7 +148,7 @@ async def test_openssh_with_a_password_on_the_sign_in_screen(platform: Platform,
     await tmux.wait_for("Bonjour Alice Dumont")
     children = children_of(server.pid)
     await asyncio.sleep(0.5)
-    tmux.keys("q")  # quit: the app ends, the server closes the channel, ssh exits
+    tmux.keys("C-q")  # quit (ctrl+q): the app ends, the server closes the channel, ssh exits
     # The pane's own state, not the "Pane is dead" text, which tmux does not always write.
     assert await tmux.wait_for_exit() in (0, None)
     assert await wait_until_gone(children) == set()

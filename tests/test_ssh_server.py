@@ -279,7 +279,7 @@ async def test_a_registered_key_signs_in_straight_away(platform: Platform, serve
     mark = screen.mark()
     process.change_terminal_size(90, 26)
     await screen.wait_raw(b"\x1b[26;1H", since=mark)
-    process.stdin.write(b"q")  # quit from the home screen: the session ends with the app
+    process.stdin.write(b"\x11")  # ctrl+q: quit from the home screen: the session ends with the app
     await asyncio.wait_for(process.wait_closed(), 20)
     assert process.exit_status == 0
     assert await wait_until_gone(children) == set()

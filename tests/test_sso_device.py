@@ -101,6 +101,8 @@ def test_an_expired_device_code_is_expired_token_and_cannot_be_approved(site: Si
     asked = _ask(site)
     platform.clock.advance(minutes=11)
     assert _poll(site, asked["device_code"])[1]["error"] == "expired_token"
+    (event,) = audit.query(audit.AuditFilter(action="sso.token", outcome="refused"))
+    assert "device_code_expired" in event.detail
     with pytest.raises(ValidationError) as caught:
         platform.sso.approve(agency.manager, str(asked["user_code"]), agency.organisation.id, "manager")
     assert caught.value.code == "unknown_code"
@@ -179,3 +181,21 @@ def test_key_rotation_keeps_the_old_key_published_until_its_tokens_expired(site:
     platform.clock.advance(minutes=11)
     with site.client() as http:
         assert [key["kid"] for key in http.get("/jwks").json()["keys"]] == [kid(after)]
+
+
+def test_the_web_server_also_serves_the_payment_webhooks(site: Site) -> None:
+    with site.client() as http:
+        answer = http.post("/webhooks/payments/nosuchmethod", data={"id": "tr_1"})
+        assert (answer.status_code, answer.text) == (404, "unknown payment method")
+        assert http.get("/webhooks/payments/nosuchmethod").status_code == 405
+
+
+def test_expired_requests_are_pruned_when_new_ones_come(site: Site) -> None:
+    from immo_connect.oidc.models import PendingRequest
+
+    first = _ask(site)
+    site.platform.clock.advance(days=1, minutes=11)
+    second = _ask(site)
+    codes = [row.user_code for row in PendingRequest.select()]
+    assert codes == [str(second["user_code"]).replace("-", "")]
+    assert str(first["user_code"]).replace("-", "") not in codes

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from immo_connect import audit
 from immo_connect.clock import FrozenClock
 from immo_connect.tools import BLOCKED, role_choice
 from immo_connect.wallet.models import WalletTransaction
@@ -94,5 +95,8 @@ def test_tokens_without_the_wallet_scope_or_unknown_are_refused(site: Site) -> N
         assert charge(http, token, "k").status_code == 403
         unknown = http.get("/api/wallet", headers={"Authorization": "Bearer nope"})
         assert unknown.status_code == 401 and "invalid_token" in unknown.headers["www-authenticate"]
+    (event,) = audit.query(audit.AuditFilter(action="sso.api"))
+    assert event.outcome == "refused" and "unknown_token" in event.detail
+    with site.client() as http:
         bad = http.post("/api/wallet/charges", headers={"Authorization": f"Bearer {token}"}, content=b"[1]")
         assert bad.status_code == 403  # the scope is checked before the body

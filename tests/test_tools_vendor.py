@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.support.wheel import build_wheel
 
 DATA = Path(__file__).parent / "data" / "vendor_tool"
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,3 +104,61 @@ def test_a_vendor_tool_installed_by_pip_appears_among_the_tools(tmp_path: Path) 
     assert found["qualities"] == [["Agence du Parc", "agent"]]
     assert any(row.startswith("PEB Check | ✓") for row in found["rows"])
     assert found["title"] == "PEB Check — Agence du Parc"
+
+
+GUIDE = ROOT / "docs" / "vendor-tool-guide.md"
+# A code block of the guide that is a file of the example starts with its path as a comment.
+_FILE_BLOCK = re.compile(r"```\w+\n(?:# |/\* )([\w./-]+\.(?:toml|py|tcss))(?: \*/)?\n(.*?)```", re.DOTALL)
+
+
+def guide_files() -> dict[str, str]:
+    text = GUIDE.read_text(encoding="utf-8")
+    return {path: f"# {path}\n{body}" if not path.endswith(".tcss") else f"/* {path} */\n{body}"
+            for path, body in _FILE_BLOCK.findall(text)}
+
+
+def test_the_guide_writes_out_every_file_of_its_example() -> None:
+    files = guide_files()
+    assert set(files) == {"pyproject.toml", "src/immo_vendor_pebcheck/__init__.py",
+                          "src/immo_vendor_pebcheck/screen.py", "src/immo_vendor_pebcheck/pebcheck.tcss",
+                          "tests/test_pebcheck.py"}
+    assert "tui._service" not in GUIDE.read_text(encoding="utf-8")  # private: vendors use immo_connect.tui
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("guide")
+def test_the_guide_example_builds_installs_and_passes_its_own_test(tmp_path: Path) -> None:
+    """The guide's files, as printed, make a wheel that works next to Immo-Connect's wheel."""
+    project = tmp_path / "pebcheck"
+    for path, text in guide_files().items():
+        (project / path).parent.mkdir(parents=True, exist_ok=True)
+        (project / path).write_text(text, encoding="utf-8")
+    dist = tmp_path / "dist"
+
+    def run(*args: str | Path, cwd: Path = tmp_path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([str(a) for a in args], capture_output=True, text=True, cwd=cwd, env=env,
+                                timeout=900, check=False)
+        assert result.returncode == 0, f"{args}: {result.stdout[-3000:]}{result.stderr[-3000:]}"
+        return result
+
+    platform_wheel = build_wheel(dist)
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", dist, project)
+    [vendor_wheel] = dist.glob("immo_vendor_pebcheck-*.whl")
+    assert "immo_vendor_pebcheck/pebcheck.tcss" in zipfile.ZipFile(vendor_wheel).namelist()
+
+    venv = tmp_path / "venv"
+    run(sys.executable, "-m", "venv", venv)
+    python = venv / "bin" / "python"
+    pytest_pin = next(line for line in (ROOT / "requirements-dev.lock").read_text().splitlines()
+                      if line.startswith("pytest=="))
+    # The vendor's wheel requires immo-connect: pip takes it from the wheel given alongside.
+    run(python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-c", ROOT / "requirements.lock",
+        platform_wheel, vendor_wheel, pytest_pin)
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IMMO_CONNECT_", "PYTHON", "VIRTUAL_ENV", "XDG_"))}
+    env.update(HOME=str(home), TEXTUAL_ANIMATIONS="none")
+    result = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_pebcheck.py", cwd=project, env=env)
+    assert "2 passed" in result.stdout
+    assert not any(home.iterdir()), "the guide's test wrote into the user's home"

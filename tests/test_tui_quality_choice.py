@@ -14,7 +14,7 @@ from immo_connect.plugins.tools.cadastrefinder.screen import CadastreFinderScree
 from immo_connect.tui.app import ImmoConnectApp
 from immo_connect.tui.screens.quality import QualityScreen
 from immo_connect.tui.screens.tools import ToolsScreen
-from immo_connect.tui.widgets.safe import DataTable, OptionList
+from immo_connect.tui.widgets.safe import DataTable, Input, OptionList
 from tests.support.factories import make_account, make_organisation
 from tests.support.tools import AGENT_AND_SYNDIC, MakePlatform, fund, link_identity, registers_config
 from tests.support.tui import settle, sign_in
@@ -76,3 +76,16 @@ async def test_without_an_organisation_the_last_one_used_is_highlighted(platform
         await settle(pilot, lambda: app.screen.qualities)
         await settle(pilot)
         assert "Bureau B" in highlighted_organisation(app.screen.query_one("#quality-list", OptionList))
+        await pilot.press("slash")  # focuses the filter, without typing itself
+        await pilot.pause()
+        field = app.screen.query_one("#quality-filter-input", Input)
+        assert app.screen.focused is field and field.value == ""
+        await pilot.press(*"zzz")
+        await pilot.pause()
+        assert "Aucune qualité" in str(app.screen.query_one("#quality-empty").render())  # empty results say so
+
+
+def test_textual_s_own_list_key_speaks_french() -> None:
+    from textual.widgets._select import SelectOverlay
+
+    assert [binding.description for binding in SelectOverlay.BINDINGS] == ["Fermer la liste"]  # type: ignore[union-attr]

@@ -62,24 +62,26 @@ def test_ogm_swapped_digits_are_caught() -> None:
 
 
 @pytest.mark.parametrize(
-    ("old", "expected", "bic"),
+    ("old", "expected"),
     [
-        ("734-0123456-81", "BE36734012345681", "KREDBEBB"),
-        ("096-1234567-69", "BE71096123456769", "GKCCBEBB"),
-        ("001-2345678-03", "BE21001234567803", "GEBABEBB"),
-        ("539-0075470-34", "BE68539007547034", None),
+        ("734-0123456-81", "BE36734012345681"),
+        ("096-1234567-69", "BE71096123456769"),
+        ("001-2345678-03", "BE21001234567803"),
     ],
 )
-def test_belgian_accounts_to_iban_and_bic(old: str, expected: str, bic: str | None) -> None:
+def test_belgian_accounts_to_iban(old: str, expected: str) -> None:
     assert iban.from_belgian_account(old) == expected
-    found = iban.bank_for(expected)
-    assert (found[0] if found else None) == bic
+
+
+def test_an_old_account_number_of_a_bank_code_never_assigned_is_refused() -> None:
+    with pytest.raises(ValidationError) as caught:
+        iban.from_belgian_account("539-0075470-34")  # good check digits, but no bank has code 539
+    assert caught.value.code == "iban_bank_code"
 
 
 def test_iban_validation_and_format() -> None:
     assert iban.validate("be48 3200 7018 4927") == "BE48320070184927"
     assert iban.format_iban("BE48320070184927") == "BE48 3200 7018 4927"
-    assert iban.bank_for("BE48320070184927") == ("BBRUBEBB", "ING Belgique")
     assert iban.is_valid("NL91ABNA0417164300")
     assert not iban.is_valid("NL91ABNA0417164300", belgian=True)
 

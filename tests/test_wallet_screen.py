@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Input, Label
 
 from immo_connect.platform import Platform
 from immo_connect.tui.app import ImmoConnectApp
+from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
 from immo_connect.tui.screens.wallet import WalletScreen
 from immo_connect.tui.screens.wallet_transfer import WalletTransferScreen
 from immo_connect.wallet.models import Wallet
@@ -134,9 +135,23 @@ async def test_manager_transfers_and_tops_up(platform: Platform) -> None:
         app.screen.query_one("#transfer-description").focus()
         await pilot.press(*"Budget Gent", "enter")
         await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)  # a question first: from, to and how much
+        await pilot.press("tab", "enter")  # yes
+        await settle(pilot)
         assert "solde était insuffisant" in text(app, "#transfer-message")
         app.screen.query_one("#transfer-amount", Input).value = "25"
         await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        question = app.screen.question
+        assert "25,00 €" in question and scene.first.name in question and "Immo Gent" in question
+        await pilot.press("escape")  # no: nothing moves
+        await settle(pilot)
+        assert isinstance(app.screen, WalletTransferScreen)
+        assert Wallet.get(Wallet.organisation == scene.second.id).balance == 0
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("tab", "enter")
         await settle(pilot)
         assert isinstance(app.screen, WalletScreen)
         assert text(app, "#wallet-balance") == "82,50 EUR"

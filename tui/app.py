@@ -63,7 +63,14 @@ class ImmoConnectApp(App[int]):
         Binding("question_mark", "help", _("Help"), id="help", key_display="?"),
         Binding("f1", "help", _("Help"), id="help-f1", show=False),
         Binding("escape", "back", _("Back"), id="back"),
-        Binding("q", "quit", _("Quit"), id="quit"),
+        # Never a single letter: activation codes and names hold letters, and a focused button
+        # would take them as "quit". Priority, so that it works from inside a field too.
+        Binding("ctrl+q", "quit", _("Quit"), id="quit", priority=True),
+        # Focus moves as the key arrives, not when the field that had it reads its keys: so
+        # "name<Tab>password" typed at once (a password manager) lands in the two fields.
+        Binding("tab", "focus_next", _("Next field"), id="focus-next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", _("Previous field"), id="focus-previous", show=False,
+                priority=True),
         Binding("f2", "user_menu", _("User menu"), id="user-menu"),
         # In the command palette on every screen: a tool's web page waits for its code.
         Binding("f3", "connect_tool", _("Connect a tool"), id="connect-tool", show=False),
@@ -232,6 +239,22 @@ class ImmoConnectApp(App[int]):
               "The error was recorded: try again, and tell the tool's vendor if it happens again."
               ).format(tool=tool), severity="error", title=_("Error"), timeout=30)
         return True
+
+    async def action_quit(self) -> None:
+        """Quit; first ask when the current screen has input the person typed and not saved."""
+        from immo_connect.tui.widgets.safe import unsaved_input
+
+        if not unsaved_input(self.screen):
+            self.exit(0)
+            return
+        from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.exit(0)
+
+        self.push_screen(ConfirmDialog(_("Quit Immo-Connect? What you typed on this screen is not saved."),
+                                       _("Quit without saving")), answered)
 
     def action_help(self) -> None:
         from immo_connect.tui.screens.help import HelpScreen

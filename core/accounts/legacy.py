@@ -3,9 +3,11 @@
 One CSV file per tool (columns in ``docs/legacy-import.md``). Each row becomes an account,
 or joins the account that already has its e-mail address (one person, several tools);
 the tool's password hash is kept and accepted once, at the first sign-in, which replaces
-it with Argon2id. A row already imported (same tool and login) changes nothing, so the
-import can run again. Every rejected row is reported with its line and reason; each row
-is its own transaction, so a rejected row never undoes the others.
+it with Argon2id. A row already imported (same tool and login, same person) changes
+nothing, so the import can run again; the same login for a different person is reported as
+a conflict. Every rejected row is reported with its line and reason; each row is its own
+transaction, so a rejected row never undoes the others. The file is read row by row, so a
+large file does not fill the memory.
 """
 
 from __future__ import annotations

@@ -266,6 +266,10 @@ class BankService:
 
     def _record_statement(self, summary: AccountStatement, import_row: Callable[[], StatementImport]) -> None:
         key = reconcile.statement_key(summary)
+        # The import row is committed on its own first: made inside the transaction below, it
+        # would vanish with it when a concurrent import recorded the statement first, and the
+        # entries would then point at an import that does not exist.
+        import_id = import_row().id
         try:
             with transaction():
                 AccountStatementRow.create(
@@ -273,7 +277,7 @@ class BankService:
                     label=summary.label[:40], year=summary.year, sequence=summary.sequence,
                     currency=summary.currency[:3], opening_cents=summary.opening_cents,
                     closing_cents=summary.closing_cents, opening_date=summary.opening_date,
-                    closing_date=summary.closing_date, statement_import=import_row().id,
+                    closing_date=summary.closing_date, statement_import=import_id,
                     imported_at=self.platform.clock.now(),
                 )
         except peewee.IntegrityError:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from immo_connect.config import load_settings
+from immo_connect.extras import require
 from immo_connect.i18n import _, set_language
 
 
@@ -59,6 +60,7 @@ def run_sign(args: argparse.Namespace) -> int:
     from immo_connect.eid.remote import Challenge, sign_token
 
     settings = _settings(args)
+    require("eid")  # before the PIN is asked
     challenge = Challenge.decode(args.challenge)
     print(_("Signing for the server {server}; the challenge is valid until {time} UTC.").format(
         server=challenge.server_id, time=f"{challenge.expires_at:%H:%M}"), file=sys.stderr)
@@ -84,6 +86,7 @@ def run_read(args: argparse.Namespace) -> int:
     from immo_connect.eid.verify import Verifier
 
     settings = _settings(args)
+    require("eid")
     files = pcsc.read_card(args.reader if args.reader is not None else settings.eid.reader)
     card = Verifier.from_settings(settings).verify(files, utcnow())
     identity, address = card.identity, card.address
@@ -111,6 +114,7 @@ def run_emulate(args: argparse.Namespace) -> int:  # pragma: no cover - interact
     from immo_connect.eid.emulator.softhsm import SoftHsm
     from immo_connect.eid.emulator.vpcd import VpcdBridge
 
+    require("eid")
     folder = args.folder or Path(tempfile.mkdtemp(prefix="immo-eid-emulator-"))
     folder.mkdir(parents=True, exist_ok=True)
     pki = TestPki("ec" if args.applet == "1.8" else "rsa")

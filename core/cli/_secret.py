@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
+
+if TYPE_CHECKING:
+    from immo_connect.config import Settings
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -28,7 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     check.set_defaults(func=run_fingerprint)
 
 
-def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _settings(args: argparse.Namespace) -> Settings:
     from immo_connect.config import load_settings
 
     return load_settings(args.config, database_url=args.database_url)

@@ -131,8 +131,10 @@ class WebClient:
     prefix, no pattern). ``initiate_login_uri`` receives the browser of a one-time sign-in
     link (OpenID Connect third-party initiated login); ``backchannel_logout_uri`` is told
     when a sign-in ends. ``client_secret`` (from ``plugins.toml`` as ``{ env = "…" }``)
-    makes the tool a confidential client; without it the tool is a public client and
-    proves itself with PKCE only.
+    makes the tool a confidential client; ``jwks`` (the JSON text of the tool's public
+    JSON Web Key Set) makes it authenticate with ``private_key_jwt`` instead (RFC 7523),
+    holding no shared secret at all. Without either the tool is a public client and proves
+    itself with PKCE only.
     """
 
     redirect_uris: tuple[str, ...]
@@ -140,8 +142,20 @@ class WebClient:
     backchannel_logout_uri: str = ""
     scopes: tuple[str, ...] = SCOPES
     client_secret: str = dataclasses.field(default="", repr=False)
+    jwks: str = ""
 
     def __post_init__(self) -> None:
+        if self.jwks:
+            import json
+
+            try:
+                keys = json.loads(self.jwks).get("keys")
+            except (ValueError, AttributeError):
+                keys = None
+            if not isinstance(keys, list) or not keys:
+                raise ValueError("a web client's jwks must be a JSON Web Key Set with at least one key")
+            if self.client_secret:
+                raise ValueError("a web client authenticates with a client secret or with its jwks, not both")
         if not self.redirect_uris:
             raise ValueError("a web client needs at least one redirect URI")
         for uri in self.redirect_uris:

@@ -11,14 +11,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import re
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from immo_connect.formats.national_number import is_valid
+
 _VERSION = b"\x01"
-_NUMBER = re.compile(r"\d{11}")
 
 
 def _derive(secret_key: bytes, purpose: bytes) -> bytes:
@@ -26,15 +26,13 @@ def _derive(secret_key: bytes, purpose: bytes) -> bytes:
 
 
 def number_hash(secret_key: bytes, national_number: str) -> str:
-    if not _NUMBER.fullmatch(national_number):
-        raise ValueError("a national number has 11 digits")
+    _check(national_number)
     key = _derive(secret_key, b"national number hash v1")
     return hmac.new(key, national_number.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def encrypt_number(secret_key: bytes, account_id: int, national_number: str) -> bytes:
-    if not _NUMBER.fullmatch(national_number):
-        raise ValueError("a national number has 11 digits")
+    _check(national_number)
     nonce = os.urandom(12)
     cipher = AESGCM(_derive(secret_key, b"national number encryption v1"))
     return _VERSION + nonce + cipher.encrypt(nonce, national_number.encode("ascii"), _aad(account_id))
@@ -45,6 +43,12 @@ def decrypt_number(secret_key: bytes, account_id: int, blob: bytes) -> str:
         raise ValueError("unknown national number encryption")
     cipher = AESGCM(_derive(secret_key, b"national number encryption v1"))
     return cipher.decrypt(blob[1:13], blob[13:], _aad(account_id)).decode("ascii")
+
+
+def _check(national_number: str) -> None:
+    # Only a valid national or BIS number (in its 11-digit form) is ever stored.
+    if len(national_number) != 11 or not is_valid(national_number):
+        raise ValueError("not a valid national register number")
 
 
 def _aad(account_id: int) -> bytes:

@@ -13,6 +13,7 @@ from typing import Any
 
 from immo_connect.eid.card import CardFiles, CardReader
 from immo_connect.eid.errors import CardReadFailed, CardRemoved, EidError, NoCard, NoReader, NotAnEidCard
+from immo_connect.extras import import_extra
 
 log = logging.getLogger("immo_connect.eid")
 
@@ -60,11 +61,8 @@ class PcscTransport:
 
 
 def _import_scard() -> Any:
-    try:
-        from smartcard import scard
-    except ImportError as error:  # pragma: no cover - pyscard is a dependency
-        raise NoReader.make(service_down=True, detail=f"pyscard missing: {error}") from None
-    return scard
+    # pyscard comes with the [eid] extra: without it, one error naming the install command.
+    return import_extra("smartcard.scard", "eid")
 
 
 @contextmanager

@@ -34,6 +34,7 @@ from immo_connect.eid.errors import (
     PinFormat,
     WrongPin,
 )
+from immo_connect.extras import import_extra
 
 log = logging.getLogger("immo_connect.eid")
 
@@ -84,9 +85,8 @@ class ChallengeSignature:
 
 
 def _pykcs11() -> Any:
-    import PyKCS11
-
-    return PyKCS11
+    # PyKCS11 comes with the [eid] extra: without it, one error naming the install command.
+    return import_extra("PyKCS11", "eid")
 
 
 @contextmanager

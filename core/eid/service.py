@@ -51,6 +51,7 @@ from immo_connect.eid.models import EidChallenge, LinkedCard
 from immo_connect.eid.remote import NONCE_BYTES, Challenge, Token, authentication_payload
 from immo_connect.eid.verify import VerifiedCard, Verifier, verify_challenge_signature
 from immo_connect.errors import ImmoConnectError, PermissionDenied, ValidationError
+from immo_connect.extras import ExtraMissing
 from immo_connect.i18n import _
 from immo_connect.storage import transaction
 
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("immo_connect.eid")
 
 # Failures of the hardware or the user's computer: "failed"; everything else is a refusal.
-_FAILURES = (NoReader, NoCard, CardRemoved, CardReadFailed, MiddlewareMissing, MiddlewareFailed)
+_FAILURES = (NoReader, NoCard, CardRemoved, CardReadFailed, MiddlewareMissing, MiddlewareFailed, ExtraMissing)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -15,6 +15,7 @@ import re
 import unicodedata
 
 from immo_connect.eid.errors import CardDataInvalid
+from immo_connect.formats.national_number import is_valid as national_number_is_valid
 
 # Identity file tags (the names the official middleware uses, shortened).
 ID_CARD_NUMBER = 0x01
@@ -207,6 +208,8 @@ def parse_identity(data: bytes) -> Identity:
     national_number = _text(fields, ID_NATIONAL_NUMBER, "identity file")
     if not re.fullmatch(r"\d{11}", national_number):
         raise _invalid("identity file: the national number is not 11 digits")
+    if not national_number_is_valid(national_number):
+        raise _invalid("identity file: the national number has wrong check digits or an impossible birth date")
     photo_hash = fields[ID_PHOTO_HASH]
     if len(photo_hash) not in (20, 32, 48):
         raise _invalid("identity file: the photo hash has an unknown length")

@@ -4,11 +4,20 @@ A Belgian IBAN is ``BE`` + 2 check digits + 12 digits (3-digit bank code, 7-digi
 2 national check digits = first ten mod 97, 0 → 97). The IBAN check moves the first four
 characters to the end, maps letters to numbers (A=10 … Z=35) and requires mod 97 = 1.
 Stored compact (``BE71096123456769``), shown in groups of four. Pure functions.
+
+Beyond the check digits, python-stdnum holds what changes over time: the length and layout
+of each country's IBAN, and the Belgian bank codes assigned by the National Bank of Belgium
+(a Belgian IBAN with a code never assigned is refused: a digit is wrong). The messages are
+ours, translated; stdnum only answers yes or no.
 """
 
 from __future__ import annotations
 
 import re
+
+from stdnum import iban as stdnum_iban
+from stdnum.be import iban as stdnum_be_iban
+from stdnum.exceptions import ValidationError as StdnumError
 
 from immo_connect.errors import ValidationError
 from immo_connect.i18n import _
@@ -16,34 +25,6 @@ from immo_connect.i18n import _
 _IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
 _BIC = re.compile(r"[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?")
 _BE = re.compile(r"BE[0-9]{14}")
-
-# Bank identification codes of the National Bank of Belgium (a few large ranges; the full
-# list changes yearly, so an unknown code is not an error, only without a BIC suggestion).
-_BELGIAN_BANKS: tuple[tuple[int, int, str, str], ...] = (
-    (0, 49, "GEBABEBB", "BNP Paribas Fortis"),
-    (50, 99, "GKCCBEBB", "Belfius"),
-    (100, 100, "NBBEBEBB", "Banque nationale de Belgique"),
-    (300, 399, "BBRUBEBB", "ING Belgique"),
-    (400, 499, "KREDBEBB", "KBC"),
-    (550, 560, "GKCCBEBB", "Belfius"),
-    (630, 631, "BBRUBEBB", "ING Belgique"),
-    (634, 636, "BNAGBEBB", "Banque Nagelmackers"),
-    (640, 640, "ADIABE22", "KBC"),
-    (645, 645, "JVBABE22", "Bank J. Van Breda"),
-    (730, 739, "KREDBEBB", "KBC"),
-    (750, 774, "AXABBE22", "Crelan"),
-    (776, 776, "GKCCBEBB", "Belfius"),
-    (777, 779, "KREDBEBB", "KBC"),
-    (780, 780, "GKCCBEBB", "Belfius"),
-    (800, 816, "AXABBE22", "Crelan"),
-    (850, 853, "NICABEBB", "Crelan"),
-    (860, 861, "NICABEBB", "Crelan"),
-    (862, 862, "CTBKBEBX", "Beobank"),
-    (863, 863, "NICABEBB", "Crelan"),
-    (870, 872, "BNAGBEBB", "Banque Nagelmackers"),
-    (890, 899, "VDSPBE91", "vdk bank"),
-    (950, 959, "CTBKBEBX", "Beobank"),
-)
 
 
 def compact(value: str) -> str:
@@ -87,6 +68,20 @@ def validate(value: str, *, field: str = "iban", belgian: bool = False) -> str:
                 _("The IBAN {value} fails the Belgian account check digits.").format(value=format_iban(iban)),
                 hint=hint, field=field, code="iban_national_checksum",
             )
+        if not stdnum_be_iban.info(iban):
+            raise ValidationError(
+                _("The IBAN {value} has the bank code {code}, which the National Bank of Belgium has "
+                  "not given to any bank: a digit is wrong.").format(value=format_iban(iban), code=iban[4:7]),
+                hint=hint, field=field, code="iban_bank_code",
+            )
+        return iban
+    try:
+        stdnum_iban.validate(iban)
+    except StdnumError:
+        raise ValidationError(
+            _("{value} is not an IBAN of {country}: its length or layout is not the one of that country.")
+            .format(value=format_iban(iban), country=iban[:2]), hint=hint, field=field, code="iban_country_format",
+        ) from None
     return iban
 
 
@@ -114,18 +109,6 @@ def from_belgian_account(value: str) -> str:
         )
     check = 98 - int(digits + "111400") % 97  # B=11, E=14, check "00"
     return validate(f"BE{check:02d}{digits}")
-
-
-def bank_for(value: str) -> tuple[str, str] | None:
-    """``(BIC, bank name)`` for a Belgian IBAN whose bank code is known, else ``None``."""
-    iban = compact(value)
-    if not _BE.fullmatch(iban):
-        return None
-    code = int(iban[4:7])
-    for low, high, bic, name in _BELGIAN_BANKS:
-        if low <= code <= high:
-            return bic, name
-    return None
 
 
 def validate_bic(value: str, *, field: str = "bic") -> str:

@@ -21,6 +21,7 @@ from authlib.oauth2.rfc6749 import ClientMixin, grants
 from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidGrantError, InvalidRequestError
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc7009 import RevocationEndpoint
+from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oauth2.rfc8628 import (
@@ -32,6 +33,7 @@ from authlib.oauth2.rfc8628 import (
     SlowDownError,
 )
 from joserfc import jwt
+from joserfc.jwk import KeySet
 from starlette.responses import Response
 
 from immo_connect import audit
@@ -46,7 +48,7 @@ if TYPE_CHECKING:
     from immo_connect.platform import Platform
 
 GRANT_TYPES = ("authorization_code", "refresh_token", DEVICE_CODE_GRANT_TYPE)
-AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,6 +103,8 @@ class Client(ClientMixin):  # type: ignore[misc]
             client_secret.encode(), self.web.client_secret.encode())
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        if self.web.jwks:
+            return method == "private_key_jwt"
         if self.web.client_secret:
             return method in ("client_secret_basic", "client_secret_post")
         return method == "none"
@@ -187,6 +191,7 @@ class Provider(AuthorizationServer):  # type: ignore[misc]
         self.register_endpoint(DeviceEndpoint(self))
         self.register_endpoint(Revocation(self))
         self.register_endpoint(Introspection(self))
+        self.register_client_auth_method(PrivateKeyJwt.CLIENT_AUTH_METHOD, PrivateKeyJwt(self))
 
     # -- what Authlib leaves to the integration ---------------------------------------------------
 
@@ -277,6 +282,36 @@ class Provider(AuthorizationServer):  # type: ignore[misc]
         sign_in: ToolSignIn | None = ToolSignIn.get_or_none(ToolSignIn.id == sign_in_id)
         self.refuse(f"sso.{what}_reused", client_id, "reused", sign_in)
         self.platform.sso.end_sign_ins([sign_in_id], reason=f"{what}_reused", actor=None)
+
+
+class PrivateKeyJwt(JWTBearerClientAssertion):  # type: ignore[misc]
+    """``private_key_jwt`` (RFC 7523, OpenID Connect Core §9): the tool signs an assertion with
+    its own key; each ``jti`` is accepted once (remembered in the database for a day)."""
+
+    CLIENT_AUTH_METHOD = "private_key_jwt"
+
+    def __init__(self, server: Provider) -> None:
+        super().__init__(validate_jti=True)
+        self.server = server
+
+    def get_audiences(self) -> list[str]:
+        issuer = self.server.platform.settings.issuer
+        return [f"{issuer}/token", issuer]
+
+    def resolve_client_public_key(self, client: Client) -> KeySet:
+        return KeySet.import_key_set(json.loads(client.web.jwks))
+
+    def validate_jti(self, claims: Any, jti: str) -> bool:
+        from immo_connect.accounts import ratelimit
+
+        platform = self.server.platform
+        now = platform.clock.now()
+        subject = ratelimit.subject(platform.settings.secret_key, "sso-jti", str(claims.get("iss")), str(jti))
+        with transaction():
+            if ratelimit.count("sso_jti", subject, now - dt.timedelta(days=1)):
+                return False
+            ratelimit.hit("sso_jti", subject, now)
+        return True
 
 
 class S256Required(CodeChallenge):  # type: ignore[misc]
@@ -376,11 +411,13 @@ class DeviceGrant(DeviceCodeGrant):  # type: ignore[misc]
         row = credential.row
         now = self.server.now()
         if row.status == "used":
+            self.server.refuse("sso.token", str(row.client_id), "device_code_used")
             raise InvalidGrantError("This device code was already exchanged.")
         if credential.is_expired():
+            self.server.refuse("sso.token", str(row.client_id), "device_code_expired")
             raise ExpiredTokenError()
         if row.status == "refused":
-            raise AccessDeniedError()
+            raise AccessDeniedError()  # the refusal itself is audited (sso.refused)
         if row.status == "approved":
             claimed = PendingRequest.update(status="used").where(
                 (PendingRequest.id == row.id) & (PendingRequest.status == "approved")).execute()

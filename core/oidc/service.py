@@ -23,7 +23,7 @@ from immo_connect.accounts.models import Account
 from immo_connect.contracts.tools import Tool
 from immo_connect.errors import NotFoundError, PermissionDenied, ValidationError
 from immo_connect.i18n import N_, _
-from immo_connect.oidc.models import IssuedToken, PendingRequest, SignInLink, ToolSignIn
+from immo_connect.oidc.models import AuthorizationCode, IssuedToken, PendingRequest, SignInLink, ToolSignIn
 from immo_connect.organisations.models import Organisation
 from immo_connect.recognitions.service import load_actor
 from immo_connect.storage import on_commit, transaction
@@ -121,12 +121,30 @@ class SsoService:
         key = hashlib.sha256(b"immo-connect oidc subject v1" + self._platform.settings.secret_key).digest()
         return hmac.new(key, str(account_id).encode("ascii"), hashlib.sha256).hexdigest()[:32]
 
+    # -- housekeeping ----------------------------------------------------------------------------
+
+    def prune(self) -> int:
+        """Delete what can no longer be used (answered or expired requests, used or expired
+        codes and links, expired tokens) a day after it stopped counting; how many rows.
+
+        Run as each new request or link is written, so no separate job is needed; ended
+        sign-ins stay (with their audit events) for the person's history.
+        """
+        before = self.now() - dt.timedelta(days=1)
+        with transaction():
+            removed = int(PendingRequest.delete().where(PendingRequest.expires_at < before).execute())
+            removed += int(AuthorizationCode.delete().where(AuthorizationCode.expires_at < before).execute())
+            removed += int(SignInLink.delete().where(SignInLink.expires_at < before).execute())
+            removed += int(IssuedToken.delete().where(IssuedToken.expires_at < before).execute())
+        return removed
+
     # -- requests waiting for approval ---------------------------------------------------------
 
     def create_request(self, kind: str, client_id: str, scope: str, *, device_code: str = "",
                        browser_key: str = "", query: str = "", acr_values: str = "") -> tuple[PendingRequest, str]:
         """Record a request and return it with its user code (unique among pending requests)."""
         now = self.now()
+        self.prune()
         with transaction():
             for _attempt in range(5):
                 code = new_user_code()

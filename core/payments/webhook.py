@@ -7,13 +7,21 @@ most a harmless look-up. Answers: ``200`` when handled (also for payments this p
 does not know, so the provider stops retrying), ``400`` for a call that names no payment,
 ``404`` for an unknown method, ``502`` when the provider could not be asked (the provider
 retries later). Plain HTTP on a local address: put a TLS-terminating proxy in front.
+``immo-connect web`` serves this endpoint beside the tools' sign-in; ``immo-connect payments
+webhook`` serves it alone.
 """
 
 from __future__ import annotations
 
 import logging
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import threading
 from typing import TYPE_CHECKING
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
 
 from immo_connect.contracts.payments import PaymentProviderError
 from immo_connect.errors import NotFoundError, ValidationError
@@ -44,52 +52,59 @@ def answer(platform: Platform, method: str, headers: dict[str, str], body: bytes
     return 200, "ok" if payment is not None else "ok (unknown payment)"
 
 
-class WebhookServer(ThreadingHTTPServer):
-    """The endpoint's HTTP server; ``platform`` is the platform whose payments it follows."""
+async def endpoint(request: Request, platform: Platform) -> Response:
+    """The Starlette handler of ``POST /webhooks/payments/<method>`` (``immo-connect web`` serves it too)."""
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        return PlainTextResponse("too large", status_code=413)
 
-    daemon_threads = True
+    def work() -> tuple[int, str]:
+        try:
+            return answer(platform, request.path_params["method"], dict(request.headers), body)
+        finally:
+            if not platform.database.is_closed():
+                platform.database.close()  # this worker thread's connection
+
+    status, text = await run_in_threadpool(work)
+    return PlainTextResponse(text, status_code=status)
+
+
+class WebhookServer:
+    """The endpoint alone (``immo-connect payments webhook``), on the web server's stack
+    (Starlette served by uvicorn); ``platform`` is the platform whose payments it follows."""
 
     def __init__(self, address: tuple[str, int], platform: Platform) -> None:
+        import uvicorn
+
+        from immo_connect.web.serve import listen
+
         self.platform = platform
-        super().__init__(address, _Handler)
+        self._listener = listen(*address)
+        self.server_address: tuple[str, int] = self._listener.getsockname()[:2]
+
+        async def webhook(request: Request) -> Response:
+            return await endpoint(request, self.platform)
+
+        app = Starlette(routes=[Route(PREFIX + "{method}", webhook, methods=["POST"])])
+        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                                                     server_header=False))
+        self._stopped = threading.Event()
+
+    def serve_forever(self) -> None:
+        try:
+            self._server.run(sockets=[self._listener])
+        finally:
+            self._stopped.set()
+
+    def shutdown(self) -> None:
+        """Stop serving and wait until :meth:`serve_forever` has returned."""
+        self._server.should_exit = True
+        self._stopped.wait(10)
+
+    def server_close(self) -> None:
+        self._listener.close()
 
 
 def make_server(platform: Platform, host: str, port: int) -> WebhookServer:
-    """A threaded HTTP server bound to ``host:port`` (port 0 picks a free one); not started."""
+    """The endpoint's server bound to ``host:port`` (port 0 picks a free one); not started."""
     return WebhookServer((host, port), platform)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: WebhookServer
-    server_version = "ImmoConnectWebhook/1"
-
-    def log_message(self, format: str, *args: object) -> None:
-        log.info("%s %s", self.address_string(), format % args)
-
-    def _answer(self, status: int, text: str) -> None:
-        body = text.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_POST(self) -> None:
-        path = self.path.split("?", 1)[0]
-        if not path.startswith(PREFIX) or "/" in path[len(PREFIX):]:
-            self._answer(404, "not found")
-            return
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self._answer(413, "too large")
-            return
-        body = self.rfile.read(length) if length else b""
-        platform = self.server.platform
-        try:
-            self._answer(*answer(platform, path[len(PREFIX):], {k: v for k, v in self.headers.items()}, body))
-        finally:
-            if not platform.database.is_closed():
-                platform.database.close()  # this thread's connection
-
-    def do_GET(self) -> None:
-        self._answer(405, "use POST")

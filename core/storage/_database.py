@@ -11,6 +11,7 @@ import peewee
 from playhouse.db_url import connect
 
 from immo_connect.errors import ConfigurationError
+from immo_connect.extras import import_extra
 from immo_connect.files import make_private_folders, private_file
 from immo_connect.i18n import _
 from immo_connect.storage._errors import storage_error
@@ -72,6 +73,9 @@ def open_database(url: str, *, check: bool = True) -> peewee.Database:
                     raise _unreachable(url, error.strerror or str(error)) from None
             db: peewee.Database = connect(url, pragmas=SQLITE_PRAGMAS, autoconnect=True)
         elif scheme in ("postgresql", "postgresext", "psycopg3"):
+            if scheme != "psycopg3":
+                # The driver comes with the [postgres] extra: without it, the command to install it.
+                import_extra("psycopg2", "postgres")
             db = connect(url, autoconnect=True)
         else:
             raise _unreachable(url, _("unsupported scheme {scheme!r}").format(scheme=scheme))

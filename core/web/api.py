@@ -63,6 +63,8 @@ class WalletApi:
         row: IssuedToken | None = IssuedToken.get_or_none(
             (IssuedToken.token_hash == digest(token.strip())) & (IssuedToken.kind == "access"))
         if row is None or row.revoked_at is not None or row.expires_at <= now:
+            reason = "unknown_token" if row is None else "token_revoked" if row.revoked_at else "token_expired"
+            self.web.provider.refuse("sso.api", str(row.client_id) if row else "", reason)
             raise Unauthorized("invalid_token", "The access token is unknown, expired or revoked.")
         sign_in: ToolSignIn = ToolSignIn.get_by_id(row.sign_in_id)
         if sign_in.ended_at is not None:

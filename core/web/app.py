@@ -8,6 +8,7 @@ sessions do. All state lives in the database, so several processes serve one Pos
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 from collections.abc import Callable
@@ -58,7 +59,8 @@ def discovery(platform: Platform) -> dict[str, Any]:
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": [keys.ALGORITHM],
         "code_challenge_methods_supported": ["S256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256"],
         "acr_values_supported": ["urn:immo-connect:acr:eid", "urn:immo-connect:acr:password"],
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid",
                              "name", "given_name", "family_name", "preferred_username", "locale", "email",
@@ -117,8 +119,30 @@ class WebApp:
 
     async def device_authorization(self, request: Request) -> Response:
         http = await self._input(request)
-        response: Response = await self._run(self.provider.create_endpoint_response, "device_authorization", http)
-        return response
+
+        def work() -> Response:
+            if not self._request_allowed(_source(request)):
+                return JSONResponse({"error": "slow_down", "error_description": "Too many requests from this address."},
+                                    status_code=429)
+            response: Response = self.provider.create_endpoint_response("device_authorization", http)
+            return response
+
+        return await self._run(work)
+
+    def _request_allowed(self, source: str) -> bool:
+        """Unauthenticated requests that write a pending request are limited per address."""
+        from immo_connect.accounts import ratelimit
+
+        web = self.platform.settings.web
+        now = self.platform.clock.now()
+        subject = ratelimit.subject(self.platform.settings.secret_key, "sso-request", source)
+        window = dt.timedelta(minutes=web.request_window_minutes)
+        if ratelimit.count("sso_request", subject, now - window) >= web.requests_per_source:
+            self.provider.refuse("sso.request", "", "rate_limited")
+            return False
+        with transaction():
+            ratelimit.hit("sso_request", subject, now)
+        return True
 
     async def revoke(self, request: Request) -> Response:
         http = await self._input(request)
@@ -134,7 +158,7 @@ class WebApp:
 
     async def authorize(self, request: Request) -> Response:
         http = await self._input(request)
-        return await self._run(self._authorize, http)
+        return await self._run(self._authorize, http, _source(request))
 
     def _consent(self, http: HttpInput) -> tuple[Any, Response | None]:
         """Authlib's validation of the request; an error answer when it is not acceptable."""
@@ -147,7 +171,7 @@ class WebApp:
             return None, pages.error(_("Sign-in refused"), _("The tool sent an invalid request ({error}). "
                                                             "Contact the tool's support.").format(error=error.error))
 
-    def _authorize(self, http: HttpInput) -> Response:
+    def _authorize(self, http: HttpInput, source: str = "") -> Response:
         grant, refused = self._consent(http)
         if refused is not None:
             return refused
@@ -173,6 +197,8 @@ class WebApp:
                 response: Response = self.provider.create_authorization_response(http, grant_user=live, grant=grant)
                 return response
             notice = _("This sign-in link has expired or was already used. Sign in with a code instead:")
+        if not self._request_allowed(source):
+            return pages.error(_("Too many sign-in requests"), _("Wait a few minutes, then try again."), status=429)
         browser_key = secrets.token_urlsafe(32)
         query = urlencode({k: v for k, v in http.query.items() if k != "login_hint"})
         _row, _user_code = self.platform.sso.create_request(
@@ -271,14 +297,14 @@ class WebApp:
 
     async def webhook(self, request: Request) -> Response:
         """``POST /webhooks/payments/<method>`` (see :mod:`immo_connect.payments.webhook`)."""
-        from immo_connect.payments.webhook import answer
+        from immo_connect.payments.webhook import endpoint
 
-        body = await request.body()
-        if len(body) > MAX_FORM:
-            return PlainTextResponse("too large", status_code=413)
-        status, text = await self._run(answer, self.platform, request.path_params["method"],
-                                       dict(request.headers), body)
-        return PlainTextResponse(text, status_code=status)
+        return await endpoint(request, self.platform)
+
+
+def _source(request: Request) -> str:
+    """The caller's address (uvicorn puts the proxy's X-Forwarded-For there)."""
+    return request.client.host if request.client else ""
 
 
 def _pairs(query: str) -> list[tuple[str, str]]:

@@ -20,6 +20,8 @@ from typing import Any
 
 from immo_connect import hookimpl
 from immo_connect.contracts.recognitions import GrantedRecognition, RecognitionKind, RecognitionSource
+from immo_connect.errors import ValidationError
+from immo_connect.formats.national_number import validate as validate_national_number
 
 log = logging.getLogger("immo_connect.plugins.recognitions")
 
@@ -40,13 +42,10 @@ class RegisterConfig:
 
 def normalise_national_number(text: str) -> str | None:
     """The 11 digits of a valid national (or BIS) register number, else ``None``."""
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if len(digits) != 11 or len(digits) != len(text.replace(".", "").replace("-", "").replace(" ", "")):
+    try:
+        return validate_national_number(text)
+    except ValidationError:
         return None
-    body, check = int(digits[:9]), int(digits[9:])
-    if 97 - body % 97 == check or 97 - int("2" + digits[:9]) % 97 == check:
-        return digits
-    return None
 
 
 def parse_date(text: str) -> dt.date:

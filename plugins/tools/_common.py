@@ -40,6 +40,7 @@ class WebClientConfig:
     initiate_login_uri: str | None = None
     backchannel_logout_uri: str | None = None
     client_secret: Secret | None = None
+    jwks: str | None = None  # the tool's public JSON Web Key Set (private_key_jwt instead of a secret)
 
 
 def with_web_client(tool: Tool, config: WebClientConfig | None) -> Tool:
@@ -52,6 +53,7 @@ def with_web_client(tool: Tool, config: WebClientConfig | None) -> Tool:
         backchannel_logout_uri=(base + "/backchannel-logout" if config.backchannel_logout_uri is None
                                 else config.backchannel_logout_uri),
         client_secret=str(config.client_secret or ""),
+        jwks=config.jwks or "",
     )
     result = copy.copy(tool)
     result.web_client = client

@@ -42,13 +42,17 @@ class Machine:
         }
         (self.etc / "plugins.toml").write_text('[mail]\ntransport = "maildir"\n')
 
-    def write_secrets(self, database_url: str) -> Path:
-        """secrets.env from the document's example line, with this test's database, mode as documented."""
+    def write_secrets(self, database_url: str, group: int | None = None) -> Path:
+        """secrets.env from the document's example line, with this test's database, mode as documented.
+
+        ``group`` stands for the service user's group (default: the test's own group).
+        """
         example = block_with(DOC, "IMMO_CONNECT_DATABASE_URL=")
         path = self.etc / "secrets.env"
         path.write_text(re.sub(r"'[^']*'", lambda _m: f"'{database_url}'", example))
         permissions = substitute(block_with(DOC, "chmod 0640"), self.places)
-        permissions = permissions.replace("root:immo", f"{getpass.getuser()}:{os.getgid()}")  # no user "immo" here
+        owner = f"{getpass.getuser()}:{os.getgid() if group is None else group}"
+        permissions = permissions.replace("root:immo", owner)  # no user "immo" here
         subprocess.run(["sh", "-ec", permissions], check=True)
         assert path.stat().st_mode & 0o777 == 0o640
         return path

@@ -192,9 +192,19 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
             self.app.push_screen(ConfirmEmployeeScreen(self.organisation_id, self.membership_id))
 
     def action_toggle_manager(self) -> None:
-        if self.row is not None and self.row.status == "active" and not self.editing:
-            self._call("employee-manager", "set_manager", not self.row.is_manager,
-                       success=_("The manager rights were changed."))
+        if self.row is None or self.row.status != "active" or self.editing:
+            return
+        grant = not self.row.is_manager
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._call("employee-manager", "set_manager", grant, success=_("The manager rights were changed."))
+
+        question = (_("Give {name} manager rights? They will manage the employees, the tools and the wallet.")
+                    if grant else _("Remove the manager rights of {name}?"))
+        self.app.push_screen(ConfirmDialog(
+            question.format(name=self.row.name),
+            _("Yes, grant the rights") if grant else _("Yes, remove the rights")), answer)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

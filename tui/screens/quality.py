@@ -65,7 +65,8 @@ def price_line(tool: Any) -> str:
     prices = getattr(tool, "prices", ()) if tool is not None else ()
     if not prices:
         return _("This tool charges nothing to the wallet.")
-    listed = "; ".join(f"{_(price.title)}: {euros(price.amount_cents)} €" for price in prices)
+    listed = "; ".join(_("{title}: {amount} €").format(title=_(price.title), amount=euros(price.amount_cents))
+                       for price in prices)
     return _("Charged to the organisation's wallet: {prices}.").format(prices=listed)
 
 
@@ -191,7 +192,8 @@ class QualityScreen(ServiceHandlers, Screen[Any]):
 
     def on_key(self, event: events.Key) -> None:
         """Typing on the list filters it (j and k move, + adds)."""
-        if not isinstance(self.focused, OptionList) or not event.is_printable or event.key in NAVIGATION_KEYS:
+        if (not isinstance(self.focused, OptionList) or not event.is_printable or event.key in NAVIGATION_KEYS
+                or event.key == "slash"):  # "/" focuses the filter (its binding) without typing itself
             return
         if event.character is None:
             return

@@ -30,6 +30,11 @@ def managed_targets(platform: Any, actor: int, source: int) -> list[tuple[str, i
     return [(c.name, c.id) for c in platform.wallet.organisations(actor, managed_only=True) if c.id != source]
 
 
+def source_and_targets(platform: Any, actor: int, source: int) -> tuple[Any, list[tuple[str, int]]]:
+    """The wallet the money leaves (its overview) and the wallets it may go to."""
+    return platform.wallet.overview(actor, source), managed_targets(platform, actor, source)
+
+
 def send(platform: Any, actor: int, source: int, target: object, amount: str, description: str, key: str) -> Any:
     if not isinstance(target, int):
         from immo_connect.errors import ValidationError
@@ -50,10 +55,13 @@ class WalletTransferScreen(ServiceHandlers, Screen[bool]):
         super().__init__()
         self.organisation_id = organisation_id
         self.key = f"tui:transfer:{uuid.uuid4()}"
+        self.source_name = ""
+        self.targets: dict[int, str] = {}
 
     def compose(self) -> ComposeResult:
         yield AppHeader(_("Transfer between wallets"))
         with Vertical(id="transfer-form", classes="form"):
+            yield Label("", id="transfer-source", classes="title")
             yield Label(_("Transfer to the wallet of"))
             yield Select([], id="transfer-target", prompt=_("Organisation"))
             yield Label(_("Amount (EUR)"))
@@ -66,10 +74,16 @@ class WalletTransferScreen(ServiceHandlers, Screen[bool]):
 
     def on_mount(self) -> None:
         platform = self.app.platform  # type: ignore[attr-defined]
-        call_service(self, "transfer-targets", managed_targets, platform, actor_of(self.app), self.organisation_id,
-                     on_done=self._show_targets)
+        call_service(self, "transfer-targets", source_and_targets, platform, actor_of(self.app),
+                     self.organisation_id, on_done=self._show_targets)
 
-    def _show_targets(self, targets: list[tuple[str, int]]) -> None:
+    def _show_targets(self, loaded: tuple[Any, list[tuple[str, int]]]) -> None:
+        source, targets = loaded
+        self.source_name = str(source.organisation_name)
+        self.targets = {value: name for name, value in targets}
+        self.query_one("#transfer-source", Label).update(
+            _("From the wallet of {organisation} (balance {amount} €)").format(
+                organisation=self.source_name, amount=euros(source.balance_cents)))
         select = self.query_one("#transfer-target", Select)
         select.set_options(targets)
         if targets:
@@ -89,6 +103,28 @@ class WalletTransferScreen(ServiceHandlers, Screen[bool]):
         self.action_send()
 
     def action_send(self) -> None:
+        """Ask first, saying from where, to where and how much; then transfer."""
+        target = self.query_one("#transfer-target", Select).value
+        try:
+            cents = parse_euros(self.query_one("#transfer-amount", Input).value)
+        except ImmoConnectError:
+            cents = None
+        if cents is None or not isinstance(target, int):
+            self._send()  # the service names what to correct
+            return
+        from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._send()
+
+        self.app.push_screen(ConfirmDialog(
+            _("Transfer {amount} € from the wallet of {source} to the wallet of {target}? "
+              "It cannot be undone.").format(amount=euros(cents), source=self.source_name,
+                                             target=self.targets.get(target, "?")),
+            _("Yes, transfer")), answer)
+
+    def _send(self) -> None:
         platform = self.app.platform  # type: ignore[attr-defined]
         call_service(
             self, "transfer-send", send, platform, actor_of(self.app), self.organisation_id,

@@ -27,10 +27,20 @@ class FormMessage(Label):
         text = str(error) if isinstance(error, ImmoConnectError) else error
         self.remove_class("ok")
         self.update(f"{ERROR_MARK} {text}")
+        self._bring_into_view()
 
     def ok(self, text: str) -> None:
         self.add_class("ok")
         self.update(f"{OK_MARK} {text}")
+        self._bring_into_view()
+
+    def _bring_into_view(self) -> None:
+        """A message below the visible part of a long form is scrolled into view (once laid out).
+
+        The field to fix keeps the focus and what was typed; only the view moves.
+        """
+        if self.is_mounted:
+            self.call_after_refresh(self.scroll_visible, animate=False)
 
     def clear(self) -> None:
         self.remove_class("ok")

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.content import Content, Span
 from textual.widgets import Button as _Button
 from textual.widgets import Checkbox as _Checkbox
@@ -28,7 +29,10 @@ from textual.widgets import RadioButton as _RadioButton
 from textual.widgets import Select as _Select
 from textual.widgets import Static as _Static
 from textual.widgets import TabPane as _TabPane
+from textual.widgets._select import SelectOverlay as _SelectOverlay
 from textual.widgets.option_list import Option as _Option
+
+from immo_connect.i18n import _
 
 ValueType = TypeVar("ValueType")
 CellType = TypeVar("CellType")
@@ -162,6 +166,11 @@ class OptionList(_OptionList):
         return self
 
 
+# Textual's open Select list offers "Dismiss menu" in the footer, in English whatever the
+# language: the same key, with the platform's words.
+_SelectOverlay.BINDINGS = [Binding("escape", "dismiss", _("Close the list"), id="select-close")]
+
+
 class Select(_Select[ValueType]):
     """Textual's Select, with literal choices (Rich text: typing a letter still jumps to it)."""
 
@@ -206,14 +215,45 @@ class TabPane(_TabPane):
 
 
 class Input(_Input):
-    """Textual's Input: a value holding control characters is drawn with visible symbols."""
+    """Textual's Input: a value holding control characters is drawn with visible symbols.
+
+    ``edited`` tells whether the person changed the value (it changed while the field had
+    focus), so that quitting can ask first; filters are not forms and never count.
+    """
+
+    edited = False
+
+    def _watch_value(self, value: str) -> None:
+        super()._watch_value(value)
+        if self.has_focus and "filter" not in (self.id or ""):
+            self.edited = True
 
     @property
     def _value(self) -> Text:
         return literal_text(super()._value)
 
 
+def unsaved_input(screen: Any) -> bool:
+    """True when a field of ``screen`` holds text the person typed there."""
+    return any(field.edited and field.value for field in screen.query(Input))
+
+
 __all__ = [
-    "Button", "Checkbox", "DataTable", "Input", "Label", "Option", "OptionList", "RadioButton",
-    "Select", "Span", "Static", "TabPane", "assemble", "literal", "literal_text", "printable",
+    "Button",
+    "Checkbox",
+    "DataTable",
+    "Input",
+    "Label",
+    "Option",
+    "OptionList",
+    "RadioButton",
+    "Select",
+    "Span",
+    "Static",
+    "TabPane",
+    "assemble",
+    "literal",
+    "literal_text",
+    "printable",
+    "unsaved_input",
 ]

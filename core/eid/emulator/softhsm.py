@@ -19,6 +19,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from immo_connect.extras import import_extra
+
 MODULE_PATHS = (
     "/usr/lib/softhsm/libsofthsm2.so",
     "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
@@ -60,7 +62,7 @@ class SoftHsm:
 
     def add_card(self, certificate: x509.Certificate, key: Any, *, pin: str = "1234", label: str = "BELPIC") -> None:
         """A new token holding ``key`` and ``certificate`` as the card's Authentication objects."""
-        import PyKCS11
+        PyKCS11 = import_extra("PyKCS11", "eid")
 
         self.activate()
         library = PyKCS11.PyKCS11Lib()
