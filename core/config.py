@@ -155,6 +155,7 @@ class WebSection:
     requests_per_source: Annotated[int, Range(1, 100_000)] = 60  # new device or browser requests per address…
     request_window_minutes: Annotated[int, Range(1, 1440)] = 10  # …within this window
     logout_timeout_seconds: Annotated[float, Range(0.5, 60)] = 5.0  # back-channel logout calls to a tool
+    logout_retry_poll_seconds: Annotated[float, Range(1, 3600)] = 30.0  # how often `web` retries owed logout notices
 
 
 @dataclasses.dataclass(frozen=True)

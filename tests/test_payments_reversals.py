@@ -13,7 +13,7 @@ import pytest
 from immo_connect.audit import AuditEvent
 from immo_connect.clock import FrozenClock
 from immo_connect.contracts.payments import PaymentProviderError
-from immo_connect.errors import PermissionDenied, ValidationError
+from immo_connect.errors import ConflictError, PermissionDenied, ValidationError
 from immo_connect.mail.models import OutboxMessage
 from immo_connect.payments.models import Payment, PaymentReversal
 from immo_connect.payments.webhook import WebhookServer, make_server
@@ -201,7 +201,10 @@ def test_a_refused_refund_gives_the_money_back(platform: Platform, fake: FakeMol
     payment, manager, _employee = paid_top_up(platform)
     fake.fail_next(422)  # the provider refuses the refund
     with pytest.raises(PaymentProviderError):
-        platform.payments.request_refund(manager, payment.id, 40_00)
+        platform.payments.request_refund(manager, payment.id, 40_00, request_key="form-9")
+    with pytest.raises(ConflictError) as caught:  # the same form again: told, not silently "done"
+        platform.payments.request_refund(manager, payment.id, 40_00, request_key="form-9")
+    assert caught.value.code == "refund_refused"
     assert [t.amount for t in take_backs()] == [-40_00, 40_00]
     assert PaymentReversal.get().status == "error" and Wallet.get().balance == 100_00
     assert events("payment.refund_refused") == 1 and fake.refunds == {}

@@ -3,6 +3,7 @@ membership, a removal; the tool is told by back-channel logout over real HTTP.""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,16 +16,23 @@ from textual.widgets import DataTable
 from immo_connect import audit
 from immo_connect.accounts.models import Account
 from immo_connect.accounts.passwords import PasswordHasher
+from immo_connect.accounts.sessions import SessionEnded
 from immo_connect.clock import FrozenClock
+from immo_connect.errors import PermissionDenied
+from immo_connect.oidc import logout
 from immo_connect.oidc.logout import EVENT
+from immo_connect.oidc.models import LogoutDelivery
 from immo_connect.organisations.models import Membership
 from immo_connect.storage import transaction
 from immo_connect.tools import role_choice
 from immo_connect.tui.app import ImmoConnectApp
+from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
 from immo_connect.tui.screens.connected_tools import ConnectedToolsScreen
 from immo_connect.tui.screens.profile import ProfileScreen
+from immo_connect.tui.session_flow import token_of
+from tests.support.accounts import session_for
 from tests.support.tui import settle, sign_in
-from tests.support.web import LogoutReceiver, Site, agency_with_myrentpro, running_site
+from tests.support.web import LogoutReceiver, Site, agency_with_myrentpro, logout_notices_sent, running_site
 
 DEVICE = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -123,3 +131,118 @@ async def test_connected_tools_in_the_profile_lists_and_ends_a_sign_in(site: Sit
         assert "déconnecté" in str(app.screen.query_one("#connected-message").render())
     assert not still_works(site, token)
     check_logout_token(site, receiver.wait_for(1)[0], agency.manager)
+
+
+def test_removing_a_member_with_a_live_sign_in_ends_it_and_tells_the_tool(site: Site, receiver: LogoutReceiver) -> None:
+    platform = site.platform
+    agency = agency_with_myrentpro(platform)
+    platform.tools.save_access(agency.manager, agency.organisation.id, "myrentpro", "manager",
+                               {agency.agent.id: role_choice("user")})
+    agent_token = signed_in(site, agency.agent, agency.organisation.id)
+    manager_token = signed_in(site, agency.manager, agency.organisation.id)
+    membership = Membership.get((Membership.account == agency.agent.id)
+                                & (Membership.organisation == agency.organisation.id))
+    platform.organisations.remove(agency.manager, agency.organisation.id, membership.id)  # never blocked first
+    assert not still_works(site, agent_token) and still_works(site, manager_token)
+    (raw,) = receiver.wait_for(1)
+    check_logout_token(site, raw, agency.agent)
+    (event,) = audit.query(audit.AuditFilter(action="sso.signed_out"))
+    assert "membership_removed" in event.detail
+
+
+def test_signing_out_everywhere_ends_the_other_sessions_and_every_tool_sign_in(
+    site: Site, receiver: LogoutReceiver,
+) -> None:
+    platform = site.platform
+    agency = agency_with_myrentpro(platform)
+    platform.tools.save_access(agency.manager, agency.organisation.id, "myrentpro", "manager",
+                               {agency.agent.id: role_choice("user")})
+    here, elsewhere = session_for(platform, agency.manager), session_for(platform, agency.manager)
+    manager_token = signed_in(site, agency.manager, agency.organisation.id)
+    agent_token = signed_in(site, agency.agent, agency.organisation.id)
+    assert platform.accounts.sign_out_everywhere(agency.manager, keep_token=here.token) == (1, 1)
+    assert platform.accounts.current(here.token).id == agency.manager.id
+    with pytest.raises(SessionEnded):
+        platform.accounts.current(elsewhere.token)
+    assert not still_works(site, manager_token) and still_works(site, agent_token)  # only the person's own
+    check_logout_token(site, receiver.wait_for(1)[0], agency.manager)
+    (event,) = audit.query(audit.AuditFilter(action="account.sign_out_everywhere"))
+    assert json.loads(event.detail) == {"sessions_ended": 1, "tool_sign_ins_ended": 1}
+
+
+def test_a_blocked_account_cannot_sign_out_everywhere(site: Site) -> None:
+    platform = site.platform
+    agency = agency_with_myrentpro(platform)
+    platform.accounts.block(agency.manager.username)
+    with pytest.raises(PermissionDenied):
+        platform.accounts.sign_out_everywhere(agency.manager)
+    assert not list(audit.query(audit.AuditFilter(action="account.sign_out_everywhere")))
+
+
+async def test_sign_out_everywhere_from_the_profile_asks_first(site: Site, receiver: LogoutReceiver) -> None:
+    platform = site.platform
+    agency = agency_with_myrentpro(platform)
+    elsewhere = session_for(platform, agency.manager)
+    token = signed_in(site, agency.manager, agency.organisation.id)
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(140, 50)) as pilot:
+        sign_in(app, agency.manager)
+        await app.push_screen(ProfileScreen())
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("escape")  # the default answer is no: nothing ends
+        await settle(pilot)
+        assert isinstance(app.screen, ProfileScreen) and still_works(site, token)
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.click("#confirm-yes")
+        await settle(pilot)
+        assert isinstance(app.screen, ProfileScreen)
+        message = str(app.screen.query_one("#profile-message").render())
+        assert "Déconnecté partout" in message and "sessions fermées : 1" in message
+        assert platform.accounts.current(token_of(app)).id == agency.manager.id  # this session stays
+    assert not still_works(site, token)
+    with pytest.raises(SessionEnded):
+        platform.accounts.current(elsewhere.token)
+    check_logout_token(site, receiver.wait_for(1)[0], agency.manager)
+
+
+def test_a_tool_that_was_down_gets_the_logout_notice_once_it_is_back(tmp_path: Path, clock: FrozenClock) -> None:
+    down = LogoutReceiver()
+    port, uri = down.server.server_address[1], down.uri
+    down.close()  # nothing listens on the tool's logout URI yet
+    with running_site(tmp_path, clock, logout_uri=uri) as site:
+        agency = agency_with_myrentpro(site.platform)
+        token = signed_in(site, agency.manager, agency.organisation.id)
+        site.platform.sso.end_all(agency.manager.id, reason="signed_out_everywhere")
+        logout_notices_sent()
+        assert not still_works(site, token)  # the sign-in ended whatever the tool's state
+        (owed,) = LogoutDelivery.select()
+        assert (owed.status, owed.attempts) == ("pending", 1) and "Connect" in owed.last_error
+        assert logout.deliver_all_due(site.platform).claimed == 0  # not again before its backoff
+        receiver = LogoutReceiver(port)
+        try:
+            clock.advance(seconds=logout.RETRY_BASE_SECONDS)
+            assert logout.deliver_all_due(site.platform).delivered == 1
+            clock.advance(hours=2)
+            assert logout.deliver_all_due(site.platform).claimed == 0
+            (raw,) = receiver.wait_for(1)
+            check_logout_token(site, raw, agency.manager)
+            assert len(receiver.tokens) == 1
+            assert LogoutDelivery.get_by_id(owed.id).status == "delivered"
+        finally:
+            receiver.close()
+
+
+def test_a_logout_notice_is_sent_once_and_later_polls_find_nothing_owed(site: Site, receiver: LogoutReceiver) -> None:
+    platform = site.platform
+    agency = agency_with_myrentpro(platform)
+    signed_in(site, agency.manager, agency.organisation.id)
+    platform.sso.end_all(agency.manager.id, reason="signed_out_everywhere")
+    logout_notices_sent()
+    for _ in range(3):  # the web process and workers polling afterwards find nothing owed
+        assert logout.deliver_all_due(platform).claimed == 0
+    assert len(receiver.wait_for(1)) == 1
+    assert LogoutDelivery.get().status == "delivered"

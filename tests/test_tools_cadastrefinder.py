@@ -134,3 +134,14 @@ def test_a_blocked_employee_cannot_search_with_an_open_context(platform: Platfor
     with pytest.raises(PermissionDenied):
         search(platform, context, ParcelQuery(municipality="Namur"), idempotency_key="late")
     assert not WalletTransaction.select().where(WalletTransaction.tool == "cadastrefinder").exists()
+
+
+def test_criteria_with_control_characters_are_refused_before_anything_is_charged(
+    platform: Platform, agency: Agency, context: ToolContext,
+) -> None:
+    fund(platform, agency.organisation, 1000)
+    with pytest.raises(ValidationError) as refused:
+        search(platform, context, ParcelQuery(address="Rue Haute\x1b[2J 12"), idempotency_key="c1")
+    assert (refused.value.code, refused.value.field) == ("control_characters", "address")
+    assert platform.wallet.ensure_wallet(agency.organisation.id).balance == 1000
+    assert CadastreSearch.select().count() == 0

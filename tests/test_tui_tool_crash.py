@@ -59,7 +59,7 @@ class CrashingScreen(Screen[None]):
 
 @pytest.mark.parametrize("fail_in", ["compose", "mount", "action", "handler"])
 async def test_a_crashing_vendor_screen_is_closed_and_the_app_goes_on(
-    platform: Platform, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, fail_in: str,
+    platform: Platform, monkeypatch: pytest.MonkeyPatch, fail_in: str,
 ) -> None:
     marc = make_account("marc.janssens", first_name="Marc", last_name="Janssens")
     link_identity(platform, marc, AGENT_AND_SYNDIC)
@@ -69,13 +69,18 @@ async def test_a_crashing_vendor_screen_is_closed_and_the_app_goes_on(
     bizmart = platform.plugins.tool("bizmart")
     monkeypatch.setattr(bizmart, "screen", f"{__name__}:CrashingScreen")  # the vendor's screen
     monkeypatch.setattr(CrashingScreen, "fail_in", fail_in)
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("immo_connect.tui")  # its own handler: whatever other tests did to logging
+    logger.addHandler(handler)
     app = ImmoConnectApp(platform)
     async with app.run_test(size=(100, 30)) as pilot:
         sign_in(app, marc)
         await app.push_screen(ToolsScreen(agency.id))
         await settle(pilot)
         tools_screen = app.screen
-        with caplog.at_level(logging.ERROR, logger="immo_connect.tui"):
+        try:
             assert open_tool(app, context)
             await settle(pilot)
             if fail_in == "action":
@@ -83,12 +88,14 @@ async def test_a_crashing_vendor_screen_is_closed_and_the_app_goes_on(
             elif fail_in == "handler":
                 await pilot.press("enter")
             await settle(pilot)
+        finally:
+            logger.removeHandler(handler)
         assert app.is_running and app.return_code is None
         assert app.screen is tools_screen  # the tool's screen is gone, the page under it stays
         notes = [n.message for n in app._notifications]
         assert any("bizmart" in note and "fermé" in note for note in notes), notes
         assert not any(SECRET in note for note in notes)
-        failures = [r for r in caplog.records if "bizmart" in r.getMessage()]
+        failures = [r for r in records if "bizmart" in r.getMessage()]
         assert failures and failures[0].exc_info is not None
         await pilot.press("escape")  # the app still answers keys
         await settle(pilot)

@@ -8,6 +8,8 @@ first use so that importing this package stays cheap:
 - :class:`ServiceDone` and :class:`ServiceFailed` are the messages themselves;
 - :class:`ImmoConnectApp` is the application (tests push a tool's screen onto it).
 
+Tool screens also build their text widgets (``Label``, ``Static``, ``Button``, ``DataTable``…)
+from :mod:`immo_connect.tui.widgets.safe`, public too: they show people's text literally.
 Every other module of this package is private to Immo-Connect and may change.
 """
 

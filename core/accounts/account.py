@@ -140,3 +140,23 @@ def confirm_email_change(svc: AccountService, actor: Account, code: str) -> str:
                          changed_at=now.strftime("%Y-%m-%d %H:%M"))
     result.raise_if_refused()
     return new_address
+
+
+def sign_out_everywhere(svc: AccountService, actor: Account, *, keep_token: str | None = None) -> tuple[int, int]:
+    """End the person's other terminal sessions and every web tool's sign-in (the tools are told).
+
+    Only the person's own sessions and sign-ins: the actor is reloaded (a blocked account
+    cannot act) and nothing of another account is touched. Returns (sessions, tool sign-ins) ended.
+    """
+    account = svc.reload(actor)
+    now = svc.now()
+    with transaction():
+        keep = None
+        if keep_token:
+            row = sessions.find(keep_token, account_id=int(account.id))
+            keep = int(row.id) if row is not None else None
+        ended = sessions.end_all(int(account.id), now=now, reason="signed_out_everywhere", keep_session_id=keep)
+        tools = svc.platform.sso.end_all(int(account.id), reason="signed_out_everywhere")
+        svc.audit("account.sign_out_everywhere", account=account,
+                  detail={"sessions_ended": ended, "tool_sign_ins_ended": tools})
+    return ended, tools

@@ -202,6 +202,12 @@ class AccountService:
 
         return account.change_password(self, actor, current_password, new_password, confirmation, keep_token=keep_token)
 
+    def sign_out_everywhere(self, actor: Account, *, keep_token: str | None = None) -> tuple[int, int]:
+        """End the other terminal sessions and every tool's sign-in; (sessions, tool sign-ins) ended."""
+        from immo_connect.accounts import account
+
+        return account.sign_out_everywhere(self, actor, keep_token=keep_token)
+
     def request_email_change(self, actor: Account, new_email: str, current_password: str) -> str:
         from immo_connect.accounts import account
 

@@ -1,4 +1,4 @@
-"""``immo-connect worker``: deliver the mail outbox, in a loop or once."""
+"""``immo-connect worker``: deliver the mail outbox and the tools' logout notices, in a loop or once."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from types import FrameType
 
 from immo_connect.cli._common import platform_from
 from immo_connect.errors import ValidationError
+from immo_connect.oidc import logout
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
-        "worker", help="deliver queued mails (runs until stopped; --once for one pass)",
-        description="Deliver the mail outbox. Any number of workers may run at once, on one "
+        "worker", help="deliver queued mails and the tools' logout notices (runs until stopped; --once for one pass)",
+        description="Deliver the mail outbox and the back-channel logout notices owed to web tools. Any number of workers may run at once, on one "
                     "or several machines sharing the database; each mail is sent by one of them.",
     )
     parser.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
@@ -50,6 +51,10 @@ def run(args: argparse.Namespace) -> int:
                 outbox.erase_old_bodies()  # at start, then hourly
                 next_cleanup = time.monotonic() + 3600
             report = outbox.deliver_all_due(args.batch, should_stop=stop.is_set)
+            logouts = logout.deliver_all_due(platform, args.batch)  # back-channel logout notices owed to tools
+            if logouts.claimed and not args.once:
+                print(f"logout notices: delivered {logouts.delivered}, to retry {logouts.retried}, "
+                      f"abandoned {logouts.abandoned}", flush=True)
             for key in totals:
                 totals[key] += getattr(report, key)
             if report.claimed and not args.once:

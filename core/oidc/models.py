@@ -144,6 +144,32 @@ class SignInLink(BaseModel):
         table_name = "oidc_sign_in_link"
 
 
+class LogoutDelivery(BaseModel):
+    """A back-channel logout notice still owed to a tool (or its outcome).
+
+    Written in the transaction that ends the sign-in, so it is never lost; delivered by the
+    process that ended it, by ``immo-connect web`` or by ``immo-connect worker``, with a
+    claim (a lease) so that one process sends it, and retried with backoff while the tool
+    cannot be reached. The logout token is made at each attempt (it lives two minutes).
+    """
+
+    id = peewee.BigAutoField()
+    sign_in_id: int
+    sign_in = peewee.ForeignKeyField(ToolSignIn, on_delete="CASCADE")
+    client_id = peewee.CharField(max_length=64)
+    created_at = peewee.DateTimeField()
+    next_attempt_at = peewee.DateTimeField(index=True)
+    attempts = peewee.IntegerField(default=0)
+    claimed_by = peewee.CharField(max_length=100, null=True)
+    claimed_until = peewee.DateTimeField(null=True)
+    status = peewee.CharField(max_length=10, default="pending", index=True)  # pending, delivered, abandoned
+    finished_at = peewee.DateTimeField(null=True)
+    last_error = peewee.CharField(max_length=200, default="")
+
+    class Meta:
+        table_name = "oidc_logout_delivery"
+
+
 TABLES = [SigningKey, ToolSignIn, PendingRequest, AuthorizationCode, IssuedToken, SignInLink]
 
 
@@ -151,4 +177,11 @@ def _create(db: peewee.Database) -> None:
     db.create_tables(TABLES)
 
 
-MIGRATIONS = [Migration(1, "identity provider: keys, sign-ins, requests, codes, tokens, links", _create)]
+def _create_logout_deliveries(db: peewee.Database) -> None:
+    db.create_tables([LogoutDelivery])
+
+
+MIGRATIONS = [
+    Migration(1, "identity provider: keys, sign-ins, requests, codes, tokens, links", _create),
+    Migration(2, "back-channel logout notices owed to the tools", _create_logout_deliveries),
+]

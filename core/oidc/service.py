@@ -23,6 +23,7 @@ from immo_connect.accounts.models import Account
 from immo_connect.contracts.tools import Tool
 from immo_connect.errors import NotFoundError, PermissionDenied, ValidationError
 from immo_connect.i18n import N_, _
+from immo_connect.oidc import logout
 from immo_connect.oidc.models import AuthorizationCode, IssuedToken, PendingRequest, SignInLink, ToolSignIn
 from immo_connect.organisations.models import Organisation
 from immo_connect.recognitions.service import load_actor
@@ -340,14 +341,14 @@ class SsoService:
             ToolSignIn.update(ended_at=now, end_reason=reason).where(ToolSignIn.id.in_([r.id for r in ended])).execute()
             IssuedToken.update(revoked_at=now).where(
                 IssuedToken.sign_in.in_([r.id for r in ended]) & IssuedToken.revoked_at.is_null()).execute()
+            queued = logout.queue(self._platform, ended)  # owed durably, with the ending itself
             for row in ended:
                 audit.record("sso.signed_out", actor_id=actor.id if actor else None,
                              actor=actor.username if actor else "system", organisation_id=row.organisation_id,
                              target=f"tool:{row.client_id}", source=self._platform.source,
                              detail={"sign_in_id": row.id, "reason": reason})
-        from immo_connect.oidc.logout import notify_tools
-
-        on_commit(lambda: notify_tools(self._platform, ended))
+        if queued:
+            on_commit(lambda: logout.deliver_soon(self._platform))
 
     # -- claims --------------------------------------------------------------------------------
 

@@ -278,6 +278,10 @@ class PaymentReversals:
             raise ConflictError(_("This request key was already used for a different refund."),
                                 hint=_("Ask for the new refund from the form again."), field="request_key",
                                 code="request_key_reused")
+        if row is not None and row.status == "error":
+            raise ConflictError(_("This refund was refused; nothing was refunded."),
+                                hint=_("Ask for the refund again from the form."), field="request_key",
+                                code="refund_refused")
         if row is None:
             amount = self._refundable(payment, method, amount_cents)
             row = self._insert_request(payment, manager.id, amount, key, digest)

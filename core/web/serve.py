@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -40,5 +41,14 @@ def serve(platform: Platform, host: str, port: int, *, on_ready: Callable[[int],
     server = make_server(platform)
     if on_ready is not None:
         on_ready(int(listener.getsockname()[1]))
-    server.run(sockets=[listener])
+    # The back-channel logout notices a tool could not receive yet are retried from here too.
+    from immo_connect.oidc.logout import keep_delivering
+
+    stop = threading.Event()
+    retries = keep_delivering(platform, stop, platform.settings.web.logout_retry_poll_seconds)
+    try:
+        server.run(sockets=[listener])
+    finally:
+        stop.set()
+        retries.join(platform.settings.web.logout_timeout_seconds * 2)
     return 0

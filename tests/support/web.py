@@ -115,7 +115,7 @@ def verify_id_token(site: Site, token: str, audience: str = "myrentpro") -> dict
 class LogoutReceiver:
     """A tool's back-channel logout endpoint on loopback: records the logout tokens it gets."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         import http.server
         from urllib.parse import parse_qs
 
@@ -135,7 +135,7 @@ class LogoutReceiver:
             def log_message(self, format: str, *args: object) -> None:
                 return None
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.uri = f"http://127.0.0.1:{self.server.server_address[1]}/backchannel-logout"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -148,6 +148,15 @@ class LogoutReceiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def logout_notices_sent(timeout: float = 10) -> None:
+    """Wait until the back-channel logout notices started after a commit have been attempted."""
+    from immo_connect.oidc.logout import THREAD_NAME
+
+    for thread in threading.enumerate():
+        if thread.name == THREAD_NAME:
+            thread.join(timeout)
 
 
 def tool_url(listener: Any) -> str | None:

@@ -71,6 +71,7 @@ class ProfileScreen(ServiceHandlers, Screen[None]):
         Binding("ctrl+o", "load_photo", _("Load a photo"), id="profile-photo"),
         Binding("escape", "cancel_or_back", _("Cancel or go back"), id="profile-back"),
         Binding("t", "connected_tools", _("Connected tools"), id="profile-connected-tools"),
+        Binding("x", "sign_out_everywhere", _("Sign out everywhere"), id="profile-sign-out-everywhere"),
     ]
 
     def __init__(self) -> None:
@@ -95,6 +96,7 @@ class ProfileScreen(ServiceHandlers, Screen[None]):
                         yield Button(_("Save the changes"), id="profile-save", variant="primary", classes="hidden")
                         yield Button(_("Cancel"), id="profile-cancel", classes="hidden")
                         yield Button(_("Connected tools"), id="profile-connected-tools")
+                        yield Button(_("Sign out everywhere"), id="profile-sign-out-everywhere")
                     with Horizontal(classes="buttons hidden", id="profile-photo-buttons"):
                         yield Button(_("Load a photo"), id="profile-photo-load")
                         yield Button(_("Remove the photo"), id="profile-photo-remove")
@@ -278,6 +280,30 @@ class ProfileScreen(ServiceHandlers, Screen[None]):
 
         self.app.push_screen(ConnectedToolsScreen())
 
+    def action_sign_out_everywhere(self) -> None:
+        """After a confirmation: end the other terminal sessions and every tool's sign-in."""
+        if self.editing:
+            return
+        from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
+
+        self.app.push_screen(ConfirmDialog(
+            _("Sign out everywhere? Your other terminal sessions end and every web tool is signed out; "
+              "this session stays open."), _("Sign out everywhere")), self._sign_out_everywhere_confirmed)
+
+    def _sign_out_everywhere_confirmed(self, confirmed: bool | None) -> None:
+        if not confirmed:
+            return
+        accounts = self.app.platform.accounts  # type: ignore[attr-defined]
+        token = token_of(self.app)
+        call_service(self, "profile-sign-out-everywhere", lambda: accounts.sign_out_everywhere(
+            accounts.current(token), keep_token=token), on_done=self._signed_out_everywhere,
+            on_error=lambda error: self.query_one(FormMessage).error(error))
+
+    def _signed_out_everywhere(self, ended: tuple[int, int]) -> None:
+        sessions, tools = ended
+        self.query_one(FormMessage).ok(_("Signed out everywhere. Other sessions ended: {sessions}; tools signed "
+                                         "out: {tools}.").format(sessions=sessions, tools=tools))
+
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         button = event.button.id or ""
         event.stop()
@@ -285,6 +311,8 @@ class ProfileScreen(ServiceHandlers, Screen[None]):
             await self.action_edit()
         elif button == "profile-connected-tools":
             self.action_connected_tools()
+        elif button == "profile-sign-out-everywhere":
+            self.action_sign_out_everywhere()
         elif button == "profile-save":
             self.action_save()
         elif button == "profile-cancel":

@@ -106,6 +106,7 @@ class WalletRefundScreen(ServiceHandlers, Screen[bool]):
 
     def _failed(self, error: ImmoConnectError) -> None:
         self.query_one("#refund-message", FormMessage).error(error)
+        self.key = f"tui:refund:{uuid.uuid4()}"  # a new attempt is a new request
 
     def _done(self, refund: Any) -> None:
         self.notify(_("✓ Refund of {amount} EUR asked; the payer receives it through the payment provider.").format(
