@@ -104,6 +104,7 @@ def test_the_signer_posts_the_answer_and_the_challenge_knows_the_outcome(
     assert done.stdout == "" and "linked" in done.stderr
     assert f"until {challenge.expires_local} (Belgian time)" in done.stderr
     assert issued.holder.national_number not in done.stderr
+    assert not (tmp_path / "laptop").exists()  # nothing written on the user's computer (no secret.key)
     outcome = site.eid.remote_outcome(account, challenge.id)
     assert outcome is not None and outcome.result is not None
     assert (outcome.result.surname, outcome.result.method) == (issued.holder.surname, "remote")

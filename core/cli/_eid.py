@@ -55,8 +55,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     emulate.set_defaults(func=run_emulate)
 
 
-def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    settings = load_settings(args.config)
+def _settings(args: argparse.Namespace, *, writes_nothing: bool = False):  # type: ignore[no-untyped-def]
+    settings = load_settings(args.config, writes_nothing=writes_nothing)
     set_language(settings.language)
     return settings
 
@@ -65,7 +65,7 @@ def run_sign(args: argparse.Namespace) -> int:
     from immo_connect.eid import pcsc, pkcs11, shortcode, signer
     from immo_connect.eid.remote import Challenge, local_time, sign_token
 
-    settings = _settings(args)
+    settings = _settings(args, writes_nothing=True)  # the user's computer keeps nothing of this
     # Everything that can be checked without the card comes first: the code, then the address.
     by_code = shortcode.looks_like_code(args.challenge)
     code = shortcode.normalise(args.challenge) if by_code else ""
