@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -290,8 +291,15 @@ def load_settings(
     *,
     environ: Mapping[str, str] | None = None,
     database_url: str | None = None,
+    writes_nothing: bool = False,
 ) -> Settings:
-    """Read the environment and ``plugins.toml`` into validated :class:`Settings`."""
+    """Read the environment and ``plugins.toml`` into validated :class:`Settings`.
+
+    ``writes_nothing``: for commands run on a user's own computer (``immo-connect eid sign``),
+    which use no database and no platform key: the data directory is not created and no
+    ``secret.key`` is made; the key is a throwaway random value nothing is ever derived from
+    or stored with.
+    """
     environ = os.environ if environ is None else environ
     path = find_config(config, environ)
     document = read_toml(path) if path else {}
@@ -321,7 +329,7 @@ def load_settings(
             _("{file}: [plugins] must contain one table per plugin.").format(file=name),
             hint=_("Write [plugins.<name>] with enabled = true/false and the plugin's keys."),
         )
-    data_dir = private_folder(default_data_dir(environ))
+    data_dir = default_data_dir(environ) if writes_nothing else private_folder(default_data_dir(environ))
     url = (
         database_url
         or environ.get(ENV_PREFIX + "DATABASE_URL")
@@ -335,7 +343,8 @@ def load_settings(
         security=sections["security"],
         mail=sections["mail"],
         plugin_tables=plugins,
-        secret_key=load_platform_key(sections["security"].secret_key, _key_source(document, name), environ, data_dir),
+        secret_key=secrets.token_bytes(32) if writes_nothing else load_platform_key(
+            sections["security"].secret_key, _key_source(document, name), environ, data_dir),
         ssh=sections["ssh"],
         eid=sections["eid"],
         web=sections["web"],

@@ -22,6 +22,18 @@ os.environ.pop("IMMO_CONNECT_CONFIG", None)
 os.environ.pop("IMMO_CONNECT_DATABASE_URL", None)
 os.environ.pop("IMMO_CONNECT_SECRET_KEY", None)
 os.environ["TEXTUAL_ANIMATIONS"] = "none"
+RUN_UMASK = os.umask(0o022)
+os.umask(RUN_UMASK)
+
+
+@pytest.fixture(autouse=True)
+def process_umask() -> Iterator[None]:
+    """Each test starts with the umask the run started with: the CLI's ``main()``, called in
+    process by some tests, restricts it to 077 as the real command does, and a test after it
+    would otherwise make folders that other users cannot enter."""
+    os.umask(RUN_UMASK)
+    yield
+    os.umask(RUN_UMASK)
 
 
 @pytest.fixture(scope="session")

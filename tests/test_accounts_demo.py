@@ -14,7 +14,7 @@ from immo_connect.platform import Platform
 
 def test_seed_is_idempotent_and_restores_the_demo_state(platform: Platform) -> None:
     first = demo.seed(platform)
-    assert "5 new" in first[0]
+    assert f"{len(demo.DEMO_ACCOUNTS)} new" in first[0]
     anne = platform.accounts.sign_in("anne.peeters", DEMO_PASSWORD)
     platform.accounts.change_password(platform.accounts.current(anne.token), DEMO_PASSWORD,
                                       "autre mot de passe 1", "autre mot de passe 1")

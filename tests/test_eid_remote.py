@@ -56,7 +56,7 @@ def test_sign_on_the_users_computer_and_link_on_the_server(
     eid_reader.insert(issued)
     account = make_account()
     challenge = server.eid.issue_challenge(account)
-    assert challenge.command.startswith("immo-connect eid sign IC1-")
+    assert challenge.command == f"immo-connect eid sign --platform {server.settings.issuer} {challenge.shown_code}"
 
     result = run_sign(eid_reader, pkis, tmp_path, challenge.text, issued.pin)
     assert result.returncode == 0, result.stderr
@@ -172,11 +172,13 @@ def test_a_signature_made_for_another_server_is_refused(server: Platform, eid_re
 def test_a_signature_over_another_challenge_is_refused(server: Platform, eid_reader: EidStack, pkis: Pkis) -> None:
     eid_reader.insert(pkis.ec.issue_card())
     account = make_account()
-    first, second = server.eid.issue_challenge(account), server.eid.issue_challenge(account)
+    first = server.eid.issue_challenge(account)
     token = Token.decode(sign_here(eid_reader, first.text))
+    second = server.eid.issue_challenge(account)  # the one on the screen now
     swapped = dataclasses.replace(token, challenge=second.text)
     assert refused(server, account, swapped.encode()).code == "eid.signature"
-    assert server.eid.link_token(account, token.encode()).method == "remote"  # the genuine one still works
+    assert refused(server, account, token.encode()).code == "eid.challenge_replaced"  # « New challenge » cancelled it
+    assert server.eid.link_token(account, sign_here(eid_reader, second.text)).method == "remote"
 
 
 def test_challenges_of_a_reconfigured_server_are_refused(

@@ -6,7 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -79,69 +79,146 @@ async def test_link_a_card_here_through_the_tui(tui_platform: Platform, eid_read
     assert tui_platform.eid.national_number(account) == issued.holder.national_number
 
 
-def _sign_on_own_computer(eid_reader: EidStack, tmp_path: Path, command: str, pin: str) -> str:
+def _sign_on_own_computer(eid_reader: EidStack, tmp_path: Path, command: str, pin: str, *extra: str) -> str:
     """What the user does in a terminal of their own computer, with the command shown on screen."""
-    program, eid, sign, challenge = command.split()
-    assert (program, eid, sign) == ("immo-connect", "eid", "sign")
+    words = command.split()
+    assert words[:3] == ["immo-connect", "eid", "sign"]
     config = tmp_path / "own-computer.toml"
     config.write_text(f'[eid]\npkcs11_module = "{eid_reader.module}"\n')
     env = {**os.environ, **eid_reader.environ(), "IMMO_CONNECT_CONFIG": str(config),
            "IMMO_CONNECT_DATA_DIR": str(tmp_path / "own")}
-    done = subprocess.run([sys.executable, "-m", "immo_connect", "eid", "sign", "--pin-stdin", challenge],
+    done = subprocess.run([sys.executable, "-m", "immo_connect", *words[1:3], "--pin-stdin", *extra, *words[3:]],
                           input=pin + "\n", capture_output=True, text=True, env=env, timeout=60, check=True)
     return done.stdout.strip()
 
 
+@pytest.fixture
+def served_platform(make_platform: Callable[..., Platform], pkis: Pkis, eid_reader: EidStack) -> Iterator[Platform]:
+    """The platform of the SSH screens, with ``immo-connect web`` on loopback (same database)."""
+    from immo_connect.web.serve import listen
+    from tests.support.web import serving
+
+    listener = listen("127.0.0.1", 0)
+    issuer = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    platform = make_platform(config_text=pkis.config(eid_reader.module) + f'\n[web]\nissuer = "{issuer}"\n')
+    with serving(platform, listener):
+        yield platform
+
+
+async def _open_the_remote_screen(pilot: Pilot[object], username: str) -> str:
+    app = pilot.app
+    await sign_in_to_the_eid_proposal(pilot, username)
+    await pilot.press("l")
+    await settle(pilot)
+    assert "serveur" in text_of(app, "#eid-remote-note")  # over SSH the local way is flagged
+    assert app.screen.focused is app.screen.query_one("#eid-remote")
+    await pilot.press("enter")  # "Depuis un autre ordinateur"
+    await settle(pilot)
+    assert type(app.screen).__name__ == "EidTokenScreen"
+    command = app.screen.query_one("#eid-command", TextArea).text
+    code = command.split()[-1]
+    assert command.startswith("immo-connect eid sign --platform http://127.0.0.1:")
+    assert text_of(app, "#eid-code") == f"Code : {code}" and len(code) == 11
+    assert "heure belge" in text_of(app, "#eid-expiry")
+    return command
+
+
+async def _until_screen(pilot: Pilot[object], name: str, timeout: float = 30.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while type(pilot.app.screen).__name__ != name and loop.time() < deadline:
+        await pilot.pause(0.1)
+    assert type(pilot.app.screen).__name__ == name
+
+
 @pytest.mark.parametrize("kind", ["ec", "rsa"])
-async def test_link_a_card_from_another_computer_through_the_tui(
-    tui_platform: Platform, eid_reader: EidStack, pkis: Pkis, kind: str, tmp_path: Path,
+async def test_the_remote_screen_completes_by_itself_when_the_signer_posts(
+    served_platform: Platform, eid_reader: EidStack, pkis: Pkis, kind: str, tmp_path: Path,
 ) -> None:
     from immo_connect.tui.remote import RemoteApp
 
     username = f"marc.{kind}"
-    signed = registered_and_active(tui_platform, username=username, email=f"{username}@example.be",
+    signed = registered_and_active(served_platform, username=username, email=f"{username}@example.be",
                                    first_name="Marc", last_name="Dubois")
     issued = (pkis.ec if kind == "ec" else pkis.rsa).issue_card()
     eid_reader.insert(issued)  # on the user's own computer, not on the server
-    app = RemoteApp(tui_platform)
+    app = RemoteApp(served_platform)
+    async with app.run_test(size=(80, 24)) as pilot:
+        command = await _open_the_remote_screen(pilot, username)
+        assert app.screen.query_one("#eid-command", TextArea).region.height >= 3  # the whole command shows
+        printed = await asyncio.to_thread(_sign_on_own_computer, eid_reader, tmp_path, command, issued.pin)
+        assert printed == ""  # nothing to carry back by hand
+        await _until_screen(pilot, "EidLinkScreen")
+        result = text_of(app, "#eid-result")
+        assert result.startswith("✓") and issued.holder.surname in result
+    account = Account.get_by_id(signed.account_id)
+    assert account.eid_linked_at is not None and account.first_name == issued.holder.first_names
+    linked = audit.AuditEvent.get(audit.AuditEvent.action == "eid.linked")
+    assert '"method": "remote"' in linked.detail and issued.holder.national_number not in linked.detail
+
+
+async def test_a_refused_posted_answer_is_shown_while_waiting(
+    served_platform: Platform, eid_reader: EidStack, pkis: Pkis, tmp_path: Path,
+) -> None:
+    from immo_connect.tui.remote import RemoteApp
+
+    registered_and_active(served_platform, username="marc.other", email="marc.other@example.be")
+    issued = pkis.ec.issue_card()
+    eid_reader.insert(issued)
+    holder = registered_and_active(served_platform, username="card.holder", email="card.holder@example.be")
+    served_platform.eid.link_token(holder.account_id, await asyncio.to_thread(
+        _sign_on_own_computer, eid_reader, tmp_path, "immo-connect eid sign " +
+        served_platform.eid.issue_challenge(holder.account_id).text, issued.pin))
+    app = RemoteApp(served_platform)
     async with app.run_test(size=(130, 60)) as pilot:
-        await sign_in_to_the_eid_proposal(pilot, username)
-        await pilot.press("l")
-        await settle(pilot)
-        assert "serveur" in text_of(app, "#eid-remote-note")  # over SSH the local way is flagged
-        assert app.screen.focused is app.screen.query_one("#eid-remote")
-        await pilot.press("enter")  # "Depuis un autre ordinateur"
-        await settle(pilot)
+        command = await _open_the_remote_screen(pilot, "marc.other")
+        with pytest.raises(subprocess.CalledProcessError):  # the card of another account
+            await asyncio.to_thread(_sign_on_own_computer, eid_reader, tmp_path, command, issued.pin)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 20
+        while not text_of(app, "#eid-wait").startswith("✗") and loop.time() < deadline:
+            await pilot.pause(0.1)
+        assert text_of(app, "#eid-wait").startswith("✗") and "autre compte" in text_of(app, "#eid-wait")
         assert type(app.screen).__name__ == "EidTokenScreen"
-        command = app.screen.query_one("#eid-command", TextArea).text
-        assert command.startswith("immo-connect eid sign IC1-")
-        token = await asyncio.to_thread(_sign_on_own_computer, eid_reader, tmp_path, command, issued.pin)
+
+
+async def test_a_pasted_answer_with_line_breaks_links(
+    served_platform: Platform, eid_reader: EidStack, pkis: Pkis, tmp_path: Path,
+) -> None:
+    from immo_connect.tui.remote import RemoteApp
+
+    signed = registered_and_active(served_platform, username="sophie.paste", email="sophie.paste@example.be")
+    issued = pkis.rsa.issue_card()
+    eid_reader.insert(issued)
+    app = RemoteApp(served_platform)
+    async with app.run_test(size=(130, 60)) as pilot:
+        command = await _open_the_remote_screen(pilot, "sophie.paste")
+        token = await asyncio.to_thread(_sign_on_own_computer, eid_reader, tmp_path, command, issued.pin, "--print")
+        assert token.startswith("ICT1.")
+        wrapped = "\n".join(token[i:i + 80] for i in range(0, len(token), 80))  # as a terminal copies it
+        area = app.screen.query_one("#eid-token", TextArea)
 
         # A damaged paste is refused in words, and nothing changes.
-        app.screen.query_one("#eid-token", Input).post_message(events.Paste(token[:-40]))
+        area.focus()
+        area.post_message(events.Paste(wrapped[:-40]))
         await pilot.pause()
-        await pilot.press("enter")
+        await pilot.press("ctrl+l")
         await settle(pilot)
         message = text_of(app, "#eid-token-message")
         assert message.startswith("✗") and "incomplète ou endommagée" in message
         assert Account.get_by_id(signed.account_id).eid_linked_at is None
 
-        field = app.screen.query_one("#eid-token", Input)
-        field.value = ""
-        field.post_message(events.Paste(token))  # the user pastes the whole answer
+        area.text = ""
+        area.post_message(events.Paste("  " + wrapped + "\n"))
         await pilot.pause()
-        await pilot.press("enter")
+        await pilot.press("ctrl+l")
         await settle(pilot)
         assert type(app.screen).__name__ == "EidLinkScreen"
-        result = text_of(app, "#eid-result")
-        assert result.startswith("✓") and issued.holder.surname in result
+        assert text_of(app, "#eid-result").startswith("✓")
         await pilot.press("enter")
         await settle(pilot)
         assert type(app.screen).__name__ == "HomeScreen"
-    account = Account.get_by_id(signed.account_id)
-    assert account.eid_linked_at is not None and account.first_name == issued.holder.first_names
-    linked = audit.AuditEvent.get(audit.AuditEvent.action == "eid.linked")
-    assert '"method": "remote"' in linked.detail and issued.holder.national_number not in linked.detail
+    assert Account.get_by_id(signed.account_id).eid_linked_at is not None
 
 
 async def test_skip_from_the_linking_screen(tui_platform: Platform, eid_reader: EidStack) -> None:

@@ -62,6 +62,15 @@ def test_every_language_catalog_parses() -> None:
             assert all(isinstance(v, str) for v in messages.values()), path
 
 
+def test_no_catalog_defines_a_text_twice() -> None:
+    """msgfmt refuses such a file, and two translations of one text could disagree."""
+    for path in i18n.LOCALE_DIR.glob("*/LC_MESSAGES/*.po"):
+        msgids = [line for line in path.read_text(encoding="utf-8").splitlines()
+                  if line.startswith("msgid ") and line != 'msgid ""']
+        twice = sorted({m for m in msgids if msgids.count(m) > 1})
+        assert not twice, f"{path}: {twice}"
+
+
 def test_po_parser_handles_continuations_plurals_and_fuzzy() -> None:
     text = '''
 # comment

@@ -154,6 +154,25 @@ def test_refund_from_the_dashboard_followed_by_polling(platform: Platform, fake:
     assert ledger_problems() == []
 
 
+def test_a_chargeback_after_a_refund_takes_back_what_the_wallet_still_holds(
+    platform: Platform, fake: FakeMollie, hook_server: WebhookServer
+) -> None:
+    """The card holder's bank takes back the whole payment after part of it was refunded: the
+    wallet gives back what it still holds of that top-up, once, and not more."""
+    payment, _manager, _employee = paid_top_up(platform)
+    provider_id = str(payment.provider_payment_id)
+    fake.refund_from_dashboard(provider_id, 60_00, status="refunded")
+    fake.charge_back(provider_id)  # the whole 100,00 EUR
+    for _ in range(2):
+        webhook(hook_server, provider_id)
+        platform.payments.refresh(payment.id)
+        platform.payments.follow_paid()
+    assert sorted(t.amount for t in take_backs()) == [-60_00, -40_00]
+    assert Wallet.get().balance == 0
+    assert events("payment.refunded") == 1 and events("payment.charged_back") == 1
+    assert ledger_problems() == []
+
+
 def test_a_manager_refunds_an_unused_top_up_through_the_provider(
     platform: Platform, fake: FakeMollie, hook_server: WebhookServer
 ) -> None:

@@ -35,3 +35,23 @@ def test_demo_tools_step_is_complete_and_idempotent(make_platform: MakePlatform)
     assert charged == {"cadastrefinder": "succeeded", "antiblanchiment": "succeeded"}
     demo.create(platform)
     assert counts() == first
+
+
+def test_the_readme_says_who_has_an_eid_in_the_demo(make_platform: MakePlatform) -> None:
+    import re
+    from pathlib import Path
+
+    from immo_connect.accounts.models import Account
+    from immo_connect.accounts.required import LINK_EID
+
+    platform = make_platform(config_text=registers_config())
+    demo.create(platform)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `([a-z.]+)` \| (.+) \|$", readme, flags=re.MULTILINE))
+    said = {username for username, who in rows.items() if "eID linked" in who and "no eID" not in who}
+    linked = {str(a.username) for a in Account.select().where(Account.eid_linked_at.is_null(False))}
+    assert set(rows) >= linked and said == linked
+    without = [u for u, who in rows.items() if "no eID linked" in who]
+    assert without
+    for username in without:  # signs in right away; the only thing proposed is the eID link
+        assert platform.accounts.sign_in(username, demo.DEMO_PASSWORD).required_actions == (LINK_EID,)

@@ -32,6 +32,8 @@ DEMO_ACCOUNTS: dict[str, tuple[str, str, str | None, str, dict[str, object]]] = 
         "mobile": "+32 486 11 22 33", "instagram": "https://www.instagram.com/sophie.janssens.demo",
     }),
     "lucas.maes": ("Lucas", "Maes", "lucas.maes@example.be", "pending", {}),
+    # Active, no eID linked and no organisation: the account to try « Lier l'eID » with.
+    "julie.lambert": ("Julie", "Lambert", "julie.lambert@example.be", "active", {}),
     # Imported from an earlier tool: no e-mail address yet, old bcrypt hash (manual 1.1.2).
     "jdupont": ("Jean", "Dupont", None, "active", {}),
 }
@@ -76,5 +78,6 @@ def seed(platform: Platform) -> list[str]:
                     LegacyLink.create(tool=legacy_tool, legacy_username=username, account=account.id, imported_at=now)
     return [
         f"Accounts: {len(DEMO_ACCOUNTS)} demo accounts ({created} new): " + ", ".join(DEMO_ACCOUNTS)
-        + " (lucas.maes still needs its activation code: immo-connect mail; jdupont comes from CIBweb without e-mail)",
+        + " (lucas.maes still needs its activation code: immo-connect mail; jdupont comes from CIBweb without e-mail;"
+        " julie.lambert has no eID linked yet)",
     ]

@@ -23,10 +23,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
     sign = actions.add_parser(
         "sign", help="sign the challenge shown by a remote Immo-Connect screen (run where the reader is)",
-        description="Read the eID card in this computer's reader, sign the challenge with the card's "
-                    "authentication key (asks the PIN) and print the answer to paste into the screen.",
+        description="Check the card reader, the card and the eID software, fetch the challenge named by "
+                    "CODE from the platform, sign it with the card's authentication key (asks the PIN) and "
+                    "send the answer back: the Immo-Connect screen completes by itself.",
     )
-    sign.add_argument("challenge", metavar="CHALLENGE", help="the challenge shown on the screen (IC1-…)")
+    sign.add_argument("challenge", metavar="CODE",
+                      help="the code shown on the screen (K7M2P-XQ4R4), or a whole challenge (IC1-…) to answer by hand")
+    sign.add_argument("--platform", metavar="URL", default=None,
+                      help="the platform's web address shown in the command (default: [web] issuer)")
+    sign.add_argument("--print", dest="print_answer", action="store_true",
+                      help="print the answer to paste into the screen instead of sending it")
     sign.add_argument("--pinpad", action="store_true", help="the reader has its own keypad: type the PIN there")
     sign.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input (scripts)")
     sign.add_argument("--pkcs11-module", metavar="PATH", help="the eID PKCS#11 module (default: the official one)")
@@ -49,21 +55,33 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     emulate.set_defaults(func=run_emulate)
 
 
-def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    settings = load_settings(args.config)
+def _settings(args: argparse.Namespace, *, writes_nothing: bool = False):  # type: ignore[no-untyped-def]
+    settings = load_settings(args.config, writes_nothing=writes_nothing)
     set_language(settings.language)
     return settings
 
 
 def run_sign(args: argparse.Namespace) -> int:
-    from immo_connect.eid import pkcs11
-    from immo_connect.eid.remote import Challenge, sign_token
+    from immo_connect.eid import pcsc, pkcs11, shortcode, signer
+    from immo_connect.eid.remote import Challenge, local_time, sign_token
 
-    settings = _settings(args)
-    require("eid")  # before the PIN is asked
-    challenge = Challenge.decode(args.challenge)
-    print(_("Signing for the server {server}; the challenge is valid until {time} UTC.").format(
-        server=challenge.server_id, time=f"{challenge.expires_at:%H:%M}"), file=sys.stderr)
+    settings = _settings(args, writes_nothing=True)  # the user's computer keeps nothing of this
+    # Everything that can be checked without the card comes first: the code, then the address.
+    by_code = shortcode.looks_like_code(args.challenge)
+    code = shortcode.normalise(args.challenge) if by_code else ""
+    address = signer.platform_address(args.platform or settings.issuer) if by_code else ""
+    if not by_code:
+        Challenge.decode(args.challenge)
+    require("eid")
+    # Then what this computer must have, still before the PIN: the eID software, a reader, the card.
+    module = args.pkcs11_module or pkcs11.module_path(settings.eid.pkcs11_module)
+    pkcs11.check_module(module, on_laptop=True)
+    reader = args.reader if args.reader is not None else settings.eid.reader
+    files = pcsc.read_card(reader)
+    challenge_text = signer.fetch_challenge(address, code) if by_code else args.challenge.strip()
+    challenge = Challenge.decode(challenge_text)
+    print(_("Signing for the server {server}; the challenge is valid until {time} (Belgian time).").format(
+        server=challenge.server_id, time=local_time(challenge.expires_at)), file=sys.stderr)
     pin: str | None
     if args.pinpad:
         pin = None
@@ -72,9 +90,11 @@ def run_sign(args: argparse.Namespace) -> int:
         pin = sys.stdin.readline().strip()
     else:
         pin = getpass.getpass(_("PIN code of your eID card: "), stream=sys.stderr)
-    module = args.pkcs11_module or pkcs11.module_path(settings.eid.pkcs11_module)
-    reader = args.reader if args.reader is not None else settings.eid.reader
-    token = sign_token(args.challenge, pin, module_path=module, reader=reader)
+    token = sign_token(challenge_text, pin, module_path=module, reader=reader, files=files)
+    if by_code and not args.print_answer:
+        signer.post_answer(address, code, token)
+        print(_("✓ Your eID card is linked. The Immo-Connect screen shows it by itself."), file=sys.stderr)
+        return 0
     print(_("Paste this answer into the Immo-Connect screen:"), file=sys.stderr)
     print(token)
     return 0

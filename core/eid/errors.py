@@ -228,7 +228,14 @@ class MiddlewareMissing(ConfigurationError):
     code = "eid.middleware"
 
     @classmethod
-    def make(cls, path: str) -> MiddlewareMissing:
+    def make(cls, path: str, *, on_laptop: bool = False) -> MiddlewareMissing:
+        if on_laptop:  # the signer on the user's own computer: no plugins.toml there
+            return cls(
+                _("The eID software is not installed on this computer (its module {path} is missing).").format(
+                    path=path or "-"),
+                hint=_("Install the eID software from https://eid.belgium.be, restart the computer if asked, "
+                       "then run the command again."),
+            )
         return cls(
             _("The eID software (PKCS#11 module) was not found: {path}.").format(path=path or "-"),
             hint=_("Install the eID software from https://eid.belgium.be, or set pkcs11_module "
@@ -332,5 +339,41 @@ class TokenReplayed(EidError):
         return cls(
             _("This answer was already used. Each challenge can be used only once. Nothing was changed."),
             hint=_("Ask for a new challenge and sign it again."),
+            detail=detail,
+        )
+
+
+class ChallengeReplaced(EidError):
+    code = "eid.challenge_replaced"
+
+    @classmethod
+    def make(cls, detail: str = "") -> ChallengeReplaced:
+        return cls(
+            _("This challenge was replaced by a newer one. Nothing was changed."),
+            hint=_("Run the command shown on the Immo-Connect screen now."),
+            detail=detail,
+        )
+
+
+class CodeUnknown(EidError):
+    code = "eid.code_unknown"
+
+    @classmethod
+    def make(cls, detail: str = "") -> CodeUnknown:
+        return cls(
+            _("No challenge has this code. Nothing was changed."),
+            hint=_("Check the code shown on the Immo-Connect screen, or ask for a new challenge there."),
+            detail=detail,
+        )
+
+
+class PlatformUnreachable(EidError):
+    code = "eid.platform_unreachable"
+
+    @classmethod
+    def make(cls, address: str, detail: str = "") -> PlatformUnreachable:
+        return cls(
+            _("The Immo-Connect platform could not be reached at {address}.").format(address=address or "-"),
+            hint=_("Check this computer's Internet connection and the address in the command, then run it again."),
             detail=detail,
         )

@@ -46,14 +46,45 @@ class EidChallenge(BaseModel):
 
     id = peewee.BigAutoField()
     account = peewee.ForeignKeyField(Account, backref="eid_challenges", on_delete="CASCADE")
+    account_id: int  # the column behind ``account`` (for type checkers)
     challenge_hash = peewee.CharField(max_length=64, unique=True)
     created_at = peewee.DateTimeField()
     expires_at = peewee.DateTimeField(index=True)
     used_at = peewee.DateTimeField(null=True)
+    # The short code the signer fetches the challenge with (its hash), and the challenge itself:
+    # it is no secret (only the card can answer it), the code is what names it.
+    code_hash = peewee.CharField(max_length=64, null=True, index=True)
+    challenge_text = peewee.TextField(null=True)
+    cancelled_at = peewee.DateTimeField(null=True)  # a newer challenge replaced it
+    # What became of an answer posted to the web address: "linked" or a refusal code, and its words.
+    outcome = peewee.CharField(max_length=40, null=True)
+    outcome_message = peewee.TextField(null=True)
 
 
 def _create(db: peewee.Database) -> None:
     db.create_tables([LinkedCard, EidChallenge])
 
 
-MIGRATIONS = [Migration(1, "eid cards and challenges", _create)]
+def _add_short_codes(db: peewee.Database) -> None:
+    # Databases created before these columns get them; new ones have them from migration 1.
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    present = {column.name for column in db.get_columns("eid_challenge")}
+    migrator = SchemaMigrator.from_database(db)
+    wanted = {
+        "code_hash": peewee.CharField(max_length=64, null=True),
+        "challenge_text": peewee.TextField(null=True),
+        "cancelled_at": peewee.DateTimeField(null=True),
+        "outcome": peewee.CharField(max_length=40, null=True),
+        "outcome_message": peewee.TextField(null=True),
+    }
+    operations = [migrator.add_column("eid_challenge", name, field) for name, field in wanted.items() if name not in present]
+    if operations:
+        migrate(*operations)
+        migrate(migrator.add_index("eid_challenge", ("code_hash",)))
+
+
+MIGRATIONS = [
+    Migration(1, "eid cards and challenges", _create),
+    Migration(2, "short challenge codes, cancelled challenges, posted answers", _add_short_codes),
+]

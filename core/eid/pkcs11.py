@@ -107,6 +107,17 @@ def _library(path: str) -> Iterator[Any]:
         library.unload()
 
 
+def check_module(path: str, *, on_laptop: bool = False) -> None:
+    """Load the middleware's module once, so that a missing one is said before the PIN is asked."""
+    try:
+        with _library(path):
+            pass
+    except MiddlewareMissing:
+        if not on_laptop:
+            raise
+        raise MiddlewareMissing.make(path, on_laptop=True) from None
+
+
 def _error(error: Any, *, last_try: bool = False) -> EidError:
     """Translate a PKCS#11 return value into the user's words."""
     PyKCS11 = _pykcs11()

@@ -19,6 +19,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import zlib
+from zoneinfo import ZoneInfo
 
 from immo_connect.eid.card import CardFiles
 from immo_connect.eid.errors import ChallengeInvalid, TokenInvalid
@@ -28,6 +29,12 @@ TOKEN_PREFIX = "ICT1."
 NONCE_BYTES = 32
 _PAYLOAD_CONTEXT = b"Immo-Connect eID authentication v1\n"
 _MAX_TOKEN = 64 * 1024  # decompressed; a card's files are about 10 KB
+BELGIAN_TIME = ZoneInfo("Europe/Brussels")
+
+
+def local_time(moment: dt.datetime) -> str:
+    """A naive UTC moment as Belgian clock time (HH:MM), as users read times."""
+    return f"{moment.replace(tzinfo=dt.UTC).astimezone(BELGIAN_TIME):%H:%M}"
 
 
 def authentication_payload(server_id: str, nonce: bytes) -> bytes:
@@ -186,8 +193,8 @@ class Token:
 
 
 def sign_token(challenge_text: str, pin: str | None, *, module_path: str, reader: str = "",
-               now: dt.datetime | None = None) -> str:
-    """On the user's computer: read the card, sign the challenge, return the token text."""
+               now: dt.datetime | None = None, files: CardFiles | None = None) -> str:
+    """On the user's computer: read the card (unless ``files`` were read), sign the challenge, return the token."""
     from immo_connect.eid import pcsc, pkcs11
     from immo_connect.eid.errors import TokenExpired
 
@@ -195,7 +202,8 @@ def sign_token(challenge_text: str, pin: str | None, *, module_path: str, reader
     current = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     if current > challenge.expires_at:
         raise TokenExpired.make("challenge expired before signing")
-    files = pcsc.read_card(reader)
+    if files is None:
+        files = pcsc.read_card(reader)
     signed = pkcs11.sign_challenge(
         module_path, authentication_payload(challenge.server_id, challenge.nonce), pin,
         expected_certificate=files.auth_cert,

@@ -29,13 +29,15 @@ import peewee
 
 from immo_connect import audit
 from immo_connect.accounts.models import Account
-from immo_connect.eid import _numbers, pcsc, pkcs11
+from immo_connect.eid import _numbers, pcsc, pkcs11, shortcode
 from immo_connect.eid.card import CardFiles
 from immo_connect.eid.errors import (
     AlreadyLinkedElsewhere,
     CardReadFailed,
     CardRemoved,
     ChallengeInvalid,
+    ChallengeReplaced,
+    CodeUnknown,
     EidError,
     MiddlewareFailed,
     MiddlewareMissing,
@@ -48,7 +50,7 @@ from immo_connect.eid.errors import (
     TokenUnknown,
 )
 from immo_connect.eid.models import EidChallenge, LinkedCard
-from immo_connect.eid.remote import NONCE_BYTES, Challenge, Token, authentication_payload
+from immo_connect.eid.remote import NONCE_BYTES, Challenge, Token, authentication_payload, local_time
 from immo_connect.eid.verify import VerifiedCard, Verifier, verify_challenge_signature
 from immo_connect.errors import ImmoConnectError, PermissionDenied, ValidationError
 from immo_connect.extras import ExtraMissing
@@ -79,13 +81,34 @@ class LinkResult:
 
 @dataclasses.dataclass(frozen=True)
 class IssuedChallenge:
-    text: str
-    expires_at: dt.datetime
+    text: str  # the long challenge (``IC1-…``), fetched by the signer with the code
+    expires_at: dt.datetime  # naive UTC
     server_id: str
+    id: int = 0
+    code: str = ""  # the short code, canonical (``shortcode.normalise``)
+    web_address: str = ""  # where ``immo-connect web`` serves this platform
+
+    @property
+    def shown_code(self) -> str:
+        return shortcode.grouped(self.code)
 
     @property
     def command(self) -> str:
-        return f"immo-connect eid sign {self.text}"
+        return f"immo-connect eid sign --platform {self.web_address} {self.shown_code}"
+
+    @property
+    def expires_local(self) -> str:
+        """The end of validity in Belgian time (HH:MM)."""
+        return local_time(self.expires_at)
+
+
+@dataclasses.dataclass(frozen=True)
+class RemoteOutcome:
+    """What became of an answer posted to the web address (polled by the remote screen)."""
+
+    result: LinkResult | None  # the link, when it succeeded
+    refusal_code: str = ""
+    refusal_message: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -193,15 +216,88 @@ class EidService:
         expires_at = now + dt.timedelta(minutes=self._settings.challenge_minutes)
         challenge = Challenge(secrets.token_bytes(NONCE_BYTES), expires_at, self.server_id)
         text = challenge.encode()
+        code = shortcode.new_code()
         with transaction():
             # Challenges are worth nothing once expired: keep the table small.
             EidChallenge.delete().where(EidChallenge.expires_at < now - dt.timedelta(days=1)).execute()
-            EidChallenge.create(account=account.id, challenge_hash=_hash(text), created_at=now, expires_at=expires_at)
+            # « New challenge » cancels the ones shown before: only the last one can be answered.
+            EidChallenge.update(cancelled_at=now).where(
+                (EidChallenge.account == account.id) & EidChallenge.used_at.is_null()
+                & EidChallenge.cancelled_at.is_null()
+            ).execute()
+            row = EidChallenge.create(account=account.id, challenge_hash=_hash(text), created_at=now,
+                                      expires_at=expires_at, code_hash=_hash(code), challenge_text=text)
             self._audit("eid.challenge_issued", account, "success")
-        return IssuedChallenge(text, expires_at, self.server_id)
+        return IssuedChallenge(text, expires_at, self.server_id, id=int(row.id), code=code,
+                               web_address=self._platform.settings.issuer)
 
-    def link_token(self, actor: Account | int, token_text: str) -> LinkResult:
-        """Verify a token from ``immo-connect eid sign`` exactly as a local read, then link."""
+    # -- the web address: the signer fetches the challenge by its code and posts the answer -----------
+
+    def _by_code(self, code_text: str) -> EidChallenge:
+        code = shortcode.normalise(code_text)
+        row: EidChallenge | None = EidChallenge.get_or_none(EidChallenge.code_hash == _hash(code))
+        if row is None:
+            raise CodeUnknown.make("no challenge with this code")
+        return row
+
+    def _usable(self, row: EidChallenge) -> None:
+        if row.used_at is not None:
+            raise TokenReplayed.make()
+        if row.cancelled_at is not None:
+            raise ChallengeReplaced.make()
+        if self._now() > row.expires_at:
+            raise TokenExpired.make()
+
+    def challenge_for_code(self, code_text: str) -> str:
+        """The long challenge named by a short code (for the signer), if it can still be answered."""
+        row = self._by_code(code_text)
+        self._usable(row)
+        return str(row.challenge_text)
+
+    def post_answer(self, code_text: str, token_text: str) -> LinkResult:
+        """An answer posted by the signer to the challenge's one-time address: link, and record the outcome.
+
+        The account is the one the challenge was issued to; the token must answer exactly
+        this challenge. The remote screen shows the outcome (:meth:`remote_outcome`).
+        """
+        row = self._by_code(code_text)
+        try:
+            result = self.link_token(int(row.account_id), token_text, expected=row)
+        except ImmoConnectError as error:
+            with transaction():
+                EidChallenge.update(outcome=error.code[:40], outcome_message=_error_words(error)).where(
+                    (EidChallenge.id == row.id) & EidChallenge.used_at.is_null()).execute()
+            raise
+        with transaction():
+            EidChallenge.update(outcome="linked", outcome_message="").where(EidChallenge.id == row.id).execute()
+        return result
+
+    def remote_outcome(self, actor: Account | int, challenge_id: int) -> RemoteOutcome | None:
+        """What became of the answer posted for one of the actor's challenges; ``None`` while none came.
+
+        One indexed read: cheap enough for the waiting screen to poll.
+        """
+        account_id = actor if isinstance(actor, int) else int(actor.id)
+        row: EidChallenge | None = EidChallenge.get_or_none(
+            (EidChallenge.id == challenge_id) & (EidChallenge.account == account_id))
+        if row is None or not row.outcome:
+            return None
+        if row.outcome != "linked":
+            return RemoteOutcome(None, str(row.outcome), str(row.outcome_message or ""))
+        card: LinkedCard | None = LinkedCard.get_or_none(LinkedCard.account == account_id)
+        if card is None:
+            return None
+        return RemoteOutcome(LinkResult(
+            account_id=account_id, first_names=str(card.first_names), surname=str(card.surname),
+            applet=str(card.applet), card_number=str(card.card_number), card_valid_until=card.card_valid_until,
+            revocation=str(card.revocation), method=str(card.method), recognitions_found=None,
+        ))
+
+    def link_token(self, actor: Account | int, token_text: str, *, expected: EidChallenge | None = None) -> LinkResult:
+        """Verify a token from ``immo-connect eid sign`` exactly as a local read, then link.
+
+        ``expected``: the challenge the answer was posted for; a token for any other is refused.
+        """
         account = self._load_actor(actor)
         try:
             token = Token.decode(token_text)
@@ -214,10 +310,9 @@ class EidService:
             )
             if row is None or challenge.server_id != self.server_id:
                 raise TokenUnknown.make("challenge not issued here for this account")
-            if row.used_at is not None:
-                raise TokenReplayed.make()
-            if self._now() > row.expires_at:
-                raise TokenExpired.make()
+            if expected is not None and row.id != expected.id:
+                raise TokenUnknown.make("answer of another challenge posted to this one")
+            self._usable(row)
             card = self.verify(token.files)
             payload = authentication_payload(self.server_id, challenge.nonce)
             verify_challenge_signature(card.auth_cert, payload, token.signature)
@@ -345,8 +440,13 @@ class EidService:
             self._audit("eid.link", account, outcome, detail={"reason": error.code, "method": method})
 
 
+def _error_words(error: ImmoConnectError) -> str:
+    """The refusal as the waiting screen shows it: message and hint."""
+    return str(error)
+
+
 def _hash(challenge_text: str) -> str:
     return hashlib.sha256(challenge_text.strip().encode("ascii", "replace")).hexdigest()
 
 
-__all__ = ["EidError", "EidService", "IssuedChallenge", "LinkResult", "LinkStatus"]
+__all__ = ["EidError", "EidService", "IssuedChallenge", "LinkResult", "LinkStatus", "RemoteOutcome"]

@@ -55,11 +55,11 @@ from immo_connect.payments.models import (
 from immo_connect.storage import transaction
 from immo_connect.wallet import _validate as check
 from immo_connect.wallet._access import member_of
+from immo_connect.wallet.models import WalletTransaction
 
 if TYPE_CHECKING:
     from immo_connect.platform import Platform
     from immo_connect.wallet._access import ActorRef
-    from immo_connect.wallet.models import WalletTransaction
 
 log = logging.getLogger("immo_connect.payments")
 
@@ -213,12 +213,27 @@ class PaymentReversals:
         """The wallet's take-back of one row; its parameters come from the row alone, so every
         process (and a retry after a crash) sends the very same request."""
         manager_refund = row.requested_by_id is not None or row.request_key is not None
+        key = f"payment-reversal:{row.id}"
+        booked: WalletTransaction | None = WalletTransaction.get_or_none(WalletTransaction.idempotency_key == key)
+        if booked is not None:  # booked before (by another process, or before a crash)
+            return booked
+        top_up_id = int(payment.transaction_id or 0)
+        amount = int(row.amount_cents)
+        if not manager_refund:
+            # A chargeback after a refund can claim more than is left of the top-up: the wallet
+            # gives back what it still holds of it; the rest is between the provider and the bank.
+            top_up = WalletTransaction.get_by_id(top_up_id)
+            left = int(top_up.amount) - self.platform.wallet.taken_back_cents(top_up_id)
+            if 0 < left < amount:
+                log.warning("payment %s: %s %s of %s cents is more than the %s cents left of the top-up; "
+                            "%s cents taken back", payment.id, row.kind, row.provider_reversal_id, amount, left, left)
+                amount = left
         words = i18n.catalog(self.platform.settings.language)
         return self.platform.wallet.take_back(
-            int(payment.organisation_id), int(row.amount_cents),
-            original_transaction_id=int(payment.transaction_id or 0), reason=str(row.kind),
+            int(payment.organisation_id), amount,
+            original_transaction_id=top_up_id, reason=str(row.kind),
             description=words.gettext(DESCRIPTIONS[str(row.kind)]).format(reference=payment.provider_payment_id),
-            idempotency_key=f"payment-reversal:{row.id}", actor=row.requested_by_id,
+            idempotency_key=key, actor=row.requested_by_id,
             reference="" if manager_refund else str(row.provider_reversal_id or ""),
             allow_negative=not manager_refund,
         )

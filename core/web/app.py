@@ -316,9 +316,11 @@ def _pairs(query: str) -> list[tuple[str, str]]:
 def create_app(platform: Platform) -> Starlette:
     """The Starlette application of ``immo-connect web``."""
     from immo_connect.web.api import WalletApi
+    from immo_connect.web.eid import EidEndpoints
 
     web = WebApp(platform)
     api = WalletApi(web)
+    eid = EidEndpoints(web)
     routes = [
         Route("/.well-known/openid-configuration", web.configuration),
         Route("/jwks", web.jwks),
@@ -335,6 +337,8 @@ def create_app(platform: Platform) -> Starlette:
         Route("/api/wallet/charges", api.charge, methods=["POST"]),
         Route("/webhooks/payments/{method}", web.webhook, methods=["POST"]),
         Route("/health", web.health),
+        Route("/eid/{code}", eid.challenge),
+        Route("/eid/{code}/answer", eid.answer, methods=["POST"]),
     ]
     app = Starlette(routes=routes)
     app.state.web = web
