@@ -4,6 +4,7 @@ membership, a removal; the tool is told by back-channel logout over real HTTP.""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -246,3 +247,26 @@ def test_a_logout_notice_is_sent_once_and_later_polls_find_nothing_owed(site: Si
         assert logout.deliver_all_due(platform).claimed == 0
     assert len(receiver.wait_for(1)) == 1
     assert LogoutDelivery.get().status == "delivered"
+
+
+def test_the_web_process_retries_an_owed_notice_in_the_background(tmp_path: Path, clock: FrozenClock) -> None:
+    down = LogoutReceiver()
+    port, uri = down.server.server_address[1], down.uri
+    down.close()
+    with running_site(tmp_path, clock, logout_uri=uri) as site:
+        agency = agency_with_myrentpro(site.platform)
+        signed_in(site, agency.manager, agency.organisation.id)
+        site.platform.sso.end_all(agency.manager.id, reason="signed_out_everywhere")
+        logout_notices_sent()
+        receiver = LogoutReceiver(port)
+        clock.advance(seconds=logout.RETRY_BASE_SECONDS)
+        stop = threading.Event()
+        retries = logout.keep_delivering(site.platform, stop, 0.05)  # as `immo-connect web` runs it
+        try:
+            (raw,) = receiver.wait_for(1)
+            check_logout_token(site, raw, agency.manager)
+        finally:
+            stop.set()
+            retries.join(10)
+            receiver.close()
+        assert len(receiver.tokens) == 1
