@@ -248,6 +248,8 @@ def test_a_logout_notice_is_sent_once_and_later_polls_find_nothing_owed(site: Si
         assert logout.deliver_all_due(platform).claimed == 0
     assert len(receiver.wait_for(1)) == 1
     assert LogoutDelivery.get().status == "delivered"
+    platform.clock.advance(days=1, seconds=1)  # type: ignore[attr-defined]
+    assert platform.sso.prune() >= 1 and not LogoutDelivery.select().exists()  # the outcome is kept a day
 
 
 def test_the_web_process_retries_an_owed_notice_in_the_background(tmp_path: Path, clock: FrozenClock) -> None:
