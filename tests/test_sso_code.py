@@ -26,7 +26,7 @@ def site(tmp_path: Path, clock: FrozenClock, database_url: str) -> Iterator[Site
 
 def _authorize_params(challenge: str, **extra: str) -> dict[str, str]:
     return {"response_type": "code", "client_id": "myrentpro", "redirect_uri": REDIRECT,
-            "scope": "openid profile email quality wallet", "state": "st-1", "nonce": "n-1",
+            "scope": "openid profile email quality wallet offline_access", "state": "st-1", "nonce": "n-1",
             "code_challenge": challenge, "code_challenge_method": "S256", **extra}
 
 

@@ -24,7 +24,7 @@ def site(tmp_path: Path, clock: FrozenClock, database_url: str) -> Iterator[Site
         yield site
 
 
-def _ask(site: Site, scope: str = "openid profile email quality wallet", **extra: str) -> dict[str, object]:
+def _ask(site: Site, scope: str = "openid profile email quality wallet offline_access", **extra: str) -> dict[str, object]:
     with site.client() as http:
         answer = http.post("/device_authorization", data={"client_id": "myrentpro", "scope": scope, **extra})
     assert answer.status_code == 200, answer.text
@@ -199,3 +199,16 @@ def test_expired_requests_are_pruned_when_new_ones_come(site: Site) -> None:
     codes = [row.user_code for row in PendingRequest.select()]
     assert codes == [str(second["user_code"]).replace("-", "")]
     assert str(first["user_code"]).replace("-", "") not in codes
+
+
+def test_a_refresh_token_only_when_the_tool_asks_for_offline_access(site: Site) -> None:
+    platform = site.platform
+    agency = agency_with_myrentpro(platform)
+    asked = _ask(site, scope="openid quality")
+    platform.sso.approve(agency.manager, str(asked["user_code"]), agency.organisation.id, "manager")
+    status, token = _poll(site, asked["device_code"])
+    assert status == 200 and token["access_token"] and token["id_token"]
+    assert "refresh_token" not in token  # OpenID Connect Core §11: no offline_access, no refresh token
+    from immo_connect.oidc.models import IssuedToken
+
+    assert not IssuedToken.select().where(IssuedToken.kind == "refresh").exists()

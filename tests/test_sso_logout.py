@@ -3,7 +3,9 @@ membership, a removal; the tool is told by back-channel logout over real HTTP.""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,11 +15,11 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from textual.widgets import DataTable
 
-from immo_connect import audit
+from immo_connect import audit, cli
 from immo_connect.accounts.models import Account
 from immo_connect.accounts.passwords import PasswordHasher
 from immo_connect.accounts.sessions import SessionEnded
-from immo_connect.clock import FrozenClock
+from immo_connect.clock import FrozenClock, utcnow
 from immo_connect.errors import PermissionDenied
 from immo_connect.oidc import logout
 from immo_connect.oidc.logout import EVENT
@@ -246,3 +248,55 @@ def test_a_logout_notice_is_sent_once_and_later_polls_find_nothing_owed(site: Si
         assert logout.deliver_all_due(platform).claimed == 0
     assert len(receiver.wait_for(1)) == 1
     assert LogoutDelivery.get().status == "delivered"
+    platform.clock.advance(days=1, seconds=1)  # type: ignore[attr-defined]
+    assert platform.sso.prune() >= 1 and not LogoutDelivery.select().exists()  # the outcome is kept a day
+
+
+def test_the_web_process_retries_an_owed_notice_in_the_background(tmp_path: Path, clock: FrozenClock) -> None:
+    down = LogoutReceiver()
+    port, uri = down.server.server_address[1], down.uri
+    down.close()
+    with running_site(tmp_path, clock, logout_uri=uri) as site:
+        agency = agency_with_myrentpro(site.platform)
+        signed_in(site, agency.manager, agency.organisation.id)
+        site.platform.sso.end_all(agency.manager.id, reason="signed_out_everywhere")
+        logout_notices_sent()
+        receiver = LogoutReceiver(port)
+        clock.advance(seconds=logout.RETRY_BASE_SECONDS)
+        stop = threading.Event()
+        retries = logout.keep_delivering(site.platform, stop, 0.05)  # as `immo-connect web` runs it
+        try:
+            (raw,) = receiver.wait_for(1)
+            check_logout_token(site, raw, agency.manager)
+        finally:
+            stop.set()
+            retries.join(10)
+            receiver.close()
+        assert len(receiver.tokens) == 1
+
+
+def test_immo_connect_worker_delivers_an_owed_notice_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    down = LogoutReceiver()
+    port, uri = down.server.server_address[1], down.uri
+    down.close()
+    clock = FrozenClock(utcnow() - dt.timedelta(hours=1))  # the failed attempt's backoff is over by now
+    with running_site(tmp_path, clock, logout_uri=uri) as site:
+        agency = agency_with_myrentpro(site.platform)
+        signed_in(site, agency.manager, agency.organisation.id)
+        site.platform.sso.end_all(agency.manager.id, reason="signed_out_everywhere")
+        logout_notices_sent()
+        receiver = LogoutReceiver(port)
+        try:
+            monkeypatch.setenv("IMMO_CONNECT_DATA_DIR", str(tmp_path / "data"))
+            worker = ["--config", str(tmp_path / "plugins.toml"), "--database-url", site.platform.settings.database_url,
+                      "worker", "--once"]
+            assert cli.main(worker) == 0
+            assert cli.main(worker) == 0  # a second pass finds nothing owed
+            capsys.readouterr()
+            (raw,) = receiver.wait_for(1)
+            check_logout_token(site, raw, agency.manager)
+            assert len(receiver.tokens) == 1 and LogoutDelivery.get().status == "delivered"
+        finally:
+            receiver.close()

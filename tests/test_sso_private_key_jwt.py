@@ -45,7 +45,7 @@ def test_a_signed_assertion_authenticates_the_tool_once(site: Site) -> None:
     agency = agency_with_myrentpro(platform)
     with site.client() as http:
         asked = http.post("/device_authorization", data={
-            "scope": "openid", "client_assertion_type": ASSERTION, "client_assertion": assertion(site)}).json()
+            "scope": "openid offline_access", "client_assertion_type": ASSERTION, "client_assertion": assertion(site)}).json()
         platform.sso.approve(agency.manager, asked["user_code"], agency.organisation.id, "manager")
         signed = assertion(site)
         token = http.post("/token", data={"grant_type": DEVICE, "device_code": asked["device_code"],

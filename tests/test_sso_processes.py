@@ -98,7 +98,7 @@ def test_two_web_processes_share_codes_and_tokens_on_one_postgresql(tmp_path: Pa
             stack.enter_context(started(f"immo-connect web --listen 127.0.0.1:{port}", environ))
         first, second = (httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=20) for port in ports)
         # A device code asked at one process is approved, then exchanged at the other.
-        asked = first.post("/device_authorization", data={"client_id": "myrentpro", "scope": "openid quality"}).json()
+        asked = first.post("/device_authorization", data={"client_id": "myrentpro", "scope": "openid quality offline_access"}).json()
         platform.sso.approve(agency.manager, asked["user_code"], agency.organisation.id, "manager")
         token = second.post("/token", data={"grant_type": DEVICE, "device_code": asked["device_code"],
                                             "client_id": "myrentpro"})

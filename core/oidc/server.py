@@ -230,7 +230,9 @@ class Provider(AuthorizationServer):  # type: ignore[misc]
             "token_type": "Bearer", "access_token": secrets.token_urlsafe(32),
             "expires_in": lifetime, "scope": scope or "",
         }
-        if include_refresh_token:
+        # OpenID Connect Core §11: a refresh token (a sign-in that outlives the access token)
+        # only when the tool asked for offline_access and the person approved that scope.
+        if include_refresh_token and "offline_access" in (scope or "").split():
             token["refresh_token"] = secrets.token_urlsafe(48)
         return token
 

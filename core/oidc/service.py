@@ -24,7 +24,14 @@ from immo_connect.contracts.tools import Tool
 from immo_connect.errors import NotFoundError, PermissionDenied, ValidationError
 from immo_connect.i18n import N_, _
 from immo_connect.oidc import logout
-from immo_connect.oidc.models import AuthorizationCode, IssuedToken, PendingRequest, SignInLink, ToolSignIn
+from immo_connect.oidc.models import (
+    AuthorizationCode,
+    IssuedToken,
+    LogoutDelivery,
+    PendingRequest,
+    SignInLink,
+    ToolSignIn,
+)
 from immo_connect.organisations.models import Organisation
 from immo_connect.recognitions.service import load_actor
 from immo_connect.storage import on_commit, transaction
@@ -126,7 +133,8 @@ class SsoService:
 
     def prune(self) -> int:
         """Delete what can no longer be used (answered or expired requests, used or expired
-        codes and links, expired tokens) a day after it stopped counting; how many rows.
+        codes and links, expired tokens, delivered or abandoned logout notices) a day after it
+        stopped counting; how many rows.
 
         Run as each new request or link is written, so no separate job is needed; ended
         sign-ins stay (with their audit events) for the person's history.
@@ -137,6 +145,8 @@ class SsoService:
             removed += int(AuthorizationCode.delete().where(AuthorizationCode.expires_at < before).execute())
             removed += int(SignInLink.delete().where(SignInLink.expires_at < before).execute())
             removed += int(IssuedToken.delete().where(IssuedToken.expires_at < before).execute())
+            removed += int(LogoutDelivery.delete().where(
+                (LogoutDelivery.status != "pending") & (LogoutDelivery.finished_at < before)).execute())
         return removed
 
     # -- requests waiting for approval ---------------------------------------------------------
