@@ -149,6 +149,7 @@ async def test_the_remote_screen_completes_by_itself_when_the_signer_posts(
         printed = await asyncio.to_thread(_sign_on_own_computer, eid_reader, tmp_path, command, issued.pin)
         assert printed == ""  # nothing to carry back by hand
         await _until_screen(pilot, "EidLinkScreen")
+        await settle(pilot)  # the screen below writes the result once it is back on top
         result = text_of(app, "#eid-result")
         assert result.startswith("✓") and issued.holder.surname in result
     account = Account.get_by_id(signed.account_id)
@@ -217,6 +218,7 @@ async def test_a_pasted_answer_with_line_breaks_links(
         await pilot.pause()
         await pilot.press("ctrl+l")
         await _until_screen(pilot, "EidLinkScreen")  # verifying and linking take a moment on a busy machine
+        await settle(pilot)
         assert text_of(app, "#eid-result").startswith("✓")
         await pilot.press("enter")
         await settle(pilot)

@@ -66,13 +66,13 @@ def run_sign(args: argparse.Namespace) -> int:
     from immo_connect.eid.remote import Challenge, local_time, sign_token
 
     settings = _settings(args, writes_nothing=True)  # the user's computer keeps nothing of this
+    require("eid")  # the card packages of this install, named if missing
     # Everything that can be checked without the card comes first: the code, then the address.
     by_code = shortcode.looks_like_code(args.challenge)
     code = shortcode.normalise(args.challenge) if by_code else ""
     address = signer.platform_address(args.platform or settings.issuer) if by_code else ""
     if not by_code:
         Challenge.decode(args.challenge)
-    require("eid")
     # Then what this computer must have, still before the PIN: the eID software, a reader, the card.
     module = args.pkcs11_module or pkcs11.module_path(settings.eid.pkcs11_module)
     pkcs11.check_module(module, on_laptop=True)
