@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from immo_connect import audit
+from immo_connect.eid.shortcode import grouped, new_code
 from immo_connect.extras import ExtraMissing
 from immo_connect.platform import Platform
 from tests.support.factories import make_account
@@ -83,7 +84,8 @@ def test_sqlite_platform_runs_without_the_extras(tmp_path: Path) -> None:
         (["db", "upgrade"], {"IMMO_CONNECT_DATABASE_URL": "postgresql://op:pw@127.0.0.1:1/immo"}, "postgres"),
         (["serve", "--listen", "127.0.0.1:0"], {"IMMO_CONNECT_DATABASE_URL": "postgres://op@localhost/immo"}, "postgres"),
         (["eid", "read"], {}, "eid"),
-        (["eid", "sign", "IC1-anything", "--pin-stdin"], {}, "eid"),
+        # A well-formed code: a cut or mistyped one is refused before the extra is looked for.
+        (["eid", "sign", grouped(new_code()), "--pin-stdin"], {}, "eid"),
     ],
 )
 def test_a_missing_extra_is_one_line_naming_the_install_command(

@@ -118,6 +118,8 @@ async def test_the_session_process_has_a_clean_environment_and_no_secret_in_view
         item.split("=", 1) for item in Path(f"/proc/{child}/environ").read_text().split("\0") if "=" in item
     )
     cmdline = Path(f"/proc/{child}/cmdline").read_text()
+    # Read while the client is still there: once it goes, the session process ends.
+    stat_fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
     conn.close()
     assert environ["COLORTERM"] == "24bit"
     assert "TEXTUAL_DRIVER" not in environ and environ.get("PYTHONPATH") != "/tmp/evil"
@@ -125,7 +127,6 @@ async def test_the_session_process_has_a_clean_environment_and_no_secret_in_view
     assert "database" not in cmdline.lower() and "token" not in cmdline.lower()
     assert platform.settings.database_url not in " ".join(environ.values())
     # The session process leads its own session with the pty as controlling terminal.
-    stat_fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
     pgrp, session_id, tty = int(stat_fields[2]), int(stat_fields[3]), int(stat_fields[4])
     assert pgrp == child and session_id == child and tty != 0
     assert await wait_until_gone({child}) == set()
