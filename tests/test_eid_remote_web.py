@@ -205,6 +205,24 @@ def test_an_expired_challenge_cannot_be_fetched_or_answered(site: Platform, eid_
     assert not linked(account)
 
 
+def test_guessing_codes_is_stopped_per_address(site: Platform, eid_reader: EidStack, pkis: Pkis) -> None:
+    """After ten unknown codes from one address, even a live code is refused there for ten
+    minutes: nobody can guess their way to someone else's challenge."""
+    from immo_connect.eid.shortcode import grouped, new_code
+    from immo_connect.web.eid import UNKNOWN_CODES_PER_SOURCE
+
+    challenge = site.eid.issue_challenge(make_account())
+    with httpx.Client(base_url=site.settings.issuer, timeout=10) as http:
+        assert http.get(f"/eid/{challenge.code}").status_code == 200  # a known code costs nothing
+        for _attempt in range(UNKNOWN_CODES_PER_SOURCE):
+            assert http.get(f"/eid/{grouped(new_code())}").json()["error"] == "eid.code_unknown"
+        refused = http.get(f"/eid/{challenge.code}")
+        assert refused.status_code == 429 and refused.json()["error"] == "eid.too_many_codes"
+        assert http.post(f"/eid/{challenge.code}/answer", content="x").status_code == 429
+        site.clock.advance(minutes=11)  # type: ignore[attr-defined]
+        assert http.get(f"/eid/{challenge.code}").json()["error"] == "eid.token_expired"  # only its own life ends it
+
+
 # -- docs/eid.md: the commands it tells a user to run, run as written ----------------------------------
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "eid.md"

@@ -121,7 +121,7 @@ class WebApp:
         http = await self._input(request)
 
         def work() -> Response:
-            if not self._request_allowed(_source(request)):
+            if not self._request_allowed(source_of(request)):
                 return JSONResponse({"error": "slow_down", "error_description": "Too many requests from this address."},
                                     status_code=429)
             response: Response = self.provider.create_endpoint_response("device_authorization", http)
@@ -158,7 +158,7 @@ class WebApp:
 
     async def authorize(self, request: Request) -> Response:
         http = await self._input(request)
-        return await self._run(self._authorize, http, _source(request))
+        return await self._run(self._authorize, http, source_of(request))
 
     def _consent(self, http: HttpInput) -> tuple[Any, Response | None]:
         """Authlib's validation of the request; an error answer when it is not acceptable."""
@@ -302,7 +302,7 @@ class WebApp:
         return await endpoint(request, self.platform)
 
 
-def _source(request: Request) -> str:
+def source_of(request: Request) -> str:
     """The caller's address (uvicorn puts the proxy's X-Forwarded-For there)."""
     return request.client.host if request.client else ""
 

@@ -9,20 +9,33 @@ database. Both answer JSON: ``{"challenge": …}`` / ``{"status": "linked"}``, o
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from immo_connect.errors import ImmoConnectError
+from immo_connect.i18n import _
+from immo_connect.storage import transaction
+from immo_connect.web.app import source_of
 
 if TYPE_CHECKING:
     from immo_connect.web.app import WebApp
 
 MAX_ANSWER = 64 * 1024  # an answer is about 10 KB
+# Unknown codes one address may try in a window: a person mistypes once or twice, and the
+# limit keeps anyone from guessing a live code of someone else's challenge.
+UNKNOWN_CODES_PER_SOURCE = 10
+UNKNOWN_CODE_WINDOW = dt.timedelta(minutes=10)
+
+T = TypeVar("T")
 
 
 def _refusal(error: ImmoConnectError) -> Response:
+    if error.code == "eid.too_many_codes":
+        return JSONResponse({"error": error.code, "message": str(error)}, status_code=429)
     status = 404 if error.code in {"eid.code_unknown", "eid.challenge_invalid"} else 409 if error.code in {
         "eid.token_used", "eid.challenge_replaced", "eid.token_expired"} else 400
     return JSONResponse({"error": error.code, "message": str(error)}, status_code=status)
@@ -32,10 +45,32 @@ class EidEndpoints:
     def __init__(self, web: WebApp) -> None:
         self.web = web
 
+    def _counted(self, source: str, call: Callable[..., T], *args: object) -> T:
+        """Run ``call``; each unknown code counts against the caller's address."""
+        from immo_connect.accounts import ratelimit
+
+        platform = self.web.platform
+        subject = ratelimit.subject(platform.settings.secret_key, "eid-code", source)
+        now = platform.clock.now()
+        if ratelimit.count("eid_code", subject, now - UNKNOWN_CODE_WINDOW) >= UNKNOWN_CODES_PER_SOURCE:
+            raise ImmoConnectError(
+                _("Too many unknown codes were tried from this address. Nothing was changed."),
+                hint=_("Wait ten minutes, then run the command shown on the Immo-Connect screen."),
+                code="eid.too_many_codes",
+            )
+        try:
+            return call(*args)
+        except ImmoConnectError as error:
+            if error.code == "eid.code_unknown":
+                with transaction():
+                    ratelimit.hit("eid_code", subject, now)
+            raise
+
     async def challenge(self, request: Request) -> Response:
         code = request.path_params["code"]
         try:
-            text = await self.web._run(self.web.platform.eid.challenge_for_code, code)
+            text = await self.web._run(self._counted, source_of(request), self.web.platform.eid.challenge_for_code,
+                                       code)
         except ImmoConnectError as error:
             return _refusal(error)
         return JSONResponse({"challenge": text})
@@ -46,7 +81,8 @@ class EidEndpoints:
         if len(body) > MAX_ANSWER:
             return JSONResponse({"error": "eid.token_invalid", "message": "answer too large"}, status_code=413)
         try:
-            await self.web._run(self.web.platform.eid.post_answer, code, body.decode("utf-8", "replace"))
+            await self.web._run(self._counted, source_of(request), self.web.platform.eid.post_answer, code,
+                                body.decode("utf-8", "replace"))
         except ImmoConnectError as error:
             return _refusal(error)
         return JSONResponse({"status": "linked"})
