@@ -14,18 +14,18 @@ from textual.widgets import Input, Label
 from immo_connect.accounts.models import Account, Address, Profile
 from immo_connect.platform import Platform
 from immo_connect.tui.app import ImmoConnectApp
-from immo_connect.tui.screens.account import AccountScreen
-from immo_connect.tui.screens.activation import ActivationScreen
-from immo_connect.tui.screens.eid_prompt import EidPromptScreen
-from immo_connect.tui.screens.forgot_password import ForgotPasswordScreen
+from immo_connect.tui.screens.accounts.account import AccountScreen
+from immo_connect.tui.screens.accounts.activation import ActivationScreen
+from immo_connect.tui.screens.accounts.forgot_password import ForgotPasswordScreen
+from immo_connect.tui.screens.accounts.login import LoginScreen
+from immo_connect.tui.screens.accounts.missing_email import MissingEmailScreen
+from immo_connect.tui.screens.accounts.photo import PhotoScreen
+from immo_connect.tui.screens.accounts.profile import ProfileScreen
+from immo_connect.tui.screens.accounts.register import RegisterScreen
+from immo_connect.tui.screens.accounts.reset_password import ResetPasswordScreen
+from immo_connect.tui.screens.accounts.user_menu import UserMenuScreen
+from immo_connect.tui.screens.eid.eid_prompt import EidPromptScreen
 from immo_connect.tui.screens.home import HomeScreen
-from immo_connect.tui.screens.login import LoginScreen
-from immo_connect.tui.screens.missing_email import MissingEmailScreen
-from immo_connect.tui.screens.photo import PhotoScreen
-from immo_connect.tui.screens.profile import ProfileScreen
-from immo_connect.tui.screens.register import RegisterScreen
-from immo_connect.tui.screens.reset_password import ResetPasswordScreen
-from immo_connect.tui.screens.user_menu import UserMenuScreen
 from tests.support.accounts import PASSWORD, last_code
 from tests.support.factories import make_account
 from tests.support.smtp import SmtpServer
@@ -302,7 +302,7 @@ async def test_imported_account_adds_its_missing_email_first(platform: Platform)
 def test_every_binding_of_the_account_screens_has_an_id_and_a_description() -> None:
     from textual.binding import Binding
 
-    from immo_connect.tui.screens.photo import PhotoPreview
+    from immo_connect.tui.screens.accounts.photo import PhotoPreview
 
     screens = (LoginScreen, RegisterScreen, ActivationScreen, MissingEmailScreen, ForgotPasswordScreen,
                ResetPasswordScreen, HomeScreen, UserMenuScreen, EidPromptScreen, ProfileScreen, PhotoScreen,

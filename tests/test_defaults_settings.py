@@ -23,7 +23,7 @@ from immo_connect.platform import Platform
 from immo_connect.plugin_host import BUILTIN_PLUGINS, create_plugin_host
 from immo_connect.tui.app import ImmoConnectApp
 from immo_connect.tui.screens.home import HomeScreen
-from immo_connect.tui.screens.wallet import WalletScreen
+from immo_connect.tui.screens.wallet.wallet import WalletScreen
 from tests.support.factories import make_account, make_organisation
 from tests.support.topups import SANDBOX_ON
 from tests.support.tui import settle, sign_in

@@ -18,7 +18,7 @@ import pytest
 from immo_connect.platform import Platform
 from immo_connect.storage import StorageError, storage_error
 from immo_connect.tui.app import ImmoConnectApp
-from immo_connect.tui.screens.wallet import WalletScreen
+from immo_connect.tui.screens.wallet.wallet import WalletScreen
 from tests.support.factories import make_account, make_organisation
 from tests.support.tui import settle, sign_in
 

@@ -9,9 +9,9 @@ from immo_connect.accounts.required import SignedIn
 from immo_connect.clock import FrozenClock
 from immo_connect.platform import Platform
 from immo_connect.tui.app import ImmoConnectApp
-from immo_connect.tui.screens.account import AccountScreen
-from immo_connect.tui.screens.login import LoginScreen
-from immo_connect.tui.screens.organisations import MyOrganisationsScreen
+from immo_connect.tui.screens.accounts.account import AccountScreen
+from immo_connect.tui.screens.accounts.login import LoginScreen
+from immo_connect.tui.screens.organisations.organisations import MyOrganisationsScreen
 from tests.support.accounts import registered_and_active
 from tests.support.tui import settle
 

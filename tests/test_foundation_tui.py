@@ -109,7 +109,7 @@ async def test_marked_checkbox_shows_a_tick_only_when_ticked(platform: Platform)
 
 
 async def test_platform_is_built_after_the_sign_in_screen_is_painted(platform: Platform) -> None:
-    from immo_connect.tui.screens.login import LoginScreen
+    from immo_connect.tui.screens.accounts.login import LoginScreen
 
     seen: list[str] = []
     app: ImmoConnectApp

@@ -11,7 +11,7 @@ from immo_connect.organisations.models import Membership, Organisation
 from immo_connect.platform import Platform
 from immo_connect.tui.app import ImmoConnectApp
 from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
-from immo_connect.tui.screens.organisations import MyOrganisationsScreen
+from immo_connect.tui.screens.organisations.organisations import MyOrganisationsScreen
 from tests.support.factories import add_member, make_account, make_organisation
 from tests.support.tui import settle, sign_in, table_text
 

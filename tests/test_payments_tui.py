@@ -14,7 +14,7 @@ from immo_connect.mail.models import OutboxMessage
 from immo_connect.payments.models import Payment
 from immo_connect.platform import Platform
 from immo_connect.tui.app import ImmoConnectApp
-from immo_connect.tui.screens.topup import TopUpScreen
+from immo_connect.tui.screens.wallet.topup import TopUpScreen
 from immo_connect.tui.widgets.qr import QrCode, qr_text
 from immo_connect.wallet.models import Wallet, WalletTransaction
 from tests.support.factories import add_member, make_account, make_organisation
@@ -148,8 +148,8 @@ async def test_a_manager_refunds_a_top_up_from_the_wallet_page(platform: Platfor
     from textual.widgets import DataTable
 
     from immo_connect.payments.models import PaymentReversal
-    from immo_connect.tui.screens.wallet import WalletScreen
-    from immo_connect.tui.screens.wallet_refund import WalletRefundScreen
+    from immo_connect.tui.screens.wallet.wallet import WalletScreen
+    from immo_connect.tui.screens.wallet.wallet_refund import WalletRefundScreen
 
     manager = make_account("mgr", first_name="Marie")
     employee = make_account("emp", first_name="Eric")

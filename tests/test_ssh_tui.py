@@ -12,7 +12,7 @@ from immo_connect.platform import Platform
 from immo_connect.ssh.models import SshKey
 from immo_connect.tui.app import ImmoConnectApp
 from immo_connect.tui.remote import RemoteApp
-from immo_connect.tui.screens.ssh_keys import SshKeysScreen
+from immo_connect.tui.screens.accounts.ssh_keys import SshKeysScreen
 from tests.support.accounts import session_for
 from tests.support.factories import make_account
 from tests.support.tui import settle
@@ -88,7 +88,7 @@ async def test_remote_mode_keeps_everything_off_the_server(platform: Platform, t
 
 
 async def test_my_ssh_keys_is_reached_from_my_account(platform: Platform) -> None:
-    from immo_connect.tui.screens.account import AccountScreen
+    from immo_connect.tui.screens.accounts.account import AccountScreen
     from tests.test_ssh_server import PASSWORD, make_user
 
     make_user(platform)

@@ -28,9 +28,9 @@ from immo_connect.organisations.models import Membership
 from immo_connect.storage import transaction
 from immo_connect.tools import role_choice
 from immo_connect.tui.app import ImmoConnectApp
+from immo_connect.tui.screens.accounts.connected_tools import ConnectedToolsScreen
+from immo_connect.tui.screens.accounts.profile import ProfileScreen
 from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
-from immo_connect.tui.screens.connected_tools import ConnectedToolsScreen
-from immo_connect.tui.screens.profile import ProfileScreen
 from immo_connect.tui.session_flow import token_of
 from tests.support.accounts import session_for
 from tests.support.tui import settle, sign_in

@@ -13,9 +13,9 @@ from textual.widgets import Button, Input, OptionList, Static
 from immo_connect.clock import FrozenClock
 from immo_connect.plugins.tools.screen_external import ExternalToolScreen
 from immo_connect.tui.app import ImmoConnectApp
-from immo_connect.tui.screens.connect_tool import ConnectToolScreen
 from immo_connect.tui.screens.home import HomeScreen
-from immo_connect.tui.screens.quality import QualityScreen
+from immo_connect.tui.screens.tools.connect_tool import ConnectToolScreen
+from immo_connect.tui.screens.tools.quality import QualityScreen
 from tests.support.tui import settle, sign_in
 from tests.support.web import Site, agency_with_myrentpro, running_site
 

@@ -7,7 +7,7 @@ from textual.widgets._footer import FooterKey
 
 from immo_connect.platform import Platform
 from immo_connect.tui.app import ImmoConnectApp
-from immo_connect.tui.screens.login import LoginScreen
+from immo_connect.tui.screens.accounts.login import LoginScreen
 from immo_connect.tui.widgets.footer import AppFooter
 from tests.support.tui import settle
 

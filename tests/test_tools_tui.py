@@ -14,13 +14,13 @@ from immo_connect.platform import Platform
 from immo_connect.plugins.tools.cadastrefinder.screen import CadastreFinderScreen
 from immo_connect.tools.models import ToolAccess, ToolRegistration
 from immo_connect.tui.app import ImmoConnectApp
-from immo_connect.tui.screens.employee_confirm import ConfirmEmployeeScreen
-from immo_connect.tui.screens.quality import QualityScreen
-from immo_connect.tui.screens.recognitions import RecognitionsScreen
-from immo_connect.tui.screens.tool_access import ToolAccessScreen
-from immo_connect.tui.screens.tool_details import ToolDetailsScreen
-from immo_connect.tui.screens.tool_register import ToolRegisterScreen
-from immo_connect.tui.screens.tools import ToolsScreen
+from immo_connect.tui.screens.accounts.recognitions import RecognitionsScreen
+from immo_connect.tui.screens.organisations.employee_confirm import ConfirmEmployeeScreen
+from immo_connect.tui.screens.tools.quality import QualityScreen
+from immo_connect.tui.screens.tools.tool_access import ToolAccessScreen
+from immo_connect.tui.screens.tools.tool_details import ToolDetailsScreen
+from immo_connect.tui.screens.tools.tool_register import ToolRegisterScreen
+from immo_connect.tui.screens.tools.tools import ToolsScreen
 from immo_connect.wallet.models import WalletTransaction
 from tests.support.factories import add_member, make_account, make_organisation
 from tests.support.tools import (
@@ -250,7 +250,7 @@ async def test_external_tool_screen_is_honest(platform: Platform) -> None:
     app = ImmoConnectApp(platform)
     async with app.run_test(size=(140, 40)) as pilot:
         sign_in(app, marc)
-        from immo_connect.tui.screens._tool_launch import open_tool
+        from immo_connect.tui.screens.tools._tool_launch import open_tool
 
         assert open_tool(app, context)
         await settle(pilot)
@@ -300,7 +300,7 @@ async def test_anti_blanchiment_check_by_keyboard(platform: Platform) -> None:
     app = ImmoConnectApp(platform)
     async with app.run_test(size=(160, 60)) as pilot:
         sign_in(app, marc)
-        from immo_connect.tui.screens._tool_launch import open_tool
+        from immo_connect.tui.screens.tools._tool_launch import open_tool
 
         open_tool(app, context)
         await settle(pilot)

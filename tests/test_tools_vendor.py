@@ -49,8 +49,8 @@ SCRIPT = textwrap.dedent('''
 
     async def tui():
         from immo_connect.tui.app import ImmoConnectApp
-        from immo_connect.tui.screens._tool_launch import open_tool
-        from immo_connect.tui.screens.tools import ToolsScreen
+        from immo_connect.tui.screens.tools._tool_launch import open_tool
+        from immo_connect.tui.screens.tools.tools import ToolsScreen
 
         from tests.support.accounts import session_for
 

@@ -77,25 +77,25 @@ def manager_and_organisation() -> tuple[Account, int]:
 
 def screens(org: int) -> dict[str, Callable[[], Screen[Any]]]:
     """Every screen a signed-in manager reaches, built as the app builds it."""
-    from immo_connect.tui.screens.account import AccountScreen
+    from immo_connect.tui.screens.accounts.account import AccountScreen
+    from immo_connect.tui.screens.accounts.profile import ProfileScreen
+    from immo_connect.tui.screens.accounts.recognitions import RecognitionsScreen
+    from immo_connect.tui.screens.accounts.ssh_keys import SshKeysScreen
+    from immo_connect.tui.screens.accounts.user_menu import UserMenuScreen
     from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
-    from immo_connect.tui.screens.employee_confirm import ConfirmEmployeeScreen
-    from immo_connect.tui.screens.employee_details import EmployeeDetailsScreen
-    from immo_connect.tui.screens.employees import EmployeesScreen
     from immo_connect.tui.screens.help import HelpScreen
     from immo_connect.tui.screens.home import HomeScreen
-    from immo_connect.tui.screens.organisation_data import OrganisationDataScreen
-    from immo_connect.tui.screens.organisations import MyOrganisationsScreen
-    from immo_connect.tui.screens.profile import ProfileScreen
-    from immo_connect.tui.screens.quality import QualityScreen
-    from immo_connect.tui.screens.recognitions import RecognitionsScreen
-    from immo_connect.tui.screens.ssh_keys import SshKeysScreen
-    from immo_connect.tui.screens.tool_details import ToolDetailsScreen
-    from immo_connect.tui.screens.tools import ToolsScreen
-    from immo_connect.tui.screens.topup import TopUpScreen
-    from immo_connect.tui.screens.user_menu import UserMenuScreen
-    from immo_connect.tui.screens.wallet import WalletScreen
-    from immo_connect.tui.screens.wallet_transfer import WalletTransferScreen
+    from immo_connect.tui.screens.organisations.employee_confirm import ConfirmEmployeeScreen
+    from immo_connect.tui.screens.organisations.employee_details import EmployeeDetailsScreen
+    from immo_connect.tui.screens.organisations.employees import EmployeesScreen
+    from immo_connect.tui.screens.organisations.organisation_data import OrganisationDataScreen
+    from immo_connect.tui.screens.organisations.organisations import MyOrganisationsScreen
+    from immo_connect.tui.screens.tools.quality import QualityScreen
+    from immo_connect.tui.screens.tools.tool_details import ToolDetailsScreen
+    from immo_connect.tui.screens.tools.tools import ToolsScreen
+    from immo_connect.tui.screens.wallet.topup import TopUpScreen
+    from immo_connect.tui.screens.wallet.wallet import WalletScreen
+    from immo_connect.tui.screens.wallet.wallet_transfer import WalletTransferScreen
 
     members = list(Membership.select().where(Membership.organisation == org).order_by(Membership.id))
     active = next(m for m in members if m.status == "active")

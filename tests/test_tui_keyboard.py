@@ -12,9 +12,9 @@ from textual import events
 
 from immo_connect.platform import Platform
 from immo_connect.tui.app import ImmoConnectApp
+from immo_connect.tui.screens.accounts.login import LoginScreen
+from immo_connect.tui.screens.accounts.register import RegisterScreen
 from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
-from immo_connect.tui.screens.login import LoginScreen
-from immo_connect.tui.screens.register import RegisterScreen
 from immo_connect.tui.widgets.safe import Input
 from tests.support.tui import settle
 

@@ -12,8 +12,8 @@ import pytest
 from immo_connect.platform import Platform
 from immo_connect.plugins.tools.cadastrefinder.screen import CadastreFinderScreen
 from immo_connect.tui.app import ImmoConnectApp
-from immo_connect.tui.screens.quality import QualityScreen
-from immo_connect.tui.screens.tools import ToolsScreen
+from immo_connect.tui.screens.tools.quality import QualityScreen
+from immo_connect.tui.screens.tools.tools import ToolsScreen
 from immo_connect.tui.widgets.safe import DataTable, Input, OptionList
 from tests.support.factories import make_account, make_organisation
 from tests.support.tools import AGENT_AND_SYNDIC, MakePlatform, fund, link_identity, registers_config

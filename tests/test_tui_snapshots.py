@@ -13,8 +13,8 @@ from textual.pilot import Pilot
 
 from immo_connect.platform import Platform
 from immo_connect.tui.app import ImmoConnectApp
-from immo_connect.tui.screens.quality import QualityScreen
-from immo_connect.tui.screens.wallet_transfer import WalletTransferScreen
+from immo_connect.tui.screens.tools.quality import QualityScreen
+from immo_connect.tui.screens.wallet.wallet_transfer import WalletTransferScreen
 from tests.support.factories import make_account, make_organisation
 from tests.support.tools import AGENT_AND_SYNDIC, MakePlatform, fund, link_identity, registers_config
 from tests.support.tui import settle, sign_in

@@ -12,8 +12,8 @@ from textual.screen import Screen
 
 from immo_connect.platform import Platform
 from immo_connect.tui.app import ImmoConnectApp
-from immo_connect.tui.screens._tool_launch import open_tool
-from immo_connect.tui.screens.tools import ToolsScreen
+from immo_connect.tui.screens.tools._tool_launch import open_tool
+from immo_connect.tui.screens.tools.tools import ToolsScreen
 from immo_connect.tui.widgets.safe import Button, Label
 from tests.support.factories import make_account, make_organisation
 from tests.support.tools import AGENT_AND_SYNDIC, MakePlatform, link_identity, registers_config

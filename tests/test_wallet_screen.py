@@ -12,8 +12,8 @@ from textual.widgets import DataTable, Input, Label
 from immo_connect.platform import Platform
 from immo_connect.tui.app import ImmoConnectApp
 from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
-from immo_connect.tui.screens.wallet import WalletScreen
-from immo_connect.tui.screens.wallet_transfer import WalletTransferScreen
+from immo_connect.tui.screens.wallet.wallet import WalletScreen
+from immo_connect.tui.screens.wallet.wallet_transfer import WalletTransferScreen
 from immo_connect.wallet.models import Wallet
 from tests.support.factories import make_account
 from tests.support.tui import settle, sign_in

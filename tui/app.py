@@ -159,7 +159,7 @@ class ImmoConnectApp(App[int]):
             self._mail_delivery.stop()
 
     def on_mount(self) -> None:
-        from immo_connect.tui.screens.login import LoginScreen
+        from immo_connect.tui.screens.accounts.login import LoginScreen
 
         _freeze_startup_objects()
         self.push_screen(LoginScreen())
@@ -263,12 +263,12 @@ class ImmoConnectApp(App[int]):
             self.push_screen(HelpScreen(self.screen))
 
     def action_user_menu(self) -> None:
-        from immo_connect.tui.screens.user_menu import open_user_menu
+        from immo_connect.tui.screens.accounts.user_menu import open_user_menu
 
         open_user_menu(self)
 
     def action_connect_tool(self) -> None:
-        from immo_connect.tui.screens.connect_tool import ConnectToolScreen
+        from immo_connect.tui.screens.tools.connect_tool import ConnectToolScreen
 
         if self.session is not None and not isinstance(self.screen, ConnectToolScreen):
             self.push_screen(ConnectToolScreen())

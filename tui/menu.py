@@ -9,23 +9,23 @@ from __future__ import annotations
 from immo_connect.i18n import N_
 
 MENU_ENTRIES: list[tuple[str, str, str]] = [
-    ("profile", N_("My profile"), "immo_connect.tui.screens.profile:ProfileScreen"),
-    ("account", N_("My account"), "immo_connect.tui.screens.account:AccountScreen"),
-    ("ssh-keys", N_("My SSH keys"), "immo_connect.tui.screens.ssh_keys:SshKeysScreen"),
-    ("organisations", N_("My organisations"), "immo_connect.tui.screens.organisations:MyOrganisationsScreen"),
-    ("recognitions", N_("My recognitions"), "immo_connect.tui.screens.recognitions:RecognitionsScreen"),
-    ("tools", N_("Tools"), "immo_connect.tui.screens.tools:ToolsScreen"),
-    ("wallet", N_("Wallet"), "immo_connect.tui.screens.wallet:WalletScreen"),
-    ("quality", N_("Change quality"), "immo_connect.tui.screens.quality:QualityScreen"),
-    ("connect-tool", N_("Connect a tool"), "immo_connect.tui.screens.connect_tool:ConnectToolScreen"),
+    ("profile", N_("My profile"), "immo_connect.tui.screens.accounts.profile:ProfileScreen"),
+    ("account", N_("My account"), "immo_connect.tui.screens.accounts.account:AccountScreen"),
+    ("ssh-keys", N_("My SSH keys"), "immo_connect.tui.screens.accounts.ssh_keys:SshKeysScreen"),
+    ("organisations", N_("My organisations"), "immo_connect.tui.screens.organisations.organisations:MyOrganisationsScreen"),
+    ("recognitions", N_("My recognitions"), "immo_connect.tui.screens.accounts.recognitions:RecognitionsScreen"),
+    ("tools", N_("Tools"), "immo_connect.tui.screens.tools.tools:ToolsScreen"),
+    ("wallet", N_("Wallet"), "immo_connect.tui.screens.wallet.wallet:WalletScreen"),
+    ("quality", N_("Change quality"), "immo_connect.tui.screens.tools.quality:QualityScreen"),
+    ("connect-tool", N_("Connect a tool"), "immo_connect.tui.screens.tools.connect_tool:ConnectToolScreen"),
 ]
 
 # The shortcuts of one organisation ("Mes organisations" and its details): id -> screen path
 # ``module:Class``; the class is built as ``Class(organisation_id)``. The tools and wallet
 # areas add "tools" and "wallet".
 ORGANISATION_SCREENS: dict[str, str] = {
-    "employees": "immo_connect.tui.screens.employees:EmployeesScreen",
-    "details": "immo_connect.tui.screens.organisation_data:OrganisationDataScreen",
-    "tools": "immo_connect.tui.screens.tools:ToolsScreen",
-    "wallet": "immo_connect.tui.screens.wallet:WalletScreen",
+    "employees": "immo_connect.tui.screens.organisations.employees:EmployeesScreen",
+    "details": "immo_connect.tui.screens.organisations.organisation_data:OrganisationDataScreen",
+    "tools": "immo_connect.tui.screens.tools.tools:ToolsScreen",
+    "wallet": "immo_connect.tui.screens.wallet.wallet:WalletScreen",
 }

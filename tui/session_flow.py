@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from immo_connect.accounts.required import SignedIn
 
 # The eID area provides the linking screen at this path (``module:Class``, no argument).
-LINK_EID_SCREEN = "immo_connect.tui.screens.eid_link:EidLinkScreen"
+LINK_EID_SCREEN = "immo_connect.tui.screens.eid.eid_link:EidLinkScreen"
 SESSION_ERRORS = ("session_expired", "session_restricted")
 
 
@@ -60,7 +60,7 @@ def go_home(app: App[Any]) -> None:
 
 
 def go_to_login(app: App[Any], message: str = "") -> None:
-    from immo_connect.tui.screens.login import LoginScreen
+    from immo_connect.tui.screens.accounts.login import LoginScreen
 
     app.session = None  # type: ignore[attr-defined]
     _reset_stack(app)
@@ -75,15 +75,15 @@ def continue_after_sign_in(app: App[Any], signed: SignedIn) -> None:
     action = signed.next_action
     screen: Screen[Any]
     if action == ADD_EMAIL:
-        from immo_connect.tui.screens.missing_email import MissingEmailScreen
+        from immo_connect.tui.screens.accounts.missing_email import MissingEmailScreen
 
         screen = MissingEmailScreen()
     elif action == ACTIVATE:
-        from immo_connect.tui.screens.activation import ActivationScreen
+        from immo_connect.tui.screens.accounts.activation import ActivationScreen
 
         screen = ActivationScreen()
     elif action == LINK_EID:
-        from immo_connect.tui.screens.eid_prompt import EidPromptScreen
+        from immo_connect.tui.screens.eid.eid_prompt import EidPromptScreen
 
         screen = EidPromptScreen()
     else:

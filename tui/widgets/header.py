@@ -30,7 +30,7 @@ class AppHeader(Horizontal):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "user-menu":
-            from immo_connect.tui.screens.user_menu import open_user_menu
+            from immo_connect.tui.screens.accounts.user_menu import open_user_menu
 
             event.stop()
             open_user_menu(self.app)

@@ -1,0 +1,1 @@
+"""Sign-in, registration, activation, password, profile and the user menu."""

@@ -1,0 +1,139 @@
+"""« Reconnaissances » (manual 2.1.3): my recognitions on top, every recognition the platform
+knows below, and "Lier l'eID" while no eID card is linked.
+
+:class:`RecognitionsPane` is the content (a profile screen can show it as a tab);
+:class:`RecognitionsScreen` shows it on its own page (user menu).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from immo_connect.i18n import _
+from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.screens.tools._tool_launch import MET, MISSING
+from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.safe import Button, DataTable, Label
+
+
+def _load(platform: Any, actor: int, refresh: bool) -> tuple[bool, list[Any], list[Any], Any]:
+    """(eID linked, my recognitions, all known, refresh report or None)."""
+    from immo_connect.accounts.models import Account
+
+    report = platform.recognitions.refresh_mine(actor) if refresh else None
+    mine = platform.recognitions.mine(actor)
+    linked = Account.get_by_id(actor).eid_linked_at is not None
+    return linked, mine, platform.recognitions.known(), report
+
+
+def _date(value: Any) -> str:
+    return value.strftime("%d/%m/%Y") if value else "—"
+
+
+class RecognitionsPane(ServiceHandlers, Vertical):
+    """The recognitions of the signed-in person and the recognitions known to the platform."""
+
+    def compose(self) -> ComposeResult:
+        yield Label(_("My recognitions"), classes="section")
+        yield Label("", id="recognitions-eid", classes="hint")
+        with Horizontal(classes="buttons"):
+            yield Button(_("Link the eID"), id="recognitions-link", variant="primary", classes="hidden")
+            yield Button(_("Refresh my recognitions"), id="recognitions-refresh", classes="hidden")
+        mine: DataTable[str] = DataTable(id="recognitions-mine", cursor_type="row")
+        yield mine
+        yield Label(_("Recognitions known to Immo-Connect"), classes="section")
+        known: DataTable[str] = DataTable(id="recognitions-known", cursor_type="row")
+        yield known
+
+    def on_mount(self) -> None:
+        self.query_one("#recognitions-mine", DataTable).add_columns(
+            _("Recognition"), _("Issued by"), _("Number"), _("Valid from"), _("Valid until"), _("State"))
+        self.query_one("#recognitions-known", DataTable).add_columns(_("Recognition"), _("Issued by"))
+        self.load()
+
+    def load(self, *, refresh: bool = False) -> None:
+        call_service(self, "recognitions", _load, self.app.platform, actor_of(self.app), refresh,  # type: ignore[attr-defined]
+                     on_done=self._show)
+
+    eid_linked: bool | None = None  # None until the first answer arrives
+
+    def _show(self, result: tuple[bool, list[Any], list[Any], Any]) -> None:
+        linked, mine, known, report = result
+        self.eid_linked = linked
+        self.screen.refresh_bindings()  # "Link the eID" is offered only without a linked eID
+        self.query_one("#recognitions-link").set_class(linked, "hidden")
+        self.query_one("#recognitions-refresh").set_class(not linked, "hidden")
+        self.query_one("#recognitions-eid", Label).update(
+            _("Your recognitions come from the professional registers, found with your linked eID card.") if linked
+            else f"{MISSING} " + _("Your eID is not linked: your recognitions are added once it is linked."))
+        table = self.query_one("#recognitions-mine", DataTable)
+        table.clear()
+        for held in mine:
+            if held.valid:
+                state = f"{MET} " + _("Valid")
+            elif held.status == "withdrawn":
+                state = f"{MISSING} " + _("No longer in the register")
+            else:
+                state = f"{MISSING} " + _("Expired or not yet valid")
+            table.add_row(_(held.name), _(held.issuer), held.number, _date(held.valid_from), _date(held.valid_until), state)
+        if not mine:
+            table.add_row(_("No recognition yet."), "", "", "", "", "")
+        known_table = self.query_one("#recognitions-known", DataTable)
+        known_table.clear()
+        for kind in sorted(known, key=lambda k: (_(k.issuer), _(k.name))):
+            known_table.add_row(_(kind.name), _(kind.issuer))
+        if report is not None:
+            message = _("Recognitions refreshed: {count} found.").format(count=report.found)
+            if report.failed_sources:
+                message += " " + _("Some registers could not be read; what was known from them is kept.")
+            self.notify(message)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "recognitions-link":
+            event.stop()
+            self.link_eid()
+        elif event.button.id == "recognitions-refresh":
+            event.stop()
+            self.load(refresh=True)
+
+    def link_eid(self) -> None:
+        from immo_connect.tui.session_flow import open_link_eid
+
+        open_link_eid(self.app)
+
+
+class RecognitionsScreen(Screen[None]):
+    CSS_PATH = "../../styles/tools.tcss"
+    BINDINGS = [
+        Binding("l", "link_eid", _("Link the eID"), id="recognitions-link-eid"),
+        Binding("r", "refresh", _("Refresh my recognitions"), id="recognitions-refresh-key"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader(_("Recognitions"))
+        yield RecognitionsPane(id="recognitions-pane", classes="tools-page")
+        yield Footer()
+
+    def on_screen_resume(self) -> None:
+        pane = self.query_one(RecognitionsPane)
+        if pane.is_mounted:
+            pane.load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        linked = self.query_one(RecognitionsPane).eid_linked if self.is_mounted else None
+        if action == "link_eid":
+            return linked is False  # offered only to people without a linked eID
+        return True
+
+    def action_link_eid(self) -> None:
+        self.query_one(RecognitionsPane).link_eid()
+
+    def action_refresh(self) -> None:
+        self.query_one(RecognitionsPane).load(refresh=True)

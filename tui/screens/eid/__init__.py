@@ -1,0 +1,1 @@
+"""Linking and using the eID card, locally and from a remote session."""

@@ -1,0 +1,1 @@
+"""Organisations, their data, and their employees (mandates)."""

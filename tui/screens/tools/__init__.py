@@ -1,0 +1,1 @@
+"""Tools: the list, registration, access, terms, quality selection and launch."""

@@ -1,0 +1,1 @@
+"""The organisation's wallet: transactions, top-ups, transfers, refunds."""

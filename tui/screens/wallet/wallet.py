@@ -1,0 +1,372 @@
+"""« Wallet »: the balance in the centre, « Recharger solde », and the transactions below.
+
+The list pages from the database (keyset paging, newest first), so a wallet with a million
+transactions opens as fast as a new one. Filters by number, dates, status and type apply
+with « Filtrer » and are cleared with « Supprimer tous les filtres ». « Exporter » writes the
+filtered transactions as CSV, and the voucher key writes the « Bon de transaction » of the
+selected line as PDF, both into the user's export folder (the path is shown: the UI may run
+over SSH, so no file dialog on the server). Statuses are written out in words with a symbol.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from immo_connect.i18n import _
+from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.safe import Button, DataTable, Input, Label, Select
+from immo_connect.wallet._views import NO_FILTER, OrganisationChoice, Page, TransactionFilter, WalletOverview, to_local
+from immo_connect.wallet.forms import filter_from_form
+from immo_connect.wallet.models import KIND_TOOL, STATUSES, WalletTransaction
+from immo_connect.wallet.texts import STATUS_SYMBOLS, euros, kind_label, reason_label, status_label
+
+PAGE_SIZE = 50
+TOPUP_MODULE = "immo_connect.tui.screens.wallet.topup"
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class WalletState:
+    """What the screen shows above the list, loaded in one worker."""
+
+    organisations: list[OrganisationChoice]
+    overview: WalletOverview | None
+    types: list[tuple[str, str]]
+    tool_titles: dict[str, str]
+
+
+def load_state(platform: Any, actor: int, organisation_id: int | None) -> WalletState:
+    wallet = platform.wallet
+    organisations = wallet.organisations(actor)
+    ids = [choice.id for choice in organisations]
+    if organisation_id not in ids:
+        organisation_id = ids[0] if ids else None
+    overview = wallet.overview(actor, organisation_id) if organisation_id is not None else None
+    titles = {tool.name: (getattr(tool, "title", "") or tool.name) for tool in platform.plugins.tools()}
+    return WalletState(organisations, overview, wallet.type_choices(), titles)
+
+
+def negative_notice(overview: WalletOverview) -> str:
+    """Why the balance is below zero and what it means, or nothing when it is not."""
+    if overview.balance_cents >= 0:
+        return ""
+    taken = overview.last_take_back
+    why = (_("{amount} EUR of a top-up was taken back on {date}: {reason}.").format(
+        amount=euros(-int(taken.amount)), date=to_local(taken.created_at).strftime("%d/%m/%Y"),
+        reason=reason_label(str(taken.failure_reason))) if taken is not None else "")
+    return " ".join(part for part in (
+        "⚠ " + _("The balance is negative."), why,
+        _("Tools cannot be paid for until the wallet is topped up by at least {amount} EUR.").format(
+            amount=euros(-overview.balance_cents)),
+    ) if part)
+
+
+def load_page(platform: Any, actor: int, organisation_id: int, form: tuple[str, str, str, str | None, str | None],
+              after: str | None) -> tuple[TransactionFilter, Page]:
+    filters = filter_from_form(*form)
+    return filters, platform.wallet.transactions(actor, organisation_id, filters, after=after, limit=PAGE_SIZE)
+
+
+class WalletScreen(ServiceHandlers, Screen[None]):
+    CSS_PATH = "../../styles/wallet.tcss"
+    BINDINGS = [
+        Binding("t", "top_up", _("Top up the balance"), id="wallet-topup"),
+        Binding("v", "voucher", _("Transaction voucher (PDF)"), id="wallet-voucher"),
+        Binding("x", "export", _("Export (CSV)"), id="wallet-export"),
+        Binding("m", "transfer", _("Transfer to another wallet"), id="wallet-transfer"),
+        Binding("b", "refund", _("Refund the selected top-up"), id="wallet-refund"),
+        Binding("slash", "focus_filters", _("Filters"), id="wallet-filters", key_display="/"),
+        Binding("c", "clear_filters", _("Clear all filters"), id="wallet-clear"),
+        Binding("n", "next_page", _("Next page"), id="wallet-next"),
+        Binding("p", "previous_page", _("Previous page"), id="wallet-previous"),
+        Binding("r", "refresh", _("Refresh"), id="wallet-refresh"),
+    ]
+
+    def __init__(self, organisation_id: int | None = None) -> None:
+        super().__init__()
+        self.organisation_id = organisation_id
+        self.state: WalletState | None = None
+        self.filters: TransactionFilter = NO_FILTER
+        self.cursors: list[str | None] = [None]  # the start of each page seen
+        self.page: Page | None = None
+        self.rows: dict[str, WalletTransaction] = {}
+        self._filling = False  # set while the screen fills its own selects
+
+    # -- layout -------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader(_("Wallet"))
+        with Horizontal(id="wallet-top"):
+            yield Select([], id="wallet-org", prompt=_("Organisation"), allow_blank=True)
+        with Vertical(id="wallet-centre"):
+            yield Label(_("Balance"), id="wallet-balance-title")
+            yield Label("…", id="wallet-balance")
+            yield Label("", id="wallet-negative")
+            with Horizontal(id="wallet-actions"):
+                yield Button(_("Top up the balance"), id="wallet-topup-button", variant="primary")
+                yield Button(_("Transfer"), id="wallet-transfer-button")
+                yield Button(_("Export"), id="wallet-export-button")
+        with Horizontal(id="wallet-filters"):
+            yield Input(id="wallet-filter-number", placeholder=_("Number"))
+            yield Input(id="wallet-filter-from", placeholder=_("From (DD/MM/YYYY)"))
+            yield Input(id="wallet-filter-to", placeholder=_("To (DD/MM/YYYY)"))
+            yield Select([(_("All statuses"), ALL)] + [(status_label(s), s) for s in STATUSES],
+                         id="wallet-filter-status", value=ALL, allow_blank=False)
+            yield Select([(_("All types"), ALL)], id="wallet-filter-type", value=ALL, allow_blank=False)
+            yield Button(_("Filter"), id="wallet-filter-button")
+            yield Button(_("Clear all filters"), id="wallet-clear-button")
+        table: DataTable[Text | str] = DataTable(id="wallet-transactions", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Label("", id="wallet-page")
+        yield Label("", id="wallet-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#wallet-transactions", DataTable)
+        table.add_columns(_("No."), _("Date"), _("Tool / type"), _("Description"), _("Amount (EUR)"),
+                          _("Status"), _("Balance before"), _("Balance after"), _("Voucher"))
+        table.focus()
+        self._load_state()
+
+    def on_screen_resume(self) -> None:
+        self._load_state(reload_page=True)
+
+    # -- loading ------------------------------------------------------------------------------
+
+    def _load_state(self, *, reload_page: bool = False) -> None:
+        platform = self.app.platform  # type: ignore[attr-defined]
+        call_service(self, "wallet-state", load_state, platform, actor_of(self.app), self.organisation_id,
+                     on_done=lambda state: self._show_state(state, reload_page))
+
+    def _show_state(self, state: WalletState, reload_page: bool) -> None:
+        self.state = state
+        overview = state.overview
+        self._filling = True
+        organisations = self.query_one("#wallet-org", Select)
+        organisations.set_options([(choice.name, choice.id) for choice in state.organisations])
+        kinds = self.query_one("#wallet-filter-type", Select)
+        current = kinds.value
+        kinds.set_options([(_("All types"), ALL)] + [(label, value) for value, label in state.types])
+        kinds.value = current if any(value == current for value, _label in state.types) else ALL
+        balance = self.query_one("#wallet-balance", Label)
+        if overview is None:
+            self._filling = False
+            balance.update(_("You are not an active member of any organisation yet."))
+            return
+        organisations.value = overview.organisation_id
+        self._filling = False
+        changed = overview.organisation_id != self.organisation_id
+        self.organisation_id = overview.organisation_id
+        balance.update(f"{euros(overview.balance_cents)} EUR")
+        notice = self.query_one("#wallet-negative", Label)
+        notice.display = overview.balance_cents < 0
+        notice.update(Text(negative_notice(overview)))  # Text: never read as markup
+        self.query_one("#wallet-transfer-button", Button).display = overview.is_manager
+        if changed or not reload_page:
+            self.cursors = [None]
+        self._load_page(self.cursors[-1])
+
+    def _form(self) -> tuple[str, str, str, str | None, str | None]:
+        status = self.query_one("#wallet-filter-status", Select).value
+        kind = self.query_one("#wallet-filter-type", Select).value
+        return (
+            self.query_one("#wallet-filter-number", Input).value,
+            self.query_one("#wallet-filter-from", Input).value,
+            self.query_one("#wallet-filter-to", Input).value,
+            status if isinstance(status, str) and status != ALL else None,
+            kind if isinstance(kind, str) and kind != ALL else None,
+        )
+
+    def _load_page(self, after: str | None) -> None:
+        if self.organisation_id is None:
+            return
+        platform = self.app.platform  # type: ignore[attr-defined]
+        call_service(self, "wallet-page", load_page, platform, actor_of(self.app), self.organisation_id,
+                     self._form(), after, on_done=self._show_page, on_error=self._page_failed)
+
+    def _page_failed(self, error: Any) -> None:
+        self._say(str(error), error=True)
+        field = getattr(error, "field", None)
+        target = {"number": "#wallet-filter-number", "date_from": "#wallet-filter-from",
+                  "date_to": "#wallet-filter-to"}.get(field or "")
+        if target:
+            self.query_one(target, Input).focus()
+
+    def _show_page(self, result: tuple[TransactionFilter, Page]) -> None:
+        self.filters, page = result
+        self.page = page
+        table = self.query_one("#wallet-transactions", DataTable)
+        table.clear()
+        self.rows = {}
+        for row in page.items:
+            key = str(row.id)
+            self.rows[key] = row
+            table.add_row(*self._cells(row, page), key=key)
+        number = len(self.cursors)
+        if not page.items:
+            text = _("No transaction matches the filters.") if not self.filters.is_empty else _("No transaction yet.")
+        else:
+            text = _("Page {number}").format(number=number)
+            if page.next_cursor:
+                text += _(" — N: next page")
+            if number > 1:
+                text += _(" — P: previous page")
+            text += _(" — V: voucher of the selected line")
+        if not self.filters.is_empty:
+            text = _("Filtered. ") + text
+        self.query_one("#wallet-page", Label).update(text)
+
+    def _cells(self, row: WalletTransaction, page: Page) -> list[Text | str]:
+        titles = self.state.tool_titles if self.state else {}
+        tool = str(row.tool)
+        what = titles.get(tool, tool) if row.kind == KIND_TOOL else kind_label(str(row.kind))
+        description = str(row.description)
+        if row.counterpart_wallet_id is not None and int(row.counterpart_wallet_id) in page.counterparts:
+            other = page.counterparts[int(row.counterpart_wallet_id)]
+            arrow = _("to {name}") if int(row.amount) < 0 else _("from {name}")
+            description = f"{description} ({arrow.format(name=other)})"
+        status = f"{STATUS_SYMBOLS.get(str(row.status), '')} {status_label(str(row.status))}"
+        if row.failure_reason:
+            status += f" — {reason_label(str(row.failure_reason))}"
+        amount = Text(euros(int(row.amount), sign=True), justify="right",
+                      style="strike" if row.status != "succeeded" else "")
+        return [
+            str(row.number) if row.number is not None else "—",
+            to_local(row.created_at).strftime("%d/%m/%Y %H:%M"),
+            what, description, amount, status,
+            Text(euros(row.balance_before), justify="right"), Text(euros(row.balance_after), justify="right"),
+            "PDF",
+        ]
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        message = self.query_one("#wallet-message", Label)
+        message.update(text)
+        message.set_class(error, "error")
+
+    # -- events -------------------------------------------------------------------------------
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "wallet-org":
+            event.stop()
+            if not self._filling and isinstance(event.value, int) and event.value != self.organisation_id:
+                self.organisation_id = event.value
+                self.cursors = [None]
+                self._load_state()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id and event.input.id.startswith("wallet-filter-"):
+            event.stop()
+            self.action_apply_filters()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        actions = {
+            "wallet-topup-button": self.action_top_up, "wallet-transfer-button": self.action_transfer,
+            "wallet-export-button": self.action_export, "wallet-filter-button": self.action_apply_filters,
+            "wallet-clear-button": self.action_clear_filters,
+        }
+        action = actions.get(event.button.id or "")
+        if action is not None:
+            event.stop()
+            action()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_voucher()
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def action_apply_filters(self) -> None:
+        self.cursors = [None]
+        self._say("")
+        self._load_page(None)
+
+    def action_clear_filters(self) -> None:
+        for selector in ("#wallet-filter-number", "#wallet-filter-from", "#wallet-filter-to"):
+            self.query_one(selector, Input).value = ""
+        self.query_one("#wallet-filter-status", Select).value = ALL
+        self.query_one("#wallet-filter-type", Select).value = ALL
+        self.query_one("#wallet-transactions", DataTable).focus()
+        self.action_apply_filters()
+
+    def action_focus_filters(self) -> None:
+        self.query_one("#wallet-filter-number", Input).focus()
+
+    def action_refresh(self) -> None:
+        self._load_state(reload_page=True)
+
+    def action_next_page(self) -> None:
+        if self.page is not None and self.page.next_cursor is not None:
+            self.cursors.append(self.page.next_cursor)
+            self._load_page(self.page.next_cursor)
+
+    def action_previous_page(self) -> None:
+        if len(self.cursors) > 1:
+            self.cursors.pop()
+            self._load_page(self.cursors[-1])
+
+    def _selected(self) -> WalletTransaction | None:
+        table = self.query_one("#wallet-transactions", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.rows.get(str(key))
+
+    def action_voucher(self) -> None:
+        row = self._selected()
+        if row is None:
+            self._say(_("Choose a transaction in the list first."), error=True)
+            return
+        platform = self.app.platform  # type: ignore[attr-defined]
+        call_service(self, "wallet-voucher", platform.wallet.voucher_file, actor_of(self.app), int(row.id),
+                     on_done=lambda path: self._saved(path, _("Transaction voucher saved: {path}")))
+
+    def action_export(self) -> None:
+        if self.organisation_id is None:
+            return
+        platform = self.app.platform  # type: ignore[attr-defined]
+        call_service(self, "wallet-export", platform.wallet.export_csv, actor_of(self.app), self.organisation_id,
+                     self.filters, on_done=lambda path: self._saved(path, _("Transactions exported: {path}")))
+
+    def _saved(self, path: Path, text: str) -> None:
+        self._say(text.format(path=path))
+        self.notify(text.format(path=path), title=_("File saved"))
+
+    def action_top_up(self) -> None:
+        if self.organisation_id is None:
+            return
+        if importlib.util.find_spec(TOPUP_MODULE) is None:
+            self._say(_("Top-ups are not available yet in this installation."), error=True)
+            return
+        screen_class = importlib.import_module(TOPUP_MODULE).TopUpScreen
+        self.app.push_screen(screen_class(self.organisation_id))
+
+    def action_refund(self) -> None:
+        row = self._selected()
+        if row is None or row.kind != "online_topup":
+            self._say(_("Choose the line of an online top-up in the list first."), error=True)
+            return
+        from immo_connect.tui.screens.wallet.wallet_refund import WalletRefundScreen
+
+        self.app.push_screen(WalletRefundScreen(int(row.id)))
+
+    def action_transfer(self) -> None:
+        if self.organisation_id is None or self.state is None or self.state.overview is None:
+            return
+        if not self.state.overview.is_manager:
+            self._say(_("Only a manager of the organisation can transfer money from its wallet."), error=True)
+            return
+        from immo_connect.tui.screens.wallet.wallet_transfer import WalletTransferScreen
+
+        self.app.push_screen(WalletTransferScreen(self.organisation_id))
