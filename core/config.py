@@ -182,7 +182,6 @@ class InvoicesSection:
     tool_vat_rates: dict[str, float] = dataclasses.field(default_factory=dict)  # tool name -> percent
     # When VAT is due on the prepaid wallet: at each use of a tool (default) or at each top-up.
     vat_on: Literal["use", "topup"] = "use"
-    send_to_accountant: bool = True  # mail the invoice to the organisation's accountant address
 
     @property
     def vat_identifier(self) -> str:

@@ -4,8 +4,7 @@
 organisation with something to invoice in the month, an invoice (and a credit note for what
 was given back), each issued at most once however often the month is run, from however
 many servers. Issued documents are then handed to the ``immo_connect_deliver_invoice``
-hooks (a Peppol access point, a folder, …) and, when the organisation has an accountant's
-address, mailed there.
+hooks (a Peppol access point, a folder, …).
 
 Members see their organisation's invoices with the wallet's *view* right; the files are
 written to the person's export folder, as the wallet's CSV export is (the UI runs over SSH).
