@@ -19,6 +19,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 import peewee
 
@@ -94,7 +95,8 @@ def _grouped(period: Period, kinds: tuple[str, ...], *, negative: bool, by_descr
         .order_by(*keys)
         .tuples()
     )
-    rows = [(*row[:2], row[2] if by_description else "", *row[-2:]) for row in query]
+    found: Any = list(query)
+    rows = [(*row[:2], row[2] if by_description else "", *row[-2:]) for row in found]
     return [(int(org), str(kind), str(text or ""), abs(int(cents)), int(count))
             for org, kind, text, cents, count in rows]
 

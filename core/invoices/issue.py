@@ -14,8 +14,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-import peewee
-
 from immo_connect import audit
 from immo_connect.invoices import document as documents
 from immo_connect.invoices.models import Invoice, InvoiceCounter
@@ -82,6 +80,6 @@ def unmark_delivered(invoice_id: int) -> None:
         Invoice.update(delivered_at=None).where(Invoice.id == invoice_id).execute()
 
 
-def undelivered(month: str) -> peewee.ModelSelect:
-    return (Invoice.select().where((Invoice.month == month) & Invoice.delivered_at.is_null())
+def undelivered(month: str) -> list[Invoice]:
+    return list(Invoice.select().where((Invoice.month == month) & Invoice.delivered_at.is_null())
             .order_by(Invoice.year, Invoice.sequence))

@@ -85,10 +85,10 @@ def render(document: InvoiceDocument, *, payment_note: str) -> bytes:
         row = table.row()
         for heading in headings:
             row.cell(t(heading))
-        for line in totals.lines:
+        for item in totals.lines:
             row = table.row()
-            for value in (line.name, str(line.quantity), _price(line.unit_price), _rate(line.vat_rate),
-                          euros(line.net_cents)):
+            for value in (item.name, str(item.quantity), _price(item.unit_price), _rate(item.vat_rate),
+                          euros(item.net_cents)):
                 row.cell(t(value))
     pdf.ln(4)
 

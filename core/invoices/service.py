@@ -139,7 +139,7 @@ class InvoiceService:
     def deliver(self, month: str) -> int:
         """Hand the month's undelivered documents to the delivery hooks; how many went out."""
         count = 0
-        for invoice in list(issuing.undelivered(month)):
+        for invoice in issuing.undelivered(month):
             if not issuing.mark_delivered(int(invoice.id), self.platform.clock.now()):
                 continue  # another server is delivering it
             from immo_connect.invoices import delivery
