@@ -196,6 +196,17 @@ def serve(control: socket.socket, entry: Callable[[], int]) -> None:
             return  # never fork from a tainted heap again: the server starts a new zygote
 
 
+def _end_with_parent() -> None:
+    """SIGTERM to this process when the server ends, even killed (PR_SET_PDEATHSIG, Linux)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() == 1:  # the server already ended
+        raise SystemExit(0)
+
+
 def _entry(name: str) -> Callable[[], int]:
     module, _, function = name.partition(":")
     imported = importlib.import_module(module)
@@ -213,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     fd = int(os.environ.pop(CONTROL_FD_VARIABLE, "-1"))
     if fd < 0:
         raise SystemExit("immo_connect.ssh.zygote is started by `immo-connect serve`, not by hand.")
+    _end_with_parent()
     # Ctrl-C on a server run in a terminal reaches its whole group: the server decides.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
