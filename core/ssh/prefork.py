@@ -205,7 +205,9 @@ class SessionForker:
         self._failures = 0
         previous, self.current = self.current, zygote
         self.generation += 1
-        log.info("session zygote %s ready (%s, %.1f s)", zygote.pid, reason, time.monotonic() - started)
+        # The first start is part of the server's own start (its lines are documented).
+        log.log(logging.DEBUG if reason == "start" else logging.INFO, "session zygote %s ready (%s, %.1f s)",
+                zygote.pid, reason, time.monotonic() - started)
         watcher = asyncio.create_task(self._watch(zygote))
         self._watchers.add(watcher)
         watcher.add_done_callback(self._watchers.discard)
