@@ -80,6 +80,8 @@ class SshSection:
     keepalive_seconds: Annotated[int, Range(1, 3600)] = 15
     color_system: Literal["truecolor", "256", "standard"] = "truecolor"  # when the client says nothing
     fps: Annotated[int, Range(1, 120)] = 30
+    # Session processes are forks of a warm parent process (false: each one is a new Python)
+    prefork: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
