@@ -160,6 +160,14 @@ class WebSection:
 
 
 @dataclasses.dataclass(frozen=True)
+class OperatorsSection:
+    """``[operators]``: the back office (see docs/operators.md)."""
+
+    # A wallet correction or refund above this many euros waits for a second finance operator.
+    second_approval_above_euros: Annotated[int, Range(0, 1_000_000)] = 500
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     """Everything the core needs to start; built by :func:`load_settings`."""
 
@@ -175,6 +183,7 @@ class Settings:
     eid: EidSection = EidSection()
     web: WebSection = WebSection()
     log: LogSection = LogSection()
+    operators: OperatorsSection = OperatorsSection()
 
     @property
     def language(self) -> str:
@@ -210,6 +219,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "eid": EidSection,
     "web": WebSection,
     "log": LogSection,
+    "operators": OperatorsSection,
 }
 
 
@@ -349,4 +359,5 @@ def load_settings(
         eid=sections["eid"],
         web=sections["web"],
         log=sections["log"],
+        operators=sections["operators"],
     )
