@@ -57,9 +57,9 @@ class OperatorRoles(OperatorAccess):
         check_role(role)
         target = self._account(username)
         if actor is None:
-            if self.admin_exists():
+            if role != "admin" or self.admin_exists():
                 raise ValidationError(
-                    _("An administrator exists already: roles are given by an administrator."),
+                    _("Only the first administrator is named without --as; other roles are given by an administrator."),
                     hint=_("Add --as followed by the username of an administrator."), code="operator_required",
                     field="as")
             who, who_id = "operator:command line", None
