@@ -202,7 +202,7 @@ def test_each_action_by_each_role(any_platform: Platform, name: str) -> None:
 def test_each_list_by_each_role(any_platform: Platform, name: str) -> None:
     allowed, read = LISTS[name]
     for role in ROLES:
-        _check(any_platform, allowed, lambda actor: read(any_platform, actor), None, role)  # noqa: B023
+        _check(any_platform, allowed, lambda actor: read(any_platform, actor), None, role)
 
 
 @pytest.mark.parametrize("name", sorted(ACCOUNT_ACTIONS))

@@ -84,7 +84,7 @@ def describe(row: object) -> str:
     from immo_connect.wallet.texts import euros
 
     return (f"Request {row.id}: {row.kind} of {euros(int(row.amount_cents))} EUR for organisation "  # type: ignore[attr-defined]
-            f"{row.organisation_id}, {row.status}.")  # type: ignore[attr-defined]
+            f"{row.organisation_key}, {row.status}.")  # type: ignore[attr-defined]
 
 
 def run_pending(args: argparse.Namespace) -> int:
@@ -95,7 +95,7 @@ def run_pending(args: argparse.Namespace) -> int:
     if not rows:
         print("No request is waiting for approval.")
         return 0
-    print(table([[str(r.id), str(r.organisation_id), r.kind, euros(int(r.amount_cents)), r.requested_by.username,
+    print(table([[str(r.id), str(r.organisation_key), r.kind, euros(int(r.amount_cents)), r.requested_by.username,
                   r.reason[:40]] for r in rows], ["ID", "ORG", "KIND", "EUR", "ASKED BY", "REASON"]))
     return 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from immo_connect.cli._common import add_operator_arguments, operator_id, platform_from, table
+from immo_connect.cli._common import operator_id, platform_from, table
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -71,9 +71,8 @@ def run_verify(args: argparse.Namespace) -> int:
 
 def run_correct(args: argparse.Namespace) -> int:
     from immo_connect.wallet.forms import parse_euros
-    from immo_connect.wallet.texts import euros, status_label
-
     from immo_connect.wallet.models import WalletTransaction
+    from immo_connect.wallet.texts import euros, status_label
 
     platform = platform_from(args, source="cli")
     organisation_id = organisation_id_from(args.organisation)

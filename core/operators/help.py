@@ -159,7 +159,7 @@ class HelpDesk(OperatorAccess):
         with transaction():
             managers = Membership.select().where(
                 (Membership.organisation == organisation.id) & (Membership.status == "active")
-                & (Membership.is_manager == True)).count()  # noqa: E712 - peewee builds SQL
+                & (Membership.is_manager == True)).count()
             if managers:
                 raise ConflictError(
                     _("{organisation} still has an active manager.").format(organisation=organisation.name),

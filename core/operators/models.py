@@ -46,6 +46,20 @@ class MoneyRequest(BaseModel):
     # What a script gave as its own idempotency key: the same key never asks twice.
     client_key = peewee.CharField(max_length=200, null=True, unique=True)
 
+    @property
+    def organisation_key(self) -> int:
+        """The organisation's id without loading the organisation."""
+        return int(self.__data__["organisation"])
+
+    @property
+    def requested_by_key(self) -> int:
+        return int(self.__data__["requested_by"])
+
+    @property
+    def decided_by_key(self) -> int | None:
+        value = self.__data__.get("decided_by")
+        return int(value) if value is not None else None
+
 
 def _create(db: peewee.Database) -> None:
     db.create_tables([OperatorRole, MoneyRequest])

@@ -123,7 +123,7 @@ class MoneyDesk(OperatorAccess):
         return self._book(row, operator)
 
     def _replayed(self, existing: MoneyRequest, values: dict[str, object]) -> MoneyRequest:
-        stored = {"organisation": int(existing.organisation_id), "kind": str(existing.kind),
+        stored = {"organisation": int(existing.organisation_key), "kind": str(existing.kind),
                   "amount_cents": int(existing.amount_cents), "reason": str(existing.reason),
                   "reference": str(existing.reference), "original_transaction_id": existing.original_transaction_id}
         if stored != values:
@@ -144,13 +144,13 @@ class MoneyDesk(OperatorAccess):
         return row
 
     def _second(self, actor: ActorRef, row: MoneyRequest, action: str) -> Operator:
-        operator = self.operator(actor, "money", action, organisation_id=int(row.organisation_id))
-        if int(row.requested_by_id) == operator.id:
+        operator = self.operator(actor, "money", action, organisation_id=int(row.organisation_key))
+        if int(row.requested_by_key) == operator.id:
             raise self._refuse(
                 action, operator.id, operator.username,
                 _("You asked for this request: a different finance operator decides on it."),
                 _("Ask another finance operator to approve it."), "four_eyes_same_operator",
-                {"request": int(row.id)}, int(row.organisation_id), f"money_request:{row.id}")
+                {"request": int(row.id)}, int(row.organisation_key), f"money_request:{row.id}")
         return operator
 
     def approve(self, actor: ActorRef, request_id: int) -> MoneyRequest:
@@ -163,11 +163,11 @@ class MoneyDesk(OperatorAccess):
                 (MoneyRequest.id == row.id) & (MoneyRequest.status == "pending")).execute()
             if claimed:
                 self.record(operator, "operator.money_approved", target=f"money_request:{row.id}",
-                            reason=str(row.reason), organisation_id=int(row.organisation_id),
+                            reason=str(row.reason), organisation_id=int(row.organisation_key),
                             changed={"status": ["pending", "approved"]})
         row = self.get(request_id)
         if not claimed:
-            if row.status == "approved" and row.transaction_id is None and int(row.decided_by_id or 0) == operator.id:
+            if row.status == "approved" and row.transaction_id is None and (row.decided_by_key or 0) == operator.id:
                 return self._book(row, operator)  # the booking of this approval was interrupted: finish it
             raise ConflictError(
                 _("Request {id} was already decided ({status}).").format(id=row.id, status=row.status),
@@ -178,7 +178,7 @@ class MoneyDesk(OperatorAccess):
     def reject(self, actor: ActorRef, request_id: int, reason: str) -> MoneyRequest:
         text = clean_reason(reason)
         row = self.get(request_id)
-        operator = self.operator(actor, "money", "operator.money_rejected", organisation_id=int(row.organisation_id))
+        operator = self.operator(actor, "money", "operator.money_rejected", organisation_id=int(row.organisation_key))
         now = self.platform.clock.now()
         with transaction():
             claimed = MoneyRequest.update(status="rejected", decided_by=operator.id, decided_at=now).where(
@@ -188,15 +188,15 @@ class MoneyDesk(OperatorAccess):
                     _("Request {id} was already decided ({status}).").format(id=row.id, status=row.status),
                     hint=_("Nothing to do."), code="request_decided")
             self.record(operator, "operator.money_rejected", target=f"money_request:{row.id}", reason=text,
-                        organisation_id=int(row.organisation_id), changed={"status": ["pending", "rejected"]})
+                        organisation_id=int(row.organisation_key), changed={"status": ["pending", "rejected"]})
         return self.get(request_id)
 
     def _book(self, row: MoneyRequest, operator: Operator) -> MoneyRequest:
         wallet = self.platform.wallet
         key = f"operators:money:{row.id}"
-        organisation_id, amount = int(row.organisation_id), int(row.amount_cents)
+        organisation_id, amount = int(row.organisation_key), int(row.amount_cents)
         if row.kind == "refund":
-            booked = wallet.take_back(organisation_id, amount, original_transaction_id=int(row.original_transaction_id),
+            booked = wallet.take_back(organisation_id, amount, original_transaction_id=int(row.original_transaction_id or 0),
                                       reason="refund", description=str(row.reason), idempotency_key=key,
                                       actor=operator.id, reference=str(row.reference), allow_negative=False)
         else:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from immo_connect.operators import find
 from immo_connect.operators.access import ActorRef, OperatorAccess, role_of
+from immo_connect.operators.find import AccountPage, AccountState
 
 if TYPE_CHECKING:
     from immo_connect.operators.help import HelpDesk
@@ -28,11 +29,11 @@ class OperatorService(OperatorAccess):
         """The operator role of an account (None for everyone else): what front ends show."""
         return role_of(int(account_id))
 
-    def find(self, actor: ActorRef, query: str, *, page: int = 1, page_size: int = find.PAGE_SIZE) -> find.AccountPage:
+    def find(self, actor: ActorRef, query: str, *, page: int = 1, page_size: int = find.PAGE_SIZE) -> AccountPage:
         self.operator(actor, "find", "operator.find")
         return find.search(query, page=page, page_size=page_size)
 
-    def view(self, actor: ActorRef, account_id: int) -> find.AccountState:
+    def view(self, actor: ActorRef, account_id: int) -> AccountState:
         """An account's state; never the operator's own (they see it in « My account »)."""
         self.operator(actor, "find", "operator.view", account_id=int(account_id))
         return find.state(self.target_account(int(account_id)), now=self.platform.clock.now())
