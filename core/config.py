@@ -162,13 +162,14 @@ class WebSection:
 
 
 @dataclasses.dataclass(frozen=True)
-<<<<<<< HEAD
 class OperatorsSection:
     """``[operators]``: the back office (see docs/operators.md)."""
 
     # A wallet correction or refund above this many euros waits for a second finance operator.
     second_approval_above_euros: Annotated[int, Range(0, 1_000_000)] = 500
-=======
+
+
+@dataclasses.dataclass(frozen=True)
 class InvoicesSection:
     """The monthly invoices of tool use (docs/invoices.md), issued by the platform's company.
 
@@ -197,7 +198,6 @@ class InvoicesSection:
         """The seller's VAT number: as configured, or BE followed by the enterprise number."""
         digits = "".join(ch for ch in self.enterprise_number if ch.isdigit())
         return (self.vat_number or f"BE{digits}").replace(" ", "").replace(".", "")
->>>>>>> main
 
 
 @dataclasses.dataclass(frozen=True)
@@ -216,11 +216,8 @@ class Settings:
     eid: EidSection = EidSection()
     web: WebSection = WebSection()
     log: LogSection = LogSection()
-<<<<<<< HEAD
     operators: OperatorsSection = OperatorsSection()
-=======
     invoices: InvoicesSection = InvoicesSection()
->>>>>>> main
 
     @property
     def language(self) -> str:
@@ -256,11 +253,8 @@ _SECTIONS: dict[str, type[Any]] = {
     "eid": EidSection,
     "web": WebSection,
     "log": LogSection,
-<<<<<<< HEAD
     "operators": OperatorsSection,
-=======
     "invoices": InvoicesSection,
->>>>>>> main
 }
 
 
@@ -400,11 +394,8 @@ def load_settings(
         eid=sections["eid"],
         web=sections["web"],
         log=sections["log"],
-<<<<<<< HEAD
         operators=sections["operators"],
-=======
         invoices=check_invoices(sections["invoices"], f"{name} [invoices]"),
->>>>>>> main
     )
 
 
