@@ -137,8 +137,14 @@ class InvoiceService:
     # -- delivery ----------------------------------------------------------------------------
 
     def deliver(self, month: str) -> int:
-        """Hand the month's undelivered documents to the delivery hooks; how many went out."""
+        """Hand the month's undelivered documents to the delivery hooks; how many went out.
+
+        Without any delivery plugin nothing is rendered nor marked: the documents stay
+        undelivered until a plugin is enabled and the month is run again.
+        """
         count = 0
+        if not self.platform.plugins.delivers_invoices():
+            return count
         for invoice in issuing.undelivered(month):
             if not issuing.mark_delivered(int(invoice.id), self.platform.clock.now()):
                 continue  # another server is delivering it
