@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from immo_connect.accounts.service import AccountService
     from immo_connect.bank.service import BankService
     from immo_connect.eid.service import EidService
+    from immo_connect.invoices.service import InvoiceService
     from immo_connect.mail import Outbox
     from immo_connect.oidc.service import SsoService
     from immo_connect.organisations.service import OrganisationService
@@ -98,6 +99,13 @@ class Platform:
         from immo_connect.wallet.service import WalletService
 
         return WalletService(self)
+
+    @functools.cached_property
+    def invoices(self) -> InvoiceService:
+        """Monthly invoices and credit notes of tool use, their PDF and UBL XML."""
+        from immo_connect.invoices.service import InvoiceService
+
+        return InvoiceService(self)
 
     @functools.cached_property
     def payments(self) -> PaymentService:

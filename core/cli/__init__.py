@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "immo_connect.cli._plugins",
     "immo_connect.cli._audit",
     "immo_connect.cli._wallet",
+    "immo_connect.cli._invoices",
     "immo_connect.cli._mail",
     "immo_connect.cli._worker",
     "immo_connect.cli._serve",
