@@ -74,6 +74,9 @@ class ImmoConnectApp(App[int]):
         Binding("f2", "user_menu", _("User menu"), id="user-menu"),
         # In the command palette on every screen: a tool's web page waits for its code.
         Binding("f3", "connect_tool", _("Connect a tool"), id="connect-tool", show=False),
+        # Textual adds this one itself, described in English ("palette"): ours has our words.
+        Binding("ctrl+p", "command_palette", _("Commands"), id="command-palette", show=False, priority=True,
+                tooltip=_("Open the command palette")),
     ]
 
     def __init__(
@@ -255,6 +258,20 @@ class ImmoConnectApp(App[int]):
 
         self.push_screen(ConfirmDialog(_("Quit Immo-Connect? What you typed on this screen is not saved."),
                                        _("Quit without saving")), answered)
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, with French placeholder and messages."""
+        from immo_connect.tui.widgets.command_palette import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette"))
+
+    def get_system_commands(self, screen: Any) -> Any:
+        """None of Textual's own (English, and a screenshot or theme has no place over SSH).
+
+        Every action of the app and the screen is in the palette already (ActionsProvider).
+        """
+        yield from ()
 
     def action_help(self) -> None:
         from immo_connect.tui.screens.help import HelpScreen

@@ -33,7 +33,8 @@ class HomeScreen(ServiceHandlers, Screen[None]):
     BINDINGS = [
         Binding("p", "open('profile')", _("My profile"), id="home-profile"),
         Binding("c", "open('account')", _("My account"), id="home-account"),
-        Binding("l", "link_eid", _("Link the eID"), id="home-link-eid"),
+        Binding("ctrl+l", "link_eid", _("Link the eID"), id="home-link-eid"),
+        Binding("l", "link_eid", _("Link the eID"), id="home-link-eid-letter", show=False),
         Binding("o", "open('connect-tool')", _("Connect a tool"), id="home-connect-tool"),
         Binding("d", "sign_out", _("Sign out"), id="home-sign-out"),
     ]
@@ -81,6 +82,12 @@ class HomeScreen(ServiceHandlers, Screen[None]):
         self.app.session = signed  # type: ignore[attr-defined]
         self.query_one("#home-status", Label).update(self._status_text(signed))
         self.query_one("#home-link-eid").set_class(not self._eid_missing(signed), "hidden")
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "link_eid":  # offered only while the eID is not linked
+            return self._eid_missing(getattr(self.app, "session", None))
+        return True
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         button = (event.button.id or "").removeprefix("home-")
