@@ -49,6 +49,17 @@ DEFAULT_ENTRY = "immo_connect.ssh.child:main"
 MAX_REQUEST_BYTES = 128 * 1024
 FDS_PER_REQUEST = 3  # the pty slave, the launch pipe (read end), the status pipe (write end)
 READY = b"ready"
+# Imported by every session once it runs (sign-in, home, wallet): loaded here, they are shared.
+SESSION_MODULES = (
+    "immo_connect.platform", "immo_connect.log", "logging.handlers", "concurrent.futures.thread",
+    "immo_connect.ssh.identity", "immo_connect.mail", "immo_connect.accounts.service",
+    "immo_connect.accounts.login", "immo_connect.accounts.ratelimit", "immo_connect.accounts.sessions",
+    "immo_connect.organisations.service", "immo_connect.tools.service", "immo_connect.wallet.service",
+    "immo_connect.recognitions.service", "immo_connect.payments.service", "immo_connect.ssh.keys",
+    "immo_connect.ssh.sessions", "textual.layouts.factory", "textual.layouts.horizontal",
+    "textual.layouts.stream", "textual.scrollbar", "textual.pilot", "bcrypt",
+    "cryptography.hazmat.primitives.ciphers.aead",
+)
 
 
 def warm(config: str | None) -> None:
@@ -63,6 +74,9 @@ def warm(config: str | None) -> None:
     screens = importlib.import_module("immo_connect.tui.screens")
     for module in pkgutil.walk_packages(screens.__path__, screens.__name__ + "."):
         importlib.import_module(module.name)
+    for name in SESSION_MODULES:
+        with contextlib.suppress(ImportError):  # an optional extra not installed
+            importlib.import_module(name)
     settings = load_settings(config or None)
     # Imports the plugins (and their screens); each session builds its own host again.
     create_plugin_host(settings.plugin_tables, config_name=str(settings.config_path or "plugins.toml"),
