@@ -433,8 +433,9 @@ def main() -> None:
                    LANG="C.UTF-8", COLORTERM="truecolor", TEXTUAL_ANIMATIONS="none")
         os.environ.update(IMMO_CONNECT_DATA_DIR=str(data), IMMO_CONNECT_CONFIG=str(config))
         keys = prepare(data)
+        server_log = data / "server-stderr.log"
         server = subprocess.Popen([sys.executable, "-m", "immo_connect", "serve", "--listen", "127.0.0.1:0"],
-                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                                  env=env, stdout=subprocess.PIPE, stderr=server_log.open("w"), text=True)
         try:
             assert server.stdout is not None
             port = 0
@@ -452,7 +453,13 @@ def main() -> None:
             asyncio.run(ssh_parts())
         finally:
             server.send_signal(signal.SIGTERM)
-            server.wait(timeout=120)
+            try:
+                server.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                print("the server did not stop within 120 s of SIGTERM")
+                server.kill()
+            warnings = [line.strip() for line in server_log.read_text().splitlines() if "WARNING" in line]
+            print(f"server warnings: {len(warnings)}", *warnings[:5], sep="\n  ")
     database_scaling()
 
 

@@ -83,6 +83,9 @@ def warm(config: str | None) -> None:
                        base_dir=config_folder(settings))
     i18n.catalog(settings.language)
     common_passwords()
+    from rich.cells import cell_len
+
+    cell_len("Agence Léopold — 10 €")  # loads the Unicode width table (large) at the first accent
 
 
 def fork_hazards() -> list[str]:
@@ -196,12 +199,15 @@ def serve(control: socket.socket, entry: Callable[[], int]) -> None:
             return
         if not message:
             return  # the server is gone or replaced this zygote
+        reply: dict[str, Any] = {}
         try:
+            request = json.loads(message)
+            reply["id"] = request.get("id")
             if len(fds) != FDS_PER_REQUEST:
                 raise ValueError(f"expected {FDS_PER_REQUEST} descriptors, got {len(fds)}")
-            reply: dict[str, Any] = {"pid": fork_session(json.loads(message), fds, entry)}
+            reply["pid"] = fork_session(request, fds, entry)
         except Exception as error:  # noqa: BLE001 - told to the server, which spawns instead
-            reply = {"error": f"{type(error).__name__}: {error}"}
+            reply["error"] = f"{type(error).__name__}: {error}"
         finally:
             for fd in fds:
                 os.close(fd)
