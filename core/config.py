@@ -162,6 +162,14 @@ class WebSection:
 
 
 @dataclasses.dataclass(frozen=True)
+class OperatorsSection:
+    """``[operators]``: the back office (see docs/operators.md)."""
+
+    # A wallet correction or refund above this many euros waits for a second finance operator.
+    second_approval_above_euros: Annotated[int, Range(0, 1_000_000)] = 500
+
+
+@dataclasses.dataclass(frozen=True)
 class InvoicesSection:
     """The monthly invoices of tool use (docs/invoices.md), issued by the platform's company.
 
@@ -208,6 +216,7 @@ class Settings:
     eid: EidSection = EidSection()
     web: WebSection = WebSection()
     log: LogSection = LogSection()
+    operators: OperatorsSection = OperatorsSection()
     invoices: InvoicesSection = InvoicesSection()
 
     @property
@@ -244,6 +253,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "eid": EidSection,
     "web": WebSection,
     "log": LogSection,
+    "operators": OperatorsSection,
     "invoices": InvoicesSection,
 }
 
@@ -384,6 +394,7 @@ def load_settings(
         eid=sections["eid"],
         web=sections["web"],
         log=sections["log"],
+        operators=sections["operators"],
         invoices=check_invoices(sections["invoices"], f"{name} [invoices]"),
     )
 

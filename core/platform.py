@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from immo_connect.invoices.service import InvoiceService
     from immo_connect.mail import Outbox
     from immo_connect.oidc.service import SsoService
+    from immo_connect.operators.service import OperatorService
     from immo_connect.organisations.service import OrganisationService
     from immo_connect.payments.service import PaymentService
     from immo_connect.recognitions.service import RecognitionService
@@ -134,6 +135,13 @@ class Platform:
         from immo_connect.oidc.service import SsoService
 
         return SsoService(self)
+
+    @functools.cached_property
+    def operators(self) -> OperatorService:
+        """The back office: operator roles, finding accounts, help and money (four eyes)."""
+        from immo_connect.operators.service import OperatorService
+
+        return OperatorService(self)
 
     def upgrade(self) -> list[str]:
         """Apply pending migrations of the core and of the plugins."""

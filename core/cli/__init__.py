@@ -35,6 +35,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "immo_connect.cli._payments",
     "immo_connect.cli._bank",
     "immo_connect.cli._accounts",
+    "immo_connect.cli._operators",
     "immo_connect.cli._legacy",
     "immo_connect.cli._eid",
     "immo_connect.cli._secret",

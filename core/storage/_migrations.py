@@ -32,6 +32,7 @@ COMPONENTS: tuple[str, ...] = (
     "immo_connect.ssh.models",
     "immo_connect.oidc.models",
     "immo_connect.invoices.models",
+    "immo_connect.operators.models",
 )
 
 
