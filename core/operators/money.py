@@ -146,8 +146,10 @@ class MoneyDesk(OperatorAccess):
         return self.request(actor, organisation_from(organisation), kind.strip().lower(), parse_euros(amount),
                             reason, original_transaction_id=top_up_id)
 
-    def assign_typed(self, actor: ActorRef, entry_id: int, organisation: str, reason: str) -> BankEntry:
-        return self.assign(actor, entry_id, organisation_from(organisation), reason)
+    def assign_typed(self, actor: ActorRef, entry_id: int, organisation: str, reason: str,
+                     amount_cents: int | None = None) -> BankEntry:
+        """:meth:`assign` to the organisation given by its enterprise number or its id."""
+        return self.assign(actor, entry_id, organisation_from(organisation), reason, amount_cents=amount_cents)
 
     # -- corrections and refunds -------------------------------------------------------------------
 
