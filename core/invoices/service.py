@@ -15,16 +15,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from immo_connect.config import InvoicesSection
 from immo_connect.errors import ConfigurationError, NotFoundError
 from immo_connect.files import write_file
 from immo_connect.i18n import _, get_language
 from immo_connect.invoices import issue as issuing
-from immo_connect.invoices.amounts import compute
+from immo_connect.invoices.amounts import GrossLine, compute
 from immo_connect.invoices.document import InvoiceDocument, Party, loads
-from immo_connect.invoices.gather import Gatherer, Lines, Period
+from immo_connect.invoices.gather import Gatherer, Period
 from immo_connect.invoices.models import KIND_CREDIT_NOTE, KIND_INVOICE, Invoice
 from immo_connect.organisations.models import Organisation, OrganisationAddress
 from immo_connect.wallet._views import to_local
@@ -46,11 +46,19 @@ def payment_note() -> str:
     return _("Paid from the organisation's prepaid wallet: nothing is left to pay.")
 
 
-def buyer_of(organisation: Organisation) -> Party:
-    """The organisation as the buyer, from its registered office (or its address text)."""
-    address: OrganisationAddress | None = (
-        OrganisationAddress.select().where(OrganisationAddress.organisation == organisation.id)
-        .order_by(OrganisationAddress.position, OrganisationAddress.id).first())
+def buyers_of(organisation_ids: list[int]) -> dict[int, Party]:
+    """Each organisation as the buyer, from its first address (or its address text); two queries."""
+    organisations = {int(org.id): org for org in Organisation.select().where(Organisation.id.in_(organisation_ids))}
+    addresses: dict[int, OrganisationAddress] = {}
+    for address in (OrganisationAddress.select().where(OrganisationAddress.organisation.in_(organisation_ids))
+                    .order_by(OrganisationAddress.position.desc(), OrganisationAddress.id.desc())):
+        owner: Any = address
+        addresses[int(owner.organisation_id)] = address  # the first one wins: it comes last
+    return {organisation_id: _buyer(organisation, addresses.get(organisation_id))
+            for organisation_id, organisation in organisations.items()}
+
+
+def _buyer(organisation: Organisation, address: OrganisationAddress | None) -> Party:
     number = str(organisation.enterprise_number)
     vat = f"BE{number}" if organisation.vat_liable else ""
     if address is not None:
@@ -101,13 +109,22 @@ class InvoiceService:
         invoiced, credited = gatherer.invoice_lines(period), gatherer.credit_lines(period)
         issued: list[str] = []
         already = 0
-        for organisation_id in sorted(set(invoiced) | set(credited)):
-            organisation: Organisation = Organisation.get_by_id(organisation_id)
-            invoice = None
+        organisation_ids = sorted(set(invoiced) | set(credited))
+        buyers = buyers_of(organisation_ids)
+        seller = self.seller()
+        # What earlier runs issued is skipped without taking the counter's lock.
+        done = {(int(row.organisation_id), str(row.kind)): row for row in
+                Invoice.select().where(Invoice.month == period.month)}
+        for organisation_id in organisation_ids:
+            invoice = done.get((organisation_id, KIND_INVOICE))
             for kind, lines in ((KIND_INVOICE, invoiced), (KIND_CREDIT_NOTE, credited)):
                 if not lines.get(organisation_id):
                     continue
-                made, new = self._issue(organisation, period, kind, lines, now, invoice)
+                if (organisation_id, kind) in done:
+                    already += 1
+                    continue
+                made, new = self._issue(organisation_id, seller, buyers[organisation_id], period, kind,
+                                        lines[organisation_id], now, invoice)
                 if kind == KIND_INVOICE:
                     invoice = made
                 if new:
@@ -116,10 +133,9 @@ class InvoiceService:
                     already += 1
         return RunReport(period.month, tuple(issued), already, self.deliver(period.month))
 
-    def _issue(self, organisation: Organisation, period: Period, kind: str, lines: Lines,
-               now: dt.datetime, invoice: Invoice | None) -> tuple[Invoice, bool]:
-        totals = compute(lines[int(organisation.id)])
-        seller, buyer = self.seller(), buyer_of(organisation)
+    def _issue(self, organisation_id: int, seller: Party, buyer: Party, period: Period, kind: str,
+               lines: list[GrossLine], now: dt.datetime, invoice: Invoice | None) -> tuple[Invoice, bool]:
+        totals = compute(lines)
         today = to_local(now).date()
 
         def make(number: str) -> InvoiceDocument:
@@ -131,7 +147,7 @@ class InvoiceService:
                 credited_date=invoice.issue_date if invoice is not None else None,
             )
 
-        return issuing.issue(int(organisation.id), period.month, kind, issue_date=today,
+        return issuing.issue(organisation_id, period.month, kind, issue_date=today,
                              language=get_language(), now=now, source=self.platform.source, make=make)
 
     # -- delivery ----------------------------------------------------------------------------
