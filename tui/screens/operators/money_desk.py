@@ -59,7 +59,7 @@ class MoneyDeskScreen(ServiceHandlers, Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#bo-suspense", DataTable).add_columns(
-            _("Entry"), _("Booked"), _("Amount"), _("Communication"), _("From"))
+            _("Entry"), _("Booked"), _("Amount"), _("Communication"), _("Payer"))
         self.query_one("#bo-pending", DataTable).add_columns(
             _("Request"), _("Organisation"), _("Kind"), _("Amount"), _("Asked by"), _("Reason"))
         self.query_one("#bo-imports", DataTable).add_columns(
