@@ -21,7 +21,7 @@ from immo_connect.organisations.data import LEGAL_FORMS, AddressData, Organisati
 from immo_connect.organisations.models import Organisation
 from immo_connect.platform import Platform
 from immo_connect.wallet._views import local_day_start
-from tests.support.factories import make_account
+from tests.support.factories import add_member, make_account
 from tests.support.invoices import (
     MONTH,
     SELLER,
@@ -193,3 +193,27 @@ def test_the_accountants_address_is_checked_like_the_other_addresses() -> None:
     with pytest.raises(ValidationError) as refused:
         dataclasses.replace(data, accountant_email="compta at fiduciaire").cleaned()
     assert refused.value.field == "accountant_email"
+
+
+@pytest.mark.parametrize(("right", "allowed"), [(None, False), ("view", True), ("top_up", True), ("manage", True)])
+def test_employees_see_invoices_with_the_wallets_view_right(
+    billing: Platform, clock: FrozenClock, right: str | None, allowed: bool,
+) -> None:
+    month = make_month(billing, clock)
+    billing.invoices.run(MONTH)
+    first = month.organisations[0]
+    employee = make_account(first_name="Eva", last_name="Wouters")
+    add_member(first, employee, wallet_right=right)
+    invoice_id = int(Invoice.get((Invoice.organisation == first.id) & (Invoice.kind == "invoice")).id)
+    if allowed:
+        assert [int(i.id) for i in billing.invoices.invoices_of(employee, int(first.id))] == [invoice_id]
+        pdf_path, _xml_path = billing.invoices.save_files(employee, invoice_id)
+        assert pdf_path.parent == billing.wallet.export_folder(str(employee.username))
+        return
+    for attempt in (lambda: billing.invoices.invoices_of(employee, int(first.id)),
+                    lambda: billing.invoices.save_files(employee, invoice_id)):
+        with pytest.raises(PermissionDenied) as refused:
+            attempt()
+        assert refused.value.code == "wallet_right_missing"
+    refusals = AuditEvent.select().where((AuditEvent.outcome == "refused") & (AuditEvent.actor_id == employee.id))
+    assert sorted(str(e.action) for e in refusals) == ["invoice.download", "invoice.list"]
