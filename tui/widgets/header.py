@@ -26,7 +26,11 @@ class AppHeader(Horizontal):
         yield Label(self.screen_title, id="screen-title")
         session = getattr(self.app, "session", None)
         name = session.display_name if session is not None else _("Not signed in")
-        yield Button(name, id="user-menu", flat=True, compact=True)
+        user_menu = Button(name, id="user-menu", flat=True, compact=True)
+        # Clicked with the mouse or opened with F2, never a Tab stop: a stop at the top of
+        # every screen, before the first field, is one the person cannot see.
+        user_menu.can_focus = False
+        yield user_menu
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "user-menu":
