@@ -77,6 +77,8 @@ class ImmoConnectApp(App[int]):
         # Textual adds this one itself, described in English ("palette"): ours has our words.
         Binding("ctrl+p", "command_palette", _("Commands"), id="command-palette", show=False, priority=True,
                 tooltip=_("Open the command palette")),
+        # Operators only (hidden from the palette for everyone else): the back office.
+        Binding("f4", "back_office", _("Back office"), id="back-office", show=False, key_display="F4"),
     ]
 
     def __init__(
@@ -289,6 +291,29 @@ class ImmoConnectApp(App[int]):
 
         if self.session is not None and not isinstance(self.screen, ConnectToolScreen):
             self.push_screen(ConnectToolScreen())
+
+    @property
+    def operator_role(self) -> str | None:
+        """The signed-in account's back-office role (None for everyone else), read once per account."""
+        session = self.session
+        if session is None or getattr(session, "restricted", False):
+            return None
+        cached = getattr(self, "_operator_role", None)
+        if cached is None or cached[0] != session.account_id:
+            cached = (session.account_id, self.platform.operators.role(int(session.account_id)))
+            self._operator_role = cached
+        return cached[1]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back_office":
+            return self.operator_role is not None
+        return super().check_action(action, parameters)
+
+    def action_back_office(self) -> None:
+        from immo_connect.tui.screens.operators.back_office import BackOfficeScreen
+
+        if self.operator_role is not None and not isinstance(self.screen, BackOfficeScreen):
+            self.push_screen(BackOfficeScreen())
 
     def action_back(self) -> None:
         # The login screen sits above Textual's default screen: never pop below it.

@@ -23,6 +23,8 @@ class ActionsProvider(Provider):
                     continue
                 if binding.action in seen:
                     continue
+                if namespace.check_action(binding.action, ()) is False:
+                    continue  # not for this user (the back office for operators only)
                 seen.add(binding.action)
                 found.append((binding.description, namespace, binding.action, binding.key))
         return found
