@@ -13,13 +13,13 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import acting_account
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
@@ -48,7 +48,8 @@ def result_text(result: Any) -> str:
     return text + " " + _("Your name, birth date and nationality now come from the card.")
 
 
-class EidLinkScreen(ServiceHandlers, Screen[None]):
+class EidLinkScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "profile"
     CSS_PATH = ["../../styles/accounts.tcss", "../../styles/eid.tcss"]
     DEFAULT_CLASSES = "accounts eid"
     BINDINGS = [

@@ -8,7 +8,6 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
@@ -18,6 +17,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
 from immo_connect.tui.screens.tools._tool_choices import save_tool_choices, tool_entries
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
@@ -25,7 +25,8 @@ from immo_connect.tui.widgets.org_forms import EmployeeForm, ToolAccessForm
 from immo_connect.tui.widgets.safe import Button, Checkbox, Label
 
 
-class ConfirmEmployeeScreen(ServiceHandlers, Screen[None]):
+class ConfirmEmployeeScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "employees"
     CSS_PATH = "../../styles/organisations.tcss"
     BINDINGS = [
         Binding("ctrl+s", "confirm", _("Confirm the employee"), id="confirm-employee"),

@@ -12,13 +12,13 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Input, Label, Select
@@ -44,7 +44,8 @@ def send(platform: Any, actor: int, source: int, target: object, amount: str, de
     return platform.wallet.transfer(actor, source, target, cents, description=description, idempotency_key=key)
 
 
-class WalletTransferScreen(ServiceHandlers, Screen[bool]):
+class WalletTransferScreen(ServiceHandlers, WorkspaceScreen[bool]):
+    AREA = "wallet"
     CSS_PATH = "../../styles/wallet.tcss"
     BINDINGS = [
         Binding("ctrl+s", "send", _("Transfer"), id="transfer-send"),
