@@ -86,6 +86,7 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
         Binding("t", "top_up", _("Top up the balance"), id="wallet-topup"),
         Binding("v", "voucher", _("Transaction voucher (PDF)"), id="wallet-voucher"),
         Binding("x", "export", _("Export (CSV)"), id="wallet-export"),
+        Binding("f", "invoices", _("Invoices"), id="wallet-invoices"),
         Binding("m", "transfer", _("Transfer to another wallet"), id="wallet-transfer"),
         Binding("b", "refund", _("Refund the selected top-up"), id="wallet-refund"),
         Binding("slash", "focus_filters", _("Filters"), id="wallet-filters", key_display="/"),
@@ -119,6 +120,7 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
                 yield Button(_("Top up the balance"), id="wallet-topup-button", variant="primary")
                 yield Button(_("Transfer"), id="wallet-transfer-button")
                 yield Button(_("Export"), id="wallet-export-button")
+                yield Button(_("Invoices"), id="wallet-invoices-button")
         with Horizontal(id="wallet-filters"):
             yield Input(id="wallet-filter-number", placeholder=_("Number"))
             yield Input(id="wallet-filter-from", placeholder=_("From (DD/MM/YYYY)"))
@@ -275,6 +277,7 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
         actions = {
             "wallet-topup-button": self.action_top_up, "wallet-transfer-button": self.action_transfer,
             "wallet-export-button": self.action_export, "wallet-filter-button": self.action_apply_filters,
+            "wallet-invoices-button": self.action_invoices,
             "wallet-clear-button": self.action_clear_filters,
         }
         action = actions.get(event.button.id or "")
@@ -371,3 +374,10 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
         from immo_connect.tui.screens.wallet.wallet_transfer import WalletTransferScreen
 
         self.app.push_screen(WalletTransferScreen(self.organisation_id))
+
+    def action_invoices(self) -> None:
+        if self.organisation_id is None:
+            return
+        from immo_connect.tui.screens.wallet.invoices import WalletInvoicesScreen
+
+        self.app.push_screen(WalletInvoicesScreen(self.organisation_id))
