@@ -112,8 +112,8 @@ def test_who_may_top_up(platform: Platform) -> None:
     manager = make_account("manager")
     employee = make_account("employee")
     organisation = make_organisation(manager)
-    add_member(organisation, employee)
-    # Any active member may top up (it only adds money; the managers are told by mail).
+    add_member(organisation, employee, wallet_right="top_up")
+    # An employee with the top-up right may top up (the managers are told by mail).
     assert platform.payments.start_topup(employee, organisation.id, 60_00).status == "open"
 
     outsider = make_account("outsider")
@@ -144,7 +144,7 @@ def test_paid_topup_is_credited_exactly_once_and_managers_mailed(platform: Platf
     employee = make_account("e1")
     organisation = make_organisation(manager, name="Agence Delvaux")
     add_member(organisation, co_manager, is_manager=True)
-    add_member(organisation, employee)
+    add_member(organisation, employee, wallet_right="top_up")
     payment = platform.payments.start_topup(employee, organisation.id, 123_45, option="bancontact")
     assert payment.status == "open" and payment.checkout_url
     assert WalletTransaction.select().count() == 0

@@ -48,7 +48,7 @@ async def test_online_topup_with_the_sandbox_confirmation_step(platform: Platfor
     manager = make_account("mgr", first_name="Marie")
     employee = make_account("emp", first_name="Eric")
     organisation = make_organisation(manager, name="Agence Dupont")
-    add_member(organisation, employee)
+    add_member(organisation, employee, wallet_right="top_up")
     app = ImmoConnectApp(platform)
     async with app.run_test(size=(120, 60)) as pilot:
         await open_topup(pilot, app, employee, organisation.id)
@@ -154,7 +154,7 @@ async def test_a_manager_refunds_a_top_up_from_the_wallet_page(platform: Platfor
     manager = make_account("mgr", first_name="Marie")
     employee = make_account("emp", first_name="Eric")
     organisation = make_organisation(manager, name="Agence Dupont")
-    add_member(organisation, employee)
+    add_member(organisation, employee, wallet_right="top_up")  # may see and top up, not refund
     payment = platform.payments.start_topup(manager, organisation.id, 80_00)
     platform.payments.simulate(manager, payment.id, "paid")
     platform.wallet.charge(employee, organisation.id, 30_00, tool="btv", description="Use", idempotency_key="t:1")

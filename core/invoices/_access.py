@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from immo_connect.wallet._access import Actor, ActorRef, member_of
+from immo_connect.wallet.rights import RIGHT_VIEW, require_wallet_right
 
 if TYPE_CHECKING:
     from immo_connect.platform import Platform
+    from immo_connect.wallet._access import Actor, ActorRef
 
 
 def require_viewer(platform: Platform, actor: ActorRef, organisation_id: int, *, action: str) -> Actor:
-    """The acting member when it may see the organisation's invoices; else PermissionDenied."""
-    del action  # audited by the wallet rights check
-    return member_of(platform, actor, organisation_id)
+    """The acting member when it may see the organisation's invoices; else PermissionDenied (audited)."""
+    return require_wallet_right(platform, actor, organisation_id, RIGHT_VIEW, action=action)
