@@ -119,14 +119,27 @@ async def test_the_balance_in_the_header_follows_a_charge(platform: Platform) ->
         assert header(app).endswith("1 235,56 €")
 
 
-def test_no_balance_for_who_may_not_see_the_wallet(platform: Platform) -> None:
+async def test_no_balance_for_who_may_not_see_the_wallet(platform: Platform) -> None:
     marc, first, _second = two_organisations(platform)
     outsider = make_account("paul.outsider")
     pending = make_account("lea.pending")
     add_member(first, pending, status="pending")
+    employee = make_account("emma.employee", first_name="Emma", last_name="Willems")
+    membership = add_member(first, employee)
     assert visible_balance(platform, marc.id, first.id) == 123_456
     assert visible_balance(platform, outsider.id, first.id) is None
     assert visible_balance(platform, pending.id, first.id) is None
+    assert visible_balance(platform, employee.id, first.id) is None  # no wallet right yet
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_home(app, pilot, employee)
+        assert header(app) == "◆ Agence du Parc | "  # the quality, without the balance
+        platform.wallet.set_employee_right(marc.id, first.id, membership.id, "view")
+        assert visible_balance(platform, employee.id, first.id) == 123_456
+        app._workspace_loaded_at = 0.0
+        await pilot.press("r")
+        await settle(pilot, lambda: "234,56" in header(app))
+        assert header(app) == "◆ Agence du Parc | 1 234,56 €"
 
 
 async def test_leaving_a_form_with_typed_text_asks_first(platform: Platform) -> None:

@@ -54,14 +54,22 @@ class QualityEntry:
 def visible_balance(platform: Any, actor: int, organisation_id: int) -> int | None:
     """The organisation's wallet balance when ``actor`` may see it, else None.
 
-    The core decides: today every active member sees it (as on the wallet screen); the
-    wallet service refuses the others, and a refusal shows no amount. A finer rule in the
-    core (who may view a wallet) applies here with no change to the screens.
+    The core decides: the wallet right (``platform.wallet.right_of``, read without auditing)
+    must include ``view``, and the wallet service checks it again; a refusal shows no amount.
     """
+    from immo_connect.wallet.rights import RIGHT_VIEW, includes
+
     try:
+        if not includes(platform.wallet.right_of(actor, organisation_id), RIGHT_VIEW):
+            return None
         return int(platform.wallet.overview(actor, organisation_id).balance_cents)
     except ImmoConnectError:
         return None
+
+
+def _active_organisations(platform: Any, actor: int) -> list[Any]:
+    """The organisations ``actor`` is an active member of (whatever its wallet right), by name."""
+    return [summary for summary in platform.organisations.organisations_of(actor) if summary.usable]
 
 
 def _mode_title(platform: Any, tool_name: str | None, mode_id: str | None) -> str:
@@ -74,7 +82,7 @@ def _mode_title(platform: Any, tool_name: str | None, mode_id: str | None) -> st
 
 def current_quality(platform: Any, actor: int, chosen: Chosen | None, context: Any) -> CurrentQuality | None:
     """The quality the frame shows (see the module's text); None without an active organisation."""
-    organisations = {choice.id: choice for choice in platform.wallet.organisations(actor)}
+    organisations = {summary.id: summary for summary in _active_organisations(platform, actor)}
     if not organisations:
         return None
     pick: Chosen
@@ -96,7 +104,7 @@ def quality_entries(platform: Any, actor: int) -> list[QualityEntry]:
     modes: dict[int, dict[tuple[str, str], str]] = {}
     names: dict[int, str] = {}
     managed: set[int] = set()
-    for choice in platform.wallet.organisations(actor):
+    for choice in _active_organisations(platform, actor):
         names[choice.id] = choice.name
         if choice.is_manager:
             managed.add(choice.id)
