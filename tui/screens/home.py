@@ -13,7 +13,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Container, Horizontal, Vertical, VerticalScroll
+from textual.containers import Container, Horizontal, Vertical
 from textual.widgets import Footer
 
 from immo_connect.i18n import _, ngettext
@@ -22,6 +22,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of, token_of
 from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import ERROR_MARK, OK_MARK
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, DataTable, Label, Option, OptionList
 from immo_connect.tui.workspace import Dashboard, dashboard
@@ -61,7 +62,7 @@ class HomeScreen(ServiceHandlers, WorkspaceScreen[None]):
         session = getattr(self.app, "session", None)
         name = getattr(session, "display_name", "")
         yield AppHeader(_("Home"))
-        with VerticalScroll(classes="page", id="home-page"):
+        with Page(classes="page", id="home-page"):
             yield Label(_("Hello {name}, welcome to Immo-Connect.").format(name=name), id="home-greeting")
             with Horizontal(id="home-eid"):
                 yield Label(self._status_text(session), id="home-status")

@@ -7,7 +7,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
@@ -19,6 +19,7 @@ from immo_connect.tui.screens.tools._tool_choices import save_tool_choices, tool
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 from immo_connect.tui.widgets.org_forms import EmployeeForm, ToolAccessForm
@@ -40,7 +41,7 @@ class ConfirmEmployeeScreen(ServiceHandlers, WorkspaceScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader(_("Confirm an employee"))
-        with VerticalScroll(classes="page-body", id="confirm-body"):
+        with Page(classes="page-body", id="confirm-body"):
             yield Label("", id="confirm-who", classes="title")
             yield EmployeeForm("confirm")
             yield MarkedCheckbox(_("Manager of the organisation"), id="confirm-manager")
