@@ -265,7 +265,10 @@ class ImmoConnectApp(App[int]):
             self.push_screen(ConnectToolScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The frame's keys act (and show in the footer) only once signed in."""
+        """The frame's keys act (and show in the footer) only once signed in; the back office
+        only for operators."""
+        if action == "back_office":
+            return self.operator_role is not None
         if action in ("go", "switch_quality"):
             session = self.session
             return session is not None and not getattr(session, "restricted", False)
@@ -286,6 +289,24 @@ class ImmoConnectApp(App[int]):
         from immo_connect.tui.screens.accounts.user_menu import open_entry
 
         open_entry(self, entry_id)
+
+    @property
+    def operator_role(self) -> str | None:
+        """The signed-in account's back-office role (None for everyone else), read once per account."""
+        session = self.session
+        if session is None or getattr(session, "restricted", False):
+            return None
+        cached = getattr(self, "_operator_role", None)
+        if cached is None or cached[0] != session.account_id:
+            cached = (session.account_id, self.platform.operators.role(int(session.account_id)))
+            self._operator_role = cached
+        return cached[1]
+
+    def action_back_office(self) -> None:
+        from immo_connect.tui.screens.operators.back_office import BackOfficeScreen
+
+        if self.operator_role is not None and not isinstance(self.screen, BackOfficeScreen):
+            self.push_screen(BackOfficeScreen())
 
     def action_back(self) -> None:
         # The login screen sits above Textual's default screen: never pop below it.

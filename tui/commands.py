@@ -28,14 +28,19 @@ class ActionsProvider(Provider):
                     continue
                 if binding.action in seen:
                     continue
+                if namespace.check_action(binding.action, ()) is False:
+                    continue  # not for this user (the back office for operators only)
                 seen.add(binding.action)
                 key = _("Key: {key}").format(key=binding.key_display or binding.key)
                 found.append((binding.description, namespace, binding.action, key))
         if getattr(self.app, "session", None) is not None:
-            from immo_connect.tui.menu import MENU_ENTRIES
+            from immo_connect.tui.menu import MENU_ENTRIES, OPERATORS_ONLY
 
             descriptions = {description for description, *_rest in found}
+            operator = bool(getattr(self.app, "operator_role", None))
             for entry_id, label, _path in MENU_ENTRIES:
+                if entry_id in OPERATORS_ONLY and not operator:
+                    continue
                 if _(label) not in descriptions:
                     found.append((_(label), self.app, f"open_entry('{entry_id}')", _("User menu")))
         return found

@@ -73,8 +73,10 @@ GLOBAL_KEYS: tuple[KeyAction, ...] = (
     KeyAction("user-menu", "f2", "user_menu", N_("User menu"), display="F2"),
     # In the command palette on every screen: a tool's web page waits for its code.
     KeyAction("connect-tool", "f3", "connect_tool", N_("Connect a tool"), display="F3", show=False),
+    # Operators only (hidden from the palette for everyone else): the back office.
+    KeyAction("back-office", "f4", "back_office", N_("Back office"), display="F4", show=False),
     # From inside a field too: the quality decides which wallet pays, it must always be one key away.
-    KeyAction("switch-quality", "f4", "switch_quality", N_("Change quality"), display="F4", priority=True),
+    KeyAction("switch-quality", "f5", "switch_quality", N_("Change quality"), display="F5", priority=True),
     # Digits, not priority: typed in a field they are text; elsewhere they open an area.
     *(KeyAction(f"go-{area.id}", area.key, f"go('{area.id}')", area.label, show=False) for area in AREAS),
 )
@@ -89,7 +91,8 @@ SHARED_KEYS: dict[str, str] = {
     "back": "escape",
     "quit": "ctrl+q",
     "help": "question_mark",
-    "switch_quality": "f4",
+    "switch_quality": "f5",
+    "back_office": "f4",
     "user_menu": "f2",
     "connect_tool": "f3",
 }

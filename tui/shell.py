@@ -4,7 +4,7 @@ navigation bar, the content, the footer.
 A screen of an area subclasses :class:`WorkspaceScreen` and names its area (``AREA``); the
 frame adds the navigation bar (and a header and footer when the screen has none) to what
 the screen composes, so no screen can forget it. The digits of the navigation bar and
-« Changer de qualité » (``F4``) are app keys (``tui/keymap.py``): the same on every screen.
+« Changer de qualité » (``F5``) are app keys (``tui/keymap.py``): the same on every screen.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Footer
 
 from immo_connect.i18n import _
-from immo_connect.tui.keymap import AREAS
+from immo_connect.tui.keymap import AREAS, key_of
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Static
 
@@ -177,7 +177,7 @@ def _area_screen(app: App[Any], area: str) -> Screen[Any] | None:
     if area == "employees":
         if quality is None or not quality.is_manager:
             app.notify(_("Only managers see the employees of an organisation. Change quality ({key}) to "
-                         "an organisation you manage.").format(key="F4"), severity="warning")
+                         "an organisation you manage.").format(key=key_of("switch_quality")), severity="warning")
             return None
         from immo_connect.tui.screens.organisations.employees import EmployeesScreen
 

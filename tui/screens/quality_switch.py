@@ -1,4 +1,4 @@
-"""« Changer de qualité » from anywhere (F4): the organisation and usage mode to work under.
+"""« Changer de qualité » from anywhere (F5): the organisation and usage mode to work under.
 
 Each organisation with its wallet's balance (when the person may see it), and under it the
 usage modes the person may use a tool in there. The current one is marked ▸ and highlighted.

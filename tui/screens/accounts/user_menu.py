@@ -23,10 +23,12 @@ class UserMenuScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "close", _("Close the menu"), id="user-menu-close")]
 
     def compose(self) -> ComposeResult:
-        from immo_connect.tui.menu import MENU_ENTRIES
+        from immo_connect.tui.menu import MENU_ENTRIES, OPERATORS_ONLY
 
         session = getattr(self.app, "session", None)
-        options = [Option(_(label), id=entry_id) for entry_id, label, _path in MENU_ENTRIES]
+        operator = bool(getattr(self.app, "operator_role", None))
+        options = [Option(_(label), id=entry_id) for entry_id, label, _path in MENU_ENTRIES
+                   if operator or entry_id not in OPERATORS_ONLY]
         options += [Option(_("Home"), id=HOME), Option(_("Sign out"), id=SIGN_OUT)]
         with Vertical(id="user-menu-box"):
             yield Label(getattr(session, "display_name", ""), classes="title")
@@ -89,9 +91,11 @@ def open_entry(app: object, entry_id: str) -> None:
 
         switch_quality(app)
         return
-    from immo_connect.tui.menu import MENU_ENTRIES
+    from immo_connect.tui.menu import MENU_ENTRIES, OPERATORS_ONLY
     from immo_connect.tui.session_flow import screen_from_path
 
+    if entry_id in OPERATORS_ONLY and not getattr(app, "operator_role", None):
+        return
     path = next((p for i, _label, p in MENU_ENTRIES if i == entry_id), None)
     screen = screen_from_path(path) if path else None
     if screen is not None:
