@@ -1,5 +1,6 @@
 """The details of one employee: « Modifier les données », « Bloquer », « Supprimer »,
-« Activer » for a blocked one, « Confirmer » for a request, and the manager rights.
+« Activer » for a blocked one, « Confirmer » for a request, the manager rights and the
+wallet right (``immo_connect.wallet.rights``; the core checks it on every wallet call).
 
 Blocking and deleting ask first; the default answer is no.
 """
@@ -11,7 +12,6 @@ from collections.abc import Callable
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
@@ -20,14 +20,17 @@ from immo_connect.organisations.data import EMPLOYEE_TYPES, STATUS_LABELS, Emplo
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.org_forms import EmployeeForm
-from immo_connect.tui.widgets.safe import Button, Static
+from immo_connect.tui.widgets.safe import Button, Label, Select, Static
+from immo_connect.wallet.rights import RIGHTS, right_label
 
 
-class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
+class EmployeeDetailsScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "employees"
     CSS_PATH = "../../styles/organisations.tcss"
     BINDINGS = [
         Binding("m", "edit", _("Edit the data"), id="employee-edit"),
@@ -37,6 +40,7 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
         Binding("c", "confirm", _("Confirm"), id="employee-confirm"),
         Binding("g", "toggle_manager", _("Grant or revoke manager rights"), id="employee-manager"),
         Binding("ctrl+s", "save", _("Save the changes"), id="employee-save"),
+        Binding("w", "save_wallet_right", _("Save the wallet right"), id="employee-wallet-right"),
         Binding("escape", "cancel", _("Back"), id="employee-back"),
     ]
 
@@ -57,6 +61,11 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
                 yield Button(_("Block"), id="employee-block-button", variant="warning")
                 yield Button(_("Delete"), id="employee-delete-button", variant="error")
                 yield Button("", id="employee-manager-button")
+            with Horizontal(classes="buttons", id="employee-wallet"):
+                yield Label(_("Wallet right"), classes="field-label")
+                yield Select([(right_label(r), r) for r in RIGHTS], id="employee-wallet-right",
+                             allow_blank=False, value=RIGHTS[0])
+                yield Button(_("Save the wallet right"), id="employee-wallet-save")
             with Page(id="employee-editor", classes="hidden subform"):
                 yield EmployeeForm("edit")
                 with Horizontal(classes="buttons"):
@@ -87,7 +96,35 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
                      on_done=done, on_error=self._failed)
 
     def _load(self) -> None:
-        self._call("employee", "employee")
+        self._call("employee", "employee", then=self._load_wallet_right)
+
+    def _load_wallet_right(self) -> None:
+        platform = self.app.platform  # type: ignore[attr-defined]
+        call_service(self, "employee-wallet", platform.wallet.employee_right, actor_of(self.app),
+                     self.organisation_id, self.membership_id, on_done=self._show_wallet_right,
+                     on_error=self._failed)
+
+    def _show_wallet_right(self, right: str) -> None:
+        select = self.query_one("#employee-wallet-right", Select)
+        select.value = right
+        # A manager always manages the wallet: nothing to choose.
+        manager = self.row is not None and self.row.is_manager
+        select.disabled = manager
+        self.query_one("#employee-wallet-save", Button).display = not manager
+
+    def action_save_wallet_right(self) -> None:
+        if self.row is None or self.row.is_manager or self.editing:
+            return
+        right = self.query_one("#employee-wallet-right", Select).value
+        platform = self.app.platform  # type: ignore[attr-defined]
+
+        def saved(now: str) -> None:
+            self._show_wallet_right(now)
+            self._done(_("The wallet right was saved: {right}.").format(right=right_label(now)))
+
+        call_service(self, "employee-wallet-save", platform.wallet.set_employee_right, actor_of(self.app),
+                     self.organisation_id, self.membership_id, str(right), on_done=saved,
+                     on_error=self._failed)
 
     def _show(self, row: EmployeeRow) -> None:
         self.row = row
@@ -113,6 +150,7 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
             self.query_one(f"#{widget_id}").set_class(not show, "hidden")
         self.query_one("#employee-manager-button", Button).label = (
             _("Revoke manager rights") if row.is_manager else _("Make manager"))
+        self.refresh_bindings()
 
     def _failed(self, error: ImmoConnectError) -> None:
         self.query_one("#employee-message", FormMessage).error(error)
@@ -124,12 +162,27 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
 
     def _set_editing(self, editing: bool) -> None:
         self.editing = editing
+        self.refresh_bindings()
         self.query_one("#employee-editor").set_class(not editing, "hidden")
         self.query_one("#employee-buttons").set_class(editing, "hidden")
         if not editing:  # never leave the focus in a hidden field
             self.query_one("#employee-edit-button").focus()
 
     # -- actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers only what acts now: saving while editing, the rest otherwise."""
+        row, viewing = self.row, self.row is not None and not self.editing
+        available = {
+            "save": self.editing,
+            "edit": viewing,
+            "delete": viewing,
+            "block": viewing and row is not None and row.status != "blocked",
+            "activate": viewing and row is not None and row.status == "blocked",
+            "confirm": viewing and row is not None and row.status == "pending",
+            "toggle_manager": viewing and row is not None and row.status == "active",
+        }
+        return available.get(action, True)
 
     def action_edit(self) -> None:
         if self.row is None or self.editing:
@@ -214,6 +267,7 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
             "employee-edit-button": self.action_edit, "employee-block-button": self.action_block,
             "employee-delete-button": self.action_delete, "employee-manager-button": self.action_toggle_manager,
             "employee-save-button": self.action_save, "employee-cancel-button": self.action_cancel,
+            "employee-wallet-save": self.action_save_wallet_right,
         }
         if event.button.id in actions:
             actions[event.button.id]()
