@@ -141,6 +141,11 @@ async def test_the_money_desk_assigns_an_entry_and_a_second_operator_approves(pl
         await settle(pilot)
         assert MoneyRequest.get_by_id(waiting.id).status == "booked"
         assert table_text(app, "#bo-pending") == ""
+        app.screen.query_one("#bo-imports").focus()
+        await pilot.press("enter")  # the import's report: what became of each line
+        await settle(pilot)
+        report = table_text(app, "#bo-entries")
+        assert "Jean Dupont" in report and "attribué par un opérateur" in report
 
 
 async def test_an_admin_gives_a_role_in_the_back_office(platform: Platform) -> None:
