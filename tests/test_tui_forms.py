@@ -142,3 +142,55 @@ async def test_the_top_up_opens_in_its_amount_and_the_next_step_is_one_key_away(
         assert screen.focused is screen.query_one("#simulate-paid")  # « Payer » leads to the next step
         await pilot.press("tab")
         assert screen.focused is screen.query_one("#simulate-failed")
+
+
+async def test_the_chosen_option_of_a_choice_is_marked_by_a_symbol() -> None:
+    from textual.app import App, ComposeResult
+    from textual.widgets import RadioSet
+
+    from immo_connect.tui.widgets.safe import Checkbox, RadioButton
+
+    class Choice(App[None]):
+        def compose(self) -> ComposeResult:
+            yield RadioSet(RadioButton("Bancontact", value=True, id="first"), RadioButton("Visa", id="second"))
+            yield Checkbox("J'accepte", id="terms")
+
+    app = Choice()
+    async with app.run_test(size=(60, 10)) as pilot:
+        def shown(selector: str) -> str:
+            return app.query_one(selector).render().plain  # type: ignore[attr-defined]
+
+        assert "●" in shown("#first") and "●" not in shown("#second")
+        assert "✓" not in shown("#terms")
+        app.query_one(RadioSet).focus()
+        await pilot.press("right", "enter")  # choose Visa
+        await pilot.pause()
+        assert "●" not in shown("#first") and "●" in shown("#second")
+        app.query_one("#terms").focus()
+        await pilot.press("space")
+        await pilot.pause()
+        assert "✓" in shown("#terms")
+
+
+async def test_a_long_question_and_its_buttons_are_shown_whole_at_80x24(platform: Platform) -> None:
+    from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
+    from immo_connect.tui.widgets.safe import Button
+
+    question = ("Supprimer l'enregistrement de CadastreFinder (En tant qu'agent immobilier) pour cette "
+                "organisation ? Tous les employés perdent leur accès ; pour l'utiliser à nouveau, un "
+                "gestionnaire devra l'enregistrer de nouveau.")
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.push_screen(ConfirmDialog(question, "Oui, supprimer l'enregistrement"))
+        await settle(pilot)
+        screen = app.screen
+        label = screen.query_one("#confirm-question")
+        visible_on_screen(screen, label)
+        shown_text = " ".join(
+            "".join(segment.text for segment in strip) for strip in
+            (label.render_line(y) for y in range(label.size.height)))
+        assert " ".join(shown_text.split()) == question  # every word, none cut
+        for button in screen.query(Button):
+            region = visible_on_screen(screen, button)
+            assert region.width >= len(str(button.label)) + 2, (button.label, region)

@@ -125,11 +125,23 @@ class Button(_Button):
 
 
 class Checkbox(_Checkbox):
+    """Ticked shows ✓, not ticked an empty box: the state is a symbol, not a colour alone."""
+
+    @property  # type: ignore[override]
+    def BUTTON_INNER(self) -> str:
+        return "✓" if self.value else " "
+
     def _make_label(self, label: Any) -> Content:
         return literal(label).first_line.rstrip()
 
 
 class RadioButton(_RadioButton):
+    """The chosen option shows ●, the others an empty circle: a symbol, not a colour alone."""
+
+    @property  # type: ignore[override]
+    def BUTTON_INNER(self) -> str:
+        return "●" if self.value else " "
+
     def _make_label(self, label: Any) -> Content:
         return literal(label).first_line.rstrip()
 
