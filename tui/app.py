@@ -11,23 +11,32 @@ import logging
 import os
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.dom import NoScreen
 
+from immo_connect import i18n
 from immo_connect.config import Settings
 from immo_connect.errors import ConfigurationError, ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
+from immo_connect.tui import textual_words
 from immo_connect.tui.commands import ActionsProvider
 
 log = logging.getLogger("immo_connect.tui")
 
 if TYPE_CHECKING:  # the platform module pulls in the database layer: not on the start path
+    from collections.abc import Iterable
+
+    from textual.screen import Screen
+
     from immo_connect.platform import Platform
+
+textual_words.install()
 
 
 # Resolved, as Textual resolves a screen's CSS_PATH: the same file is then read only once.
@@ -60,20 +69,22 @@ class ImmoConnectApp(App[int]):
     remote = False
 
     BINDINGS = [
-        Binding("question_mark", "help", _("Help"), id="help", key_display="?"),
-        Binding("f1", "help", _("Help"), id="help-f1", show=False),
-        Binding("escape", "back", _("Back"), id="back"),
+        Binding("question_mark", "help", N_("Help"), id="help", key_display="?"),
+        Binding("f1", "help", N_("Help"), id="help-f1", show=False),
+        Binding("escape", "back", N_("Back"), id="back"),
         # Never a single letter: activation codes and names hold letters, and a focused button
         # would take them as "quit". Priority, so that it works from inside a field too.
-        Binding("ctrl+q", "quit", _("Quit"), id="quit", priority=True),
+        Binding("ctrl+q", "quit", N_("Quit"), id="quit", priority=True),
         # Focus moves as the key arrives, not when the field that had it reads its keys: so
         # "name<Tab>password" typed at once (a password manager) lands in the two fields.
-        Binding("tab", "focus_next", _("Next field"), id="focus-next", show=False, priority=True),
-        Binding("shift+tab", "focus_previous", _("Previous field"), id="focus-previous", show=False,
+        Binding("tab", "focus_next", N_("Next field"), id="focus-next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", N_("Previous field"), id="focus-previous", show=False,
                 priority=True),
-        Binding("f2", "user_menu", _("User menu"), id="user-menu"),
+        Binding("f2", "user_menu", N_("User menu"), id="user-menu"),
         # In the command palette on every screen: a tool's web page waits for its code.
-        Binding("f3", "connect_tool", _("Connect a tool"), id="connect-tool", show=False),
+        Binding("f3", "connect_tool", N_("Connect a tool"), id="connect-tool", show=False),
+        # The language switch, also top right of every screen (before anyone is signed in too).
+        Binding("f4", "choose_language", N_("Language"), id="choose-language"),
     ]
 
     def __init__(
@@ -104,6 +115,11 @@ class ImmoConnectApp(App[int]):
             self._build_platform = platform
             self.settings = settings
         self.session: Any = None  # the signed-in session, set by the login screen
+        # This person's language: the installation's default until they choose or sign in.
+        # Bound in every task and worker of this app (see _context), never process-wide.
+        self.language_choice = i18n.LanguageChoice(self.settings.language)
+        # True once a person not yet signed in chose a language: signing in then keeps it.
+        self.language_chosen = False
         self._failed_tool_screens: weakref.WeakSet[Any] = weakref.WeakSet()
         self._mail_delivery: Any = None
 
@@ -127,6 +143,55 @@ class ImmoConnectApp(App[int]):
 
         super().notify(printable(message), title=printable(title), severity=severity, timeout=timeout,
                        markup=False)
+
+    @contextmanager
+    def _context(self) -> Generator[None, None, None]:
+        # Textual sets its context variables here for the app's tasks: the person's language
+        # goes with them, so each app (one per SSH session) speaks its own.
+        with i18n.bind_choice(self.language_choice), super()._context():
+            yield
+
+    def change_language(self, language: str) -> None:
+        """Speak ``language`` from now on: redraw the screens, and store it on the account."""
+        if language == self.language_choice.language:
+            return
+        self.language_choice.switch(language)
+        session = getattr(self, "session", None)
+        if session is None:
+            self.language_chosen = True
+        else:
+            from immo_connect.tui._service import call_service
+            from immo_connect.tui.session_flow import store_language
+
+            call_service(self, "choose-language", store_language, self, session.token, language)
+        self.call_later(self.redraw_in_language)
+
+    async def redraw_in_language(self) -> None:
+        """Compose every open screen again in the current language (the top one first)."""
+        for screen in reversed(self.screen_stack[1:]):
+            await screen.recompose()
+            replay = getattr(type(screen), "on_mount", None)
+            # Screens fill their new widgets as when first shown (tables' columns, data).
+            if replay is not None and not getattr(replay, "__module__", "textual").startswith("textual"):
+                result = replay(screen)
+                if hasattr(result, "__await__"):
+                    await result
+        self.refresh_bindings()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        return textual_words.translated_commands(super().get_system_commands(screen))
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(textual_words.command_palette())
+
+    def action_choose_language(self) -> None:
+        from immo_connect.tui.screens.language import LanguageScreen
+
+        if not isinstance(self.screen, LanguageScreen):
+            self.push_screen(LanguageScreen(), lambda chosen: chosen and self.change_language(chosen))
 
     def on_ready(self) -> None:
         if self._build_platform is not None and not self._platform_ready.is_set():

@@ -24,7 +24,8 @@ class ActionsProvider(Provider):
                 if binding.action in seen:
                     continue
                 seen.add(binding.action)
-                found.append((binding.description, namespace, binding.action, binding.key))
+                # Descriptions are English message ids: shown in the person's language.
+                found.append((_(binding.description), namespace, binding.action, binding.key))
         return found
 
     async def discover(self) -> Hits:

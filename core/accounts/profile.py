@@ -309,6 +309,19 @@ def save_profile(svc: AccountService, actor: Account, update: ProfileUpdate) -> 
     return get_profile(svc, account)
 
 
+def choose_language(svc: AccountService, account: Account, language: str) -> str:
+    if language not in LANGUAGES:
+        raise ValidationError(
+            _("This language is not offered."), hint=_("Choose French, Dutch or English."),
+            code="invalid_language", field="language",
+        )
+    if str(account.language) != language:
+        with transaction():
+            Account.update(language=language).where(Account.id == account.id).execute()
+            svc.audit("profile.updated", account=account, detail={"fields": ["language"]})
+    return language
+
+
 def apply_eid_identity(account_id: int, *, now: dt.datetime, **fields: object) -> None:
     """Fill the eID fields of the profile (for the eID area, inside its linking transaction)."""
     unknown = set(fields) - set(EID_FIELDS)

@@ -28,7 +28,7 @@ FAQ: tuple[tuple[str, str], ...] = (
 
 
 class HelpScreen(Screen[None]):
-    BINDINGS = [Binding("escape", "app.pop_screen", _("Close help"), id="close-help")]
+    BINDINGS = [Binding("escape", "app.pop_screen", N_("Close help"), id="close-help")]
 
     def __init__(self, previous: Screen[object] | None = None) -> None:
         super().__init__()
@@ -39,7 +39,7 @@ class HelpScreen(Screen[None]):
         for screen in (self.previous, self.app):
             for binding in getattr(screen, "BINDINGS", []):
                 if isinstance(binding, Binding) and binding.description:
-                    lines.append(f"| `{binding.key_display or binding.key}` | {binding.description} |")
+                    lines.append(f"| `{binding.key_display or binding.key}` | {_(binding.description)} |")
         return "\n".join(lines)
 
     def compose(self) -> ComposeResult:

@@ -14,7 +14,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
 from immo_connect.tui.widgets.account_forms import ERROR_MARK, OK_MARK
@@ -30,11 +30,11 @@ class HomeScreen(ServiceHandlers, Screen[None]):
     CSS_PATH = "../styles/accounts.tcss"
     DEFAULT_CLASSES = "accounts"
     BINDINGS = [
-        Binding("p", "open('profile')", _("My profile"), id="home-profile"),
-        Binding("c", "open('account')", _("My account"), id="home-account"),
-        Binding("l", "link_eid", _("Link the eID"), id="home-link-eid"),
-        Binding("o", "open('connect-tool')", _("Connect a tool"), id="home-connect-tool"),
-        Binding("d", "sign_out", _("Sign out"), id="home-sign-out"),
+        Binding("p", "open('profile')", N_("My profile"), id="home-profile"),
+        Binding("c", "open('account')", N_("My account"), id="home-account"),
+        Binding("l", "link_eid", N_("Link the eID"), id="home-link-eid"),
+        Binding("o", "open('connect-tool')", N_("Connect a tool"), id="home-connect-tool"),
+        Binding("d", "sign_out", N_("Sign out"), id="home-sign-out"),
     ]
 
     def compose(self) -> ComposeResult:

@@ -1,4 +1,5 @@
-"""The header of every screen: platform name, screen title and the user's name (top right).
+"""The header of every screen: platform name, screen title, the language switch and the
+user's name (top right).
 
 With the sandbox payment method on (the demo configuration), it also says « mode démo » on
 every screen: top-ups there move no real money, and nobody should mistake it for production.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 
+from immo_connect import i18n
 from immo_connect.i18n import _
 from immo_connect.tui.widgets.safe import Button, Label
 
@@ -26,10 +28,15 @@ class AppHeader(Horizontal):
         yield Label(self.screen_title, id="screen-title")
         session = getattr(self.app, "session", None)
         name = session.display_name if session is not None else _("Not signed in")
+        yield Button(i18n.get_language().upper(), id="language-switch", flat=True, compact=True,
+                     tooltip=_("Language"))
         yield Button(name, id="user-menu", flat=True, compact=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "user-menu":
+        if event.button.id == "language-switch":
+            event.stop()
+            self.app.action_choose_language()  # type: ignore[attr-defined]
+        elif event.button.id == "user-menu":
             from immo_connect.tui.screens.accounts.user_menu import open_user_menu
 
             event.stop()

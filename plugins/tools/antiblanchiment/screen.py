@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError, ValidationError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.plugins.tools.antiblanchiment.checks import (
     OUTCOME_LABELS,
     QUESTIONS,
@@ -50,9 +50,9 @@ def _amount_cents(text: str) -> int | None:
 class AntiBlanchimentScreen(ServiceHandlers, Screen[None]):
     CSS_PATH = Path(__file__).with_name("screen.tcss")
     BINDINGS = [
-        Binding("ctrl+s", "record", _("Record the check"), id="aml-record"),
-        Binding("ctrl+r", "report", _("Export the PDF report"), id="aml-report"),
-        Binding("escape", "close", _("Close the tool"), id="aml-close"),
+        Binding("ctrl+s", "record", N_("Record the check"), id="aml-record"),
+        Binding("ctrl+r", "report", N_("Export the PDF report"), id="aml-report"),
+        Binding("escape", "close", N_("Close the tool"), id="aml-close"),
     ]
 
     def __init__(self, context: Any) -> None:

@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.plugins.tools.cadastrefinder.parcels import ParcelQuery
 from immo_connect.plugins.tools.cadastrefinder.search import search
 from immo_connect.tui._service import ServiceHandlers, call_service
@@ -27,9 +27,9 @@ from immo_connect.wallet.texts import euros
 
 class CadastreFinderScreen(ServiceHandlers, Screen[None]):
     BINDINGS = [
-        Binding("ctrl+f", "search", _("Search"), id="cadastre-search"),
-        Binding("ctrl+l", "clear", _("Clear the criteria"), id="cadastre-clear"),
-        Binding("escape", "close", _("Close the tool"), id="cadastre-close"),
+        Binding("ctrl+f", "search", N_("Search"), id="cadastre-search"),
+        Binding("ctrl+l", "clear", N_("Clear the criteria"), id="cadastre-clear"),
+        Binding("escape", "close", N_("Close the tool"), id="cadastre-close"),
     ]
     CSS_PATH = Path(__file__).with_name("screen.tcss")
 

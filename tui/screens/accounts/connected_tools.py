@@ -14,7 +14,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
@@ -25,7 +25,7 @@ from immo_connect.tui.widgets.safe import Button, DataTable, Label
 class ConnectedToolsScreen(ServiceHandlers, Screen[None]):
     CSS_PATH = "../../styles/accounts.tcss"
     DEFAULT_CLASSES = "accounts"
-    BINDINGS = [Binding("delete", "end", _("End the sign-in"), id="connected-end", key_display="Suppr")]
+    BINDINGS = [Binding("delete", "end", N_("End the sign-in"), id="connected-end", key_display="Suppr")]
 
     def __init__(self) -> None:
         super().__init__()

@@ -66,12 +66,12 @@ class ProfileScreen(ServiceHandlers, Screen[None]):
     CSS_PATH = "../../styles/accounts.tcss"
     DEFAULT_CLASSES = "accounts"
     BINDINGS = [
-        Binding("e", "edit", _("Edit my profile"), id="profile-edit"),
-        Binding("ctrl+s", "save", _("Save the changes"), id="profile-save"),
-        Binding("ctrl+o", "load_photo", _("Load a photo"), id="profile-photo"),
-        Binding("escape", "cancel_or_back", _("Cancel or go back"), id="profile-back"),
-        Binding("t", "connected_tools", _("Connected tools"), id="profile-connected-tools"),
-        Binding("x", "sign_out_everywhere", _("Sign out everywhere"), id="profile-sign-out-everywhere"),
+        Binding("e", "edit", N_("Edit my profile"), id="profile-edit"),
+        Binding("ctrl+s", "save", N_("Save the changes"), id="profile-save"),
+        Binding("ctrl+o", "load_photo", N_("Load a photo"), id="profile-photo"),
+        Binding("escape", "cancel_or_back", N_("Cancel or go back"), id="profile-back"),
+        Binding("t", "connected_tools", N_("Connected tools"), id="profile-connected-tools"),
+        Binding("x", "sign_out_everywhere", N_("Sign out everywhere"), id="profile-sign-out-everywhere"),
     ]
 
     def __init__(self) -> None:

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.tools._tool_launch import MET, MISSING
 from immo_connect.tui.session_flow import actor_of
@@ -112,8 +112,8 @@ class RecognitionsPane(ServiceHandlers, Vertical):
 class RecognitionsScreen(Screen[None]):
     CSS_PATH = "../../styles/tools.tcss"
     BINDINGS = [
-        Binding("l", "link_eid", _("Link the eID"), id="recognitions-link-eid"),
-        Binding("r", "refresh", _("Refresh my recognitions"), id="recognitions-refresh-key"),
+        Binding("l", "link_eid", N_("Link the eID"), id="recognitions-link-eid"),
+        Binding("r", "refresh", N_("Refresh my recognitions"), id="recognitions-refresh-key"),
     ]
 
     def compose(self) -> ComposeResult:

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.ssh.keys import SshKeyInfo
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.account_forms import FormMessage
@@ -26,9 +26,9 @@ def _when(value: Any) -> str:
 class SshKeysScreen(ServiceHandlers, Screen[None]):
     CSS_PATH = "../../styles/ssh.tcss"
     BINDINGS = [
-        Binding("a", "add", _("Add a key"), id="ssh-key-add"),
-        Binding("delete", "remove", _("Remove the key"), id="ssh-key-remove", key_display="Suppr"),
-        Binding("r", "refresh", _("Refresh"), id="ssh-key-refresh"),
+        Binding("a", "add", N_("Add a key"), id="ssh-key-add"),
+        Binding("delete", "remove", N_("Remove the key"), id="ssh-key-remove", key_display="Suppr"),
+        Binding("r", "refresh", N_("Refresh"), id="ssh-key-refresh"),
     ]
 
     def __init__(self) -> None:

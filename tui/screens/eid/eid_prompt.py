@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
 from immo_connect.tui.widgets.header import AppHeader
@@ -36,8 +36,8 @@ class EidPromptScreen(ServiceHandlers, Screen[None]):
     CSS_PATH = "../../styles/accounts.tcss"
     DEFAULT_CLASSES = "accounts"
     BINDINGS = [
-        Binding("l", "link", _("Link the eID"), id="eid-prompt-link"),
-        Binding("i", "skip", _("Skip for now"), id="eid-prompt-skip"),
+        Binding("l", "link", N_("Link the eID"), id="eid-prompt-link"),
+        Binding("i", "skip", N_("Skip for now"), id="eid-prompt-skip"),
     ]
 
     def compose(self) -> ComposeResult:

@@ -13,7 +13,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.organisations.data import EMPLOYEE_TYPES, STATUS_LABELS, EmployeePage, EmployeeRow
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
@@ -27,12 +27,12 @@ STATUS_MARKS = {"pending": "⏳", "active": "✓", "blocked": "⛔"}
 class EmployeesScreen(ServiceHandlers, Screen[None]):
     CSS_PATH = "../../styles/organisations.tcss"
     BINDINGS = [
-        Binding("a", "add", _("Add"), id="employees-add"),
-        Binding("enter", "details", _("See details"), id="employees-details"),
-        Binding("n", "next_page", _("Next page"), id="employees-next"),
-        Binding("p", "previous_page", _("Previous page"), id="employees-previous"),
-        Binding("slash", "focus_filter", _("Filter by name"), id="employees-filter", key_display="/"),
-        Binding("r", "refresh", _("Refresh"), id="employees-refresh"),
+        Binding("a", "add", N_("Add"), id="employees-add"),
+        Binding("enter", "details", N_("See details"), id="employees-details"),
+        Binding("n", "next_page", N_("Next page"), id="employees-next"),
+        Binding("p", "previous_page", N_("Previous page"), id="employees-previous"),
+        Binding("slash", "focus_filter", N_("Filter by name"), id="employees-filter", key_display="/"),
+        Binding("r", "refresh", N_("Refresh"), id="employees-refresh"),
     ]
 
     def __init__(self, organisation_id: int, *, status: str | None = None) -> None:

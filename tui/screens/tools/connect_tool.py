@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import WARNING_MARK, FormMessage
@@ -29,7 +29,7 @@ from immo_connect.tui.widgets.safe import Button, Input, Label, Static
 class ConnectToolScreen(ServiceHandlers, Screen[None]):
     CSS_PATH = "../../styles/tools.tcss"
     BINDINGS = [
-        Binding("ctrl+r", "refuse", _("Refuse"), id="connect-refuse"),
+        Binding("ctrl+r", "refuse", N_("Refuse"), id="connect-refuse"),
     ]
 
     def __init__(self) -> None:

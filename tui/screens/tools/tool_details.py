@@ -15,7 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent
 
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.organisations.data import STATUS_LABELS
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.tools._tool_launch import MET, MISSING, NONE_MARK, status_word
@@ -28,9 +28,9 @@ from immo_connect.wallet.texts import euros
 class ToolDetailsScreen(ServiceHandlers, Screen[None]):
     CSS_PATH = "../../styles/tools.tcss"
     BINDINGS = [
-        Binding("m", "edit", _("Edit the access"), id="details-edit"),
-        Binding("e", "register", _("Register"), id="details-register"),
-        Binding("s", "start", _("Start"), id="details-start"),
+        Binding("m", "edit", N_("Edit the access"), id="details-edit"),
+        Binding("e", "register", N_("Register"), id="details-register"),
+        Binding("s", "start", N_("Start"), id="details-start"),
     ]
 
     def __init__(self, tool_name: str, organisation_id: int) -> None:

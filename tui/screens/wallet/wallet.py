@@ -22,7 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.header import AppHeader
@@ -82,16 +82,16 @@ def load_page(platform: Any, actor: int, organisation_id: int, form: tuple[str, 
 class WalletScreen(ServiceHandlers, Screen[None]):
     CSS_PATH = "../../styles/wallet.tcss"
     BINDINGS = [
-        Binding("t", "top_up", _("Top up the balance"), id="wallet-topup"),
-        Binding("v", "voucher", _("Transaction voucher (PDF)"), id="wallet-voucher"),
-        Binding("x", "export", _("Export (CSV)"), id="wallet-export"),
-        Binding("m", "transfer", _("Transfer to another wallet"), id="wallet-transfer"),
-        Binding("b", "refund", _("Refund the selected top-up"), id="wallet-refund"),
-        Binding("slash", "focus_filters", _("Filters"), id="wallet-filters", key_display="/"),
-        Binding("c", "clear_filters", _("Clear all filters"), id="wallet-clear"),
-        Binding("n", "next_page", _("Next page"), id="wallet-next"),
-        Binding("p", "previous_page", _("Previous page"), id="wallet-previous"),
-        Binding("r", "refresh", _("Refresh"), id="wallet-refresh"),
+        Binding("t", "top_up", N_("Top up the balance"), id="wallet-topup"),
+        Binding("v", "voucher", N_("Transaction voucher (PDF)"), id="wallet-voucher"),
+        Binding("x", "export", N_("Export (CSV)"), id="wallet-export"),
+        Binding("m", "transfer", N_("Transfer to another wallet"), id="wallet-transfer"),
+        Binding("b", "refund", N_("Refund the selected top-up"), id="wallet-refund"),
+        Binding("slash", "focus_filters", N_("Filters"), id="wallet-filters", key_display="/"),
+        Binding("c", "clear_filters", N_("Clear all filters"), id="wallet-clear"),
+        Binding("n", "next_page", N_("Next page"), id="wallet-next"),
+        Binding("p", "previous_page", N_("Previous page"), id="wallet-previous"),
+        Binding("r", "refresh", N_("Refresh"), id="wallet-refresh"),
     ]
 
     def __init__(self, organisation_id: int | None = None) -> None:

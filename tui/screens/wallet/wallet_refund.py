@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.payments._reversals import RefundOffer
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
@@ -45,8 +45,8 @@ def describe(offer: RefundOffer) -> str:
 class WalletRefundScreen(ServiceHandlers, Screen[bool]):
     CSS_PATH = "../../styles/wallet.tcss"
     BINDINGS = [
-        Binding("ctrl+s", "confirm", _("Refund"), id="refund-confirm"),
-        Binding("escape", "cancel", _("Back to the wallet"), id="refund-cancel"),
+        Binding("ctrl+s", "confirm", N_("Refund"), id="refund-confirm"),
+        Binding("escape", "cancel", N_("Back to the wallet"), id="refund-cancel"),
     ]
 
     def __init__(self, transaction_id: int) -> None:

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
@@ -47,8 +47,8 @@ def send(platform: Any, actor: int, source: int, target: object, amount: str, de
 class WalletTransferScreen(ServiceHandlers, Screen[bool]):
     CSS_PATH = "../../styles/wallet.tcss"
     BINDINGS = [
-        Binding("ctrl+s", "send", _("Transfer"), id="transfer-send"),
-        Binding("escape", "cancel", _("Back to the wallet"), id="transfer-cancel"),
+        Binding("ctrl+s", "send", N_("Transfer"), id="transfer-send"),
+        Binding("escape", "cancel", N_("Back to the wallet"), id="transfer-cancel"),
     ]
 
     def __init__(self, organisation_id: int) -> None:
