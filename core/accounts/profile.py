@@ -102,7 +102,7 @@ class ProfileUpdate:
     def from_view(cls, view: ProfileView) -> ProfileUpdate:
         return cls(
             first_name=view.first_name, last_name=view.last_name, language=view.language,
-            birth_date=view.birth_date.strftime("%d/%m/%Y") if view.birth_date else "",
+            birth_date=view.birth_date.strftime("%d/%m/%Y") if view.birth_date else "",  # the form's own notation
             birth_place=view.birth_place, nationality=view.nationality, gender=view.gender,
             phone=view.phone, mobile=view.mobile, website=view.website, linkedin=view.linkedin,
             facebook=view.facebook, instagram=view.instagram, x=view.x, addresses=list(view.addresses),

@@ -14,12 +14,13 @@ from fpdf.fonts import FontFace
 
 from immo_connect.config import PlatformSection
 from immo_connect.formats import enterprise, ogm
+from immo_connect.formatting import money
 from immo_connect.i18n import _
 from immo_connect.organisations.models import Organisation
 from immo_connect.pdf import DocumentPdf
 from immo_connect.wallet._views import to_local
 from immo_connect.wallet.models import KIND_TOOL, Wallet, WalletTransaction
-from immo_connect.wallet.texts import euros, kind_label, reason_label, status_label
+from immo_connect.wallet.texts import kind_label, reason_label, status_label
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,9 +85,9 @@ def render(data: VoucherData, platform: PlatformSection) -> bytes:
         (_("Date"), to_local(tx.created_at).strftime("%d/%m/%Y %H:%M:%S")),
         (_("Type"), kind),
         (_("Description"), str(tx.description)),
-        (_("Amount"), f"{euros(int(tx.amount), sign=True)} EUR"),
-        (_("Balance before"), f"{euros(tx.balance_before)} EUR"),
-        (_("Balance after"), f"{euros(tx.balance_after)} EUR"),
+        (_("Amount"), money(int(tx.amount), sign=True)),
+        (_("Balance before"), money(tx.balance_before)),
+        (_("Balance after"), money(tx.balance_after)),
         (_("Status"), status),
     ]
     if data.counterpart:

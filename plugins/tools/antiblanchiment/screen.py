@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from immo_connect import formatting
 from immo_connect.errors import ImmoConnectError, ValidationError
 from immo_connect.i18n import N_, _
 from immo_connect.plugins.tools.antiblanchiment.checks import (
@@ -117,7 +118,7 @@ class AntiBlanchimentScreen(ServiceHandlers, Screen[None]):
         table = self.query_one("#aml-checks", DataTable)
         table.clear()
         for row in rows:
-            table.add_row(str(row.id), row.created_at.strftime("%d/%m/%Y"), row.subject_name,
+            table.add_row(str(row.id), formatting.date(row.created_at), row.subject_name,
                           _(VIGILANCE_LABELS.get(row.vigilance, row.vigilance)), _(OUTCOME_LABELS.get(row.outcome, row.outcome)))
 
     def _answers(self) -> dict[str, bool]:

@@ -14,6 +14,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from immo_connect import formatting
 from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
@@ -59,7 +60,7 @@ class ConnectedToolsScreen(ServiceHandlers, Screen[None]):
         table.clear()
         for row in rows:
             table.add_row(row.tool_title, row.organisation_name, row.mode_title, row.role_title,
-                          to_local(row.created_at).strftime("%d/%m/%Y %H:%M"))
+                          formatting.date_time(to_local(row.created_at)))
         self.query_one("#connected-empty", Label).update("" if rows else _("No tool holds a sign-in."))
         self.query_one("#connected-end-button", Button).disabled = not rows
         if rows:

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
+from immo_connect import formatting
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
@@ -141,7 +142,7 @@ class ProfileScreen(ServiceHandlers, Screen[None]):
         widgets: list[Widget] = [Label(_("General data"), classes="section")]
         gender = _(dict(GENDERS)[view.gender]) if view.gender in dict(GENDERS) else ""
         general = [(label, getattr(view, name)) for name, label in GENERAL]
-        general[2] = (general[2][0], view.birth_date.strftime("%d/%m/%Y") if view.birth_date else "")
+        general[2] = (general[2][0], formatting.date(view.birth_date) if view.birth_date else "")
         general += [(N_("Gender"), gender), (N_("Language"), dict(LANGUAGES).get(view.language, view.language))]
         widgets += [self._line(label, value) for label, value in general]
         widgets.append(Label(_("Contact data"), classes="section"))

@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from immo_connect import formatting
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
 from immo_connect.ssh.keys import SshKeyInfo
@@ -20,7 +21,7 @@ from immo_connect.tui.widgets.safe import Button, DataTable, Input, Label
 
 
 def _when(value: Any) -> str:
-    return value.strftime("%d/%m/%Y %H:%M") if value is not None else _("never")
+    return formatting.date_time(value) if value is not None else _("never")
 
 
 class SshKeysScreen(ServiceHandlers, Screen[None]):

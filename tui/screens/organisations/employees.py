@@ -83,10 +83,11 @@ class EmployeesScreen(ServiceHandlers, Screen[None]):
             kind = _(EMPLOYEE_TYPES.get(row.employee_type, "")) if row.employee_type else ""
             table.add_row(row.name, status, role, kind, row.function, row.work_email, key=str(row.membership_id))
         number = len(self.cursors)
-        more = _(" — N: next page") if page.next_cursor else ""
-        back = _(" — P: previous page") if number > 1 else ""
-        self.query_one("#employees-page", Label).update(
-            (_("Page {number}").format(number=number) + more + back) if page.rows else _("No employee found."))
+        # Whole phrases, listed: never a sentence assembled from translated pieces.
+        parts = [_("Page {number}").format(number=number)]
+        parts += [_("N: next page")] if page.next_cursor else []
+        parts += [_("P: previous page")] if number > 1 else []
+        self.query_one("#employees-page", Label).update(" — ".join(parts) if page.rows else _("No employee found."))
 
     def _restart(self) -> None:
         self.cursors = [None]

@@ -15,6 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent
 
+from immo_connect import formatting
 from immo_connect.i18n import N_, _
 from immo_connect.organisations.data import STATUS_LABELS
 from immo_connect.tui._service import ServiceHandlers, call_service
@@ -106,7 +107,7 @@ class ToolDetailsScreen(ServiceHandlers, Screen[None]):
                 state.update(f"{NONE_MARK} " + _("Not registered for this organisation."))
                 mandate.update("")
                 continue
-            when = mode.registered_at.strftime("%d/%m/%Y") if mode.registered_at else ""
+            when = formatting.date(mode.registered_at) if mode.registered_at else ""
             state.update(f"{MET} " + _("Registered by {name} on {date}.").format(name=mode.registered_by, date=when))
             if mode.mandate is None:
                 mandate.update(_("No mandated recognition is needed."))

@@ -22,6 +22,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from immo_connect import formatting
+from immo_connect.formatting import money
 from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
@@ -64,7 +66,7 @@ def negative_notice(overview: WalletOverview) -> str:
         return ""
     taken = overview.last_take_back
     why = (_("{amount} EUR of a top-up was taken back on {date}: {reason}.").format(
-        amount=euros(-int(taken.amount)), date=to_local(taken.created_at).strftime("%d/%m/%Y"),
+        amount=euros(-int(taken.amount)), date=formatting.date(to_local(taken.created_at)),
         reason=reason_label(str(taken.failure_reason))) if taken is not None else "")
     return " ".join(part for part in (
         "⚠ " + _("The balance is negative."), why,
@@ -169,7 +171,7 @@ class WalletScreen(ServiceHandlers, Screen[None]):
         self._filling = False
         changed = overview.organisation_id != self.organisation_id
         self.organisation_id = overview.organisation_id
-        balance.update(f"{euros(overview.balance_cents)} EUR")
+        balance.update(money(overview.balance_cents))
         notice = self.query_one("#wallet-negative", Label)
         notice.display = overview.balance_cents < 0
         notice.update(Text(negative_notice(overview)))  # Text: never read as markup
@@ -218,12 +220,14 @@ class WalletScreen(ServiceHandlers, Screen[None]):
         if not page.items:
             text = _("No transaction matches the filters.") if not self.filters.is_empty else _("No transaction yet.")
         else:
-            text = _("Page {number}").format(number=number)
+            # Whole phrases, listed: never a sentence assembled from translated pieces.
+            parts = [_("Page {number}").format(number=number)]
             if page.next_cursor:
-                text += _(" — N: next page")
+                parts.append(_("N: next page"))
             if number > 1:
-                text += _(" — P: previous page")
-            text += _(" — V: voucher of the selected line")
+                parts.append(_("P: previous page"))
+            parts.append(_("V: voucher of the selected line"))
+            text = " — ".join(parts)
         if not self.filters.is_empty:
             text = _("Filtered. ") + text
         self.query_one("#wallet-page", Label).update(text)
@@ -244,7 +248,7 @@ class WalletScreen(ServiceHandlers, Screen[None]):
                       style="strike" if row.status != "succeeded" else "")
         return [
             str(row.number) if row.number is not None else "—",
-            to_local(row.created_at).strftime("%d/%m/%Y %H:%M"),
+            formatting.date_time(to_local(row.created_at)),
             what, description, amount, status,
             Text(euros(row.balance_before), justify="right"), Text(euros(row.balance_after), justify="right"),
             "PDF",

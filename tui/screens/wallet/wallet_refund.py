@@ -19,6 +19,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from immo_connect import formatting
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
 from immo_connect.payments._reversals import RefundOffer
@@ -38,7 +39,7 @@ def ask(platform: Any, actor: int, payment_id: int, amount: str, key: str) -> An
 
 def describe(offer: RefundOffer) -> str:
     return _("Top-up no. {number} of {date}: {amount} EUR ({option}, {reference}).").format(
-        number=offer.top_up_number, date=to_local(offer.top_up_at).strftime("%d/%m/%Y %H:%M"),
+        number=offer.top_up_number, date=formatting.date_time(to_local(offer.top_up_at)),
         amount=euros(offer.amount_cents), option=offer.option, reference=offer.provider_payment_id)
 
 
