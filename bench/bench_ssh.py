@@ -1,19 +1,37 @@
-"""Serving over SSH: time to the first screen and memory per session.
+"""Serving over SSH at scale: memory, time to the first screen, many sign-ins at once, the database.
+
+Each figure is a ratio against a baseline measured in the same run:
 
 1. Connect-to-first-screen: an asyncssh client connects to ``immo-connect serve`` on
    loopback (no key: the sign-in screen) and waits until the sign-in title is in its pty
-   output; the baseline is a local start of the same UI (``immo-connect run``) on a pty of
-   the same size, timed from spawning to the same text. Interleaved rounds, medians.
-2. Memory: 20 concurrent sessions, each painted; the mean resident memory (VmRSS) of a
-   session process against the resident memory of the local UI process at the same point.
+   output; the baseline is a local cold start of the same UI (``immo-connect run``) on a pty
+   of the same size, timed from spawning to the same text. Interleaved rounds, medians.
+   Goal: at most 0.4.
+2. Memory per session with 20 and with 200 concurrent sessions signed in by key, each on its
+   home screen: the proportional set size (PSS, /proc/PID/smaps_rollup: shared pages split
+   between the processes sharing them) of all session processes plus the zygote, divided by
+   the number of sessions; the baseline is the resident memory (RSS) of one local UI
+   process. Goal: at most 0.35.
+3. 200 sessions at once, each signing in by key and opening the wallet page: the slowest
+   session's time from connecting to the wallet page, against one session alone. Goal: at
+   most 3, no failed session.
+4. PostgreSQL: wallet charges per second from 1, 2 and 4 worker processes through
+   ``platform.wallet.charge``, each worker on its own organisation's wallet (N against 1:
+   goal at least 0.8 × N up to the cores), and against raw psycopg2 doing the same
+   conditional UPDATE and INSERT per charge (goal at least 0.5).
+
+``--sessions N`` changes the 200 (``--quick``: 40); ``--only-db`` runs only part 4. The
+machine is printed first (cores, memory, load) so the figures can be put in context.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,18 +39,32 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import asyncssh
 from _common import report
 
-TITLE = "Se connecter à Immo-Connect"
-SESSIONS = 20
+SIGN_IN_TITLE = "Se connecter à Immo-Connect"
+HOME = "Bonjour Bench"
+WALLET_PAGE = "Recharger solde"  # the wallet page's own key in the footer
 ROUNDS = 7
+_QUICK = "--quick" in sys.argv
+MANY = int(sys.argv[sys.argv.index("--sessions") + 1]) if "--sessions" in sys.argv else (40 if _QUICK else 200)
+FIRST = min(20, MANY)
+CHARGE_SECONDS = 2.0 if _QUICK else 4.0
 _ESCAPE = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[PX^_\]].*?(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+F2, DOWN, ENTER = b"\x1bOQ", b"\x1b[B", b"\r"
 
 
 def plain(data: bytes) -> str:
     return _ESCAPE.sub(b"", data).decode("utf-8", "replace")
+
+
+def machine() -> str:
+    memory = next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    return (f"machine: {os.cpu_count()} cores, {int(memory.split()[1]) / 1024**2:.1f} GiB, "
+            f"load {' '.join(load)} (1, 5, 15 min) at {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
 
 
 def rss_kib(pid: int) -> int:
@@ -40,6 +72,38 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
+
+
+def pss_kib(pid: int) -> int:
+    """Proportional set size: private pages, plus shared pages divided by their sharers."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _stat(pid: str) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def server_children(server_pid: int) -> tuple[list[int], list[int]]:
+    """(session processes, zygotes) of the server: sessions lead their own session."""
+    sessions, zygotes = [], []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = _stat(entry)
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat[1]) != server_pid or stat[0] == "Z" or b"immo_connect.ssh." not in cmdline:
+            continue
+        (sessions if int(stat[3]) == int(entry) else zygotes).append(int(entry))
+    return sessions, zygotes
+
+
+# -- 1. the first screen ----------------------------------------------------------------------
 
 
 def local_start(env: dict[str, str]) -> tuple[float, int]:
@@ -56,7 +120,7 @@ def local_start(env: dict[str, str]) -> tuple[float, int]:
     os.close(slave)
     data = b""
     try:
-        while TITLE not in plain(data):
+        while SIGN_IN_TITLE not in plain(data):
             chunk = os.read(master, 65536)
             if not chunk:
                 raise RuntimeError("the UI ended early")
@@ -78,90 +142,295 @@ class LoginScreenClient(asyncssh.SSHClient):
         return []
 
 
-async def open_session(port: int) -> tuple[float, asyncssh.SSHClientConnection]:
-    start = time.perf_counter()
-    conn = await asyncssh.connect("127.0.0.1", port, username="bench", known_hosts=None, agent_path=None,
-                                  client_keys=None, client_factory=LoginScreenClient,
-                                  preferred_auth="keyboard-interactive")
-    process = await conn.create_process(term_type="xterm-256color", term_size=(100, 30), encoding=None)
-    data = b""
-    while TITLE not in plain(data):
-        chunk = await process.stdout.read(65536)
-        if not chunk:
-            raise RuntimeError("the session ended early")
-        data += chunk
-    return time.perf_counter() - start, conn
+class Session:
+    """One asyncssh client with a pty, collecting what the session shows."""
+
+    def __init__(self, conn: asyncssh.SSHClientConnection, process: asyncssh.SSHClientProcess[bytes]) -> None:
+        self.conn, self.process, self.data = conn, process, b""
+
+    @classmethod
+    async def open(cls, port: int, key: asyncssh.SSHKey | None = None) -> Session:
+        conn = await asyncssh.connect(
+            "127.0.0.1", port, username="bench", known_hosts=None, agent_path=None,
+            client_keys=[key] if key else None, client_factory=None if key else LoginScreenClient,
+            preferred_auth="publickey" if key else "keyboard-interactive")
+        process = await conn.create_process(term_type="xterm-256color", term_size=(100, 30), encoding=None)
+        return cls(conn, process)
+
+    async def wait_for(self, text: str, timeout: float = 300.0) -> None:
+        async def read() -> None:
+            while text not in plain(self.data):
+                chunk = await self.process.stdout.read(65536)
+                if not chunk:
+                    raise RuntimeError(f"the session ended before showing {text!r}")
+                self.data += chunk
+
+        await asyncio.wait_for(read(), timeout)
+
+    async def drain(self) -> None:
+        """Keep reading (a client that stops reading would slow its session down)."""
+        try:
+            while await self.process.stdout.read(65536):
+                pass
+        except (asyncssh.Error, ConnectionError):
+            pass
+
+    def close(self) -> None:
+        self.conn.close()
 
 
-def session_children(server_pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-            except OSError:
-                continue
-            if int(stat[1]) == server_pid and b"immo_connect.ssh.child" in cmdline:
-                found.append(int(entry))
-    return found
-
-
-
-async def measure(env: dict[str, str], server_pid: int, port: int) -> None:
-    local_times, ssh_times = [], []
-    local_rss = []
+async def first_screen(env: dict[str, str], port: int) -> list[float]:
+    local_times, ssh_times, local_rss = [], [], []
     for _ in range(ROUNDS):
         seconds, rss = local_start(env)
         local_times.append(seconds)
-        local_rss.append(rss)
-        seconds, conn = await open_session(port)
-        ssh_times.append(seconds)
-        conn.close()
-        await conn.wait_closed()
+        local_rss.append(rss / 1024)
+        start = time.perf_counter()
+        session = await Session.open(port)
+        await session.wait_for(SIGN_IN_TITLE)
+        ssh_times.append(time.perf_counter() - start)
+        session.close()
         await asyncio.sleep(0.3)
-    report("SSH connect to first screen (asyncssh client vs local start of the same UI)", local_times, ssh_times)
+    report("SSH connect to first screen (asyncssh client vs local cold start of the same UI)", local_times,
+           ssh_times, goal="<= 0.4")
+    return local_rss
 
-    connections = []
-    for _ in range(SESSIONS):
-        _seconds, conn = await open_session(port)
-        connections.append(conn)
-    await asyncio.sleep(0.5)
-    children = session_children(server_pid)
-    per_session = [rss_kib(pid) / 1024 for pid in children]
-    server_mib = rss_kib(server_pid) / 1024
-    print(f"{len(children)} concurrent sessions: server process {server_mib:.1f} MiB, "
-          f"sessions {sum(per_session):.1f} MiB in all")
-    report(f"memory per session with {SESSIONS} concurrent sessions (vs one local UI process)",
-           [r / 1024 for r in local_rss], per_session, unit="MiB")
-    for conn in connections:
-        conn.close()
+
+# -- 2. memory --------------------------------------------------------------------------------
+
+
+async def open_home(port: int, key: asyncssh.SSHKey) -> Session:
+    session = await Session.open(port, key)
+    await session.wait_for(HOME)
+    return session
+
+
+async def memory(server_pid: int, port: int, keys: list[asyncssh.SSHKey], local_rss: list[float]) -> None:
+    sessions: list[Session] = []
+    drains: list[asyncio.Task[None]] = []
+    for target in (FIRST, MANY):
+        while len(sessions) < target:
+            batch = keys[len(sessions):min(target, len(sessions) + 10)]
+            opened = await asyncio.gather(*(open_home(port, key) for key in batch))
+            sessions += opened
+            drains += [asyncio.create_task(s.drain()) for s in opened]
+        await asyncio.sleep(2.0)
+        children, zygotes = server_children(server_pid)
+        pss = [pss_kib(pid) / 1024 for pid in children]
+        zygote_pss = sum(pss_kib(pid) for pid in zygotes) / 1024
+        rss = [rss_kib(pid) / 1024 for pid in children]
+        per_session = (sum(pss) + zygote_pss) / len(children)
+        print(f"{len(children)} signed-in sessions on their home screen: PSS {sum(pss):.0f} MiB in all "
+              f"+ zygote {zygote_pss:.0f} MiB, {per_session:.1f} MiB per session; "
+              f"RSS {statistics.mean(rss):.1f} MiB per session (counts shared pages again in each); "
+              f"server process RSS {rss_kib(server_pid) / 1024:.0f} MiB")
+        report(f"memory per session (PSS, zygote included) with {len(children)} concurrent signed-in sessions "
+               "vs RSS of one local UI process", local_rss, [per_session], unit="MiB", goal="<= 0.35")
+    for session in sessions:
+        session.close()
+    for task in drains:
+        task.cancel()
+    await asyncio.sleep(3.0)
+
+
+# -- 3. many sign-ins at once -----------------------------------------------------------------
+
+
+async def to_wallet(port: int, key: asyncssh.SSHKey) -> float:
+    """Seconds from connecting (key sign-in) to the wallet page, through the user menu."""
+    start = time.perf_counter()
+    session = await Session.open(port, key)
+    try:
+        await session.wait_for(HOME)
+        session.process.stdin.write(F2)
+        await session.wait_for("Mes clés SSH")
+        session.process.stdin.write(DOWN * 6 + ENTER)  # the seventh entry: the wallet
+        await session.wait_for(WALLET_PAGE)
+        return time.perf_counter() - start
+    finally:
+        session.close()
+
+
+async def all_at_once(port: int, keys: list[asyncssh.SSHKey]) -> None:
+    alone = []
+    for key in keys[:3]:
+        alone.append(await to_wallet(port, key))
+        await asyncio.sleep(1.0)
+    results = await asyncio.gather(*(to_wallet(port, key) for key in keys[:MANY]), return_exceptions=True)
+    times = [r for r in results if isinstance(r, float)]
+    failures = [r for r in results if not isinstance(r, float)]
+    print(f"{MANY} sessions at once to the wallet page: {len(failures)} failed"
+          + (f" (first: {failures[0]!r})" if failures else "")
+          + (f"; median {statistics.median(times):.1f} s, slowest {max(times):.1f} s" if times else ""))
+    report(f"slowest of {MANY} key sign-ins + wallet page at once vs one alone", alone,
+           [max(times) if times else float("inf")], goal="<= 3, no failed session")
+
+
+# -- 4. PostgreSQL: charges from several processes ----------------------------------------------
+
+
+def charge_worker(url: str, mode: str, organisation_id: int, member_id: int, start_at: float, seconds: float) -> None:
+    """One worker process: charge its organisation's wallet until time is up; print the count."""
+    count = 0
+    if mode == "api":
+        from immo_connect.config import load_settings
+        from immo_connect.platform import create_platform
+
+        environ = {"IMMO_CONNECT_DATA_DIR": tempfile.mkdtemp(prefix="immo-bench-worker-")}
+        platform = create_platform(load_settings(None, environ=environ, database_url=url), environ=environ,
+                                   load_entrypoints=False, migrate=False, source="bench")
+        charge = platform.wallet.charge
+        charge(member_id, organisation_id, 1, tool="btv", description="Bench use",
+               idempotency_key=f"bench:{os.getpid()}:warm")  # imports, statement caches, connection
+        time.sleep(max(0.0, start_at - time.time()))
+        end = time.time() + seconds
+        while time.time() < end:
+            charge(member_id, organisation_id, 1, tool="btv", description="Bench use",
+                   idempotency_key=f"bench:{os.getpid()}:{count}")
+            count += 1
+    else:
+        import psycopg2
+
+        connection = psycopg2.connect(url)
+        cursor = connection.cursor()
+        cursor.execute("SELECT id FROM wallet WHERE organisation_id = %s", (organisation_id,))
+        wallet_id = cursor.fetchone()[0]
+        connection.commit()
+        columns = ("wallet_id, number, kind, tool, type_key, description, amount, status, failure_reason, "
+                   "balance_before, balance_after, actor_id, actor_name, reference, idempotency_key, "
+                   "request_hash, created_at, completed_at, debit_account, credit_account, action, source")
+        insert = f"INSERT INTO wallet_transaction ({columns}) VALUES ({', '.join(['%s'] * 22)})"
+        debit = ("UPDATE wallet SET balance = balance - 1, last_number = last_number + 1 "
+                 "WHERE id = %s AND balance >= 1 RETURNING balance, last_number")
+        time.sleep(max(0.0, start_at - time.time()))
+        end = time.time() + seconds
+        while time.time() < end:
+            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            cursor.execute(debit, (wallet_id,))
+            balance, number = cursor.fetchone()
+            cursor.execute(insert, (wallet_id, number, "tool_usage", "btv", "tool:btv", "Bench use", -1,
+                                    "succeeded", "", balance + 1, balance, member_id, "bench", "",
+                                    f"raw:{os.getpid()}:{count}", "0" * 64, now, now, f"wallet:{wallet_id}",
+                                    "platform:tool:btv", "wallet.charge", "bench"))
+            connection.commit()
+            count += 1
+    print(count, flush=True)
+
+
+def charges_per_second(url: str, mode: str, pairs: list[tuple[int, int]]) -> float:
+    start_at = time.time() + 3.0  # every worker imported and connected before the clock starts
+    workers = [subprocess.Popen([sys.executable, __file__, "--charge-worker", url, mode, str(org), str(member),
+                                 str(start_at), str(CHARGE_SECONDS)], stdout=subprocess.PIPE, text=True)
+               for org, member in pairs]
+    total = sum(int(worker.communicate()[0].split()[-1]) for worker in workers)
+    return total / CHARGE_SECONDS
+
+
+def database_scaling() -> None:
+    from immo_connect.config import load_settings
+    from immo_connect.platform import create_platform
+    from tests.support.factories import make_account, make_organisation
+    from tests.support.postgres import PostgresCluster
+
+    cluster = PostgresCluster().start()
+    try:
+        url = cluster.create_database("bench")
+        environ = {"IMMO_CONNECT_DATA_DIR": tempfile.mkdtemp(prefix="immo-bench-pg-")}
+        platform = create_platform(load_settings(None, environ=environ, database_url=url), environ=environ,
+                                   load_entrypoints=False, source="bench")
+        pairs = []
+        for n in range(4):
+            member = make_account(f"charger{n}")
+            organisation = make_organisation(member, name=f"Bench {n}")
+            platform.wallet.credit(organisation.id, 10**10, kind="correction", description="Bench funds",
+                                   idempotency_key=f"bench:funds:{n}")
+            platform.wallet.ensure_wallet(organisation.id)
+            pairs.append((int(organisation.id), int(member.id)))
+        platform.database.close()
+        cores = os.cpu_count() or 1
+        measured: dict[tuple[str, int], list[float]] = {}
+        for _round in range(3):
+            for workers in (1, 2, 4):
+                for mode in ("raw", "api"):
+                    measured.setdefault((mode, workers), []).append(charges_per_second(url, mode, pairs[:workers]))
+        for workers in (1, 2, 4):
+            goal = f">= {0.8 * min(workers, cores):.1f} (0.8 x {min(workers, cores)} cores used)"
+            if workers > 1:
+                report(f"PostgreSQL wallet charges/s through the API, {workers} worker processes vs 1",
+                       measured[("api", 1)], measured[("api", workers)], unit="charges/s", goal=goal,
+                       higher_is_better=True)
+            report(f"PostgreSQL wallet charges/s, {workers} worker process(es), API vs raw psycopg2 "
+                   "conditional update + insert", measured[("raw", workers)], measured[("api", workers)],
+                   unit="charges/s", goal=">= 0.5", higher_is_better=True)
+        problems = platform.wallet.verify()
+        assert not problems, problems
+    finally:
+        cluster.stop()
+
+
+# -- running ----------------------------------------------------------------------------------
+
+
+def prepare(data: Path) -> list[asyncssh.SSHKey]:
+    """Accounts with a key each (eID linked: straight to the home screen), each managing an organisation."""
+    from immo_connect.clock import utcnow
+    from immo_connect.config import load_settings
+    from immo_connect.platform import create_platform
+    from tests.support.factories import make_account, make_organisation
+
+    environ = {"IMMO_CONNECT_DATA_DIR": str(data)}
+    platform = create_platform(load_settings(None, environ=environ), environ=environ, source="bench")
+    keys = []
+    for n in range(MANY):
+        account = make_account(f"bench{n}", first_name="Bench", last_name=f"User{n}", eid_linked_at=utcnow())
+        make_organisation(account, name=f"Agence {n}")
+        key = asyncssh.generate_private_key("ssh-ed25519")
+        platform.ssh_keys.add_key(account, key.export_public_key().decode())
+        keys.append(key)
+    platform.database.close()
+    return keys
 
 
 def main() -> None:
-    data = tempfile.mkdtemp(prefix="immo-bench-ssh-")
-    config = Path(data) / "plugins.toml"
-    config.write_text(f"[ssh]\nmax_sessions = {SESSIONS + 5}\nmax_sessions_per_account = {SESSIONS + 5}\n"
-                      f"max_anonymous_sessions = {SESSIONS + 5}\nmax_anonymous_per_address = {SESSIONS + 5}\n"
-                      "connections_per_minute = 1000\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IMMO_CONNECT_")}
-    env.update(IMMO_CONNECT_DATA_DIR=data, IMMO_CONNECT_CONFIG=str(config), TERM="xterm-256color",
-               LANG="C.UTF-8", COLORTERM="truecolor", TEXTUAL_ANIMATIONS="none")
-    server = subprocess.Popen([sys.executable, "-m", "immo_connect", "serve", "--listen", "127.0.0.1:0"],
-                              env=env, stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None
-        port = 0
-        for line in server.stdout:
-            if line.startswith("Listening on "):
-                port = int(line.strip().rsplit(":", 1)[1])
-                break
-        local_start(env)  # warm the page cache and byte-code for both
-        asyncio.run(measure(env, server.pid, port))
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
+    print(machine(), flush=True)
+    if "--only-db" not in sys.argv:
+        data = Path(tempfile.mkdtemp(prefix="immo-bench-ssh-"))
+        config = data / "plugins.toml"
+        limit = MANY + 10
+        config.write_text(f"[ssh]\nmax_sessions = {limit}\nmax_sessions_per_account = 3\n"
+                          f"max_anonymous_sessions = {limit}\nmax_anonymous_per_address = {limit}\n"
+                          "connections_per_minute = 100000\nfailures_per_source = 10000\n")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("IMMO_CONNECT_")}
+        env.update(IMMO_CONNECT_DATA_DIR=str(data), IMMO_CONNECT_CONFIG=str(config), TERM="xterm-256color",
+                   LANG="C.UTF-8", COLORTERM="truecolor", TEXTUAL_ANIMATIONS="none")
+        os.environ.update(IMMO_CONNECT_DATA_DIR=str(data), IMMO_CONNECT_CONFIG=str(config))
+        keys = prepare(data)
+        server = subprocess.Popen([sys.executable, "-m", "immo_connect", "serve", "--listen", "127.0.0.1:0"],
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            assert server.stdout is not None
+            port = 0
+            for line in server.stdout:
+                if line.startswith("Listening on "):
+                    port = int(line.strip().rsplit(":", 1)[1])
+                    break
+            local_start(env)  # warm the page cache and byte-code for both
+
+            async def ssh_parts() -> None:
+                local_rss = await first_screen(env, port)
+                await memory(server.pid, port, keys, local_rss)
+                await all_at_once(port, keys)
+
+            asyncio.run(ssh_parts())
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=120)
+    database_scaling()
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1 and sys.argv[1] == "--charge-worker":
+        url, mode, org, member, start_at, seconds = sys.argv[2:8]
+        charge_worker(url, mode, int(org), int(member), float(start_at), float(seconds))
+    else:
+        main()

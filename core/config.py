@@ -80,6 +80,8 @@ class SshSection:
     keepalive_seconds: Annotated[int, Range(1, 3600)] = 15
     color_system: Literal["truecolor", "256", "standard"] = "truecolor"  # when the client says nothing
     fps: Annotated[int, Range(1, 120)] = 30
+    # Session processes are forks of a warm parent process (false: each one is a new Python)
+    prefork: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,6 +162,45 @@ class WebSection:
 
 
 @dataclasses.dataclass(frozen=True)
+class OperatorsSection:
+    """``[operators]``: the back office (see docs/operators.md)."""
+
+    # A wallet correction or refund above this many euros waits for a second finance operator.
+    second_approval_above_euros: Annotated[int, Range(0, 1_000_000)] = 500
+
+
+@dataclasses.dataclass(frozen=True)
+class InvoicesSection:
+    """The monthly invoices of tool use (docs/invoices.md), issued by the platform's company.
+
+    Off until ``enabled = true`` and the seller is fully described: an invoice with a wrong
+    seller cannot be taken back, only credited, so nothing is issued on defaults.
+    """
+
+    enabled: bool = False
+    seller_name: str = ""  # the registered name of the company that issues the invoices
+    street: str = ""  # street and number
+    postal_code: str = ""
+    city: str = ""
+    country: str = "BE"  # ISO 3166-1 alpha-2
+    enterprise_number: str = ""  # 0123.456.789: the seller's Peppol identifier (scheme 0208)
+    vat_number: str = ""  # default: BE and the enterprise number
+    iban: str = ""
+    bic: str = ""
+    email: str = ""  # the seller's contact address printed on the invoice
+    vat_rate: Annotated[float, Range(0, 100)] = 21.0  # percent, for every tool without its own rate
+    tool_vat_rates: dict[str, float] = dataclasses.field(default_factory=dict)  # tool name -> percent
+    # When VAT is due on the prepaid wallet: at each use of a tool (default) or at each top-up.
+    vat_on: Literal["use", "topup"] = "use"
+
+    @property
+    def vat_identifier(self) -> str:
+        """The seller's VAT number: as configured, or BE followed by the enterprise number."""
+        digits = "".join(ch for ch in self.enterprise_number if ch.isdigit())
+        return (self.vat_number or f"BE{digits}").replace(" ", "").replace(".", "")
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     """Everything the core needs to start; built by :func:`load_settings`."""
 
@@ -175,6 +216,8 @@ class Settings:
     eid: EidSection = EidSection()
     web: WebSection = WebSection()
     log: LogSection = LogSection()
+    operators: OperatorsSection = OperatorsSection()
+    invoices: InvoicesSection = InvoicesSection()
 
     @property
     def language(self) -> str:
@@ -210,6 +253,8 @@ _SECTIONS: dict[str, type[Any]] = {
     "eid": EidSection,
     "web": WebSection,
     "log": LogSection,
+    "operators": OperatorsSection,
+    "invoices": InvoicesSection,
 }
 
 
@@ -349,4 +394,43 @@ def load_settings(
         eid=sections["eid"],
         web=sections["web"],
         log=sections["log"],
+        operators=sections["operators"],
+        invoices=check_invoices(sections["invoices"], f"{name} [invoices]"),
     )
+
+
+def check_invoices(section: InvoicesSection, where: str) -> InvoicesSection:
+    """Refuse an ``[invoices]`` table that would issue invoices a buyer cannot book.
+
+    Nothing is checked while invoicing is off; once on, the seller's name, address,
+    enterprise number and IBAN are required and must be valid, and every rate in range.
+    """
+    from immo_connect.errors import ValidationError
+    from immo_connect.formats import enterprise, iban
+
+    for tool, rate in section.tool_vat_rates.items():
+        if not 0 <= rate <= 100:
+            raise ConfigurationError(
+                _("{where} tool_vat_rates.{tool} = {rate} is out of range: allowed from 0 to 100.").format(
+                    where=where, tool=tool, rate=f"{rate:g}"),
+                hint=_("Give the VAT rate in percent, for example 21."),
+            )
+    if not section.enabled:
+        return section
+    for key in ("seller_name", "street", "postal_code", "city", "enterprise_number", "iban"):
+        if not str(getattr(section, key)).strip():
+            raise ConfigurationError(
+                _("{where}: the key {key} is required when invoicing is on.").format(where=where, key=repr(key)),
+                hint=_("Describe the company that issues the invoices (docs/invoices.md), or set enabled = false."),
+            )
+    if len(section.country) != 2 or not section.country.isalpha() or not section.country.isupper():
+        raise ConfigurationError(
+            _("{where} country = {value!r} is not a country code.").format(where=where, value=section.country),
+            hint=_("Write the two capital letters of the country, for example BE."),
+        )
+    try:
+        number = enterprise.validate(section.enterprise_number)
+        account = iban.validate(section.iban)
+    except ValidationError as error:
+        raise ConfigurationError(f"{where}: {error.message}", hint=error.hint) from None
+    return dataclasses.replace(section, enterprise_number=number, iban=account)

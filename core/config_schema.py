@@ -117,6 +117,16 @@ def _convert(value: Any, annotation: Any, where: str, environ: Mapping[str, str]
         item = typing.get_args(annotation)[0]
         converted = [_convert(v, item, f"{where}[{i}]", environ, base_dir) for i, v in enumerate(value)]
         return tuple(converted) if origin is tuple else converted
+    if origin is dict:  # a table of named values, such as a rate per tool
+        if not isinstance(value, dict):
+            raise ConfigurationError(
+                _("{where} must be a table.").format(where=where),
+                hint=_('Write it as {{ name = value }} or as a [table] of its own.'),
+            )
+        item = typing.get_args(annotation)[1]
+        if item in (int, float):
+            item = Annotated[item, DEFAULT_RANGE]
+        return {str(k): _convert(v, item, f"{where}.{k}", environ, base_dir) for k, v in value.items()}
     if annotation is Secret:
         if isinstance(value, dict) and set(value) == {"env"} and isinstance(value["env"], str):
             variable = value["env"]

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # The CLDR locale of each language of the platform (Belgian usage; British for English dates).
 LOCALES = {"fr": "fr_BE", "nl": "nl_BE", "en": "en_GB"}
 # Amounts: the sign of the euro after the number in French and Dutch, before it in English.
-MONEY_PATTERNS = {"fr": "#,##0.00\u00a0¤", "nl": "#,##0.00\u00a0¤", "en": "¤#,##0.00"}
+MONEY_PATTERNS = {"fr": "#,##0.00 ¤", "nl": "#,##0.00 ¤", "en": "¤#,##0.00"}
 NUMBER_PATTERN = "#,##0.00"
 DATE_PATTERNS = {"fr": "dd/MM/yyyy", "nl": "dd/MM/yyyy", "en": "dd/MM/yyyy"}
 DATE_TIME_PATTERNS = {"fr": "dd/MM/yyyy HH:mm", "nl": "dd/MM/yyyy HH:mm", "en": "dd/MM/yyyy HH:mm"}

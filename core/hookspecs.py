@@ -138,3 +138,20 @@ def immo_connect_transaction_posted(transaction: Any) -> None:
 
     Told after the fact: an error here never reverses the transaction.
     """
+
+
+# -- invoices ------------------------------------------------------------------------------
+
+
+@hookspec
+def immo_connect_deliver_invoice(invoice: Any, config: Any) -> None:
+    """Deliver one issued invoice or credit note (a Peppol access point, a folder, an archive).
+
+    ``invoice`` is an :class:`immo_connect.contracts.invoices.IssuedInvoice`: its number,
+    kind, month, buyer (name and enterprise number, the Peppol identifier under scheme
+    ``0208``), total, and the document as ``pdf`` and ``xml`` (UBL 2.1, Peppol BIS Billing
+    3.0) bytes; ``config`` is the plugin's own validated table. Called after the invoice was
+    committed, once per document. Raising marks the
+    delivery failed: the document is offered again, to every delivery plugin, at the next
+    ``immo-connect invoices run``; so deliver idempotently by number.
+    """

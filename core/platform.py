@@ -24,8 +24,10 @@ if TYPE_CHECKING:
     from immo_connect.accounts.service import AccountService
     from immo_connect.bank.service import BankService
     from immo_connect.eid.service import EidService
+    from immo_connect.invoices.service import InvoiceService
     from immo_connect.mail import Outbox
     from immo_connect.oidc.service import SsoService
+    from immo_connect.operators.service import OperatorService
     from immo_connect.organisations.service import OrganisationService
     from immo_connect.payments.service import PaymentService
     from immo_connect.recognitions.service import RecognitionService
@@ -100,6 +102,13 @@ class Platform:
         return WalletService(self)
 
     @functools.cached_property
+    def invoices(self) -> InvoiceService:
+        """Monthly invoices and credit notes of tool use, their PDF and UBL XML."""
+        from immo_connect.invoices.service import InvoiceService
+
+        return InvoiceService(self)
+
+    @functools.cached_property
     def payments(self) -> PaymentService:
         """Online top-ups: start, follow (polling or webhook) and credit exactly once."""
         from immo_connect.payments.service import PaymentService
@@ -126,6 +135,13 @@ class Platform:
         from immo_connect.oidc.service import SsoService
 
         return SsoService(self)
+
+    @functools.cached_property
+    def operators(self) -> OperatorService:
+        """The back office: operator roles, finding accounts, help and money (four eyes)."""
+        from immo_connect.operators.service import OperatorService
+
+        return OperatorService(self)
 
     def upgrade(self) -> list[str]:
         """Apply pending migrations of the core and of the plugins."""

@@ -18,6 +18,7 @@ from immo_connect.errors import ImmoConnectError, ValidationError
 from immo_connect.platform import Platform
 from tests.support.accounts import last_code
 from tests.support.factories import make_account
+from tests.support.operators import make_operator
 
 OLD = "ancien secret 42"
 
@@ -149,10 +150,13 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkey
     out = capsys.readouterr().out
     assert "1" in out and "line 3" in out.replace("ligne", "line")
     assert main([*args, "import-legacy", str(tmp_path / "absent.csv"), "--tool", "btv"]) == 2
-    assert main([*args, "accounts", "block", "jdupont"]) == 0
-    assert main([*args, "accounts", "unblock", "jdupont"]) == 0
-    assert main([*args, "accounts", "unlock", "jdupont"]) == 0
-    assert main([*args, "accounts", "delete", "personne"]) == 2
+    make_operator("help.desk", "helpdesk")
+    acting = ["--as", "help.desk", "--reason", "ticket 7"]
+    assert main([*args, "accounts", "block", "jdupont", *acting]) == 0
+    assert main([*args, "accounts", "unblock", "jdupont", *acting]) == 0
+    assert main([*args, "accounts", "unlock", "jdupont", *acting]) == 0
+    assert main([*args, "accounts", "delete", "personne", *acting]) == 2
+    assert main([*args, "accounts", "delete", "jdupont", *acting]) == 2  # deleting needs an admin
 
 
 def test_a_huge_field_is_one_rejected_row_naming_its_line_and_field(platform: Platform, tmp_path: Path) -> None:

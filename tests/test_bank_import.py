@@ -27,6 +27,7 @@ from immo_connect.storage import transaction
 from immo_connect.wallet.models import Wallet, WalletTransaction
 from tests.support import statements as s
 from tests.support.factories import add_member, make_account, make_organisation
+from tests.support.operators import make_operator
 from tests.support.wallet import posting_count
 
 DATA = Path(__file__).parent / "data" / "statements"
@@ -244,7 +245,7 @@ def test_cli_import_suspense_and_assign(platform: Platform, tmp_path: Path, monk
     # A summary by default: the statement, then counts and totals per outcome.
     assert out.splitlines()[1].startswith("Extrait 005 de BE71 0961 2345 6769 (2026-03-03)")
     assert out.splitlines()[1].endswith("concordant.")
-    assert "crédité     3       1\u202f584,56\u00a0€" in out and "ignoré      1       -12,50\u00a0€" in out
+    assert "crédité     3       1\u202f584,56 €" in out and "ignoré      1       -12,50 €" in out
     assert "Crédités : 3, en attente : 3, déjà importés : 1, ignorés : 1." in out
     assert "Agence A" not in out and captured.err == ""  # no table, no progress when not on a terminal
     # The full table on request (the re-import shows every line as already imported).
@@ -258,12 +259,18 @@ def test_cli_import_suspense_and_assign(platform: Platform, tmp_path: Path, monk
     assert "aucun Wallet n'a cette communication structurée" in listing
     entry_id = next(e.id for e in platform.bank.suspense() if e.problem == "no_communication")
 
-    assert main([*base, "bank", "assign", str(entry_id), "--organisation", str(sc.b.id)]) == 0
-    assert "40,00\u00a0€" in capsys.readouterr().out
-    assert main([*base, "bank", "assign", str(entry_id), "--organisation", str(sc.b.id)]) == 2
+    make_operator("ops.finance", "finance")
+    acting = ["--as", "ops.finance", "--reason", "transfer without communication"]
+    with pytest.raises(SystemExit):  # who and why are required
+        main([*base, "bank", "assign", str(entry_id), "--organisation", str(sc.b.id)])
+    assert "--as" in capsys.readouterr().err
+    assert main([*base, "bank", "assign", str(entry_id), "--organisation", str(sc.b.id), *acting]) == 0
+    assert "40,00 €" in capsys.readouterr().out
+    assert main([*base, "bank", "assign", str(entry_id), "--organisation", str(sc.b.id), *acting]) == 2
     assert "déjà" in capsys.readouterr().err
     other = next(e.id for e in platform.bank.suspense())
-    assert main([*base, "bank", "assign", str(other), "--organisation", str(sc.a.id), "--amount", "-3"]) == 2
+    assert main([*base, "bank", "assign", str(other), "--organisation", str(sc.a.id), "--amount", "-3",
+                 *acting]) == 2
     assert "supérieur à zéro" in capsys.readouterr().err
     assert main([*base, "bank", "import", str(tmp_path / "nothing.cod")]) == 2
     assert "Traceback" not in capsys.readouterr().err

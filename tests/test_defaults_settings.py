@@ -194,11 +194,12 @@ def test_relative_paths_are_read_from_the_configuration_folder(tmp_path: Path) -
 
 # -- the sandbox ------------------------------------------------------------------------------
 
-def test_only_the_sandbox_waits_to_be_asked_for() -> None:
+def test_only_the_sandbox_and_the_invoice_drop_wait_to_be_asked_for() -> None:
     host = create_plugin_host({}, load_entrypoints=False, environ={})
     states = {info.name: info.state for info in host.plugins()}
     assert states.pop("sandbox") == "disabled"
-    assert set(states) == set(BUILTIN_PLUGINS) - {"sandbox"} and set(states.values()) == {"enabled"}
+    assert states.pop("invoice_drop") == "disabled"  # it needs a folder
+    assert set(states) == set(BUILTIN_PLUGINS) - {"sandbox", "invoice_drop"} and set(states.values()) == {"enabled"}
     assert "sandbox" not in {m.name for m in host.payment_methods()}
 
 

@@ -152,6 +152,18 @@ def test_a_truncated_token_is_refused(server: Platform, signed: tuple[Account, s
     assert unchanged(account)
 
 
+@pytest.mark.parametrize("joined", ["twice", "suffix"])
+def test_an_answer_pasted_twice_or_with_text_stuck_to_it_is_refused(
+    server: Platform, signed: tuple[Account, str], joined: str,
+) -> None:
+    account, token = signed
+    # The whole answer first: a lenient decoder would read it and ignore what follows.
+    damaged = token + ("\n" + token if joined == "twice" else "AAAA")
+    assert refused(server, account, damaged).code == "eid.token_invalid"
+    assert unchanged(account)
+    assert server.eid.link_token(account, token).method == "remote"
+
+
 def test_a_token_is_bound_to_the_account_that_asked_for_the_challenge(server: Platform, signed: tuple[Account, str]) -> None:
     _owner, token = signed
     assert refused(server, make_account(), token).code == "eid.token_unknown"

@@ -64,9 +64,10 @@ def test_wheel_in_clean_venv_discovers_vendor_plugin_and_isolates_broken_one(tmp
     assert "immo_connect_account_created" in by_name["vendor_hello"]["hooks"]
     assert by_name["broken_plugin"]["state"] == "failed"
     assert "a_dependency_that_is_not_installed" in by_name["broken_plugin"]["reason"]
-    # Every built-in plugin runs, except the sandbox payment method, which waits to be asked for.
+    # Every built-in plugin runs, except the sandbox payment method and the invoices' file drop,
+    # which wait to be asked for.
     assert {p["name"]: p["state"] for p in listed if p["kind"] == "built-in" and p["state"] != "enabled"} == {
-        "sandbox": "disabled"}
+        "sandbox": "disabled", "invoice_drop": "disabled"}
 
     # A minimal install: no extra, so no native build; the card reader asks for its extra by name.
     installed = sh(venv / "bin" / "python", "-m", "pip", "list", "--format=freeze", env=env).stdout.lower()

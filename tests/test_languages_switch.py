@@ -13,9 +13,9 @@ from textual.widgets import OptionList
 from textual.widgets._footer import FooterKey
 
 from immo_connect import i18n
+from immo_connect.accounts.models import Account
 from immo_connect.errors import ValidationError
 from immo_connect.i18n import _
-from immo_connect.accounts.models import Account
 from immo_connect.mail.models import OutboxMessage
 from immo_connect.platform import Platform
 from immo_connect.tui._service import call_service

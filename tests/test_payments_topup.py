@@ -84,7 +84,7 @@ def test_limits_are_inclusive_and_named_in_euros(platform: Platform) -> None:
     organisation = make_organisation(manager)
     with pytest.raises(ValidationError) as caught:
         platform.payments.start_topup(manager, organisation.id, 49_99)
-    assert "50,00\u00a0€" in caught.value.message and "virement" in caught.value.hint
+    assert "50,00 €" in caught.value.message and "virement" in caught.value.hint
     assert platform.payments.start_topup(manager, organisation.id, 50_00).status == "open"
     assert platform.payments.start_topup(manager, organisation.id, 5000_00).status == "open"
 
@@ -112,8 +112,8 @@ def test_who_may_top_up(platform: Platform) -> None:
     manager = make_account("manager")
     employee = make_account("employee")
     organisation = make_organisation(manager)
-    add_member(organisation, employee)
-    # Any active member may top up (it only adds money; the managers are told by mail).
+    add_member(organisation, employee, wallet_right="top_up")
+    # An employee with the top-up right may top up (the managers are told by mail).
     assert platform.payments.start_topup(employee, organisation.id, 60_00).status == "open"
 
     outsider = make_account("outsider")
@@ -144,7 +144,7 @@ def test_paid_topup_is_credited_exactly_once_and_managers_mailed(platform: Platf
     employee = make_account("e1")
     organisation = make_organisation(manager, name="Agence Delvaux")
     add_member(organisation, co_manager, is_manager=True)
-    add_member(organisation, employee)
+    add_member(organisation, employee, wallet_right="top_up")
     payment = platform.payments.start_topup(employee, organisation.id, 123_45, option="bancontact")
     assert payment.status == "open" and payment.checkout_url
     assert WalletTransaction.select().count() == 0
@@ -158,7 +158,7 @@ def test_paid_topup_is_credited_exactly_once_and_managers_mailed(platform: Platf
     assert Wallet.get(Wallet.organisation == organisation.id).balance == 12345
     mails = {m.recipient: m for m in OutboxMessage.select().where(OutboxMessage.template == "topup_credited")}
     assert set(mails) == {manager.email, co_manager.email}
-    assert "123,45\u00a0€" in mails[manager.email].subject and "Agence Delvaux" in mails[manager.email].subject
+    assert "123,45 €" in mails[manager.email].subject and "Agence Delvaux" in mails[manager.email].subject
     assert mails[co_manager.email].language == "en" and "added to the wallet" in mails[co_manager.email].subject
     assert AuditEvent.select().where(AuditEvent.action == "payment.credited").count() == 1
     final = Payment.get_by_id(payment.id)
@@ -171,10 +171,10 @@ def test_unpaid_outcomes_and_their_words(platform: Platform) -> None:
     for outcome in ("failed", "canceled", "expired"):
         payment = platform.payments.start_topup(manager, organisation.id, 60_00)
         assert platform.payments.simulate(manager, payment.id, outcome).status == outcome  # type: ignore[arg-type]
-        assert status_text(outcome).startswith("✗") and outcome_text(outcome, "60,00\u00a0€")
+        assert status_text(outcome).startswith("✗") and outcome_text(outcome, "60,00 €")
     assert WalletTransaction.select().count() == 0
     assert status_text("open").startswith("⏳") and status_text("paid") == "✓ Payé"
-    assert outcome_text("paid", "60,00\u00a0€") == "Paiement reçu : 60,00\u00a0€ ont été ajoutés au Wallet."
+    assert outcome_text("paid", "60,00 €") == "Paiement reçu : 60,00 € ont été ajoutés au Wallet."
 
 
 def test_request_key_makes_a_resubmission_harmless(platform: Platform) -> None:
@@ -288,7 +288,7 @@ def test_cli_poll_and_list(platform: Platform, tmp_path: Path, monkeypatch: pyte
     assert Payment.get_by_id(open_one.id).credited_at is None
     assert main([*base, "payments", "list", "--organisation", str(organisation.id)]) == 0
     listing = capsys.readouterr().out
-    assert "60,00\u00a0€" in listing and "70,00\u00a0€" in listing and "sandbox/bancontact" in listing
+    assert "60,00 €" in listing and "70,00 €" in listing and "sandbox/bancontact" in listing
 
 
 def test_a_second_process_that_also_saw_paid_credits_nothing_more(platform: Platform) -> None:

@@ -48,21 +48,21 @@ async def test_online_topup_with_the_sandbox_confirmation_step(platform: Platfor
     manager = make_account("mgr", first_name="Marie")
     employee = make_account("emp", first_name="Eric")
     organisation = make_organisation(manager, name="Agence Dupont")
-    add_member(organisation, employee)
+    add_member(organisation, employee, wallet_right="top_up")
     app = ImmoConnectApp(platform)
     async with app.run_test(size=(120, 60)) as pilot:
         await open_topup(pilot, app, employee, organisation.id)
-        assert "50,00\u00a0€" in text(app, "#topup-limits") and "5\u202f000,00\u00a0€" in text(app, "#topup-limits")
+        assert "50,00 €" in text(app, "#topup-limits") and "5\u202f000,00 €" in text(app, "#topup-limits")
         assert "démo" in text(app, "#topup-limits")  # the sandbox says it moves no real money
 
         # Below the minimum: a clear message next to the form, nothing created.
         app.screen.query_one("#topup-amount", Input).focus()
         await pilot.press(*"20", "enter")
         await settle(pilot)
-        assert "50,00\u00a0€" in text(app, "#topup-message")
+        assert "50,00 €" in text(app, "#topup-message")
         assert Payment.select().count() == 0
 
-        # 75,50\u00a0€ by Visa: chosen with the keyboard.
+        # 75,50 € by Visa: chosen with the keyboard.
         amount = app.screen.query_one("#topup-amount", Input)
         amount.value = ""
         amount.focus()
@@ -86,7 +86,7 @@ async def test_online_topup_with_the_sandbox_confirmation_step(platform: Platfor
         await pilot.click("#simulate-paid")
         await settle(pilot, lambda: "✓" in text(app, "#topup-outcome"))
         outcome = text(app, "#topup-outcome")
-        assert "75,50\u00a0€" in outcome and "✓" in outcome
+        assert "75,50 €" in outcome and "✓" in outcome
         assert "✓" in text(app, "#topup-status")
         assert str(app.screen.query_one("#topup-qr", QrCode).render()) == ""
         assert app.screen.credited  # type: ignore[attr-defined]
@@ -154,7 +154,7 @@ async def test_a_manager_refunds_a_top_up_from_the_wallet_page(platform: Platfor
     manager = make_account("mgr", first_name="Marie")
     employee = make_account("emp", first_name="Eric")
     organisation = make_organisation(manager, name="Agence Dupont")
-    add_member(organisation, employee)
+    add_member(organisation, employee, wallet_right="top_up")  # may see and top up, not refund
     payment = platform.payments.start_topup(manager, organisation.id, 80_00)
     platform.payments.simulate(manager, payment.id, "paid")
     platform.wallet.charge(employee, organisation.id, 30_00, tool="btv", description="Use", idempotency_key="t:1")
@@ -178,8 +178,8 @@ async def test_a_manager_refunds_a_top_up_from_the_wallet_page(platform: Platfor
         await pilot.press("b")
         await settle(pilot, lambda: isinstance(app.screen, WalletRefundScreen) and text(app, "#refund-top-up") != "…")
         assert text(app, "#refund-top-up").startswith("Recharge n° 1 du ")
-        assert "80,00\u00a0€" in text(app, "#refund-top-up") and str(payment.provider_payment_id) in text(app, "#refund-top-up")
-        assert "Au plus 50,00\u00a0€" in text(app, "#refund-limit")
+        assert "80,00 EUR" in text(app, "#refund-top-up") and str(payment.provider_payment_id) in text(app, "#refund-top-up")
+        assert "Au plus 50,00 EUR" in text(app, "#refund-limit")
         assert app.screen.query_one("#refund-amount", Input).value == "50,00"
         app.screen.query_one("#refund-amount", Input).value = "20"
         await pilot.press("enter")

@@ -22,6 +22,7 @@ import pytest
 from immo_connect.audit import AuditEvent
 from immo_connect.platform import Platform
 from immo_connect.ssh.models import SshSession
+from tests.support.operators import make_operator
 from tests.support.ssh import (
     IMMO_CONNECT,
     ROOT,
@@ -198,6 +199,12 @@ async def test_connections_that_try_nothing_are_not_failed_sign_ins(
 
 def operator(platform: Platform, *args: str) -> str:
     settings = platform.settings
+    if args[0] == "accounts":  # account actions name an accountable operator (an admin may delete)
+        from immo_connect.operators.models import OperatorRole
+
+        if not OperatorRole.select().where(OperatorRole.role == "admin").exists():
+            make_operator("ops.admin", "admin")
+        args = (*args, "--as", "ops.admin", "--reason", "test")
     result = subprocess.run(
         [*IMMO_CONNECT, "--config", str(settings.config_path), "--database-url", settings.database_url, *args],
         check=False, capture_output=True, text=True, cwd=ROOT, timeout=60,

@@ -107,7 +107,9 @@ async def test_without_a_key_the_session_opens_on_the_sign_in_screen_and_ends_cl
 async def test_the_session_process_has_a_clean_environment_and_no_secret_in_view(
     platform: Platform, serve: Callable[..., ServerProcess],
 ) -> None:
-    server = serve()
+    # A spawned session process: /proc/PID/environ is its environment. A forked one shows the
+    # zygote's there; tests/test_ssh_zygote.py checks what such a session really runs with.
+    server = serve(prefork=False)
     conn = await connect(server.port)
     _process, screen = await open_terminal(
         conn, env={"COLORTERM": "24bit", "TEXTUAL_DRIVER": "os:system", "PYTHONPATH": "/tmp/evil", "LC_ALL": "C"},

@@ -72,6 +72,30 @@ def test_insufficient_funds_is_refused_and_recorded_like_in_the_terminal(site: S
     assert WalletTransaction.get(WalletTransaction.tool == "myrentpro").status == "failed"
 
 
+def test_the_balance_needs_the_wallet_right_view_but_charges_do_not(site: Site) -> None:
+    from immo_connect.organisations.models import Membership
+
+    platform = site.platform
+    agency = agency_with_myrentpro(platform)
+    fund(platform, agency.organisation, 1000)
+    platform.tools.save_access(agency.manager, agency.organisation.id, "myrentpro", "manager",
+                               {agency.agent.id: role_choice("user")})
+    token = signed_in_tool(site, agency.agent, agency.organisation.id)
+    bearer = {"Authorization": f"Bearer {token}"}
+    with site.client() as http:
+        hidden = http.get("/api/wallet", headers=bearer)
+        assert hidden.status_code == 403 and hidden.json()["error"] == "wallet_right_missing"
+        charged = charge(http, token, "file-4")  # a tool user is charged whatever the wallet right
+        assert charged.status_code == 201 and charged.json()["balance_cents"] is None
+        membership = Membership.get((Membership.account == agency.agent.id)
+                                    & (Membership.organisation == agency.organisation.id))
+        platform.wallet.set_employee_right(agency.manager, agency.organisation.id, membership.id, "view")
+        shown = http.get("/api/wallet", headers=bearer)
+        assert shown.status_code == 200 and shown.json()["balance_cents"] == 750
+    assert audit.AuditEvent.select().where((audit.AuditEvent.outcome == "refused")
+                                           & (audit.AuditEvent.action == "wallet.view")).count() == 1
+
+
 def test_access_removed_after_sign_in_stops_charges_and_tokens(site: Site) -> None:
     platform = site.platform
     agency = agency_with_myrentpro(platform)

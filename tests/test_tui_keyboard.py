@@ -15,6 +15,7 @@ from immo_connect.tui.app import ImmoConnectApp
 from immo_connect.tui.screens.accounts.login import LoginScreen
 from immo_connect.tui.screens.accounts.register import RegisterScreen
 from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
+from immo_connect.tui.widgets.forms import ErrorBanner, FieldError
 from immo_connect.tui.widgets.safe import Input
 from tests.support.tui import settle
 
@@ -86,9 +87,13 @@ async def test_an_error_on_a_long_form_is_shown_inside_the_screen_at_80x24(platf
         await settle(pilot)
         message = app.screen.query_one("#register-message")
         assert "✗" in str(message.render())
-        region = message.region
-        assert region.height > 0 and app.screen.region.contains_region(region), (region, app.screen.region)
-        assert app.screen.focused is not None and isinstance(app.screen.focused, Input)
+        # Shown at the top of what is visible and beside the field at fault, both inside the screen.
+        for shown in (app.screen.query_one(ErrorBanner), app.screen.query_one(FieldError)):
+            region = shown.region
+            assert region.height > 0 and app.screen.region.contains_region(region), (shown, region)
+            assert "✗" in str(shown.render())
+        assert app.screen.focused is app.screen.query_one(FieldError).field
+        assert isinstance(app.screen.focused, Input)
         assert [f.value for f in app.screen.query(Input)][:2] == ["Anne", "Peeters"]  # what was typed stays
 
 

@@ -89,7 +89,7 @@ def test_movements_are_audit_events_once_merged_in_time_and_filtered(
 
 def _old_ledger(platform: Platform) -> tuple[int, int]:
     """Rows, postings and audit events as schema version 2 wrote them; (charge id, wallet id)."""
-    scene = make_scene()
+    scene = make_scene(member_right=None)  # wallet rights came with schema version 5
     wallet_id = int(platform.wallet.ensure_wallet(scene.first.id).id)
     db = database.obj
     p = db.param
@@ -136,7 +136,9 @@ def test_migration_moves_version_2_postings_onto_their_rows(
     monkeypatch.undo()
 
     assert storage.upgrade() == ["immo_connect.wallet.models:3 postings and audit trail on the transactions",
-                                 "immo_connect.wallet.models:4 a balance may go below zero when money is taken back"]
+                                 "immo_connect.wallet.models:4 a balance may go below zero when money is taken back",
+                                 "immo_connect.wallet.models:5 wallet rights per employee, confidential details, "
+                                 "filter by person"]
 
     assert not platform.database.table_exists("posting")
     charge = WalletTransaction.get_by_id(charge_id)

@@ -26,13 +26,17 @@ def test_demo_wallet_verify_show_and_correct(tmp_path: Path) -> None:
     assert verified.returncode == 0 and "The ledger is sound." in verified.stdout
     assert "platform:tool:cadastrefinder" in verified.stdout
 
+    # julie.lambert belongs to no organisation: she may correct Immo Peeters' wallet.
+    added = run_cli("operators", "add", "julie.lambert", "--role", "admin", tmp_path=tmp_path)
+    assert added.returncode == 0, added.stderr
     taken = run_cli("wallet", "correct", "0750000040", "5,00", "--description", "Refund", "--key", "t:1",
-                    "--debit", tmp_path=tmp_path)
-    assert taken.returncode == 0 and "-5,00\u00a0€" in taken.stdout
+                    "--debit", "--as", "julie.lambert", tmp_path=tmp_path)
+    assert taken.returncode == 0 and "-5,00 €" in taken.stdout
     replay = run_cli("wallet", "correct", "0750000040", "5,00", "--description", "Refund", "--key", "t:1",
-                     "--debit", tmp_path=tmp_path)
+                     "--debit", "--as", "julie.lambert", tmp_path=tmp_path)
     assert replay.stdout == taken.stdout  # the same transaction, booked once
-    wrong = run_cli("wallet", "correct", "0750000040", "-5", "--description", "x", "--key", "t:2", tmp_path=tmp_path)
+    wrong = run_cli("wallet", "correct", "0750000040", "-5", "--description", "x", "--key", "t:2",
+                    "--as", "julie.lambert", tmp_path=tmp_path)
     assert wrong.returncode == 2 and len(wrong.stderr.strip().splitlines()) == 1
     assert "Traceback" not in wrong.stderr
     unknown = run_cli("wallet", "show", "0403.019.261", tmp_path=tmp_path)

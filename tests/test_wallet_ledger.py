@@ -168,7 +168,9 @@ def test_view_needs_an_active_member(wallet_platform: Platform, scene: Scene) ->
         wallet.transactions(scene.outsider, scene.first.id)
     with pytest.raises(PermissionDenied):
         wallet.require_top_up_allowed(scene.outsider, scene.first.id)
-    wallet.require_top_up_allowed(scene.member, scene.first.id)
+    with pytest.raises(PermissionDenied) as caught:  # the view right does not include top-ups
+        wallet.require_top_up_allowed(scene.member, scene.first.id)
+    assert caught.value.code == "wallet_right_missing"
     assert [c.name for c in wallet.organisations(scene.manager)] == ["Agence Lumière", "Immo Gent"]
     assert [c.name for c in wallet.organisations(scene.member, managed_only=True)] == []
 

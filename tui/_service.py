@@ -97,6 +97,13 @@ class ServiceHandlers:
         message.stop()
         if message.callback is not None:
             message.callback(message.result)
+        self._keep_focus_visible()
+
+    def _keep_focus_visible(self) -> None:
+        """A result may hide the focused widget (a button no longer needed): focus moves on."""
+        from immo_connect.tui.widgets.forms import keep_focus_visible
+
+        self.call_after_refresh(keep_focus_visible, self)  # type: ignore[attr-defined]
 
     def on_service_failed(self, message: ServiceFailed) -> None:
         message.stop()
@@ -106,5 +113,6 @@ class ServiceHandlers:
             return  # back on the sign-in screen, with the reason
         if message.callback is not None:
             message.callback(message.error)
+            self._keep_focus_visible()
         else:
             self.notify(str(message.error), severity="error", title=_("Error"))  # type: ignore[attr-defined]

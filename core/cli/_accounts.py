@@ -1,10 +1,14 @@
-"""``immo-connect accounts``: operator actions on one account (unlock, block, unblock, delete)."""
+"""``immo-connect accounts``: operator actions on one account (unlock, block, unblock, delete).
+
+The same checks as the back office screens: ``--as`` names the operator (helpdesk or admin;
+delete needs admin), never acting on their own account, and ``--reason`` is required.
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from immo_connect.cli._common import platform_from
+from immo_connect.cli._common import add_operator_arguments, operator_id, platform_from
 
 ACTIONS = ("unlock", "block", "unblock", "delete")
 
@@ -15,16 +19,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     parser.add_argument("action", choices=ACTIONS)
     parser.add_argument("account", metavar="USERNAME", help="username or e-mail address")
+    add_operator_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    platform = platform_from(args)
-    service = platform.accounts
+    from immo_connect.operators.access import account_id_of
+
+    platform = platform_from(args, source="cli")
+    desk = platform.operators.help
+    actor = operator_id(args)
+    target = account_id_of(args.account)
     if args.action == "unlock":
-        service.unlock(args.account)
+        desk.unlock(actor, target, args.reason)
         print(f"{args.account}: unlocked; the next sign-in is checked at once.")
         return 0
-    ended = {"block": service.block, "unblock": service.unblock, "delete": service.delete}[args.action](args.account)
+    status = {"block": "blocked", "unblock": "active", "delete": "deleted"}[args.action]
+    ended = desk.set_status(actor, target, status, args.reason)
     print(f"{args.account}: {args.action} done; {ended} session(s) ended.")
     return 0

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-from immo_connect.cli._common import platform_from, table
+from immo_connect.cli._common import add_operator_arguments, operator_id, platform_from, table
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -35,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
                            help="id of the organisation whose wallet receives the money")
     assigning.add_argument("--amount", metavar="EUR",
                            help="the amount, only for lines whose amount could not be read (e.g. 125,50)")
-    assigning.add_argument("--operator", help="your name for the audit log (default: the system user)")
+    add_operator_arguments(assigning)
     assigning.set_defaults(func=run_assign)
 
 
@@ -115,7 +115,7 @@ def run_import(args: argparse.Namespace) -> int:
         print(_("Returned or recalled transfers taken back from wallets: {count}.").format(
             count=report.count("returned")))
     if report.count("suspense"):
-        print(_("Assign the suspense entries with: immo-connect bank assign ID --organisation N"))
+        print(_("Assign the suspense entries with: immo-connect bank assign ID --organisation N --as USERNAME --reason TEXT"))
     return 0
 
 
@@ -163,8 +163,9 @@ def run_assign(args: argparse.Namespace) -> int:
     from immo_connect.payments._money import parse_amount
 
     amount = parse_amount(args.amount) if args.amount is not None else None
-    platform = platform_from(args)
-    entry = platform.bank.assign(args.entry, args.organisation, operator=_operator(args), amount_cents=amount)
+    platform = platform_from(args, source="cli")
+    entry = platform.operators.money.assign(operator_id(args), args.entry, args.organisation, args.reason,
+                                            amount_cents=amount)
     print(_("Entry {id}: {amount} credited to the wallet of organisation {organisation}.").format(
         id=entry.id, amount=_money(entry.amount_cents), organisation=entry.organisation_id))
     return 0

@@ -43,3 +43,18 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     return "\n".join(lines)
+
+
+def add_operator_arguments(parser: argparse.ArgumentParser, *, reason: bool = True) -> None:
+    """``--as USERNAME`` (and ``--reason``): who acts, checked as in the back office screens."""
+    parser.add_argument("--as", dest="as_operator", metavar="USERNAME", required=True,
+                        help="the operator account accountable for this action (its role is checked)")
+    if reason:
+        parser.add_argument("--reason", required=True, help="why (kept in the audit log and told to the owner)")
+
+
+def operator_id(args: argparse.Namespace) -> int:
+    """The account id of ``--as``; the role itself is checked by the service."""
+    from immo_connect.operators.access import account_id_of
+
+    return account_id_of(str(args.as_operator))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from immo_connect.cli._common import platform_from, table
+from immo_connect.cli._common import operator_id, platform_from, table
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -15,17 +15,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     show.set_defaults(func=run_show)
     verify = actions.add_parser("verify", help="check the ledger's invariants (exit code 1 when broken)")
     verify.set_defaults(func=run_verify)
-    correct = actions.add_parser("correct", help="book a correction (adds money, or takes it with --debit)")
+    correct = actions.add_parser(
+        "correct", help="book a correction (adds money, or takes it with --debit); above the approval limit "
+                        "it waits for a second finance operator (immo-connect operators approve)")
     correct.add_argument("organisation", help="enterprise number or organisation id")
     correct.add_argument("amount", help="amount in euros, e.g. 12,50")
-    correct.add_argument("--description", required=True, help="why (shown in the wallet's history)")
+    correct.add_argument("--as", dest="as_operator", metavar="USERNAME", required=True,
+                         help="the finance operator asking (its role is checked)")
+    correct.add_argument("--description", required=True, help="why (shown in the wallet's history and the audit log)")
     correct.add_argument("--key", required=True, help="idempotency key: the same key never books twice")
     correct.add_argument("--reference", default="", help="ticket or document reference")
     correct.add_argument("--debit", action="store_true", help="take the amount from the wallet")
     correct.set_defaults(func=run_correct)
 
 
-def _organisation_id(text: str) -> int:
+def organisation_id_from(text: str) -> int:
     from immo_connect.errors import NotFoundError
     from immo_connect.formats import enterprise
     from immo_connect.organisations.models import Organisation
@@ -43,7 +47,7 @@ def run_show(args: argparse.Namespace) -> int:
     from immo_connect.formatting import money
 
     platform = platform_from(args)
-    organisation_id = _organisation_id(args.organisation)
+    organisation_id = organisation_id_from(args.organisation)
     wallet = platform.wallet.ensure_wallet(organisation_id)
     print(table([[str(organisation_id), money(int(wallet.balance)), str(wallet.last_number),
                   platform.wallet.structured_communication(organisation_id)]],
@@ -68,12 +72,19 @@ def run_verify(args: argparse.Namespace) -> int:
 def run_correct(args: argparse.Namespace) -> int:
     from immo_connect.formatting import money
     from immo_connect.wallet.forms import parse_euros
+    from immo_connect.wallet.models import WalletTransaction
     from immo_connect.wallet.texts import status_label
 
-    platform = platform_from(args)
-    organisation_id = _organisation_id(args.organisation)
-    tx = platform.wallet.correct(organisation_id, parse_euros(args.amount), description=args.description,
-                                 idempotency_key=args.key, reference=args.reference, debit=args.debit)
+    platform = platform_from(args, source="cli")
+    organisation_id = organisation_id_from(args.organisation)
+    request = platform.operators.money.request(
+        operator_id(args), organisation_id, "debit" if args.debit else "credit", parse_euros(args.amount),
+        args.description, reference=args.reference, client_key=args.key)
+    if request.status == "pending":
+        print(f"Request {request.id}: above the approval limit, it waits for a second finance operator "
+              f"(immo-connect operators approve {request.id} --as USERNAME).")
+        return 0
+    tx = WalletTransaction.get_by_id(request.transaction_id)
     print(f"Transaction {tx.number}: {money(int(tx.amount), sign=True)}, {status_label(str(tx.status))}, "
           f"balance {money(tx.balance_after)}.")
     return 0 if tx.status == "succeeded" else 1

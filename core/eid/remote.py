@@ -18,6 +18,7 @@ import binascii
 import dataclasses
 import datetime as dt
 import hashlib
+import re
 import zlib
 from zoneinfo import ZoneInfo
 
@@ -50,8 +51,15 @@ def _b64encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
 def _b64decode(text: str) -> bytes:
+    # Strict: the lenient decoder would skip foreign characters, so an answer pasted twice
+    # ("ICT1.…ICT1.…") or with text stuck to it could still decode.
     text = "".join(text.split())
+    if not _BASE64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise TokenInvalid.make("not base64url")
     try:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):
@@ -150,6 +158,8 @@ class Token:
             raw = inflater.decompress(packed, _MAX_TOKEN)
             if inflater.unconsumed_tail or not inflater.eof:
                 raise TokenInvalid.make("token truncated or too large")
+            if inflater.unused_data:  # bytes after the end of the answer: pasted twice, or joined to other text
+                raise TokenInvalid.make("data after the end of the token")
         except zlib.error:
             raise TokenInvalid.make("token not compressed data") from None
         values: dict[str, bytes] = {}

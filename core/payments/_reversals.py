@@ -56,6 +56,7 @@ from immo_connect.storage import transaction
 from immo_connect.wallet import _validate as check
 from immo_connect.wallet._access import member_of
 from immo_connect.wallet.models import WalletTransaction
+from immo_connect.wallet.rights import RIGHT_MANAGE
 
 if TYPE_CHECKING:
     from immo_connect.platform import Platform
@@ -281,7 +282,8 @@ class PaymentReversals:
         return the same refund.
         """
         payment = self._load(payment_id)
-        manager = member_of(self.platform, actor, int(payment.organisation_id), manager=True)
+        manager = member_of(self.platform, actor, int(payment.organisation_id), right=RIGHT_MANAGE,
+                            action="payment.refund")
         method = self._method(str(payment.provider))
         key = request_key or f"refund:{uuid.uuid4().hex}"
         if not isinstance(key, str) or not 0 < len(key) <= 255:
@@ -323,7 +325,8 @@ class PaymentReversals:
             raise ValidationError(
                 _("Only an online top-up can be refunded."),
                 hint=_("Choose the line of an online top-up in the list."), code="refund_not_possible")
-        member_of(self.platform, actor, int(payment.organisation_id), manager=True)
+        member_of(self.platform, actor, int(payment.organisation_id), right=RIGHT_MANAGE,
+                            action="payment.refund")
         method = self._method(str(payment.provider))
         if not method.can_refund:
             raise ValidationError(
@@ -424,7 +427,8 @@ class PaymentReversals:
 
     def refundable_top_ups(self, actor: ActorRef, organisation_id: int) -> list[tuple[Payment, int]]:
         """A manager's credited online top-ups that can still be refunded, with what is left of each."""
-        member_of(self.platform, actor, check.organisation_id(organisation_id), manager=True)
+        member_of(self.platform, actor, check.organisation_id(organisation_id), right=RIGHT_MANAGE,
+                  action="payment.refund")
         found: list[tuple[Payment, int]] = []
         refunding = {m.name for m in self.platform.plugins.payment_methods() if m.can_refund}
         query = (Payment.select().where((Payment.organisation == organisation_id)

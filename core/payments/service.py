@@ -15,10 +15,9 @@ wallet **exactly once**:
 
 A crash between 1 and 2 is repaired by the next look-up (1 replays, 2 then succeeds).
 
-Who may start a top-up: any *active member* of the organisation (as for viewing and using
-the wallet). The manual reserves to managers only the management of employees, tool access
-and manager rights (2.2.2); the "Recharger solde" button sits on the wallet page every
-member reaches (2.2.1, 2.2.7 d). A top-up only adds money, and the managers are mailed.
+Who may start and follow a top-up: a member with the ``top_up`` wallet right (managers
+always; employees when a manager granted it, see ``immo_connect.wallet.rights``). A top-up
+only adds money, and the managers are mailed.
 """
 
 from __future__ import annotations

@@ -179,3 +179,14 @@ class PluginHost:
 
     def transaction_posted(self, transaction: Any) -> None:
         self._call_each("immo_connect_transaction_posted", transaction=transaction)
+
+    def delivers_invoices(self) -> bool:
+        """True when at least one plugin delivers invoices (the documents need rendering)."""
+        return bool(self.pm.hook.immo_connect_deliver_invoice.get_hookimpls())
+
+    def deliver_invoice(self, invoice: Any) -> bool:
+        """Tell every delivery plugin about ``invoice``; False when one of them failed."""
+        delivered = True
+        for impl in reversed(self.pm.hook.immo_connect_deliver_invoice.get_hookimpls()):
+            delivered = self._call_one(impl, "immo_connect_deliver_invoice", invoice=invoice) and delivered
+        return delivered

@@ -41,11 +41,12 @@ BUILTIN_PLUGINS: dict[str, str] = {
     "notaries": "immo_connect.plugins.recognitions.notaries",
     "land_surveyors": "immo_connect.plugins.recognitions.land_surveyors",
     "itaa": "immo_connect.plugins.recognitions.itaa",
+    "invoice_drop": "immo_connect.plugins.invoices.file_drop",
 }
 
 # Built-in plugins that run only when their table says enabled = true: the sandbox credits
 # wallets without any money moving, which only a demo may want.
-OPT_IN_PLUGINS: frozenset[str] = frozenset({"sandbox"})
+OPT_IN_PLUGINS: frozenset[str] = frozenset({"sandbox", "invoice_drop"})
 
 _RESERVED_KEYS = ("enabled", "version")
 

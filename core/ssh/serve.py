@@ -41,8 +41,10 @@ async def _serve(platform: Platform, key: object, host: str, port: int, out: Tex
     print(f"Listening on {host}:{server.port}", file=out, flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    # SIGHUP (systemctl reload): plugins or configuration changed; live sessions go on.
+    loop.add_signal_handler(signal.SIGHUP, server.reload)
     await stop.wait()
     print("Stopping: ending the open sessions", file=out, flush=True)
     await server.close()

@@ -43,6 +43,7 @@ from immo_connect.ssh import identity
 from immo_connect.ssh.child import EXIT_SIGN_IN_FAILURES
 from immo_connect.ssh.connection import Connection
 from immo_connect.ssh.environment import child_environment
+from immo_connect.ssh.prefork import SessionForker
 from immo_connect.ssh.sessions import HEARTBEAT_SECONDS, SessionLimitReached, SessionLimits
 from immo_connect.ssh.terminal import TERMINAL_RESET, SessionProcess
 from immo_connect.ssh.watch import closing_notice
@@ -74,6 +75,7 @@ class SshServer:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._heartbeat: asyncio.Task[None] | None = None
         self._account_check: asyncio.Task[None] | None = None
+        self.forker: SessionForker | None = None
 
     # -- running ------------------------------------------------------------------------------
 
@@ -92,6 +94,23 @@ class SshServer:
         )
         self._heartbeat = asyncio.create_task(self._heartbeat_loop())
         self._account_check = asyncio.create_task(self._account_check_loop())
+        if config.prefork:
+            await self.start_zygote()
+
+    async def start_zygote(self) -> None:
+        """Start the warm parent of the session processes (sessions are spawned without it)."""
+        settings = self.platform.settings
+        data_dir = str(settings.data_dir)
+        self.forker = SessionForker(
+            python=self.python, config=str(settings.config_path or ""), cwd=data_dir,
+            env=child_environment(None, {}, self.config, data_dir=data_dir),
+        )
+        await self.forker.start()
+
+    def reload(self) -> None:
+        """SIGHUP: new session processes start from a freshly loaded zygote; live ones go on."""
+        if self.forker is not None:
+            self.forker.replace("reload requested (SIGHUP)")
 
     @property
     def port(self) -> int:
@@ -113,6 +132,8 @@ class SshServer:
                              return_exceptions=True)
         if self._acceptor is not None:
             await self._acceptor.wait_closed()
+        if self.forker is not None:
+            await self.forker.close()
         await self.db(self.platform.ssh_sessions.close_server, self.name, "server_stopped")
         self._pool.shutdown(wait=True)
 
@@ -283,6 +304,7 @@ class _Session:
         self.child = await SessionProcess.spawn(
             [server.python, "-m", CHILD_MODULE], env=env, launch=launch,
             size=(columns or 80, rows or 24, xpixels, ypixels), cwd=str(server.platform.settings.data_dir),
+            forker=server.forker,
         )
         tasks = [
             asyncio.create_task(self._pump_output()),

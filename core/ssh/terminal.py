@@ -20,7 +20,22 @@ import signal
 import struct
 import termios
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from immo_connect.ssh.prefork import SessionForker
+
+
+class ChildProcess(Protocol):
+    """A spawned (asyncio) or forked (:class:`~immo_connect.ssh.prefork.ForkedProcess`) session process."""
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    async def wait(self) -> int: ...
 
 # What ends a session, in order, with this long to react to each.
 TERMINATION_SIGNALS = (signal.SIGHUP, signal.SIGTERM, signal.SIGKILL)
@@ -52,7 +67,7 @@ def _wait_fd(fd: int, *, write: bool) -> asyncio.Future[None]:
 class SessionProcess:
     """A running session process and the master side of its pseudo-terminal."""
 
-    def __init__(self, process: asyncio.subprocess.Process, master: int, status: int) -> None:
+    def __init__(self, process: ChildProcess, master: int, status: int) -> None:
         self.process = process
         self.pid = process.pid
         self._master = master
@@ -69,12 +84,14 @@ class SessionProcess:
         size: tuple[int, int, int, int],
         launch: Mapping[str, Any],
         cwd: str | None = None,
+        forker: SessionForker | None = None,
     ) -> SessionProcess:
         """Start ``argv`` on a new pty of ``size`` (columns, rows, xpixels, ypixels).
 
         ``launch`` is handed to the child as JSON on an inherited pipe whose number is in
         ``IMMO_CONNECT_SSH_LAUNCH_FD``; the child writes status lines to the pipe in
-        ``IMMO_CONNECT_SSH_STATUS_FD``.
+        ``IMMO_CONNECT_SSH_STATUS_FD``. With a ready ``forker`` the process is a fork of the
+        warm zygote given the same pty, pipes and environment; otherwise ``argv`` is spawned.
         """
         master, slave = os.openpty()
         launch_read, launch_write = os.pipe()
@@ -87,13 +104,17 @@ class SessionProcess:
             os.write(launch_write, payload)
             os.close(launch_write)
             launch_write = -1
-            child_env = dict(env)
-            child_env["IMMO_CONNECT_SSH_LAUNCH_FD"] = str(launch_read)
-            child_env["IMMO_CONNECT_SSH_STATUS_FD"] = str(status_write)
-            process = await asyncio.create_subprocess_exec(
-                *argv, stdin=slave, stdout=slave, stderr=slave, env=child_env, cwd=cwd,
-                start_new_session=True, pass_fds=(launch_read, status_write), close_fds=True,
-            )
+            process: ChildProcess | None = None
+            if forker is not None:
+                process = await forker.fork(env, cwd, (slave, launch_read, status_write))
+            if process is None:
+                child_env = dict(env)
+                child_env["IMMO_CONNECT_SSH_LAUNCH_FD"] = str(launch_read)
+                child_env["IMMO_CONNECT_SSH_STATUS_FD"] = str(status_write)
+                process = await asyncio.create_subprocess_exec(
+                    *argv, stdin=slave, stdout=slave, stderr=slave, env=child_env, cwd=cwd,
+                    start_new_session=True, pass_fds=(launch_read, status_write), close_fds=True,
+                )
         except BaseException:
             os.close(master)
             os.close(status_read)

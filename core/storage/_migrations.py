@@ -31,6 +31,8 @@ COMPONENTS: tuple[str, ...] = (
     "immo_connect.eid.models",
     "immo_connect.ssh.models",
     "immo_connect.oidc.models",
+    "immo_connect.invoices.models",
+    "immo_connect.operators.models",
 )
 
 

@@ -1,9 +1,10 @@
 """Who may do what with a wallet, checked on every call from the database.
 
-Viewing, exporting, charging (using a tool) and starting a top-up need an *active*
-membership of the organisation with an *active* account; transfers need the manager role.
-One query reads both the account and the membership, so the check costs little on the
-charge path. Refusals are audited in a transaction of their own.
+Charging (using a tool) needs an *active* membership of the organisation with an *active*
+account: one query reads both, so the check costs little on the charge path. Everything
+else needs a wallet right as well (``rights.py``): viewing, exporting and vouchers ``view``,
+top-ups ``top_up``, transfers and refunds ``manage`` (managers always hold it). Refusals are
+audited in a transaction of their own.
 """
 
 from __future__ import annotations
@@ -11,12 +12,17 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+import peewee
+
 from immo_connect import audit
 from immo_connect.accounts.models import Account
 from immo_connect.errors import PermissionDenied
 from immo_connect.i18n import _
+from immo_connect.organisations.models import Membership, Organisation
 from immo_connect.storage import transaction
 from immo_connect.wallet import _ledger
+from immo_connect.wallet.models import WalletRight
+from immo_connect.wallet.rights import RIGHT_MANAGE, RIGHT_NONE, includes, right_label
 
 if TYPE_CHECKING:
     from immo_connect.platform import Platform
@@ -31,6 +37,8 @@ class Actor:
     id: int
     username: str
     is_manager: bool
+    right: str = RIGHT_NONE  # the wallet right held now (``rights.py``)
+    name: str = ""  # the display name
 
 
 def actor_id(actor: ActorRef) -> int:
@@ -74,18 +82,54 @@ def require_member(actor: ActorRef, organisation_id: int, *, action: str, source
     return Actor(account_id, username, is_manager)
 
 
-def member_of(platform: Platform, actor: ActorRef, organisation_id: int, *,
-              manager: bool = False) -> Actor:
-    """The organisations service's check (active account, active membership, manager role).
+def held_right(account_id: int, organisation_id: int) -> str:
+    """The wallet right held now: ``none`` unless the account and its membership are active;
+    ``manage`` for a manager; else what a manager set (``none`` when nothing was set)."""
+    row = (
+        Membership.select(Membership.status, Membership.is_manager, Account.status, WalletRight.right)
+        .join(Account, on=(Membership.account == Account.id))
+        .switch(Membership)
+        .join(WalletRight, peewee.JOIN.LEFT_OUTER, on=(WalletRight.membership == Membership.id))
+        .where((Membership.account == account_id) & (Membership.organisation == organisation_id))
+        .tuples().first()
+    )
+    if row is None or row[0] != "active" or row[2] != "active":
+        return RIGHT_NONE
+    if row[1]:
+        return RIGHT_MANAGE
+    return str(row[3] or RIGHT_NONE)
 
-    Used everywhere except the charge path, which reads the same rule in one statement with
+
+def require_right(platform: Platform, actor: ActorRef, organisation_id: int, right: str, *,
+                  action: str) -> Actor:
+    """The actor when it is an active member holding ``right``; else an audited refusal.
+
+    Non-members are refused by the organisations service (as before wallet rights
+    existed); members whose right is too low here, with ``code == "wallet_right_missing"``.
+    """
+    membership = platform.organisations.require_member(actor, organisation_id)
+    account: Account = membership.account
+    held = RIGHT_MANAGE if membership.is_manager else held_right(int(account.id), int(organisation_id))
+    if not includes(held, right):
+        organisation: Organisation = Organisation.get_by_id(organisation_id)
+        raise refuse(
+            action, account_id=int(account.id), username=str(account.username),
+            organisation_id=int(organisation_id), reason="right_missing", source=platform.source,
+            message=_("Your wallet right at {organisation} does not allow this.").format(
+                organisation=organisation.name),
+            hint=_("Ask a manager of the organisation for the wallet right « {right} ».").format(
+                right=right_label(right)),
+        )
+    return Actor(int(account.id), str(account.username), bool(membership.is_manager), held,
+                 str(account.display_name))
+
+
+def member_of(platform: Platform, actor: ActorRef, organisation_id: int, *,
+              right: str, action: str = "wallet.access") -> Actor:
+    """The organisations service's check (active account, active membership) and the wallet
+    right ``right`` (``rights.py``).
+
+    Used everywhere except the charge path, which reads the membership in one statement with
     :func:`require_member` because tools charge often and its speed is measured.
     """
-    service = platform.organisations
-    if manager:
-        membership = service.require_manager(actor, organisation_id)
-    else:
-        membership = service.require_member(actor, organisation_id)
-    account: Account = membership.account
-    return Actor(int(account.id), str(account.username), bool(membership.is_manager))
-
+    return require_right(platform, actor, organisation_id, right, action=action)

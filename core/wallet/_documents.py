@@ -20,6 +20,7 @@ from immo_connect.wallet import export, invariants
 from immo_connect.wallet._access import Actor, ActorRef, member_of
 from immo_connect.wallet._views import NO_FILTER, TransactionFilter, to_local
 from immo_connect.wallet.models import Wallet
+from immo_connect.wallet.rights import RIGHT_VIEW
 
 if TYPE_CHECKING:
     from immo_connect.platform import Platform
@@ -50,7 +51,7 @@ class WalletDocuments:
                   filters: TransactionFilter = NO_FILTER) -> None:
         """Stream the filtered history as CSV (UTF-8) into the binary stream ``out``."""
         organisation_id = check.organisation_id(organisation_id)
-        member = member_of(self.platform, actor, organisation_id)
+        member = member_of(self.platform, actor, organisation_id, right=RIGHT_VIEW, action="wallet.export")
         wallet = self.ensure_wallet(organisation_id)
         export.write_csv(out, int(wallet.id), filters, self._tool_titles())
         with transaction():
@@ -62,7 +63,7 @@ class WalletDocuments:
                    filters: TransactionFilter = NO_FILTER) -> Path:
         """Write the filtered history to a CSV file in the actor's export folder; its path."""
         organisation_id = check.organisation_id(organisation_id)
-        member = member_of(self.platform, actor, organisation_id)
+        member = member_of(self.platform, actor, organisation_id, right=RIGHT_VIEW, action="wallet.export")
         organisation: Organisation = Organisation.get_by_id(organisation_id)
         stamp = to_local(self.platform.clock.now()).strftime("%Y%m%d-%H%M%S")
         path = self.export_folder(member.username) / f"wallet-{organisation.enterprise_number}-{stamp}.csv"

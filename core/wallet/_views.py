@@ -31,9 +31,11 @@ from immo_connect.wallet.models import (
     STATUS_SUCCEEDED,
     STATUSES,
     Wallet,
+    WalletRight,
     WalletTransaction,
     type_key,
 )
+from immo_connect.wallet.rights import RIGHT_MANAGE, RIGHT_NONE, RIGHT_VIEW, RIGHTS
 from immo_connect.wallet.texts import kind_label
 
 if TYPE_CHECKING:
@@ -94,6 +96,7 @@ class WalletOverview:
     is_manager: bool
     # When the balance is below zero: the latest take-back, which says why.
     last_take_back: WalletTransaction | None = None
+    right: str = RIGHT_NONE  # the viewer's wallet right (what the screen offers)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -165,24 +168,29 @@ class WalletViews:
     def ensure_wallet(self, organisation_id: int) -> Wallet:  # provided by WalletService
         raise NotImplementedError
 
-    def organisations(self, actor: ActorRef, *, managed_only: bool = False) -> list[OrganisationChoice]:
-        """The organisations whose wallet ``actor`` may see (active memberships), by name."""
+    def organisations(self, actor: ActorRef, *, managed_only: bool = False,
+                      right: str = RIGHT_VIEW) -> list[OrganisationChoice]:
+        """The organisations whose wallet ``actor`` may use with ``right`` (``manage`` with
+        ``managed_only``): active memberships of an active account, by name."""
+        wanted = RIGHT_MANAGE if managed_only else right
+        allowed = list(RIGHTS[RIGHTS.index(wanted):])
         query = (
             Membership.select(Membership.is_manager, Organisation.id, Organisation.name)
             .join(Organisation).switch(Membership).join(Account)
+            .switch(Membership)
+            .join(WalletRight, peewee.JOIN.LEFT_OUTER, on=(WalletRight.membership == Membership.id))
             .where((Membership.account == actor_id(actor)) & (Membership.status == "active")
-                   & (Account.status == "active"))
+                   & (Account.status == "active")
+                   & (Membership.is_manager | WalletRight.right.in_(allowed)))
             .order_by(Organisation.name, Organisation.id)
         )
-        if managed_only:
-            query = query.where(Membership.is_manager)
         return [OrganisationChoice(int(m.organisation.id), str(m.organisation.name), bool(m.is_manager))
                 for m in query]
 
     def overview(self, actor: ActorRef, organisation_id: int) -> WalletOverview:
-        """Balance and identity of the organisation's wallet; needs an active membership."""
+        """Balance and identity of the organisation's wallet; needs the ``view`` right."""
         organisation_id = check.organisation_id(organisation_id)
-        member = member_of(self.platform, actor, organisation_id)
+        member = member_of(self.platform, actor, organisation_id, right=RIGHT_VIEW, action="wallet.view")
         wallet = self.ensure_wallet(organisation_id)
         organisation: Organisation = Organisation.get_by_id(organisation_id)
         taken: WalletTransaction | None = None
@@ -194,6 +202,7 @@ class WalletViews:
         return WalletOverview(
             int(wallet.id), organisation_id, str(organisation.name), str(organisation.enterprise_number),
             int(wallet.balance), ogm.format_ogm(str(wallet.structured_communication)), member.is_manager, taken,
+            member.right,
         )
 
     def type_choices(self) -> list[tuple[str, str]]:
@@ -213,7 +222,7 @@ class WalletViews:
                      limit: int = PAGE_SIZE) -> Page:
         """One page of the history, newest first; ``after`` is the previous page's ``next_cursor``."""
         organisation_id = check.organisation_id(organisation_id)
-        member_of(self.platform, actor, organisation_id)
+        member_of(self.platform, actor, organisation_id, right=RIGHT_VIEW, action="wallet.view")
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
             raise ValidationError(_("A page holds 1 to 500 transactions."), field="limit", code="limit_invalid")
         T = WalletTransaction
@@ -238,7 +247,7 @@ class WalletViews:
         return {int(w.id): str(w.organisation.name) for w in query}
 
     def transaction(self, actor: ActorRef, transaction_id: int) -> WalletTransaction:
-        """One transaction, for an active member of its wallet's organisation."""
+        """One transaction, for a member with the ``view`` right of its wallet's organisation."""
         return self._readable(actor, transaction_id)[0]
 
     def _readable(self, actor: ActorRef, transaction_id: int) -> tuple[WalletTransaction, Wallet, Actor]:
@@ -248,5 +257,6 @@ class WalletViews:
             raise NotFoundError(_("This transaction does not exist."), hint=_("Refresh the list."),
                                 code="transaction_not_found")
         wallet: Wallet = Wallet.get_by_id(row.wallet_id)
-        member = member_of(self.platform, actor, int(wallet.organisation_id))
+        member = member_of(self.platform, actor, int(wallet.organisation_id), right=RIGHT_VIEW,
+                           action="wallet.view")
         return row, wallet, member

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from immo_connect.accounts.models import Account
 from immo_connect.clock import FrozenClock
-from immo_connect.organisations.models import Organisation
+from immo_connect.organisations.models import Membership, Organisation
 
 if TYPE_CHECKING:
     from immo_connect.platform import Platform
@@ -38,11 +38,23 @@ HISTORY: tuple[tuple[int, int, str, str, int, str, str], ...] = (
 )
 
 
+def _reset_rights(peeters: Organisation) -> None:
+    """The demo employees of Immo Peeters have no wallet right (marc.dubois uses its tools
+    but sees nothing of its wallet); the managers always manage."""
+    from immo_connect.storage import transaction
+    from immo_connect.wallet.models import WalletRight
+
+    with transaction():
+        members = Membership.select(Membership.id).where(Membership.organisation == peeters.id)
+        WalletRight.delete().where(WalletRight.membership.in_(members)).execute()
+
+
 def seed(platform: Platform) -> list[str]:
     peeters = Organisation.get_or_none(Organisation.enterprise_number == PEETERS)
     dubois = Organisation.get_or_none(Organisation.enterprise_number == DUBOIS)
     if peeters is None:
         return ["Wallet: skipped (the demo organisations are missing)."]
+    _reset_rights(peeters)
     wallet = platform.wallet
     today = platform.clock.now().replace(minute=0, second=0, microsecond=0)
     real_clock = platform.clock
@@ -67,4 +79,6 @@ def seed(platform: Platform) -> list[str]:
         platform.clock = real_clock
     balance = wallet.ensure_wallet(peeters.id).balance
     return [f"Wallet: {peeters.name} has {len(HISTORY)} demo transactions, balance "
-            f"{balance // 100},{balance % 100:02d} EUR; communication {wallet.structured_communication(peeters.id)}."]
+            f"{balance // 100},{balance % 100:02d} EUR; communication {wallet.structured_communication(peeters.id)}.",
+            "Wallet rights: the employees of Immo Peeters have none (marc.dubois uses its tools, "
+            "not its wallet)."]

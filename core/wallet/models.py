@@ -26,7 +26,7 @@ from typing import Any
 
 import peewee
 
-from immo_connect.organisations.models import Organisation
+from immo_connect.organisations.models import Membership, Organisation
 from immo_connect.storage import BaseModel, Migration
 
 # Transaction kinds (the "type" users filter on; tools are further split by tool name).
@@ -125,6 +125,10 @@ class WalletTransaction(BaseModel):
     # ledger kept its own audit trail (their events are in audit_event).
     action = peewee.CharField(max_length=100, null=True)
     source = peewee.CharField(max_length=100, null=True)
+    # A tool's charge whose description is confidential (who was checked, which parcel):
+    # what members without access to that tool see instead, e.g. "Anti-Blanchiment —
+    # vérification". Empty when the description is not confidential.
+    public_description = peewee.CharField(max_length=200, default="", constraints=[peewee.SQL("DEFAULT ''")])
 
     wallet_id: int  # the column behind ``wallet`` (for type checkers)
 
@@ -136,11 +140,32 @@ class WalletTransaction(BaseModel):
             (("wallet", "created_at", "id"), False),
             (("wallet", "status", "created_at", "id"), False),
             (("wallet", "type_key", "created_at", "id"), False),
+            # The « Par » filter: one person's movements.
+            (("wallet", "actor_id", "created_at", "id"), False),
         )
 
     @property
     def succeeded(self) -> bool:
         return bool(self.status == STATUS_SUCCEEDED)
+
+
+class WalletRight(BaseModel):
+    """What one employee may do with the organisation's wallet (see ``rights.py``).
+
+    No row means ``none``. Managers always have ``manage``, whatever is stored here. The
+    row goes with the membership: an employee removed and added again starts from ``none``.
+    """
+
+    id = peewee.BigAutoField()
+    membership = peewee.ForeignKeyField(Membership, unique=True, on_delete="CASCADE")
+    right = peewee.CharField(max_length=10)
+    changed_by = peewee.BigIntegerField(null=True)
+    changed_at = peewee.DateTimeField()
+
+    membership_id: int  # the column behind ``membership`` (for type checkers)
+
+    class Meta:
+        table_name = "wallet_right"
 
 
 class _PostingV1(BaseModel):
@@ -276,9 +301,28 @@ def _balance_may_go_negative(db: peewee.Database) -> None:
         execute("PRAGMA writable_schema = OFF")
 
 
+def _rights_and_details(db: peewee.Database) -> None:
+    """Wallet rights per employee, confidential charge details and the « Par » filter's index.
+
+    Existing employees get no row, that is the right ``none``: the wallet shows every
+    tool's use by everyone (who was checked for money laundering, which parcels were
+    searched), so keeping the old "every member sees everything" would keep that open
+    until a manager revisits every employee. Managers keep ``manage`` (they always have
+    it) and grant the others what they need in the employee's details.
+    """
+    execute: Any = db.execute_sql
+    db.create_tables([WalletRight], safe=True)
+    present = {column.name for column in db.get_columns("wallet_transaction")}
+    if "public_description" not in present:  # a fresh database has it from migration 1's model
+        execute("ALTER TABLE wallet_transaction ADD COLUMN public_description VARCHAR(200) NOT NULL DEFAULT ''")
+    schema: Any = getattr(WalletTransaction, "_schema")  # noqa: B009 - peewee's schema manager, untyped
+    schema.create_indexes(safe=True)
+
+
 MIGRATIONS = [
     Migration(1, "wallets, transactions and postings", _create),
     Migration(2, "postings without account indexes", _drop_account_indexes),
     Migration(3, "postings and audit trail on the transactions", _postings_on_transactions),
     Migration(4, "a balance may go below zero when money is taken back", _balance_may_go_negative),
+    Migration(5, "wallet rights per employee, confidential details, filter by person", _rights_and_details),
 ]

@@ -37,6 +37,7 @@ from immo_connect.storage import on_commit, transaction
 from immo_connect.wallet import _ledger
 from immo_connect.wallet import _validate as check
 from immo_connect.wallet._access import (
+    Actor,
     ActorRef,
     actor_id,
     member_of,
@@ -44,6 +45,7 @@ from immo_connect.wallet._access import (
 )
 from immo_connect.wallet._documents import WalletDocuments
 from immo_connect.wallet._reversal import WalletReversals
+from immo_connect.wallet._rights_admin import WalletRightsAdmin
 from immo_connect.wallet._views import WalletViews
 from immo_connect.wallet.models import (
     CREDIT_KINDS,
@@ -60,6 +62,7 @@ from immo_connect.wallet.models import (
     type_key,
     wallet_account,
 )
+from immo_connect.wallet.rights import RIGHT_MANAGE, RIGHT_TOP_UP, check_right
 from immo_connect.wallet.texts import status_label
 
 if TYPE_CHECKING:
@@ -87,7 +90,7 @@ def _moved(result: tuple[int, int] | None) -> tuple[int, int]:
     return result
 
 
-class WalletService(WalletReversals, WalletViews, WalletDocuments):
+class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocuments):
     """One instance per platform (``platform.wallet``)."""
 
     def __init__(self, platform: Platform) -> None:
@@ -144,8 +147,17 @@ class WalletService(WalletReversals, WalletViews, WalletDocuments):
         return wallet
 
     def require_top_up_allowed(self, actor: ActorRef, organisation_id: int) -> None:
-        """Refuse (audited) unless ``actor`` may start a top-up: an active member."""
-        member_of(self.platform, actor, check.organisation_id(organisation_id))
+        """Refuse (audited) unless ``actor`` may start a top-up: the ``top_up`` wallet right."""
+        member_of(self.platform, actor, check.organisation_id(organisation_id), right=RIGHT_TOP_UP,
+                  action="wallet.top_up")
+
+    def require_right(self, actor: ActorRef, organisation_id: int, right: str, *,
+                      action: str = "wallet.access") -> Actor:
+        """The acting member when it holds the wallet right ``right`` (``rights.py``) in the
+        organisation; else :class:`~immo_connect.errors.PermissionDenied`, audited as
+        ``action``. Call it before opening your own transaction."""
+        return member_of(self.platform, actor, check.organisation_id(organisation_id),
+                         right=check_right(right), action=action)
 
     # -- movements -------------------------------------------------------------------------
 
@@ -298,7 +310,7 @@ class WalletService(WalletReversals, WalletViews, WalletDocuments):
 
     def transfer(self, actor: ActorRef, from_organisation_id: int, to_organisation_id: int,
                  amount_cents: int, *, description: str, idempotency_key: str) -> WalletTransaction:
-        """Move money between two wallets; ``actor`` must manage both organisations.
+        """Move money between two wallets; ``actor`` needs the ``manage`` wallet right in both.
 
         Returns the outgoing transaction (its ``counterpart_transaction_id`` is unset; the
         incoming row of the other wallet points back at it). Too low a balance gives a failed
@@ -315,8 +327,8 @@ class WalletService(WalletReversals, WalletViews, WalletDocuments):
                 hint=_("Choose another organisation to receive the money."),
                 field="to_organisation_id", code="transfer_same_wallet",
             )
-        member = member_of(self.platform, actor, source, manager=True)
-        member_of(self.platform, actor, target, manager=True)
+        member = member_of(self.platform, actor, source, right=RIGHT_MANAGE, action="wallet.transfer")
+        member_of(self.platform, actor, target, right=RIGHT_MANAGE, action="wallet.transfer")
         digest = _digest("transfer", source, target, amount, text)
         who = (member.id, member.username)
 
@@ -363,7 +375,7 @@ class WalletService(WalletReversals, WalletViews, WalletDocuments):
             "counterpart_wallet_id": None, "counterpart_transaction_id": None,
             "reference": reference, "idempotency_key": key, "request_hash": digest,
             "created_at": now, "completed_at": now, "debit_account": None, "credit_account": None,
-            "action": action, "source": self.platform.source[:100],
+            "action": action, "source": self.platform.source[:100], "public_description": "",
         }
 
     def _insert(self, values: dict[str, Any]) -> WalletTransaction:

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from immo_connect.errors import ImmoConnectError, NotFoundError, PermissionDenied, ValidationError
 from immo_connect.oidc.models import IssuedToken, ToolSignIn
 from immo_connect.oidc.service import digest
+from immo_connect.wallet.rights import RIGHT_VIEW, includes
 
 if TYPE_CHECKING:
     from immo_connect.web.app import WebApp
@@ -120,10 +121,12 @@ class WalletApi:
         except ImmoConnectError as error:
             return _service_error(error)
         created: dt.datetime = charged.created_at
+        # Using a tool charges whatever the wallet right; the balance is for those who may view it.
+        sees_balance = includes(self.platform.wallet.right_of(context.account_id, context.organisation_id), RIGHT_VIEW)
         return JSONResponse({
             "transaction": {"number": charged.number, "amount_cents": -int(charged.amount),
                             "status": charged.status, "created_at": created.isoformat(timespec="seconds") + "Z"},
-            "balance_cents": charged.balance_after,
+            "balance_cents": charged.balance_after if sees_balance else None,
         }, status_code=201)
 
 

@@ -13,12 +13,12 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.qr import QrCode
 from immo_connect.tui.widgets.safe import Button, Label, Static
 
@@ -43,7 +43,7 @@ class ExternalToolScreen(ServiceHandlers, Screen[None]):
         tool = self.app.platform.plugins.tool(self.TOOL)  # type: ignore[attr-defined]
         mode = tool.mode(self.context.mode)
         yield AppHeader(_(tool.title))
-        with VerticalScroll(classes="tool-page external-tool"):
+        with Page(classes="tool-page external-tool"):
             yield Label(_(tool.title), classes="title")
             yield Label(
                 _("Working for {organisation} — {mode}.").format(

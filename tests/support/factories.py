@@ -78,11 +78,18 @@ def _sort_name(account: Account) -> str:
 
 
 def add_member(
-    organisation: Organisation, account: Account, *, status: str = "active", is_manager: bool = False
+    organisation: Organisation, account: Account, *, status: str = "active", is_manager: bool = False,
+    wallet_right: str | None = None,
 ) -> Membership:
+    """A membership; ``wallet_right`` (``"view"``, ``"top_up"``, ``"manage"``) stores that
+    wallet right for it (none by default, as for a new employee)."""
+    from immo_connect.wallet.models import WalletRight
+
     with transaction():
         membership: Membership = Membership.create(
             organisation=organisation, account=account, status=status,
             is_manager=is_manager, created_at=utcnow(), sort_name=_sort_name(account),
         )
+        if wallet_right is not None:
+            WalletRight.create(membership=membership.id, right=wallet_right, changed_at=utcnow())
     return membership

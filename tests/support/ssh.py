@@ -23,6 +23,7 @@ import asyncssh
 ROOT = Path(__file__).resolve().parents[2]
 IMMO_CONNECT = [sys.executable, "-m", "immo_connect"]
 CHILD_MARK = "immo_connect.ssh.child"
+ZYGOTE_MARK = "immo_connect.ssh.zygote"
 _ESCAPE = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[PX^_\]].*?(?:\x07|\x1b\\)|\x1b[@-Z\\-_]|[\x00-\x08\x0b-\x1f]")
 
 TEST_SSH_CONFIG = """
@@ -40,18 +41,19 @@ idle_timeout_minutes = {idle_minutes}
 failures_per_source = {failures}
 connections_per_minute = {connections}
 login_screen = {login_screen}
+prefork = {prefork}
 """
 
 
 def ssh_config(*, max_sessions: int = 10, max_per_account: int = 3, max_anonymous: int = 10,
                max_anonymous_per_address: int = 10, sign_in_timeout: float = 120.0, account_check: float = 5.0,
                idle_minutes: float = 30.0, failures: int = 10, connections: int = 60,
-               login_screen: bool = True) -> str:
+               login_screen: bool = True, prefork: bool = True) -> str:
     return TEST_SSH_CONFIG.format(
         max_sessions=max_sessions, max_per_account=max_per_account, max_anonymous=max_anonymous,
         max_anonymous_per_address=max_anonymous_per_address, sign_in_timeout=sign_in_timeout,
         account_check=account_check, idle_minutes=idle_minutes, failures=failures, connections=connections,
-        login_screen="true" if login_screen else "false",
+        login_screen="true" if login_screen else "false", prefork="true" if prefork else "false",
     )
 
 
@@ -112,18 +114,46 @@ class ServerProcess:
             return self.process.wait()
 
 
+def _stat(pid: int | str) -> list[str]:
+    """The fields of /proc/PID/stat after the command name (state, ppid, pgrp, session, …)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def session_pids() -> set[int]:
-    """Every running session process on this machine (``python -m immo_connect.ssh.child``)."""
+    """Every running session process on this machine.
+
+    Spawned (``python -m immo_connect.ssh.child``) or forked from a zygote (its command line,
+    but a session leader, which the zygote never is).
+    """
     found = set()
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-            state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            stat = _stat(entry)
         except OSError:
             continue
-        if CHILD_MARK.encode() in cmdline and state != "Z":
+        if stat[0] == "Z":
+            continue
+        if CHILD_MARK.encode() in cmdline or (ZYGOTE_MARK.encode() in cmdline and int(stat[3]) == int(entry)):
+            found.add(int(entry))
+    return found
+
+
+def zygote_pids(server_pid: int) -> set[int]:
+    """The running session zygotes of the server ``server_pid``."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            stat = _stat(entry)
+        except OSError:
+            continue
+        if ZYGOTE_MARK.encode() in cmdline and stat[0] != "Z" and int(stat[1]) == server_pid \
+                and int(stat[3]) != int(entry):
             found.add(int(entry))
     return found
 

@@ -16,19 +16,19 @@ from tests.support.factories import add_member, make_account, make_organisation
 @dataclasses.dataclass
 class Scene:
     manager: Account  # manages both organisations
-    member: Account  # active employee of the first one
+    member: Account  # active employee of the first one, with the wallet right "view"
     outsider: Account
     first: Organisation
     second: Organisation
 
 
-def make_scene() -> Scene:
+def make_scene(member_right: str | None = "view") -> Scene:
     manager = make_account()
     member = make_account(first_name="Bert", last_name="Claes")
     outsider = make_account(first_name="Chris", last_name="Dubois")
     first = make_organisation(manager, name="Agence Lumière", address="Rue Haute 12, 1000 Bruxelles")
     second = make_organisation(manager, name="Immo Gent")
-    add_member(first, member)
+    add_member(first, member, wallet_right=member_right)
     return Scene(manager, member, outsider, first, second)
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Markdown
 
 from immo_connect.i18n import N_, _
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 
 FAQ: tuple[tuple[str, str], ...] = (
@@ -55,6 +55,6 @@ class HelpScreen(Screen[None]):
             f"## {_('Keys')}\n\n| {_('Key')} | {_('Action')} |\n|---|---|\n{self._keys()}\n"
         )
         yield AppHeader(_("Help"))
-        with VerticalScroll():
+        with Page():
             yield Markdown(text, id="help-text")
         yield Footer()

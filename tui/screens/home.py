@@ -10,7 +10,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -18,6 +18,7 @@ from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
 from immo_connect.tui.widgets.account_forms import ERROR_MARK, OK_MARK
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Label
 
@@ -43,7 +44,7 @@ class HomeScreen(ServiceHandlers, Screen[None]):
         session = getattr(self.app, "session", None)
         name = getattr(session, "display_name", "")
         yield AppHeader(_("Home"))
-        with VerticalScroll(classes="page"):
+        with Page(classes="page"):
             yield Label(_("Hello {name}, welcome to Immo-Connect.").format(name=name), id="home-greeting")
             yield Label(self._status_text(session), id="home-status")
             with Vertical(id="home-shortcuts", classes="form"):

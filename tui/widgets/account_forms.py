@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from rich.text import Text
 from textual.screen import Screen
 
 from immo_connect.errors import ImmoConnectError
+from immo_connect.tui.widgets.forms import (
+    clear_errors,
+    field_for,
+    has_field_error,
+    is_field,
+    show_banner,
+    show_error,
+)
 from immo_connect.tui.widgets.safe import Input, Label
 
 OK_MARK = "✓"
@@ -24,15 +33,36 @@ class FormMessage(Label):
         super().__init__("", id=id)
 
     def error(self, error: ImmoConnectError | str) -> None:
+        """The error here and in the banner at the top of the visible area."""
         text = str(error) if isinstance(error, ImmoConnectError) else error
         self.remove_class("ok")
-        self.update(f"{ERROR_MARK} {text}")
-        self._bring_into_view()
+        super().update(f"{ERROR_MARK} {text}")
+        if self.is_mounted:
+            show_banner(self.screen, text)
+        if isinstance(error, ImmoConnectError) and error.field:
+            # The screen puts the cursor in the field at fault: the message goes beside it too.
+            self.call_after_refresh(self._beside_focused_field, error)
+        else:
+            self._bring_into_view()
+
+    def _beside_focused_field(self, error: ImmoConnectError) -> None:
+        if not self.is_attached:
+            return
+        field = self.screen.focused
+        if field is not None and is_field(field) and not has_field_error(self.screen, field):
+            show_error(self.screen, error, field)
 
     def ok(self, text: str) -> None:
-        self.add_class("ok")
         self.update(f"{OK_MARK} {text}")
+        self.add_class("ok")
         self._bring_into_view()
+
+    def update(self, content: Any = "", *, layout: bool = True) -> None:
+        """A new attempt ("Signing in…") or a result: the previous error is no longer shown."""
+        if self.is_mounted:
+            clear_errors(self.screen)
+        self.remove_class("ok")
+        super().update(content, layout=layout)
 
     def _bring_into_view(self) -> None:
         """A message below the visible part of a long form is scrolled into view (once laid out).
@@ -43,20 +73,17 @@ class FormMessage(Label):
             self.call_after_refresh(self.scroll_visible, animate=False)
 
     def clear(self) -> None:
-        self.remove_class("ok")
         self.update("")
 
 
 def focus_field(screen: Screen[object], error: ImmoConnectError, inputs: Mapping[str, str]) -> None:
-    """Put the cursor in the input the error is about (``inputs``: field name -> widget id)."""
-    widget_id = inputs.get(error.field or "")
-    if widget_id is None:
-        return
-    for widget in screen.query(f"#{widget_id}"):
-        widget.focus()
-        if isinstance(widget, Input):
-            widget.cursor_position = len(widget.value)
-        return
+    """Show the error next to the input it is about and put the cursor there.
+
+    ``inputs``: field name -> widget id. What was typed stays (see ``forms.show_error``).
+    """
+    field = field_for(screen, error, inputs)
+    if field is not None:
+        show_error(screen, error, field)
 
 
 def value_of(screen: Screen[object], widget_id: str) -> str:

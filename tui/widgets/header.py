@@ -28,9 +28,15 @@ class AppHeader(Horizontal):
         yield Label(self.screen_title, id="screen-title")
         session = getattr(self.app, "session", None)
         name = session.display_name if session is not None else _("Not signed in")
-        yield Button(i18n.get_language().upper(), id="language-switch", flat=True, compact=True,
-                     tooltip=_("Language"))
-        yield Button(name, id="user-menu", flat=True, compact=True)
+        language = Button(i18n.get_language().upper(), id="language-switch", flat=True, compact=True,
+                          tooltip=_("Language"))
+        language.can_focus = False  # F4 opens it from the keyboard, as F2 does the user menu
+        yield language
+        user_menu = Button(name, id="user-menu", flat=True, compact=True)
+        # Clicked with the mouse or opened with F2, never a Tab stop: a stop at the top of
+        # every screen, before the first field, is one the person cannot see.
+        user_menu.can_focus = False
+        yield user_menu
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "language-switch":

@@ -227,6 +227,10 @@ class Input(_Input):
         super()._watch_value(value)
         if self.has_focus and "filter" not in (self.id or ""):
             self.edited = True
+        if self.has_focus:
+            from immo_connect.tui.widgets.forms import clear_field_error
+
+            clear_field_error(self)  # being corrected: its error line goes
 
     @property
     def _value(self) -> Text:

@@ -12,7 +12,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -32,6 +32,7 @@ from immo_connect.plugins.tools.antiblanchiment.checks import (
 )
 from immo_connect.plugins.tools.antiblanchiment.report import write_report
 from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 from immo_connect.tui.widgets.safe import Button, Checkbox, DataTable, Input, Label, Select
 from immo_connect.wallet.texts import euros
@@ -73,7 +74,7 @@ class AntiBlanchimentScreen(ServiceHandlers, Screen[None]):
             organisation=self.context.organisation_name, mode=_(mode.title) if mode else self.context.mode),
             id="aml-quality")
         with Horizontal():
-            with VerticalScroll(id="aml-form"):
+            with Page(id="aml-form"):
                 yield Label(_("Customer"), classes="section")
                 yield Select([(_(label), key) for key, label in SUBJECT_LABELS.items()], value="person",
                              allow_blank=False, id="aml-kind")

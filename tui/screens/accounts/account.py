@@ -12,7 +12,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -21,6 +21,7 @@ from immo_connect.i18n import N_, _, ngettext
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
 from immo_connect.tui.widgets.account_forms import ERROR_MARK, OK_MARK, FormMessage, focus_field, value_of
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Input, Label
 
@@ -69,7 +70,7 @@ class AccountScreen(ServiceHandlers, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader(_("My account"))
-        with VerticalScroll(classes="page"), Vertical(classes="form"):
+        with Page(classes="page"), Vertical(classes="form"):
             yield Label(_("My account"), classes="title")
             yield Label(_("eID card"), classes="section")
             yield Label("", id="account-eid-status")
@@ -195,7 +196,7 @@ class AccountScreen(ServiceHandlers, Screen[None]):
         self.query_one("#account-password-show", Button).focus()
 
     def _password_refused(self, error: ImmoConnectError) -> None:
-        self._clear(*PASSWORD_FIELDS.values())
+        # What was typed stays: the field at fault gets the cursor, its text selected.
         self.query_one("#account-password-message", FormMessage).error(error)
         focus_field(self, error, PASSWORD_FIELDS)
 
@@ -222,6 +223,5 @@ class AccountScreen(ServiceHandlers, Screen[None]):
         self._reload()
 
     def _email_refused(self, error: ImmoConnectError) -> None:
-        self._clear("account-email-password")
         self.query_one("#account-email-message", FormMessage).error(error)
         focus_field(self, error, EMAIL_FIELDS)

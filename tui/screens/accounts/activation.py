@@ -9,7 +9,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -18,6 +18,7 @@ from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
 from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Input, Label
 
@@ -41,7 +42,7 @@ class ActivationScreen(ServiceHandlers, Screen[None]):
         session = getattr(self.app, "session", None)
         address = getattr(session, "email_hint", "") or _("your e-mail address")
         yield AppHeader(_("Activation"))
-        with VerticalScroll(classes="page"), Vertical(classes="form"):
+        with Page(classes="page"), Vertical(classes="form"):
             yield Label(_("Activate your account"), classes="title")
             yield Label(
                 _("We sent an activation code of 6 letters and digits to {address}. "

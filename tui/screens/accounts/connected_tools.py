@@ -10,7 +10,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -19,6 +19,7 @@ from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, DataTable, Label
 
@@ -34,7 +35,7 @@ class ConnectedToolsScreen(ServiceHandlers, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader(_("Connected tools"))
-        with VerticalScroll(classes="page"):
+        with Page(classes="page"):
             yield Label(_("Web tools you are signed in to through Immo-Connect"), classes="title")
             yield DataTable(id="connected-table", cursor_type="row", zebra_stripes=True)
             yield Label("", id="connected-empty")

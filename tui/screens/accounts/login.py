@@ -10,7 +10,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 
 from immo_connect.errors import ImmoConnectError
@@ -18,6 +18,7 @@ from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.account_forms import FormMessage, focus_field
 from immo_connect.tui.widgets.footer import AppFooter
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Input, Label
 
@@ -44,7 +45,7 @@ class LoginScreen(ServiceHandlers, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader(_("Sign in"))
-        with VerticalScroll(classes="page"), Vertical(id="login-form", classes="form"):
+        with Page(classes="page"), Vertical(id="login-form", classes="form"):
             yield Label(_("Sign in to Immo-Connect"), classes="title")
             yield Label(_("Username or e-mail address"))
             yield Input(id="login-username", max_length=254)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -18,6 +18,7 @@ from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
 from immo_connect.tui.widgets.account_forms import WARNING_MARK, FormMessage
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Input, Label
 
@@ -32,7 +33,7 @@ class MissingEmailScreen(ServiceHandlers, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader(_("Missing e-mail address"))
-        with VerticalScroll(classes="page"), Vertical(classes="form"):
+        with Page(classes="page"), Vertical(classes="form"):
             yield Label(_("Add your e-mail address"), classes="title")
             yield Label(
                 _("Your account comes from one of the earlier tools and has no e-mail address yet. "

@@ -12,7 +12,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
@@ -23,6 +23,7 @@ from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
 from immo_connect.tui.widgets.account_forms import FormMessage, draw_photo
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Input, Label, Select, Static
 
@@ -85,7 +86,7 @@ class ProfileScreen(ServiceHandlers, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader(_("My profile"))
-        with VerticalScroll(id="profile-body", classes="page"):
+        with Page(id="profile-body", classes="page"):
             yield Label(_("My data"), classes="title")
             with Horizontal(id="profile-top"):
                 yield Static(_("No photo"), id="profile-photo")

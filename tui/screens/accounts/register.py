@@ -11,7 +11,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -20,6 +20,7 @@ from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.account_forms import WARNING_MARK, FormMessage, focus_field, value_of
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 from immo_connect.tui.widgets.safe import Button, Checkbox, Input, Label
@@ -52,7 +53,7 @@ class RegisterScreen(ServiceHandlers, Screen[None]):
     def compose(self) -> ComposeResult:
         terms = self.app.settings.platform.terms_version  # type: ignore[attr-defined]
         yield AppHeader(_("Create an account"))
-        with VerticalScroll(classes="page"), Vertical(classes="form"):
+        with Page(classes="page"), Vertical(classes="form"):
             yield Label(_("Create your Immo-Connect account"), classes="title")
             yield Label(_("Write your first and last name as on your identity card."), classes="intro")
             with Horizontal(classes="row"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -17,6 +17,7 @@ from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.accounts.forgot_password import _request
 from immo_connect.tui.widgets.account_forms import FormMessage, focus_field, value_of
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Input, Label
 
@@ -38,7 +39,7 @@ class ResetPasswordScreen(ServiceHandlers, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader(_("Forgot your password?"))
-        with VerticalScroll(classes="page"), Vertical(classes="form"):
+        with Page(classes="page"), Vertical(classes="form"):
             yield Label(_("Enter the code and your new password"), classes="title")
             yield Label(_("E-mail address"))
             yield Input(self.email, id="reset-email", max_length=254)
@@ -93,7 +94,6 @@ class ResetPasswordScreen(ServiceHandlers, Screen[None]):
         go_to_login(self.app)
 
     def _refused(self, error: ImmoConnectError) -> None:
-        for field in ("reset-password", "reset-password-confirmation"):
-            self.query_one(f"#{field}", Input).value = ""
+        # What was typed stays: the field at fault gets the cursor, its text selected.
         self.query_one(FormMessage).error(error)
         focus_field(self, error, FIELDS)

@@ -12,7 +12,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -21,6 +21,7 @@ from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import acting_account
 from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 from immo_connect.tui.widgets.safe import Button, Checkbox, Input, Label
@@ -60,7 +61,7 @@ class EidLinkScreen(ServiceHandlers, Screen[None]):
     def compose(self) -> ComposeResult:
         remote = bool(getattr(self.app, "remote", False))
         yield AppHeader(_("Link the eID"))
-        with VerticalScroll(classes="page"), Vertical(classes="form", id="eid-form"):
+        with Page(classes="page"), Vertical(classes="form", id="eid-form"):
             yield Label(_("Link your eID card"), classes="title")
             yield Label(
                 _("The card's data and certificates are verified, then your PIN lets the card prove that it is "

@@ -10,13 +10,14 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Label
 
@@ -42,7 +43,7 @@ class EidPromptScreen(ServiceHandlers, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader(_("Link the eID"))
-        with VerticalScroll(classes="page"), Vertical(classes="form"):
+        with Page(classes="page"), Vertical(classes="form"):
             yield Label(_("Link your eID to your account"), classes="title")
             yield Label(
                 _("Most tools ask for it when you register them, and your professional recognitions "

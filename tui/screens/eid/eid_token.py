@@ -14,7 +14,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, TextArea
 
@@ -23,6 +23,7 @@ from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import acting_account
 from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Label
 
@@ -53,7 +54,7 @@ class EidTokenScreen(ServiceHandlers, Screen[Any]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader(_("Link the eID from another computer"))
-        with VerticalScroll(classes="page"), Vertical(classes="form"):
+        with Page(classes="page"), Vertical(classes="form"):
             yield Label(_("Sign with the card reader of your own computer"), classes="title")
             yield Label(_("1. On the computer where your card reader is, run this command (F7 copies it). "
                           "It checks your reader and card, asks for your PIN and sends the answer here:"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -16,6 +16,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.tools._tool_choices import Entry, save_tool_choices, tool_entries
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 from immo_connect.tui.widgets.org_forms import EmployeeForm, ToolAccessForm
@@ -33,14 +34,14 @@ class AddEmployeeScreen(ServiceHandlers, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader(_("Add an employee"))
-        with VerticalScroll(classes="page-body", id="add-employee-body"):
+        with Page(classes="page-body", id="add-employee-body"):
             yield Label(_("E-mail address or username of the person *"))
             with Horizontal(classes="buttons"):
                 yield Input(id="add-employee-identifier")
                 yield Button(_("Search"), id="add-employee-search", variant="primary")
             yield Label("", id="add-employee-profile")
             yield Button(_("Add to the organisation"), id="add-employee-add", variant="success", classes="hidden")
-            with VerticalScroll(id="add-employee-form", classes="hidden subform"):
+            with Page(id="add-employee-form", classes="hidden subform"):
                 yield EmployeeForm("new")
                 yield MarkedCheckbox(_("Manager of the organisation"), id="add-employee-manager")
                 yield Button(_("Save"), id="add-employee-submit", variant="primary")

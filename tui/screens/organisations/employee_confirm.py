@@ -7,7 +7,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -19,6 +19,7 @@ from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
 from immo_connect.tui.screens.tools._tool_choices import save_tool_choices, tool_entries
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 from immo_connect.tui.widgets.org_forms import EmployeeForm, ToolAccessForm
@@ -39,7 +40,7 @@ class ConfirmEmployeeScreen(ServiceHandlers, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader(_("Confirm an employee"))
-        with VerticalScroll(classes="page-body", id="confirm-body"):
+        with Page(classes="page-body", id="confirm-body"):
             yield Label("", id="confirm-who", classes="title")
             yield EmployeeForm("confirm")
             yield MarkedCheckbox(_("Manager of the organisation"), id="confirm-manager")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -21,6 +21,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.org_forms import EmployeeForm
 from immo_connect.tui.widgets.safe import Button, Static
@@ -47,7 +48,7 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader(_("Employee details"))
-        with VerticalScroll(classes="page-body"):
+        with Page(classes="page-body"):
             yield Static("", id="employee-view", classes="readonly")
             with Horizontal(classes="buttons", id="employee-buttons"):
                 yield Button(_("Confirm"), id="employee-confirm-button", variant="success")
@@ -56,7 +57,7 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
                 yield Button(_("Block"), id="employee-block-button", variant="warning")
                 yield Button(_("Delete"), id="employee-delete-button", variant="error")
                 yield Button("", id="employee-manager-button")
-            with VerticalScroll(id="employee-editor", classes="hidden subform"):
+            with Page(id="employee-editor", classes="hidden subform"):
                 yield EmployeeForm("edit")
                 with Horizontal(classes="buttons"):
                     yield Button(_("Save the changes"), id="employee-save-button", variant="primary")

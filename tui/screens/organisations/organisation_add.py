@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -19,6 +19,7 @@ from immo_connect.organisations.data import STATUS_LABELS, JoinResult, LookupRes
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.org_forms import EmployeeForm, required
 from immo_connect.tui.widgets.safe import Button, Input, Label
@@ -34,7 +35,7 @@ class AddOrganisationScreen(ServiceHandlers, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader(_("Add an organisation"))
-        with VerticalScroll(classes="page-body"):
+        with Page(classes="page-body"):
             yield Label(required(_("Enterprise number (10 digits)")))
             with Horizontal(classes="buttons"):
                 yield Input(id="add-number", placeholder="0123.456.789")
@@ -44,7 +45,7 @@ class AddOrganisationScreen(ServiceHandlers, Screen[None]):
             yield Button(_("Create this organisation"), id="add-create", classes="hidden")
             yield Button(_("Add this organisation to your profile"), id="add-join", variant="success",
                          classes="hidden")
-            with VerticalScroll(id="join-form", classes="hidden subform"):
+            with Page(id="join-form", classes="hidden subform"):
                 yield Label(_("Your employee data in this organisation"), classes="section")
                 yield EmployeeForm("join", with_type=False)
                 yield Button(_("Send the request"), id="join-send", variant="primary")

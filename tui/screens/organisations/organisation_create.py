@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -16,6 +15,7 @@ from immo_connect.organisations.models import Organisation
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.org_forms import EmployeeForm, OrganisationForm
 from immo_connect.tui.widgets.safe import Button, Label
@@ -31,7 +31,7 @@ class CreateOrganisationScreen(ServiceHandlers, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader(_("New organisation"))
-        with VerticalScroll(classes="page-body"):
+        with Page(classes="page-body"):
             yield Label(_("Enterprise number: {number}").format(number=format_number(self.enterprise_number)),
                         classes="title")
             yield Label(_("Fields marked with * are required."))

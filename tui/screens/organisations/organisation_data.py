@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -21,6 +21,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.organisations._org_navigation import open_organisation_screen
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.org_forms import OrganisationForm
 from immo_connect.tui.widgets.safe import Button, Input, Label, Static, assemble
@@ -86,10 +87,10 @@ class OrganisationDataScreen(ServiceHandlers, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader(_("Organisation data"))
-        with VerticalScroll(classes="page-body"):
+        with Page(classes="page-body"):
             yield Static("", id="org-data-view", classes="readonly")
             yield Button(_("Edit the data"), id="org-data-edit-button", classes="hidden")
-            with VerticalScroll(id="org-data-editor", classes="hidden subform"):
+            with Page(id="org-data-editor", classes="hidden subform"):
                 yield OrganisationForm()
                 yield Label(_("Logo (path of an image file)"), classes="section")
                 yield Input(id="org-logo-path", placeholder="/home/…/logo.png")

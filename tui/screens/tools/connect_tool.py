@@ -13,7 +13,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -22,6 +22,7 @@ from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import WARNING_MARK, FormMessage
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Input, Label, Static
 
@@ -39,7 +40,7 @@ class ConnectToolScreen(ServiceHandlers, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader(_("Connect a tool"))
-        with VerticalScroll(classes="tools-page"):
+        with Page(classes="tools-page"):
             yield Label(_("Type the code the tool shows on its web page:"), classes="title")
             with Horizontal(classes="buttons"):
                 yield Input(id="connect-code", placeholder="ABCD-EFGH", max_length=20)

@@ -12,7 +12,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -23,6 +23,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.tools._tool_launch import MISSING, status_word
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Label, Select
 
@@ -48,7 +49,7 @@ class ToolAccessScreen(ServiceHandlers, Screen[bool]):
         tool = self.app.platform.plugins.tool(self.tool_name)  # type: ignore[attr-defined]
         mode = tool.mode(self.mode_id)
         yield AppHeader(_("Access to {tool}").format(tool=_(tool.title)))
-        with VerticalScroll(classes="tools-page"):
+        with Page(classes="tools-page"):
             yield Label(_("{tool} — {mode}: edit mode").format(tool=_(tool.title), mode=_(mode.title)), classes="title")
             yield Label(_("Mandated recognition"), classes="section")
             yield Select[int]([], id="access-mandate", prompt=_("Mandated recognition"), allow_blank=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent
 
@@ -21,6 +21,7 @@ from immo_connect.organisations.data import STATUS_LABELS
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.tools._tool_launch import MET, MISSING, NONE_MARK, status_word
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, DataTable, Label, Static, TabPane
 from immo_connect.wallet.texts import euros
@@ -46,7 +47,7 @@ class ToolDetailsScreen(ServiceHandlers, Screen[None]):
         self.tool = tool
         known = platform.recognitions.names()
         yield AppHeader(_(tool.title))
-        with VerticalScroll(classes="tools-page"):
+        with Page(classes="tools-page"):
             yield Label(_(tool.title), classes="title")
             yield Static(_(tool.long_description), id="details-description")
             support = [tool.support.name] + [v for v in (tool.support.email, tool.support.phone, tool.support.website) if v]

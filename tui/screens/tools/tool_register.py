@@ -12,7 +12,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, RadioSet
 
@@ -22,6 +22,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.tools._tool_launch import MET, MISSING
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 from immo_connect.tui.widgets.safe import Button, Checkbox, Label, RadioButton, Select, Static
@@ -49,7 +50,7 @@ class ToolRegisterScreen(ServiceHandlers, Screen[bool]):
         self.tool = tool
         self.mode_id = self.mode_id or tool.modes[0].id
         yield AppHeader(_("Register {tool}").format(tool=_(tool.title)))
-        with VerticalScroll(classes="tools-page"):
+        with Page(classes="tools-page"):
             yield Label(_("1. With which organisation do you want to use the tool?"), classes="section")
             with Horizontal(classes="row"):
                 yield Select[int]([], id="register-organisation", prompt=_("Organisation"), allow_blank=True)

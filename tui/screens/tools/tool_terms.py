@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 
 from immo_connect.i18n import N_, _
+from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 from immo_connect.tui.widgets.safe import Button, Checkbox, Label, Static
 
@@ -29,7 +30,7 @@ class TermsDialog(ModalScreen[str | None]):
         with Vertical(classes="tools-dialog"):
             yield Label(_("Terms of use of {tool} (version {version})").format(
                 tool=_(tool.title) if tool else self.tool_name, version=self.version), classes="title")
-            with VerticalScroll(classes="terms-text"):
+            with Page(classes="terms-text"):
                 yield Static(_(terms.text) if terms else "", id="terms-text")
             yield MarkedCheckbox(_("I accept these terms of use"), id="terms-accept")
             with Horizontal(classes="buttons"):

@@ -21,7 +21,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, RadioSet, TabbedContent
 
@@ -33,6 +33,7 @@ from immo_connect.payments.models import OPEN_ROW_STATUSES, Payment
 from immo_connect.payments.texts import outcome_text, status_text
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.widgets.forms import Page, clear_errors, show_error
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.qr import QrCode
 from immo_connect.tui.widgets.safe import Button, Input, Label, RadioButton, Static, TabPane
@@ -63,7 +64,7 @@ class TopUpScreen(ServiceHandlers, Screen[None]):
     def compose(self) -> ComposeResult:
         yield AppHeader(_("Top up the wallet"))
         with TabbedContent(id="topup-tabs", initial="topup-online-pane"):
-            with TabPane(_("Online payment"), id="topup-online-pane"), VerticalScroll(classes="topup-page"):
+            with TabPane(_("Online payment"), id="topup-online-pane"), Page(classes="topup-page"):
                 yield Label(_("Top up the wallet at once with Bancontact or a card."), classes="topup-intro")
                 with Vertical(id="topup-form", classes="topup-form"):
                     yield Label(_("Amount (EUR)"))
@@ -83,7 +84,7 @@ class TopUpScreen(ServiceHandlers, Screen[None]):
                         yield Button(_("Refuse (demo)"), id="simulate-failed")
                         yield Button(_("Cancel (demo)"), id="simulate-canceled")
                     yield Label("", id="topup-outcome", classes="topup-outcome")
-            with TabPane(_("Bank transfer"), id="topup-bank-pane"), VerticalScroll(classes="topup-page"):
+            with TabPane(_("Bank transfer"), id="topup-bank-pane"), Page(classes="topup-page"):
                 yield Label(_("Transfer the amount of your choice to this account:"), classes="topup-intro")
                 yield Static("", id="transfer-details", classes="transfer-details")
                 yield Label("", id="transfer-warning", classes="transfer-warning")
@@ -104,8 +105,13 @@ class TopUpScreen(ServiceHandlers, Screen[None]):
 
     def action_show_online(self) -> None:
         self.query_one("#topup-tabs", TabbedContent).active = "topup-online-pane"
+        if self.payment is None and self.method is not None:
+            self.query_one("#topup-amount", Input).focus()
 
     def action_show_bank(self) -> None:
+        # The focus leaves the online form first: a focused field in the pane being hidden
+        # would take the focus back to it (and its tab with it).
+        self.query_one("#topup-tabs ContentTabs").focus()
         self.query_one("#topup-tabs", TabbedContent).active = "topup-bank-pane"
 
     def action_check_status(self) -> None:
@@ -139,6 +145,9 @@ class TopUpScreen(ServiceHandlers, Screen[None]):
                 minimum=euros(method.limits.minimum_cents), maximum=euros(method.limits.maximum_cents))
             + (" " + _("Demo mode: no real money moves.") if method.test_mode else "")
         )
+        tabs = self.query_one("#topup-tabs", TabbedContent)
+        if self.payment is None and tabs.active == "topup-online-pane":
+            self.query_one("#topup-amount", Input).focus()  # the form is ready: type the amount
 
     def _no_online(self, error: ImmoConnectError) -> None:
         self.query_one("#topup-form").add_class("hidden")
@@ -167,8 +176,7 @@ class TopUpScreen(ServiceHandlers, Screen[None]):
         self._busy = False
         self.query_one("#topup-pay", Button).disabled = False
         self.query_one("#topup-message", Label).update(f"✗ {error}")
-        if error.field == "amount":
-            self.query_one("#topup-amount", Input).focus()
+        show_error(self, error, self.query_one("#topup-amount", Input) if error.field == "amount" else None)
 
     def _started(self, payment: Payment) -> None:
         self.query_one("#topup-form").add_class("hidden")
@@ -177,7 +185,13 @@ class TopUpScreen(ServiceHandlers, Screen[None]):
         self.query_one("#topup-checkout").remove_class("hidden")
         if self.method is not None and self.method.test_mode:
             self.query_one("#topup-simulate").remove_class("hidden")
+        clear_errors(self)
         self._show_payment(payment)
+        # The next step is one key away: the demo's answers, else the tab bar (the link is text).
+        if self.method is not None and self.method.test_mode:
+            self.query_one("#simulate-paid", Button).focus()
+        else:
+            self.query_one("#topup-tabs ContentTabs").focus()
 
     def _show_payment(self, payment: Payment) -> None:
         self.payment = payment

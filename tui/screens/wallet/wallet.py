@@ -87,6 +87,7 @@ class WalletScreen(ServiceHandlers, Screen[None]):
         Binding("t", "top_up", N_("Top up the balance"), id="wallet-topup"),
         Binding("v", "voucher", N_("Transaction voucher (PDF)"), id="wallet-voucher"),
         Binding("x", "export", N_("Export (CSV)"), id="wallet-export"),
+        Binding("f", "invoices", N_("Invoices"), id="wallet-invoices"),
         Binding("m", "transfer", N_("Transfer to another wallet"), id="wallet-transfer"),
         Binding("b", "refund", N_("Refund the selected top-up"), id="wallet-refund"),
         Binding("slash", "focus_filters", N_("Filters"), id="wallet-filters", key_display="/"),
@@ -120,6 +121,7 @@ class WalletScreen(ServiceHandlers, Screen[None]):
                 yield Button(_("Top up the balance"), id="wallet-topup-button", variant="primary")
                 yield Button(_("Transfer"), id="wallet-transfer-button")
                 yield Button(_("Export"), id="wallet-export-button")
+                yield Button(_("Invoices"), id="wallet-invoices-button")
         with Horizontal(id="wallet-filters"):
             yield Input(id="wallet-filter-number", placeholder=_("Number"))
             yield Input(id="wallet-filter-from", placeholder=_("From (DD/MM/YYYY)"))
@@ -278,6 +280,7 @@ class WalletScreen(ServiceHandlers, Screen[None]):
         actions = {
             "wallet-topup-button": self.action_top_up, "wallet-transfer-button": self.action_transfer,
             "wallet-export-button": self.action_export, "wallet-filter-button": self.action_apply_filters,
+            "wallet-invoices-button": self.action_invoices,
             "wallet-clear-button": self.action_clear_filters,
         }
         action = actions.get(event.button.id or "")
@@ -374,3 +377,10 @@ class WalletScreen(ServiceHandlers, Screen[None]):
         from immo_connect.tui.screens.wallet.wallet_transfer import WalletTransferScreen
 
         self.app.push_screen(WalletTransferScreen(self.organisation_id))
+
+    def action_invoices(self) -> None:
+        if self.organisation_id is None:
+            return
+        from immo_connect.tui.screens.wallet.invoices import WalletInvoicesScreen
+
+        self.app.push_screen(WalletInvoicesScreen(self.organisation_id))

@@ -19,7 +19,7 @@ from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
-from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.account_forms import FormMessage, focus_field
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Input, Label, Select
 from immo_connect.wallet.forms import parse_euros
@@ -42,6 +42,10 @@ def send(platform: Any, actor: int, source: int, target: object, amount: str, de
         raise ValidationError(_("Choose the organisation that receives the money."), field="target")
     cents = parse_euros(amount)
     return platform.wallet.transfer(actor, source, target, cents, description=description, idempotency_key=key)
+
+
+FIELDS = {"target": "transfer-target", "amount": "transfer-amount", "amount_cents": "transfer-amount",
+          "description": "transfer-description"}
 
 
 class WalletTransferScreen(ServiceHandlers, Screen[bool]):
@@ -86,9 +90,11 @@ class WalletTransferScreen(ServiceHandlers, Screen[bool]):
                 organisation=self.source_name, amount=euros(source.balance_cents)))
         select = self.query_one("#transfer-target", Select)
         select.set_options(targets)
-        if targets:
+        if len(targets) == 1:  # the only wallet it can go to: chosen, the amount comes next
             select.value = targets[0][1]
             self.query_one("#transfer-amount", Input).focus()
+        elif targets:  # never a guess at where the money goes: the person chooses
+            select.focus()
         else:
             self.query_one("#transfer-message", Label).update(
                 _("You manage no other organisation: there is no wallet to transfer to."))
@@ -135,6 +141,7 @@ class WalletTransferScreen(ServiceHandlers, Screen[bool]):
 
     def _failed(self, error: ImmoConnectError) -> None:
         self.query_one("#transfer-message", FormMessage).error(error)
+        focus_field(self, error, FIELDS)
 
     def _done(self, transaction: Any) -> None:
         if transaction.status != "succeeded":

@@ -1,0 +1,44 @@
+"""``immo-connect invoices``: issue a month's invoices (for the scheduler), list them."""
+
+from __future__ import annotations
+
+import argparse
+
+from immo_connect.cli._common import platform_from, table
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("invoices", help="monthly invoices of tool use (PDF and Peppol UBL)")
+    actions = parser.add_subparsers(dest="invoices_command", metavar="ACTION", required=True)
+    run = actions.add_parser("run", help="issue and deliver a month's invoices (idempotent: run it again safely)")
+    run.add_argument("--month", metavar="YYYY-MM", help="the month to invoice (default: the last month that is over)")
+    run.set_defaults(func=run_run)
+    listing = actions.add_parser("list", help="the invoices and credit notes of a month")
+    listing.add_argument("--month", metavar="YYYY-MM", required=True)
+    listing.set_defaults(func=run_list)
+
+
+def run_run(args: argparse.Namespace) -> int:
+    platform = platform_from(args)
+    report = platform.invoices.run(args.month)
+    print(f"{report.month}: {len(report.issued)} issued, {report.already} already issued, "
+          f"{report.delivered} delivered.")
+    for number in report.issued:
+        print(number)
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from immo_connect.invoices.models import Invoice
+    from immo_connect.organisations.models import Organisation
+    from immo_connect.wallet.texts import euros
+
+    platform_from(args)
+    rows = [[str(invoice.number), str(invoice.kind), str(invoice.organisation.enterprise_number),
+             str(invoice.organisation.name), f"{euros(int(invoice.total_cents))} EUR",
+             "yes" if invoice.delivered_at else "no"]
+            for invoice in Invoice.select(Invoice, Organisation).join(Organisation)
+            .where(Invoice.month == args.month).order_by(Invoice.year, Invoice.sequence)]
+    print(table(rows, ["NUMBER", "KIND", "ENTERPRISE", "ORGANISATION", "TOTAL", "DELIVERED"])
+          if rows else f"No invoice for {args.month}.")
+    return 0

@@ -1,0 +1,125 @@
+"""``immo-connect operators``: operator roles, and the money requests waiting for approval.
+
+``add`` without ``--as`` works only while no admin exists (the first admin, set up on the
+server); afterwards an admin names themselves with ``--as``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from immo_connect.cli._common import add_operator_arguments, operator_id, platform_from, table
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("operators", help="operator roles (helpdesk, finance, admin); approvals")
+    commands = parser.add_subparsers(dest="operators_command", metavar="COMMAND", required=True)
+
+    adding = commands.add_parser("add", help="give an account an operator role")
+    adding.add_argument("username", metavar="USERNAME")
+    adding.add_argument("--role", required=True, choices=("helpdesk", "finance", "admin"))
+    adding.add_argument("--as", dest="as_operator", metavar="USERNAME",
+                        help="the admin giving the role (not needed for the first admin)")
+    adding.set_defaults(func=run_add)
+
+    removing = commands.add_parser("remove", help="take an account's operator role away")
+    removing.add_argument("username", metavar="USERNAME")
+    add_operator_arguments(removing, reason=False)
+    removing.set_defaults(func=run_remove)
+
+    listing = commands.add_parser("list", help="the operators and their roles")
+    listing.set_defaults(func=run_list)
+
+    pending = commands.add_parser("pending", help="wallet corrections and refunds waiting for approval")
+    add_operator_arguments(pending, reason=False)
+    pending.set_defaults(func=run_pending)
+
+    approve = commands.add_parser("approve", help="approve a request another finance operator made (books it)")
+    approve.add_argument("request", metavar="ID", type=int)
+    add_operator_arguments(approve, reason=False)
+    approve.set_defaults(func=run_approve)
+
+    reject = commands.add_parser("reject", help="reject a request waiting for approval")
+    reject.add_argument("request", metavar="ID", type=int)
+    add_operator_arguments(reject)
+    reject.set_defaults(func=run_reject)
+
+    refund = commands.add_parser("refund", help="give back (part of) a top-up: money leaves the wallet")
+    refund.add_argument("organisation", help="enterprise number or organisation id")
+    refund.add_argument("amount", help="amount in euros, e.g. 12,50")
+    refund.add_argument("--top-up", dest="top_up", type=int, required=True, help="the top-up's transaction id")
+    refund.add_argument("--key", required=True, help="idempotency key: the same key never asks twice")
+    refund.add_argument("--reference", default="", help="ticket or document reference")
+    add_operator_arguments(refund)
+    refund.set_defaults(func=run_refund)
+
+
+def run_add(args: argparse.Namespace) -> int:
+    platform = platform_from(args, source="cli")
+    actor = operator_id(args) if args.as_operator else None
+    row = platform.operators.roles.grant(actor, args.username, args.role)
+    print(f"{row.username}: operator role {row.role}.")
+    return 0
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    platform = platform_from(args, source="cli")
+    platform.operators.roles.revoke(operator_id(args), args.username)
+    print(f"{args.username}: no operator role any more.")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    platform = platform_from(args, source="cli")
+    rows = platform.operators.roles.list(None)
+    if not rows:
+        print("No operator yet. Give the first admin role with: immo-connect operators add USERNAME --role admin")
+        return 0
+    print(table([[r.username, r.name, r.role, r.granted_at.strftime("%Y-%m-%d %H:%M"), r.granted_by] for r in rows],
+                ["USERNAME", "NAME", "ROLE", "SINCE", "GIVEN BY"]))
+    return 0
+
+
+def describe(row: object) -> str:
+    from immo_connect.wallet.texts import euros
+
+    return (f"Request {row.id}: {row.kind} of {euros(int(row.amount_cents))} EUR for organisation "  # type: ignore[attr-defined]
+            f"{row.organisation_key}, {row.status}.")  # type: ignore[attr-defined]
+
+
+def run_pending(args: argparse.Namespace) -> int:
+    from immo_connect.wallet.texts import euros
+
+    platform = platform_from(args, source="cli")
+    rows = platform.operators.money.pending(operator_id(args))
+    if not rows:
+        print("No request is waiting for approval.")
+        return 0
+    print(table([[str(r.id), str(r.organisation_key), r.kind, euros(int(r.amount_cents)), r.requested_by.username,
+                  r.reason[:40]] for r in rows], ["ID", "ORG", "KIND", "EUR", "ASKED BY", "REASON"]))
+    return 0
+
+
+def run_approve(args: argparse.Namespace) -> int:
+    platform = platform_from(args, source="cli")
+    row = platform.operators.money.approve(operator_id(args), args.request)
+    print(describe(row))
+    return 0 if row.status == "booked" else 1
+
+
+def run_reject(args: argparse.Namespace) -> int:
+    platform = platform_from(args, source="cli")
+    print(describe(platform.operators.money.reject(operator_id(args), args.request, args.reason)))
+    return 0
+
+
+def run_refund(args: argparse.Namespace) -> int:
+    from immo_connect.cli._wallet import organisation_id_from
+    from immo_connect.wallet.forms import parse_euros
+
+    platform = platform_from(args, source="cli")
+    row = platform.operators.money.request(
+        operator_id(args), organisation_id_from(args.organisation), "refund", parse_euros(args.amount), args.reason,
+        reference=args.reference, original_transaction_id=args.top_up, client_key=args.key)
+    print(describe(row))
+    return 0 if row.status in ("booked", "pending") else 1

@@ -1,0 +1,71 @@
+"""Operator roles and the wallet corrections waiting for a second finance operator."""
+
+from __future__ import annotations
+
+import peewee
+
+from immo_connect.accounts.models import Account
+from immo_connect.organisations.models import Organisation
+from immo_connect.storage import BaseModel, Migration
+
+ROLES = ("helpdesk", "finance", "admin")
+REQUEST_KINDS = ("credit", "debit", "refund")
+REQUEST_STATUSES = ("pending", "approved", "booked", "failed", "rejected")
+
+
+class OperatorRole(BaseModel):
+    """An ordinary account that works in the back office; at most one role per account."""
+
+    account = peewee.ForeignKeyField(Account, primary_key=True, backref="operator_roles", on_delete="CASCADE")
+    role = peewee.CharField(max_length=10)
+    granted_at = peewee.DateTimeField()
+    granted_by = peewee.CharField(max_length=200)
+
+
+class MoneyRequest(BaseModel):
+    """A wallet correction or refund asked by a finance operator.
+
+    At most the configured amount it is booked at once; above it stays ``pending`` until a
+    different finance operator approves (``approved`` while the booking runs, then ``booked``
+    or ``failed``), or is ``rejected``. ``transaction_id`` is the wallet row it booked.
+    """
+
+    id = peewee.BigAutoField()
+    organisation = peewee.ForeignKeyField(Organisation, backref="money_requests", on_delete="RESTRICT")
+    kind = peewee.CharField(max_length=10)
+    amount_cents = peewee.BigIntegerField()
+    reason = peewee.CharField(max_length=500)
+    reference = peewee.CharField(max_length=200, default="")
+    original_transaction_id = peewee.BigIntegerField(null=True)  # the top-up a refund concerns
+    status = peewee.CharField(max_length=10, index=True)
+    requested_by = peewee.ForeignKeyField(Account, backref="+", on_delete="RESTRICT")
+    requested_at = peewee.DateTimeField()
+    decided_by = peewee.ForeignKeyField(Account, backref="+", null=True, on_delete="RESTRICT")
+    decided_at = peewee.DateTimeField(null=True)
+    transaction_id = peewee.BigIntegerField(null=True)
+    # What a script gave as its own idempotency key: the same key never asks twice.
+    client_key = peewee.CharField(max_length=200, null=True, unique=True)
+
+    @property
+    def organisation_key(self) -> int:
+        """The organisation's id without loading the organisation."""
+        return int(self.__data__["organisation"])
+
+    @property
+    def requested_by_key(self) -> int:
+        return int(self.__data__["requested_by"])
+
+    @property
+    def decided_by_key(self) -> int | None:
+        value = self.__data__.get("decided_by")
+        return int(value) if value is not None else None
+
+
+def _create(db: peewee.Database) -> None:
+    db.create_tables([OperatorRole, MoneyRequest])
+    # Finding accounts by name: prefix searches on the lowercased names use these indexes.
+    for column in ("last_name", "first_name"):
+        db.execute_sql(f"CREATE INDEX account_lower_{column} ON account (lower({column}))")
+
+
+MIGRATIONS = [Migration(1, "operator roles and money requests", _create)]

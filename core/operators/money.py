@@ -1,0 +1,214 @@
+"""The finance desk (role finance or admin): suspense list, corrections and refunds, imports.
+
+A correction or refund up to ``[operators] second_approval_above_euros`` is booked at once;
+above it, the request waits until a *different* finance operator approves it (four eyes).
+The request row is claimed with one conditional ``UPDATE`` (pending → approved), so two
+approvals at once book once; the booking's wallet key is derived from the request
+(``operators:money:<id>``), so a replay or a resumed approval never books twice.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from immo_connect.bank.models import BankEntry, StatementImport
+from immo_connect.errors import ConflictError, NotFoundError, ValidationError
+from immo_connect.i18n import _
+from immo_connect.operators.access import ActorRef, Operator, OperatorAccess, clean_reason
+from immo_connect.operators.models import REQUEST_KINDS, MoneyRequest
+from immo_connect.organisations.models import Organisation
+from immo_connect.storage import transaction
+from immo_connect.wallet import _validate as check
+
+if TYPE_CHECKING:
+    from immo_connect.bank import reconcile
+    from immo_connect.bank.models import AccountStatementRow
+    from immo_connect.bank.service import ImportReport
+    from immo_connect.platform import Platform
+
+
+class MoneyDesk(OperatorAccess):
+    def __init__(self, platform: Platform) -> None:
+        super().__init__(platform)
+
+    @property
+    def approval_above_cents(self) -> int:
+        return int(self.platform.settings.operators.second_approval_above_euros) * 100
+
+    # -- bank ------------------------------------------------------------------------------------
+
+    def suspense(self, actor: ActorRef) -> list[BankEntry]:
+        self.operator(actor, "money", "operator.suspense_list")
+        return self.platform.bank.suspense()
+
+    def assign(self, actor: ActorRef, entry_id: int, organisation_id: int, reason: str,
+               *, amount_cents: int | None = None) -> BankEntry:
+        """Credit a suspense entry to an organisation's wallet (``bank assign``)."""
+        text = clean_reason(reason)
+        operator = self.operator(actor, "money", "operator.bank_assigned", organisation_id=int(organisation_id))
+        entry = self.platform.bank.assign(int(entry_id), int(organisation_id), operator=operator.username,
+                                          amount_cents=amount_cents)
+        with transaction():
+            self.record(operator, "operator.bank_assigned", target=f"bank_entry:{entry.id}", reason=text,
+                        organisation_id=int(organisation_id),
+                        changed={"status": ["suspense", str(entry.status)], "amount_cents": entry.amount_cents,
+                                 "transaction": entry.transaction_id})
+        return entry
+
+    def import_file(self, actor: ActorRef, path: str | Path) -> ImportReport:
+        operator = self.operator(actor, "money", "operator.bank_import")
+        return self.platform.bank.import_file(path, operator=operator.username)
+
+    def imports(self, actor: ActorRef, *, limit: int = 100) -> list[StatementImport]:
+        """The latest statement imports, newest first, with their counts."""
+        self.operator(actor, "money", "operator.bank_imports")
+        return list(StatementImport.select().order_by(StatementImport.id.desc()).limit(max(1, min(limit, 1000))))
+
+    def import_entries(self, actor: ActorRef, import_id: int) -> list[BankEntry]:
+        """The credits one import read, in statement order (its report)."""
+        self.operator(actor, "money", "operator.bank_imports")
+        return list(BankEntry.select().where(BankEntry.statement_import == int(import_id)).order_by(BankEntry.id))
+
+    def reconciliation(self, actor: ActorRef) -> tuple[list[AccountStatementRow], list[reconcile.Gap]]:
+        """The last statement of each bank account and the statements missing."""
+        self.operator(actor, "money", "operator.bank_status")
+        return self.platform.bank.status()
+
+    # -- corrections and refunds -------------------------------------------------------------------
+
+    def request(self, actor: ActorRef, organisation_id: int, kind: str, amount_cents: int, reason: str, *,
+                reference: str = "", original_transaction_id: int | None = None,
+                client_key: str | None = None) -> MoneyRequest:
+        """Ask for a correction (``credit`` or ``debit``) or a ``refund`` of a top-up.
+
+        Booked at once up to the limit; above it the request waits for a second finance
+        operator. With ``client_key`` (a script's own idempotency key) a replay returns the
+        first request and books nothing more.
+        """
+        if kind not in REQUEST_KINDS:
+            raise ValidationError(_("Unknown kind {kind!r}.").format(kind=kind),
+                                  hint=_("Use credit, debit or refund."), code="kind_invalid", field="kind")
+        text = check.description(clean_reason(reason), field="reason")
+        amount = check.amount(amount_cents)
+        ref = check.reference(reference)
+        if kind == "refund" and not original_transaction_id:
+            raise ValidationError(_("A refund names the top-up it gives back."),
+                                  hint=_("Give the top-up's transaction id."), code="top_up_missing",
+                                  field="original_transaction_id")
+        operator = self.operator(actor, "money", "operator.money_requested", organisation_id=int(organisation_id))
+        if not Organisation.select().where(Organisation.id == int(organisation_id)).exists():
+            raise NotFoundError(_("There is no organisation (and so no wallet) with id {id}.").format(
+                id=organisation_id), hint=_("Check the organisation's id."), code="wallet_not_found")
+        original = int(original_transaction_id) if kind == "refund" and original_transaction_id else None
+        values = {"organisation": int(organisation_id), "kind": kind, "amount_cents": amount, "reason": text,
+                  "reference": ref, "original_transaction_id": original}
+        if client_key:
+            check.idempotency_key(client_key, field="key")
+            existing: MoneyRequest | None = MoneyRequest.get_or_none(MoneyRequest.client_key == client_key)
+            if existing is not None:
+                return self._replayed(existing, values)
+        waits = amount > self.approval_above_cents
+        now = self.platform.clock.now()
+        with transaction():
+            row: MoneyRequest = MoneyRequest.create(
+                **values, status="pending" if waits else "approved", requested_by=operator.id, requested_at=now,
+                client_key=client_key or None)
+            self.record(operator, "operator.money_requested", target=f"money_request:{row.id}", reason=text,
+                        organisation_id=int(organisation_id),
+                        changed={"kind": kind, "amount_cents": amount, "status": str(row.status),
+                                 "limit_cents": self.approval_above_cents})
+        if waits:
+            return row
+        return self._book(row, operator)
+
+    def _replayed(self, existing: MoneyRequest, values: dict[str, object]) -> MoneyRequest:
+        stored = {"organisation": int(existing.organisation_key), "kind": str(existing.kind),
+                  "amount_cents": int(existing.amount_cents), "reason": str(existing.reason),
+                  "reference": str(existing.reference), "original_transaction_id": existing.original_transaction_id}
+        if stored != values:
+            raise ConflictError(_("This key was already used for another request."),
+                                hint=_("Use a new key for a new request."), code="key_reused", field="key")
+        return existing
+
+    def pending(self, actor: ActorRef) -> list[MoneyRequest]:
+        self.operator(actor, "money", "operator.money_pending")
+        return list(MoneyRequest.select().where(MoneyRequest.status == "pending").order_by(MoneyRequest.id))
+
+    def get(self, request_id: int) -> MoneyRequest:
+        row: MoneyRequest | None = MoneyRequest.get_or_none(MoneyRequest.id == int(request_id))
+        if row is None:
+            raise NotFoundError(_("There is no request {id}.").format(id=request_id),
+                                hint=_("List the requests waiting with: immo-connect operators pending"),
+                                code="request_not_found")
+        return row
+
+    def _second(self, actor: ActorRef, row: MoneyRequest, action: str) -> Operator:
+        operator = self.operator(actor, "money", action, organisation_id=int(row.organisation_key))
+        if int(row.requested_by_key) == operator.id:
+            raise self._refuse(
+                action, operator.id, operator.username,
+                _("You asked for this request: a different finance operator decides on it."),
+                _("Ask another finance operator to approve it."), "four_eyes_same_operator",
+                {"request": int(row.id)}, int(row.organisation_key), f"money_request:{row.id}")
+        return operator
+
+    def approve(self, actor: ActorRef, request_id: int) -> MoneyRequest:
+        """The second finance operator's approval: books the request, once."""
+        row = self.get(request_id)
+        operator = self._second(actor, row, "operator.money_approved")
+        now = self.platform.clock.now()
+        with transaction():
+            claimed = MoneyRequest.update(status="approved", decided_by=operator.id, decided_at=now).where(
+                (MoneyRequest.id == row.id) & (MoneyRequest.status == "pending")).execute()
+            if claimed:
+                self.record(operator, "operator.money_approved", target=f"money_request:{row.id}",
+                            reason=str(row.reason), organisation_id=int(row.organisation_key),
+                            changed={"status": ["pending", "approved"]})
+        row = self.get(request_id)
+        if not claimed:
+            if row.status == "approved" and row.transaction_id is None and (row.decided_by_key or 0) == operator.id:
+                return self._book(row, operator)  # the booking of this approval was interrupted: finish it
+            raise ConflictError(
+                _("Request {id} was already decided ({status}).").format(id=row.id, status=row.status),
+                hint=_("Nothing to do; list the requests waiting with: immo-connect operators pending"),
+                code="request_decided")
+        return self._book(row, operator)
+
+    def reject(self, actor: ActorRef, request_id: int, reason: str) -> MoneyRequest:
+        text = clean_reason(reason)
+        row = self.get(request_id)
+        operator = self.operator(actor, "money", "operator.money_rejected", organisation_id=int(row.organisation_key))
+        now = self.platform.clock.now()
+        with transaction():
+            claimed = MoneyRequest.update(status="rejected", decided_by=operator.id, decided_at=now).where(
+                (MoneyRequest.id == row.id) & (MoneyRequest.status == "pending")).execute()
+            if not claimed:
+                raise ConflictError(
+                    _("Request {id} was already decided ({status}).").format(id=row.id, status=row.status),
+                    hint=_("Nothing to do."), code="request_decided")
+            self.record(operator, "operator.money_rejected", target=f"money_request:{row.id}", reason=text,
+                        organisation_id=int(row.organisation_key), changed={"status": ["pending", "rejected"]})
+        return self.get(request_id)
+
+    def _book(self, row: MoneyRequest, operator: Operator) -> MoneyRequest:
+        wallet = self.platform.wallet
+        key = f"operators:money:{row.id}"
+        organisation_id, amount = int(row.organisation_key), int(row.amount_cents)
+        if row.kind == "refund":
+            booked = wallet.take_back(organisation_id, amount, original_transaction_id=int(row.original_transaction_id or 0),
+                                      reason="refund", description=str(row.reason), idempotency_key=key,
+                                      actor=operator.id, reference=str(row.reference), allow_negative=False)
+        else:
+            booked = wallet.correct(organisation_id, amount, description=str(row.reason), idempotency_key=key,
+                                    actor=operator.id, reference=str(row.reference), debit=row.kind == "debit")
+        status = "booked" if booked.status == "succeeded" else "failed"
+        with transaction():
+            done = MoneyRequest.update(status=status, transaction_id=booked.id).where(
+                (MoneyRequest.id == row.id) & (MoneyRequest.status == "approved")).execute()
+            if done:
+                self.record(operator, "operator.money_booked", target=f"money_request:{row.id}",
+                            reason=str(row.reason), organisation_id=organisation_id,
+                            changed={"status": ["approved", status], "transaction": int(booked.id),
+                                     "amount_cents": int(booked.amount)})
+        return self.get(int(row.id))

@@ -1,0 +1,120 @@
+"""The finance desk: corrections and refunds above the limit wait for a second finance
+operator (four eyes); the suspense list, imports and reconciliation through the back office."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from immo_connect import audit
+from immo_connect.errors import ConflictError, PermissionDenied
+from immo_connect.operators.models import MoneyRequest
+from immo_connect.platform import Platform
+from immo_connect.storage import transaction
+from tests.support.factories import make_account, make_organisation
+from tests.support.operators import make_operator
+from tests.support.wallet import balances, ledger_problems, posting_count
+
+LIMIT = "[operators]\nsecond_approval_above_euros = 100\n"
+
+
+@pytest.fixture
+def finance(make_platform: Callable[..., Platform], database_url: str) -> Platform:
+    return make_platform(database_url, config_text=LIMIT)
+
+
+def _agency() -> int:
+    return int(make_organisation(make_account(), name="Agence Lumière").id)
+
+
+def test_up_to_the_limit_a_correction_is_booked_at_once(finance: Platform) -> None:
+    organisation = _agency()
+    anne = make_operator("anne.finance", "finance")
+    row = finance.operators.money.request(anne, organisation, "credit", 100_00, "goodwill, ticket 12")
+    assert row.status == "booked" and row.transaction_id is not None
+    assert balances()[organisation] == 100_00
+    assert ledger_problems() == []
+    event = audit.AuditEvent.get(audit.AuditEvent.action == "operator.money_booked")
+    assert event.actor == "anne.finance" and "goodwill, ticket 12" in event.detail
+
+
+def test_above_the_limit_a_second_finance_operator_approves_once(finance: Platform) -> None:
+    organisation = _agency()
+    anne, bert = make_operator("anne.finance", "finance"), make_operator("bert.finance", "finance")
+    helpdesk = make_operator("carl.help", "helpdesk")
+    row = finance.operators.money.request(anne, organisation, "credit", 100_01, "double payment, ticket 13",
+                                          client_key="ticket-13")
+    assert row.status == "pending" and row.transaction_id is None
+    assert organisation not in balances() or balances()[organisation] == 0
+    assert [r.id for r in finance.operators.money.pending(bert)] == [row.id]
+
+    with pytest.raises(PermissionDenied) as same:
+        finance.operators.money.approve(anne, row.id)
+    assert same.value.code == "four_eyes_same_operator"
+    with pytest.raises(PermissionDenied) as wrong_role:
+        finance.operators.money.approve(helpdesk, row.id)
+    assert wrong_role.value.code == "operator_role"
+    assert MoneyRequest.get_by_id(row.id).status == "pending"
+
+    booked = finance.operators.money.approve(bert, row.id)
+    assert booked.status == "booked" and booked.decided_by_key == int(bert.id)
+    assert balances()[organisation] == 100_01
+    postings = posting_count()
+    with pytest.raises(ConflictError) as twice:  # approving twice changes nothing
+        finance.operators.money.approve(bert, row.id)
+    assert twice.value.code == "request_decided"
+    with pytest.raises(PermissionDenied):
+        finance.operators.money.approve(anne, row.id)
+    replay = finance.operators.money.request(anne, organisation, "credit", 100_01, "double payment, ticket 13",
+                                             client_key="ticket-13")
+    assert replay.id == row.id and replay.status == "booked"
+    with pytest.raises(ConflictError):
+        finance.operators.money.request(anne, organisation, "credit", 200_00, "other", client_key="ticket-13")
+    assert posting_count() == postings and balances()[organisation] == 100_01
+    assert ledger_problems() == []
+    refused = audit.AuditEvent.select().where((audit.AuditEvent.outcome == "refused")
+                                              & (audit.AuditEvent.action == "operator.money_approved"))
+    assert {event.actor for event in refused} == {"anne.finance", "carl.help"}
+
+
+def test_an_interrupted_approval_is_finished_by_its_approver_and_booked_once(finance: Platform) -> None:
+    organisation = _agency()
+    anne, bert = make_operator("anne.finance", "finance"), make_operator("bert.finance", "finance")
+    row = finance.operators.money.request(anne, organisation, "credit", 500_00, "ticket 14")
+    with transaction():  # the approval was claimed, then the process stopped before booking
+        MoneyRequest.update(status="approved", decided_by=bert.id).where(MoneyRequest.id == row.id).execute()
+    with pytest.raises(ConflictError):
+        finance.operators.money.approve(make_operator("dora.finance", "finance"), row.id)
+    assert finance.operators.money.approve(bert, row.id).status == "booked"
+    assert balances()[organisation] == 500_00 and ledger_problems() == []
+
+
+def test_a_rejected_request_books_nothing(finance: Platform) -> None:
+    organisation = _agency()
+    anne, bert = make_operator("anne.finance", "finance"), make_operator("bert.finance", "finance")
+    row = finance.operators.money.request(anne, organisation, "debit", 300_00, "ticket 15")
+    assert finance.operators.money.reject(bert, row.id, "no such agreement").status == "rejected"
+    with pytest.raises(ConflictError):
+        finance.operators.money.approve(bert, row.id)
+    assert balances().get(organisation, 0) == 0 and ledger_problems() == []
+
+
+def test_a_debit_above_the_balance_fails_and_a_refund_takes_back_a_top_up(finance: Platform) -> None:
+    organisation = _agency()
+    anne, bert = make_operator("anne.finance", "finance"), make_operator("bert.finance", "finance")
+    assert finance.operators.money.request(anne, organisation, "debit", 10_00, "ticket 16").status == "failed"
+    top_up = finance.wallet.credit(organisation, 250_00, kind="bank_transfer", description="Virement",
+                                   idempotency_key="test:topup:1")
+    refund = finance.operators.money.request(anne, organisation, "refund", 150_00, "unused credit, ticket 17",
+                                             original_transaction_id=int(top_up.id))
+    assert refund.status == "pending"
+    assert finance.operators.money.approve(bert, refund.id).status == "booked"
+    assert balances()[organisation] == 100_00 and ledger_problems() == []
+
+
+def test_the_limit_is_a_checked_setting(tmp_path: object, make_platform: Callable[..., Platform]) -> None:
+    from immo_connect.config import ConfigurationError
+
+    with pytest.raises(ConfigurationError):
+        make_platform(config_text="[operators]\nsecond_approval_above_euros = -1\n")
