@@ -115,7 +115,7 @@ def test_a_gap_in_the_statements_is_reported_until_the_missing_one_is_imported(
         s.coda(day7, sequence=7, old_cents=after6, day=DAY + dt.timedelta(days=2)).encode(), filename="7",
         operator="ops")
     assert third.count("credited") == 1  # it adds up on its own: credited, and the gap is reported
-    assert len(third.gaps) == 1 and "€30.00" in third.gaps[0] and "005" in third.gaps[0]
+    assert len(third.gaps) == 1 and "30,00 €" in third.gaps[0] and "005" in third.gaps[0]
 
     config = tmp_path / "plugins.toml"
     config.write_text("")
