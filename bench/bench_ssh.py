@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -220,6 +221,9 @@ async def memory(server_pid: int, port: int, keys: list[asyncssh.SSHKey], local_
         zygote_pss = sum(pss_kib(pid) for pid in zygotes) / 1024
         rss = [rss_kib(pid) / 1024 for pid in children]
         per_session = (sum(pss) + zygote_pss) / len(children)
+        ticks = os.sysconf("SC_CLK_TCK")
+        cpu = [(int(_stat(str(pid))[11]) + int(_stat(str(pid))[12])) / ticks for pid in children]
+        print(f"CPU time per session from fork to its home screen: median {statistics.median(cpu):.2f} s")
         print(f"{len(children)} signed-in sessions on their home screen: PSS {sum(pss):.0f} MiB in all "
               f"+ zygote {zygote_pss:.0f} MiB, {per_session:.1f} MiB per session; "
               f"RSS {statistics.mean(rss):.1f} MiB per session (counts shared pages again in each); "
@@ -326,6 +330,27 @@ def charges_per_second(url: str, mode: str, pairs: list[tuple[int, int]]) -> flo
     return total / CHARGE_SECONDS
 
 
+def count_statements(platform: Any, organisation_id: int, member_id: int) -> int:
+    """Statements one charge sends (each a round trip), counted on its psycopg2 connection."""
+    import psycopg2.extensions
+
+    sent = [0]
+
+    class CountingCursor(psycopg2.extensions.cursor):  # type: ignore[misc]
+        def execute(self, query: Any, args: Any = None) -> Any:
+            sent[0] += 1
+            return super().execute(query, args)
+
+    connection = platform.database.connection()
+    connection.cursor_factory = CountingCursor
+    try:
+        platform.wallet.charge(member_id, organisation_id, 1, tool="btv", description="Bench use",
+                               idempotency_key="bench:count")
+    finally:
+        connection.cursor_factory = psycopg2.extensions.cursor
+    return sent[0] + 1  # and the commit
+
+
 def database_scaling() -> None:
     from immo_connect.config import load_settings
     from immo_connect.platform import create_platform
@@ -346,6 +371,9 @@ def database_scaling() -> None:
                                    idempotency_key=f"bench:funds:{n}")
             platform.wallet.ensure_wallet(organisation.id)
             pairs.append((int(organisation.id), int(member.id)))
+        statements = count_statements(platform, *pairs[0])
+        print(f"one charge through the API: {statements} round trips to PostgreSQL (statements and the "
+              "commit); the raw baseline: 3 (UPDATE, INSERT, commit)")
         platform.database.close()
         cores = os.cpu_count() or 1
         measured: dict[tuple[str, int], list[float]] = {}
@@ -405,8 +433,9 @@ def main() -> None:
                    LANG="C.UTF-8", COLORTERM="truecolor", TEXTUAL_ANIMATIONS="none")
         os.environ.update(IMMO_CONNECT_DATA_DIR=str(data), IMMO_CONNECT_CONFIG=str(config))
         keys = prepare(data)
+        server_log = data / "server-stderr.log"
         server = subprocess.Popen([sys.executable, "-m", "immo_connect", "serve", "--listen", "127.0.0.1:0"],
-                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                                  env=env, stdout=subprocess.PIPE, stderr=server_log.open("w"), text=True)
         try:
             assert server.stdout is not None
             port = 0
@@ -424,7 +453,13 @@ def main() -> None:
             asyncio.run(ssh_parts())
         finally:
             server.send_signal(signal.SIGTERM)
-            server.wait(timeout=120)
+            try:
+                server.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                print("the server did not stop within 120 s of SIGTERM")
+                server.kill()
+            warnings = [line.strip() for line in server_log.read_text().splitlines() if "WARNING" in line]
+            print(f"server warnings: {len(warnings)}", *warnings[:5], sep="\n  ")
     database_scaling()
 
 

@@ -3,8 +3,10 @@ notes, the PDF's totals against the ledger, delivery, and who sees them."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
+from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +17,11 @@ from immo_connect.audit import AuditEvent
 from immo_connect.clock import FrozenClock
 from immo_connect.errors import ConfigurationError, PermissionDenied, ValidationError
 from immo_connect.invoices.models import Invoice, InvoiceCounter
+from immo_connect.organisations.data import LEGAL_FORMS, AddressData, OrganisationData
+from immo_connect.organisations.models import Organisation
 from immo_connect.platform import Platform
 from immo_connect.wallet._views import local_day_start
-from tests.support.factories import make_account
+from tests.support.factories import add_member, make_account
 from tests.support.invoices import (
     MONTH,
     SELLER,
@@ -26,6 +30,7 @@ from tests.support.invoices import (
     make_month,
     pdf_text,
 )
+from tests.support.smtp import SmtpServer
 
 
 class Deliveries:
@@ -151,3 +156,64 @@ def test_members_list_and_save_invoices_others_are_refused(
         billing.invoices.invoices_of(outsider, int(first.id))
     with pytest.raises(PermissionDenied):
         billing.invoices.save_files(outsider, int(listed[0].id))
+
+
+def test_the_accountant_receives_each_document_once_with_pdf_and_xml_attached(
+    make_platform: Callable[..., Platform], clock: FrozenClock, smtp_server: SmtpServer, tmp_path: Path,
+) -> None:
+    platform = make_platform(config_text=SELLER + smtp_server.config_text())
+    month = make_month(platform, clock)
+    second = month.organisations[1]
+    Organisation.update(accountant_email="compta@fiduciaire.be").where(Organisation.id == second.id).execute()
+    report = platform.invoices.run(MONTH)
+    assert report.delivered == 2  # no delivery plugin: only the second organisation's two documents
+    assert platform.invoices.run(MONTH).delivered == 0
+    assert platform.outbox.deliver_due().sent == 2
+    received = [m for m in smtp_server.messages if "compta@fiduciaire.be" in m.recipients]
+    assert len(received) == 2
+    by_subject = {m.message["Subject"]: m.message for m in received}
+    invoice = by_subject[f"Immo-Connect : Facture 2026-000002 de {second.name} (2026-10)"]
+    files = {part.get_filename(): part.get_content() for part in invoice.iter_attachments()}
+    assert set(files) == {"invoice-2026-000002.pdf", "invoice-2026-000002.xml"}
+    assert files["invoice-2026-000002.pdf"].startswith(b"%PDF")
+    assert amount_after("Total TVA comprise", pdf_text(files["invoice-2026-000002.pdf"], tmp_path)) == 1_600
+    assert b"<cbc:ID>2026-000002</cbc:ID>" in files["invoice-2026-000002.xml"]
+    credit = next(m for subject, m in by_subject.items() if "2026-000003" in str(make_header(decode_header(subject))))
+    assert "Note de crédit 2026-000003" in str(make_header(decode_header(credit["Subject"])))
+    assert {part.get_filename() for part in credit.iter_attachments()} == {
+        "credit-note-2026-000003.pdf", "credit-note-2026-000003.xml"}
+
+
+def test_the_accountants_address_is_checked_like_the_other_addresses() -> None:
+    data = OrganisationData(name="Agence", legal_form=next(iter(LEGAL_FORMS)), email="info@agence.be", phone="+32 2 123 45 67",
+                            addresses=(AddressData(street="Rue Haute", number="12", postal_code="1000",
+                                                   city="Bruxelles"),), accountant_email=" Compta@Fiduciaire.BE ")
+    assert data.cleaned().accountant_email == "compta@fiduciaire.be"
+    assert dataclasses.replace(data, accountant_email="").cleaned().accountant_email == ""
+    with pytest.raises(ValidationError) as refused:
+        dataclasses.replace(data, accountant_email="compta at fiduciaire").cleaned()
+    assert refused.value.field == "accountant_email"
+
+
+@pytest.mark.parametrize(("right", "allowed"), [(None, False), ("view", True), ("top_up", True), ("manage", True)])
+def test_employees_see_invoices_with_the_wallets_view_right(
+    billing: Platform, clock: FrozenClock, right: str | None, allowed: bool,
+) -> None:
+    month = make_month(billing, clock)
+    billing.invoices.run(MONTH)
+    first = month.organisations[0]
+    employee = make_account(first_name="Eva", last_name="Wouters")
+    add_member(first, employee, wallet_right=right)
+    invoice_id = int(Invoice.get((Invoice.organisation == first.id) & (Invoice.kind == "invoice")).id)
+    if allowed:
+        assert [int(i.id) for i in billing.invoices.invoices_of(employee, int(first.id))] == [invoice_id]
+        pdf_path, _xml_path = billing.invoices.save_files(employee, invoice_id)
+        assert pdf_path.parent == billing.wallet.export_folder(str(employee.username))
+        return
+    for attempt in (lambda: billing.invoices.invoices_of(employee, int(first.id)),
+                    lambda: billing.invoices.save_files(employee, invoice_id)):
+        with pytest.raises(PermissionDenied) as refused:
+            attempt()
+        assert refused.value.code == "wallet_right_missing"
+    refusals = AuditEvent.select().where((AuditEvent.outcome == "refused") & (AuditEvent.actor_id == employee.id))
+    assert sorted(str(e.action) for e in refusals) == ["invoice.download", "invoice.list"]

@@ -42,7 +42,7 @@ def screen_text(app: ImmoConnectApp) -> str:
 
 
 async def choose_language(app: ImmoConnectApp, pilot: Pilot[int], language: str) -> None:
-    await pilot.press("f4")
+    await pilot.press("f6")
     await settle(app, pilot)
     assert isinstance(app.screen, LanguageScreen)
     choices = app.screen.query_one(OptionList)

@@ -83,8 +83,10 @@ class ImmoConnectApp(App[int]):
         Binding("f2", "user_menu", N_("User menu"), id="user-menu"),
         # In the command palette on every screen: a tool's web page waits for its code.
         Binding("f3", "connect_tool", N_("Connect a tool"), id="connect-tool", show=False),
+        # Operators only (hidden from the palette for everyone else): the back office.
+        Binding("f4", "back_office", N_("Back office"), id="back-office", show=False, key_display="F4"),
         # The language switch, also top right of every screen (before anyone is signed in too).
-        Binding("f4", "choose_language", N_("Language"), id="choose-language"),
+        Binding("f6", "choose_language", N_("Language"), id="choose-language"),
     ]
 
     def __init__(
@@ -337,6 +339,29 @@ class ImmoConnectApp(App[int]):
 
         if self.session is not None and not isinstance(self.screen, ConnectToolScreen):
             self.push_screen(ConnectToolScreen())
+
+    @property
+    def operator_role(self) -> str | None:
+        """The signed-in account's back-office role (None for everyone else), read once per account."""
+        session = self.session
+        if session is None or getattr(session, "restricted", False):
+            return None
+        cached = getattr(self, "_operator_role", None)
+        if cached is None or cached[0] != session.account_id:
+            cached = (session.account_id, self.platform.operators.role(int(session.account_id)))
+            self._operator_role = cached
+        return cached[1]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back_office":
+            return self.operator_role is not None
+        return super().check_action(action, parameters)
+
+    def action_back_office(self) -> None:
+        from immo_connect.tui.screens.operators.back_office import BackOfficeScreen
+
+        if self.operator_role is not None and not isinstance(self.screen, BackOfficeScreen):
+            self.push_screen(BackOfficeScreen())
 
     def action_back(self) -> None:
         # The login screen sits above Textual's default screen: never pop below it.

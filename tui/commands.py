@@ -23,6 +23,8 @@ class ActionsProvider(Provider):
                     continue
                 if binding.action in seen:
                     continue
+                if namespace.check_action(binding.action, ()) is False:
+                    continue  # not for this user (the back office for operators only)
                 seen.add(binding.action)
                 # Descriptions are English message ids: shown in the person's language.
                 found.append((_(binding.description), namespace, binding.action, binding.key))

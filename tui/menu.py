@@ -18,7 +18,11 @@ MENU_ENTRIES: list[tuple[str, str, str]] = [
     ("wallet", N_("Wallet"), "immo_connect.tui.screens.wallet.wallet:WalletScreen"),
     ("quality", N_("Change quality"), "immo_connect.tui.screens.tools.quality:QualityScreen"),
     ("connect-tool", N_("Connect a tool"), "immo_connect.tui.screens.tools.connect_tool:ConnectToolScreen"),
+    ("back-office", N_("Back office"), "immo_connect.tui.screens.operators.back_office:BackOfficeScreen"),
 ]
+
+# Entries shown only to some accounts: entry id -> what the account must be.
+OPERATORS_ONLY = {"back-office"}
 
 # The shortcuts of one organisation ("Mes organisations" and its details): id -> screen path
 # ``module:Class``; the class is built as ``Class(organisation_id)``. The tools and wallet

@@ -10,12 +10,12 @@ import argparse
 
 from immo_connect.cli._common import add_operator_arguments, operator_id, platform_from
 
-ACTIONS = ("unlock", "block", "unblock", "delete")
+ACTIONS = ("unlock", "block", "unblock", "delete", "end-sessions", "unlink-eid")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
-        "accounts", help="unlock, block, unblock or delete an account (ends its sessions when blocking)"
+        "accounts", help="unlock, block, unblock or delete an account, end its sessions, unlink its eID"
     )
     parser.add_argument("action", choices=ACTIONS)
     parser.add_argument("account", metavar="USERNAME", help="username or e-mail address")
@@ -33,6 +33,13 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "unlock":
         desk.unlock(actor, target, args.reason)
         print(f"{args.account}: unlocked; the next sign-in is checked at once.")
+        return 0
+    if args.action == "end-sessions":
+        print(f"{args.account}: {desk.end_sessions(actor, target, args.reason)} session(s) ended.")
+        return 0
+    if args.action == "unlink-eid":
+        desk.unlink_eid(actor, target, args.reason)
+        print(f"{args.account}: eID unlinked; linking a card is proposed at the next sign-in.")
         return 0
     status = {"block": "blocked", "unblock": "active", "delete": "deleted"}[args.action]
     ended = desk.set_status(actor, target, status, args.reason)

@@ -31,8 +31,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
     assigning = commands.add_parser("assign", help="credit a suspense entry to an organisation's wallet")
     assigning.add_argument("entry", metavar="ID", type=int, help="the entry's id (see: bank suspense)")
-    assigning.add_argument("--organisation", metavar="N", type=int, required=True,
-                           help="id of the organisation whose wallet receives the money")
+    assigning.add_argument("--organisation", metavar="N", required=True,
+                           help="enterprise number (0123.456.789) or id of the organisation whose wallet receives it")
     assigning.add_argument("--amount", metavar="EUR",
                            help="the amount, only for lines whose amount could not be read (e.g. 125,50)")
     add_operator_arguments(assigning)
@@ -164,8 +164,8 @@ def run_assign(args: argparse.Namespace) -> int:
 
     amount = parse_amount(args.amount) if args.amount is not None else None
     platform = platform_from(args, source="cli")
-    entry = platform.operators.money.assign(operator_id(args), args.entry, args.organisation, args.reason,
-                                            amount_cents=amount)
+    entry = platform.operators.money.assign_typed(operator_id(args), args.entry, args.organisation, args.reason,
+                                                  amount_cents=amount)
     print(_("Entry {id}: {amount} credited to the wallet of organisation {organisation}.").format(
         id=entry.id, amount=_money(entry.amount_cents), organisation=entry.organisation_id))
     return 0

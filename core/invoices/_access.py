@@ -12,5 +12,6 @@ if TYPE_CHECKING:
 
 
 def require_viewer(platform: Platform, actor: ActorRef, organisation_id: int, *, action: str) -> Actor:
-    """The acting member when it may see the organisation's invoices; else PermissionDenied (audited)."""
+    """The acting member when it may see the organisation's invoices; else an audited
+    PermissionDenied (``wallet_not_member`` / ``wallet_right_missing``)."""
     return require_wallet_right(platform, actor, organisation_id, RIGHT_VIEW, action=action)

@@ -1,15 +1,15 @@
-"""Handing an issued document to the ``immo_connect_deliver_invoice`` plugins."""
+"""Handing an issued document to the ``immo_connect_deliver_invoice`` plugins and to the
+organisation's accountant (a mail with the PDF and the UBL XML attached, through the outbox)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from immo_connect.contracts.invoices import IssuedInvoice
-from immo_connect.invoices.models import Invoice
+from immo_connect.i18n import _
+from immo_connect.invoices.models import KIND_CREDIT_NOTE, Invoice
+from immo_connect.mail import enqueue
 from immo_connect.organisations.models import Organisation
-
-if TYPE_CHECKING:
-    from immo_connect.platform import Platform
+from immo_connect.storage import transaction
+from immo_connect.wallet.texts import euros
 
 
 def issued(invoice: Invoice, pdf: bytes, xml: bytes) -> IssuedInvoice:
@@ -22,6 +22,16 @@ def issued(invoice: Invoice, pdf: bytes, xml: bytes) -> IssuedInvoice:
     )
 
 
-def deliver(platform: Platform, invoice: Invoice, pdf: bytes, xml: bytes) -> bool:
-    """Tell every delivery plugin; False when one of them failed (the run offers it again)."""
-    return platform.plugins.deliver_invoice(issued(invoice, pdf, xml))
+def mail_accountant(invoice: IssuedInvoice, address: str, seller: str) -> None:
+    """Put the mail with both files in the outbox, once per document (its key is the number)."""
+    credit = invoice.kind == KIND_CREDIT_NOTE
+    context = {
+        "document": _("Credit note") if credit else _("Invoice"),
+        "document_lower": _("the credit note") if credit else _("the invoice"),
+        "number": invoice.number, "organisation": invoice.buyer_name, "month": invoice.month,
+        "total": f"{euros(invoice.total_cents)} EUR", "seller": seller,
+    }
+    with transaction():
+        enqueue(to=address, template="invoice_issued", context=context, key=f"invoice:{invoice.number}:accountant",
+                attachments=[(f"{invoice.file_stem}.pdf", "application/pdf", invoice.pdf),
+                             (f"{invoice.file_stem}.xml", "application/xml", invoice.xml)])

@@ -153,20 +153,28 @@ class InvoiceService:
     # -- delivery ----------------------------------------------------------------------------
 
     def deliver(self, month: str) -> int:
-        """Hand the month's undelivered documents to the delivery hooks; how many went out.
+        """Hand the month's undelivered documents to the delivery hooks and mail them to the
+        organisation's accountant when it has one; how many went out.
 
-        Without any delivery plugin nothing is rendered nor marked: the documents stay
-        undelivered until a plugin is enabled and the month is run again.
+        A document with neither (no delivery plugin, no accountant's address) is not
+        rendered nor marked: it stays undelivered until there is somewhere to send it and the
+        month is run again.
         """
+        plugins = self.platform.plugins.delivers_invoices()
+        rows: Any = (Organisation.select(Organisation.id, Organisation.accountant_email)
+                     .where(Organisation.accountant_email != "").tuples())
+        accountants: dict[int, str] = {int(org): str(address) for org, address in rows}
         count = 0
-        if not self.platform.plugins.delivers_invoices():
-            return count
         for invoice in issuing.undelivered(month):
-            if not issuing.mark_delivered(int(invoice.id), self.platform.clock.now()):
-                continue  # another server is delivering it
+            accountant = str(accountants.get(int(invoice.organisation_id), ""))
+            if not (plugins or accountant) or not issuing.mark_delivered(int(invoice.id), self.platform.clock.now()):
+                continue  # nowhere to send it, or another server is delivering it
             from immo_connect.invoices import delivery
 
-            if delivery.deliver(self.platform, invoice, self.pdf_bytes(invoice), self.xml_bytes(invoice)):
+            issued = delivery.issued(invoice, self.pdf_bytes(invoice), self.xml_bytes(invoice))
+            if accountant:
+                delivery.mail_accountant(issued, accountant, self.settings.seller_name)
+            if not plugins or self.platform.plugins.deliver_invoice(issued):
                 count += 1
             else:
                 issuing.unmark_delivered(int(invoice.id))

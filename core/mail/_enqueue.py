@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from email.utils import parseaddr
 
 import peewee
@@ -59,6 +61,7 @@ def enqueue(
     context: Mapping[str, object],
     key: str,
     language: str | None = None,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> OutboxMessage:
     """Put one mail in the outbox, in the caller's open transaction.
 
@@ -66,7 +69,8 @@ def enqueue(
     later. ``key`` identifies the logical mail: enqueueing the same key again returns the
     row already there and creates nothing (a different recipient or template under the
     same key is a :class:`ConflictError`). The template is rendered now, in ``language``
-    (default: the platform language), so a missing placeholder fails here.
+    (default: the platform language), so a missing placeholder fails here. ``attachments``
+    are ``(file name, MIME type, content)`` sent with the mail, sealed like its bodies.
     """
     if not database.obj.in_transaction():
         raise RuntimeError("enqueue() must run inside the transaction of the change that causes the mail")
@@ -89,6 +93,7 @@ def enqueue(
                 subject=rendered.subject[:300], text=seal(rendered.text, key), html=seal(rendered.html, key),
                 message_id=message_id_for(key, settings.mail.sender), status="pending",
                 attempts=0, created_at=now, next_attempt_at=now,
+                attachments=_sealed_files(attachments, key),
             )
     except peewee.IntegrityError:
         return _same(OutboxMessage.get(OutboxMessage.key == key), to, template)
@@ -103,3 +108,11 @@ def _same(existing: OutboxMessage, to: str, template: str) -> OutboxMessage:
             field="key",
         )
     return existing
+
+
+def _sealed_files(attachments: Sequence[tuple[str, str, bytes]], key: str) -> str:
+    if not attachments:
+        return ""
+    files = [{"name": name, "type": kind, "data": base64.b64encode(content).decode("ascii")}
+             for name, kind, content in attachments]
+    return seal(json.dumps(files), key)

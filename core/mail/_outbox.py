@@ -138,7 +138,7 @@ class Outbox:
         return build(
             sender=self.settings.mail.sender, recipient=str(message.recipient), subject=str(message.subject),
             message_id=str(message.message_id), language=str(message.language), date=self.platform.clock.now(),
-            text=message.plain_text(), html=message.html_text(),
+            text=message.plain_text(), html=message.html_text(), attachments=message.attached_files(),
         )
 
     def deliver_due(self, limit: int = 20, *, due_before: dt.datetime | None = None) -> DeliveryReport:
@@ -312,7 +312,7 @@ class Outbox:
         cutoff = self.platform.clock.now() - dt.timedelta(days=keep)
         with transaction():
             return int(
-                OutboxMessage.update(text="", html="")
+                OutboxMessage.update(text="", html="", attachments="")
                 .where((OutboxMessage.status != "pending") & (OutboxMessage.created_at < cutoff)
                        & (OutboxMessage.text != ""))
                 .execute()

@@ -37,6 +37,8 @@ class OutboxMessage(BaseModel):
     claimed_until = peewee.DateTimeField(null=True)
     sent_at = peewee.DateTimeField(null=True)
     last_error = peewee.TextField(default="")
+    # Files sent with the mail (an invoice): sealed JSON, erased with the bodies.
+    attachments = peewee.TextField(default="")
 
     class Meta:
         indexes = ((("status", "next_attempt_at"), False),)
@@ -50,6 +52,18 @@ class OutboxMessage(BaseModel):
         from immo_connect.mail._seal import open_sealed
 
         return open_sealed(str(self.html), str(self.key))
+
+    def attached_files(self) -> list[tuple[str, str, bytes]]:
+        """``(file name, MIME type, content)`` of each attachment."""
+        import base64
+        import json
+
+        from immo_connect.mail._seal import open_sealed
+
+        if not self.attachments:
+            return []
+        files = json.loads(open_sealed(str(self.attachments), str(self.key)))
+        return [(str(f["name"]), str(f["type"]), base64.b64decode(f["data"])) for f in files]
 
 
 class OutboxAttempt(BaseModel):
@@ -67,4 +81,10 @@ def _create(db: peewee.Database) -> None:
     db.create_tables([OutboxMessage, OutboxAttempt])
 
 
-MIGRATIONS = [Migration(1, "mail outbox", _create)]
+def _attachments(db: peewee.Database) -> None:
+    present = {column.name for column in db.get_columns("outbox_message")}
+    if "attachments" not in present:  # a fresh database has it from migration 1's model
+        db.execute_sql("ALTER TABLE outbox_message ADD COLUMN attachments TEXT NOT NULL DEFAULT ''")
+
+
+MIGRATIONS = [Migration(1, "mail outbox", _create), Migration(2, "files attached to mails", _attachments)]

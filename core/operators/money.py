@@ -9,10 +9,13 @@ approvals at once book once; the booking's wallet key is derived from the reques
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from immo_connect.bank.models import BankEntry, StatementImport
+from immo_connect.accounts.models import Account
+from immo_connect.bank.models import AccountStatementRow, BankEntry, StatementImport
 from immo_connect.errors import ConflictError, NotFoundError, ValidationError
 from immo_connect.i18n import _
 from immo_connect.operators.access import ActorRef, Operator, OperatorAccess, clean_reason
@@ -23,9 +26,48 @@ from immo_connect.wallet import _validate as check
 
 if TYPE_CHECKING:
     from immo_connect.bank import reconcile
-    from immo_connect.bank.models import AccountStatementRow
     from immo_connect.bank.service import ImportReport
     from immo_connect.platform import Platform
+
+
+@dataclasses.dataclass(frozen=True)
+class PendingRow:
+    id: int
+    organisation: str
+    kind: str
+    amount_cents: int
+    requested_by: str
+    requested_at: dt.datetime
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class MoneyOverview:
+    """What the money desk shows at once: the suspense list, the requests waiting, the
+    latest imports, and the last statement of each bank account with the missing ones."""
+
+    suspense: list[BankEntry]
+    pending: list[PendingRow]
+    imports: list[StatementImport]
+    statements: list[AccountStatementRow]
+    gaps: list[str]
+
+
+def organisation_from(text: str) -> int:
+    """An organisation's id from its enterprise number (``0123.456.789``) or its id."""
+    from immo_connect.formats import enterprise
+
+    value = (text or "").strip()
+    if value.isdigit() and len(value) < 9:
+        found = Organisation.get_or_none(Organisation.id == int(value))
+    else:
+        found = Organisation.get_or_none(
+            Organisation.enterprise_number == enterprise.validate(value, field="organisation"))
+    if found is None:
+        raise NotFoundError(_("There is no organisation {text}.").format(text=value),
+                            hint=_("Give its enterprise number (0123.456.789) or its id."),
+                            code="organisation_not_found", field="organisation")
+    return int(found.id)
 
 
 class MoneyDesk(OperatorAccess):
@@ -74,6 +116,40 @@ class MoneyDesk(OperatorAccess):
         """The last statement of each bank account and the statements missing."""
         self.operator(actor, "money", "operator.bank_status")
         return self.platform.bank.status()
+
+    def overview(self, actor: ActorRef) -> MoneyOverview:
+        self.operator(actor, "money", "operator.money_overview")
+        statements, gaps = self.platform.bank.status()
+        pending = [
+            PendingRow(int(r.id), str(r.organisation.name), str(r.kind), int(r.amount_cents),
+                       str(r.requested_by.username), r.requested_at, str(r.reason))
+            for r in MoneyRequest.select(MoneyRequest, Organisation, Account)
+            .join(Organisation).switch(MoneyRequest).join(Account, on=MoneyRequest.requested_by == Account.id)
+            .where(MoneyRequest.status == "pending").order_by(MoneyRequest.id)
+        ]
+        return MoneyOverview(self.platform.bank.suspense(), pending,
+                             list(StatementImport.select().order_by(StatementImport.id.desc()).limit(20)),
+                             statements, [gap.describe() for gap in gaps])
+
+    def request_typed(self, actor: ActorRef, organisation: str, kind: str, amount: str, reason: str,
+                      top_up: str = "") -> MoneyRequest:
+        """:meth:`request` from what was typed in a form (enterprise number or id, euros)."""
+        from immo_connect.wallet.forms import parse_euros
+
+        top_up_id = None
+        if kind == "refund":
+            if not top_up.strip().isdigit():
+                raise ValidationError(_("A refund names the top-up it gives back."),
+                                      hint=_("Give the top-up's transaction id."), code="top_up_missing",
+                                      field="original_transaction_id")
+            top_up_id = int(top_up.strip())
+        return self.request(actor, organisation_from(organisation), kind.strip().lower(), parse_euros(amount),
+                            reason, original_transaction_id=top_up_id)
+
+    def assign_typed(self, actor: ActorRef, entry_id: int, organisation: str, reason: str,
+                     amount_cents: int | None = None) -> BankEntry:
+        """:meth:`assign` to the organisation given by its enterprise number or its id."""
+        return self.assign(actor, entry_id, organisation_from(organisation), reason, amount_cents=amount_cents)
 
     # -- corrections and refunds -------------------------------------------------------------------
 

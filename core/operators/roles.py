@@ -51,7 +51,7 @@ class OperatorRoles(OperatorAccess):
         return [OperatorRow(int(r.account.id), str(r.account.username), r.account.display_name, str(r.role),
                             r.granted_at, str(r.granted_by)) for r in rows]
 
-    def grant(self, actor: ActorRef | None, username: str, role: str) -> OperatorRow:
+    def grant(self, actor: ActorRef | None, username: str, role: str, reason: str = "") -> OperatorRow:
         """Give ``username`` a role (replacing its former one). ``actor`` None only for the first
         admin, from the command line, while no admin exists."""
         check_role(role)
@@ -76,10 +76,10 @@ class OperatorRoles(OperatorAccess):
                     OperatorRole.account == target.id).execute()
             audit.record("operator.role_granted", actor_id=who_id, actor=who, target=str(target.username),
                          source=self.platform.source, at=now,
-                         detail={"changed": {"role": [str(before.role) if before else None, role]}})
+                         detail={"reason": reason, "changed": {"role": [str(before.role) if before else None, role]}})
         return OperatorRow(int(target.id), str(target.username), target.display_name, role, now, who)
 
-    def revoke(self, actor: ActorRef, username: str) -> None:
+    def revoke(self, actor: ActorRef, username: str, reason: str = "") -> None:
         target = self._account(username)
         operator = self.operator(actor, "admin", "operator.role_removed", account_id=int(target.id))
         with transaction():
@@ -91,7 +91,7 @@ class OperatorRoles(OperatorAccess):
             row.delete_instance()
             audit.record("operator.role_removed", actor_id=operator.id, actor=operator.username,
                          target=str(target.username), source=self.platform.source, at=self.platform.clock.now(),
-                         detail={"changed": {"role": [str(row.role), None]}})
+                         detail={"reason": reason, "changed": {"role": [str(row.role), None]}})
 
     @staticmethod
     def _account(username: str) -> Account:

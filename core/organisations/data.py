@@ -168,6 +168,7 @@ class OrganisationData:
     email: str = ""
     phone: str = ""
     vat_liable: bool = True
+    accountant_email: str = ""  # optional: the monthly invoices are mailed there
     description: str = ""
     mobile: str = ""
     website: str = ""
@@ -198,6 +199,8 @@ class OrganisationData:
             email=check_email(self.email, "email", _("E-mail address"), required=True),
             phone=check_phone(self.phone, "phone", _("Phone"), required=True),
             vat_liable=bool(self.vat_liable),
+            accountant_email=check_email(self.accountant_email, "accountant_email", _("Accountant's e-mail address"),
+                                         required=False),
             description=_length(self.description.strip(), "description", _("Description"), 2000, multiline=True),
             mobile=check_phone(self.mobile, "mobile", _("Mobile"), required=False),
             website=check_url(self.website, "website", _("Website")),

@@ -31,6 +31,8 @@ class Organisation(BaseModel):
     address = peewee.CharField(max_length=300, default="")
     # Contact data.
     email = peewee.CharField(max_length=254, default="")
+    # Where the monthly invoices are mailed, when set (docs/invoices.md).
+    accountant_email = peewee.CharField(max_length=254, default="")
     phone = peewee.CharField(max_length=40, default="")
     mobile = peewee.CharField(max_length=40, default="")
     website = peewee.CharField(max_length=300, default="")
@@ -117,4 +119,13 @@ def _create(db: peewee.Database) -> None:
     db.create_tables([Organisation, OrganisationAddress, Membership])
 
 
-MIGRATIONS = [Migration(1, "organisations and memberships", _create)]
+def _accountant_email(db: peewee.Database) -> None:
+    present = {column.name for column in db.get_columns("organisation")}
+    if "accountant_email" not in present:  # a fresh database has it from migration 1's model
+        db.execute_sql("ALTER TABLE organisation ADD COLUMN accountant_email VARCHAR(254) NOT NULL DEFAULT ''")
+
+
+MIGRATIONS = [
+    Migration(1, "organisations and memberships", _create),
+    Migration(2, "the accountant's e-mail address of an organisation", _accountant_email),
+]

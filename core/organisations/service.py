@@ -40,7 +40,7 @@ from immo_connect.organisations.models import (
 from immo_connect.storage import on_commit
 
 _DATA_FIELDS = ("name", "legal_form", "email", "phone", "vat_liable", "description", "mobile",
-                "website", "facebook", "linkedin", "instagram", "twitter")
+                "website", "facebook", "linkedin", "instagram", "twitter", "accountant_email")
 
 
 @dataclasses.dataclass(frozen=True)

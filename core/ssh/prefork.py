@@ -34,7 +34,7 @@ log = logging.getLogger("immo_connect.ssh")
 
 ZYGOTE_MODULE = "immo_connect.ssh.zygote"
 START_TIMEOUT_SECONDS = 120.0  # imports on a busy machine
-FORK_TIMEOUT_SECONDS = 10.0
+FORK_TIMEOUT_SECONDS = 120.0  # a fork waits for the CPU behind every busy session
 RESTART_DELAYS = (0.5, 2.0, 10.0, 30.0)  # after an unexpected end, growing while it keeps failing
 _PR_SET_CHILD_SUBREAPER = 36
 
@@ -102,19 +102,37 @@ class _ZygoteProcess:
         self.control = control
         self.fingerprint = fingerprint
         self.lock = asyncio.Lock()
+        self.requests = 0
 
     @property
     def pid(self) -> int:
         return self.process.pid
 
     async def fork(self, request: Mapping[str, Any], fds: Sequence[int]) -> int:
+        """Ask for one session; its pid. Requests are answered in order, one at a time.
+
+        Under a heavy load a fork can wait long for the CPU: the session waits too rather
+        than being spawned beside a fork that may still come. Past ``FORK_TIMEOUT_SECONDS``
+        the zygote is killed (the caller then spawns), so no answer can arrive late.
+        """
         loop = asyncio.get_running_loop()
         async with self.lock:
-            socket.send_fds(self.control, [json.dumps(dict(request)).encode()], list(fds))
-            reply = await asyncio.wait_for(loop.sock_recv(self.control, 4096), FORK_TIMEOUT_SECONDS)
+            self.requests += 1
+            number = self.requests
+            socket.send_fds(self.control, [json.dumps({**request, "id": number}).encode()], list(fds))
+            try:
+                reply = await asyncio.wait_for(loop.sock_recv(self.control, 4096), FORK_TIMEOUT_SECONDS)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    self.process.kill()
+                raise
         if not reply:
             raise ConnectionError("the zygote closed its socket")
         answer = json.loads(reply)
+        if answer.get("id") != number:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+            raise RuntimeError(f"answer {answer.get('id')} to request {number}")
         if "pid" not in answer:
             raise RuntimeError(str(answer.get("error", "no answer")))
         return int(answer["pid"])

@@ -49,6 +49,17 @@ DEFAULT_ENTRY = "immo_connect.ssh.child:main"
 MAX_REQUEST_BYTES = 128 * 1024
 FDS_PER_REQUEST = 3  # the pty slave, the launch pipe (read end), the status pipe (write end)
 READY = b"ready"
+# Imported by every session once it runs (sign-in, home, wallet): loaded here, they are shared.
+SESSION_MODULES = (
+    "immo_connect.platform", "immo_connect.log", "logging.handlers", "concurrent.futures.thread",
+    "immo_connect.ssh.identity", "immo_connect.mail", "immo_connect.accounts.service",
+    "immo_connect.accounts.login", "immo_connect.accounts.ratelimit", "immo_connect.accounts.sessions",
+    "immo_connect.organisations.service", "immo_connect.tools.service", "immo_connect.wallet.service",
+    "immo_connect.recognitions.service", "immo_connect.payments.service", "immo_connect.ssh.keys",
+    "immo_connect.ssh.sessions", "textual.layouts.factory", "textual.layouts.horizontal",
+    "textual.layouts.stream", "textual.scrollbar", "textual.pilot", "bcrypt",
+    "cryptography.hazmat.primitives.ciphers.aead",
+)
 
 
 def warm(config: str | None) -> None:
@@ -63,12 +74,18 @@ def warm(config: str | None) -> None:
     screens = importlib.import_module("immo_connect.tui.screens")
     for module in pkgutil.walk_packages(screens.__path__, screens.__name__ + "."):
         importlib.import_module(module.name)
+    for name in SESSION_MODULES:
+        with contextlib.suppress(ImportError):  # an optional extra not installed
+            importlib.import_module(name)
     settings = load_settings(config or None)
     # Imports the plugins (and their screens); each session builds its own host again.
     create_plugin_host(settings.plugin_tables, config_name=str(settings.config_path or "plugins.toml"),
                        base_dir=config_folder(settings))
     i18n.catalog(settings.language)
     common_passwords()
+    from rich.cells import cell_len
+
+    cell_len("Agence Léopold — 10 €")  # loads the Unicode width table (large) at the first accent
 
 
 def fork_hazards() -> list[str]:
@@ -182,12 +199,15 @@ def serve(control: socket.socket, entry: Callable[[], int]) -> None:
             return
         if not message:
             return  # the server is gone or replaced this zygote
+        reply: dict[str, Any] = {}
         try:
+            request = json.loads(message)
+            reply["id"] = request.get("id")
             if len(fds) != FDS_PER_REQUEST:
                 raise ValueError(f"expected {FDS_PER_REQUEST} descriptors, got {len(fds)}")
-            reply: dict[str, Any] = {"pid": fork_session(json.loads(message), fds, entry)}
+            reply["pid"] = fork_session(request, fds, entry)
         except Exception as error:  # noqa: BLE001 - told to the server, which spawns instead
-            reply = {"error": f"{type(error).__name__}: {error}"}
+            reply["error"] = f"{type(error).__name__}: {error}"
         finally:
             for fd in fds:
                 os.close(fd)

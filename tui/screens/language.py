@@ -1,4 +1,4 @@
-"""The language switch (top right of every screen, F4, and the user menu).
+"""The language switch (top right of every screen, F6, and the user menu).
 
 Each language is named in its own words, so a person who does not read the current one
 still finds theirs. Choosing redraws the open screens at once (``app.change_language``).

@@ -30,7 +30,7 @@ class AppHeader(Horizontal):
         name = session.display_name if session is not None else _("Not signed in")
         language = Button(i18n.get_language().upper(), id="language-switch", flat=True, compact=True,
                           tooltip=_("Language"))
-        language.can_focus = False  # F4 opens it from the keyboard, as F2 does the user menu
+        language.can_focus = False  # F6 opens it from the keyboard, as F2 does the user menu
         yield language
         user_menu = Button(name, id="user-menu", flat=True, compact=True)
         # Clicked with the mouse or opened with F2, never a Tab stop: a stop at the top of

@@ -110,6 +110,8 @@ class OrganisationForm(Vertical):
         yield Input(id="org-mobile")
         yield Label(_("Website"))
         yield Input(id="org-website", placeholder="https://")
+        yield Label(_("Accountant's e-mail address (receives the monthly invoices)"))
+        yield Input(id="org-accountant_email")
         yield Label(_("Social media"), classes="section")
         for name, title in (("facebook", "Facebook"), ("linkedin", "LinkedIn"), ("instagram", "Instagram"),
                             ("twitter", "X / Twitter")):
@@ -135,12 +137,12 @@ class OrganisationForm(Vertical):
             description=self._text("description"), mobile=self._text("mobile"),
             website=self._text("website"), facebook=self._text("facebook"),
             linkedin=self._text("linkedin"), instagram=self._text("instagram"),
-            twitter=self._text("twitter"),
+            twitter=self._text("twitter"), accountant_email=self._text("accountant_email"),
         )
 
     def load(self, data: OrganisationData) -> None:
         for name in ("name", "email", "phone", "mobile", "website", "description", "facebook",
-                     "linkedin", "instagram", "twitter"):
+                     "linkedin", "instagram", "twitter", "accountant_email"):
             self.query_one(f"#org-{name}", Input).value = str(getattr(data, name))
         if data.legal_form in LEGAL_FORMS:
             self.query_one("#org-legal-form", Select).value = data.legal_form

@@ -25,10 +25,12 @@ class UserMenuScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "close", N_("Close the menu"), id="user-menu-close")]
 
     def compose(self) -> ComposeResult:
-        from immo_connect.tui.menu import MENU_ENTRIES
+        from immo_connect.tui.menu import MENU_ENTRIES, OPERATORS_ONLY
 
         session = getattr(self.app, "session", None)
-        options = [Option(_(label), id=entry_id) for entry_id, label, _path in MENU_ENTRIES]
+        operator = bool(getattr(self.app, "operator_role", None))
+        options = [Option(_(label), id=entry_id) for entry_id, label, _path in MENU_ENTRIES
+                   if operator or entry_id not in OPERATORS_ONLY]
         options += [Option(_("Language"), id=LANGUAGE), Option(_("Home"), id=HOME),
                     Option(_("Sign out"), id=SIGN_OUT)]
         with Vertical(id="user-menu-box"):

@@ -58,6 +58,7 @@ def describe(view: OrganisationView) -> Content:
     line(_("Phone"), d.phone)
     line(_("Mobile"), d.mobile or "—")
     line(_("Website"), d.website or "—")
+    line(_("Accountant's e-mail address"), d.accountant_email or "—")
     parts.append("\n")
     heading(_("Social media"))
     for title, value in (("Facebook", d.facebook), ("LinkedIn", d.linkedin), ("Instagram", d.instagram),

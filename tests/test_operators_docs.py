@@ -1,0 +1,81 @@
+"""docs/operators.md: every command it gives, run as written, in order, on a scene with the
+accounts, the organisation, the suspense entry and the chargeback its procedures speak of."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from immo_connect.accounts.models import Account
+from immo_connect.bank.models import BankEntry, StatementImport
+from immo_connect.cli import main
+from immo_connect.clock import utcnow
+from immo_connect.operators.models import MoneyRequest, OperatorRole
+from immo_connect.platform import Platform
+from immo_connect.storage import transaction
+from tests.support.accounts import mails_to
+from tests.support.docs import code_blocks
+from tests.support.factories import make_account, make_organisation
+from tests.support.wallet import balances, ledger_problems
+
+
+def commands() -> list[str]:
+    found = []
+    for block in code_blocks("operators.md"):
+        lines = [line for line in block.splitlines() if line.strip()]
+        if lines and all(line.startswith("immo-connect ") for line in lines):
+            found += lines
+    return found
+
+
+def test_the_documented_commands_are_real_and_in_order(
+    make_platform: Callable[..., Platform], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    platform = make_platform()
+    for name in ("ops.admin", "hugo.help", "fin.anne", "fin.bert"):
+        make_account(name)
+    anne = make_account("anne.peeters", first_name="Anne", last_name="Peeters")
+    organisation = make_organisation(anne, name="Immo Peeters", enterprise_number="0750000040")
+    with transaction():
+        Account.update(failed_sign_ins=9, locked_until=utcnow() + dt.timedelta(hours=1), eid_linked_at=utcnow(),
+                       national_number_hash="a" * 64).where(Account.id == anne.id).execute()
+        imported = StatementImport.create(filename="march.cod", format="coda", sha256="0" * 64, operator="cron",
+                                          imported_at=utcnow(), suspense=1)
+        BankEntry.create(id=1, entry_key="k1", statement_import=imported, format="coda", position="1",
+                         amount_cents=125_00, status="suspense", problem="no_communication", created_at=utcnow())
+    top_up = platform.wallet.credit(organisation.id, 1000_00, kind="bank_transfer", description="Virement",
+                                    idempotency_key="test:topup")
+    platform.wallet.take_back(organisation.id, 600_00, original_transaction_id=int(top_up.id), reason="chargeback",
+                              description="Rejet", idempotency_key="test:chargeback")
+    monkeypatch.setenv("IMMO_CONNECT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("IMMO_CONNECT_CONFIG", str(tmp_path / "plugins.toml"))
+    monkeypatch.setenv("IMMO_CONNECT_DATABASE_URL", platform.settings.database_url)
+
+    documented = commands()
+    assert len(documented) >= 15
+    for line in documented:
+        code = main(shlex.split(line, comments=True)[1:])
+        captured = capsys.readouterr()
+        assert code == 0, f"{line}\n{captured.err}"
+        assert "Traceback" not in captured.err
+
+    roles = {row.account.username: row.role for row in OperatorRole.select()}
+    assert roles == {"ops.admin": "admin", "hugo.help": "helpdesk", "fin.anne": "finance", "fin.bert": "finance"}
+    after = Account.get_by_id(anne.id)
+    assert after.locked_until is None and after.eid_linked_at is None and after.national_number_hash is None
+    assert len(mails_to("anne.peeters@example.be", "operator_action")) == 2
+    assert BankEntry.get_by_id(1).status == "assigned"
+    assert MoneyRequest.get_by_id(1).status == "booked"
+    assert balances()[organisation.id] == 1000_00 + 125_00 and ledger_problems() == []
+
+
+def test_the_documented_limit_is_the_default() -> None:
+    from immo_connect.config import OperatorsSection
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "operators.md").read_text(encoding="utf-8")
+    assert f"second_approval_above_euros = {OperatorsSection().second_approval_above_euros}" in text

@@ -1,0 +1,143 @@
+"""Pilot tests of the back office: reached by operators only; find (10,000 accounts, paged),
+help with a reason, and the money desk (assign, four eyes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from immo_connect.accounts.models import Account
+from immo_connect.bank.models import BankEntry, StatementImport
+from immo_connect.clock import utcnow
+from immo_connect.operators.models import MoneyRequest
+from immo_connect.platform import Platform
+from immo_connect.storage import transaction
+from immo_connect.tui.app import ImmoConnectApp
+from immo_connect.tui.screens.operators.account_view import AccountViewScreen
+from immo_connect.tui.screens.operators.back_office import BackOfficeScreen
+from immo_connect.tui.screens.operators.money_desk import MoneyDeskScreen
+from immo_connect.tui.screens.operators.reason_dialog import ReasonDialog
+from tests.support.accounts import mails_to
+from tests.support.factories import make_account, make_organisation
+from tests.support.operators import make_operator
+from tests.support.tui import settle, sign_in, table_text
+
+
+def many_accounts(count: int) -> None:
+    """``count`` accounts named Janssens (and one Peeters), written in one statement per thousand."""
+    now = utcnow()
+    rows = [{"username": f"janssens{n:05d}", "email": f"janssens{n:05d}@example.be", "first_name": f"Jan{n:05d}",
+             "last_name": "Janssens", "status": "active", "created_at": now} for n in range(count)]
+    with transaction():
+        for start in range(0, count, 1000):
+            Account.insert_many(rows[start:start + 1000]).execute()
+
+
+async def test_an_ordinary_user_sees_no_back_office(platform: Platform) -> None:
+    anne = make_account("anne.peeters")
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(80, 24)) as pilot:
+        sign_in(app, anne)
+        await settle(pilot)
+        assert app.check_action("back_office", ()) is False
+        await pilot.press("f4")
+        await settle(pilot)
+        assert not isinstance(app.screen, BackOfficeScreen)
+        await pilot.press("f2")
+        await settle(pilot)
+        from immo_connect.tui.widgets.safe import OptionList
+
+        options = app.screen.query_one(OptionList)
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert "back-office" not in ids and "profile" in ids
+
+
+async def test_find_ten_thousand_accounts_page_by_page_and_unlock_one(platform: Platform) -> None:
+    many_accounts(10_000)
+    anne = make_account("anne.peeters", first_name="Anne", last_name="Peeters")
+    with transaction():
+        Account.update(failed_sign_ins=8, locked_until=platform.clock.now() + dt.timedelta(hours=1)).where(
+            Account.id == anne.id).execute()
+    helper = make_operator("hugo.help", "helpdesk", first_name="Hugo", last_name="Helper")
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(80, 24)) as pilot:
+        sign_in(app, helper)
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        from immo_connect.tui.widgets.safe import OptionList
+
+        options = app.screen.query_one(OptionList)
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        options.highlighted = ids.index("back-office")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, BackOfficeScreen)
+        await pilot.press(*"janssens", "enter")
+        await settle(pilot)
+        screen = app.screen
+        assert screen.page is not None and screen.page.total == 10_000 and screen.page.pages == 200
+        first = table_text(app, "#bo-results").splitlines()
+        assert len(first) == 50 and first[0].startswith("Jan00000 Janssens")
+        await pilot.press("n")
+        await settle(pilot)
+        assert screen.page.page == 2
+        assert table_text(app, "#bo-results").splitlines()[0].startswith("Jan00050 Janssens")
+        await pilot.press("p")
+        await settle(pilot)
+        assert screen.page.page == 1
+
+        await pilot.press("slash", *["ctrl+a"], "ctrl+k", *"peeters", "enter")
+        await settle(pilot)
+        assert table_text(app, "#bo-results").splitlines() == [
+            "Anne Peeters | anne.peeters | anne.peeters@example.be | actif | —"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountViewScreen)
+        assert "8" in str(app.screen.query_one("#bo-lock").render())
+        await pilot.press("u")
+        await settle(pilot)
+        assert isinstance(app.screen, ReasonDialog)
+        await pilot.press("enter")  # no reason: refused on the spot
+        await settle(pilot)
+        assert isinstance(app.screen, ReasonDialog)
+        await pilot.press(*"ticket 41", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountViewScreen)
+        assert Account.get_by_id(anne.id).locked_until is None
+        assert len(mails_to("anne.peeters@example.be", "operator_action")) == 1
+        assert "✓" in str(app.screen.query_one("#bo-message").render())
+
+
+async def test_the_money_desk_assigns_an_entry_and_a_second_operator_approves(platform: Platform) -> None:
+    organisation = make_organisation(make_account("agency.manager"), name="Agence Lumière")
+    with transaction():
+        imported = StatementImport.create(filename="march.cod", format="coda", sha256="0" * 64, operator="cron",
+                                          imported_at=utcnow(), suspense=1)
+        entry = BankEntry.create(entry_key="k1", statement_import=imported, format="coda", position="1",
+                                 amount_cents=40_00, status="suspense", problem="no_communication",
+                                 counterparty_name="Jean Dupont", created_at=utcnow())
+    anne, bert = make_operator("anne.finance", "finance"), make_operator("bert.finance", "finance")
+    waiting = platform.operators.money.request(anne, organisation.id, "credit", 900_00, "goodwill, ticket 5")
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(80, 24)) as pilot:
+        sign_in(app, bert)
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("tab", "m")  # out of the search field, then the money desk
+        await settle(pilot)
+        assert isinstance(app.screen, MoneyDeskScreen)
+        assert "Jean Dupont" in table_text(app, "#bo-suspense")
+        assert "anne.finance" in table_text(app, "#bo-pending")
+        assert "march.cod" in table_text(app, "#bo-imports")
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*str(organisation.enterprise_number), "enter", *"payer called, ticket 6", "enter")
+        await settle(pilot)
+        assert BankEntry.get_by_id(entry.id).status == "assigned"
+        await pilot.press("v")
+        await settle(pilot)
+        await pilot.press(*"checked", "enter")
+        await settle(pilot)
+        assert MoneyRequest.get_by_id(waiting.id).status == "booked"
+        assert table_text(app, "#bo-pending") == ""

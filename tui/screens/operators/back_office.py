@@ -1,0 +1,120 @@
+"""« Back office »: find an account by name, username, e-mail, enterprise number or
+structured communication; results come one page at a time (``N`` / ``P``)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from immo_connect.errors import ImmoConnectError
+from immo_connect.i18n import N_, _
+from immo_connect.operators.find import AccountPage
+from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.safe import Button, DataTable, Input, Label
+
+PAGE_SIZE = 50
+STATUS_WORDS = {"pending": N_("not activated"), "active": N_("active"), "blocked": N_("blocked"),
+                "deleted": N_("deleted")}
+
+
+def actor_of(screen: Screen[object]) -> int:
+    session = getattr(screen.app, "session", None)
+    return int(session.account_id) if session is not None else 0
+
+
+class BackOfficeScreen(ServiceHandlers, Screen[None]):
+    CSS_PATH = "../../styles/operators.tcss"
+    BINDINGS = [
+        Binding("slash", "search", N_("Search an account"), id="bo-search", key_display="/"),
+        Binding("n", "next_page", N_("Next page"), id="bo-next"),
+        Binding("p", "previous_page", N_("Previous page"), id="bo-previous"),
+        Binding("m", "money", N_("Money desk"), id="bo-money"),
+        Binding("o", "roles", N_("Operators"), id="bo-roles"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.page: AccountPage | None = None
+        self.query_text = ""
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader(_("Back office"))
+        with Horizontal(id="bo-search-row"):
+            yield Input(id="bo-query", max_length=100,
+                        placeholder=_("Name, username, e-mail, enterprise number or structured communication"))
+            yield Button(_("Search"), id="bo-go", variant="primary")
+        yield FormMessage(id="bo-message")
+        yield DataTable(id="bo-results", cursor_type="row", zebra_stripes=True)
+        yield Label("", id="bo-page")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#bo-results", DataTable)
+        table.add_columns(_("Name"), _("Username"), _("E-mail"), _("Status"), _("eID"))
+        self.query_one("#bo-query", Input).focus()
+
+    def action_search(self) -> None:
+        self.query_one("#bo-query", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._search(1)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "bo-go":
+            event.stop()
+            self._search(1)
+
+    def _search(self, page: int) -> None:
+        if page == 1:
+            self.query_text = self.query_one("#bo-query", Input).value
+        platform = self.app.platform  # type: ignore[attr-defined]
+        call_service(self, "bo-find", platform.operators.find, actor_of(self), self.query_text, page=page,
+                     page_size=PAGE_SIZE, on_done=self._show, on_error=self._failed)
+
+    def _show(self, page: AccountPage) -> None:
+        self.page = page
+        table = self.query_one("#bo-results", DataTable)
+        table.clear()
+        for row in page.rows:
+            table.add_row(row.name, row.username, row.email or "—", _(STATUS_WORDS.get(row.status, row.status)),
+                          _("linked") if row.eid_linked else "—", key=str(row.id))
+        self.query_one("#bo-message", FormMessage).update("")
+        self.query_one("#bo-page", Label).update(
+            _("{total} account(s) · page {page} of {pages} · N next, P previous, Enter opens").format(
+                total=page.total, page=page.page, pages=page.pages))
+        if page.rows:
+            table.focus()
+
+    def _failed(self, error: ImmoConnectError) -> None:
+        self.query_one("#bo-message", FormMessage).error(error)
+
+    def action_next_page(self) -> None:
+        if self.page is not None and self.page.page < self.page.pages:
+            self._search(self.page.page + 1)
+
+    def action_previous_page(self) -> None:
+        if self.page is not None and self.page.page > 1:
+            self._search(self.page.page - 1)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            from immo_connect.tui.screens.operators.account_view import AccountViewScreen
+
+            self.app.push_screen(AccountViewScreen(int(event.row_key.value)))
+
+    def action_money(self) -> None:
+        from immo_connect.tui.screens.operators.money_desk import MoneyDeskScreen
+
+        self.app.push_screen(MoneyDeskScreen())
+
+    def action_roles(self) -> None:
+        from immo_connect.tui.screens.operators.roles import OperatorRolesScreen
+
+        self.app.push_screen(OperatorRolesScreen())

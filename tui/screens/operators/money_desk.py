@@ -1,0 +1,181 @@
+"""« Finances » of the back office: the suspense list (assign an entry to a wallet), the
+corrections and refunds waiting for a second finance operator, the latest statement imports
+and the reconciliation of the statements."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from immo_connect.errors import ImmoConnectError
+from immo_connect.i18n import N_, _
+from immo_connect.operators.money import MoneyOverview
+from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.screens.operators.back_office import actor_of
+from immo_connect.tui.screens.operators.reason_dialog import ReasonDialog
+from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.safe import DataTable, Label
+from immo_connect.wallet.texts import euros
+
+KIND_WORDS = {"credit": N_("credit"), "debit": N_("debit"), "refund": N_("refund")}
+
+
+def _money(cents: int | None) -> str:
+    return "?" if cents is None else f"{euros(int(cents))} EUR"
+
+
+class MoneyDeskScreen(ServiceHandlers, Screen[None]):
+    CSS_PATH = "../../styles/operators.tcss"
+    BINDINGS = [
+        Binding("a", "assign", N_("Assign the selected entry to a wallet"), id="bo-assign"),
+        Binding("c", "correct", N_("New correction or refund"), id="bo-correct"),
+        Binding("v", "approve", N_("Approve the selected request"), id="bo-approve"),
+        Binding("x", "reject", N_("Reject the selected request"), id="bo-reject"),
+        Binding("r", "refresh", N_("Refresh"), id="bo-money-refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.overview: MoneyOverview | None = None
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader(_("Back office · finances"))
+        with VerticalScroll(id="bo-money"):
+            yield FormMessage(id="bo-message")
+            yield Label(_("Suspense list"), classes="bo-title")
+            yield DataTable(id="bo-suspense", cursor_type="row", classes="bo-table")
+            yield Label(_("Waiting for a second finance operator"), classes="bo-title")
+            yield DataTable(id="bo-pending", cursor_type="row", classes="bo-table")
+            yield Label(_("Statement imports"), classes="bo-title")
+            yield DataTable(id="bo-imports", cursor_type="row", classes="bo-table")
+            yield Label(_("Reconciliation"), classes="bo-title")
+            yield DataTable(id="bo-statements", cursor_type="row", classes="bo-table")
+            yield Label("", id="bo-gaps", classes="bo-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#bo-suspense", DataTable).add_columns(
+            _("Entry"), _("Booked"), _("Amount"), _("Communication"), _("Payer"))
+        self.query_one("#bo-pending", DataTable).add_columns(
+            _("Request"), _("Organisation"), _("Kind"), _("Amount"), _("Asked by"), _("Reason"))
+        self.query_one("#bo-imports", DataTable).add_columns(
+            _("File"), _("Imported"), _("By"), _("Credited"), _("Suspense"), _("Duplicates"))
+        self.query_one("#bo-statements", DataTable).add_columns(
+            _("Account"), _("Last statement"), _("Date"), _("New balance"))
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        platform = self.app.platform  # type: ignore[attr-defined]
+        call_service(self, "bo-money", platform.operators.money.overview, actor_of(self),
+                     on_done=self._show, on_error=self._failed)
+
+    def _show(self, overview: MoneyOverview) -> None:
+        self.overview = overview
+        suspense = self.query_one("#bo-suspense", DataTable)
+        suspense.clear()
+        for entry in overview.suspense:
+            suspense.add_row(str(entry.id), entry.booking_date.isoformat() if entry.booking_date else "?",
+                             _money(entry.amount_cents), entry.communication or entry.communication_text[:30] or "—",
+                             entry.counterparty_name[:25] or "—", key=str(entry.id))
+        pending = self.query_one("#bo-pending", DataTable)
+        pending.clear()
+        for row in overview.pending:
+            pending.add_row(str(row.id), row.organisation, _(KIND_WORDS.get(row.kind, row.kind)), _money(row.amount_cents), row.requested_by,
+                            row.reason[:30], key=str(row.id))
+        imports = self.query_one("#bo-imports", DataTable)
+        imports.clear()
+        for done in overview.imports:
+            imports.add_row(done.filename, done.imported_at.strftime("%d/%m/%Y %H:%M"), done.operator,
+                            str(done.credited), str(done.suspense), str(done.duplicates), key=str(done.id))
+        statements = self.query_one("#bo-statements", DataTable)
+        statements.clear()
+        for statement in overview.statements:
+            statements.add_row(statement.account, statement.label or "?",
+                               statement.closing_date.isoformat() if statement.closing_date else "?",
+                               _money(statement.closing_cents), key=str(statement.id))
+        self.query_one("#bo-gaps", Label).update(
+            "\n".join(_("Missing statement: {text}").format(text=gap) for gap in overview.gaps)
+            or _("No statement is missing."))
+
+    def _failed(self, error: ImmoConnectError) -> None:
+        self.query_one("#bo-message", FormMessage).error(error)
+
+    def _done(self, text: str) -> None:
+        self.query_one("#bo-message", FormMessage).ok(text)
+        self.action_refresh()
+
+    def _selected(self, table_id: str, rows: list[object]) -> object | None:
+        if not rows:
+            return None
+        table = self.query_one(table_id, DataTable)
+        return rows[min(max(table.cursor_row, 0), len(rows) - 1)]
+
+    @property
+    def _money_desk(self) -> object:
+        return self.app.platform.operators.money  # type: ignore[attr-defined]
+
+    def action_assign(self) -> None:
+        entry = self._selected("#bo-suspense", list(self.overview.suspense) if self.overview else [])
+        if entry is None:
+            return
+
+        def answered(answer: dict[str, str] | None) -> None:
+            if answer is not None:
+                call_service(self, "bo-act", self._money_desk.assign_typed, actor_of(self), entry.id,  # type: ignore[attr-defined]
+                             answer["organisation"], answer["reason"],
+                             on_done=lambda _r: self._done(_("Entry credited to the wallet.")), on_error=self._failed)
+
+        self.app.push_screen(ReasonDialog(
+            _("Credit entry {id} ({amount}) to the wallet of which organisation?").format(
+                id=entry.id, amount=_money(entry.amount_cents)),  # type: ignore[attr-defined]
+            _("Credit the wallet"), [("organisation", _("Enterprise number or organisation id"))]), answered)
+
+    def action_correct(self) -> None:
+        def answered(answer: dict[str, str] | None) -> None:
+            if answer is not None:
+                call_service(self, "bo-act", self._money_desk.request_typed, actor_of(self),  # type: ignore[attr-defined]
+                             answer["organisation"], answer["kind"], answer["amount"], answer["reason"],
+                             answer["top_up"], on_done=self._requested, on_error=self._failed)
+
+        self.app.push_screen(ReasonDialog(
+            _("A correction (credit or debit) or a refund of a top-up. Above the limit, a second finance "
+              "operator approves it."), _("Ask"),
+            [("organisation", _("Enterprise number or organisation id")), ("kind", _("credit, debit or refund")),
+             ("amount", _("Amount in euros")), ("top_up", _("Top-up transaction id (refunds only)"))]), answered)
+
+    def _requested(self, row: object) -> None:
+        status = str(row.status)  # type: ignore[attr-defined]
+        self._done(_("Request {id} waits for a second finance operator.").format(id=row.id)  # type: ignore[attr-defined]
+                   if status == "pending" else _("Request {id}: {status}.").format(id=row.id, status=status))  # type: ignore[attr-defined]
+
+    def _decide(self, approve: bool) -> None:
+        row = self._selected("#bo-pending", list(self.overview.pending) if self.overview else [])
+        if row is None:
+            return
+        request_id = row.id  # type: ignore[attr-defined]
+
+        def answered(answer: dict[str, str] | None) -> None:
+            if answer is None:
+                return
+            if approve:
+                call_service(self, "bo-act", self._money_desk.approve, actor_of(self), request_id,  # type: ignore[attr-defined]
+                             on_done=self._requested, on_error=self._failed)
+            else:
+                call_service(self, "bo-act", self._money_desk.reject, actor_of(self), request_id,  # type: ignore[attr-defined]
+                             answer["reason"], on_done=self._requested, on_error=self._failed)
+
+        question = (_("Approve request {id}: {kind} of {amount} for {organisation}?") if approve
+                    else _("Reject request {id}: {kind} of {amount} for {organisation}?")).format(
+            id=request_id, kind=_(KIND_WORDS.get(row.kind, row.kind)), amount=_money(row.amount_cents),  # type: ignore[attr-defined]
+            organisation=row.organisation)  # type: ignore[attr-defined]
+        self.app.push_screen(ReasonDialog(question, _("Approve") if approve else _("Reject")), answered)
+
+    def action_approve(self) -> None:
+        self._decide(True)
+
+    def action_reject(self) -> None:
+        self._decide(False)
