@@ -35,7 +35,7 @@ SAME_AS_ENGLISH: dict[str, frozenset[str]] = {
         "Activation", "Contact", "Action", "Page {number}", "palette", "Message", "Type", "Notifications",
         "Options", "Sessions", "Support", "Services", "Transactions", "Total", "Code", "Format", "Source",
         "Document", "Mode", "Note", "Question", "Version", "Wallet", "E-mail", "Logo", "Type: {type}",
-        "Total (EUR)",
+        "Total (EUR)", "Organisations", "Communication",
     }),
     "nl": frozenset({
         "Wallet", "Status", "Type", "Code", "Format", "Support", "Help", "Logo", "Website", "E-mail",
