@@ -95,6 +95,10 @@ class ServiceHandlers:
 
     def on_service_done(self, message: ServiceDone) -> None:
         message.stop()
+        from immo_connect.tui.shell import refresh_workspace
+
+        # A charge, a top-up, a new membership: the frame's quality and balance follow.
+        refresh_workspace(self.app)  # type: ignore[attr-defined]
         if message.callback is not None:
             message.callback(message.result)
         self._keep_focus_visible()

@@ -113,6 +113,19 @@ class StartMixin(ServiceBase):
         account = self._actor(actor)
         return [tool for tool in self.catalogue() if self.qualities(account, tool.name)]
 
+    def last_choice(self, actor: Account | int) -> tuple[int, str, str] | None:
+        """(organisation id, tool, mode) of the quality the actor last started a tool with.
+
+        Only one the actor is still an active member of; None when there is none.
+        """
+        account = self._actor(actor)
+        row = (QualityChoice.select(QualityChoice.organisation, QualityChoice.tool, QualityChoice.mode)
+               .join(Membership, on=((Membership.organisation == QualityChoice.organisation)
+                                     & (Membership.account == account.id) & (Membership.status == "active")))
+               .where(QualityChoice.account == account.id)
+               .order_by(QualityChoice.chosen_at.desc(), QualityChoice.id.desc()).tuples().first())
+        return (int(row[0]), str(row[1]), str(row[2])) if row else None
+
     # -- the start check -----------------------------------------------------------------------
 
     def _check(self, account: Account, tool_name: str, organisation_id: int, mode_id: str, action: str) -> ToolContext:

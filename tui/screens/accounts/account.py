@@ -13,13 +13,13 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _, ngettext
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import ERROR_MARK, OK_MARK, FormMessage, focus_field, value_of
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
@@ -59,7 +59,8 @@ def _confirm_email(app: Any, token: str, code: str) -> str:
     return str(accounts.confirm_email_change(accounts.current(token), code))
 
 
-class AccountScreen(ServiceHandlers, Screen[None]):
+class AccountScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "profile"
     CSS_PATH = "../../styles/accounts.tcss"
     DEFAULT_CLASSES = "accounts"
     BINDINGS = [

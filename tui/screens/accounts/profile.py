@@ -13,7 +13,6 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
@@ -22,6 +21,7 @@ from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage, draw_photo
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
@@ -64,7 +64,8 @@ def _pixels(data: bytes) -> Any:
     return photo.preview(data, None, PHOTO_COLUMNS)
 
 
-class ProfileScreen(ServiceHandlers, Screen[None]):
+class ProfileScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "profile"
     CSS_PATH = "../../styles/accounts.tcss"
     DEFAULT_CLASSES = "accounts"
     BINDINGS = [

@@ -12,7 +12,6 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect import formatting
@@ -20,6 +19,7 @@ from immo_connect.i18n import N_, _, ngettext
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.tools._tool_launch import MET, MISSING
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, DataTable, Label
 
@@ -111,7 +111,8 @@ class RecognitionsPane(ServiceHandlers, Vertical):
         open_link_eid(self.app)
 
 
-class RecognitionsScreen(Screen[None]):
+class RecognitionsScreen(WorkspaceScreen[None]):
+    AREA = "profile"
     CSS_PATH = "../../styles/tools.tcss"
     BINDINGS = [
         Binding("l", "link_eid", N_("Link the eID"), id="recognitions-link-eid"),

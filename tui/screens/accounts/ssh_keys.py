@@ -7,7 +7,6 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect import formatting
@@ -15,6 +14,7 @@ from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
 from immo_connect.ssh.keys import SshKeyInfo
 from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, DataTable, Input, Label
@@ -24,7 +24,8 @@ def _when(value: Any) -> str:
     return formatting.date_time(value) if value is not None else _("never")
 
 
-class SshKeysScreen(ServiceHandlers, Screen[None]):
+class SshKeysScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "profile"
     CSS_PATH = "../../styles/ssh.tcss"
     BINDINGS = [
         Binding("a", "add", N_("Add a key"), id="ssh-key-add"),

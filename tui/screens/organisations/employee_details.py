@@ -12,7 +12,6 @@ from collections.abc import Callable
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
@@ -21,6 +20,7 @@ from immo_connect.organisations.data import EMPLOYEE_TYPES, STATUS_LABELS, Emplo
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
@@ -29,7 +29,8 @@ from immo_connect.tui.widgets.safe import Button, Label, Select, Static
 from immo_connect.wallet.rights import RIGHTS, right_label
 
 
-class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
+class EmployeeDetailsScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "employees"
     CSS_PATH = "../../styles/organisations.tcss"
     BINDINGS = [
         Binding("m", "edit", N_("Edit the data"), id="employee-edit"),

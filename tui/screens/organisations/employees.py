@@ -10,13 +10,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.i18n import N_, _
 from immo_connect.organisations.data import EMPLOYEE_TYPES, STATUS_LABELS, EmployeePage, EmployeeRow
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import DataTable, Input, Label, Select
 
@@ -24,7 +24,8 @@ PAGE_SIZE = 50
 STATUS_MARKS = {"pending": "⏳", "active": "✓", "blocked": "⛔"}
 
 
-class EmployeesScreen(ServiceHandlers, Screen[None]):
+class EmployeesScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "employees"
     CSS_PATH = "../../styles/organisations.tcss"
     BINDINGS = [
         Binding("a", "add", N_("Add"), id="employees-add"),

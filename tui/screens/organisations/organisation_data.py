@@ -10,7 +10,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
@@ -20,6 +19,7 @@ from immo_connect.organisations.service import OrganisationView
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.organisations._org_navigation import open_organisation_screen
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
@@ -69,7 +69,8 @@ def describe(view: OrganisationView) -> Content:
     return assemble(*parts)
 
 
-class OrganisationDataScreen(ServiceHandlers, Screen[None]):
+class OrganisationDataScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "organisations"
     CSS_PATH = "../../styles/organisations.tcss"
     BINDINGS = [
         Binding("m", "edit", N_("Edit the data"), id="org-data-edit"),

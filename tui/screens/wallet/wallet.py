@@ -19,7 +19,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect import formatting
@@ -27,6 +26,7 @@ from immo_connect.formatting import money
 from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, DataTable, Input, Label, Select
 from immo_connect.wallet._views import NO_FILTER, OrganisationChoice, Page, TransactionFilter, WalletOverview, to_local
@@ -82,7 +82,8 @@ def load_page(platform: Any, actor: int, organisation_id: int, form: tuple[str, 
     return filters, platform.wallet.transactions(actor, organisation_id, filters, after=after, limit=PAGE_SIZE)
 
 
-class WalletScreen(ServiceHandlers, Screen[None]):
+class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "wallet"
     CSS_PATH = "../../styles/wallet.tcss"
     BINDINGS = [
         Binding("t", "top_up", N_("Top up the balance"), id="wallet-topup"),
