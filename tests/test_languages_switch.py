@@ -131,7 +131,8 @@ async def test_the_user_menu_switches_the_open_screen_and_stores_the_choice(plat
         await settle(app, pilot)
         assert isinstance(app.screen, HomeScreen)
         assert "Hello Anne Peeters, welcome to Immo-Connect." in message(app, "#home-greeting")
-        assert "Where do you want to go?" in screen_text(app)
+        shown = screen_text(app)
+        assert "Sign out" in shown and "Se déconnecter" not in shown
     assert Account.get(Account.username == "anne.peeters").language == "en"
 
 
