@@ -16,7 +16,7 @@ from immo_connect.files import write_file
 from immo_connect.organisations.models import Organisation
 from immo_connect.storage import transaction
 from immo_connect.wallet import _validate as check
-from immo_connect.wallet import export, invariants
+from immo_connect.wallet import export, invariants, shown
 from immo_connect.wallet._access import Actor, ActorRef, member_of
 from immo_connect.wallet._views import NO_FILTER, TransactionFilter, to_local
 from immo_connect.wallet.models import Wallet
@@ -53,7 +53,8 @@ class WalletDocuments:
         organisation_id = check.organisation_id(organisation_id)
         member = member_of(self.platform, actor, organisation_id, right=RIGHT_VIEW, action="wallet.export")
         wallet = self.ensure_wallet(organisation_id)
-        export.write_csv(out, int(wallet.id), filters, self._tool_titles())
+        who = shown.viewer(member.id, organisation_id, member.is_manager)
+        export.write_csv(out, int(wallet.id), filters, self._tool_titles(), who)
         with transaction():
             audit.record("wallet.export", actor_id=member.id, actor=member.username,
                          organisation_id=organisation_id, target=f"wallet:{wallet.id}",

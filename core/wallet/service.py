@@ -50,6 +50,7 @@ from immo_connect.wallet._views import WalletViews
 from immo_connect.wallet.models import (
     CREDIT_KINDS,
     KIND_CORRECTION,
+    KIND_ONLINE_TOPUP,
     KIND_TOOL,
     KIND_TRANSFER,
     PLATFORM_ACCOUNTS,
@@ -223,6 +224,34 @@ class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocum
             balance, number = _moved(_ledger.credit(wallet_id, amount))
             values.update(number=number, balance_before=balance - amount, balance_after=balance,
                           debit_account=PLATFORM_ACCOUNTS[kind], credit_account=wallet_account(wallet_id))
+            return [self._insert(values)]
+
+        return self._execute(key, digest, work)[0]
+
+    def failed_top_up(self, organisation_id: int, amount_cents: int, *, reason: str, description: str,
+                      idempotency_key: str, actor: ActorRef | None = None,
+                      reference: str = "") -> WalletTransaction:
+        """Record an online top-up that did not go through (``reason``: ``payment_failed``,
+        ``payment_canceled``, ``payment_expired``): a failed ``online_topup`` row with the
+        amount asked, numbered like every attempt; no money moves. It lets the history answer
+        « did my payment fail? ». Idempotent on its key like every movement.
+        """
+        organisation_id = check.organisation_id(organisation_id)
+        amount = check.amount(amount_cents)
+        text = check.description(description)
+        key = check.idempotency_key(idempotency_key)
+        ref = check.reference(reference)
+        who = self._actor_name(actor)
+        digest = _digest("failed_top_up", organisation_id, amount, reason, text, ref)
+
+        def work() -> list[WalletTransaction]:
+            wallet_id = self._wallet_id(organisation_id)
+            values = self._values(wallet_id, kind=KIND_ONLINE_TOPUP, tool="", description=text, amount=amount,
+                                  actor=who, key=key, digest=digest, reference=ref,
+                                  now=self.platform.clock.now(), action="wallet.credit")
+            balance, number = _moved(_ledger.bump(wallet_id))
+            values.update(number=number, balance_before=balance, balance_after=balance,
+                          status=STATUS_FAILED, failure_reason=reason[:50])
             return [self._insert(values)]
 
         return self._execute(key, digest, work)[0]

@@ -48,6 +48,7 @@ class WalletState:
     overview: WalletOverview | None
     types: list[tuple[str, str]]
     tool_titles: dict[str, str]
+    by: list[tuple[str, str]]  # the « Par » filter's choices
 
 
 def load_state(platform: Any, actor: int, organisation_id: int | None) -> WalletState:
@@ -58,7 +59,8 @@ def load_state(platform: Any, actor: int, organisation_id: int | None) -> Wallet
         organisation_id = ids[0] if ids else None
     overview = wallet.overview(actor, organisation_id) if organisation_id is not None else None
     titles = {tool.name: (getattr(tool, "title", "") or tool.name) for tool in platform.plugins.tools()}
-    return WalletState(organisations, overview, wallet.type_choices(), titles)
+    by = wallet.by_choices(actor, organisation_id) if organisation_id is not None else []
+    return WalletState(organisations, overview, wallet.type_choices(), titles, by)
 
 
 def negative_notice(overview: WalletOverview) -> str:
@@ -76,8 +78,8 @@ def negative_notice(overview: WalletOverview) -> str:
     ) if part)
 
 
-def load_page(platform: Any, actor: int, organisation_id: int, form: tuple[str, str, str, str | None, str | None],
-              after: str | None) -> tuple[TransactionFilter, Page]:
+def load_page(platform: Any, actor: int, organisation_id: int,
+              form: tuple[str, str, str, str | None, str | None, str | None], after: str | None) -> tuple[TransactionFilter, Page]:
     filters = filter_from_form(*form)
     return filters, platform.wallet.transactions(actor, organisation_id, filters, after=after, limit=PAGE_SIZE)
 
@@ -131,6 +133,7 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
             yield Select([(_("All statuses"), ALL)] + [(status_label(s), s) for s in STATUSES],
                          id="wallet-filter-status", value=ALL, allow_blank=False)
             yield Select([(_("All types"), ALL)], id="wallet-filter-type", value=ALL, allow_blank=False)
+            yield Select([(_("By anyone"), ALL)], id="wallet-filter-by", value=ALL, allow_blank=False)
             yield Button(_("Filter"), id="wallet-filter-button")
             yield Button(_("Clear all filters"), id="wallet-clear-button")
         table: DataTable[Text | str] = DataTable(id="wallet-transactions", cursor_type="row", zebra_stripes=True)
@@ -141,7 +144,7 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#wallet-transactions", DataTable)
-        table.add_columns(_("No."), _("Date"), _("Tool / type"), _("Description"), _("Amount (EUR)"),
+        table.add_columns(_("No."), _("Date"), _("Tool / type"), _("Description"), _("By"), _("Amount (EUR)"),
                           _("Status"), _("Balance before"), _("Balance after"), _("Voucher"))
         table.focus()
         self._load_state()
@@ -166,6 +169,10 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
         current = kinds.value
         kinds.set_options([(_("All types"), ALL)] + [(label, value) for value, label in state.types])
         kinds.value = current if any(value == current for value, _label in state.types) else ALL
+        by = self.query_one("#wallet-filter-by", Select)
+        current = by.value
+        by.set_options([(_("By anyone"), ALL)] + [(label, value) for value, label in state.by])
+        by.value = current if any(value == current for value, _label in state.by) else ALL
         balance = self.query_one("#wallet-balance", Label)
         if overview is None:
             self._filling = False
@@ -187,15 +194,17 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
             self.cursors = [None]
         self._load_page(self.cursors[-1])
 
-    def _form(self) -> tuple[str, str, str, str | None, str | None]:
+    def _form(self) -> tuple[str, str, str, str | None, str | None, str | None]:
         status = self.query_one("#wallet-filter-status", Select).value
         kind = self.query_one("#wallet-filter-type", Select).value
+        by = self.query_one("#wallet-filter-by", Select).value
         return (
             self.query_one("#wallet-filter-number", Input).value,
             self.query_one("#wallet-filter-from", Input).value,
             self.query_one("#wallet-filter-to", Input).value,
             status if isinstance(status, str) and status != ALL else None,
             kind if isinstance(kind, str) and kind != ALL else None,
+            by if isinstance(by, str) and by != ALL else None,
         )
 
     def _load_page(self, after: str | None) -> None:
@@ -243,7 +252,8 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
         titles = self.state.tool_titles if self.state else {}
         tool = str(row.tool)
         what = titles.get(tool, tool) if row.kind == KIND_TOOL else kind_label(str(row.kind))
-        description = str(row.description)
+        # As this person may see it: a confidential detail of a tool shows as the tool's action.
+        description = page.descriptions.get(int(row.id), str(row.description))
         if row.counterpart_wallet_id is not None and int(row.counterpart_wallet_id) in page.counterparts:
             other = page.counterparts[int(row.counterpart_wallet_id)]
             arrow = _("to {name}") if int(row.amount) < 0 else _("from {name}")
@@ -251,12 +261,12 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
         status = f"{STATUS_SYMBOLS.get(str(row.status), '')} {status_label(str(row.status))}"
         if row.failure_reason:
             status += f" — {reason_label(str(row.failure_reason))}"
-        amount = Text(euros(int(row.amount), sign=True), justify="right",
-                      style="strike" if row.status != "succeeded" else "")
+        # What moved: a failed or pending line moved nothing (its reason says why).
+        amount = Text(euros(int(row.amount) if row.status == "succeeded" else 0, sign=True), justify="right")
         return [
             str(row.number) if row.number is not None else "—",
             formatting.date_time(to_local(row.created_at)),
-            what, description, amount, status,
+            what, description, page.by.get(int(row.id), ""), amount, status,
             Text(euros(row.balance_before), justify="right"), Text(euros(row.balance_after), justify="right"),
             "PDF",
         ]
@@ -309,6 +319,7 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
             self.query_one(selector, Input).value = ""
         self.query_one("#wallet-filter-status", Select).value = ALL
         self.query_one("#wallet-filter-type", Select).value = ALL
+        self.query_one("#wallet-filter-by", Select).value = ALL
         self.query_one("#wallet-transactions", DataTable).focus()
         self.action_apply_filters()
 
