@@ -35,14 +35,14 @@ SAME_AS_ENGLISH: dict[str, frozenset[str]] = {
         "Activation", "Contact", "Action", "Page {number}", "palette", "Message", "Type", "Notifications",
         "Options", "Sessions", "Support", "Services", "Transactions", "Total", "Code", "Format", "Source",
         "Document", "Mode", "Note", "Question", "Version", "Wallet", "E-mail", "Logo", "Type: {type}",
-        "Total (EUR)", "Organisations", "Communication",
+        "Total (EUR)", "Organisations", "Communication", "correction",
     }),
     "nl": frozenset({
         "Wallet", "Status", "Type", "Code", "Format", "Support", "Help", "Logo", "Website", "E-mail",
         "Document", "Contact", "Filter", "Details", "Menu", "Info", "Team", "Start", "Link", "Test",
         "Stop", "Online", "Agent", "Status: {status}", "Type: {type}", "Root", "ORG", "STATUS",
         "Wallet: {communication}", "Support: {name} {contact}", "Support: {contact}", "Code: {code}",
-        "wallet {amount} €", "Filters",
+        "wallet {amount} €", "Filters", "helpdesk", "operator ({role})", "Operators", "credit", "debit",
     }),
 }
 # Names and codes: the same text everywhere.
