@@ -29,6 +29,8 @@ DEFAULT_LANGUAGE = "fr"
 LOCALE_DIR = Path(__file__).with_name("locale")
 
 _state = {"language": DEFAULT_LANGUAGE}
+# Plugins' own catalogs: (folder, domain) -> ``folder/<lang>/LC_MESSAGES/<domain>.po``.
+_plugin_catalogs: list[tuple[Path, str]] = []
 
 
 class LanguageChoice:
@@ -138,7 +140,22 @@ def catalog(language: str) -> Catalog:
         found, found_plurals = parse_po(path.read_text(encoding="utf-8"))
         messages.update(found)
         plurals.update(found_plurals)
+    for plugin_folder, domain in _plugin_catalogs:
+        path = plugin_folder / language / "LC_MESSAGES" / f"{domain}.po"
+        if path.is_file():
+            found, found_plurals = parse_po(path.read_text(encoding="utf-8"))
+            # The platform's own texts keep the platform's words.
+            messages.update({k: v for k, v in found.items() if k not in messages})
+            plurals.update({k: v for k, v in found_plurals.items() if k not in plurals})
     return Catalog(messages, plurals, language)
+
+
+def add_catalogs(folder: str | Path, domain: str) -> None:
+    """Merge a plugin's own catalogs, ``folder/<lang>/LC_MESSAGES/<domain>.po``, into every language."""
+    entry = (Path(folder), domain)
+    if entry not in _plugin_catalogs:
+        _plugin_catalogs.append(entry)
+        catalog.cache_clear()
 
 
 def set_language(language: str) -> None:
