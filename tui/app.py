@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual.app import App, SystemCommand
+from textual.app import App
 from textual.dom import NoScreen
 
 from immo_connect import i18n
@@ -30,9 +30,7 @@ from immo_connect.tui.keymap import app_bindings
 log = logging.getLogger("immo_connect.tui")
 
 if TYPE_CHECKING:  # the platform module pulls in the database layer: not on the start path
-    from collections.abc import Iterable
 
-    from textual.screen import Screen
 
     from immo_connect.platform import Platform
 
@@ -167,15 +165,6 @@ class ImmoConnectApp(App[int]):
                     await result
         self.refresh_bindings()
 
-    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        return textual_words.translated_commands(super().get_system_commands(screen))
-
-    def action_command_palette(self) -> None:
-        from textual.command import CommandPalette
-
-        if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(textual_words.command_palette())
-
     def action_choose_language(self) -> None:
         from immo_connect.tui.screens.language import LanguageScreen
 
@@ -309,6 +298,20 @@ class ImmoConnectApp(App[int]):
 
         self.push_screen(ConfirmDialog(_("Quit Immo-Connect? What you typed on this screen is not saved."),
                                        _("Quit without saving")), answered)
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, with French placeholder and messages."""
+        from immo_connect.tui.widgets.command_palette import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette"))
+
+    def get_system_commands(self, screen: Any) -> Any:
+        """None of Textual's own (English, and a screenshot or theme has no place over SSH).
+
+        Every action of the app and the screen is in the palette already (ActionsProvider).
+        """
+        yield from ()
 
     def action_help(self) -> None:
         from immo_connect.tui.screens.help import HelpScreen

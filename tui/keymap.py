@@ -81,6 +81,8 @@ GLOBAL_KEYS: tuple[KeyAction, ...] = (
     KeyAction("switch-quality", "f5", "switch_quality", N_("Change quality"), display="F5", priority=True),
     # The language, also top right of every screen: before anyone is signed in too.
     KeyAction("choose-language", "f6", "choose_language", N_("Language"), display="F6"),
+    # Textual adds this one itself, described in English ("palette"): ours has our words.
+    KeyAction("command-palette", "ctrl+p", "command_palette", N_("Commands"), show=False, priority=True),
     # Digits, not priority: typed in a field they are text; elsewhere they open an area.
     *(KeyAction(f"go-{area.id}", area.key, f"go('{area.id}')", area.label, show=False) for area in AREAS),
 )
@@ -100,6 +102,10 @@ SHARED_KEYS: dict[str, str] = {
     "user_menu": "f2",
     "connect_tool": "f3",
     "choose_language": "f6",
+    # Linking the eID and skipping it: the same keys on every screen that offers them (a letter
+    # would be typed into the PIN field of the linking screen).
+    "link_eid": "ctrl+l",
+    "skip": "ctrl+g",
 }
 
 

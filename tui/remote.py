@@ -20,14 +20,13 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal, TextIO
 
 from textual import events
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.config import Settings
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
-from immo_connect.tui import textual_words
 from immo_connect.tui.app import ImmoConnectApp
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Label
@@ -102,9 +101,9 @@ class RemoteApp(ImmoConnectApp):
     # -- nothing on the server's machine ----------------------------------------------------
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        # Filtered on Textual's own (English) titles, then translated as the base app does.
-        commands = App.get_system_commands(self, screen)
-        return textual_words.translated_commands(c for c in commands if c.title not in SERVER_SIDE_COMMANDS)
+        for command in super().get_system_commands(screen):
+            if command.title not in SERVER_SIDE_COMMANDS:
+                yield command
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         self.notify(_("Screenshots are not available over SSH; use your terminal's own."), severity="warning")

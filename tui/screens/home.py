@@ -46,7 +46,8 @@ class HomeScreen(ServiceHandlers, WorkspaceScreen[None]):
     BINDINGS = [
         Binding("p", "open('profile')", N_("My profile"), id="home-profile", show=False),
         Binding("c", "open('account')", N_("My account"), id="home-account", show=False),
-        Binding("l", "link_eid", N_("Link the eID"), id="home-link-eid"),
+        Binding("ctrl+l", "link_eid", N_("Link the eID"), id="home-link-eid"),
+        Binding("l", "link_eid", N_("Link the eID"), id="home-link-eid-letter", show=False),
         Binding("o", "open('connect-tool')", N_("Connect a tool"), id="home-connect-tool"),
         Binding("e", "employees", N_("Employees"), id="home-employees"),
         Binding("w", "wallet", N_("Wallet"), id="home-wallet"),
