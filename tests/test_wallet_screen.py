@@ -168,7 +168,7 @@ async def test_someone_without_an_organisation_sees_why(platform: Platform) -> N
     app = ImmoConnectApp(platform)
     async with app.run_test(size=(140, 40)) as pilot:
         await open_wallet(pilot, app, loner)
-        assert "membre actif d'aucune organisation" in text(app, "#wallet-balance")
+        assert "Aucune organisation ne vous donne accès à son wallet" in text(app, "#wallet-balance")
         assert rows(app) == []
 
 

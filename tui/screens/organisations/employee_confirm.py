@@ -1,5 +1,6 @@
 """Confirming a join request: review and edit the employee data, set the employee type and
-the manager rights, grant tool roles at once ("Pas d'utilisateur" by default), or block."""
+the manager rights, grant tool roles at once ("Pas d'utilisateur" by default) and the wallet
+right (none by default), or block."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 from immo_connect.tui.widgets.org_forms import EmployeeForm, ToolAccessForm
-from immo_connect.tui.widgets.safe import Button, Checkbox, Label
+from immo_connect.tui.widgets.safe import Button, Checkbox, Label, Select
+from immo_connect.wallet.rights import RIGHT_NONE, RIGHTS, right_label
 
 
 class ConfirmEmployeeScreen(ServiceHandlers, Screen[None]):
@@ -44,6 +46,9 @@ class ConfirmEmployeeScreen(ServiceHandlers, Screen[None]):
             yield Label("", id="confirm-who", classes="title")
             yield EmployeeForm("confirm")
             yield MarkedCheckbox(_("Manager of the organisation"), id="confirm-manager")
+            yield Label(_("Wallet right"), classes="field-label")
+            yield Select([(right_label(r), r) for r in RIGHTS], id="confirm-wallet-right",
+                         allow_blank=False, value=RIGHT_NONE)
             yield FormMessage(id="confirm-message")
             with Horizontal(classes="buttons"):
                 yield Button(_("Confirm"), id="confirm-submit", variant="success")
@@ -86,12 +91,15 @@ class ConfirmEmployeeScreen(ServiceHandlers, Screen[None]):
         forms = self.query(ToolAccessForm)
         choices = forms.first().value() if forms else {}
         account_id = self.row.account_id
+        wallet_right = str(self.query_one("#confirm-wallet-right", Select).value)
 
         def confirm() -> EmployeeRow:
             row: EmployeeRow = platform.organisations.confirm(
                 actor, self.organisation_id, self.membership_id, employee=employee, is_manager=is_manager,
                 tool_access=choices)
             save_tool_choices(platform, actor, self.organisation_id, account_id, choices)
+            if wallet_right != RIGHT_NONE:
+                platform.wallet.set_employee_right(actor, self.organisation_id, self.membership_id, wallet_right)
             return row
 
         call_service(self, "confirm-save", confirm, on_done=self._confirmed, on_error=self._failed)

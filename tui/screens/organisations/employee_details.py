@@ -1,5 +1,6 @@
 """The details of one employee: « Modifier les données », « Bloquer », « Supprimer »,
-« Activer » for a blocked one, « Confirmer » for a request, and the manager rights.
+« Activer » for a blocked one, « Confirmer » for a request, the manager rights and the
+wallet right (``immo_connect.wallet.rights``; the core checks it on every wallet call).
 
 Blocking and deleting ask first; the default answer is no.
 """
@@ -24,7 +25,8 @@ from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.org_forms import EmployeeForm
-from immo_connect.tui.widgets.safe import Button, Static
+from immo_connect.tui.widgets.safe import Button, Label, Select, Static
+from immo_connect.wallet.rights import RIGHTS, right_label
 
 
 class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
@@ -37,6 +39,7 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
         Binding("c", "confirm", _("Confirm"), id="employee-confirm"),
         Binding("g", "toggle_manager", _("Grant or revoke manager rights"), id="employee-manager"),
         Binding("ctrl+s", "save", _("Save the changes"), id="employee-save"),
+        Binding("w", "save_wallet_right", _("Save the wallet right"), id="employee-wallet-right"),
         Binding("escape", "cancel", _("Back"), id="employee-back"),
     ]
 
@@ -57,6 +60,11 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
                 yield Button(_("Block"), id="employee-block-button", variant="warning")
                 yield Button(_("Delete"), id="employee-delete-button", variant="error")
                 yield Button("", id="employee-manager-button")
+            with Horizontal(classes="buttons", id="employee-wallet"):
+                yield Label(_("Wallet right"), classes="field-label")
+                yield Select([(right_label(r), r) for r in RIGHTS], id="employee-wallet-right",
+                             allow_blank=False, value=RIGHTS[0])
+                yield Button(_("Save the wallet right"), id="employee-wallet-save")
             with Page(id="employee-editor", classes="hidden subform"):
                 yield EmployeeForm("edit")
                 with Horizontal(classes="buttons"):
@@ -87,7 +95,35 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
                      on_done=done, on_error=self._failed)
 
     def _load(self) -> None:
-        self._call("employee", "employee")
+        self._call("employee", "employee", then=self._load_wallet_right)
+
+    def _load_wallet_right(self) -> None:
+        platform = self.app.platform  # type: ignore[attr-defined]
+        call_service(self, "employee-wallet", platform.wallet.employee_right, actor_of(self.app),
+                     self.organisation_id, self.membership_id, on_done=self._show_wallet_right,
+                     on_error=self._failed)
+
+    def _show_wallet_right(self, right: str) -> None:
+        select = self.query_one("#employee-wallet-right", Select)
+        select.value = right
+        # A manager always manages the wallet: nothing to choose.
+        manager = self.row is not None and self.row.is_manager
+        select.disabled = manager
+        self.query_one("#employee-wallet-save", Button).display = not manager
+
+    def action_save_wallet_right(self) -> None:
+        if self.row is None or self.row.is_manager or self.editing:
+            return
+        right = self.query_one("#employee-wallet-right", Select).value
+        platform = self.app.platform  # type: ignore[attr-defined]
+
+        def saved(now: str) -> None:
+            self._show_wallet_right(now)
+            self._done(_("The wallet right was saved: {right}.").format(right=right_label(now)))
+
+        call_service(self, "employee-wallet-save", platform.wallet.set_employee_right, actor_of(self.app),
+                     self.organisation_id, self.membership_id, str(right), on_done=saved,
+                     on_error=self._failed)
 
     def _show(self, row: EmployeeRow) -> None:
         self.row = row
@@ -214,6 +250,7 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
             "employee-edit-button": self.action_edit, "employee-block-button": self.action_block,
             "employee-delete-button": self.action_delete, "employee-manager-button": self.action_toggle_manager,
             "employee-save-button": self.action_save, "employee-cancel-button": self.action_cancel,
+            "employee-wallet-save": self.action_save_wallet_right,
         }
         if event.button.id in actions:
             actions[event.button.id]()

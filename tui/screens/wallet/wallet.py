@@ -30,6 +30,7 @@ from immo_connect.tui.widgets.safe import Button, DataTable, Input, Label, Selec
 from immo_connect.wallet._views import NO_FILTER, OrganisationChoice, Page, TransactionFilter, WalletOverview, to_local
 from immo_connect.wallet.forms import filter_from_form
 from immo_connect.wallet.models import KIND_TOOL, STATUSES, WalletTransaction
+from immo_connect.wallet.rights import RIGHT_MANAGE, RIGHT_TOP_UP, includes
 from immo_connect.wallet.texts import STATUS_SYMBOLS, euros, kind_label, reason_label, status_label
 
 PAGE_SIZE = 50
@@ -165,7 +166,8 @@ class WalletScreen(ServiceHandlers, Screen[None]):
         balance = self.query_one("#wallet-balance", Label)
         if overview is None:
             self._filling = False
-            balance.update(_("You are not an active member of any organisation yet."))
+            balance.update(_("No organisation gives you access to its wallet: a manager sets the wallet "
+                             "right of each employee."))
             return
         organisations.value = overview.organisation_id
         self._filling = False
@@ -175,7 +177,9 @@ class WalletScreen(ServiceHandlers, Screen[None]):
         notice = self.query_one("#wallet-negative", Label)
         notice.display = overview.balance_cents < 0
         notice.update(Text(negative_notice(overview)))  # Text: never read as markup
-        self.query_one("#wallet-transfer-button", Button).display = overview.is_manager
+        # The core refuses what the right does not allow; the screen does not offer it.
+        self.query_one("#wallet-topup-button", Button).display = includes(overview.right, RIGHT_TOP_UP)
+        self.query_one("#wallet-transfer-button", Button).display = includes(overview.right, RIGHT_MANAGE)
         if changed or not reload_page:
             self.cursors = [None]
         self._load_page(self.cursors[-1])
@@ -347,7 +351,7 @@ class WalletScreen(ServiceHandlers, Screen[None]):
         self.notify(text.format(path=path), title=_("File saved"))
 
     def action_top_up(self) -> None:
-        if self.organisation_id is None:
+        if self.organisation_id is None or not self._may(RIGHT_TOP_UP):
             return
         if importlib.util.find_spec(TOPUP_MODULE) is None:
             self._say(_("Top-ups are not available yet in this installation."), error=True)
@@ -355,7 +359,17 @@ class WalletScreen(ServiceHandlers, Screen[None]):
         screen_class = importlib.import_module(TOPUP_MODULE).TopUpScreen
         self.app.push_screen(screen_class(self.organisation_id))
 
+    def _may(self, right: str) -> bool:
+        """Whether the wallet right shown allows ``right``; else says so (the core checks again)."""
+        overview = self.state.overview if self.state is not None else None
+        if overview is not None and includes(overview.right, right):
+            return True
+        self._say(_("Your wallet right does not allow this; ask a manager of the organisation."), error=True)
+        return False
+
     def action_refund(self) -> None:
+        if not self._may(RIGHT_MANAGE):
+            return
         row = self._selected()
         if row is None or row.kind != "online_topup":
             self._say(_("Choose the line of an online top-up in the list first."), error=True)
@@ -367,8 +381,7 @@ class WalletScreen(ServiceHandlers, Screen[None]):
     def action_transfer(self) -> None:
         if self.organisation_id is None or self.state is None or self.state.overview is None:
             return
-        if not self.state.overview.is_manager:
-            self._say(_("Only a manager of the organisation can transfer money from its wallet."), error=True)
+        if not self._may(RIGHT_MANAGE):
             return
         from immo_connect.tui.screens.wallet.wallet_transfer import WalletTransferScreen
 

@@ -1,0 +1,72 @@
+"""Pilot tests: a manager sets an employee's wallet right beside the tool access (employee
+details, confirmation of a join request), and the wallet screen offers only what it allows."""
+
+from __future__ import annotations
+
+from textual.widgets import Label
+
+from immo_connect.organisations.models import Membership
+from immo_connect.platform import Platform
+from immo_connect.tui.app import ImmoConnectApp
+from immo_connect.tui.screens.organisations.employee_confirm import ConfirmEmployeeScreen
+from immo_connect.tui.screens.organisations.employee_details import EmployeeDetailsScreen
+from immo_connect.tui.screens.wallet.wallet import WalletScreen
+from immo_connect.wallet.rights import wallet_right_of
+from tests.support.factories import add_member, make_account, make_organisation
+from tests.support.tui import settle, sign_in
+
+
+async def test_a_manager_sets_the_wallet_right_in_the_employee_details(platform: Platform) -> None:
+    boss = make_account("boss", first_name="Anne")
+    employee = make_account("emp", first_name="Eric")
+    organisation = make_organisation(boss, name="Agence Lumière")
+    membership = add_member(organisation, employee)
+    platform.wallet.credit(organisation.id, 30_00, kind="bank_transfer", description="Virement", idempotency_key="t:1")
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(160, 50)) as pilot:
+        sign_in(app, employee)  # no wallet right yet: the screen says why, nothing is shown
+        await app.push_screen(WalletScreen(organisation.id))
+        await settle(pilot)
+        assert "gestionnaire" in str(app.screen.query_one("#wallet-balance", Label).render())
+        app.pop_screen()
+
+        sign_in(app, boss)
+        await app.push_screen(EmployeeDetailsScreen(organisation.id, membership.id))
+        await settle(pilot)
+        app.screen.query_one("#employee-wallet-right").focus()
+        await pilot.press("enter", "down", "down", "enter")  # none -> view -> top up
+        await pilot.press("w")
+        await settle(pilot)
+        assert wallet_right_of(employee.id, organisation.id) == "top_up"
+        assert "Recharger" in str(app.screen.query_one("#employee-message").render())
+        app.pop_screen()
+
+        sign_in(app, employee)
+        await app.push_screen(WalletScreen(organisation.id))
+        await settle(pilot)
+        assert str(app.screen.query_one("#wallet-balance", Label).render()) == "30,00 EUR"
+        assert app.screen.query_one("#wallet-topup-button").display
+        assert not app.screen.query_one("#wallet-transfer-button").display  # manage is needed
+        await pilot.press("m")  # the key is refused on the screen too
+        await settle(pilot)
+        assert "droit" in str(app.screen.query_one("#wallet-message", Label).render())
+
+
+async def test_the_wallet_right_is_chosen_when_confirming_a_join_request(platform: Platform) -> None:
+    boss = make_account("boss")
+    asker = make_account("asker")
+    organisation = make_organisation(boss)
+    membership = add_member(organisation, asker, status="pending")
+    (Membership.update(employee_type="employee", function="Agent", work_email="asker@agence.example")
+     .where(Membership.id == membership.id).execute())  # the request as the person filled it in
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(160, 60)) as pilot:
+        sign_in(app, boss)
+        await app.push_screen(ConfirmEmployeeScreen(organisation.id, membership.id))
+        await settle(pilot)
+        app.screen.query_one("#confirm-wallet-right").focus()
+        await pilot.press("enter", "down", "enter")  # none -> view
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert Membership.get_by_id(membership.id).status == "active"
+    assert wallet_right_of(asker.id, organisation.id) == "view"
