@@ -30,12 +30,12 @@ demo: $(STAMP)
 test: $(DEV_STAMP) lint typecheck pytest
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check core tui plugins tests bench
+	$(BIN)/ruff check core tui plugins tests bench signer
 
-# mypy sees core/ under its import name through a one-link staging folder.
+# mypy sees core/ and the eID signer under their import names through a staging folder.
 typecheck: $(DEV_STAMP)
-	@mkdir -p .build/mypy && ln -sfn ../../core .build/mypy/immo_connect
-	cd .build/mypy && ../../$(BIN)/mypy --config-file ../../setup.cfg --cache-dir ../mypy-cache -p immo_connect
+	@mkdir -p .build/mypy && ln -sfn ../../core .build/mypy/immo_connect && ln -sfn ../../signer/immo_connect_eid .build/mypy/immo_connect_eid
+	cd .build/mypy && ../../$(BIN)/mypy --config-file ../../setup.cfg --cache-dir ../mypy-cache -p immo_connect -p immo_connect_eid
 
 pytest: $(DEV_STAMP)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
@@ -60,7 +60,7 @@ system-packages:
 		fi; \
 	fi
 
-$(STAMP): requirements.lock setup.cfg pyproject.toml
+$(STAMP): requirements.lock setup.cfg pyproject.toml signer/pyproject.toml
 	@$(MAKE) --no-print-directory system-packages
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip>=24"

@@ -101,6 +101,9 @@ class EidSection:
     ocsp_timeout_seconds: Annotated[float, Range(0.5, 120)] = 5.0
     server_id: str = ""  # what remote signatures are bound to; default: the host of [platform] website
     challenge_minutes: Annotated[int, Range(1, 60)] = 5
+    # Citizen CA certificates (PEM or DER files): Web eID sends only the authentication
+    # certificate, so its issuer must be known here (each must chain to a pinned root).
+    citizen_cas: tuple[Path, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -56,7 +56,7 @@ def test_sign_on_the_users_computer_and_link_on_the_server(
     eid_reader.insert(issued)
     account = make_account()
     challenge = server.eid.issue_challenge(account)
-    assert challenge.command == f"immo-connect eid sign --platform {server.settings.issuer} {challenge.shown_code}"
+    assert challenge.command == f"immo-connect-eid sign --platform {server.settings.issuer} {challenge.shown_code}"
 
     result = run_sign(eid_reader, pkis, tmp_path, challenge.text, issued.pin)
     assert result.returncode == 0, result.stderr

@@ -73,15 +73,16 @@ def run_command(eid_reader: EidStack, tmp_path: Path, command: str, pin: str = "
                 *, with_reader: bool = True) -> subprocess.CompletedProcess[str]:
     """The command shown on the screen, run as written on the user's own computer (its own config)."""
     words = command.split()
-    assert words[:3] == ["immo-connect", "eid", "sign"]
-    config = tmp_path / "laptop.toml"
-    config.write_text(f'[platform]\nlanguage = "en"\n[eid]\npkcs11_module = "{eid_reader.module}"\n')
-    env = {**os.environ, "IMMO_CONNECT_CONFIG": str(config), "IMMO_CONNECT_DATA_DIR": str(tmp_path / "laptop")}
+    assert words[:2] == ["immo-connect-eid", "sign"]
+    # The laptop speaks English; its eID software is the test token's module (official one by default).
+    env = {**os.environ, "LANGUAGE": "en", "IMMO_CONNECT_DATA_DIR": str(tmp_path / "laptop"),
+           "HOME": str(tmp_path / "laptop-home")}
     if with_reader:
         env.update(eid_reader.environ())
     else:  # a reader that answers nothing: any use of it would fail with "no reader"
         env["PCSCLITE_CSOCK_NAME"] = str(tmp_path / "no-pcscd.comm")
-    return subprocess.run([sys.executable, "-m", "immo_connect", *words[1:3], "--pin-stdin", *words[3:]],
+    return subprocess.run([sys.executable, "-m", "immo_connect_eid", "sign", "--pin-stdin",
+                           "--pkcs11-module", eid_reader.module, *words[2:]],
                           input=pin + "\n", capture_output=True, text=True, env=env, timeout=60, check=False)
 
 
@@ -233,7 +234,7 @@ def documented_sign_commands() -> list[str]:
     import re
 
     section = DOCS.read_text(encoding="utf-8").split("### From another computer (SSH)")[1].split("## ")[0]
-    return re.findall(r"^immo-connect eid sign .*$", section, flags=re.MULTILINE)
+    return re.findall(r"^immo-connect-eid sign .*$", section, flags=re.MULTILINE)
 
 
 def test_the_documented_example_code_is_a_valid_code() -> None:

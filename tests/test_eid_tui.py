@@ -82,12 +82,10 @@ async def test_link_a_card_here_through_the_tui(tui_platform: Platform, eid_read
 def _sign_on_own_computer(eid_reader: EidStack, tmp_path: Path, command: str, pin: str, *extra: str) -> str:
     """What the user does in a terminal of their own computer, with the command shown on screen."""
     words = command.split()
-    assert words[:3] == ["immo-connect", "eid", "sign"]
-    config = tmp_path / "own-computer.toml"
-    config.write_text(f'[eid]\npkcs11_module = "{eid_reader.module}"\n')
-    env = {**os.environ, **eid_reader.environ(), "IMMO_CONNECT_CONFIG": str(config),
-           "IMMO_CONNECT_DATA_DIR": str(tmp_path / "own")}
-    done = subprocess.run([sys.executable, "-m", "immo_connect", *words[1:3], "--pin-stdin", *extra, *words[3:]],
+    assert words[:2] == ["immo-connect-eid", "sign"]
+    env = {**os.environ, **eid_reader.environ(), "IMMO_CONNECT_DATA_DIR": str(tmp_path / "own")}
+    done = subprocess.run([sys.executable, "-m", "immo_connect_eid", "sign", "--pin-stdin",
+                           "--pkcs11-module", eid_reader.module, *extra, *words[2:]],
                           input=pin + "\n", capture_output=True, text=True, env=env, timeout=60, check=True)
     return done.stdout.strip()
 
@@ -119,9 +117,12 @@ async def _open_the_remote_screen(pilot: Pilot[object], username: str) -> str:
     assert type(app.screen).__name__ == "EidTokenScreen"
     command = app.screen.query_one("#eid-command", TextArea).text
     code = command.split()[-1]
-    assert command.startswith("immo-connect eid sign --platform http://127.0.0.1:")
+    assert command.startswith("immo-connect-eid sign --platform http://127.0.0.1:")
     assert text_of(app, "#eid-code") == f"Code : {code}" and len(code) == 11
     assert "heure belge" in text_of(app, "#eid-expiry")
+    web_link = command.split()[-2] + "/eid/web/" + code  # the third way: Web eID in a browser
+    assert web_link in text_of(app, "#eid-web") and "Web eID" in text_of(app, "#eid-web")
+    assert str(app.screen.query_one("#eid-web-qr").render()).count("\n") > 10  # its QR code
     return command
 
 
@@ -180,7 +181,7 @@ async def test_a_refused_posted_answer_is_shown_while_waiting(
     eid_reader.insert(issued)
     holder = registered_and_active(served_platform, username="card.holder", email="card.holder@example.be")
     served_platform.eid.link_token(holder.account_id, await asyncio.to_thread(
-        _sign_on_own_computer, eid_reader, tmp_path, "immo-connect eid sign " +
+        _sign_on_own_computer, eid_reader, tmp_path, "immo-connect-eid sign " +
         served_platform.eid.issue_challenge(holder.account_id).text, issued.pin))
     app = RemoteApp(served_platform)
     async with app.run_test(size=(130, 60)) as pilot:

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MAPPING = {"core": "immo_connect", "tui": "immo_connect.tui", "plugins": "immo_connect.plugins"}
+# signer/ holds the eID signer's own distribution; its package folder is signer/immo_connect_eid.
+MAPPING = {"core": "immo_connect", "tui": "immo_connect.tui", "plugins": "immo_connect.plugins", "signer": ""}
 
 
 def _module_name(path: Path) -> str:
@@ -17,7 +18,7 @@ def _module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT / folder).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
-    return ".".join([MAPPING[folder], *parts])
+    return ".".join(part for part in [MAPPING[folder], *parts] if part)
 
 
 def _is_ui_module(name: str) -> bool:

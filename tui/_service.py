@@ -86,6 +86,10 @@ class ServiceHandlers:
 
     def on_service_done(self, message: ServiceDone) -> None:
         message.stop()
+        from immo_connect.tui.shell import refresh_workspace
+
+        # A charge, a top-up, a new membership: the frame's quality and balance follow.
+        refresh_workspace(self.app)  # type: ignore[attr-defined]
         if message.callback is not None:
             message.callback(message.result)
         self._keep_focus_visible()
@@ -94,7 +98,8 @@ class ServiceHandlers:
         """A result may hide the focused widget (a button no longer needed): focus moves on."""
         from immo_connect.tui.widgets.forms import keep_focus_visible
 
-        self.call_after_refresh(keep_focus_visible, self)  # type: ignore[attr-defined]
+        # After the focus changes the callback asked for (queued on the app) and the new layout.
+        self.app.call_later(self.call_after_refresh, keep_focus_visible, self)  # type: ignore[attr-defined]
 
     def on_service_failed(self, message: ServiceFailed) -> None:
         message.stop()

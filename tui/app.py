@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
-from textual.binding import Binding
 from textual.dom import NoScreen
 
 from immo_connect.config import Settings
 from immo_connect.errors import ConfigurationError, ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui.commands import ActionsProvider
+from immo_connect.tui.keymap import app_bindings
 
 log = logging.getLogger("immo_connect.tui")
 
@@ -55,28 +55,14 @@ class ImmoConnectApp(App[int]):
     TITLE = "Immo-Connect"
     COMMANDS = App.COMMANDS | {ActionsProvider}
     ENABLE_COMMAND_PALETTE = True
+    # Below 100 columns the header drops what is least needed (tui/styles/app.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     # True when served over SSH (tui/remote.py): the screen is elsewhere, so nothing may act on
     # the server's own machine (screenshots, browsers, downloads folder).
     remote = False
 
-    BINDINGS = [
-        Binding("question_mark", "help", _("Help"), id="help", key_display="?"),
-        Binding("f1", "help", _("Help"), id="help-f1", show=False),
-        Binding("escape", "back", _("Back"), id="back"),
-        # Never a single letter: activation codes and names hold letters, and a focused button
-        # would take them as "quit". Priority, so that it works from inside a field too.
-        Binding("ctrl+q", "quit", _("Quit"), id="quit", priority=True),
-        # Focus moves as the key arrives, not when the field that had it reads its keys: so
-        # "name<Tab>password" typed at once (a password manager) lands in the two fields.
-        Binding("tab", "focus_next", _("Next field"), id="focus-next", show=False, priority=True),
-        Binding("shift+tab", "focus_previous", _("Previous field"), id="focus-previous", show=False,
-                priority=True),
-        Binding("f2", "user_menu", _("User menu"), id="user-menu"),
-        # In the command palette on every screen: a tool's web page waits for its code.
-        Binding("f3", "connect_tool", _("Connect a tool"), id="connect-tool", show=False),
-        # Operators only (hidden from the palette for everyone else): the back office.
-        Binding("f4", "back_office", _("Back office"), id="back-office", show=False, key_display="F4"),
-    ]
+    # The keys of the frame come from the keymap, as the command palette and the help do.
+    BINDINGS = app_bindings()
 
     def __init__(
         self,
@@ -108,6 +94,9 @@ class ImmoConnectApp(App[int]):
         self.session: Any = None  # the signed-in session, set by the login screen
         self._failed_tool_screens: weakref.WeakSet[Any] = weakref.WeakSet()
         self._mail_delivery: Any = None
+        # The frame's quality (tui/shell.py): the one chosen with F4, and the one shown.
+        self.workspace_chosen: Any = None
+        self.workspace_quality: Any = None
 
     @property
     def platform(self) -> Platform:
@@ -258,6 +247,20 @@ class ImmoConnectApp(App[int]):
         self.push_screen(ConfirmDialog(_("Quit Immo-Connect? What you typed on this screen is not saved."),
                                        _("Quit without saving")), answered)
 
+    def action_command_palette(self) -> None:
+        """Textual's palette, with French placeholder and messages."""
+        from immo_connect.tui.widgets.command_palette import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette"))
+
+    def get_system_commands(self, screen: Any) -> Any:
+        """None of Textual's own (English, and a screenshot or theme has no place over SSH).
+
+        Every action of the app and the screen is in the palette already (ActionsProvider).
+        """
+        yield from ()
+
     def action_help(self) -> None:
         from immo_connect.tui.screens.help import HelpScreen
 
@@ -275,6 +278,32 @@ class ImmoConnectApp(App[int]):
         if self.session is not None and not isinstance(self.screen, ConnectToolScreen):
             self.push_screen(ConnectToolScreen())
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The frame's keys act (and show in the footer) only once signed in; the back office
+        only for operators."""
+        if action == "back_office":
+            return self.operator_role is not None
+        if action in ("go", "switch_quality"):
+            session = self.session
+            return session is not None and not getattr(session, "restricted", False)
+        return True
+
+    def action_go(self, area: str) -> None:
+        from immo_connect.tui.shell import go_to_area
+
+        go_to_area(self, area)
+
+    def action_switch_quality(self) -> None:
+        from immo_connect.tui.shell import switch_quality
+
+        switch_quality(self)
+
+    def action_open_entry(self, entry_id: str) -> None:
+        """Open an entry of the user menu (the command palette lists them all)."""
+        from immo_connect.tui.screens.accounts.user_menu import open_entry
+
+        open_entry(self, entry_id)
+
     @property
     def operator_role(self) -> str | None:
         """The signed-in account's back-office role (None for everyone else), read once per account."""
@@ -286,11 +315,6 @@ class ImmoConnectApp(App[int]):
             cached = (session.account_id, self.platform.operators.role(int(session.account_id)))
             self._operator_role = cached
         return cached[1]
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "back_office":
-            return self.operator_role is not None
-        return super().check_action(action, parameters)
 
     def action_back_office(self) -> None:
         from immo_connect.tui.screens.operators.back_office import BackOfficeScreen

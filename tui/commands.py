@@ -1,4 +1,9 @@
-"""Command palette: every action bound on the app or the current screen is an entry."""
+"""Command palette (ctrl+p): every action of the screen in front and of the frame is an entry.
+
+The frame's keys come from ``tui/keymap.py`` (the app's bindings), the screen's from its
+bindings, and the user menu's entries (``tui/menu.py``) are there too, so everything the
+person can do is reachable by name.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from immo_connect.i18n import _
 
 
 class ActionsProvider(Provider):
-    """Lists the bindings that have a description, so every action is reachable by name."""
+    """Lists the bindings that have a description, then the user menu's entries."""
 
     def _actions(self) -> list[tuple[str, DOMNode, str, str]]:
         seen: set[str] = set()
@@ -26,21 +31,27 @@ class ActionsProvider(Provider):
                 if namespace.check_action(binding.action, ()) is False:
                     continue  # not for this user (the back office for operators only)
                 seen.add(binding.action)
-                found.append((binding.description, namespace, binding.action, binding.key))
+                key = _("Key: {key}").format(key=binding.key_display or binding.key)
+                found.append((binding.description, namespace, binding.action, key))
+        if getattr(self.app, "session", None) is not None:
+            from immo_connect.tui.menu import MENU_ENTRIES, OPERATORS_ONLY
+
+            descriptions = {description for description, *_rest in found}
+            operator = bool(getattr(self.app, "operator_role", None))
+            for entry_id, label, _path in MENU_ENTRIES:
+                if entry_id in OPERATORS_ONLY and not operator:
+                    continue
+                if _(label) not in descriptions:
+                    found.append((_(label), self.app, f"open_entry('{entry_id}')", _("User menu")))
         return found
 
     async def discover(self) -> Hits:
-        for description, namespace, action, key in self._actions():
-            yield DiscoveryHit(
-                description, partial(namespace.run_action, action), help=_("Key: {key}").format(key=key)
-            )
+        for description, namespace, action, help_text in self._actions():
+            yield DiscoveryHit(description, partial(namespace.run_action, action), help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for description, namespace, action, key in self._actions():
+        for description, namespace, action, help_text in self._actions():
             score = matcher.match(description)
             if score > 0:
-                yield Hit(
-                    score, matcher.highlight(description), partial(namespace.run_action, action),
-                    help=_("Key: {key}").format(key=key),
-                )
+                yield Hit(score, matcher.highlight(description), partial(namespace.run_action, action), help=help_text)

@@ -7,14 +7,13 @@ the platform's database nor its network, only the card, the eID software and the
 from __future__ import annotations
 
 import argparse
-import getpass
-import sys
 import time
 from pathlib import Path
 
 from immo_connect.config import load_settings
 from immo_connect.extras import require
 from immo_connect.i18n import _, set_language
+from immo_connect_eid.cli import add_sign_arguments
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -27,16 +26,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
                     "CODE from the platform, sign it with the card's authentication key (asks the PIN) and "
                     "send the answer back: the Immo-Connect screen completes by itself.",
     )
-    sign.add_argument("challenge", metavar="CODE",
-                      help="the code shown on the screen (K7M2P-XQ4R4), or a whole challenge (IC1-…) to answer by hand")
-    sign.add_argument("--platform", metavar="URL", default=None,
-                      help="the platform's web address shown in the command (default: [web] issuer)")
-    sign.add_argument("--print", dest="print_answer", action="store_true",
-                      help="print the answer to paste into the screen instead of sending it")
-    sign.add_argument("--pinpad", action="store_true", help="the reader has its own keypad: type the PIN there")
-    sign.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input (scripts)")
-    sign.add_argument("--pkcs11-module", metavar="PATH", help="the eID PKCS#11 module (default: the official one)")
-    sign.add_argument("--reader", metavar="NAME", default=None, help="prefer card readers whose name contains NAME")
+    add_sign_arguments(sign)  # the same options as the laptop signer (immo-connect-eid sign)
     sign.set_defaults(func=run_sign)
 
     read = actions.add_parser("read", help="read and verify the card in this computer's reader (no PIN)")
@@ -62,42 +52,22 @@ def _settings(args: argparse.Namespace, *, writes_nothing: bool = False):  # typ
 
 
 def run_sign(args: argparse.Namespace) -> int:
-    from immo_connect.eid import pcsc, pkcs11, shortcode, signer
-    from immo_connect.eid.remote import Challenge, local_time, sign_token
+    # The laptop signer's own flow (immo_connect_eid.cli), with this install's settings as defaults.
+    from immo_connect.eid import pkcs11
+    from immo_connect.i18n import get_language
+    from immo_connect_eid import cli as signer_cli
+    from immo_connect_eid import i18n as signer_i18n
 
     settings = _settings(args, writes_nothing=True)  # the user's computer keeps nothing of this
     require("eid")  # the card packages of this install, named if missing
-    # Everything that can be checked without the card comes first: the code, then the address.
-    by_code = shortcode.looks_like_code(args.challenge)
-    code = shortcode.normalise(args.challenge) if by_code else ""
-    address = signer.platform_address(args.platform or settings.issuer) if by_code else ""
-    if not by_code:
-        Challenge.decode(args.challenge)
-    # Then what this computer must have, still before the PIN: the eID software, a reader, the card.
-    module = args.pkcs11_module or pkcs11.module_path(settings.eid.pkcs11_module)
-    pkcs11.check_module(module, on_laptop=True)
-    reader = args.reader if args.reader is not None else settings.eid.reader
-    files = pcsc.read_card(reader)
-    challenge_text = signer.fetch_challenge(address, code) if by_code else args.challenge.strip()
-    challenge = Challenge.decode(challenge_text)
-    print(_("Signing for the server {server}; the challenge is valid until {time} (Belgian time).").format(
-        server=challenge.server_id, time=local_time(challenge.expires_at)), file=sys.stderr)
-    pin: str | None
-    if args.pinpad:
-        pin = None
-        print(_("Type your PIN on the card reader's keypad."), file=sys.stderr)
-    elif args.pin_stdin:
-        pin = sys.stdin.readline().strip()
-    else:
-        pin = getpass.getpass(_("PIN code of your eID card: "), stream=sys.stderr)
-    token = sign_token(challenge_text, pin, module_path=module, reader=reader, files=files)
-    if by_code and not args.print_answer:
-        signer.post_answer(address, code, token)
-        print(_("✓ Your eID card is linked. The Immo-Connect screen shows it by itself."), file=sys.stderr)
-        return 0
-    print(_("Paste this answer into the Immo-Connect screen:"), file=sys.stderr)
-    print(token)
-    return 0
+    signer_i18n.set_language(get_language())
+    request = signer_cli.SignRequest(
+        challenge=args.challenge, platform=args.platform or settings.issuer,
+        module=args.pkcs11_module or pkcs11.module_path(settings.eid.pkcs11_module),
+        reader=args.reader if args.reader is not None else settings.eid.reader,
+        pinpad=args.pinpad, print_answer=args.print_answer,
+    )
+    return signer_cli.sign(request, read_pin=signer_cli.pin_reader(args.pin_stdin))
 
 
 def run_read(args: argparse.Namespace) -> int:

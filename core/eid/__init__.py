@@ -7,4 +7,11 @@ files), :mod:`~immo_connect.eid.card` (APDUs), :mod:`~immo_connect.eid.pcsc` (py
 :mod:`~immo_connect.eid.pkcs11` (challenge signature), :mod:`~immo_connect.eid.remote`
 (the challenge and token of ``immo-connect eid sign``). :mod:`~immo_connect.eid.emulator`
 holds a card emulator and a test PKI for development and tests.
+
+The card side (APDUs, PC/SC, PKCS#11, codes, the answer) is the eID signer's package
+``immo_connect_eid`` (folder ``signer/``), carried in this distribution: one implementation
+for the laptop signer and the platform. Importing this package makes those modules raise
+the platform's errors (:mod:`immo_connect.eid.errors` registers them).
 """
+
+from immo_connect.eid import errors as errors

@@ -377,3 +377,40 @@ class PlatformUnreachable(EidError):
             hint=_("Check this computer's Internet connection and the address in the command, then run it again."),
             detail=detail,
         )
+
+
+class PlatformAddress(ValidationError):
+    code = "eid.platform_address"
+
+    @classmethod
+    def make(cls, address: str) -> PlatformAddress:
+        return cls(
+            _("The platform address {address} is not a secure web address (https://…).").format(address=address or "-"),
+            hint=_("Copy the whole command shown on the Immo-Connect screen and run it again."),
+            field="platform",
+        )
+
+
+class RemoteRefusal(EidError):
+    """The platform's refusal of a posted answer, in its own words (code: the platform's)."""
+
+    code = "eid.refused"
+
+    @classmethod
+    def make(cls, message: str, code: str) -> RemoteRefusal:
+        return cls(message, code=code or cls.code)
+
+
+def _register() -> None:
+    """The card modules (the signer's package) raise these classes in the platform."""
+    from immo_connect.extras import ExtraMissing
+    from immo_connect_eid import errors as card_errors
+
+    card_errors.use([
+        NoReader, NoCard, NotAnEidCard, CardRemoved, CardReadFailed, CardDataInvalid, WrongPin, PinBlocked,
+        PinFormat, NoPinpad, PinCancelled, MiddlewareMissing, MiddlewareFailed, TokenInvalid, ChallengeInvalid,
+        TokenExpired, PlatformUnreachable, PlatformAddress, RemoteRefusal, ExtraMissing,
+    ])
+
+
+_register()

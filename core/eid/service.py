@@ -5,7 +5,7 @@ Two ways in, one verification:
 * **here** (:meth:`EidService.link_local`): the card is read through PC/SC, then its
   Authentication key signs a fresh challenge through the eID middleware (PKCS#11);
 * **remote** (:meth:`EidService.issue_challenge`, then :meth:`EidService.link_token`): the
-  same happens on the user's computer (``immo-connect eid sign``), which prints a token.
+  same happens on the user's computer (``immo-connect-eid sign``), which posts or prints a token.
 
 Either way every file, signature and certificate is checked (:mod:`immo_connect.eid.verify`)
 before anything is written, and the link is one transaction: the national number
@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -29,7 +30,7 @@ import peewee
 
 from immo_connect import audit
 from immo_connect.accounts.models import Account
-from immo_connect.eid import _numbers, pcsc, pkcs11, shortcode
+from immo_connect.eid import _numbers, pcsc, pkcs11, shortcode, webeid
 from immo_connect.eid.card import CardFiles
 from immo_connect.eid.errors import (
     AlreadyLinkedElsewhere,
@@ -94,7 +95,12 @@ class IssuedChallenge:
 
     @property
     def command(self) -> str:
-        return f"immo-connect eid sign --platform {self.web_address} {self.shown_code}"
+        return f"immo-connect-eid sign --platform {self.web_address} {self.shown_code}"
+
+    @property
+    def web_link(self) -> str:
+        """The page where the Web eID browser extension signs this challenge."""
+        return f"{self.web_address}/eid/web/{self.shown_code}"
 
     @property
     def expires_local(self) -> str:
@@ -261,8 +267,22 @@ class EidService:
         this challenge. The remote screen shows the outcome (:meth:`remote_outcome`).
         """
         row = self._by_code(code_text)
+        return self._answered(row, lambda: self.link_token(int(row.account_id), token_text, expected=row))
+
+    def web_eid_nonce(self, code_text: str) -> str:
+        """The ``challengeNonce`` the Web eID page gives the extension, if the challenge can be answered."""
+        row = self._by_code(code_text)
+        self._usable(row)
+        return webeid.nonce_of(Challenge.decode(str(row.challenge_text)).nonce)
+
+    def post_web_eid(self, code_text: str, token_text: str | bytes) -> LinkResult:
+        """A Web eID authentication token for the challenge named by ``code_text``: link, record the outcome."""
+        row = self._by_code(code_text)
+        return self._answered(row, lambda: self._link_web_eid(row, token_text))
+
+    def _answered(self, row: EidChallenge, link: Callable[[], LinkResult]) -> LinkResult:
         try:
-            result = self.link_token(int(row.account_id), token_text, expected=row)
+            result = link()
         except ImmoConnectError as error:
             with transaction():
                 EidChallenge.update(outcome=error.code[:40], outcome_message=_error_words(error)).where(
@@ -271,6 +291,23 @@ class EidService:
         with transaction():
             EidChallenge.update(outcome="linked", outcome_message="").where(EidChallenge.id == row.id).execute()
         return result
+
+    def _link_web_eid(self, row: EidChallenge, token_text: str | bytes) -> LinkResult:
+        """Verify a Web eID token for this challenge (origin, nonce, certificate chain, revocation), then link."""
+        account = self._load_actor(int(row.account_id))
+        try:
+            token = webeid.parse_token(token_text)
+            self._usable(row)
+            challenge = Challenge.decode(str(row.challenge_text))
+            if challenge.server_id != self.server_id:
+                raise TokenUnknown.make("challenge of another server id")
+            verified = self.verifier.verify_certificate(token.certificate, self._now())
+            origin = webeid.origin_of(self._platform.settings.issuer)
+            webeid.verify_signature(verified.auth_cert, token, origin, webeid.nonce_of(challenge.nonce))
+            return webeid.link_certificate(self, account, verified, challenge=row)
+        except ImmoConnectError as error:
+            self._refused(account, error, method="webeid")
+            raise
 
     def remote_outcome(self, actor: Account | int, challenge_id: int) -> RemoteOutcome | None:
         """What became of the answer posted for one of the actor's challenges; ``None`` while none came.
@@ -294,7 +331,7 @@ class EidService:
         ))
 
     def link_token(self, actor: Account | int, token_text: str, *, expected: EidChallenge | None = None) -> LinkResult:
-        """Verify a token from ``immo-connect eid sign`` exactly as a local read, then link.
+        """Verify a token from ``immo-connect-eid sign`` exactly as a local read, then link.
 
         ``expected``: the challenge the answer was posted for; a token for any other is refused.
         """
@@ -324,8 +361,25 @@ class EidService:
     # -- the link itself ---------------------------------------------------------------------------
 
     def _link(self, account: Account, card: VerifiedCard, *, method: str, challenge: EidChallenge | None = None) -> LinkResult:
+        def write(account_id: int, now: dt.datetime) -> None:
+            self._fill_profile(account_id, card, now)
+            self._store_card(account_id, card, method, now)
+
+        found = self.link_number(account, card.identity.national_number, method=method, challenge=challenge,
+                                 write=write, detail={"applet": card.applet, "revocation": card.revocation,
+                                                      "root": card.anchor.name})
+        return LinkResult(
+            account_id=int(account.id), first_names=card.identity.first_names, surname=card.identity.surname,
+            applet=card.applet, card_number=card.identity.card_number,
+            card_valid_until=card.identity.validity_end, revocation=card.revocation, method=method,
+            recognitions_found=found,
+        )
+
+    def link_number(self, account: Account, number: str, *, method: str, challenge: EidChallenge | None,
+                    write: Callable[[int, dt.datetime], None], detail: dict[str, object]) -> int | None:
+        """The link itself, in one transaction: the challenge used, the number (hashed and encrypted),
+        what ``write`` stores, the audit event. Then the plugins and the recognitions (their count)."""
         key = self._platform.settings.secret_key
-        number = card.identity.national_number
         number_hash = _numbers.number_hash(key, number)
         support = self._platform.settings.platform.support_email
         now = self._now()
@@ -351,11 +405,9 @@ class EidService:
                     national_number_encrypted=_numbers.encrypt_number(key, int(current.id), number),
                     eid_linked_at=current.eid_linked_at or now,
                 ).where(Account.id == current.id).execute()
-                self._fill_profile(int(current.id), card, now)
-                self._store_card(int(current.id), card, method, now)
+                write(int(current.id), now)
                 self._audit("eid.linked", current, "success", detail={
-                    "method": method, "applet": card.applet, "revocation": card.revocation,
-                    "root": card.anchor.name, "relinked": current.eid_linked_at is not None,
+                    "method": method, **detail, "relinked": current.eid_linked_at is not None,
                 })
         except peewee.IntegrityError:
             # The unique index on the number hash caught a concurrent link of the same card.
@@ -363,13 +415,8 @@ class EidService:
         linked: Account = Account.get_by_id(account.id)
         self._platform.plugins.eid_linked(linked)
         found = self._refresh_recognitions(linked)
-        log.info("eID linked to account %s (%s, applet %s)", linked.id, method, card.applet)
-        return LinkResult(
-            account_id=int(linked.id), first_names=card.identity.first_names, surname=card.identity.surname,
-            applet=card.applet, card_number=card.identity.card_number,
-            card_valid_until=card.identity.validity_end, revocation=card.revocation, method=method,
-            recognitions_found=found,
-        )
+        log.info("eID linked to account %s (%s, %s)", linked.id, method, detail.get("applet", ""))
+        return found
 
     def _fill_profile(self, account_id: int, card: VerifiedCard, now: dt.datetime) -> None:
         from immo_connect.accounts.profile import apply_eid_identity  # loads PIL: only when linking

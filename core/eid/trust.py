@@ -71,6 +71,11 @@ def _load_pem_file(path: Path) -> list[x509.Certificate]:
         ) from None
 
 
+def load_certificates(path: Path) -> list[x509.Certificate]:
+    """The certificates of a PEM or DER file named in the configuration."""
+    return _load_pem_file(Path(path))
+
+
 def belgian_roots() -> list[Anchor]:
     """The shipped Belgian roots whose key is pinned."""
     anchors = []

@@ -66,19 +66,34 @@ class VerifiedCard:
 
 
 @dataclasses.dataclass(frozen=True)
+class VerifiedCertificate:
+    """An authentication certificate alone (Web eID): chain, dates and revocation checked."""
+
+    auth_cert: x509.Certificate
+    ca_cert: x509.Certificate
+    anchor: Anchor
+    revocation: Status
+
+
+@dataclasses.dataclass(frozen=True)
 class Verifier:
     trust: TrustStore
     support_email: str
     revocation: RevocationChecker = dataclasses.field(default_factory=RevocationChecker)
+    # Citizen CAs for certificates that come without their chain (Web eID sends only the leaf).
+    citizen_cas: tuple[x509.Certificate, ...] = ()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Verifier:
         """The verifier the configuration describes: trust anchors, revocation sources and
         the support address named in refusals."""
         eid = settings.eid
+        from immo_connect.eid.trust import load_certificates
+
         return cls(
             trust=TrustStore.load(eid.trust_anchors), support_email=settings.platform.support_email,
             revocation=RevocationChecker(eid.crl_files, eid.ocsp_url, eid.ocsp_timeout_seconds),
+            citizen_cas=tuple(c for path in eid.citizen_cas for c in load_certificates(path)),
         )
 
     # -- errors ------------------------------------------------------------------------
@@ -118,6 +133,33 @@ class Verifier:
             raise NationalNumberMismatch.make(detail="auth certificate serialNumber differs from identity file")
         status = self._check_revocation(auth_cert, ca_cert, now)
         return VerifiedCard(files, identity, address, auth_cert, ca_cert, rrn_cert, anchor, status)
+
+    def verify_certificate(self, der: bytes, now: dt.datetime) -> VerifiedCertificate:
+        """An authentication certificate without the card's files: the same chain, dates and
+        revocation checks as a card's (its citizen CA from ``citizen_cas``, that CA's root pinned)."""
+        now = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+        auth_cert = _load_certificate(der, "authentication certificate")
+        issuers = [ca for ca in self.citizen_cas if ca.subject == auth_cert.issuer and not _issued_by(auth_cert, ca)]
+        if not issuers:
+            raise self._certificate_error(
+                _("it was not issued by a known Belgian citizen authority"),
+                f"no configured citizen CA issued {auth_cert.issuer.rfc4514_string()}",
+            )
+        ca_cert = max(issuers, key=lambda ca: ca.not_valid_after_utc)
+        roots = [anchor for anchor in self.trust.anchors
+                 if anchor.certificate.subject == ca_cert.issuer and not _issued_by_cached(ca_cert, anchor.certificate)]
+        if not roots:
+            raise self._certificate_error(
+                _("it was not issued by a trusted Belgian root authority"), "citizen CA not issued by a pinned root")
+        anchor = self._pinned_anchor(roots[0].certificate, now)
+        self._check_issued(ca_cert, anchor.certificate, now, "citizen CA certificate", shared=True)
+        self._require_ca(ca_cert)
+        self._check_issued(auth_cert, ca_cert, now, "authentication certificate")
+        if not national_number_of(auth_cert):
+            raise self._certificate_error(
+                _("it is not the authentication certificate of an identity card"), "no serialNumber in the subject")
+        status = self._check_revocation(auth_cert, ca_cert, now)
+        return VerifiedCertificate(auth_cert, ca_cert, anchor, status)
 
     def _check_photo(self, files: CardFiles, identity: Identity) -> None:
         algorithm = _HASH_BY_LENGTH[len(identity.photo_hash)]

@@ -113,6 +113,19 @@ class StartMixin(ServiceBase):
         account = self._actor(actor)
         return [tool for tool in self.catalogue() if self.qualities(account, tool.name)]
 
+    def last_choice(self, actor: Account | int) -> tuple[int, str, str] | None:
+        """(organisation id, tool, mode) of the quality the actor last started a tool with.
+
+        Only one the actor is still an active member of; None when there is none.
+        """
+        account = self._actor(actor)
+        row = (QualityChoice.select(QualityChoice.organisation, QualityChoice.tool, QualityChoice.mode)
+               .join(Membership, on=((Membership.organisation == QualityChoice.organisation)
+                                     & (Membership.account == account.id) & (Membership.status == "active")))
+               .where(QualityChoice.account == account.id)
+               .order_by(QualityChoice.chosen_at.desc(), QualityChoice.id.desc()).tuples().first())
+        return (int(row[0]), str(row[1]), str(row[2])) if row else None
+
     # -- the start check -----------------------------------------------------------------------
 
     def _check(self, account: Account, tool_name: str, organisation_id: int, mode_id: str, action: str) -> ToolContext:
@@ -192,8 +205,15 @@ class StartMixin(ServiceBase):
         fresh = self._check(account, context.tool, context.organisation_id, context.mode, "tool.action")
         return dataclasses.replace(fresh, started_at=context.started_at)
 
-    def charge(self, context: ToolContext, action: str, *, description: str, idempotency_key: str) -> WalletTransaction:
+    def charge(self, context: ToolContext, action: str, *, description: str, idempotency_key: str,
+               confidential: bool = False) -> WalletTransaction:
         """Charge the price of ``action`` to the organisation's wallet, under ``context``.
+
+        ``confidential=True`` marks the description as confidential (a person checked, a
+        parcel searched): in the wallet's list, CSV and vouchers, members without access to
+        this tool then see only the tool and the action (« Anti-Blanchiment — Vérification de
+        vigilance ») and the amount; the person who did it, the managers and the tool's users
+        see the description.
 
         Rights are checked again first. ``idempotency_key`` identifies this one action: a
         retry with the same key is charged once. Returns the wallet transaction; a balance too
@@ -212,6 +232,7 @@ class StartMixin(ServiceBase):
         charged = self._platform.wallet.charge(
             account, context.organisation_id, price.amount_cents, tool=tool.name,
             description=description, idempotency_key=f"tool:{tool.name}:{context.organisation_id}:{idempotency_key}",
+            public_description=f"{tool.title} — {_(price.title)}" if confidential else "",
         )
         if not charged.succeeded:
             # The wallet recorded the failed attempt (it shows in the history); the action stops here.

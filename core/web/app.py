@@ -337,6 +337,9 @@ def create_app(platform: Platform) -> Starlette:
         Route("/api/wallet/charges", api.charge, methods=["POST"]),
         Route("/webhooks/payments/{method}", web.webhook, methods=["POST"]),
         Route("/health", web.health),
+        Route("/eid/web-eid.js", eid.web_eid_script),
+        Route("/eid/web/{code}", eid.web_eid_page),
+        Route("/eid/web/{code}/token", eid.web_eid_token, methods=["POST"]),
         Route("/eid/{code}", eid.challenge),
         Route("/eid/{code}/answer", eid.answer, methods=["POST"]),
     ]

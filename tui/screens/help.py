@@ -35,11 +35,13 @@ class HelpScreen(Screen[None]):
         self.previous = previous
 
     def _keys(self) -> str:
-        lines = []
-        for screen in (self.previous, self.app):
-            for binding in getattr(screen, "BINDINGS", []):
-                if isinstance(binding, Binding) and binding.description:
-                    lines.append(f"| `{binding.key_display or binding.key}` | {binding.description} |")
+        """The screen's own keys, then the frame's (from the keymap, as the app's bindings)."""
+        from immo_connect.tui.keymap import GLOBAL_KEYS
+
+        lines = [f"| `{binding.key_display or binding.key}` | {binding.description} |"
+                 for binding in getattr(self.previous, "BINDINGS", [])
+                 if isinstance(binding, Binding) and binding.description]
+        lines += [f"| `{entry.shown_key}` | {_(entry.description)} |" for entry in GLOBAL_KEYS]
         return "\n".join(lines)
 
     def compose(self) -> ComposeResult:

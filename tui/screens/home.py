@@ -1,59 +1,88 @@
-"""The home screen after signing in: a greeting, the account's state and shortcuts.
+"""The home screen after signing in: a dashboard of what the person works with.
 
-The shortcuts are the user menu's entries (``tui/menu.py``), so each area that adds an
-entry there appears here too.
+The organisations (role, status, wallet balance, join requests waiting), the tools the
+person may start, and the eID state, with the few actions that matter from here. The areas
+themselves are one digit away in the navigation bar (``tui/shell.py``). At 80×24 the panels
+are stacked; from 100 columns they stand side by side.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import Screen
+from textual.containers import Container, Horizontal, Vertical
 from textual.widgets import Footer
 
-from immo_connect.i18n import _
+from immo_connect.i18n import _, ngettext
+from immo_connect.organisations.data import STATUS_LABELS
 from immo_connect.tui._service import ServiceHandlers, call_service
-from immo_connect.tui.session_flow import token_of
+from immo_connect.tui.session_flow import actor_of, token_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import ERROR_MARK, OK_MARK
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
-from immo_connect.tui.widgets.safe import Button, Label
+from immo_connect.tui.widgets.safe import Button, DataTable, Label, Option, OptionList
+from immo_connect.tui.workspace import Dashboard, dashboard
+from immo_connect.wallet.texts import euros
+
+MANAGER_MARK = "★"
+REQUESTS_MARK = "●"
+START_MARK = "▶"
+# The columns beside the organisation's name, at most: role, balance, requests (and gaps).
+OTHER_COLUMNS_WIDTH = 52
 
 
-def _session_info(app: Any, token: str) -> Any:
-    return app.platform.accounts.session_info(token)
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
 
 
-class HomeScreen(ServiceHandlers, Screen[None]):
+class HomeScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "home"
     CSS_PATH = "../styles/accounts.tcss"
     DEFAULT_CLASSES = "accounts"
     BINDINGS = [
-        Binding("p", "open('profile')", _("My profile"), id="home-profile"),
-        Binding("c", "open('account')", _("My account"), id="home-account"),
-        Binding("l", "link_eid", _("Link the eID"), id="home-link-eid"),
+        Binding("p", "open('profile')", _("My profile"), id="home-profile", show=False),
+        Binding("c", "open('account')", _("My account"), id="home-account", show=False),
+        Binding("ctrl+l", "link_eid", _("Link the eID"), id="home-link-eid"),
+        Binding("l", "link_eid", _("Link the eID"), id="home-link-eid-letter", show=False),
         Binding("o", "open('connect-tool')", _("Connect a tool"), id="home-connect-tool"),
+        Binding("e", "employees", _("Employees"), id="home-employees"),
+        Binding("w", "wallet", _("Wallet"), id="home-wallet"),
+        Binding("r", "refresh", _("Refresh"), id="home-refresh", show=False),
         Binding("d", "sign_out", _("Sign out"), id="home-sign-out"),
     ]
 
-    def compose(self) -> ComposeResult:
-        from immo_connect.tui.menu import MENU_ENTRIES
+    def __init__(self) -> None:
+        super().__init__()
+        self.board: Dashboard | None = None
 
+    def compose(self) -> ComposeResult:
         session = getattr(self.app, "session", None)
         name = getattr(session, "display_name", "")
         yield AppHeader(_("Home"))
-        with Page(classes="page"):
+        with Page(classes="page", id="home-page"):
             yield Label(_("Hello {name}, welcome to Immo-Connect.").format(name=name), id="home-greeting")
-            yield Label(self._status_text(session), id="home-status")
-            with Vertical(id="home-shortcuts", classes="form"):
-                yield Label(_("Where do you want to go?"), classes="title")
-                for entry_id, label, _path in MENU_ENTRIES:
-                    yield Button(_(label), id=f"home-{entry_id}")
-                yield Button(_("Link the eID"), id="home-link-eid",
+            with Horizontal(id="home-eid"):
+                yield Label(self._status_text(session), id="home-status")
+            with Horizontal(id="home-actions"):
+                yield Button(_("Link the eID"), id="home-link-eid", compact=True,
                              classes="" if self._eid_missing(session) else "hidden")
-                yield Button(_("Sign out"), id="home-sign-out")
+                yield Button(_("Connect a tool"), id="home-connect-tool", compact=True)
+                yield Button(_("Sign out"), id="home-sign-out", compact=True)
+            with Container(id="home-panels"):
+                with Vertical(id="home-organisations-panel", classes="panel"):
+                    yield Label(_("My organisations"), classes="panel-title")
+                    table: DataTable[Text | str] = DataTable(id="home-organisations", cursor_type="row",
+                                                             zebra_stripes=True)
+                    yield table
+                    yield Label("", id="home-organisations-empty", classes="hint")
+                with Vertical(id="home-tools-panel", classes="panel"):
+                    yield Label(_("Tools you can start"), classes="panel-title")
+                    yield OptionList(id="home-tools")
+                    yield Label("", id="home-tools-empty", classes="hint")
         yield Footer()
 
     @staticmethod
@@ -67,20 +96,121 @@ class HomeScreen(ServiceHandlers, Screen[None]):
         return f"{OK_MARK} " + _("Your eID is linked to your account.")
 
     def on_mount(self) -> None:
-        buttons = self.query("#home-shortcuts Button")
-        if buttons:
-            buttons.first().focus()
+        self.query_one("#home-organisations", DataTable).add_columns(
+            _("Organisation"), _("Role"), _("Balance"), _("Join requests"))
+        self.query_one("#home-organisations", DataTable).focus()
 
     def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
         if getattr(self.app, "session", None) is None:
             return
-        call_service(self, "home-session", _session_info, self.app, token_of(self.app),
-                     on_done=self._refresh)
+        call_service(self, "home-dashboard", dashboard, self.app.platform,  # type: ignore[attr-defined]
+                     actor_of(self.app), token_of(self.app), on_done=self._show)
 
-    def _refresh(self, signed: Any) -> None:
-        self.app.session = signed  # type: ignore[attr-defined]
-        self.query_one("#home-status", Label).update(self._status_text(signed))
-        self.query_one("#home-link-eid").set_class(not self._eid_missing(signed), "hidden")
+    def _show(self, board: Dashboard) -> None:
+        self.board = board
+        self.app.session = board.session  # type: ignore[attr-defined]
+        self.query_one("#home-status", Label).update(self._status_text(board.session))
+        self.query_one("#home-link-eid").set_class(not self._eid_missing(board.session), "hidden")
+        self._show_organisations(board)
+        self._show_tools(board)
+        self.refresh_bindings()
+
+    def _show_organisations(self, board: Dashboard) -> None:
+        table = self.query_one("#home-organisations", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        room = max(table.size.width - OTHER_COLUMNS_WIDTH, 16)
+        for summary in board.organisations:
+            role = f"{MANAGER_MARK} " + _("Manager") if summary.is_manager else _("Employee")
+            if not summary.usable:
+                role = ("⏳ " if summary.status == "pending" else "") + _(STATUS_LABELS[summary.status])
+            balance = board.balances.get(summary.id)
+            shown = f"{euros(balance)} €" if balance is not None else "—"
+            requests = (f"{REQUESTS_MARK} " + ngettext("{count} request waiting", "{count} requests waiting",
+                                                       summary.pending_requests).format(count=summary.pending_requests)
+                        if summary.pending_requests else "")
+            table.add_row(_cut(summary.name, room), role, Text(shown, justify="right"),
+                          Text(requests, style="bold") if requests else "", key=str(summary.id))
+        if board.organisations:
+            table.move_cursor(row=min(cursor, len(board.organisations) - 1))
+        self.query_one("#home-organisations-empty", Label).update(
+            "" if board.organisations else
+            _("You belong to no organisation yet: open Organisations (2) and add yours."))
+
+    def _show_tools(self, board: Dashboard) -> None:
+        tools = self.query_one("#home-tools", OptionList)
+        tools.set_options([Option(f"{START_MARK} {_(tool.title)} — {_(tool.short_description)}", id=tool.name)
+                           for tool in board.tools])
+        self.query_one("#home-tools-empty", Label).update(
+            "" if board.tools else _("No tool yet: a manager registers tools on the Tools page (3)."))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "link_eid":
+            return self._eid_missing(getattr(self.app, "session", None))
+        return True
+
+    # -- choices -------------------------------------------------------------------------------
+
+    def _selected_organisation(self) -> Any | None:
+        if self.board is None or not self.board.organisations:
+            return None
+        table = self.query_one("#home-organisations", DataTable)
+        row = table.cursor_row
+        return self.board.organisations[row] if 0 <= row < len(self.board.organisations) else None
+
+    def _usable_organisation(self) -> Any | None:
+        selected = self._selected_organisation()
+        if selected is None:
+            self.notify(_("Choose an organisation first."), severity="warning")
+            return None
+        if not selected.usable:
+            self.notify(_("{name} is awaiting confirmation: a manager must confirm you first.").format(
+                name=selected.name) if selected.status == "pending" else
+                _("Your access to {name} is blocked.").format(name=selected.name), severity="warning")
+            return None
+        return selected
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        selected = self._usable_organisation()
+        if selected is None:
+            return
+        from immo_connect.tui.screens.organisations._org_navigation import open_organisation_screen
+
+        if selected.pending_requests:
+            open_organisation_screen(self, "employees", selected.id, status="pending")
+        else:
+            open_organisation_screen(self, "details", selected.id)
+
+    def action_employees(self) -> None:
+        selected = self._usable_organisation()
+        if selected is None:
+            return
+        if not selected.is_manager:
+            self.notify(_("Only managers see the employees."), severity="warning")
+            return
+        from immo_connect.tui.screens.organisations._org_navigation import open_organisation_screen
+
+        open_organisation_screen(self, "employees", selected.id,
+                                 status="pending" if selected.pending_requests else None)
+
+    def action_wallet(self) -> None:
+        selected = self._usable_organisation()
+        if selected is not None:
+            from immo_connect.tui.screens.organisations._org_navigation import open_organisation_screen
+
+            open_organisation_screen(self, "wallet", selected.id)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        from immo_connect.tui.screens.tools.quality import QualityScreen
+
+        quality = getattr(self.app, "workspace_quality", None)
+        self.app.push_screen(QualityScreen(event.option.id,
+                                           organisation_id=quality.organisation_id if quality else None))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         button = (event.button.id or "").removeprefix("home-")
@@ -93,15 +223,9 @@ class HomeScreen(ServiceHandlers, Screen[None]):
             self.action_open(button)
 
     def action_open(self, entry_id: str) -> None:
-        from immo_connect.tui.menu import MENU_ENTRIES
-        from immo_connect.tui.session_flow import screen_from_path
+        from immo_connect.tui.screens.accounts.user_menu import open_entry
 
-        for candidate, _label, path in MENU_ENTRIES:
-            if candidate == entry_id:
-                screen = screen_from_path(path)
-                if screen is not None:
-                    self.app.push_screen(screen)
-                return
+        open_entry(self.app, entry_id)
 
     def action_link_eid(self) -> None:
         from immo_connect.tui.session_flow import open_link_eid

@@ -1,16 +1,40 @@
-"""The header of every screen: platform name, screen title and the user's name (top right).
+"""The header of every screen: platform name, screen title, the current quality with its
+wallet's balance, and the user's name (top right, opens the user menu).
 
 With the sandbox payment method on (the demo configuration), it also says « mode démo » on
 every screen: top-ups there move no real money, and nobody should mistake it for production.
+
+The quality comes from the app (``app.workspace_quality``, loaded in a worker by
+``tui/shell.py``): every header on the screen stack shows the same one, refreshed after
+each service call and each change of screen.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 
 from immo_connect.i18n import _
-from immo_connect.tui.widgets.safe import Button, Label
+from immo_connect.tui.widgets.safe import Button, Label, assemble
+from immo_connect.wallet.texts import euros
+
+QUALITY_MARK = "◆"
+
+
+def quality_text(quality: Any) -> str:
+    """« ◆ Organisation · Usage mode », or what is missing."""
+    if quality is None:
+        return ""
+    mode = f" · {quality.mode_title}" if quality.mode_title else ""
+    return f"{QUALITY_MARK} {quality.organisation_name}{mode}"
+
+
+def balance_text(quality: Any) -> str:
+    if quality is None or quality.balance_cents is None:
+        return ""
+    return f"{euros(quality.balance_cents)} €"
 
 
 class AppHeader(Horizontal):
@@ -22,15 +46,33 @@ class AppHeader(Horizontal):
         settings = self.app.settings  # type: ignore[attr-defined]
         yield Label(settings.platform.name, id="brand")
         if settings.sandbox_enabled:
-            yield Label(_("demo mode · sandbox payments"), id="demo-mode")
+            yield Label(_("demo mode"), id="demo-mode")
+            yield Label(_("sandbox payments"), id="demo-mode-detail")
         yield Label(self.screen_title, id="screen-title")
         session = getattr(self.app, "session", None)
+        yield Label("", id="header-quality")
+        yield Label("", id="header-balance")
         name = session.display_name if session is not None else _("Not signed in")
         user_menu = Button(name, id="user-menu", flat=True, compact=True)
         # Clicked with the mouse or opened with F2, never a Tab stop: a stop at the top of
         # every screen, before the first field, is one the person cannot see.
         user_menu.can_focus = False
         yield user_menu
+
+    def on_mount(self) -> None:
+        self.show_quality(getattr(self.app, "workspace_quality", None))
+
+    def show_quality(self, quality: Any) -> None:
+        """Show ``quality`` (a ``CurrentQuality``) or nothing when there is none."""
+        signed_in = getattr(self.app, "session", None) is not None
+        shown = quality if signed_in else None
+        label = self.query_one("#header-quality", Label)
+        label.update(quality_text(shown))
+        label.display = shown is not None
+        balance = self.query_one("#header-balance", Label)
+        text = balance_text(shown)
+        balance.update(assemble((text, "bold")) if text else "")
+        balance.display = bool(text)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "user-menu":

@@ -13,13 +13,13 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _, ngettext
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import ERROR_MARK, OK_MARK, FormMessage, focus_field, value_of
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
@@ -59,7 +59,8 @@ def _confirm_email(app: Any, token: str, code: str) -> str:
     return str(accounts.confirm_email_change(accounts.current(token), code))
 
 
-class AccountScreen(ServiceHandlers, Screen[None]):
+class AccountScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "profile"
     CSS_PATH = "../../styles/accounts.tcss"
     DEFAULT_CLASSES = "accounts"
     BINDINGS = [
@@ -118,7 +119,16 @@ class AccountScreen(ServiceHandlers, Screen[None]):
     def _reload(self) -> None:
         call_service(self, "account-state", _state, self.app, token_of(self.app), on_done=self._show)
 
+    eid_linked: bool | None = None  # None until the state is loaded
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "link_eid":  # offered only while the eID is not linked
+            return self.eid_linked is False
+        return True
+
     def _show(self, state: AccountState) -> None:
+        self.eid_linked = state.eid_linked
+        self.refresh_bindings()
         status = (f"{OK_MARK} " + _("Your eID is linked.")) if state.eid_linked else (
             f"{ERROR_MARK} " + _("Your eID is not linked yet."))
         self.query_one("#account-eid-status", Label).update(status)

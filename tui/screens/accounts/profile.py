@@ -13,7 +13,6 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
@@ -21,6 +20,7 @@ from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage, draw_photo
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
@@ -63,7 +63,8 @@ def _pixels(data: bytes) -> Any:
     return photo.preview(data, None, PHOTO_COLUMNS)
 
 
-class ProfileScreen(ServiceHandlers, Screen[None]):
+class ProfileScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "profile"
     CSS_PATH = "../../styles/accounts.tcss"
     DEFAULT_CLASSES = "accounts"
     BINDINGS = [
@@ -124,6 +125,7 @@ class ProfileScreen(ServiceHandlers, Screen[None]):
 
     async def _show_mode(self, editing: bool) -> None:
         self.editing = editing
+        self.refresh_bindings()
         for widget_id in ("#profile-save", "#profile-cancel", "#profile-photo-buttons"):
             self.query_one(widget_id).set_class(not editing, "hidden")
         self.query_one("#profile-edit").set_class(editing, "hidden")
@@ -251,6 +253,17 @@ class ProfileScreen(ServiceHandlers, Screen[None]):
 
     def _failed(self, error: ImmoConnectError) -> None:
         self.query_one(FormMessage).error(error)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers only what acts now: saving and the photo while editing."""
+        available = {
+            "save": self.editing,
+            "load_photo": self.editing,
+            "edit": self.view is not None and not self.editing,
+            "connected_tools": not self.editing,
+            "sign_out_everywhere": not self.editing,
+        }
+        return available.get(action, True)
 
     async def action_cancel_or_back(self) -> None:
         if self.editing:

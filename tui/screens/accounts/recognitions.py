@@ -12,13 +12,13 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.tools._tool_launch import MET, MISSING
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, DataTable, Label
 
@@ -109,10 +109,12 @@ class RecognitionsPane(ServiceHandlers, Vertical):
         open_link_eid(self.app)
 
 
-class RecognitionsScreen(Screen[None]):
+class RecognitionsScreen(WorkspaceScreen[None]):
+    AREA = "profile"
     CSS_PATH = "../../styles/tools.tcss"
     BINDINGS = [
-        Binding("l", "link_eid", _("Link the eID"), id="recognitions-link-eid"),
+        Binding("ctrl+l", "link_eid", _("Link the eID"), id="recognitions-link-eid"),
+        Binding("l", "link_eid", _("Link the eID"), id="recognitions-link-eid-letter", show=False),
         Binding("r", "refresh", _("Refresh my recognitions"), id="recognitions-refresh-key"),
     ]
 

@@ -7,13 +7,13 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.ssh.keys import SshKeyInfo
 from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, DataTable, Input, Label
@@ -23,7 +23,8 @@ def _when(value: Any) -> str:
     return value.strftime("%d/%m/%Y %H:%M") if value is not None else _("never")
 
 
-class SshKeysScreen(ServiceHandlers, Screen[None]):
+class SshKeysScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "profile"
     CSS_PATH = "../../styles/ssh.tcss"
     BINDINGS = [
         Binding("a", "add", _("Add a key"), id="ssh-key-add"),

@@ -61,24 +61,42 @@ def open_user_menu(app: object) -> None:
         return
 
     def chosen(entry_id: str | None) -> None:
-        if entry_id is None:
-            return
-        if entry_id == SIGN_OUT:
-            from immo_connect.tui.screens.home import sign_out
-
-            sign_out(app)
-            return
-        if entry_id == HOME:
-            from immo_connect.tui.session_flow import go_home
-
-            go_home(app)
-            return
-        from immo_connect.tui.menu import MENU_ENTRIES
-        from immo_connect.tui.session_flow import screen_from_path
-
-        path = next((p for i, _label, p in MENU_ENTRIES if i == entry_id), None)
-        screen = screen_from_path(path) if path else None
-        if screen is not None:
-            app.push_screen(screen)
+        if entry_id is not None:
+            open_entry(app, entry_id)
 
     app.push_screen(UserMenuScreen(), chosen)
+
+
+def open_entry(app: object, entry_id: str) -> None:
+    """Go to the user menu's entry ``entry_id`` (also "home" and "sign-out")."""
+    from textual.app import App
+
+    assert isinstance(app, App)
+    session = getattr(app, "session", None)
+    if session is None or getattr(session, "restricted", False):
+        app.notify(_("Sign in first."), severity="warning")
+        return
+    if entry_id == SIGN_OUT:
+        from immo_connect.tui.screens.home import sign_out
+
+        sign_out(app)
+        return
+    if entry_id == HOME:
+        from immo_connect.tui.session_flow import go_home
+
+        go_home(app)
+        return
+    if entry_id == "quality":  # the same as F4 from any screen
+        from immo_connect.tui.shell import switch_quality
+
+        switch_quality(app)
+        return
+    from immo_connect.tui.menu import MENU_ENTRIES, OPERATORS_ONLY
+    from immo_connect.tui.session_flow import screen_from_path
+
+    if entry_id in OPERATORS_ONLY and not getattr(app, "operator_role", None):
+        return
+    path = next((p for i, _label, p in MENU_ENTRIES if i == entry_id), None)
+    screen = screen_from_path(path) if path else None
+    if screen is not None:
+        app.push_screen(screen)

@@ -13,13 +13,13 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import acting_account
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
@@ -49,7 +49,8 @@ def result_text(result: Any) -> str:
     return text + " " + _("Your name, birth date and nationality now come from the card.")
 
 
-class EidLinkScreen(ServiceHandlers, Screen[None]):
+class EidLinkScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "profile"
     CSS_PATH = ["../../styles/accounts.tcss", "../../styles/eid.tcss"]
     DEFAULT_CLASSES = "accounts eid"
     BINDINGS = [

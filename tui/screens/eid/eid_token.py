@@ -1,6 +1,6 @@
 """Linking the eID from another computer: show a short code, wait for the signed answer.
 
-The user runs ``immo-connect eid sign --platform <address> <code>`` where the card reader
+The user runs ``immo-connect-eid sign --platform <address> <code>`` where the card reader
 is. The signer fetches the challenge by its code, has the card sign it and posts the answer
 to the platform's web address; this screen, waiting, sees the outcome in the database and
 completes by itself (or shows the refusal). Pasting the answer (``--print``) stays possible:
@@ -15,16 +15,17 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, TextArea
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import acting_account
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.qr import QrCode
 from immo_connect.tui.widgets.safe import Button, Label
 
 POLL_SECONDS = 0.5  # one indexed read of one row
@@ -38,7 +39,8 @@ def _link_token(app: Any, token: str) -> Any:
     return app.platform.eid.link_token(acting_account(app), token)
 
 
-class EidTokenScreen(ServiceHandlers, Screen[Any]):
+class EidTokenScreen(ServiceHandlers, WorkspaceScreen[Any]):
+    AREA = "profile"
     CSS_PATH = ["../../styles/accounts.tcss", "../../styles/eid.tcss"]
     DEFAULT_CLASSES = "accounts eid"
     BINDINGS = [
@@ -69,6 +71,8 @@ class EidTokenScreen(ServiceHandlers, Screen[Any]):
                 yield Button(_("Verify the pasted answer"), id="eid-token-submit", variant="primary")
                 yield Button(_("New challenge"), id="eid-token-renew")
             yield FormMessage(id="eid-token-message")
+            yield Label("", id="eid-web")
+            yield QrCode(id="eid-web-qr")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -102,6 +106,10 @@ class EidTokenScreen(ServiceHandlers, Screen[Any]):
             _("This challenge is for {server} and is valid once, until {time} (Belgian time). "
               "A new challenge replaces it.").format(server=challenge.server_id, time=challenge.expires_local)
         )
+        self.query_one("#eid-web", Label).update(
+            _("3. Or, in a browser with the Web eID extension and the eID software, open {link} "
+              "(or scan the code below) and sign there.").format(link=challenge.web_link))
+        self.query_one("#eid-web-qr", QrCode).show(challenge.web_link)
         self.query_one("#eid-wait", FormMessage).update("… " + _("Waiting for the answer of your card…"))
         self.query_one("#eid-token-message", FormMessage).clear()
         self.query_one("#eid-token", TextArea).text = ""

@@ -174,6 +174,16 @@ class MoneyDeskScreen(ServiceHandlers, Screen[None]):
             organisation=row.organisation)  # type: ignore[attr-defined]
         self.app.push_screen(ReasonDialog(question, _("Approve") if approve else _("Reject")), answered)
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on an import opens its report."""
+        if event.data_table.id != "bo-imports" or self.overview is None or event.row_key.value is None:
+            return
+        event.stop()
+        from immo_connect.tui.screens.operators.import_report import ImportReportScreen
+
+        done = next(i for i in self.overview.imports if str(i.id) == event.row_key.value)
+        self.app.push_screen(ImportReportScreen(int(done.id), str(done.filename)))
+
     def action_approve(self) -> None:
         self._decide(True)
 

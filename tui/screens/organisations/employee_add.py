@@ -6,7 +6,6 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
@@ -15,6 +14,7 @@ from immo_connect.organisations.data import STATUS_LABELS, AccountProfile, Emplo
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.tools._tool_choices import Entry, save_tool_choices, tool_entries
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
@@ -23,7 +23,8 @@ from immo_connect.tui.widgets.org_forms import EmployeeForm, ToolAccessForm
 from immo_connect.tui.widgets.safe import Button, Checkbox, Input, Label
 
 
-class AddEmployeeScreen(ServiceHandlers, Screen[None]):
+class AddEmployeeScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "employees"
     CSS_PATH = "../../styles/organisations.tcss"
     BINDINGS = [Binding("ctrl+s", "save", _("Add to the organisation"), id="add-employee-save")]
 

@@ -9,7 +9,6 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
@@ -19,6 +18,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
 from immo_connect.tui.screens.tools._tool_choices import save_tool_choices, tool_entries
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
@@ -28,7 +28,8 @@ from immo_connect.tui.widgets.safe import Button, Checkbox, Label, Select
 from immo_connect.wallet.rights import RIGHT_NONE, RIGHTS, right_label
 
 
-class ConfirmEmployeeScreen(ServiceHandlers, Screen[None]):
+class ConfirmEmployeeScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "employees"
     CSS_PATH = "../../styles/organisations.tcss"
     BINDINGS = [
         Binding("ctrl+s", "confirm", _("Confirm the employee"), id="confirm-employee"),

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
@@ -21,6 +20,7 @@ from immo_connect.organisations.data import EMPLOYEE_TYPES, STATUS_LABELS, Emplo
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
@@ -29,7 +29,8 @@ from immo_connect.tui.widgets.safe import Button, Label, Select, Static
 from immo_connect.wallet.rights import RIGHTS, right_label
 
 
-class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
+class EmployeeDetailsScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "employees"
     CSS_PATH = "../../styles/organisations.tcss"
     BINDINGS = [
         Binding("m", "edit", _("Edit the data"), id="employee-edit"),
@@ -149,6 +150,7 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
             self.query_one(f"#{widget_id}").set_class(not show, "hidden")
         self.query_one("#employee-manager-button", Button).label = (
             _("Revoke manager rights") if row.is_manager else _("Make manager"))
+        self.refresh_bindings()
 
     def _failed(self, error: ImmoConnectError) -> None:
         self.query_one("#employee-message", FormMessage).error(error)
@@ -160,12 +162,27 @@ class EmployeeDetailsScreen(ServiceHandlers, Screen[None]):
 
     def _set_editing(self, editing: bool) -> None:
         self.editing = editing
+        self.refresh_bindings()
         self.query_one("#employee-editor").set_class(not editing, "hidden")
         self.query_one("#employee-buttons").set_class(editing, "hidden")
         if not editing:  # never leave the focus in a hidden field
             self.query_one("#employee-edit-button").focus()
 
     # -- actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers only what acts now: saving while editing, the rest otherwise."""
+        row, viewing = self.row, self.row is not None and not self.editing
+        available = {
+            "save": self.editing,
+            "edit": viewing,
+            "delete": viewing,
+            "block": viewing and row is not None and row.status != "blocked",
+            "activate": viewing and row is not None and row.status == "blocked",
+            "confirm": viewing and row is not None and row.status == "pending",
+            "toggle_manager": viewing and row is not None and row.status == "active",
+        }
+        return available.get(action, True)
 
     def action_edit(self) -> None:
         if self.row is None or self.editing:

@@ -10,13 +10,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.i18n import _
 from immo_connect.organisations.data import EMPLOYEE_TYPES, STATUS_LABELS, EmployeePage, EmployeeRow
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import DataTable, Input, Label, Select
 
@@ -24,7 +24,8 @@ PAGE_SIZE = 50
 STATUS_MARKS = {"pending": "⏳", "active": "✓", "blocked": "⛔"}
 
 
-class EmployeesScreen(ServiceHandlers, Screen[None]):
+class EmployeesScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "employees"
     CSS_PATH = "../../styles/organisations.tcss"
     BINDINGS = [
         Binding("a", "add", _("Add"), id="employees-add"),
@@ -87,6 +88,15 @@ class EmployeesScreen(ServiceHandlers, Screen[None]):
         back = _(" — P: previous page") if number > 1 else ""
         self.query_one("#employees-page", Label).update(
             (_("Page {number}").format(number=number) + more + back) if page.rows else _("No employee found."))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Next and previous page are offered only when there is such a page."""
+        if action == "next_page":
+            return self.page is not None and self.page.next_cursor is not None
+        if action == "previous_page":
+            return len(self.cursors) > 1
+        return True
 
     def _restart(self) -> None:
         self.cursors = [None]

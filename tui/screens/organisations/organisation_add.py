@@ -9,7 +9,6 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
@@ -18,6 +17,7 @@ from immo_connect.i18n import _
 from immo_connect.organisations.data import STATUS_LABELS, JoinResult, LookupResult
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
@@ -25,7 +25,8 @@ from immo_connect.tui.widgets.org_forms import EmployeeForm, required
 from immo_connect.tui.widgets.safe import Button, Input, Label
 
 
-class AddOrganisationScreen(ServiceHandlers, Screen[None]):
+class AddOrganisationScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "organisations"
     CSS_PATH = "../../styles/organisations.tcss"
     BINDINGS = [Binding("ctrl+f", "focus_number", _("Enterprise number"), id="org-add-number")]
 

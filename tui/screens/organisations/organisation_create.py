@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
@@ -14,6 +13,7 @@ from immo_connect.i18n import _
 from immo_connect.organisations.models import Organisation
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
@@ -21,7 +21,8 @@ from immo_connect.tui.widgets.org_forms import EmployeeForm, OrganisationForm
 from immo_connect.tui.widgets.safe import Button, Label
 
 
-class CreateOrganisationScreen(ServiceHandlers, Screen[None]):
+class CreateOrganisationScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "organisations"
     CSS_PATH = "../../styles/organisations.tcss"
     BINDINGS = [Binding("ctrl+s", "create", _("Create the organisation"), id="org-create")]
 

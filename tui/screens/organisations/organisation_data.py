@@ -10,7 +10,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
@@ -20,6 +19,7 @@ from immo_connect.organisations.service import OrganisationView
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.organisations._org_navigation import open_organisation_screen
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
@@ -69,7 +69,8 @@ def describe(view: OrganisationView) -> Content:
     return assemble(*parts)
 
 
-class OrganisationDataScreen(ServiceHandlers, Screen[None]):
+class OrganisationDataScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "organisations"
     CSS_PATH = "../../styles/organisations.tcss"
     BINDINGS = [
         Binding("m", "edit", _("Edit the data"), id="org-data-edit"),
@@ -115,15 +116,29 @@ class OrganisationDataScreen(ServiceHandlers, Screen[None]):
         self.view = view
         self.query_one("#org-data-view", Static).update(describe(view))
         self.query_one("#org-data-edit-button").set_class(not view.can_edit, "hidden")
+        self.refresh_bindings()
 
     def _set_editing(self, editing: bool) -> None:
         self.editing = editing
+        self.refresh_bindings()
         self.query_one("#org-data-editor").set_class(not editing, "hidden")
         self.query_one("#org-data-view").set_class(editing, "hidden")
         self.query_one("#org-data-edit-button").set_class(editing or not (self.view and self.view.can_edit),
                                                           "hidden")
         if not editing:  # never leave the focus in a hidden field
             self.query_one("#org-data-edit-button").focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers only what acts now: saving while editing, the rest otherwise."""
+        manager = self.view is not None and self.view.can_edit
+        available = {
+            "save": self.editing,
+            "edit": manager and not self.editing,
+            "employees": manager and not self.editing,
+            "tools": not self.editing,
+            "wallet": not self.editing,
+        }
+        return available.get(action, True)
 
     def action_edit(self) -> None:
         if self.view is None or self.editing:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.formats.enterprise import format_number
@@ -19,6 +18,7 @@ from immo_connect.organisations.data import STATUS_LABELS, OrganisationSummary
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.organisations._org_navigation import open_organisation_screen
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import DataTable, Label
 
@@ -26,7 +26,8 @@ MANAGER_MARK = "★"
 REQUESTS_MARK = "●"
 
 
-class MyOrganisationsScreen(ServiceHandlers, Screen[None]):
+class MyOrganisationsScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "organisations"
     CSS_PATH = "../../styles/organisations.tcss"
     BINDINGS = [
         Binding("a", "add", _("Add an organisation"), id="org-add"),

@@ -61,8 +61,12 @@ class _GuardedToolScreen:
 
 
 def guarded(screen_class: type[Any]) -> type[Any]:
-    """``screen_class`` whose failures close it; same module, so its relative CSS_PATH holds."""
-    return type(screen_class.__name__, (_GuardedToolScreen, screen_class), {"__module__": screen_class.__module__})
+    """``screen_class`` whose failures close it, in the frame; same module, so its relative CSS_PATH holds."""
+    from immo_connect.tui.shell import WorkspaceScreen
+
+    # In the frame too: the header says under which quality (and wallet) the tool runs.
+    bases = (_GuardedToolScreen, screen_class) + (() if issubclass(screen_class, WorkspaceScreen) else (WorkspaceScreen,))
+    return type(screen_class.__name__, bases, {"__module__": screen_class.__module__, "AREA": "tools"})
 
 
 def status_word(status: str, role_title: str = "") -> str:

@@ -15,13 +15,13 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Input, Label, Option, OptionList, Select
 from immo_connect.wallet.texts import euros
@@ -44,14 +44,11 @@ def _load(platform: Any, actor: int, tool_name: str | None, current: str | None)
 
 
 def _balances(platform: Any, actor: int, qualities: list[Any]) -> dict[int, int | None]:
-    """The balance of each organisation's wallet (the wallet that pays), None when unreadable."""
-    balances: dict[int, int | None] = {}
-    for organisation_id in {q.organisation_id for q in qualities}:
-        try:
-            balances[organisation_id] = int(platform.wallet.overview(actor, organisation_id).balance_cents)
-        except ImmoConnectError:
-            balances[organisation_id] = None
-    return balances
+    """The balance of each organisation's wallet (the wallet that pays), None when not visible."""
+    from immo_connect.tui.workspace import visible_balance
+
+    return {organisation_id: visible_balance(platform, actor, organisation_id)
+            for organisation_id in {q.organisation_id for q in qualities}}
 
 
 def _load_with_balances(platform: Any, actor: int, tool_name: str | None,
@@ -70,10 +67,11 @@ def price_line(tool: Any) -> str:
     return _("Charged to the organisation's wallet: {prices}.").format(prices=listed)
 
 
-class QualityScreen(ServiceHandlers, Screen[Any]):
+class QualityScreen(ServiceHandlers, WorkspaceScreen[Any]):
     """With ``choose_only`` the screen starts nothing: it is dismissed with the chosen
     :class:`Quality` (« Connect a tool » approves a tool's sign-in under it)."""
 
+    AREA = "tools"
     CSS_PATH = "../../styles/tools.tcss"
     BINDINGS = [
         Binding("j", "move(1)", _("Next quality"), id="quality-next", show=False),

@@ -13,7 +13,6 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
@@ -22,6 +21,7 @@ from immo_connect.organisations.data import STATUS_LABELS
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.tools._tool_launch import MISSING, status_word
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
@@ -31,7 +31,8 @@ NO_USER = "none"
 BLOCKED = "blocked"
 
 
-class ToolAccessScreen(ServiceHandlers, Screen[bool]):
+class ToolAccessScreen(ServiceHandlers, WorkspaceScreen[bool]):
+    AREA = "tools"
     CSS_PATH = "../../styles/tools.tcss"
     BINDINGS = [
         Binding("ctrl+s", "save", _("Save the changes"), id="access-save"),

@@ -12,7 +12,6 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent
 
 from immo_connect.i18n import _
@@ -20,13 +19,15 @@ from immo_connect.organisations.data import STATUS_LABELS
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.tools._tool_launch import MET, MISSING, NONE_MARK, status_word
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, DataTable, Label, Static, TabPane
 from immo_connect.wallet.texts import euros
 
 
-class ToolDetailsScreen(ServiceHandlers, Screen[None]):
+class ToolDetailsScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "tools"
     CSS_PATH = "../../styles/tools.tcss"
     BINDINGS = [
         Binding("m", "edit", _("Edit the access"), id="details-edit"),

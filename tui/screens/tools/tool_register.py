@@ -13,7 +13,6 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer, RadioSet
 
 from immo_connect.errors import ImmoConnectError
@@ -21,6 +20,7 @@ from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.tools._tool_launch import MET, MISSING
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
@@ -30,7 +30,8 @@ from immo_connect.tui.widgets.safe import Button, Checkbox, Label, RadioButton, 
 NEW_ORGANISATION_SCREEN = "immo_connect.tui.screens.organisations.organisation_add:AddOrganisationScreen"
 
 
-class ToolRegisterScreen(ServiceHandlers, Screen[bool]):
+class ToolRegisterScreen(ServiceHandlers, WorkspaceScreen[bool]):
+    AREA = "tools"
     CSS_PATH = "../../styles/tools.tcss"
     BINDINGS = [
         Binding("ctrl+s", "complete", _("Complete the registration"), id="register-complete"),

@@ -8,13 +8,13 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.tools._tool_launch import MET, NONE_MARK
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, DataTable, Label, Select
 
@@ -28,7 +28,8 @@ def _load(platform: Any, actor: int, organisation_id: int | None) -> tuple[list[
     return organisations, organisation_id, overview
 
 
-class ToolsScreen(ServiceHandlers, Screen[None]):
+class ToolsScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "tools"
     CSS_PATH = "../../styles/tools.tcss"
     BINDINGS = [
         Binding("s", "start", _("Start"), id="tools-start"),

@@ -14,13 +14,13 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, DataTable, Label
 from immo_connect.wallet.texts import euros
@@ -30,7 +30,8 @@ def kind_title(kind: str) -> str:
     return _("Credit note") if kind == "credit_note" else _("Invoice")
 
 
-class WalletInvoicesScreen(ServiceHandlers, Screen[None]):
+class WalletInvoicesScreen(ServiceHandlers, WorkspaceScreen[None]):
+    AREA = "wallet"
     CSS_PATH = "../../styles/wallet.tcss"
     BINDINGS = [
         Binding("d", "download", _("Download PDF and XML"), id="invoices-download"),

@@ -22,7 +22,6 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, RadioSet, TabbedContent
 
 from immo_connect.contracts.payments import PaymentMethod, TransferDetails
@@ -33,14 +32,16 @@ from immo_connect.payments.models import OPEN_ROW_STATUSES, Payment
 from immo_connect.payments.texts import outcome_text, status_text
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.forms import Page, clear_errors, show_error
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.qr import QrCode
 from immo_connect.tui.widgets.safe import Button, Input, Label, RadioButton, Static, TabPane
 
 
-class TopUpScreen(ServiceHandlers, Screen[None]):
+class TopUpScreen(ServiceHandlers, WorkspaceScreen[None]):
     # Absolute, so that subclasses defined elsewhere (tests) find it too.
+    AREA = "wallet"
     CSS_PATH = Path(__file__).resolve().parents[2] / "styles" / "payments.tcss"
     BINDINGS = [
         Binding("ctrl+o", "show_online", _("Pay online"), id="topup-online"),

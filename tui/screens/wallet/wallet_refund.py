@@ -16,7 +16,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
@@ -24,6 +23,7 @@ from immo_connect.i18n import _
 from immo_connect.payments._reversals import RefundOffer
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Input, Label
@@ -42,7 +42,8 @@ def describe(offer: RefundOffer) -> str:
         amount=euros(offer.amount_cents), option=offer.option, reference=offer.provider_payment_id)
 
 
-class WalletRefundScreen(ServiceHandlers, Screen[bool]):
+class WalletRefundScreen(ServiceHandlers, WorkspaceScreen[bool]):
+    AREA = "wallet"
     CSS_PATH = "../../styles/wallet.tcss"
     BINDINGS = [
         Binding("ctrl+s", "confirm", _("Refund"), id="refund-confirm"),

@@ -12,13 +12,13 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage, focus_field
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Input, Label, Select
@@ -48,7 +48,8 @@ FIELDS = {"target": "transfer-target", "amount": "transfer-amount", "amount_cent
           "description": "transfer-description"}
 
 
-class WalletTransferScreen(ServiceHandlers, Screen[bool]):
+class WalletTransferScreen(ServiceHandlers, WorkspaceScreen[bool]):
+    AREA = "wallet"
     CSS_PATH = "../../styles/wallet.tcss"
     BINDINGS = [
         Binding("ctrl+s", "send", _("Transfer"), id="transfer-send"),
