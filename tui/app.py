@@ -364,7 +364,11 @@ class ImmoConnectApp(App[int]):
             return None
         cached = getattr(self, "_operator_role", None)
         if cached is None or cached[0] != session.account_id:
-            cached = (session.account_id, self.platform.operators.role(int(session.account_id)))
+            try:
+                cached = (session.account_id, self.platform.operators.role(int(session.account_id)))
+            except Exception:  # a database that cannot be read: no back office, and no crash
+                log.warning("could not read the operator role", exc_info=True)
+                return None
             self._operator_role = cached
         return cached[1]
 
