@@ -31,11 +31,11 @@ def _money(cents: int | None) -> str:
 class MoneyDeskScreen(ServiceHandlers, Screen[None]):
     CSS_PATH = "../../styles/operators.tcss"
     BINDINGS = [
-        Binding("a", "assign", _("Assign the selected entry to a wallet"), id="bo-assign"),
-        Binding("c", "correct", _("New correction or refund"), id="bo-correct"),
-        Binding("v", "approve", _("Approve the selected request"), id="bo-approve"),
-        Binding("x", "reject", _("Reject the selected request"), id="bo-reject"),
-        Binding("r", "refresh", _("Refresh"), id="bo-money-refresh"),
+        Binding("a", "assign", N_("Assign the selected entry to a wallet"), id="bo-assign"),
+        Binding("c", "correct", N_("New correction or refund"), id="bo-correct"),
+        Binding("v", "approve", N_("Approve the selected request"), id="bo-approve"),
+        Binding("x", "reject", N_("Reject the selected request"), id="bo-reject"),
+        Binding("r", "refresh", N_("Refresh"), id="bo-money-refresh"),
     ]
 
     def __init__(self) -> None:

@@ -14,7 +14,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, TabbedContent
 
-from immo_connect.i18n import _
+from immo_connect import formatting
+from immo_connect.i18n import N_, _
 from immo_connect.organisations.data import STATUS_LABELS
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.tools._tool_launch import MET, MISSING, NONE_MARK, status_word
@@ -30,10 +31,10 @@ class ToolDetailsScreen(ServiceHandlers, WorkspaceScreen[None]):
     AREA = "tools"
     CSS_PATH = "../../styles/tools.tcss"
     BINDINGS = [
-        Binding("m", "edit", _("Edit the access"), id="details-edit"),
-        Binding("e", "register", _("Register"), id="details-register"),
-        Binding("s", "start", _("Start"), id="details-start"),
-        Binding("delete", "unregister", _("Remove the registration"), id="details-unregister"),
+        Binding("m", "edit", N_("Edit the access"), id="details-edit"),
+        Binding("e", "register", N_("Register"), id="details-register"),
+        Binding("s", "start", N_("Start"), id="details-start"),
+        Binding("delete", "unregister", N_("Remove the registration"), id="details-unregister"),
     ]
 
     def __init__(self, tool_name: str, organisation_id: int) -> None:
@@ -114,7 +115,7 @@ class ToolDetailsScreen(ServiceHandlers, WorkspaceScreen[None]):
                 state.update(f"{NONE_MARK} " + _("Not registered for this organisation."))
                 mandate.update("")
                 continue
-            when = mode.registered_at.strftime("%d/%m/%Y") if mode.registered_at else ""
+            when = formatting.date(mode.registered_at) if mode.registered_at else ""
             state.update(f"{MET} " + _("Registered by {name} on {date}.").format(name=mode.registered_by, date=when))
             if mode.mandate is None:
                 mandate.update(_("No mandated recognition is needed."))
