@@ -243,6 +243,15 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
         if not self.filters.is_empty:
             text = _("Filtered. ") + text
         self.query_one("#wallet-page", Label).update(text)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Next and previous page are offered only when there is such a page."""
+        if action == "next_page":
+            return self.page is not None and self.page.next_cursor is not None
+        if action == "previous_page":
+            return len(self.cursors) > 1
+        return True
 
     def _cells(self, row: WalletTransaction, page: Page) -> list[Text | str]:
         titles = self.state.tool_titles if self.state else {}
