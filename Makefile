@@ -19,7 +19,7 @@ APT_PACKAGES := python3-venv python3-dev build-essential swig libpcsclite-dev pc
 	vsmartcard-vpcd softhsm2 opensc poppler-utils postgresql tmux openssh-client openssh-server gettext \
 	sqlite3 fonts-dejavu-core tzdata chromium chromium-driver
 
-.PHONY: run test lint typecheck pytest bench demo clean system-packages venv
+.PHONY: run test lint typecheck pytest bench demo clean system-packages venv catalogs
 
 run: $(STAMP)
 	IMMO_CONNECT_CONFIG=$${IMMO_CONNECT_CONFIG:-plugins.toml} $(BIN)/immo-connect run
@@ -39,6 +39,11 @@ typecheck: $(DEV_STAMP)
 
 pytest: $(DEV_STAMP)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+# Every marked text against the catalogs: lists, per language, the texts that lack a
+# translation and where they are used; writes the extracted texts to .build/immo-connect.pot.
+catalogs: $(DEV_STAMP)
+	$(BIN)/python -m tests.support.catalogs --pot .build/immo-connect.pot
 
 bench: $(DEV_STAMP)
 	@# Start-up is measured as users see it: with compiled modules, even where the

@@ -50,6 +50,17 @@ def immo_connect_register_migrations(register: Any) -> None:
     """
 
 
+@hookspec
+def immo_connect_translations() -> tuple[Any, str] | None:
+    """Say where this plugin's own catalogs are: ``(folder, domain)``.
+
+    ``folder`` holds ``fr/LC_MESSAGES/<domain>.po`` and ``nl/LC_MESSAGES/<domain>.po``
+    (English is the text of the code). The plugin writes its texts in English marked with
+    ``immo_connect.i18n._`` or ``N_``; they are then shown in each person's language, next
+    to the platform's own texts (which keep the platform's words). See docs/plugins.md.
+    """
+
+
 # -- contributions ---------------------------------------------------------------------
 
 

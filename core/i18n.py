@@ -6,14 +6,21 @@ of the platform, all merged into one catalog per language), so translators use t
 gettext tools. They are read directly at first use, which keeps the build free of a
 compile step and costs a few milliseconds.
 
-One process serves one user (the SSH server gives each session its own process), so the
-current language is process-wide.
+The language is each person's: :func:`set_language` sets the installation's default (for
+people not yet known, and for commands), and a front end binds a :class:`LanguageChoice` for
+the person it serves with :func:`bind_choice`. The binding lives in a context variable, so
+several sessions served by one process (or one thread pool) never see each other's
+language; the choice is a mutable holder, so every task copied from the bound context
+follows a switch at once.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
+import contextvars
 import gettext as _gettext
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -22,6 +29,28 @@ DEFAULT_LANGUAGE = "fr"
 LOCALE_DIR = Path(__file__).with_name("locale")
 
 _state = {"language": DEFAULT_LANGUAGE}
+# Plugins' own catalogs: (folder, domain) -> ``folder/<lang>/LC_MESSAGES/<domain>.po``.
+_plugin_catalogs: list[tuple[Path, str]] = []
+
+
+class LanguageChoice:
+    """One person's language, shared by every task and thread working for them."""
+
+    def __init__(self, language: str) -> None:
+        self.language = check_language(language)
+
+    def switch(self, language: str) -> None:
+        self.language = check_language(language)
+
+
+_choice: contextvars.ContextVar[LanguageChoice | None] = contextvars.ContextVar(
+    "immo_connect_language", default=None)
+
+
+def check_language(language: str) -> str:
+    if language not in LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}; choose one of {', '.join(LANGUAGES)}")
+    return language
 
 
 class Catalog(_gettext.NullTranslations):
@@ -111,27 +140,70 @@ def catalog(language: str) -> Catalog:
         found, found_plurals = parse_po(path.read_text(encoding="utf-8"))
         messages.update(found)
         plurals.update(found_plurals)
+    for plugin_folder, domain in _plugin_catalogs:
+        path = plugin_folder / language / "LC_MESSAGES" / f"{domain}.po"
+        if path.is_file():
+            found, found_plurals = parse_po(path.read_text(encoding="utf-8"))
+            # The platform's own texts keep the platform's words.
+            messages.update({k: v for k, v in found.items() if k not in messages})
+            plurals.update({k: v for k, v in found_plurals.items() if k not in plurals})
     return Catalog(messages, plurals, language)
 
 
+def add_catalogs(folder: str | Path, domain: str) -> None:
+    """Merge a plugin's own catalogs, ``folder/<lang>/LC_MESSAGES/<domain>.po``, into every language."""
+    entry = (Path(folder), domain)
+    if entry not in _plugin_catalogs:
+        _plugin_catalogs.append(entry)
+        catalog.cache_clear()
+
+
 def set_language(language: str) -> None:
-    """Switch the process to ``language`` (one of :data:`LANGUAGES`)."""
-    if language not in LANGUAGES:
-        raise ValueError(f"unsupported language {language!r}; choose one of {', '.join(LANGUAGES)}")
-    _state["language"] = language
+    """Set the installation's default language (one of :data:`LANGUAGES`).
+
+    It applies wherever no person's choice is bound (see :func:`bind_choice`).
+    """
+    _state["language"] = check_language(language)
+
+
+def default_language() -> str:
+    return _state["language"]
 
 
 def get_language() -> str:
-    return _state["language"]
+    """The language of the person served here, else the installation's default."""
+    choice = _choice.get()
+    return choice.language if choice is not None else _state["language"]
+
+
+def current_choice() -> LanguageChoice | None:
+    return _choice.get()
+
+
+@contextlib.contextmanager
+def bind_choice(choice: LanguageChoice | None) -> Iterator[LanguageChoice | None]:
+    """Use ``choice`` in this context (a task, a worker thread) until the block ends."""
+    token = _choice.set(choice)
+    try:
+        yield choice
+    finally:
+        _choice.reset(token)
+
+
+@contextlib.contextmanager
+def using(language: str) -> Iterator[str]:
+    """Write in ``language`` inside the block (a mail or a document for another person)."""
+    with bind_choice(LanguageChoice(language)):
+        yield language
 
 
 def gettext(message: str) -> str:
     """Translate ``message`` (an English text) into the current language."""
-    return catalog(_state["language"]).gettext(message)
+    return catalog(get_language()).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return catalog(_state["language"]).ngettext(singular, plural, n)
+    return catalog(get_language()).ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:

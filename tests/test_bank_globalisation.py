@@ -91,8 +91,8 @@ def test_details_that_do_not_add_up_refuse_the_statement_whole(any_platform: Pla
         any_platform.bank.import_statement(s.coda(moves).encode(), filename="lot.cod", operator="ops")
     assert caught.value.code == "statement_refused"
     assert caught.value.problems == [
-        "line 6: the details of movement 0002 add up to 140,00 EUR, the movement says 150,00 EUR.",
-        "line 1: the lines to import add up to 215,00 EUR, the movements to 225,00 EUR."]
+        "line 6: the details of movement 0002 add up to €140.00, the movement says €150.00.",
+        "line 1: the lines to import add up to €215.00, the movements to €225.00."]
     assert "nothing was credited" in caught.value.message
     assert state() == before and balance(sc.a) == 0
 

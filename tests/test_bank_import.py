@@ -245,7 +245,7 @@ def test_cli_import_suspense_and_assign(platform: Platform, tmp_path: Path, monk
     # A summary by default: the statement, then counts and totals per outcome.
     assert out.splitlines()[1].startswith("Extrait 005 de BE71 0961 2345 6769 (2026-03-03)")
     assert out.splitlines()[1].endswith("concordant.")
-    assert "crédité     3       1\u202f584,56 EUR" in out and "ignoré      1       -12,50 EUR" in out
+    assert "crédité     3       1\u202f584,56 €" in out and "ignoré      1       -12,50 €" in out
     assert "Crédités : 3, en attente : 3, déjà importés : 1, ignorés : 1." in out
     assert "Agence A" not in out and captured.err == ""  # no table, no progress when not on a terminal
     # The full table on request (the re-import shows every line as already imported).
@@ -265,7 +265,7 @@ def test_cli_import_suspense_and_assign(platform: Platform, tmp_path: Path, monk
         main([*base, "bank", "assign", str(entry_id), "--organisation", str(sc.b.id)])
     assert "--as" in capsys.readouterr().err
     assert main([*base, "bank", "assign", str(entry_id), "--organisation", str(sc.b.id), *acting]) == 0
-    assert "40,00 EUR" in capsys.readouterr().out
+    assert "40,00 €" in capsys.readouterr().out
     assert main([*base, "bank", "assign", str(entry_id), "--organisation", str(sc.b.id), *acting]) == 2
     assert "déjà" in capsys.readouterr().err
     other = next(e.id for e in platform.bank.suspense())

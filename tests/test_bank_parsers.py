@@ -98,7 +98,7 @@ def test_camt_unreadable_amounts_foreign_entries_and_wrong_batches_are_statement
     assert statement.statements[0].problems == [
         "entry 1: the amount of this entry cannot be read.",
         "entry 2: the entry is in USD, the account in EUR.",
-        "entry 3: the transactions of this batch add up to 140,00 EUR, the entry says 150,00 EUR.",
+        "entry 3: the transactions of this batch add up to €140.00, the entry says €150.00.",
     ]
 
 

@@ -43,11 +43,11 @@ def test_statements_that_do_not_add_up_are_refused_whole(any_platform: Platform,
     good = [M("R0001", 100_00, ogm=s.WALLET_A), M("R0002", 50_00, ogm=s.WALLET_B)]
     # The new balance does not follow from the old one and the movements.
     assert _refused(any_platform, s.coda(good, new_cents=500_000_00 + 100_00)) == [
-        "line 1: the old balance 500\u202f000,00 EUR and the movements (150,00 EUR) give 500\u202f150,00 EUR, "
-        "but the new balance is 500\u202f100,00 EUR."]
+        "line 1: the old balance €500,000.00 and the movements (€150.00) give €500,150.00, "
+        "but the new balance is €500,100.00."]
     # The trailer's credit total differs from the movements.
     assert _refused(any_platform, s.coda(good, credit_total=250_00)) == [
-        "line 1: the statement declares 250,00 EUR of credits, its movements add up to 150,00 EUR."]
+        "line 1: the statement declares €250.00 of credits, its movements add up to €150.00."]
     # A damaged amount and a line that is not CODA.
     assert len(_refused(any_platform, s.damaged_coda())) >= 2
     # In a file of two statements, the good one is not imported either.
@@ -57,7 +57,7 @@ def test_statements_that_do_not_add_up_are_refused_whole(any_platform: Platform,
     entries = [E("C0001", "100.00", ogm=s.WALLET_A)]
     assert len(_refused(any_platform, s.camt(entries, closing_cents=1))) == 1
     assert _refused(any_platform, s.camt(entries, credit_sum=99_00)) == [
-        "statement 2026-005: the statement declares 99,00 EUR of credits, its movements add up to 100,00 EUR."]
+        "statement 2026-005: the statement declares €99.00 of credits, its movements add up to €100.00."]
     batch = [E("C0002", "150.00", details=[E("C0002-1", "100.00", ogm=s.WALLET_A),
                                            E("C0002-2", "40.00", ogm=s.WALLET_B)])]
     assert len(_refused(any_platform, s.camt(batch))) == 2  # the batch, and the lines against the movements
@@ -77,8 +77,8 @@ def test_a_statement_number_imported_with_other_balances_is_refused(any_platform
                                        operator="ops")
     problems = _refused(any_platform, s.coda([M("N0002", 20_00, ogm=s.WALLET_A)]))
     assert problems == ["line 1: statement 005 of BE71 0961 2345 6769 was imported before with the balances "
-                        "500\u202f000,00 EUR → 500\u202f010,00 EUR; this one says 500\u202f000,00 EUR → "
-                        "500\u202f020,00 EUR."]
+                        "€500,000.00 → €500,010.00; this one says €500,000.00 → "
+                        "€500,020.00."]
 
 
 def test_a_statement_recorded_by_a_concurrent_import_leaves_this_imports_entries_whole(
@@ -115,7 +115,7 @@ def test_a_gap_in_the_statements_is_reported_until_the_missing_one_is_imported(
         s.coda(day7, sequence=7, old_cents=after6, day=DAY + dt.timedelta(days=2)).encode(), filename="7",
         operator="ops")
     assert third.count("credited") == 1  # it adds up on its own: credited, and the gap is reported
-    assert len(third.gaps) == 1 and "30,00 EUR" in third.gaps[0] and "005" in third.gaps[0]
+    assert len(third.gaps) == 1 and "30,00 €" in third.gaps[0] and "005" in third.gaps[0]
 
     config = tmp_path / "plugins.toml"
     config.write_text("")

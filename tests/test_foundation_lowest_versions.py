@@ -6,7 +6,7 @@ test tools, and Immo-Connect's wheel; then the tests of the features of each lib
 there: sign-in (cryptography's Argon2id), the terminal UI (Textual, Rich), plugins (pluggy,
 packaging), storage (peewee, psycopg2), vouchers and QR codes (fpdf2, segno), photos
 (Pillow), legacy hashes (bcrypt), bank statements (defusedxml), mail (aiosmtplib), SSH
-(asyncssh), number formats (python-stdnum), the eID card (pyscard, PyKCS11) and the web
+(asyncssh), number formats (python-stdnum), amounts and dates by language (Babel), the eID card (pyscard, PyKCS11) and the web
 sign-in for tools (Authlib, joserfc, Starlette, uvicorn, httpx).
 """
 
@@ -31,7 +31,7 @@ FEATURE_TESTS = [
     "tests/test_foundation_tui.py", "tests/test_foundation_plugins.py",
     "tests/test_foundation_storage.py", "tests/test_wallet_formats.py", "tests/test_payments_topup.py",
     "tests/test_bank_parsers.py", "tests/test_mail_delivery.py", "tests/test_ssh_server.py",
-    "tests/test_formats_stdnum.py", "tests/test_eid_pin.py", "tests/test_eid_remote.py",
+    "tests/test_formats_stdnum.py", "tests/test_languages_formats.py", "tests/test_eid_pin.py", "tests/test_eid_remote.py",
     "tests/test_sso_code.py", "tests/test_sso_logout.py",
 ]
 

@@ -128,8 +128,15 @@ def test_rendering_in_french_by_default_and_in_english_on_request(platform: Plat
     assert "support@immo-connect.be" in html and "+32 2 000 00 00" in html
 
 
-def test_a_language_without_templates_falls_back_to_the_platform_language(platform: Platform) -> None:
-    assert _enqueue("nl:1", language="nl").language == "fr"
+def test_dutch_mails_are_written_in_dutch(platform: Platform) -> None:
+    dutch = _enqueue("nl:1", language="nl")
+    assert dutch.language == "nl" and "testbericht" in dutch.subject
+
+
+def test_a_language_without_templates_falls_back_to_the_next_one(platform: Platform) -> None:
+    rendered = templates.render("transport_check", {"address": "a@example.be", "transport": "smtp"},
+                                languages=["de", "fr"], platform=platform.settings.platform)
+    assert rendered.language == "fr"
 
 
 def test_platform_settings_reach_the_layout(make_platform: object, tmp_path: Path) -> None:

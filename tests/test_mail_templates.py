@@ -8,7 +8,7 @@ import pytest
 
 from immo_connect.mail._templates import LAYOUT, TEMPLATE_DIR
 
-LANGUAGES = ("fr", "en")
+LANGUAGES = ("fr", "en", "nl")
 NAMES = sorted({p.stem for p in TEMPLATE_DIR.glob("*/*.*") if p.stem != LAYOUT})
 
 

@@ -72,6 +72,8 @@ def test_the_documented_commands_are_real_and_in_order(
     assert BankEntry.get_by_id(1).status == "assigned"
     assert MoneyRequest.get_by_id(1).status == "booked"
     assert balances()[organisation.id] == 1000_00 + 125_00 and ledger_problems() == []
+    logs = "".join(path.read_text(encoding="utf-8") for path in (tmp_path / "data").glob("immo-connect.log*"))
+    assert "a" * 64 not in logs  # the national number's hash never reaches a log
 
 
 def test_the_documented_limit_is_the_default() -> None:

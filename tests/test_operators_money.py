@@ -118,3 +118,29 @@ def test_the_limit_is_a_checked_setting(tmp_path: object, make_platform: Callabl
 
     with pytest.raises(ConfigurationError):
         make_platform(config_text="[operators]\nsecond_approval_above_euros = -1\n")
+
+
+def test_two_approvals_at_once_book_once(finance: Platform) -> None:
+    import threading
+
+    organisation = _agency()
+    anne = make_operator("anne.finance", "finance")
+    approvers = [make_operator(f"approver{n}", "finance") for n in range(4)]
+    row = finance.operators.money.request(anne, organisation, "credit", 700_00, "ticket 18")
+    outcomes: list[str] = []
+    start = threading.Barrier(len(approvers))
+
+    def approve(approver: object) -> None:
+        start.wait()
+        try:
+            outcomes.append(finance.operators.money.approve(approver, row.id).status)  # type: ignore[arg-type]
+        except ConflictError as error:
+            outcomes.append(str(error.code))
+
+    threads = [threading.Thread(target=approve, args=(a,)) for a in approvers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == ["booked"] + ["request_decided"] * 3, outcomes
+    assert balances()[organisation] == 700_00 and ledger_problems() == []

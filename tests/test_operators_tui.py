@@ -141,3 +141,32 @@ async def test_the_money_desk_assigns_an_entry_and_a_second_operator_approves(pl
         await settle(pilot)
         assert MoneyRequest.get_by_id(waiting.id).status == "booked"
         assert table_text(app, "#bo-pending") == ""
+        app.screen.query_one("#bo-imports").focus()
+        await pilot.press("enter")  # the import's report: what became of each line
+        await settle(pilot)
+        report = table_text(app, "#bo-entries")
+        assert "Jean Dupont" in report and "attribué par un opérateur" in report
+
+
+async def test_an_admin_gives_a_role_in_the_back_office(platform: Platform) -> None:
+    from immo_connect.operators.models import OperatorRole
+    from immo_connect.tui.screens.operators.roles import OperatorRolesScreen
+
+    admin = make_operator("ops.admin", "admin")
+    make_account("hugo.help")
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(80, 24)) as pilot:
+        sign_in(app, admin)
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("tab", "o")
+        await settle(pilot)
+        assert isinstance(app.screen, OperatorRolesScreen)
+        assert "ops.admin" in table_text(app, "#bo-operators")
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"hugo.help", "enter", *"helpdesk", "enter", *"new colleague", "enter")
+        await settle(pilot)
+        assert "hugo.help" in table_text(app, "#bo-operators")
+        assert OperatorRole.get(OperatorRole.role == "helpdesk").account.username == "hugo.help"

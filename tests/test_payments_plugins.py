@@ -103,7 +103,7 @@ def test_vendor_payment_method_is_offered_and_credits_once(make_platform: Callab
     assert VendorPaymentRow.select().count() == 1
     with pytest.raises(ValidationError) as caught:
         platform.payments.start_topup(manager, organisation.id, 14_99)
-    assert "15,00 EUR" in str(caught.value)
+    assert "15,00 €" in str(caught.value)
 
 
 def test_vendor_configuration_is_checked(make_platform: Callable[..., Platform]) -> None:

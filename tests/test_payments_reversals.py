@@ -162,7 +162,7 @@ def test_a_chargeback_after_a_refund_takes_back_what_the_wallet_still_holds(
     payment, _manager, _employee = paid_top_up(platform)
     provider_id = str(payment.provider_payment_id)
     fake.refund_from_dashboard(provider_id, 60_00, status="refunded")
-    fake.charge_back(provider_id)  # the whole 100,00 EUR
+    fake.charge_back(provider_id)  # the whole 100,00 €
     for _ in range(2):
         webhook(hook_server, provider_id)
         platform.payments.refresh(payment.id)
@@ -184,7 +184,7 @@ def test_a_manager_refunds_an_unused_top_up_through_the_provider(
         platform.payments.request_refund(employee, payment.id, 10_00)
     with pytest.raises(ValidationError) as caught:
         platform.payments.request_refund(manager, payment.id, 70_01)
-    assert caught.value.code == "refund_above_balance" and "70,00 EUR" in caught.value.message
+    assert caught.value.code == "refund_above_balance" and "70,00 €" in caught.value.message
     assert not PaymentReversal.select().exists() and take_backs() == []
 
     row = platform.payments.request_refund(manager, payment.id, 50_00, request_key="form-1")

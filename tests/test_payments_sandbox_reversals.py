@@ -45,7 +45,7 @@ def test_a_simulated_chargeback_makes_the_wallet_negative_once(
     platform.wallet.charge(employee, payment.organisation_id, 80_00, tool="btv", description="Use",
                            idempotency_key="sbx:1")
     assert main([*cli, "payments", "simulate", str(payment.id), "chargeback", "--amount", "100"]) == 0
-    assert "-80,00 EUR" in capsys.readouterr().out
+    assert "-80,00 €" in capsys.readouterr().out
     for _ in range(2):
         platform.payments.refresh(payment.id)
         platform.payments.follow_paid()
@@ -65,7 +65,7 @@ def test_a_managers_refund_from_the_command_line(
     payment, _manager, _employee = paid(platform)
     for _ in range(2):
         assert main([*cli, "payments", "refund", str(payment.id), "30", "--manager", "sandra", "--key", "k1"]) == 0
-    assert "30,00 EUR" in capsys.readouterr().out
+    assert "30,00 €" in capsys.readouterr().out
     assert SandboxReversal.select().count() == 1 and SandboxReversal.get().status == "refunded"
     assert PaymentReversal.get().status == "refunded" and Wallet.get().balance == 70_00
     assert main([*cli, "payments", "refund", str(payment.id), "10", "--manager", "emile"]) == 2  # not a manager

@@ -84,7 +84,7 @@ def test_limits_are_inclusive_and_named_in_euros(platform: Platform) -> None:
     organisation = make_organisation(manager)
     with pytest.raises(ValidationError) as caught:
         platform.payments.start_topup(manager, organisation.id, 49_99)
-    assert "50,00 EUR" in caught.value.message and "virement" in caught.value.hint
+    assert "50,00 €" in caught.value.message and "virement" in caught.value.hint
     assert platform.payments.start_topup(manager, organisation.id, 50_00).status == "open"
     assert platform.payments.start_topup(manager, organisation.id, 5000_00).status == "open"
 
@@ -158,7 +158,7 @@ def test_paid_topup_is_credited_exactly_once_and_managers_mailed(platform: Platf
     assert Wallet.get(Wallet.organisation == organisation.id).balance == 12345
     mails = {m.recipient: m for m in OutboxMessage.select().where(OutboxMessage.template == "topup_credited")}
     assert set(mails) == {manager.email, co_manager.email}
-    assert "123,45 EUR" in mails[manager.email].subject and "Agence Delvaux" in mails[manager.email].subject
+    assert "123,45 €" in mails[manager.email].subject and "Agence Delvaux" in mails[manager.email].subject
     assert mails[co_manager.email].language == "en" and "added to the wallet" in mails[co_manager.email].subject
     assert AuditEvent.select().where(AuditEvent.action == "payment.credited").count() == 1
     final = Payment.get_by_id(payment.id)
@@ -171,7 +171,7 @@ def test_unpaid_outcomes_and_their_words(platform: Platform) -> None:
     for outcome in ("failed", "canceled", "expired"):
         payment = platform.payments.start_topup(manager, organisation.id, 60_00)
         assert platform.payments.simulate(manager, payment.id, outcome).status == outcome  # type: ignore[arg-type]
-        assert status_text(outcome).startswith("✗") and outcome_text(outcome, "60,00 EUR")
+        assert status_text(outcome).startswith("✗") and outcome_text(outcome, "60,00 €")
         platform.payments.refresh(payment.id)  # looked up again: still one line
     # Listed in the wallet's history with their status; no money moved.
     rows = list(WalletTransaction.select().order_by(WalletTransaction.number))
@@ -183,7 +183,7 @@ def test_unpaid_outcomes_and_their_words(platform: Platform) -> None:
 
     assert ledger_problems() == []
     assert status_text("open").startswith("⏳") and status_text("paid") == "✓ Payé"
-    assert outcome_text("paid", "60,00 EUR") == "Paiement reçu : 60,00 EUR ont été ajoutés au Wallet."
+    assert outcome_text("paid", "60,00 €") == "Paiement reçu : 60,00 € ont été ajoutés au Wallet."
 
 
 def test_request_key_makes_a_resubmission_harmless(platform: Platform) -> None:
@@ -297,7 +297,7 @@ def test_cli_poll_and_list(platform: Platform, tmp_path: Path, monkeypatch: pyte
     assert Payment.get_by_id(open_one.id).credited_at is None
     assert main([*base, "payments", "list", "--organisation", str(organisation.id)]) == 0
     listing = capsys.readouterr().out
-    assert "60,00 EUR" in listing and "70,00 EUR" in listing and "sandbox/bancontact" in listing
+    assert "60,00 €" in listing and "70,00 €" in listing and "sandbox/bancontact" in listing
 
 
 def test_a_second_process_that_also_saw_paid_credits_nothing_more(platform: Platform) -> None:

@@ -52,17 +52,17 @@ async def test_online_topup_with_the_sandbox_confirmation_step(platform: Platfor
     app = ImmoConnectApp(platform)
     async with app.run_test(size=(120, 60)) as pilot:
         await open_topup(pilot, app, employee, organisation.id)
-        assert "50,00 EUR" in text(app, "#topup-limits") and "5\u202f000,00 EUR" in text(app, "#topup-limits")
+        assert "50,00 €" in text(app, "#topup-limits") and "5\u202f000,00 €" in text(app, "#topup-limits")
         assert "démo" in text(app, "#topup-limits")  # the sandbox says it moves no real money
 
         # Below the minimum: a clear message next to the form, nothing created.
         app.screen.query_one("#topup-amount", Input).focus()
         await pilot.press(*"20", "enter")
         await settle(pilot)
-        assert "50,00 EUR" in text(app, "#topup-message")
+        assert "50,00 €" in text(app, "#topup-message")
         assert Payment.select().count() == 0
 
-        # 75,50 EUR by Visa: chosen with the keyboard.
+        # 75,50 € by Visa: chosen with the keyboard.
         amount = app.screen.query_one("#topup-amount", Input)
         amount.value = ""
         amount.focus()
@@ -86,7 +86,7 @@ async def test_online_topup_with_the_sandbox_confirmation_step(platform: Platfor
         await pilot.click("#simulate-paid")
         await settle(pilot, lambda: "✓" in text(app, "#topup-outcome"))
         outcome = text(app, "#topup-outcome")
-        assert "75,50 EUR" in outcome and "✓" in outcome
+        assert "75,50 €" in outcome and "✓" in outcome
         assert "✓" in text(app, "#topup-status")
         assert str(app.screen.query_one("#topup-qr", QrCode).render()) == ""
         assert app.screen.credited  # type: ignore[attr-defined]

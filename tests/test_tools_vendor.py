@@ -29,6 +29,7 @@ SCRIPT = textwrap.dedent('''
     import asyncio, json, sys
     from pathlib import Path
 
+    from immo_connect import i18n
     from immo_connect.config import load_settings
     from immo_connect.platform import create_platform
     from tests.support.factories import make_account, make_organisation
@@ -76,6 +77,8 @@ SCRIPT = textwrap.dedent('''
         "plugin": platform.tools.tool("pebcheck").plugin,
         "qualities": [(q.organisation_name, q.mode) for q in platform.tools.qualities(marc, "pebcheck")],
         "context": [context.tool, context.organisation_id], "rows": rows, "title": title,
+        "described": {language: i18n.catalog(language).gettext(platform.tools.tool("pebcheck").short_description)
+                      for language in ("fr", "nl", "en")},
     }))
 ''')
 
@@ -104,6 +107,11 @@ def test_a_vendor_tool_installed_by_pip_appears_among_the_tools(tmp_path: Path) 
     assert found["qualities"] == [["Agence du Parc", "agent"]]
     assert any(row.startswith("PEB Check | ✓") for row in found["rows"])
     assert found["title"] == "PEB Check — Agence du Parc"
+    # The vendor's own catalogues, installed with its wheel, translate its texts.
+    assert found["described"] == {
+        "fr": "Vérifiez le certificat PEB d'un bien avant de le mettre en vente.",
+        "nl": "Controleer het EPC-attest van een pand voor u het te koop zet.",
+        "en": "Check the EPC certificate of a property before putting it on the market."}
 
 
 GUIDE = ROOT / "docs" / "vendor-tool-guide.md"

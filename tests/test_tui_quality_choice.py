@@ -88,4 +88,7 @@ async def test_without_an_organisation_the_last_one_used_is_highlighted(platform
 def test_textual_s_own_list_key_speaks_french() -> None:
     from textual.widgets._select import SelectOverlay
 
-    assert [binding.description for binding in SelectOverlay.BINDINGS] == ["Fermer la liste"]  # type: ignore[union-attr]
+    from immo_connect.i18n import _
+
+    # Key descriptions are message ids, translated as the key bar shows them.
+    assert [_(binding.description) for binding in SelectOverlay.BINDINGS] == ["Fermer la liste"]  # type: ignore[union-attr]

@@ -31,7 +31,7 @@ def test_demo_wallet_verify_show_and_correct(tmp_path: Path) -> None:
     assert added.returncode == 0, added.stderr
     taken = run_cli("wallet", "correct", "0750000040", "5,00", "--description", "Refund", "--key", "t:1",
                     "--debit", "--as", "julie.lambert", tmp_path=tmp_path)
-    assert taken.returncode == 0 and "-5,00 EUR" in taken.stdout
+    assert taken.returncode == 0 and "-5,00 €" in taken.stdout
     replay = run_cli("wallet", "correct", "0750000040", "5,00", "--description", "Refund", "--key", "t:1",
                      "--debit", "--as", "julie.lambert", tmp_path=tmp_path)
     assert replay.stdout == taken.stdout  # the same transaction, booked once

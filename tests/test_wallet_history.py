@@ -283,7 +283,7 @@ def test_voucher_pdf_text_and_rendering(history: tuple[Platform, Scene], tmp_pat
                           check=True).stdout
     for expected in ("Bon de transaction", "Immo-Connect SRL", "0403.170.701", "Agence Lumière",
                      "Rue Haute 12, 1000 Bruxelles", "Numéro de transaction", "27/03/2026 13:00:00",
-                     "Utilisation d'un outil", "Search 2", "-1,25 EUR", "498,75 EUR", "497,50 EUR", "Réussie",
+                     "Utilisation d'un outil", "Search 2", "-1,25 €", "498,75 €", "497,50 €", "Réussie",
                      "pas une facture"):
         assert expected in text, (expected, text)
     org_number = scene.first.enterprise_number

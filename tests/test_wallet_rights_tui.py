@@ -44,7 +44,7 @@ async def test_a_manager_sets_the_wallet_right_in_the_employee_details(platform:
         sign_in(app, employee)
         await app.push_screen(WalletScreen(organisation.id))
         await settle(pilot)
-        assert str(app.screen.query_one("#wallet-balance", Label).render()) == "30,00 EUR"
+        assert str(app.screen.query_one("#wallet-balance", Label).render()) == "30,00 €"
         assert app.screen.query_one("#wallet-topup-button").display
         assert not app.screen.query_one("#wallet-transfer-button").display  # manage is needed
         await pilot.press("m")  # the key is refused on the screen too

@@ -51,7 +51,7 @@ async def test_balance_list_filters_and_clear(platform: Platform) -> None:
     app = ImmoConnectApp(platform)
     async with app.run_test(size=(180, 50)) as pilot:
         await open_wallet(pilot, app, scene.member)
-        assert text(app, "#wallet-balance") == "107,50 EUR"
+        assert text(app, "#wallet-balance") == "107,50 €"
         listed = rows(app)
         assert len(listed) == 4
         assert listed[0].startswith("4 |") and "Virement bancaire" in listed[0] and "✓ Réussie" in listed[0]
@@ -154,7 +154,7 @@ async def test_manager_transfers_and_tops_up(platform: Platform) -> None:
         await pilot.press("tab", "enter")
         await settle(pilot)
         assert isinstance(app.screen, WalletScreen)
-        assert text(app, "#wallet-balance") == "82,50 EUR"
+        assert text(app, "#wallet-balance") == "82,50 €"
         assert "(vers Immo Gent)" in rows(app)[0]
         assert Wallet.get(Wallet.organisation == scene.second.id).balance == 2_500
 
@@ -185,7 +185,7 @@ async def test_a_negative_balance_is_explained_on_the_page(platform: Platform) -
                                   description="Chargeback [red]x[/red]", idempotency_key="neg:3")
         await pilot.press("r")
         await settle(pilot)
-        assert text(app, "#wallet-balance") == "-20,00 EUR"
+        assert text(app, "#wallet-balance") == "-20,00 €"
         assert app.screen.query_one("#wallet-negative").display
         notice = text(app, "#wallet-negative")
         assert notice.startswith("⚠ Le solde est négatif.")

@@ -92,7 +92,7 @@ def test_replays_change_nothing_and_the_managers_are_mailed_once(wallet_platform
     sent = mails()
     assert sorted(m.recipient for m in sent) == sorted([scene.manager.email, second_manager.email])
     french = next(m for m in sent if m.recipient == scene.manager.email)
-    assert "50,00 EUR repris du Wallet de Agence Lumière" in french.subject
+    assert "50,00 € repris du Wallet de Agence Lumière" in french.subject
     assert "Remboursé au payeur" in french.plain_text() and "re_1" in french.plain_text()
     assert "négatif" not in french.plain_text()  # the balance stayed positive
     events = [e for e in audit.query(AuditFilter(action="wallet.take_back"), limit=10)]
@@ -211,7 +211,7 @@ def test_managers_receive_the_mail_over_smtp(make_platform: Callable[..., Platfo
     received = smtp_server.last_message(str(scene.manager.email))
     assert "repris du Wallet" in str(received.message["Subject"])
     assert "Rétrofacturé par la banque du titulaire de la carte" in received.text
-    assert "chb_smtp" in received.text and "-40,00 EUR" in received.text and "négatif" in received.text
+    assert "chb_smtp" in received.text and "-40,00 €" in received.text and "négatif" in received.text
 
 
 # -- the migration that lets a balance go below zero ------------------------------------------

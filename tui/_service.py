@@ -15,6 +15,7 @@ from typing import Any
 from textual.message import Message
 from textual.widget import Widget
 
+from immo_connect import i18n
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 
@@ -50,7 +51,15 @@ def call_service(
     stale result never lands on the screen.
     """
 
+    # The worker thread writes in the person's language (errors, documents): Textual's thread
+    # workers do not carry the caller's context variables over, so the choice is bound here.
+    choice = getattr(owner.app, "language_choice", None) or i18n.current_choice()
+
     def work() -> None:
+        with i18n.bind_choice(choice):
+            _work()
+
+    def _work() -> None:
         try:
             token = getattr(getattr(owner.app, "session", None), "token", None)
             if token:

@@ -11,23 +11,30 @@ import logging
 import os
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.dom import NoScreen
 
+from immo_connect import i18n
 from immo_connect.config import Settings
 from immo_connect.errors import ConfigurationError, ImmoConnectError
 from immo_connect.i18n import _
+from immo_connect.tui import textual_words
 from immo_connect.tui.commands import ActionsProvider
 from immo_connect.tui.keymap import app_bindings
 
 log = logging.getLogger("immo_connect.tui")
 
 if TYPE_CHECKING:  # the platform module pulls in the database layer: not on the start path
+
+
     from immo_connect.platform import Platform
+
+textual_words.install()
 
 
 # Resolved, as Textual resolves a screen's CSS_PATH: the same file is then read only once.
@@ -92,6 +99,11 @@ class ImmoConnectApp(App[int]):
             self._build_platform = platform
             self.settings = settings
         self.session: Any = None  # the signed-in session, set by the login screen
+        # This person's language: the installation's default until they choose or sign in.
+        # Bound in every task and worker of this app (see _context), never process-wide.
+        self.language_choice = i18n.LanguageChoice(self.settings.language)
+        # True once a person not yet signed in chose a language: signing in then keeps it.
+        self.language_chosen = False
         self._failed_tool_screens: weakref.WeakSet[Any] = weakref.WeakSet()
         self._mail_delivery: Any = None
         # The frame's quality (tui/shell.py): the one chosen with F4, and the one shown.
@@ -118,6 +130,46 @@ class ImmoConnectApp(App[int]):
 
         super().notify(printable(message), title=printable(title), severity=severity, timeout=timeout,
                        markup=False)
+
+    @contextmanager
+    def _context(self) -> Generator[None, None, None]:
+        # Textual sets its context variables here for the app's tasks: the person's language
+        # goes with them, so each app (one per SSH session) speaks its own.
+        with i18n.bind_choice(self.language_choice), super()._context():
+            yield
+
+    def change_language(self, language: str) -> None:
+        """Speak ``language`` from now on: redraw the screens, and store it on the account."""
+        if language == self.language_choice.language:
+            return
+        self.language_choice.switch(language)
+        session = getattr(self, "session", None)
+        if session is None:
+            self.language_chosen = True
+        else:
+            from immo_connect.tui._service import call_service
+            from immo_connect.tui.session_flow import store_language
+
+            call_service(self, "choose-language", store_language, self, session.token, language)
+        self.call_later(self.redraw_in_language)
+
+    async def redraw_in_language(self) -> None:
+        """Compose every open screen again in the current language (the top one first)."""
+        for screen in reversed(self.screen_stack[1:]):
+            await screen.recompose()
+            replay = getattr(type(screen), "on_mount", None)
+            # Screens fill their new widgets as when first shown (tables' columns, data).
+            if replay is not None and not getattr(replay, "__module__", "textual").startswith("textual"):
+                result = replay(screen)
+                if hasattr(result, "__await__"):
+                    await result
+        self.refresh_bindings()
+
+    def action_choose_language(self) -> None:
+        from immo_connect.tui.screens.language import LanguageScreen
+
+        if not isinstance(self.screen, LanguageScreen):
+            self.push_screen(LanguageScreen(), lambda chosen: chosen and self.change_language(chosen))
 
     def on_ready(self) -> None:
         if self._build_platform is not None and not self._platform_ready.is_set():
@@ -312,7 +364,11 @@ class ImmoConnectApp(App[int]):
             return None
         cached = getattr(self, "_operator_role", None)
         if cached is None or cached[0] != session.account_id:
-            cached = (session.account_id, self.platform.operators.role(int(session.account_id)))
+            try:
+                cached = (session.account_id, self.platform.operators.role(int(session.account_id)))
+            except Exception:  # a database that cannot be read: no back office, and no crash
+                log.warning("could not read the operator role", exc_info=True)
+                return None
             self._operator_role = cached
         return cached[1]
 

@@ -32,7 +32,8 @@ class ActionsProvider(Provider):
                     continue  # not for this user (the back office for operators only)
                 seen.add(binding.action)
                 key = _("Key: {key}").format(key=binding.key_display or binding.key)
-                found.append((binding.description, namespace, binding.action, key))
+                # Descriptions are English message ids: shown in the person's language.
+                found.append((_(binding.description), namespace, binding.action, key))
         if getattr(self.app, "session", None) is not None:
             from immo_connect.tui.menu import MENU_ENTRIES, OPERATORS_ONLY
 

@@ -16,7 +16,7 @@ import dataclasses
 
 from textual.binding import Binding
 
-from immo_connect.i18n import N_, _
+from immo_connect.i18n import N_
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,7 +36,9 @@ class KeyAction:
         return self.display or self.keys.split(",")[0]
 
     def binding(self) -> Binding:
-        return Binding(self.keys, self.action, _(self.description), show=self.show, key_display=self.display or None,
+        # The description stays the message id: the app's bindings are built once per process,
+        # and the key bar, the palette and the help translate it for the person who reads it.
+        return Binding(self.keys, self.action, self.description, show=self.show, key_display=self.display or None,
                        priority=self.priority, id=self.id)
 
 
@@ -77,6 +79,8 @@ GLOBAL_KEYS: tuple[KeyAction, ...] = (
     KeyAction("back-office", "f4", "back_office", N_("Back office"), display="F4", show=False),
     # From inside a field too: the quality decides which wallet pays, it must always be one key away.
     KeyAction("switch-quality", "f5", "switch_quality", N_("Change quality"), display="F5", priority=True),
+    # The language, also top right of every screen: before anyone is signed in too.
+    KeyAction("choose-language", "f6", "choose_language", N_("Language"), display="F6"),
     # Textual adds this one itself, described in English ("palette"): ours has our words.
     KeyAction("command-palette", "ctrl+p", "command_palette", N_("Commands"), show=False, priority=True),
     # Digits, not priority: typed in a field they are text; elsewhere they open an area.
@@ -97,6 +101,7 @@ SHARED_KEYS: dict[str, str] = {
     "back_office": "f4",
     "user_menu": "f2",
     "connect_tool": "f3",
+    "choose_language": "f6",
     # Linking the eID and skipping it: the same keys on every screen that offers them (a letter
     # would be typed into the PIN field of the linking screen).
     "link_eid": "ctrl+l",

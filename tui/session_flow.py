@@ -12,7 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from immo_connect.errors import ImmoConnectError, PermissionDenied
-from immo_connect.i18n import _
+from immo_connect.i18n import LANGUAGES, _
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -72,6 +72,7 @@ def continue_after_sign_in(app: App[Any], signed: SignedIn) -> None:
     from immo_connect.accounts.required import ACTIVATE, ADD_EMAIL, LINK_EID
 
     app.session = signed  # type: ignore[attr-defined]
+    _speak_their_language(app, signed)
     action = signed.next_action
     screen: Screen[Any]
     if action == ADD_EMAIL:
@@ -91,6 +92,26 @@ def continue_after_sign_in(app: App[Any], signed: SignedIn) -> None:
         return
     _reset_stack(app)
     app.push_screen(screen)
+
+
+def _speak_their_language(app: App[Any], signed: SignedIn) -> None:
+    """The account's language from now on; one chosen just before signing in is kept instead."""
+    choice = getattr(app, "language_choice", None)
+    if choice is None or not signed.language:
+        return
+    if getattr(app, "language_chosen", False):
+        app.language_chosen = False  # type: ignore[attr-defined]
+        if signed.language != choice.language:
+            from immo_connect.tui._service import call_service
+
+            call_service(app, "choose-language", store_language, app, signed.token, choice.language)
+    elif signed.language != choice.language and signed.language in LANGUAGES:
+        # The screens pushed next are composed in it; the sign-in screen goes away.
+        choice.switch(signed.language)
+
+
+def store_language(app: App[Any], token: str, language: str) -> str:
+    return app.platform.accounts.choose_language(token, language)  # type: ignore[attr-defined, no-any-return]
 
 
 def session_lost(app: App[Any], error: ImmoConnectError) -> bool:

@@ -19,7 +19,7 @@ import secrets
 
 from immo_connect.accounts.models import Account, VerificationCode
 from immo_connect.errors import ImmoConnectError, ValidationError
-from immo_connect.i18n import _
+from immo_connect.i18n import _, ngettext
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 LENGTH = 6
@@ -147,7 +147,8 @@ def too_many_attempts() -> CodeRefused:
 
 def wrong_code(left: int) -> CodeRefused:
     return CodeRefused(
-        _("This code is not correct ({left} attempts left).").format(left=left),
+        ngettext("This code is not correct ({left} attempt left).", "This code is not correct ({left} attempts left).",
+                 left).format(left=left),
         hint=_("Check the last mail you received; only the newest code works."), code="code_wrong",
     )
 

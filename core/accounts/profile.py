@@ -102,7 +102,7 @@ class ProfileUpdate:
     def from_view(cls, view: ProfileView) -> ProfileUpdate:
         return cls(
             first_name=view.first_name, last_name=view.last_name, language=view.language,
-            birth_date=view.birth_date.strftime("%d/%m/%Y") if view.birth_date else "",
+            birth_date=view.birth_date.strftime("%d/%m/%Y") if view.birth_date else "",  # the form's own notation
             birth_place=view.birth_place, nationality=view.nationality, gender=view.gender,
             phone=view.phone, mobile=view.mobile, website=view.website, linkedin=view.linkedin,
             facebook=view.facebook, instagram=view.instagram, x=view.x, addresses=list(view.addresses),
@@ -307,6 +307,19 @@ def save_profile(svc: AccountService, actor: Account, update: ProfileUpdate) -> 
             Address.create(account=account.id, position=position, **dataclasses.asdict(address))
         svc.audit("profile.updated", account=account, detail={"fields": changed})
     return get_profile(svc, account)
+
+
+def choose_language(svc: AccountService, account: Account, language: str) -> str:
+    if language not in LANGUAGES:
+        raise ValidationError(
+            _("This language is not offered."), hint=_("Choose French, Dutch or English."),
+            code="invalid_language", field="language",
+        )
+    if str(account.language) != language:
+        with transaction():
+            Account.update(language=language).where(Account.id == account.id).execute()
+            svc.audit("profile.updated", account=account, detail={"fields": ["language"]})
+    return language
 
 
 def apply_eid_identity(account_id: int, *, now: dt.datetime, **fields: object) -> None:

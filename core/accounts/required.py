@@ -49,6 +49,7 @@ class SignedIn:
     required_actions: tuple[str, ...]
     email_hint: str = ""
     eid_linked: bool = False  # stays False after "Ignorer": skipping only hides the proposal
+    language: str = ""  # the account's language: the front end speaks it from now on
 
     @property
     def restricted(self) -> bool:
@@ -70,5 +71,5 @@ def signed_in(account: Account, token: str, *, pending_email: str | None = None)
         token=token, account_id=int(account.id), username=str(account.username),
         display_name=account.display_name, required_actions=required_actions(account),
         email_hint=mask_email(pending_email or account.email),
-        eid_linked=account.eid_linked_at is not None,
+        eid_linked=account.eid_linked_at is not None, language=str(account.language),
     )

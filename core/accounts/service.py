@@ -230,6 +230,15 @@ class AccountService:
 
         return profile.get_profile(self, actor)
 
+    def choose_language(self, token: str | None, language: str) -> str:
+        """Store the language a person chose (any screen, even before a required step is done).
+
+        Their screens, mails and documents follow it from now on, at every sign-in.
+        """
+        from immo_connect.accounts import profile
+
+        return profile.choose_language(self, self._resolve(token, allow_restricted=True), language)
+
     def save_profile(self, actor: Account, update: ProfileUpdate) -> ProfileView:
         from immo_connect.accounts import profile
 

@@ -33,7 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     erase.set_defaults(func=run_erase)
     test = actions.add_parser("test", help="queue a test mail to ADDRESS (checks the transport)")
     test.add_argument("address", metavar="ADDRESS")
-    test.add_argument("--language", choices=("fr", "en"), help="language of the mail")
+    test.add_argument("--language", choices=("fr", "nl", "en"), help="language of the mail")
     test.set_defaults(func=run_test)
 
 

@@ -44,12 +44,12 @@ def organisation_id_from(text: str) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from immo_connect.wallet.texts import euros
+    from immo_connect.formatting import money
 
     platform = platform_from(args)
     organisation_id = organisation_id_from(args.organisation)
     wallet = platform.wallet.ensure_wallet(organisation_id)
-    print(table([[str(organisation_id), f"{euros(int(wallet.balance))} EUR", str(wallet.last_number),
+    print(table([[str(organisation_id), money(int(wallet.balance)), str(wallet.last_number),
                   platform.wallet.structured_communication(organisation_id)]],
                 ["ORG", "BALANCE", "TRANSACTIONS", "STRUCTURED COMMUNICATION"]))
     return 0
@@ -70,9 +70,10 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_correct(args: argparse.Namespace) -> int:
+    from immo_connect.formatting import money
     from immo_connect.wallet.forms import parse_euros
     from immo_connect.wallet.models import WalletTransaction
-    from immo_connect.wallet.texts import euros, status_label
+    from immo_connect.wallet.texts import status_label
 
     platform = platform_from(args, source="cli")
     organisation_id = organisation_id_from(args.organisation)
@@ -84,6 +85,6 @@ def run_correct(args: argparse.Namespace) -> int:
               f"(immo-connect operators approve {request.id} --as USERNAME).")
         return 0
     tx = WalletTransaction.get_by_id(request.transaction_id)
-    print(f"Transaction {tx.number}: {euros(int(tx.amount), sign=True)} EUR, {status_label(str(tx.status))}, "
-          f"balance {euros(tx.balance_after)} EUR.")
+    print(f"Transaction {tx.number}: {money(int(tx.amount), sign=True)}, {status_label(str(tx.status))}, "
+          f"balance {money(tx.balance_after)}.")
     return 0 if tx.status == "succeeded" else 1

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from immo_connect.wallet import texts as wallet_texts
+from immo_connect import formatting
 from immo_connect.wallet.forms import parse_euros as parse_amount
 
 __all__ = ["euros", "parse_amount"]
 
 
 def euros(cents: int) -> str:
-    """``1 234,56 EUR``: the wallet's notation of amounts, with the currency."""
-    return f"{wallet_texts.euros(cents)} EUR"
+    """An amount with the currency, in the reader's language: ``1 234,56 €``, ``€1,234.56``."""
+    return formatting.money(cents)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from immo_connect import i18n
+from immo_connect import formatting, i18n
 from immo_connect.accounts.models import Account
 from immo_connect.i18n import N_
 from immo_connect.organisations.models import Membership, Organisation
@@ -62,6 +62,9 @@ def notify_managers(
     for account in accounts:
         language = account.language if account.language in i18n.LANGUAGES else None
         words = i18n.catalog(language or platform.settings.language)
+        with i18n.using(words.language):  # amounts and dates in the reader's language
+            amount, balance = euros(int(transaction.amount)), euros(int(transaction.balance_after))
+            when = formatting.date_time(transaction.created_at)
         enqueue(
             to=str(account.email),
             template="topup_credited",
@@ -70,12 +73,12 @@ def notify_managers(
             context={
                 "first_name": account.first_name,
                 "organisation": organisation_name,
-                "amount": euros(int(transaction.amount)),
-                "balance": euros(int(transaction.balance_after)),
+                "amount": amount,
+                "balance": balance,
                 "channel": words.gettext(CHANNELS[channel]),
                 "reference": reference or "—",
                 "number": transaction.number,
-                "date": transaction.created_at.strftime("%d/%m/%Y %H:%M") + " UTC",
+                "date": when + " UTC",
             },
         )
         count += 1

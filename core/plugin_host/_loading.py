@@ -202,4 +202,21 @@ def create_plugin_host(
             pm.unregister(name=name)
             if name in infos:
                 infos[name].state, infos[name].reason = "failed", str(error)
+    _add_plugin_catalogs(pm, infos)
     return PluginHost(pm, infos, configs, trace=trace)
+
+
+def _add_plugin_catalogs(pm: pluggy.PluginManager, infos: Mapping[str, PluginInfo]) -> None:
+    """Each enabled plugin's own catalogs join the platform's (a broken answer is reported)."""
+    from immo_connect import i18n
+
+    for impl in pm.hook.immo_connect_translations.get_hookimpls():
+        try:
+            found: Any = impl.function()
+            if found:
+                folder, domain = found
+                i18n.add_catalogs(Path(folder), str(domain))
+        except Exception as error:  # noqa: BLE001 - a broken plugin must not stop the platform
+            log.error("plugin %s: its catalogs could not be added: %s", impl.plugin_name, error)
+            if impl.plugin_name in infos:
+                infos[impl.plugin_name].reason = f"translations: {type(error).__name__}: {error}"

@@ -5,7 +5,8 @@
 - :mod:`~immo_connect.ssh.sessions`: ``platform.ssh_sessions`` (limits across servers).
 - :mod:`~immo_connect.ssh.server`: the asyncssh server; :mod:`~immo_connect.ssh.connection`
   authenticates each connection; :mod:`~immo_connect.ssh.terminal` runs each session's
-  process on its own pty; :mod:`~immo_connect.ssh.child` is that process.
+  process on its own pty; :mod:`~immo_connect.ssh.child` is that process, forked from the
+  warm :mod:`~immo_connect.ssh.zygote` that :mod:`~immo_connect.ssh.prefork` keeps running.
 - :mod:`~immo_connect.ssh.forced`: the stock-sshd set-up, where
   :mod:`~immo_connect.ssh.watch` closes blocked accounts' sessions from inside.
 

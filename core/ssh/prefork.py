@@ -83,8 +83,9 @@ class ForkedProcess:
 def _fingerprint(config: str) -> tuple[tuple[str, int, int], ...]:
     """What a zygote's imports depend on: the configuration file and the import folders."""
     stamps = []
+    working = os.getcwd()
     for path in [config, *sys.path]:
-        if not path:
+        if not path or path == working:  # the folder the server was started from: not plugins
             continue
         try:
             stat = os.stat(path)

@@ -7,14 +7,14 @@ import peewee
 from immo_connect import audit
 from immo_connect.accounts.models import Account
 from immo_connect.contracts.tools import Tool
-from immo_connect.errors import ConflictError, ValidationError
+from immo_connect.errors import ConflictError, NotFoundError, ValidationError
 from immo_connect.i18n import _
 from immo_connect.organisations.models import Membership, Organisation
 from immo_connect.recognitions.models import Recognition
 from immo_connect.storage import transaction
 from immo_connect.tools._base import ServiceBase
 from immo_connect.tools._types import RegistrationCheck, RequirementCheck, ToolOverview
-from immo_connect.tools.models import TermsAcceptance, ToolAccess, ToolRegistration
+from immo_connect.tools.models import QualityChoice, TermsAcceptance, ToolAccess, ToolRegistration
 
 
 class RegistrationMixin(ServiceBase):
@@ -178,3 +178,35 @@ class RegistrationMixin(ServiceBase):
                 code="already_registered",
             ) from None
         return int(registration.id)
+
+    def unregister(self, actor: Account | int, organisation_id: int, tool_name: str, mode_id: str) -> None:
+        """Remove the tool's registration in this mode from the organisation; managers only.
+
+        Every employee's access to it goes with it, and the quality remembered for it. The
+        organisation registers it again (with its recognition and terms) to use it again.
+        """
+        account = self._actor(actor)
+        self._require_member(account, organisation_id, "tool.unregister", manager=True)
+        tool = self.tool(tool_name)
+        mode = self._mode(tool, mode_id)
+        with transaction():
+            registration = self._registration(organisation_id, tool.name, mode.id)
+            if registration is None:
+                raise NotFoundError(
+                    _("{tool} is not registered for this organisation in this mode.").format(tool=tool.title),
+                    hint=_("Refresh the page: it may have been removed meanwhile."), code="not_registered",
+                )
+            accesses = ToolAccess.delete().where(ToolAccess.registration == registration.id).execute()
+            QualityChoice.delete().where(
+                (QualityChoice.organisation == organisation_id) & (QualityChoice.tool == tool.name)
+                & (QualityChoice.mode == mode.id)).execute()
+            if ToolRegistration.delete().where(ToolRegistration.id == registration.id).execute() != 1:
+                raise NotFoundError(  # removed by someone else between the read and the delete
+                    _("{tool} is not registered for this organisation in this mode.").format(tool=tool.title),
+                    hint=_("Refresh the page: it may have been removed meanwhile."), code="not_registered",
+                )
+            audit.record(
+                "tool.unregistered", actor_id=account.id, actor=account.username,
+                organisation_id=organisation_id, target=f"tool:{tool.name}/{mode.id}",
+                source=self._platform.source, detail={"accesses_removed": accesses},
+            )

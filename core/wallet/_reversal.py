@@ -29,6 +29,7 @@ import peewee
 
 from immo_connect import i18n
 from immo_connect.errors import ConflictError, NotFoundError, ValidationError
+from immo_connect.formatting import money
 from immo_connect.i18n import N_, _
 from immo_connect.storage import database
 from immo_connect.wallet import _ledger
@@ -269,25 +270,29 @@ def notify_taken_back(platform: Platform, organisation_id: int, row: WalletTrans
     balance = int(row.balance_after or 0)
     for account in accounts:
         language = account.language if account.language in i18n.LANGUAGES else None
-        words = i18n.catalog(language or platform.settings.language)
-        notice = (words.gettext("The balance is now negative: the organisation's tools cannot be paid for "
-                                "until the wallet is topped up by at least {amount} EUR.")
-                  .format(amount=_euros(-balance)) if balance < 0 else "")
-        enqueue(
-            to=str(account.email), template=TEMPLATE, key=f"{TEMPLATE}:{row.id}:{account.id}", language=language,
-            context={
-                "first_name": account.first_name, "organisation": organisation_name,
-                "amount": f"{_euros(-int(row.amount))} EUR",
-                "reason": reason_text(str(row.failure_reason), language or platform.settings.language),
-                "top_up": words.gettext("no. {number} of {date}, {amount} EUR").format(
-                    number=original.number, date=_date(original.created_at), amount=_euros(int(original.amount))),
-                "reference": str(row.reference) or "—",
-                "number": row.number, "date": _date(row.created_at) + " UTC",
-                "balance": f"{_euros(balance)} EUR", "balance_notice": notice,
-            },
-        )
+        # Amounts and dates of the mail in its reader's language, not the actor's.
+        with i18n.using(language or platform.settings.language):
+            words = i18n.catalog(language or platform.settings.language)
+            notice = (words.gettext("The balance is now negative: the organisation's tools cannot be paid for "
+                                    "until the wallet is topped up by at least {amount} EUR.")
+                      .format(amount=_euros(-balance)) if balance < 0 else "")
+            enqueue(
+                to=str(account.email), template=TEMPLATE, key=f"{TEMPLATE}:{row.id}:{account.id}", language=language,
+                context={
+                    "first_name": account.first_name, "organisation": organisation_name,
+                    "amount": money(-int(row.amount)),
+                    "reason": reason_text(str(row.failure_reason), language or platform.settings.language),
+                    "top_up": words.gettext("no. {number} of {date}, {amount} EUR").format(
+                        number=original.number, date=_date(original.created_at), amount=_euros(int(original.amount))),
+                    "reference": str(row.reference) or "—",
+                    "number": row.number, "date": _date(row.created_at) + " UTC",
+                    "balance": money(balance), "balance_notice": notice,
+                },
+            )
     return len(accounts)
 
 
 def _date(moment: dt.datetime) -> str:
-    return moment.strftime("%d/%m/%Y %H:%M")
+    from immo_connect import formatting
+
+    return formatting.date_time(moment)

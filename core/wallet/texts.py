@@ -56,13 +56,7 @@ def reason_label(reason: str) -> str:
 
 
 def euros(cents: int | None, *, sign: bool = False) -> str:
-    """``1 234,56`` style amounts as Belgians write them (no currency sign)."""
-    if cents is None:
-        return "—"
-    negative = cents < 0
-    whole, part = divmod(abs(int(cents)), 100)
-    grouped = f"{whole:,}".replace(",", "\u202f")  # narrow no-break space between thousands
-    text = f"{grouped},{part:02d}"
-    if negative:
-        return "-" + text
-    return ("+" + text) if sign and cents > 0 else text
+    """An amount without the currency, as the reader's language writes it (``1 234,56``)."""
+    from immo_connect import formatting
+
+    return formatting.amount(cents, sign=sign)

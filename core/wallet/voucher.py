@@ -19,12 +19,13 @@ from fpdf.fonts import FontFace
 from immo_connect import i18n
 from immo_connect.config import PlatformSection
 from immo_connect.formats import enterprise, ogm
+from immo_connect.formatting import money
 from immo_connect.i18n import _
 from immo_connect.organisations.models import Organisation
 from immo_connect.pdf import DocumentPdf
 from immo_connect.wallet._views import to_local
 from immo_connect.wallet.models import KIND_TOOL, Wallet, WalletTransaction
-from immo_connect.wallet.texts import euros, kind_label, reason_label, status_label
+from immo_connect.wallet.texts import kind_label, reason_label, status_label
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,21 +110,21 @@ def _render(data: VoucherData, platform: PlatformSection) -> bytes:
         (_("Type"), kind),
         (_("Description"), data.description or str(tx.description)),
         # What moved: nothing for a failed or pending line, whatever was asked.
-        (_("Amount moved"), f"{euros(int(tx.amount) if succeeded else 0, sign=True)} EUR"),
+        (_("Amount moved"), money(int(tx.amount) if succeeded else 0, sign=True)),
     ]
     if not succeeded:
-        rows.append((_("Amount asked"), f"{euros(abs(int(tx.amount)))} EUR"))
+        rows.append((_("Amount asked"), money(abs(int(tx.amount)))))
     if data.vat is not None:
         net, rate, vat, total = data.vat
         rows += [
-            (_("Price before VAT"), f"{euros(net)} EUR"),
+            (_("Price before VAT"), money(net)),
             (_("VAT rate"), _rate(rate)),
-            (_("VAT"), f"{euros(vat)} EUR"),
-            (_("Total (VAT included)"), f"{euros(total)} EUR"),
+            (_("VAT"), money(vat)),
+            (_("Total (VAT included)"), money(total)),
         ]
     rows += [
-        (_("Balance before"), f"{euros(tx.balance_before)} EUR"),
-        (_("Balance after"), f"{euros(tx.balance_after)} EUR"),
+        (_("Balance before"), money(tx.balance_before)),
+        (_("Balance after"), money(tx.balance_after)),
         (_("Status"), status),
     ]
     if data.card:

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.qr import QrCode
@@ -29,8 +29,8 @@ class ExternalToolScreen(ServiceHandlers, Screen[None]):
     TOOL = ""
     CSS_PATH = Path(__file__).with_name("external.tcss")  # absolute: subclasses live elsewhere
     BINDINGS = [
-        Binding("escape", "close", _("Close the tool"), id="tool-close"),
-        Binding("o", "sign_in_link", _("Sign-in link"), id="tool-sign-in-link"),
+        Binding("escape", "close", N_("Close the tool"), id="tool-close"),
+        Binding("o", "sign_in_link", N_("Sign-in link"), id="tool-sign-in-link"),
     ]
 
     def __init__(self, context: Any) -> None:

@@ -7,13 +7,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui.widgets.safe import Button, Label
 
 
 class ConfirmDialog(ModalScreen[bool]):
     CSS_PATH = "../styles/organisations.tcss"
-    BINDINGS = [Binding("escape", "answer_no", _("No, cancel"), id="confirm-no")]
+    BINDINGS = [Binding("escape", "answer_no", N_("No, cancel"), id="confirm-no")]
 
     def __init__(self, question: str, yes_label: str) -> None:
         super().__init__()

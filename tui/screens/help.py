@@ -28,7 +28,7 @@ FAQ: tuple[tuple[str, str], ...] = (
 
 
 class HelpScreen(Screen[None]):
-    BINDINGS = [Binding("escape", "app.pop_screen", _("Close help"), id="close-help")]
+    BINDINGS = [Binding("escape", "app.pop_screen", N_("Close help"), id="close-help")]
 
     def __init__(self, previous: Screen[object] | None = None) -> None:
         super().__init__()
@@ -38,7 +38,7 @@ class HelpScreen(Screen[None]):
         """The screen's own keys, then the frame's (from the keymap, as the app's bindings)."""
         from immo_connect.tui.keymap import GLOBAL_KEYS
 
-        lines = [f"| `{binding.key_display or binding.key}` | {binding.description} |"
+        lines = [f"| `{binding.key_display or binding.key}` | {_(binding.description)} |"
                  for binding in getattr(self.previous, "BINDINGS", [])
                  if isinstance(binding, Binding) and binding.description]
         lines += [f"| `{entry.shown_key}` | {_(entry.description)} |" for entry in GLOBAL_KEYS]

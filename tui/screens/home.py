@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
 from textual.widgets import Footer
 
-from immo_connect.i18n import _, ngettext
+from immo_connect.i18n import N_, _, ngettext
 from immo_connect.organisations.data import STATUS_LABELS
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of, token_of
@@ -44,15 +44,15 @@ class HomeScreen(ServiceHandlers, WorkspaceScreen[None]):
     CSS_PATH = "../styles/accounts.tcss"
     DEFAULT_CLASSES = "accounts"
     BINDINGS = [
-        Binding("p", "open('profile')", _("My profile"), id="home-profile", show=False),
-        Binding("c", "open('account')", _("My account"), id="home-account", show=False),
-        Binding("ctrl+l", "link_eid", _("Link the eID"), id="home-link-eid"),
-        Binding("l", "link_eid", _("Link the eID"), id="home-link-eid-letter", show=False),
-        Binding("o", "open('connect-tool')", _("Connect a tool"), id="home-connect-tool"),
-        Binding("e", "employees", _("Employees"), id="home-employees"),
-        Binding("w", "wallet", _("Wallet"), id="home-wallet"),
-        Binding("r", "refresh", _("Refresh"), id="home-refresh", show=False),
-        Binding("d", "sign_out", _("Sign out"), id="home-sign-out"),
+        Binding("p", "open('profile')", N_("My profile"), id="home-profile", show=False),
+        Binding("c", "open('account')", N_("My account"), id="home-account", show=False),
+        Binding("ctrl+l", "link_eid", N_("Link the eID"), id="home-link-eid"),
+        Binding("l", "link_eid", N_("Link the eID"), id="home-link-eid-letter", show=False),
+        Binding("o", "open('connect-tool')", N_("Connect a tool"), id="home-connect-tool"),
+        Binding("e", "employees", N_("Employees"), id="home-employees"),
+        Binding("w", "wallet", N_("Wallet"), id="home-wallet"),
+        Binding("r", "refresh", N_("Refresh"), id="home-refresh", show=False),
+        Binding("d", "sign_out", N_("Sign out"), id="home-sign-out"),
     ]
 
     def __init__(self) -> None:

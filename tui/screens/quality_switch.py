@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.header import QUALITY_MARK
@@ -36,7 +36,7 @@ def entry_text(entry: QualityEntry, *, current: bool) -> str:
 
 class QualitySwitchScreen(ServiceHandlers, ModalScreen[Any]):
     CSS_PATH = "../styles/app.tcss"
-    BINDINGS = [Binding("escape", "close", _("Close"), id="quality-switch-close")]
+    BINDINGS = [Binding("escape", "close", N_("Close"), id="quality-switch-close")]
 
     def __init__(self) -> None:
         super().__init__()

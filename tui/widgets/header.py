@@ -16,9 +16,9 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 
+from immo_connect import formatting, i18n
 from immo_connect.i18n import _
 from immo_connect.tui.widgets.safe import Button, Label, assemble
-from immo_connect.wallet.texts import euros
 
 QUALITY_MARK = "◆"
 
@@ -34,7 +34,7 @@ def quality_text(quality: Any) -> str:
 def balance_text(quality: Any) -> str:
     if quality is None or quality.balance_cents is None:
         return ""
-    return f"{euros(quality.balance_cents)} €"
+    return formatting.money(quality.balance_cents)
 
 
 class AppHeader(Horizontal):
@@ -53,6 +53,10 @@ class AppHeader(Horizontal):
         yield Label("", id="header-quality")
         yield Label("", id="header-balance")
         name = session.display_name if session is not None else _("Not signed in")
+        language = Button(i18n.get_language().upper(), id="language-switch", flat=True, compact=True,
+                          tooltip=_("Language"))
+        language.can_focus = False  # F6 opens it from the keyboard, as F2 does the user menu
+        yield language
         user_menu = Button(name, id="user-menu", flat=True, compact=True)
         # Clicked with the mouse or opened with F2, never a Tab stop: a stop at the top of
         # every screen, before the first field, is one the person cannot see.
@@ -75,7 +79,10 @@ class AppHeader(Horizontal):
         balance.display = bool(text)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "user-menu":
+        if event.button.id == "language-switch":
+            event.stop()
+            self.app.action_choose_language()  # type: ignore[attr-defined]
+        elif event.button.id == "user-menu":
             from immo_connect.tui.screens.accounts.user_menu import open_user_menu
 
             event.stop()

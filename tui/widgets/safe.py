@@ -32,7 +32,7 @@ from textual.widgets import TabPane as _TabPane
 from textual.widgets._select import SelectOverlay as _SelectOverlay
 from textual.widgets.option_list import Option as _Option
 
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 
 ValueType = TypeVar("ValueType")
 CellType = TypeVar("CellType")
@@ -168,7 +168,7 @@ class OptionList(_OptionList):
 
 # Textual's open Select list offers "Dismiss menu" in the footer, in English whatever the
 # language: the same key, with the platform's words.
-_SelectOverlay.BINDINGS = [Binding("escape", "dismiss", _("Close the list"), id="select-close")]
+_SelectOverlay.BINDINGS = [Binding("escape", "dismiss", N_("Close the list"), id="select-close")]
 
 
 class Select(_Select[ValueType]):

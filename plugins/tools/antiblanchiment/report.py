@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from immo_connect import formatting
 from immo_connect.files import write_file
 from immo_connect.i18n import _
 from immo_connect.pdf import DocumentPdf
@@ -55,7 +56,7 @@ def render(check: AmlCheck, *, organisation_name: str, enterprise_number: str, m
 
     pdf.heading(_("Check"))
     pdf.row(_("Number"), str(check.id))
-    pdf.row(_("Date (UTC)"), check.created_at.strftime("%d/%m/%Y %H:%M"))
+    pdf.row(_("Date (UTC)"), formatting.date_time(check.created_at))
     pdf.row(_("Organisation"), f"{organisation_name} ({enterprise_number})" if enterprise_number else organisation_name)
     pdf.row(_("Performed by"), check.performed_by)
     pdf.row(_("Usage mode"), mode_title)

@@ -16,8 +16,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from immo_connect import formatting
 from immo_connect.errors import ImmoConnectError, ValidationError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.plugins.tools.antiblanchiment.checks import (
     OUTCOME_LABELS,
     QUESTIONS,
@@ -51,9 +52,9 @@ def _amount_cents(text: str) -> int | None:
 class AntiBlanchimentScreen(ServiceHandlers, Screen[None]):
     CSS_PATH = Path(__file__).with_name("screen.tcss")
     BINDINGS = [
-        Binding("ctrl+s", "record", _("Record the check"), id="aml-record"),
-        Binding("ctrl+r", "report", _("Export the PDF report"), id="aml-report"),
-        Binding("escape", "close", _("Close the tool"), id="aml-close"),
+        Binding("ctrl+s", "record", N_("Record the check"), id="aml-record"),
+        Binding("ctrl+r", "report", N_("Export the PDF report"), id="aml-report"),
+        Binding("escape", "close", N_("Close the tool"), id="aml-close"),
     ]
 
     def __init__(self, context: Any) -> None:
@@ -118,7 +119,7 @@ class AntiBlanchimentScreen(ServiceHandlers, Screen[None]):
         table = self.query_one("#aml-checks", DataTable)
         table.clear()
         for row in rows:
-            table.add_row(str(row.id), row.created_at.strftime("%d/%m/%Y"), row.subject_name,
+            table.add_row(str(row.id), formatting.date(row.created_at), row.subject_name,
                           _(VIGILANCE_LABELS.get(row.vigilance, row.vigilance)), _(OUTCOME_LABELS.get(row.outcome, row.outcome)))
 
     def _answers(self) -> dict[str, bool]:

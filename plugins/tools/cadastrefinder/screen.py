@@ -17,7 +17,8 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.formatting import money
+from immo_connect.i18n import N_, _, ngettext
 from immo_connect.plugins.tools.cadastrefinder.parcels import ParcelQuery
 from immo_connect.plugins.tools.cadastrefinder.search import search
 from immo_connect.tui._service import ServiceHandlers, call_service
@@ -27,9 +28,9 @@ from immo_connect.wallet.texts import euros
 
 class CadastreFinderScreen(ServiceHandlers, Screen[None]):
     BINDINGS = [
-        Binding("ctrl+f", "search", _("Search"), id="cadastre-search"),
-        Binding("ctrl+l", "clear", _("Clear the criteria"), id="cadastre-clear"),
-        Binding("escape", "close", _("Close the tool"), id="cadastre-close"),
+        Binding("ctrl+f", "search", N_("Search"), id="cadastre-search"),
+        Binding("ctrl+l", "clear", N_("Clear the criteria"), id="cadastre-clear"),
+        Binding("escape", "close", N_("Close the tool"), id="cadastre-close"),
     ]
     CSS_PATH = Path(__file__).with_name("screen.tcss")
 
@@ -116,8 +117,10 @@ class CadastreFinderScreen(ServiceHandlers, Screen[None]):
                           parcel.address, parcel.nature, str(parcel.area_m2 or "—"), str(parcel.cadastral_income_eur))
         number = result.transaction.number
         self.query_one("#cadastre-status", Label).update(
-            _("{count} parcel(s) found. {amount} charged to the wallet of {organisation} (transaction {number}).").format(
-                count=len(result.parcels), amount=f"{euros(result.price_cents)} €",
+            ngettext("{count} parcel found. {amount} charged to the wallet of {organisation} (transaction {number}).",
+                     "{count} parcels found. {amount} charged to the wallet of {organisation} (transaction {number}).",
+                     len(result.parcels)).format(
+                count=len(result.parcels), amount=money(result.price_cents),
                 organisation=self.context.organisation_name, number=number if number is not None else "—"))
         if result.parcels:
             table.focus()

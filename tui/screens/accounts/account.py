@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _, ngettext
+from immo_connect.i18n import N_, _, ngettext
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
 from immo_connect.tui.shell import WorkspaceScreen
@@ -64,9 +64,9 @@ class AccountScreen(ServiceHandlers, WorkspaceScreen[None]):
     CSS_PATH = "../../styles/accounts.tcss"
     DEFAULT_CLASSES = "accounts"
     BINDINGS = [
-        Binding("ctrl+l", "link_eid", _("Link the eID"), id="account-link-eid"),
-        Binding("ctrl+t", "show_password_form", _("Change the password"), id="account-password"),
-        Binding("ctrl+o", "ssh_keys", _("My SSH keys"), id="account-ssh-keys"),
+        Binding("ctrl+l", "link_eid", N_("Link the eID"), id="account-link-eid"),
+        Binding("ctrl+t", "show_password_form", N_("Change the password"), id="account-password"),
+        Binding("ctrl+o", "ssh_keys", N_("My SSH keys"), id="account-ssh-keys"),
     ]
 
     def compose(self) -> ComposeResult:

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
 from immo_connect.tui.widgets.account_forms import FormMessage
@@ -35,7 +35,7 @@ class ActivationScreen(ServiceHandlers, Screen[None]):
     CSS_PATH = "../../styles/accounts.tcss"
     DEFAULT_CLASSES = "accounts"
     BINDINGS = [
-        Binding("ctrl+r", "resend", _("Resend the code"), id="activation-resend"),
+        Binding("ctrl+r", "resend", N_("Resend the code"), id="activation-resend"),
     ]
 
     def compose(self) -> ComposeResult:

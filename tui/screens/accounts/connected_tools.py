@@ -13,7 +13,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer
 
-from immo_connect.i18n import _
+from immo_connect import formatting
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.shell import WorkspaceScreen
@@ -27,7 +28,7 @@ class ConnectedToolsScreen(ServiceHandlers, WorkspaceScreen[None]):
     AREA = "profile"
     CSS_PATH = "../../styles/accounts.tcss"
     DEFAULT_CLASSES = "accounts"
-    BINDINGS = [Binding("delete", "end", _("End the sign-in"), id="connected-end", key_display="Suppr")]
+    BINDINGS = [Binding("delete", "end", N_("End the sign-in"), id="connected-end", key_display="Suppr")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -61,7 +62,7 @@ class ConnectedToolsScreen(ServiceHandlers, WorkspaceScreen[None]):
         table.clear()
         for row in rows:
             table.add_row(row.tool_title, row.organisation_name, row.mode_title, row.role_title,
-                          to_local(row.created_at).strftime("%d/%m/%Y %H:%M"))
+                          formatting.date_time(to_local(row.created_at)))
         self.query_one("#connected-empty", Label).update("" if rows else _("No tool holds a sign-in."))
         self.query_one("#connected-end-button", Button).disabled = not rows
         if rows:

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.account_forms import FormMessage, focus_field
 from immo_connect.tui.widgets.footer import AppFooter
@@ -35,8 +35,8 @@ class LoginScreen(ServiceHandlers, Screen[None]):
     # Focused as the screen is built, so that the footer is drawn once with the keys it keeps.
     AUTO_FOCUS = "#login-username"
     BINDINGS = [
-        Binding("ctrl+n", "register", _("Create a new account"), id="login-register"),
-        Binding("ctrl+r", "forgot", _("Forgot your password?"), id="login-forgot"),
+        Binding("ctrl+n", "register", N_("Create a new account"), id="login-register"),
+        Binding("ctrl+r", "forgot", N_("Forgot your password?"), id="login-forgot"),
     ]
 
     def __init__(self, message: str = "") -> None:

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.account_forms import FormMessage, draw_photo
 from immo_connect.tui.widgets.safe import Button, Input, Label, Static
@@ -47,12 +47,12 @@ def _prepare(data: bytes, crop: Any) -> bytes:
 
 class PhotoPreview(Static, can_focus=True):
     BINDINGS = [
-        Binding("left", "move(-1, 0)", _("Move the frame left"), id="photo-left"),
-        Binding("right", "move(1, 0)", _("Move the frame right"), id="photo-right"),
-        Binding("up", "move(0, -1)", _("Move the frame up"), id="photo-up"),
-        Binding("down", "move(0, 1)", _("Move the frame down"), id="photo-down"),
-        Binding("plus,equals_sign", "zoom(1)", _("Zoom in"), id="photo-zoom-in", key_display="+"),
-        Binding("minus", "zoom(-1)", _("Zoom out"), id="photo-zoom-out", key_display="-"),
+        Binding("left", "move(-1, 0)", N_("Move the frame left"), id="photo-left"),
+        Binding("right", "move(1, 0)", N_("Move the frame right"), id="photo-right"),
+        Binding("up", "move(0, -1)", N_("Move the frame up"), id="photo-up"),
+        Binding("down", "move(0, 1)", N_("Move the frame down"), id="photo-down"),
+        Binding("plus,equals_sign", "zoom(1)", N_("Zoom in"), id="photo-zoom-in", key_display="+"),
+        Binding("minus", "zoom(-1)", N_("Zoom out"), id="photo-zoom-out", key_display="-"),
     ]
 
     def action_move(self, dx: int, dy: int) -> None:
@@ -65,7 +65,7 @@ class PhotoPreview(Static, can_focus=True):
 class PhotoScreen(ServiceHandlers, ModalScreen[bytes | None]):
     CSS_PATH = "../../styles/accounts.tcss"
     DEFAULT_CLASSES = "accounts"
-    BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="photo-cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="photo-cancel")]
 
     def __init__(self) -> None:
         super().__init__()

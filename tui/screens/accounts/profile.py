@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Footer
 
+from immo_connect import formatting
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
@@ -68,12 +69,12 @@ class ProfileScreen(ServiceHandlers, WorkspaceScreen[None]):
     CSS_PATH = "../../styles/accounts.tcss"
     DEFAULT_CLASSES = "accounts"
     BINDINGS = [
-        Binding("e", "edit", _("Edit my profile"), id="profile-edit"),
-        Binding("ctrl+s", "save", _("Save the changes"), id="profile-save"),
-        Binding("ctrl+o", "load_photo", _("Load a photo"), id="profile-photo"),
-        Binding("escape", "cancel_or_back", _("Cancel or go back"), id="profile-back"),
-        Binding("t", "connected_tools", _("Connected tools"), id="profile-connected-tools"),
-        Binding("x", "sign_out_everywhere", _("Sign out everywhere"), id="profile-sign-out-everywhere"),
+        Binding("e", "edit", N_("Edit my profile"), id="profile-edit"),
+        Binding("ctrl+s", "save", N_("Save the changes"), id="profile-save"),
+        Binding("ctrl+o", "load_photo", N_("Load a photo"), id="profile-photo"),
+        Binding("escape", "cancel_or_back", N_("Cancel or go back"), id="profile-back"),
+        Binding("t", "connected_tools", N_("Connected tools"), id="profile-connected-tools"),
+        Binding("x", "sign_out_everywhere", N_("Sign out everywhere"), id="profile-sign-out-everywhere"),
     ]
 
     def __init__(self) -> None:
@@ -144,7 +145,7 @@ class ProfileScreen(ServiceHandlers, WorkspaceScreen[None]):
         widgets: list[Widget] = [Label(_("General data"), classes="section")]
         gender = _(dict(GENDERS)[view.gender]) if view.gender in dict(GENDERS) else ""
         general = [(label, getattr(view, name)) for name, label in GENERAL]
-        general[2] = (general[2][0], view.birth_date.strftime("%d/%m/%Y") if view.birth_date else "")
+        general[2] = (general[2][0], formatting.date(view.birth_date) if view.birth_date else "")
         general += [(N_("Gender"), gender), (N_("Language"), dict(LANGUAGES).get(view.language, view.language))]
         widgets += [self._line(label, value) for label, value in general]
         widgets.append(Label(_("Contact data"), classes="section"))

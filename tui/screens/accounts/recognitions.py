@@ -14,7 +14,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer
 
-from immo_connect.i18n import _
+from immo_connect import formatting
+from immo_connect.i18n import N_, _, ngettext
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.tools._tool_launch import MET, MISSING
 from immo_connect.tui.session_flow import actor_of
@@ -34,7 +35,7 @@ def _load(platform: Any, actor: int, refresh: bool) -> tuple[bool, list[Any], li
 
 
 def _date(value: Any) -> str:
-    return value.strftime("%d/%m/%Y") if value else "—"
+    return formatting.date(value) if value else "—"
 
 
 class RecognitionsPane(ServiceHandlers, Vertical):
@@ -90,7 +91,8 @@ class RecognitionsPane(ServiceHandlers, Vertical):
         for kind in sorted(known, key=lambda k: (_(k.issuer), _(k.name))):
             known_table.add_row(_(kind.name), _(kind.issuer))
         if report is not None:
-            message = _("Recognitions refreshed: {count} found.").format(count=report.found)
+            message = ngettext("Recognitions refreshed: {count} found.", "Recognitions refreshed: {count} found.",
+                               report.found).format(count=report.found)
             if report.failed_sources:
                 message += " " + _("Some registers could not be read; what was known from them is kept.")
             self.notify(message)
@@ -113,9 +115,9 @@ class RecognitionsScreen(WorkspaceScreen[None]):
     AREA = "profile"
     CSS_PATH = "../../styles/tools.tcss"
     BINDINGS = [
-        Binding("ctrl+l", "link_eid", _("Link the eID"), id="recognitions-link-eid"),
-        Binding("l", "link_eid", _("Link the eID"), id="recognitions-link-eid-letter", show=False),
-        Binding("r", "refresh", _("Refresh my recognitions"), id="recognitions-refresh-key"),
+        Binding("ctrl+l", "link_eid", N_("Link the eID"), id="recognitions-link-eid"),
+        Binding("l", "link_eid", N_("Link the eID"), id="recognitions-link-eid-letter", show=False),
+        Binding("r", "refresh", N_("Refresh my recognitions"), id="recognitions-refresh-key"),
     ]
 
     def compose(self) -> ComposeResult:

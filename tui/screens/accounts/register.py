@@ -15,8 +15,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from immo_connect import i18n
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.account_forms import WARNING_MARK, FormMessage, focus_field, value_of
 from immo_connect.tui.widgets.forms import Page
@@ -41,7 +42,7 @@ class RegisterScreen(ServiceHandlers, Screen[None]):
     CSS_PATH = "../../styles/accounts.tcss"
     DEFAULT_CLASSES = "accounts"
     BINDINGS = [
-        Binding("ctrl+s", "submit", _("Create the account"), id="register-submit"),
+        Binding("ctrl+s", "submit", N_("Create the account"), id="register-submit"),
     ]
 
     def __init__(self) -> None:
@@ -133,7 +134,8 @@ class RegisterScreen(ServiceHandlers, Screen[None]):
             "password": value_of(self, "register-password"),
             "password_confirmation": value_of(self, "register-password-confirmation"),
             "accept_terms": self.query_one("#register-terms", Checkbox).value,
-            "language": self.app.settings.language,  # type: ignore[attr-defined]
+            # The account starts in the language of the screen it was created from.
+            "language": i18n.get_language(),
         }
         self.query_one(FormMessage).update(_("Creating your account…"))
         self.query_one("#register-submit", Button).disabled = True

@@ -9,8 +9,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer
 
+from immo_connect import formatting
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.ssh.keys import SshKeyInfo
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.shell import WorkspaceScreen
@@ -20,16 +21,16 @@ from immo_connect.tui.widgets.safe import Button, DataTable, Input, Label
 
 
 def _when(value: Any) -> str:
-    return value.strftime("%d/%m/%Y %H:%M") if value is not None else _("never")
+    return formatting.date_time(value) if value is not None else _("never")
 
 
 class SshKeysScreen(ServiceHandlers, WorkspaceScreen[None]):
     AREA = "profile"
     CSS_PATH = "../../styles/ssh.tcss"
     BINDINGS = [
-        Binding("a", "add", _("Add a key"), id="ssh-key-add"),
-        Binding("delete", "remove", _("Remove the key"), id="ssh-key-remove", key_display="Suppr"),
-        Binding("r", "refresh", _("Refresh"), id="ssh-key-refresh"),
+        Binding("a", "add", N_("Add a key"), id="ssh-key-add"),
+        Binding("delete", "remove", N_("Remove the key"), id="ssh-key-remove", key_display="Suppr"),
+        Binding("r", "refresh", N_("Refresh"), id="ssh-key-refresh"),
     ]
 
     def __init__(self) -> None:

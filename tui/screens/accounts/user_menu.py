@@ -1,6 +1,7 @@
 """The user menu (manual chapter 2), opened from the user's name top right (or F2).
 
-Entries come from ``tui/menu.py`` (each area adds its own), then "Home" and "Sign out".
+Entries come from ``tui/menu.py`` (each area adds its own), then "Language", "Home" and
+"Sign out".
 """
 
 from __future__ import annotations
@@ -10,17 +11,18 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui.widgets.safe import Label, Option, OptionList
 
 HOME = "home"
+LANGUAGE = "language"
 SIGN_OUT = "sign-out"
 
 
 class UserMenuScreen(ModalScreen[str | None]):
     CSS_PATH = "../../styles/accounts.tcss"
     DEFAULT_CLASSES = "accounts"
-    BINDINGS = [Binding("escape", "close", _("Close the menu"), id="user-menu-close")]
+    BINDINGS = [Binding("escape", "close", N_("Close the menu"), id="user-menu-close")]
 
     def compose(self) -> ComposeResult:
         from immo_connect.tui.menu import MENU_ENTRIES, OPERATORS_ONLY
@@ -29,7 +31,8 @@ class UserMenuScreen(ModalScreen[str | None]):
         operator = bool(getattr(self.app, "operator_role", None))
         options = [Option(_(label), id=entry_id) for entry_id, label, _path in MENU_ENTRIES
                    if operator or entry_id not in OPERATORS_ONLY]
-        options += [Option(_("Home"), id=HOME), Option(_("Sign out"), id=SIGN_OUT)]
+        options += [Option(_("Language"), id=LANGUAGE), Option(_("Home"), id=HOME),
+                    Option(_("Sign out"), id=SIGN_OUT)]
         with Vertical(id="user-menu-box"):
             yield Label(getattr(session, "display_name", ""), classes="title")
             yield OptionList(*options, id="user-menu-list")
@@ -80,6 +83,9 @@ def open_entry(app: object, entry_id: str) -> None:
         from immo_connect.tui.screens.home import sign_out
 
         sign_out(app)
+        return
+    if entry_id == LANGUAGE:
+        app.action_choose_language()  # type: ignore[attr-defined]
         return
     if entry_id == HOME:
         from immo_connect.tui.session_flow import go_home

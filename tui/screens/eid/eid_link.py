@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import acting_account
 from immo_connect.tui.shell import WorkspaceScreen
@@ -54,9 +54,9 @@ class EidLinkScreen(ServiceHandlers, WorkspaceScreen[None]):
     CSS_PATH = ["../../styles/accounts.tcss", "../../styles/eid.tcss"]
     DEFAULT_CLASSES = "accounts eid"
     BINDINGS = [
-        Binding("ctrl+r", "read", _("Read the card and link"), id="eid-read"),
-        Binding("ctrl+t", "remote", _("Link from another computer (SSH)"), id="eid-remote"),
-        Binding("ctrl+g", "skip", _("Skip for now"), id="eid-skip"),
+        Binding("ctrl+r", "read", N_("Read the card and link"), id="eid-read"),
+        Binding("ctrl+t", "remote", N_("Link from another computer (SSH)"), id="eid-remote"),
+        Binding("ctrl+g", "skip", N_("Skip for now"), id="eid-skip"),
     ]
 
     def compose(self) -> ComposeResult:

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
 from immo_connect.tui.widgets.forms import Page
@@ -39,10 +39,10 @@ class EidPromptScreen(ServiceHandlers, Screen[None]):
     BINDINGS = [
         # The same keys as everywhere: ctrl+l links the eID, ctrl+g skips it (as on the
         # linking screen, where a letter would be typed into the PIN); the letters stay too.
-        Binding("ctrl+l", "link", _("Link the eID"), id="eid-prompt-link"),
-        Binding("ctrl+g", "skip", _("Skip for now"), id="eid-prompt-skip"),
-        Binding("l", "link", _("Link the eID"), id="eid-prompt-link-letter", show=False),
-        Binding("i", "skip", _("Skip for now"), id="eid-prompt-skip-letter", show=False),
+        Binding("ctrl+l", "link", N_("Link the eID"), id="eid-prompt-link"),
+        Binding("ctrl+g", "skip", N_("Skip for now"), id="eid-prompt-skip"),
+        Binding("l", "link", N_("Link the eID"), id="eid-prompt-link-letter", show=False),
+        Binding("i", "skip", N_("Skip for now"), id="eid-prompt-skip-letter", show=False),
     ]
 
     def compose(self) -> ComposeResult:

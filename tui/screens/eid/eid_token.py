@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, TextArea
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import acting_account
 from immo_connect.tui.shell import WorkspaceScreen
@@ -44,9 +44,9 @@ class EidTokenScreen(ServiceHandlers, WorkspaceScreen[Any]):
     CSS_PATH = ["../../styles/accounts.tcss", "../../styles/eid.tcss"]
     DEFAULT_CLASSES = "accounts eid"
     BINDINGS = [
-        Binding("f7", "copy", _("Copy the command"), id="eid-token-copy"),
-        Binding("ctrl+l", "submit", _("Verify the pasted answer"), id="eid-token-submit"),
-        Binding("ctrl+n", "renew", _("New challenge"), id="eid-token-renew"),
+        Binding("f7", "copy", N_("Copy the command"), id="eid-token-copy"),
+        Binding("ctrl+l", "submit", N_("Verify the pasted answer"), id="eid-token-submit"),
+        Binding("ctrl+n", "renew", N_("New challenge"), id="eid-token-renew"),
     ]
 
     def __init__(self) -> None:

@@ -33,15 +33,15 @@ def when(value: dt.datetime | None) -> str:
 class AccountViewScreen(ServiceHandlers, Screen[None]):
     CSS_PATH = "../../styles/operators.tcss"
     BINDINGS = [
-        Binding("u", "unlock", _("Unlock"), id="bo-unlock"),
-        Binding("a", "resend", _("Resend the activation code"), id="bo-resend"),
-        Binding("e", "add_email", _("Add the missing e-mail address"), id="bo-add-email"),
-        Binding("s", "end_sessions", _("End the sessions"), id="bo-end-sessions"),
-        Binding("k", "remove_key", _("Remove the selected SSH key"), id="bo-remove-key"),
-        Binding("i", "unlink_eid", _("Unlink the eID"), id="bo-unlink-eid"),
-        Binding("b", "block", _("Block / unblock"), id="bo-block"),
-        Binding("g", "reinstate", _("Make the selected member the manager"), id="bo-reinstate"),
-        Binding("r", "refresh", _("Refresh"), id="bo-refresh"),
+        Binding("u", "unlock", N_("Unlock"), id="bo-unlock"),
+        Binding("a", "resend", N_("Resend the activation code"), id="bo-resend"),
+        Binding("e", "add_email", N_("Add the missing e-mail address"), id="bo-add-email"),
+        Binding("s", "end_sessions", N_("End the sessions"), id="bo-end-sessions"),
+        Binding("k", "remove_key", N_("Remove the selected SSH key"), id="bo-remove-key"),
+        Binding("i", "unlink_eid", N_("Unlink the eID"), id="bo-unlink-eid"),
+        Binding("b", "block", N_("Block / unblock"), id="bo-block"),
+        Binding("g", "reinstate", N_("Make the selected member the manager"), id="bo-reinstate"),
+        Binding("r", "refresh", N_("Refresh"), id="bo-refresh"),
     ]
 
     def __init__(self, account_id: int) -> None:

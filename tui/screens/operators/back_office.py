@@ -30,11 +30,11 @@ def actor_of(screen: Screen[object]) -> int:
 class BackOfficeScreen(ServiceHandlers, Screen[None]):
     CSS_PATH = "../../styles/operators.tcss"
     BINDINGS = [
-        Binding("slash", "search", _("Search an account"), id="bo-search", key_display="/"),
-        Binding("n", "next_page", _("Next page"), id="bo-next"),
-        Binding("p", "previous_page", _("Previous page"), id="bo-previous"),
-        Binding("m", "money", _("Money desk"), id="bo-money"),
-        Binding("o", "roles", _("Operators"), id="bo-roles"),
+        Binding("slash", "search", N_("Search an account"), id="bo-search", key_display="/"),
+        Binding("n", "next_page", N_("Next page"), id="bo-next"),
+        Binding("p", "previous_page", N_("Previous page"), id="bo-previous"),
+        Binding("m", "money", N_("Money desk"), id="bo-money"),
+        Binding("o", "roles", N_("Operators"), id="bo-roles"),
     ]
 
     def __init__(self) -> None:

@@ -31,11 +31,11 @@ def _money(cents: int | None) -> str:
 class MoneyDeskScreen(ServiceHandlers, Screen[None]):
     CSS_PATH = "../../styles/operators.tcss"
     BINDINGS = [
-        Binding("a", "assign", _("Assign the selected entry to a wallet"), id="bo-assign"),
-        Binding("c", "correct", _("New correction or refund"), id="bo-correct"),
-        Binding("v", "approve", _("Approve the selected request"), id="bo-approve"),
-        Binding("x", "reject", _("Reject the selected request"), id="bo-reject"),
-        Binding("r", "refresh", _("Refresh"), id="bo-money-refresh"),
+        Binding("a", "assign", N_("Assign the selected entry to a wallet"), id="bo-assign"),
+        Binding("c", "correct", N_("New correction or refund"), id="bo-correct"),
+        Binding("v", "approve", N_("Approve the selected request"), id="bo-approve"),
+        Binding("x", "reject", N_("Reject the selected request"), id="bo-reject"),
+        Binding("r", "refresh", N_("Refresh"), id="bo-money-refresh"),
     ]
 
     def __init__(self) -> None:
@@ -173,6 +173,16 @@ class MoneyDeskScreen(ServiceHandlers, Screen[None]):
             id=request_id, kind=_(KIND_WORDS.get(row.kind, row.kind)), amount=_money(row.amount_cents),  # type: ignore[attr-defined]
             organisation=row.organisation)  # type: ignore[attr-defined]
         self.app.push_screen(ReasonDialog(question, _("Approve") if approve else _("Reject")), answered)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on an import opens its report."""
+        if event.data_table.id != "bo-imports" or self.overview is None or event.row_key.value is None:
+            return
+        event.stop()
+        from immo_connect.tui.screens.operators.import_report import ImportReportScreen
+
+        done = next(i for i in self.overview.imports if str(i.id) == event.row_key.value)
+        self.app.push_screen(ImportReportScreen(int(done.id), str(done.filename)))
 
     def action_approve(self) -> None:
         self._decide(True)

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui.widgets.safe import Button, Input, Label
 
 
@@ -19,7 +19,7 @@ class ReasonDialog(ModalScreen[dict[str, str] | None]):
     """Answers ``{"reason": …, <field>: …}``, or None when cancelled."""
 
     CSS_PATH = "../../styles/operators.tcss"
-    BINDINGS = [Binding("escape", "cancel", _("No, cancel"), id="reason-cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("No, cancel"), id="reason-cancel")]
 
     def __init__(self, question: str, yes_label: str, fields: list[tuple[str, str]] | None = None) -> None:
         super().__init__()

@@ -8,7 +8,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.operators.roles import OperatorRow
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.operators.back_office import actor_of
@@ -21,8 +21,8 @@ from immo_connect.tui.widgets.safe import DataTable
 class OperatorRolesScreen(ServiceHandlers, Screen[None]):
     CSS_PATH = "../../styles/operators.tcss"
     BINDINGS = [
-        Binding("a", "grant", _("Give a role"), id="bo-grant"),
-        Binding("delete", "revoke", _("Take the role away"), id="bo-revoke", key_display="Suppr"),
+        Binding("a", "grant", N_("Give a role"), id="bo-grant"),
+        Binding("delete", "revoke", N_("Take the role away"), id="bo-revoke", key_display="Suppr"),
     ]
 
     def __init__(self) -> None:

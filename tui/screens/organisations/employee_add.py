@@ -9,7 +9,7 @@ from textual.containers import Horizontal
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.organisations.data import STATUS_LABELS, AccountProfile, EmployeeRow
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.tools._tool_choices import Entry, save_tool_choices, tool_entries
@@ -26,7 +26,7 @@ from immo_connect.tui.widgets.safe import Button, Checkbox, Input, Label
 class AddEmployeeScreen(ServiceHandlers, WorkspaceScreen[None]):
     AREA = "employees"
     CSS_PATH = "../../styles/organisations.tcss"
-    BINDINGS = [Binding("ctrl+s", "save", _("Add to the organisation"), id="add-employee-save")]
+    BINDINGS = [Binding("ctrl+s", "save", N_("Add to the organisation"), id="add-employee-save")]
 
     def __init__(self, organisation_id: int) -> None:
         super().__init__()

@@ -12,7 +12,7 @@ from textual.containers import Horizontal
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.organisations.data import EmployeeRow
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
@@ -32,8 +32,8 @@ class ConfirmEmployeeScreen(ServiceHandlers, WorkspaceScreen[None]):
     AREA = "employees"
     CSS_PATH = "../../styles/organisations.tcss"
     BINDINGS = [
-        Binding("ctrl+s", "confirm", _("Confirm the employee"), id="confirm-employee"),
-        Binding("ctrl+b", "block", _("Block instead"), id="confirm-block"),
+        Binding("ctrl+s", "confirm", N_("Confirm the employee"), id="confirm-employee"),
+        Binding("ctrl+b", "block", N_("Block instead"), id="confirm-block"),
     ]
 
     def __init__(self, organisation_id: int, membership_id: int) -> None:

@@ -15,7 +15,7 @@ from textual.containers import Horizontal
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.organisations.data import EMPLOYEE_TYPES, STATUS_LABELS, EmployeeRow
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
@@ -33,15 +33,15 @@ class EmployeeDetailsScreen(ServiceHandlers, WorkspaceScreen[None]):
     AREA = "employees"
     CSS_PATH = "../../styles/organisations.tcss"
     BINDINGS = [
-        Binding("m", "edit", _("Edit the data"), id="employee-edit"),
-        Binding("b", "block", _("Block"), id="employee-block"),
-        Binding("d", "delete", _("Delete"), id="employee-delete"),
-        Binding("a", "activate", _("Activate"), id="employee-activate"),
-        Binding("c", "confirm", _("Confirm"), id="employee-confirm"),
-        Binding("g", "toggle_manager", _("Grant or revoke manager rights"), id="employee-manager"),
-        Binding("ctrl+s", "save", _("Save the changes"), id="employee-save"),
-        Binding("w", "save_wallet_right", _("Save the wallet right"), id="employee-wallet-right"),
-        Binding("escape", "cancel", _("Back"), id="employee-back"),
+        Binding("m", "edit", N_("Edit the data"), id="employee-edit"),
+        Binding("b", "block", N_("Block"), id="employee-block"),
+        Binding("d", "delete", N_("Delete"), id="employee-delete"),
+        Binding("a", "activate", N_("Activate"), id="employee-activate"),
+        Binding("c", "confirm", N_("Confirm"), id="employee-confirm"),
+        Binding("g", "toggle_manager", N_("Grant or revoke manager rights"), id="employee-manager"),
+        Binding("ctrl+s", "save", N_("Save the changes"), id="employee-save"),
+        Binding("w", "save_wallet_right", N_("Save the wallet right"), id="employee-wallet-right"),
+        Binding("escape", "cancel", N_("Back"), id="employee-back"),
     ]
 
     def __init__(self, organisation_id: int, membership_id: int) -> None:

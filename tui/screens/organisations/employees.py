@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer
 
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.organisations.data import EMPLOYEE_TYPES, STATUS_LABELS, EmployeePage, EmployeeRow
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
@@ -28,12 +28,12 @@ class EmployeesScreen(ServiceHandlers, WorkspaceScreen[None]):
     AREA = "employees"
     CSS_PATH = "../../styles/organisations.tcss"
     BINDINGS = [
-        Binding("a", "add", _("Add"), id="employees-add"),
-        Binding("enter", "details", _("See details"), id="employees-details"),
-        Binding("n", "next_page", _("Next page"), id="employees-next"),
-        Binding("p", "previous_page", _("Previous page"), id="employees-previous"),
-        Binding("slash", "focus_filter", _("Filter by name"), id="employees-filter", key_display="/"),
-        Binding("r", "refresh", _("Refresh"), id="employees-refresh"),
+        Binding("a", "add", N_("Add"), id="employees-add"),
+        Binding("enter", "details", N_("See details"), id="employees-details"),
+        Binding("n", "next_page", N_("Next page"), id="employees-next"),
+        Binding("p", "previous_page", N_("Previous page"), id="employees-previous"),
+        Binding("slash", "focus_filter", N_("Filter by name"), id="employees-filter", key_display="/"),
+        Binding("r", "refresh", N_("Refresh"), id="employees-refresh"),
     ]
 
     def __init__(self, organisation_id: int, *, status: str | None = None) -> None:
@@ -84,10 +84,11 @@ class EmployeesScreen(ServiceHandlers, WorkspaceScreen[None]):
             kind = _(EMPLOYEE_TYPES.get(row.employee_type, "")) if row.employee_type else ""
             table.add_row(row.name, status, role, kind, row.function, row.work_email, key=str(row.membership_id))
         number = len(self.cursors)
-        more = _(" — N: next page") if page.next_cursor else ""
-        back = _(" — P: previous page") if number > 1 else ""
-        self.query_one("#employees-page", Label).update(
-            (_("Page {number}").format(number=number) + more + back) if page.rows else _("No employee found."))
+        # Whole phrases, listed: never a sentence assembled from translated pieces.
+        parts = [_("Page {number}").format(number=number)]
+        parts += [_("N: next page")] if page.next_cursor else []
+        parts += [_("P: previous page")] if number > 1 else []
+        self.query_one("#employees-page", Label).update(" — ".join(parts) if page.rows else _("No employee found."))
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -13,7 +13,7 @@ from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.formats.enterprise import format_number
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.organisations.data import STATUS_LABELS, JoinResult, LookupResult
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
@@ -28,7 +28,7 @@ from immo_connect.tui.widgets.safe import Button, Input, Label
 class AddOrganisationScreen(ServiceHandlers, WorkspaceScreen[None]):
     AREA = "organisations"
     CSS_PATH = "../../styles/organisations.tcss"
-    BINDINGS = [Binding("ctrl+f", "focus_number", _("Enterprise number"), id="org-add-number")]
+    BINDINGS = [Binding("ctrl+f", "focus_number", N_("Enterprise number"), id="org-add-number")]
 
     def __init__(self) -> None:
         super().__init__()

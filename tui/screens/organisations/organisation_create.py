@@ -9,7 +9,7 @@ from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.formats.enterprise import format_number
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.organisations.models import Organisation
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
@@ -24,7 +24,7 @@ from immo_connect.tui.widgets.safe import Button, Label
 class CreateOrganisationScreen(ServiceHandlers, WorkspaceScreen[None]):
     AREA = "organisations"
     CSS_PATH = "../../styles/organisations.tcss"
-    BINDINGS = [Binding("ctrl+s", "create", _("Create the organisation"), id="org-create")]
+    BINDINGS = [Binding("ctrl+s", "create", N_("Create the organisation"), id="org-create")]
 
     def __init__(self, enterprise_number: str) -> None:
         super().__init__()

@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.organisations.data import ADDRESS_KIND_LABELS, LEGAL_FORMS
 from immo_connect.organisations.service import OrganisationView
 from immo_connect.tui._service import ServiceHandlers, call_service
@@ -73,12 +73,12 @@ class OrganisationDataScreen(ServiceHandlers, WorkspaceScreen[None]):
     AREA = "organisations"
     CSS_PATH = "../../styles/organisations.tcss"
     BINDINGS = [
-        Binding("m", "edit", _("Edit the data"), id="org-data-edit"),
-        Binding("ctrl+s", "save", _("Save the changes"), id="org-data-save"),
-        Binding("escape", "cancel", _("Back"), id="org-data-back"),
-        Binding("e", "employees", _("Employees"), id="org-data-employees"),
-        Binding("o", "tools", _("Tools"), id="org-data-tools"),
-        Binding("w", "wallet", _("Wallet"), id="org-data-wallet"),
+        Binding("m", "edit", N_("Edit the data"), id="org-data-edit"),
+        Binding("ctrl+s", "save", N_("Save the changes"), id="org-data-save"),
+        Binding("escape", "cancel", N_("Back"), id="org-data-back"),
+        Binding("e", "employees", N_("Employees"), id="org-data-employees"),
+        Binding("o", "tools", N_("Tools"), id="org-data-tools"),
+        Binding("w", "wallet", N_("Wallet"), id="org-data-wallet"),
     ]
 
     def __init__(self, organisation_id: int) -> None:

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.widgets import Footer
 
 from immo_connect.formats.enterprise import format_number
-from immo_connect.i18n import _, ngettext
+from immo_connect.i18n import N_, _, ngettext
 from immo_connect.organisations.data import STATUS_LABELS, OrganisationSummary
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.organisations._org_navigation import open_organisation_screen
@@ -30,12 +30,12 @@ class MyOrganisationsScreen(ServiceHandlers, WorkspaceScreen[None]):
     AREA = "organisations"
     CSS_PATH = "../../styles/organisations.tcss"
     BINDINGS = [
-        Binding("a", "add", _("Add an organisation"), id="org-add"),
-        Binding("enter", "details", _("See details"), id="org-details"),
-        Binding("e", "employees", _("Employees"), id="org-employees"),
-        Binding("o", "tools", _("Tools"), id="org-tools"),
-        Binding("w", "wallet", _("Wallet"), id="org-wallet"),
-        Binding("r", "refresh", _("Refresh"), id="org-refresh"),
+        Binding("a", "add", N_("Add an organisation"), id="org-add"),
+        Binding("enter", "details", N_("See details"), id="org-details"),
+        Binding("e", "employees", N_("Employees"), id="org-employees"),
+        Binding("o", "tools", N_("Tools"), id="org-tools"),
+        Binding("w", "wallet", N_("Wallet"), id="org-wallet"),
+        Binding("r", "refresh", N_("Refresh"), id="org-refresh"),
     ]
 
     def __init__(self) -> None:

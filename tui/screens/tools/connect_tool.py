@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.shell import WorkspaceScreen
@@ -31,7 +31,7 @@ class ConnectToolScreen(ServiceHandlers, WorkspaceScreen[None]):
     AREA = "tools"
     CSS_PATH = "../../styles/tools.tcss"
     BINDINGS = [
-        Binding("ctrl+r", "refuse", _("Refuse"), id="connect-refuse"),
+        Binding("ctrl+r", "refuse", N_("Refuse"), id="connect-refuse"),
     ]
 
     def __init__(self) -> None:

@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.shell import WorkspaceScreen
@@ -74,12 +74,12 @@ class QualityScreen(ServiceHandlers, WorkspaceScreen[Any]):
     AREA = "tools"
     CSS_PATH = "../../styles/tools.tcss"
     BINDINGS = [
-        Binding("j", "move(1)", _("Next quality"), id="quality-next", show=False),
-        Binding("k", "move(-1)", _("Previous quality"), id="quality-previous", show=False),
-        Binding("down", "move(1)", _("Next quality"), id="quality-down", show=False),
-        Binding("up", "move(-1)", _("Previous quality"), id="quality-up", show=False),
-        Binding("plus", "add", _("Add a quality"), id="quality-add", key_display="+"),
-        Binding("slash", "focus_filter", _("Filter"), id="quality-filter", key_display="/"),
+        Binding("j", "move(1)", N_("Next quality"), id="quality-next", show=False),
+        Binding("k", "move(-1)", N_("Previous quality"), id="quality-previous", show=False),
+        Binding("down", "move(1)", N_("Next quality"), id="quality-down", show=False),
+        Binding("up", "move(-1)", N_("Previous quality"), id="quality-up", show=False),
+        Binding("plus", "add", N_("Add a quality"), id="quality-add", key_display="+"),
+        Binding("slash", "focus_filter", N_("Filter"), id="quality-filter", key_display="/"),
     ]
 
     def __init__(self, tool_name: str | None = None, *, organisation_id: int | None = None,

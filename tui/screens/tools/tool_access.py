@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.organisations.data import STATUS_LABELS
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.tools._tool_launch import MISSING, status_word
@@ -35,8 +35,8 @@ class ToolAccessScreen(ServiceHandlers, WorkspaceScreen[bool]):
     AREA = "tools"
     CSS_PATH = "../../styles/tools.tcss"
     BINDINGS = [
-        Binding("ctrl+s", "save", _("Save the changes"), id="access-save"),
-        Binding("escape", "cancel", _("Cancel"), id="access-cancel"),
+        Binding("ctrl+s", "save", N_("Save the changes"), id="access-save"),
+        Binding("escape", "cancel", N_("Cancel"), id="access-cancel"),
     ]
 
     def __init__(self, tool_name: str, mode_id: str, organisation_id: int) -> None:

@@ -14,7 +14,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, TabbedContent
 
-from immo_connect.i18n import _
+from immo_connect import formatting
+from immo_connect.i18n import N_, _
 from immo_connect.organisations.data import STATUS_LABELS
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.tools._tool_launch import MET, MISSING, NONE_MARK, status_word
@@ -30,9 +31,10 @@ class ToolDetailsScreen(ServiceHandlers, WorkspaceScreen[None]):
     AREA = "tools"
     CSS_PATH = "../../styles/tools.tcss"
     BINDINGS = [
-        Binding("m", "edit", _("Edit the access"), id="details-edit"),
-        Binding("e", "register", _("Register"), id="details-register"),
-        Binding("s", "start", _("Start"), id="details-start"),
+        Binding("m", "edit", N_("Edit the access"), id="details-edit"),
+        Binding("e", "register", N_("Register"), id="details-register"),
+        Binding("s", "start", N_("Start"), id="details-start"),
+        Binding("delete", "unregister", N_("Remove the registration"), id="details-unregister"),
     ]
 
     def __init__(self, tool_name: str, organisation_id: int) -> None:
@@ -79,6 +81,8 @@ class ToolDetailsScreen(ServiceHandlers, WorkspaceScreen[None]):
                         with Horizontal(classes="buttons"):
                             yield Button(_("Register"), id=f"register-{mode.id}", classes="hidden")
                             yield Button(_("Edit"), id=f"edit-{mode.id}", classes="hidden")
+                            yield Button(_("Remove the registration"), id=f"unregister-{mode.id}",
+                                         variant="error", classes="hidden")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -97,18 +101,21 @@ class ToolDetailsScreen(ServiceHandlers, WorkspaceScreen[None]):
 
     def _show(self, details: Any) -> None:
         self.details = details
+        self.refresh_bindings()
         for mode in details.modes:
             state = self.query_one(f"#state-{mode.mode}", Label)
             mandate = self.query_one(f"#mandate-{mode.mode}", Label)
             table = self.query_one(f"#access-{mode.mode}", DataTable)
             self.query_one(f"#register-{mode.mode}").set_class(mode.registered, "hidden")
             self.query_one(f"#edit-{mode.mode}").set_class(not (mode.registered and details.is_manager), "hidden")
+            self.query_one(f"#unregister-{mode.mode}").set_class(not (mode.registered and details.is_manager),
+                                                                 "hidden")
             table.set_class(mode.sheet is None, "hidden")
             if not mode.registered:
                 state.update(f"{NONE_MARK} " + _("Not registered for this organisation."))
                 mandate.update("")
                 continue
-            when = mode.registered_at.strftime("%d/%m/%Y") if mode.registered_at else ""
+            when = formatting.date(mode.registered_at) if mode.registered_at else ""
             state.update(f"{MET} " + _("Registered by {name} on {date}.").format(name=mode.registered_by, date=when))
             if mode.mandate is None:
                 mandate.update(_("No mandated recognition is needed."))
@@ -135,6 +142,47 @@ class ToolDetailsScreen(ServiceHandlers, WorkspaceScreen[None]):
             self._register(mode)
         elif kind == "edit":
             self._edit(mode)
+        elif kind == "unregister":
+            self._unregister(mode)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "unregister":  # a manager, on the tab of a registered mode
+            mode = self._mode(self._current_mode()) if self.is_mounted else None
+            return bool(mode is not None and mode.registered and self.details.is_manager)
+        return True
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.refresh_bindings()
+
+    def action_unregister(self) -> None:
+        self._unregister(self._current_mode())
+
+    def _unregister(self, mode_id: str) -> None:
+        """Ask first: every employee loses the tool in this mode, and registering again needs
+        the recognition and the terms again."""
+        mode = self._mode(mode_id)
+        if mode is None or not mode.registered or not self.details.is_manager:
+            return
+        from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
+
+        title = next((_(m.title) for m in self.tool.modes if m.id == mode_id), mode_id)
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                platform = self.app.platform  # type: ignore[attr-defined]
+                call_service(self, "details-unregister", platform.tools.unregister, actor_of(self.app),
+                             self.organisation_id, self.tool_name, mode_id, on_done=self._unregistered,
+                             on_error=lambda error: self.notify(str(error), severity="error", title=_("Error")))
+
+        self.app.push_screen(ConfirmDialog(
+            _("Remove the registration of {tool} ({mode}) from this organisation? Every employee loses "
+              "access to it; to use it again, a manager registers it again.").format(
+                tool=_(self.tool.title), mode=title),
+            _("Yes, remove the registration")), answer)
+
+    def _unregistered(self, _result: None) -> None:
+        self.notify(_("The registration was removed."), title=_(self.tool.title))
+        self._reload()
 
     def action_register(self) -> None:
         self._register(self._current_mode())

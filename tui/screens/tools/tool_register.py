@@ -16,7 +16,7 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, RadioSet
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.tools._tool_launch import MET, MISSING
 from immo_connect.tui.session_flow import actor_of
@@ -34,8 +34,8 @@ class ToolRegisterScreen(ServiceHandlers, WorkspaceScreen[bool]):
     AREA = "tools"
     CSS_PATH = "../../styles/tools.tcss"
     BINDINGS = [
-        Binding("ctrl+s", "complete", _("Complete the registration"), id="register-complete"),
-        Binding("ctrl+o", "new_organisation", _("New organisation"), id="register-new-organisation"),
+        Binding("ctrl+s", "complete", N_("Complete the registration"), id="register-complete"),
+        Binding("ctrl+o", "new_organisation", N_("New organisation"), id="register-new-organisation"),
     ]
 
     def __init__(self, tool_name: str, *, organisation_id: int | None = None, mode_id: str | None = None) -> None:

@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 from immo_connect.tui.widgets.safe import Button, Checkbox, Label, Static
@@ -17,7 +17,7 @@ class TermsDialog(ModalScreen[str | None]):
     """Dismissed with the accepted version, or ``None``."""
 
     CSS_PATH = "../../styles/tools.tcss"
-    BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="terms-cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="terms-cancel")]
 
     def __init__(self, tool_name: str) -> None:
         super().__init__()

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer
 
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.tools._tool_launch import MET, NONE_MARK
 from immo_connect.tui.session_flow import actor_of
@@ -32,10 +32,10 @@ class ToolsScreen(ServiceHandlers, WorkspaceScreen[None]):
     AREA = "tools"
     CSS_PATH = "../../styles/tools.tcss"
     BINDINGS = [
-        Binding("s", "start", _("Start"), id="tools-start"),
-        Binding("e", "register", _("Register"), id="tools-register"),
-        Binding("d", "details", _("Details"), id="tools-details"),
-        Binding("o", "focus_organisation", _("Change organisation"), id="tools-organisation"),
+        Binding("s", "start", N_("Start"), id="tools-start"),
+        Binding("e", "register", N_("Register"), id="tools-register"),
+        Binding("d", "details", N_("Details"), id="tools-details"),
+        Binding("o", "focus_organisation", N_("Change organisation"), id="tools-organisation"),
     ]
 
     def __init__(self, organisation_id: int | None = None) -> None:

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.shell import WorkspaceScreen
@@ -34,9 +34,9 @@ class WalletInvoicesScreen(ServiceHandlers, WorkspaceScreen[None]):
     AREA = "wallet"
     CSS_PATH = "../../styles/wallet.tcss"
     BINDINGS = [
-        Binding("d", "download", _("Download PDF and XML"), id="invoices-download"),
-        Binding("r", "refresh", _("Refresh"), id="invoices-refresh"),
-        Binding("escape", "back", _("Back to the wallet"), id="invoices-back"),
+        Binding("d", "download", N_("Download PDF and XML"), id="invoices-download"),
+        Binding("r", "refresh", N_("Refresh"), id="invoices-refresh"),
+        Binding("escape", "back", N_("Back to the wallet"), id="invoices-back"),
     ]
 
     def __init__(self, organisation_id: int) -> None:

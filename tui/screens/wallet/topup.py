@@ -26,7 +26,7 @@ from textual.widgets import Footer, RadioSet, TabbedContent
 
 from immo_connect.contracts.payments import PaymentMethod, TransferDetails
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _, ngettext
+from immo_connect.i18n import N_, _, ngettext
 from immo_connect.payments._money import euros, parse_amount
 from immo_connect.payments.models import OPEN_ROW_STATUSES, Payment
 from immo_connect.payments.texts import outcome_text, status_text
@@ -44,9 +44,9 @@ class TopUpScreen(ServiceHandlers, WorkspaceScreen[None]):
     AREA = "wallet"
     CSS_PATH = Path(__file__).resolve().parents[2] / "styles" / "payments.tcss"
     BINDINGS = [
-        Binding("ctrl+o", "show_online", _("Pay online"), id="topup-online"),
-        Binding("ctrl+b", "show_bank", _("Pay by bank transfer"), id="topup-bank"),
-        Binding("ctrl+r", "check_status", _("Check the payment status now"), id="topup-check"),
+        Binding("ctrl+o", "show_online", N_("Pay online"), id="topup-online"),
+        Binding("ctrl+b", "show_bank", N_("Pay by bank transfer"), id="topup-bank"),
+        Binding("ctrl+r", "check_status", N_("Check the payment status now"), id="topup-check"),
     ]
 
     #: Seconds between two look-ups of an open payment (after the previous one completed).

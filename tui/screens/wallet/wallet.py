@@ -21,7 +21,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer
 
-from immo_connect.i18n import _
+from immo_connect import formatting
+from immo_connect.formatting import money
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.shell import WorkspaceScreen
@@ -67,7 +69,7 @@ def negative_notice(overview: WalletOverview) -> str:
         return ""
     taken = overview.last_take_back
     why = (_("{amount} EUR of a top-up was taken back on {date}: {reason}.").format(
-        amount=euros(-int(taken.amount)), date=to_local(taken.created_at).strftime("%d/%m/%Y"),
+        amount=euros(-int(taken.amount)), date=formatting.date(to_local(taken.created_at)),
         reason=reason_label(str(taken.failure_reason))) if taken is not None else "")
     return " ".join(part for part in (
         "⚠ " + _("The balance is negative."), why,
@@ -86,17 +88,17 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
     AREA = "wallet"
     CSS_PATH = "../../styles/wallet.tcss"
     BINDINGS = [
-        Binding("t", "top_up", _("Top up the balance"), id="wallet-topup"),
-        Binding("v", "voucher", _("Transaction voucher (PDF)"), id="wallet-voucher"),
-        Binding("x", "export", _("Export (CSV)"), id="wallet-export"),
-        Binding("f", "invoices", _("Invoices"), id="wallet-invoices"),
-        Binding("m", "transfer", _("Transfer to another wallet"), id="wallet-transfer"),
-        Binding("b", "refund", _("Refund the selected top-up"), id="wallet-refund"),
-        Binding("slash", "focus_filters", _("Filters"), id="wallet-filters", key_display="/"),
-        Binding("c", "clear_filters", _("Clear all filters"), id="wallet-clear"),
-        Binding("n", "next_page", _("Next page"), id="wallet-next"),
-        Binding("p", "previous_page", _("Previous page"), id="wallet-previous"),
-        Binding("r", "refresh", _("Refresh"), id="wallet-refresh"),
+        Binding("t", "top_up", N_("Top up the balance"), id="wallet-topup"),
+        Binding("v", "voucher", N_("Transaction voucher (PDF)"), id="wallet-voucher"),
+        Binding("x", "export", N_("Export (CSV)"), id="wallet-export"),
+        Binding("f", "invoices", N_("Invoices"), id="wallet-invoices"),
+        Binding("m", "transfer", N_("Transfer to another wallet"), id="wallet-transfer"),
+        Binding("b", "refund", N_("Refund the selected top-up"), id="wallet-refund"),
+        Binding("slash", "focus_filters", N_("Filters"), id="wallet-filters", key_display="/"),
+        Binding("c", "clear_filters", N_("Clear all filters"), id="wallet-clear"),
+        Binding("n", "next_page", N_("Next page"), id="wallet-next"),
+        Binding("p", "previous_page", N_("Previous page"), id="wallet-previous"),
+        Binding("r", "refresh", N_("Refresh"), id="wallet-refresh"),
     ]
 
     def __init__(self, organisation_id: int | None = None) -> None:
@@ -181,7 +183,7 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
         self._filling = False
         changed = overview.organisation_id != self.organisation_id
         self.organisation_id = overview.organisation_id
-        balance.update(f"{euros(overview.balance_cents)} EUR")
+        balance.update(money(overview.balance_cents))
         notice = self.query_one("#wallet-negative", Label)
         notice.display = overview.balance_cents < 0
         notice.update(Text(negative_notice(overview)))  # Text: never read as markup
@@ -234,12 +236,14 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
         if not page.items:
             text = _("No transaction matches the filters.") if not self.filters.is_empty else _("No transaction yet.")
         else:
-            text = _("Page {number}").format(number=number)
+            # Whole phrases, listed: never a sentence assembled from translated pieces.
+            parts = [_("Page {number}").format(number=number)]
             if page.next_cursor:
-                text += _(" — N: next page")
+                parts.append(_("N: next page"))
             if number > 1:
-                text += _(" — P: previous page")
-            text += _(" — V: voucher of the selected line")
+                parts.append(_("P: previous page"))
+            parts.append(_("V: voucher of the selected line"))
+            text = " — ".join(parts)
         if not self.filters.is_empty:
             text = _("Filtered. ") + text
         self.query_one("#wallet-page", Label).update(text)
@@ -270,7 +274,7 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
         amount = Text(euros(int(row.amount) if row.status == "succeeded" else 0, sign=True), justify="right")
         return [
             str(row.number) if row.number is not None else "—",
-            to_local(row.created_at).strftime("%d/%m/%Y %H:%M"),
+            formatting.date_time(to_local(row.created_at)),
             what, description, page.by.get(int(row.id), ""), amount, status,
             Text(euros(row.balance_before), justify="right"), Text(euros(row.balance_after), justify="right"),
             "PDF",

@@ -18,8 +18,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer
 
+from immo_connect import formatting
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.payments._reversals import RefundOffer
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
@@ -38,7 +39,7 @@ def ask(platform: Any, actor: int, payment_id: int, amount: str, key: str) -> An
 
 def describe(offer: RefundOffer) -> str:
     return _("Top-up no. {number} of {date}: {amount} EUR ({option}, {reference}).").format(
-        number=offer.top_up_number, date=to_local(offer.top_up_at).strftime("%d/%m/%Y %H:%M"),
+        number=offer.top_up_number, date=formatting.date_time(to_local(offer.top_up_at)),
         amount=euros(offer.amount_cents), option=offer.option, reference=offer.provider_payment_id)
 
 
@@ -46,8 +47,8 @@ class WalletRefundScreen(ServiceHandlers, WorkspaceScreen[bool]):
     AREA = "wallet"
     CSS_PATH = "../../styles/wallet.tcss"
     BINDINGS = [
-        Binding("ctrl+s", "confirm", _("Refund"), id="refund-confirm"),
-        Binding("escape", "cancel", _("Back to the wallet"), id="refund-cancel"),
+        Binding("ctrl+s", "confirm", N_("Refund"), id="refund-confirm"),
+        Binding("escape", "cancel", N_("Back to the wallet"), id="refund-cancel"),
     ]
 
     def __init__(self, transaction_id: int) -> None:

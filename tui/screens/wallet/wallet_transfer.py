@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.shell import WorkspaceScreen
@@ -52,8 +52,8 @@ class WalletTransferScreen(ServiceHandlers, WorkspaceScreen[bool]):
     AREA = "wallet"
     CSS_PATH = "../../styles/wallet.tcss"
     BINDINGS = [
-        Binding("ctrl+s", "send", _("Transfer"), id="transfer-send"),
-        Binding("escape", "cancel", _("Back to the wallet"), id="transfer-cancel"),
+        Binding("ctrl+s", "send", N_("Transfer"), id="transfer-send"),
+        Binding("escape", "cancel", N_("Back to the wallet"), id="transfer-cancel"),
     ]
 
     def __init__(self, organisation_id: int) -> None:

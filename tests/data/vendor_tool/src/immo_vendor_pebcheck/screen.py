@@ -9,9 +9,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Label
 
+from immo_connect.i18n import N_
+
 
 class PebCheckScreen(Screen[None]):
-    BINDINGS = [Binding("escape", "close", "Fermer l'outil", id="pebcheck-close")]
+    BINDINGS = [Binding("escape", "close", N_("Close PEB Check"), id="pebcheck-close")]
 
     def __init__(self, context: Any) -> None:
         super().__init__()

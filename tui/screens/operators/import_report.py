@@ -1,0 +1,55 @@
+"""The report of one statement import: every credit it read, with what became of it."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from immo_connect.bank.models import BankEntry
+from immo_connect.errors import ImmoConnectError
+from immo_connect.i18n import N_, _
+from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.screens.operators.back_office import actor_of
+from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.safe import DataTable, Label
+from immo_connect.wallet.texts import euros
+
+ENTRY_WORDS = {"credited": N_("credited"), "suspense": N_("in suspense"), "assigned": N_("assigned by an operator"),
+               "returned": N_("returned")}
+
+
+class ImportReportScreen(ServiceHandlers, Screen[None]):
+    CSS_PATH = "../../styles/operators.tcss"
+
+    def __init__(self, import_id: int, filename: str) -> None:
+        super().__init__()
+        self.import_id, self.filename = import_id, filename
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader(_("Back office · import"))
+        yield Label(self.filename, classes="bo-title")
+        yield FormMessage(id="bo-message")
+        yield DataTable(id="bo-entries", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#bo-entries", DataTable).add_columns(
+            _("Entry"), _("Booked"), _("Amount"), _("Communication"), _("Payer"), _("Result"), _("Wallet"))
+        platform = self.app.platform  # type: ignore[attr-defined]
+        call_service(self, "bo-import", platform.operators.money.import_entries, actor_of(self), self.import_id,
+                     on_done=self._show, on_error=self._failed)
+
+    def _show(self, entries: list[BankEntry]) -> None:
+        table = self.query_one("#bo-entries", DataTable)
+        for entry in entries:
+            table.add_row(str(entry.id), entry.booking_date.isoformat() if entry.booking_date else "?",
+                          "?" if entry.amount_cents is None else f"{euros(int(entry.amount_cents))} EUR",
+                          entry.communication or entry.communication_text[:30] or "—",
+                          entry.counterparty_name[:25] or "—", _(ENTRY_WORDS.get(entry.status, entry.status)),
+                          str(entry.organisation_id or "—"), key=str(entry.id))
+        table.focus()
+
+    def _failed(self, error: ImmoConnectError) -> None:
+        self.query_one("#bo-message", FormMessage).error(error)
