@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from immo_connect import i18n
 from immo_connect.clock import FrozenClock
@@ -16,6 +17,11 @@ from immo_connect.platform import Platform, create_platform
 from tests.support.eid import eid_reader, eid_stack, pkis  # noqa: F401 - shared fixtures
 from tests.support.postgres import PostgresCluster
 from tests.support.smtp import make_smtp_server, smtp_server  # noqa: F401 - shared fixtures
+
+# The suite shares its cores with other work: property tests check behaviour, never speed, so
+# Hypothesis's timing checks (deadline, "input generation is slow") are off for every test.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 # Tests never read the developer's own configuration or data.
 os.environ.pop("IMMO_CONNECT_CONFIG", None)

@@ -133,8 +133,15 @@ async def test_without_a_zygote_sessions_are_spawned_after_one_log_line(
     broken = SessionForker(python=sys.executable, config=str(config), env=env, entry="no.such.module:main",
                            cwd=str(ROOT))
     try:
-        with caplog.at_level(logging.WARNING, logger="immo_connect.ssh"):
-            assert not await broken.start()
+        # Attached to the logger itself: a test run earlier in this worker may have set up the
+        # platform's logging, which stops propagation to the root logger caplog listens on.
+        ssh_logger = logging.getLogger("immo_connect.ssh")
+        ssh_logger.addHandler(caplog.handler)
+        try:
+            with caplog.at_level(logging.WARNING, logger="immo_connect.ssh"):
+                assert not await broken.start()
+        finally:
+            ssh_logger.removeHandler(caplog.handler)
         assert any("session zygote unavailable" in r.getMessage() and "spawned" in r.getMessage()
                    for r in caplog.records)
         session = await SessionProcess.spawn([sys.executable, "-c", "print('spawned')"], env=env,
