@@ -131,7 +131,7 @@ class EmployeeDetailsScreen(ServiceHandlers, WorkspaceScreen[None]):
         kind = _(EMPLOYEE_TYPES[row.employee_type]) if row.employee_type in EMPLOYEE_TYPES else "—"
         roles = ", ".join(f"{tool}: {role}" for tool, role in row.tool_access.items()) or _("No user")
         lines = [
-            f"[b]{row.name}[/b] ({row.username})",
+            f"{row.name} ({row.username})",
             f"{_('Status')}: {_(STATUS_LABELS[row.status])}",
             f"{_('Role')}: " + ("★ " + _("Manager") if row.is_manager else _("Employee")),
             f"{_('Employee type')}: {kind}", f"{_('Function')}: {row.function or '—'}",
