@@ -3,6 +3,7 @@ and the ``[invoices]`` table's checks."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -93,3 +94,16 @@ def test_defaults_issue_nothing_and_a_valid_table_is_normalised(tmp_path: Path) 
     assert (section.enterprise_number, section.iban, section.vat_identifier) == (
         "0403170701", "BE71096123456769", "BE0403170701")
     assert section.tool_vat_rates == {"myrentpro": 6.0}
+
+
+def test_without_a_month_the_last_month_that_is_over_is_invoiced() -> None:
+    from immo_connect.invoices.gather import Period
+
+    # 1 November 00:30 in Brussels is still 31 October in UTC: October is over.
+    assert Period.previous(dt.datetime(2026, 10, 31, 23, 30)).month == "2026-10"
+    # 31 October 23:30 in Brussels: September is the last month that is over.
+    assert Period.previous(dt.datetime(2026, 10, 31, 22, 30)).month == "2026-09"
+    january = Period.previous(dt.datetime(2027, 1, 1, 8))
+    assert (january.month, january.first_day, january.last_day) == ("2026-12", dt.date(2026, 12, 1),
+                                                                     dt.date(2026, 12, 31))
+    assert (january.start, january.end) == (dt.datetime(2026, 11, 30, 23), dt.datetime(2026, 12, 31, 23))

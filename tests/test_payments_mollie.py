@@ -168,7 +168,8 @@ def test_unpaid_outcomes_credit_nothing(mollie_platform: Platform, fake: FakeMol
     assert mollie_platform.payments.refresh(payment.id).status == outcome
     fake.set_status(payment.provider_payment_id, "paid")  # a final status never moves on our side
     assert mollie_platform.payments.refresh(payment.id).status == outcome
-    assert WalletTransaction.select().count() == 0
+    listed = WalletTransaction.get()  # one failed line in the history, no money moved
+    assert (listed.status, listed.failure_reason, listed.balance_after) == ("failed", f"payment_{outcome}", 0)
     assert AuditEvent.select().where(AuditEvent.action == f"payment.{outcome}").count() == 1
 
 

@@ -172,7 +172,16 @@ def test_unpaid_outcomes_and_their_words(platform: Platform) -> None:
         payment = platform.payments.start_topup(manager, organisation.id, 60_00)
         assert platform.payments.simulate(manager, payment.id, outcome).status == outcome  # type: ignore[arg-type]
         assert status_text(outcome).startswith("✗") and outcome_text(outcome, "60,00 EUR")
-    assert WalletTransaction.select().count() == 0
+        platform.payments.refresh(payment.id)  # looked up again: still one line
+    # Listed in the wallet's history with their status; no money moved.
+    rows = list(WalletTransaction.select().order_by(WalletTransaction.number))
+    assert [(r.kind, r.status, r.failure_reason, r.amount, r.balance_after, r.actor_id) for r in rows] == [
+        ("online_topup", "failed", f"payment_{outcome}", 60_00, 0, manager.id)
+        for outcome in ("failed", "canceled", "expired")]
+    assert Wallet.get().balance == 0
+    from tests.support.wallet import ledger_problems
+
+    assert ledger_problems() == []
     assert status_text("open").startswith("⏳") and status_text("paid") == "✓ Payé"
     assert outcome_text("paid", "60,00 EUR") == "Paiement reçu : 60,00 EUR ont été ajoutés au Wallet."
 

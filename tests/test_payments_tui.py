@@ -125,7 +125,8 @@ async def test_refused_demo_payment_and_bank_transfer_tab(platform: Platform) ->
         await settle(pilot, lambda: "✗" in text(app, "#topup-outcome"))
         assert "✗" in text(app, "#topup-status")
         assert not app.screen.credited  # type: ignore[attr-defined]
-    assert WalletTransaction.select().count() == 0
+    refused = WalletTransaction.get()  # listed in the history, nothing moved
+    assert (refused.status, refused.failure_reason, refused.balance_after) == ("failed", "payment_failed", 0)
     assert Payment.get().status == "failed"
 
 

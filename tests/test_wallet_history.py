@@ -24,6 +24,7 @@ from immo_connect.platform import Platform
 from immo_connect.storage import database
 from immo_connect.wallet._views import TransactionFilter, conditions, to_local
 from immo_connect.wallet.export import _Labels, _Lines, cents, local_hour, quoted
+from immo_connect.wallet.shown import by_text
 from immo_connect.wallet.texts import REASON_LABELS, kind_label, status_label
 from tests.support.wallet import Scene, make_scene
 
@@ -136,16 +137,18 @@ def test_csv_export_opens_in_a_belgian_excel(history: tuple[Platform, Scene]) ->
     raw, rows = read_export(platform, scene, TransactionFilter())
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
     header, body = rows[0], rows[1:]
-    assert header[:6] == ["Numéro", "Date", "Type", "Outil", "Description", "Montant (EUR)"]
+    assert header[:7] == ["Numéro", "Date", "Type", "Outil", "Description", "Par", "Montant (EUR)"]
     assert len(body) == 120 and [int(r[0]) for r in body] == list(range(1, 121))  # oldest first
     first, second = body[0], body[1]
     assert first[1] == "2026-03-27 11:00:00"  # 10:00 UTC is 11:00 in Brussels in winter
-    assert first[2] == "Recharge en ligne" and first[5] == "500,00" and first[6] == "Réussie"
-    assert (second[5], second[7], second[8]) == ("-1,25", "500,00", "498,75")
+    assert first[2] == "Recharge en ligne" and first[6] == "500,00" and first[7] == "Réussie"
+    assert (second[6], second[8], second[9]) == ("-1,25", "500,00", "498,75")
     summer = next(r for r in body if r[1].startswith("2026-03-29 04:"))
     assert summer[1] == "2026-03-29 04:00:00"  # 02:00 UTC after the change: UTC+2
-    failed = next(r for r in body if r[6] == "Échouée")
-    assert failed[9] == "Le solde était insuffisant." and failed[7] == failed[8]
+    failed = next(r for r in body if r[7] == "Échouée")
+    assert failed[10] == "Le solde était insuffisant." and failed[8] == failed[9]
+    assert failed[6] == "0,00"  # nothing moved
+    assert second[5] == "Bert Claes"  # « Par »: the person's name
     # The export read text as bytes; the connection hands out text as str again afterwards.
     page = platform.wallet.transactions(scene.member, scene.first.id, limit=1)
     assert isinstance(page.items[0].description, str)
@@ -194,9 +197,9 @@ def test_csv_export_applies_filters_and_defuses_formulas(history: tuple[Platform
                            idempotency_key="h:formula", reference="+32")
     _raw, rows = read_export(platform, scene, TransactionFilter(type="correction"))
     assert len(rows) == 2
-    assert rows[1][4] == "'=HYPERLINK(\"x\")" and rows[1][10] == "'+32"
+    assert rows[1][4] == "'=HYPERLINK(\"x\")" and rows[1][11] == "'+32" and rows[1][5] == "correction"
     _raw, rows = read_export(platform, scene, TransactionFilter(status="failed"))
-    assert rows[1:] and all(r[6] == "Échouée" for r in rows[1:])
+    assert rows[1:] and all(r[7] == "Échouée" for r in rows[1:])
     with pytest.raises(PermissionDenied):
         platform.wallet.export_csv(scene.outsider, scene.first.id)
 
@@ -209,14 +212,20 @@ def test_local_hour_follows_the_belgian_clock_changes() -> None:
     assert local_hour("2026-12-31 23:00:00")[0] == "2027-01-01 00"
 
 
+PEOPLE = {7: "Eva Peeters"}
+
+
 def reference_line(row: tuple[Any, ...], tool_titles: dict[str, str]) -> str:
     """One CSV line computed field by field, the slow and obvious way."""
-    number, moment, type_key, description, amount, status, before, after, reason, reference = row
+    number, moment, type_key, description, actor, amount, status, before, after, reason, reference = row
     local = to_local(dt.datetime.fromisoformat(moment)).strftime("%Y-%m-%d %H:%M:%S")
     kind, tool = ("tool_usage", type_key[5:]) if type_key.startswith("tool:") else (type_key, "")
     reason_text = _(REASON_LABELS[reason]) if reason in REASON_LABELS else reason
+    by = by_text(type_key, actor if type_key not in ("bank_transfer", "correction") else None, "", reason, PEOPLE)
+    moved = amount if status == "succeeded" else 0  # a failed or pending row moved nothing
     cells = ["" if number is None else str(number), local, quoted(kind_label(kind)),
-             quoted(tool_titles.get(tool, tool)), quoted(description), cents(amount), quoted(status_label(status)),
+             quoted(tool_titles.get(tool, tool)), quoted(description), quoted(by), cents(moved),
+             quoted(status_label(status)),
              cents(before), cents(after), quoted(reason_text), quoted(reference)]
     return ";".join(cells) + "\r\n"
 
@@ -224,19 +233,20 @@ def reference_line(row: tuple[Any, ...], tool_titles: dict[str, str]) -> str:
 def as_fetched(row: tuple[Any, ...]) -> tuple[Any, ...]:
     """``row`` as the export reads it from SQLite (``export_query``): the number and the text as
     UTF-8 bytes, the status and the failure reason in one column."""
-    number, moment, type_key, description, amount, status, before, after, reason, reference = row
+    number, moment, type_key, description, actor, amount, status, before, after, reason, reference = row
     outcome = f"{status} {reason}" if reason else status
     return (None if number is None else str(number).encode(), moment.encode(), type_key.encode(),
-            description.encode(), amount, outcome.encode(), before, after, reference.encode())
+            description.encode(), actor, amount, outcome.encode(), before, after, reference.encode())
 
 
 _texts = st.text(alphabet='ab;"=+-@é \n', max_size=6)
 _rows = st.lists(st.tuples(
     st.none() | st.integers(1, 10**6), st.sampled_from([0, 1, 1_800_000, 3_600_000]) | st.integers(0, 3 * 10**8),
     st.sampled_from(["online_topup", "bank_transfer", "correction", "transfer", "tool:btv", "tool:gone", "odd"]),
-    _texts, st.integers(-(10**9), 10**9), st.sampled_from(["succeeded", "failed", "pending", "other"]),
-    st.none() | st.integers(0, 10**9), st.none() | st.integers(0, 10**9), st.sampled_from(["", "insufficient_funds",
-                                                                                          "odd"]), _texts,
+    _texts, st.none() | st.just(7), st.integers(-(10**9), 10**9),
+    st.sampled_from(["succeeded", "failed", "pending", "other"]),
+    st.none() | st.integers(0, 10**9), st.none() | st.integers(0, 10**9),
+    st.sampled_from(["", "insufficient_funds", "transfer_returned", "odd"]), _texts,
 ), max_size=40)
 
 
@@ -248,14 +258,16 @@ def test_fast_csv_lines_equal_the_obvious_formatting(rows: list[tuple[Any, ...]]
     full = []
     previous_after = None
     elapsed = itertools.accumulate(row[1] for row in rows)
-    for milliseconds, (number, _gap, type_key, text, amount, status, stored_before, after, reason, ref) in zip(
+    for milliseconds, (number, _gap, type_key, text, actor, amount, status, stored_before, after, reason, ref) in zip(
             elapsed, rows, strict=True):
         moment = (start + dt.timedelta(milliseconds=milliseconds)).isoformat(" ")
         before = previous_after if chained else stored_before
         previous_after = after
-        full.append((number, moment, type_key, text, amount, status, before, after, reason, ref))
+        full.append((number, moment, type_key, text, actor, amount, status, before, after, reason, ref))
     titles = {"btv": "BTV"}
-    lines = _Lines(_Labels(titles))
+    labels = _Labels(titles)
+    labels.people = {account: ('";' + quoted(name)).encode() for account, name in PEOPLE.items()}
+    lines = _Lines(labels)
     fetched = [as_fetched(row) for row in full]
     produced = lines.text(fetched[:cut]) + lines.text(fetched[cut:])
     assert produced.decode() == "".join(reference_line(row, titles) for row in full)

@@ -70,3 +70,43 @@ async def test_the_wallet_right_is_chosen_when_confirming_a_join_request(platfor
         await settle(pilot)
     assert Membership.get_by_id(membership.id).status == "active"
     assert wallet_right_of(asker.id, organisation.id) == "view"
+
+
+async def test_the_by_column_and_filter(platform: Platform) -> None:
+    from textual.widgets import DataTable
+
+    from immo_connect.tui.widgets.safe import Select
+    from tests.support.wallet import make_scene
+
+    scene = make_scene()
+    wallet = platform.wallet
+    wallet.credit(scene.first.id, 100_00, kind="bank_transfer", description="Virement KBC", idempotency_key="p:1")
+    wallet.charge(scene.member, scene.first.id, 12_50, tool="cadastrefinder", description="Parcelle 12A",
+                  idempotency_key="p:2")
+    wallet.charge(scene.manager, scene.first.id, 8_00, tool="btv", description="Attestation", idempotency_key="p:3")
+    wallet.charge(scene.member, scene.first.id, 900_00, tool="btv", description="Trop cher", idempotency_key="p:4")
+    app = ImmoConnectApp(platform)
+
+    def listed() -> list[str]:
+        table = app.screen.query_one("#wallet-transactions", DataTable)
+        return [" | ".join(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)]
+
+    async with app.run_test(size=(200, 50)) as pilot:
+        sign_in(app, scene.manager)
+        await app.push_screen(WalletScreen(scene.first.id))
+        await settle(pilot)
+        rows = listed()
+        assert len(rows) == 4
+        assert "| Bert Claes |" in rows[0] and "0,00" in rows[0] and "insuffisant" in rows[0]  # nothing moved
+        assert "| virement bancaire |" in rows[3]
+        by = app.screen.query_one("#wallet-filter-by", Select)
+        assert (f"account:{scene.member.id}", "Bert Claes") in [(v, str(p)) for p, v in by._options if v]
+        by.value = f"account:{scene.member.id}"
+        await pilot.click("#wallet-filter-button")
+        await settle(pilot)
+        rows = listed()
+        assert len(rows) == 2 and all("| Bert Claes |" in row for row in rows)
+        by.value = "bank_transfer"
+        await pilot.click("#wallet-filter-button")
+        await settle(pilot)
+        assert [row.split(" | ")[0] for row in listed()] == ["1"]

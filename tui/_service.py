@@ -98,7 +98,8 @@ class ServiceHandlers:
         """A result may hide the focused widget (a button no longer needed): focus moves on."""
         from immo_connect.tui.widgets.forms import keep_focus_visible
 
-        self.call_after_refresh(keep_focus_visible, self)  # type: ignore[attr-defined]
+        # After the focus changes the callback asked for (queued on the app) and the new layout.
+        self.app.call_later(self.call_after_refresh, keep_focus_visible, self)  # type: ignore[attr-defined]
 
     def on_service_failed(self, message: ServiceFailed) -> None:
         message.stop()

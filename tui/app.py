@@ -247,6 +247,20 @@ class ImmoConnectApp(App[int]):
         self.push_screen(ConfirmDialog(_("Quit Immo-Connect? What you typed on this screen is not saved."),
                                        _("Quit without saving")), answered)
 
+    def action_command_palette(self) -> None:
+        """Textual's palette, with French placeholder and messages."""
+        from immo_connect.tui.widgets.command_palette import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette"))
+
+    def get_system_commands(self, screen: Any) -> Any:
+        """None of Textual's own (English, and a screenshot or theme has no place over SSH).
+
+        Every action of the app and the screen is in the palette already (ActionsProvider).
+        """
+        yield from ()
+
     def action_help(self) -> None:
         from immo_connect.tui.screens.help import HelpScreen
 

@@ -77,6 +77,8 @@ GLOBAL_KEYS: tuple[KeyAction, ...] = (
     KeyAction("back-office", "f4", "back_office", N_("Back office"), display="F4", show=False),
     # From inside a field too: the quality decides which wallet pays, it must always be one key away.
     KeyAction("switch-quality", "f5", "switch_quality", N_("Change quality"), display="F5", priority=True),
+    # Textual adds this one itself, described in English ("palette"): ours has our words.
+    KeyAction("command-palette", "ctrl+p", "command_palette", N_("Commands"), show=False, priority=True),
     # Digits, not priority: typed in a field they are text; elsewhere they open an area.
     *(KeyAction(f"go-{area.id}", area.key, f"go('{area.id}')", area.label, show=False) for area in AREAS),
 )
@@ -95,6 +97,10 @@ SHARED_KEYS: dict[str, str] = {
     "back_office": "f4",
     "user_menu": "f2",
     "connect_tool": "f3",
+    # Linking the eID and skipping it: the same keys on every screen that offers them (a letter
+    # would be typed into the PIN field of the linking screen).
+    "link_eid": "ctrl+l",
+    "skip": "ctrl+g",
 }
 
 

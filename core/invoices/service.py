@@ -171,10 +171,15 @@ class InvoiceService:
                 continue  # nowhere to send it, or another server is delivering it
             from immo_connect.invoices import delivery
 
-            issued = delivery.issued(invoice, self.pdf_bytes(invoice), self.xml_bytes(invoice))
-            if accountant:
-                delivery.mail_accountant(issued, accountant, self.settings.seller_name)
-            if not plugins or self.platform.plugins.deliver_invoice(issued):
+            try:
+                issued = delivery.issued(invoice, self.pdf_bytes(invoice), self.xml_bytes(invoice))
+                if accountant:  # the outbox's key makes this once per document
+                    delivery.mail_accountant(issued, accountant, self.settings.seller_name)
+                delivered = not plugins or self.platform.plugins.deliver_invoice(issued)
+            except BaseException:
+                issuing.unmark_delivered(int(invoice.id))  # offered again at the next run
+                raise
+            if delivered:
                 count += 1
             else:
                 issuing.unmark_delivered(int(invoice.id))

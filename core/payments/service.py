@@ -360,6 +360,12 @@ class PaymentService(PaymentReversals):
                     outcome="failed", source=self.platform.source,
                     detail={"provider_payment_id": remote.provider_payment_id},
                 )
+                # The wallet's history lists it with its status; no money moves.
+                self.platform.wallet.failed_top_up(
+                    int(payment.organisation_id), int(payment.amount_cents), reason=f"payment_{remote.status}",
+                    description=str(payment.description),
+                    idempotency_key=f"{credit_key(str(payment.provider), remote.provider_payment_id)}:{remote.status}",
+                    actor=payment.account_id, reference=remote.provider_payment_id)
         return self._load(int(payment.id))
 
     def _mismatch(self, payment: Payment, remote: ProviderPayment) -> Payment:

@@ -205,8 +205,15 @@ class StartMixin(ServiceBase):
         fresh = self._check(account, context.tool, context.organisation_id, context.mode, "tool.action")
         return dataclasses.replace(fresh, started_at=context.started_at)
 
-    def charge(self, context: ToolContext, action: str, *, description: str, idempotency_key: str) -> WalletTransaction:
+    def charge(self, context: ToolContext, action: str, *, description: str, idempotency_key: str,
+               confidential: bool = False) -> WalletTransaction:
         """Charge the price of ``action`` to the organisation's wallet, under ``context``.
+
+        ``confidential=True`` marks the description as confidential (a person checked, a
+        parcel searched): in the wallet's list, CSV and vouchers, members without access to
+        this tool then see only the tool and the action (« Anti-Blanchiment — Vérification de
+        vigilance ») and the amount; the person who did it, the managers and the tool's users
+        see the description.
 
         Rights are checked again first. ``idempotency_key`` identifies this one action: a
         retry with the same key is charged once. Returns the wallet transaction; a balance too
@@ -225,6 +232,7 @@ class StartMixin(ServiceBase):
         charged = self._platform.wallet.charge(
             account, context.organisation_id, price.amount_cents, tool=tool.name,
             description=description, idempotency_key=f"tool:{tool.name}:{context.organisation_id}:{idempotency_key}",
+            public_description=f"{tool.title} — {_(price.title)}" if confidential else "",
         )
         if not charged.succeeded:
             # The wallet recorded the failed attempt (it shows in the history); the action stops here.

@@ -8,24 +8,40 @@ fetches the file from that folder (or the operator hands it over).
 from __future__ import annotations
 
 import codecs
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from immo_connect import audit
+from immo_connect import audit, i18n
 from immo_connect.files import write_file
 from immo_connect.organisations.models import Organisation
 from immo_connect.storage import transaction
 from immo_connect.wallet import _validate as check
-from immo_connect.wallet import export, invariants
+from immo_connect.wallet import export, invariants, shown
 from immo_connect.wallet._access import Actor, ActorRef, member_of
 from immo_connect.wallet._views import NO_FILTER, TransactionFilter, to_local
-from immo_connect.wallet.models import Wallet
+from immo_connect.wallet.models import Wallet, WalletTransaction
 from immo_connect.wallet.rights import RIGHT_VIEW
 
 if TYPE_CHECKING:
     from immo_connect.platform import Platform
-    from immo_connect.wallet.models import WalletTransaction
     from immo_connect.wallet.voucher import VoucherData
+
+
+def _card_of(tx: WalletTransaction) -> str:
+    """The card brand (or Bancontact) of an online top-up, from its payment."""
+    if tx.kind != "online_topup":
+        return ""
+    from immo_connect.contracts.payments import CARD_OPTIONS
+    from immo_connect.payments.models import Payment
+
+    payment: Payment | None = (Payment.select().where((Payment.transaction_id == tx.id)
+                                                      | (Payment.provider_payment_id == tx.reference)).first()
+                               if tx.reference else Payment.get_or_none(Payment.transaction_id == tx.id))
+    if payment is None:
+        return ""
+    titles = {option.code: option.title for option in CARD_OPTIONS}
+    return titles.get(str(payment.option), str(payment.option))
 
 
 class WalletDocuments:
@@ -53,7 +69,8 @@ class WalletDocuments:
         organisation_id = check.organisation_id(organisation_id)
         member = member_of(self.platform, actor, organisation_id, right=RIGHT_VIEW, action="wallet.export")
         wallet = self.ensure_wallet(organisation_id)
-        export.write_csv(out, int(wallet.id), filters, self._tool_titles())
+        who = shown.viewer(member.id, organisation_id, member.is_manager)
+        export.write_csv(out, int(wallet.id), filters, self._tool_titles(), who)
         with transaction():
             audit.record("wallet.export", actor_id=member.id, actor=member.username,
                          organisation_id=organisation_id, target=f"wallet:{wallet.id}",
@@ -83,26 +100,47 @@ class WalletDocuments:
         organisation: Organisation = Organisation.get_by_id(wallet.organisation_id)
         counterpart = next(iter(self._counterparts([tx]).values()), "")  # one row: one name at most
         tool_title = self._tool_titles().get(str(tx.tool), str(tx.tool))
-        return VoucherData(tx, wallet, organisation, counterpart, tool_title), member
+        who = shown.viewer(member.id, int(wallet.organisation_id), member.is_manager)
+        by = shown.by_label(tx, shown.names([tx.actor_id]))
+        return VoucherData(tx, wallet, organisation, counterpart, tool_title, shown.description(tx, who), by,
+                           _card_of(tx), self._vat_of(tx)), member
+
+    def _vat_of(self, tx: WalletTransaction) -> tuple[int, Decimal, int, int] | None:
+        """A succeeded tool charge's price before VAT, VAT rate, VAT and total (VAT included)."""
+        if tx.kind != "tool_usage" or tx.status != "succeeded":
+            return None
+        from immo_connect.invoices.amounts import net_for_gross
+
+        section = self.platform.settings.invoices
+        rate = Decimal(str(section.tool_vat_rates.get(str(tx.tool), section.vat_rate)))
+        total = -int(tx.amount)
+        net = net_for_gross(total, rate)
+        return net, rate, total - net, total
 
     def voucher_pdf(self, actor: ActorRef, transaction_id: int) -> bytes:
         """The "Bon de transaction" of one transaction as PDF bytes (active members only)."""
         from immo_connect.wallet import voucher  # fpdf2 is only loaded when a voucher is made
 
-        data, _member = self._voucher(actor, transaction_id)
-        return voucher.render(data, self.platform.settings.platform)
+        data, member = self._voucher(actor, transaction_id)
+        return voucher.render(data, self.platform.settings.platform, self._language_of(member))
 
     def voucher_file(self, actor: ActorRef, transaction_id: int) -> Path:
         """Write the voucher to the actor's export folder; its path."""
         from immo_connect.wallet import voucher
 
         data, member = self._voucher(actor, transaction_id)
-        content = voucher.render(data, self.platform.settings.platform)
+        content = voucher.render(data, self.platform.settings.platform, self._language_of(member))
         tx = data.transaction
         number = tx.number if tx.number is not None else f"p{tx.id}"
         path = self.export_folder(member.username) / f"voucher-{data.organisation.enterprise_number}-{number}.pdf"
         write_file(path, lambda out: out.write(content))
         return path
+
+    def _language_of(self, member: Actor) -> str:
+        from immo_connect.accounts.models import Account
+
+        account: Account | None = Account.get_or_none(Account.id == member.id)
+        return str(account.language) if account is not None and account.language else i18n.get_language()
 
     def verify(self) -> list[str]:
         """Every broken ledger invariant, one line each (empty when the ledger is sound)."""

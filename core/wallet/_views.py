@@ -23,6 +23,7 @@ from immo_connect.formats import ogm
 from immo_connect.i18n import _
 from immo_connect.organisations.models import Membership, Organisation
 from immo_connect.wallet import _validate as check
+from immo_connect.wallet import shown
 from immo_connect.wallet._access import Actor, ActorRef, actor_id, member_of
 from immo_connect.wallet.models import (
     KIND_REVERSAL,
@@ -62,6 +63,8 @@ class TransactionFilter:
 
     ``type`` is a kind (``"online_topup"``, ``"bank_transfer"``, ``"transfer"``,
     ``"correction"``, ``"tool_usage"`` for every tool) or ``"tool:<name>"`` for one tool.
+    ``by`` (« Par ») is ``"account:<id>"`` (what that person did), ``"bank_transfer"`` or
+    ``"correction"``.
     """
 
     number: int | None = None
@@ -69,6 +72,7 @@ class TransactionFilter:
     date_to: dt.date | None = None
     status: str | None = None
     type: str | None = None
+    by: str | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -83,6 +87,9 @@ class Page:
     items: list[WalletTransaction]
     next_cursor: str | None  # pass as ``after`` for the next (older) page; None at the end
     counterparts: dict[int, str]  # wallet id -> organisation name, for transfers on this page
+    # transaction id -> « Par » and the description as the viewer may see it (``shown.py``)
+    by: dict[int, str] = dataclasses.field(default_factory=dict)
+    descriptions: dict[int, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,6 +155,8 @@ def conditions(wallet_id: int, filters: TransactionFilter) -> list[Any]:
             found.append(T.kind == KIND_TOOL)
         else:
             found.append(T.type_key == filters.type)
+    if filters.by is not None:
+        found.append(_by_condition(filters.by))
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise ValidationError(_("The start date is after the end date."),
                               hint=_("Swap the dates or correct one of them."), field="date_from",
@@ -157,6 +166,18 @@ def conditions(wallet_id: int, filters: TransactionFilter) -> list[Any]:
     if filters.date_to is not None:
         found.append(T.created_at < local_day_start(filters.date_to + dt.timedelta(days=1)))
     return found
+
+
+def _by_condition(by: str) -> Any:
+    T = WalletTransaction
+    if by in (shown.BY_BANK_TRANSFER, shown.BY_CORRECTION):
+        return T.kind == by
+    number = by.removeprefix(shown.BY_PREFIX)
+    if not by.startswith(shown.BY_PREFIX) or not number.isdigit():
+        raise ValidationError(_("Unknown choice {by!r} for « By ».").format(by=by),
+                              hint=_("Choose a person, the bank transfers or the corrections from the list."),
+                              field="by", code="by_invalid")
+    return T.actor_id == int(number)
 
 
 class WalletViews:
@@ -222,7 +243,7 @@ class WalletViews:
                      limit: int = PAGE_SIZE) -> Page:
         """One page of the history, newest first; ``after`` is the previous page's ``next_cursor``."""
         organisation_id = check.organisation_id(organisation_id)
-        member_of(self.platform, actor, organisation_id, right=RIGHT_VIEW, action="wallet.view")
+        member = member_of(self.platform, actor, organisation_id, right=RIGHT_VIEW, action="wallet.view")
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
             raise ValidationError(_("A page holds 1 to 500 transactions."), field="limit", code="limit_invalid")
         T = WalletTransaction
@@ -236,7 +257,23 @@ class WalletViews:
         rows = list(query.order_by(T.created_at.desc(), T.id.desc()).limit(limit + 1))
         more = len(rows) > limit
         rows = rows[:limit]
-        return Page(rows, encode_cursor(rows[-1]) if more else None, self._counterparts(rows))
+        who = shown.viewer(member.id, organisation_id, member.is_manager)
+        known = shown.names(r.actor_id for r in rows)
+        return Page(rows, encode_cursor(rows[-1]) if more else None, self._counterparts(rows),
+                    {int(r.id): shown.by_label(r, known) for r in rows},
+                    {int(r.id): shown.description(r, who) for r in rows})
+
+    def by_choices(self, actor: ActorRef, organisation_id: int) -> list[tuple[str, str]]:
+        """``(value, label)`` of the « Par » filter: the organisation's people by name, then
+        the bank transfers and the corrections. Needs the ``view`` right."""
+        organisation_id = check.organisation_id(organisation_id)
+        member_of(self.platform, actor, organisation_id, right=RIGHT_VIEW, action="wallet.view")
+        people = (Account.select(Account.id, Account.first_name, Account.last_name, Account.username)
+                  .join(Membership, on=(Membership.account == Account.id))
+                  .where(Membership.organisation == organisation_id)
+                  .order_by(Membership.sort_name, Account.id))
+        choices = [(f"{shown.BY_PREFIX}{a.id}", str(a.display_name)) for a in people]
+        return [*choices, (shown.BY_BANK_TRANSFER, _("bank transfer")), (shown.BY_CORRECTION, _("correction"))]
 
     def _counterparts(self, rows: list[WalletTransaction]) -> dict[int, str]:
         ids = {int(r.counterpart_wallet_id) for r in rows if r.counterpart_wallet_id is not None}

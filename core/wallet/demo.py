@@ -38,6 +38,13 @@ HISTORY: tuple[tuple[int, int, str, str, int, str, str], ...] = (
 )
 
 
+# As the tools mark them: who was checked, which parcel (docs/wallet.md, "Confidential details").
+CONFIDENTIAL = {
+    "antiblanchiment": "Anti-Blanchiment — Vérification de vigilance",
+    "cadastrefinder": "CadastreFinder — Recherche cadastrale",
+}
+
+
 def _reset_rights(peeters: Organisation) -> None:
     """The demo employees of Immo Peeters have no wallet right (marc.dubois uses its tools
     but sees nothing of its wallet); the managers always manage."""
@@ -67,7 +74,7 @@ def seed(platform: Platform) -> list[str]:
                 if account is None:
                     continue
                 wallet.charge(account, peeters.id, amount, tool=tool, description=description,
-                              idempotency_key=key)
+                              idempotency_key=key, public_description=CONFIDENTIAL.get(tool, ""))
             else:
                 wallet.credit(peeters.id, amount, kind=kind, description=description, idempotency_key=key,
                               actor=account, reference=f"DEMO-{index:04d}")

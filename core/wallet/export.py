@@ -33,10 +33,11 @@ from immo_connect.i18n import N_, _
 from immo_connect.storage import database, is_postgres
 from immo_connect.wallet._views import LOCAL_ZONE, TransactionFilter, conditions
 from immo_connect.wallet.models import KIND_TOOL, WalletTransaction
+from immo_connect.wallet.shown import Viewer, by_text, names
 from immo_connect.wallet.texts import kind_label, reason_label, status_label
 
 COLUMNS: tuple[str, ...] = (
-    N_("Number"), N_("Date"), N_("Type"), N_("Tool"), N_("Description"), N_("Amount (EUR)"),
+    N_("Number"), N_("Date"), N_("Type"), N_("Tool"), N_("Description"), N_("By"), N_("Amount (EUR)"),
     N_("Status"), N_("Balance before (EUR)"), N_("Balance after (EUR)"), N_("Reason"),
     N_("Reference"),
 )
@@ -86,6 +87,27 @@ class _Labels:
         self.types: dict[bytes, bytes] = {}  # type_key -> ;"Type";"Tool";"  (opens the description)
         # outcome (the status, and the reason after a space when there is one) -> ("Status";, "Reason";)
         self.outcomes: dict[bytes, tuple[bytes, bytes]] = {}
+        # « Par », closing the description: kinds that are their own « Par », people by
+        # account id, and rows without a person by (type, outcome).
+        self.by_kind: dict[bytes, bytes] = {
+            kind.encode(): ('";' + quoted(by_text(kind, None, "", "", {}))).encode()
+            for kind in ("bank_transfer", "correction")
+        }
+        self.people: dict[int, bytes] = {}
+        self.nobody: dict[tuple[bytes, bytes], bytes] = {}
+
+    def person(self, actor: int) -> bytes:
+        if actor not in self.people:
+            known = names([actor])
+            self.people[actor] = ('";' + quoted(known.get(actor, f"#{actor}"))).encode()
+        return self.people[actor]
+
+    def no_person(self, type_key: bytes, outcome: bytes) -> bytes:
+        key = (type_key, outcome)
+        if key not in self.nobody:
+            _status, _space, reason = outcome.decode().partition(" ")
+            self.nobody[key] = ('";' + quoted(by_text(type_key.decode(), None, "", reason, {}))).encode()
+        return self.nobody[key]
 
     def learn(self, type_key: bytes, outcome: bytes) -> None:
         if type_key not in self.types:
@@ -113,11 +135,13 @@ class _Lines:
     def text(self, rows: Sequence[Sequence[Any]]) -> bytes:
         """The CSV lines of ``rows`` (see ``export_query``; text as UTF-8 bytes).
 
-        A line is put together from eleven pieces that carry their separators, and a batch
+        A line is put together from twelve pieces that carry their separators, and a batch
         is joined once, because every piece costs time on a million rows::
 
-            number | ;date hour | :MM:SS | ;"Type";"Tool";" | description | ";amount; | "Status"; |
-            before; | after; | "Reason"; | "Reference"CRLF
+            number | ;date hour | :MM:SS | ;"Type";"Tool";" | description | ";"By" | ";amount; |
+            "Status"; | before; | after; | "Reason"; | "Reference"CRLF
+
+        A failed or pending row moved nothing: its amount is 0 (the reason says why).
 
         cents() and quoted() are inlined for the common cells, for the same reason
         (tests/test_wallet_history.py checks the result against them).
@@ -129,25 +153,32 @@ class _Lines:
         amounts = self.amounts
         if len(amounts) > _AMOUNTS_KEPT:
             amounts.clear()
+        by_kind, people = self.labels.by_kind, self.labels.people
         pieces: list[bytes] = []
         add = pieces.extend
-        for number, moment, type_key, stored_text, amount, outcome, before, after, stored_reference in rows:
+        for (number, moment, type_key, stored_text, actor, amount, outcome, before, after,
+             stored_reference) in rows:
             if not moment < hour_end:  # oldest first: never before the current hour's start
                 local, _start, end = local_hour(moment.decode())
                 hour, hour_end = f";{local}".encode(), end.encode()
             before_text = last_after_text if before == last_after else cents(before).encode() + b";"
             last_after, last_after_text = after, b";" if after is None else b"%d,%s;" % (after // 100,
                                                                                          two[after % 100])
-            amount_text = amounts.get(amount)
+            moved = amount if outcome[:1] == b"s" else 0  # failed or pending: nothing moved
+            amount_text = amounts.get(moved)
             if amount_text is None:
-                amount_text = amounts[amount] = f'";{cents(amount)};'.encode()
+                amount_text = amounts[moved] = f';{cents(moved)};'.encode()
+            who = by_kind.get(type_key)
+            if who is None:
+                who = (people.get(actor) or self.labels.person(actor)) if actor is not None \
+                    else self.labels.no_person(type_key, outcome)
             text = b"'" + stored_text if stored_text[:1] in formula else stored_text
             try:
                 words, (status_word, reason_word) = types[type_key], outcomes[outcome]
             except KeyError:
                 self.labels.learn(type_key, outcome)
                 words, (status_word, reason_word) = types[type_key], outcomes[outcome]
-            add((number or b"", hour, moment[13:19], words, text.replace(q, qq), amount_text, status_word,
+            add((number or b"", hour, moment[13:19], words, text.replace(q, qq), who, amount_text, status_word,
                  before_text, last_after_text, reason_word,
                  (quoted(stored_reference.decode()) + "\r\n").encode() if stored_reference else _NO_REFERENCE))
         self.hour, self.hour_end = hour, hour_end
@@ -155,18 +186,28 @@ class _Lines:
         return b"".join(pieces)
 
 
-def export_query(wallet_id: int, filters: TransactionFilter) -> tuple[str, list[Any]]:
+def export_query(wallet_id: int, filters: TransactionFilter,
+                 viewer: Viewer | None = None) -> tuple[str, list[Any]]:
     """The SQL and parameters of the export's rows, oldest first: the number as text, times
     as UTC ISO text, and the status with the failure reason in one column (``failed
-    insufficient_funds``; the reason is empty on most rows, and every column fetched costs)."""
+    insufficient_funds``; the reason is empty on most rows, and every column fetched costs).
+
+    For a ``viewer`` who may not see every confidential detail, the description column is
+    the public one where the row is confidential to others (``shown.py``)."""
     T = WalletTransaction
+    text: Any = T.description
+    if viewer is not None and not viewer.is_manager:
+        sees: Any = (T.public_description == "") | (T.actor_id == viewer.account_id)
+        if viewer.tools:
+            sees = sees | T.tool.in_(sorted(viewer.tools))
+        text = peewee.Case(None, [(sees, T.description)], T.public_description)
     moment: Any = T.created_at
     if is_postgres():
         moment = peewee.fn.to_char(T.created_at, "YYYY-MM-DD HH24:MI:SS")
     outcome = peewee.Case(None, [(T.failure_reason == "", T.status)],
                           T.status.concat(" ").concat(T.failure_reason))
     query = (
-        T.select(T.number.cast("TEXT"), moment, T.type_key, T.description, T.amount, outcome,
+        T.select(T.number.cast("TEXT"), moment, T.type_key, text, T.actor_id, T.amount, outcome,
                  T.balance_before, T.balance_after, T.reference)
         .where(*conditions(wallet_id, filters)).order_by(T.created_at, T.id)
     )
@@ -174,7 +215,7 @@ def export_query(wallet_id: int, filters: TransactionFilter) -> tuple[str, list[
     return sql, list(params)
 
 
-_TEXT_COLUMNS = (0, 1, 2, 3, 5, 8)
+_TEXT_COLUMNS = (0, 1, 2, 3, 6, 9)
 
 
 def _utf8(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
@@ -211,11 +252,13 @@ def _batches(sql: str, params: list[Any]) -> Generator[Sequence[Sequence[Any]], 
                 yield batch
 
 
-def write_csv(out: BinaryIO, wallet_id: int, filters: TransactionFilter, tool_titles: dict[str, str]) -> None:
-    """Write the header and every matching row to the binary stream ``out``, in UTF-8."""
+def write_csv(out: BinaryIO, wallet_id: int, filters: TransactionFilter, tool_titles: dict[str, str],
+              viewer: Viewer | None = None) -> None:
+    """Write the header and every matching row to the binary stream ``out``, in UTF-8, as
+    ``viewer`` may see them (None: everything, for the operator)."""
     out.write((";".join(quoted(_(title)) for title in COLUMNS) + "\r\n").encode())
     lines = _Lines(_Labels(tool_titles))
-    with contextlib.closing(_batches(*export_query(wallet_id, filters))) as batches:
+    with contextlib.closing(_batches(*export_query(wallet_id, filters, viewer))) as batches:
         for batch in batches:
             out.write(lines.text(batch))
 

@@ -100,7 +100,7 @@ def parse_day(text: str, *, field: str) -> dt.date | None:
 
 
 def filter_from_form(number: str, date_from: str, date_to: str, status: str | None,
-                     kind: str | None) -> TransactionFilter:
+                     kind: str | None, by: str | None = None) -> TransactionFilter:
     """The filter the wallet screen's fields describe (empty fields: no filter)."""
     text = (number or "").strip().lstrip("#")
     if text and not text.isdigit():
@@ -114,4 +114,5 @@ def filter_from_form(number: str, date_from: str, date_to: str, status: str | No
         date_to=parse_day(date_to, field="date_to"),
         status=status or None,
         type=kind or None,
+        by=by or None,
     )

@@ -50,6 +50,7 @@ from immo_connect.wallet._views import WalletViews
 from immo_connect.wallet.models import (
     CREDIT_KINDS,
     KIND_CORRECTION,
+    KIND_ONLINE_TOPUP,
     KIND_TOOL,
     KIND_TRANSFER,
     PLATFORM_ACCOUNTS,
@@ -162,8 +163,11 @@ class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocum
     # -- movements -------------------------------------------------------------------------
 
     def charge(self, actor: ActorRef, organisation_id: int, amount_cents: int, *, tool: str,
-               description: str, idempotency_key: str) -> WalletTransaction:
+               description: str, idempotency_key: str, public_description: str = "") -> WalletTransaction:
         """Take ``amount_cents`` from the organisation's wallet for the use of ``tool``.
+
+        A non-empty ``public_description`` marks ``description`` confidential: it is what
+        members without access to ``tool`` see instead (``shown.py``).
 
         ``actor`` must be an active member of the organisation. When the balance is too low
         the transaction is recorded with status ``failed`` and ``failure_reason``
@@ -174,7 +178,9 @@ class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocum
         tool = check.tool(tool)
         text = check.description(description)
         key = check.idempotency_key(idempotency_key)
+        public = check.description(public_description)[:200] if public_description else ""
         member = require_member(actor, organisation_id, action="wallet.charge", source=self.platform.source)
+        # The public text is presentation, not the request: a replay with another one is the same charge.
         digest = _digest("charge", organisation_id, amount, tool, text)
 
         def work() -> list[WalletTransaction]:
@@ -182,7 +188,7 @@ class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocum
             return [self._debit(wallet_id, amount, kind=KIND_TOOL, tool=tool,
                                 description=text, key=key, digest=digest, actor_id=member.id,
                                 actor_name=member.username, counter_account=TOOL_ACCOUNT_PREFIX + tool,
-                                action="wallet.charge")]
+                                action="wallet.charge", public_description=public)]
 
         return self._execute(key, digest, work)[0]
 
@@ -223,6 +229,34 @@ class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocum
             balance, number = _moved(_ledger.credit(wallet_id, amount))
             values.update(number=number, balance_before=balance - amount, balance_after=balance,
                           debit_account=PLATFORM_ACCOUNTS[kind], credit_account=wallet_account(wallet_id))
+            return [self._insert(values)]
+
+        return self._execute(key, digest, work)[0]
+
+    def failed_top_up(self, organisation_id: int, amount_cents: int, *, reason: str, description: str,
+                      idempotency_key: str, actor: ActorRef | None = None,
+                      reference: str = "") -> WalletTransaction:
+        """Record an online top-up that did not go through (``reason``: ``payment_failed``,
+        ``payment_canceled``, ``payment_expired``): a failed ``online_topup`` row with the
+        amount asked, numbered like every attempt; no money moves. It lets the history answer
+        « did my payment fail? ». Idempotent on its key like every movement.
+        """
+        organisation_id = check.organisation_id(organisation_id)
+        amount = check.amount(amount_cents)
+        text = check.description(description)
+        key = check.idempotency_key(idempotency_key)
+        ref = check.reference(reference)
+        who = self._actor_name(actor)
+        digest = _digest("failed_top_up", organisation_id, amount, reason, text, ref)
+
+        def work() -> list[WalletTransaction]:
+            wallet_id = self._wallet_id(organisation_id)
+            values = self._values(wallet_id, kind=KIND_ONLINE_TOPUP, tool="", description=text, amount=amount,
+                                  actor=who, key=key, digest=digest, reference=ref,
+                                  now=self.platform.clock.now(), action="wallet.credit")
+            balance, number = _moved(_ledger.bump(wallet_id))
+            values.update(number=number, balance_before=balance, balance_after=balance,
+                          status=STATUS_FAILED, failure_reason=reason[:50])
             return [self._insert(values)]
 
         return self._execute(key, digest, work)[0]
@@ -390,13 +424,14 @@ class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocum
     def _debit(self, wallet_id: int, amount: int, *, kind: str, tool: str,
                description: str, key: str, digest: str, actor_id: int | None, actor_name: str,
                counter_account: str, action: str, reference: str = "",
-               counterpart_wallet_id: int | None = None) -> WalletTransaction:
+               counterpart_wallet_id: int | None = None, public_description: str = "") -> WalletTransaction:
         """The conditional debit and its transaction row (which is also its posting and audit record)."""
         now = self.platform.clock.now()
         values = self._values(wallet_id, kind=kind, tool=tool, description=description, amount=-amount,
                               actor=(actor_id, actor_name), key=key, digest=digest,
                               reference=reference, now=now, action=action)
         values["counterpart_wallet_id"] = counterpart_wallet_id
+        values["public_description"] = public_description
         moved = _ledger.debit(wallet_id, amount)
         if moved is None:
             balance, number = _moved(_ledger.bump(wallet_id))

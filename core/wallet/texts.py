@@ -35,6 +35,9 @@ STATUS_SYMBOLS: dict[str, str] = {STATUS_SUCCEEDED: "✓", STATUS_FAILED: "✗",
 
 REASON_LABELS: dict[str, str] = {
     "insufficient_funds": N_("The balance was too low."),
+    "payment_failed": N_("The payment was refused."),
+    "payment_canceled": N_("The payment was cancelled."),
+    "payment_expired": N_("The payment expired before it was made."),
     **REVERSAL_REASONS,
     **RESTORE_REASONS,
 }

@@ -1,17 +1,22 @@
 """The "Bon de transaction": a one-page PDF receipt for one wallet transaction (fpdf2).
 
-It names the platform and the organisation (name, enterprise number, address), then the
-transaction (number, date in Belgian time, type, tool, description, amount, balances before
-and after, status) and says plainly that it is a receipt, not an invoice: invoices are
-drawn up by the platform's accounting and sent periodically (a top-up is a prepayment).
+It names the platform and the organisation (name, enterprise number, address, the wallet's
+structured communication), then the transaction (number, date in Belgian time, type, tool,
+description as the reader may see it, what moved, balances before and after, status and
+why, « Par » with the person's name, the card brand of an online top-up) and, for a tool's
+charge, the price before VAT, the VAT rate and amount and the total. It is written in the
+reader's language and says plainly that it is a receipt, not an invoice: invoices are drawn
+up by the platform's accounting and sent periodically (a top-up is a prepayment).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from decimal import Decimal
 
 from fpdf.fonts import FontFace
 
+from immo_connect import i18n
 from immo_connect.config import PlatformSection
 from immo_connect.formats import enterprise, ogm
 from immo_connect.i18n import _
@@ -29,10 +34,28 @@ class VoucherData:
     organisation: Organisation
     counterpart: str  # the other organisation of a transfer, else ""
     tool_title: str
+    description: str = ""  # as the reader may see it (confidential details, ``shown.py``)
+    by: str = ""  # « Par »: a person's name, « virement bancaire », …
+    card: str = ""  # the card brand (or Bancontact) of an online top-up
+    vat: tuple[int, Decimal, int, int] | None = None  # a tool charge: net, rate %, VAT, total
 
 
-def render(data: VoucherData, platform: PlatformSection) -> bytes:
-    """The PDF bytes of the voucher."""
+def _rate(rate: Decimal) -> str:
+    return f"{rate.normalize():f}".replace(".", ",") + " %"
+
+
+def render(data: VoucherData, platform: PlatformSection, language: str | None = None) -> bytes:
+    """The PDF bytes of the voucher, in ``language`` (the reader's; default: the current one)."""
+    previous = i18n.get_language()
+    if language:
+        i18n.set_language(language)
+    try:
+        return _render(data, platform)
+    finally:
+        i18n.set_language(previous)
+
+
+def _render(data: VoucherData, platform: PlatformSection) -> bytes:
     tx = data.transaction
     pdf = DocumentPdf()
     t = pdf.text_of
@@ -58,7 +81,7 @@ def render(data: VoucherData, platform: PlatformSection) -> bytes:
                              _("Enterprise number: {number}").format(
                                  number=enterprise.format_number(str(org.enterprise_number))),
                              str(org.address or ""),
-                             _("Wallet: {communication}").format(
+                             _("Structured communication: {communication}").format(
                                  communication=ogm.format_ogm(str(data.wallet.structured_communication or "")))]),
     ]
     top = pdf.get_y()
@@ -79,20 +102,36 @@ def render(data: VoucherData, platform: PlatformSection) -> bytes:
     kind = kind_label(str(tx.kind))
     if tx.kind == KIND_TOOL:
         kind = f"{kind}: {data.tool_title}"
+    succeeded = tx.status == "succeeded"
     rows = [
         (_("Transaction number"), str(tx.number) if tx.number is not None else _("(pending)")),
         (_("Date"), to_local(tx.created_at).strftime("%d/%m/%Y %H:%M:%S")),
         (_("Type"), kind),
-        (_("Description"), str(tx.description)),
-        (_("Amount"), f"{euros(int(tx.amount), sign=True)} EUR"),
+        (_("Description"), data.description or str(tx.description)),
+        # What moved: nothing for a failed or pending line, whatever was asked.
+        (_("Amount moved"), f"{euros(int(tx.amount) if succeeded else 0, sign=True)} EUR"),
+    ]
+    if not succeeded:
+        rows.append((_("Amount asked"), f"{euros(abs(int(tx.amount)))} EUR"))
+    if data.vat is not None:
+        net, rate, vat, total = data.vat
+        rows += [
+            (_("Price before VAT"), f"{euros(net)} EUR"),
+            (_("VAT rate"), _rate(rate)),
+            (_("VAT"), f"{euros(vat)} EUR"),
+            (_("Total (VAT included)"), f"{euros(total)} EUR"),
+        ]
+    rows += [
         (_("Balance before"), f"{euros(tx.balance_before)} EUR"),
         (_("Balance after"), f"{euros(tx.balance_after)} EUR"),
         (_("Status"), status),
     ]
+    if data.card:
+        rows.append((_("Card"), data.card))
     if data.counterpart:
         rows.append((_("Other wallet"), data.counterpart))
-    if tx.actor_name:
-        rows.append((_("By"), str(tx.actor_name)))
+    if data.by:
+        rows.append((_("By"), data.by))
     if tx.reference:
         rows.append((_("Reference"), str(tx.reference)))
     pdf.set_font(pdf.family_name, "", 10)

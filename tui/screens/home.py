@@ -46,7 +46,8 @@ class HomeScreen(ServiceHandlers, WorkspaceScreen[None]):
     BINDINGS = [
         Binding("p", "open('profile')", _("My profile"), id="home-profile", show=False),
         Binding("c", "open('account')", _("My account"), id="home-account", show=False),
-        Binding("l", "link_eid", _("Link the eID"), id="home-link-eid"),
+        Binding("ctrl+l", "link_eid", _("Link the eID"), id="home-link-eid"),
+        Binding("l", "link_eid", _("Link the eID"), id="home-link-eid-letter", show=False),
         Binding("o", "open('connect-tool')", _("Connect a tool"), id="home-connect-tool"),
         Binding("e", "employees", _("Employees"), id="home-employees"),
         Binding("w", "wallet", _("Wallet"), id="home-wallet"),

@@ -175,6 +175,7 @@ class Select(_Select[ValueType]):
     """Textual's Select, with literal choices (Rich text: typing a letter still jumps to it)."""
 
     def __init__(self, options: Iterable[tuple[Any, Any]], **kwargs: Any) -> None:
+        kwargs.setdefault("prompt", _("Choose"))  # Textual's own says "Select", in English
         super().__init__([(literal_text(prompt), value) for prompt, value in options], **kwargs)
 
     def set_options(self, options: Iterable[tuple[Any, Any]]) -> None:

@@ -178,7 +178,7 @@ def record_check(platform: Platform, context: ToolContext, data: CheckInput, *, 
     charged = platform.tools.charge(
         context, PRICE_ACTION,
         description=_("Due-diligence check: {name}").format(name=data.subject_name.strip())[:200],
-        idempotency_key=idempotency_key,
+        idempotency_key=idempotency_key, confidential=True,  # who was checked / which parcel: its users only
     )
     from immo_connect.accounts.models import Account
 

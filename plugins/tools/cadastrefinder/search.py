@@ -98,7 +98,7 @@ def search(platform: Platform, context: ToolContext, query: ParcelQuery, *, idem
     price = tool.price(PRICE_ACTION)
     charged = platform.tools.charge(
         context, PRICE_ACTION, description=_("Cadastral search: {criteria}").format(criteria=summary)[:200],
-        idempotency_key=idempotency_key,
+        idempotency_key=idempotency_key, confidential=True,  # who was checked / which parcel: its users only
     )
     with transaction():
         row = CadastreSearch.create(

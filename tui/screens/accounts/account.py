@@ -119,7 +119,16 @@ class AccountScreen(ServiceHandlers, WorkspaceScreen[None]):
     def _reload(self) -> None:
         call_service(self, "account-state", _state, self.app, token_of(self.app), on_done=self._show)
 
+    eid_linked: bool | None = None  # None until the state is loaded
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "link_eid":  # offered only while the eID is not linked
+            return self.eid_linked is False
+        return True
+
     def _show(self, state: AccountState) -> None:
+        self.eid_linked = state.eid_linked
+        self.refresh_bindings()
         status = (f"{OK_MARK} " + _("Your eID is linked.")) if state.eid_linked else (
             f"{ERROR_MARK} " + _("Your eID is not linked yet."))
         self.query_one("#account-eid-status", Label).update(status)

@@ -125,6 +125,7 @@ class ProfileScreen(ServiceHandlers, WorkspaceScreen[None]):
 
     async def _show_mode(self, editing: bool) -> None:
         self.editing = editing
+        self.refresh_bindings()
         for widget_id in ("#profile-save", "#profile-cancel", "#profile-photo-buttons"):
             self.query_one(widget_id).set_class(not editing, "hidden")
         self.query_one("#profile-edit").set_class(editing, "hidden")
@@ -252,6 +253,17 @@ class ProfileScreen(ServiceHandlers, WorkspaceScreen[None]):
 
     def _failed(self, error: ImmoConnectError) -> None:
         self.query_one(FormMessage).error(error)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers only what acts now: saving and the photo while editing."""
+        available = {
+            "save": self.editing,
+            "load_photo": self.editing,
+            "edit": self.view is not None and not self.editing,
+            "connected_tools": not self.editing,
+            "sign_out_everywhere": not self.editing,
+        }
+        return available.get(action, True)
 
     async def action_cancel_or_back(self) -> None:
         if self.editing:

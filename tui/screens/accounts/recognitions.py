@@ -113,7 +113,8 @@ class RecognitionsScreen(WorkspaceScreen[None]):
     AREA = "profile"
     CSS_PATH = "../../styles/tools.tcss"
     BINDINGS = [
-        Binding("l", "link_eid", _("Link the eID"), id="recognitions-link-eid"),
+        Binding("ctrl+l", "link_eid", _("Link the eID"), id="recognitions-link-eid"),
+        Binding("l", "link_eid", _("Link the eID"), id="recognitions-link-eid-letter", show=False),
         Binding("r", "refresh", _("Refresh my recognitions"), id="recognitions-refresh-key"),
     ]
 

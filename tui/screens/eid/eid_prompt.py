@@ -37,8 +37,12 @@ class EidPromptScreen(ServiceHandlers, Screen[None]):
     CSS_PATH = "../../styles/accounts.tcss"
     DEFAULT_CLASSES = "accounts"
     BINDINGS = [
-        Binding("l", "link", _("Link the eID"), id="eid-prompt-link"),
-        Binding("i", "skip", _("Skip for now"), id="eid-prompt-skip"),
+        # The same keys as everywhere: ctrl+l links the eID, ctrl+g skips it (as on the
+        # linking screen, where a letter would be typed into the PIN); the letters stay too.
+        Binding("ctrl+l", "link", _("Link the eID"), id="eid-prompt-link"),
+        Binding("ctrl+g", "skip", _("Skip for now"), id="eid-prompt-skip"),
+        Binding("l", "link", _("Link the eID"), id="eid-prompt-link-letter", show=False),
+        Binding("i", "skip", _("Skip for now"), id="eid-prompt-skip-letter", show=False),
     ]
 
     def compose(self) -> ComposeResult:

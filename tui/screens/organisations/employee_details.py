@@ -150,6 +150,7 @@ class EmployeeDetailsScreen(ServiceHandlers, WorkspaceScreen[None]):
             self.query_one(f"#{widget_id}").set_class(not show, "hidden")
         self.query_one("#employee-manager-button", Button).label = (
             _("Revoke manager rights") if row.is_manager else _("Make manager"))
+        self.refresh_bindings()
 
     def _failed(self, error: ImmoConnectError) -> None:
         self.query_one("#employee-message", FormMessage).error(error)
@@ -161,12 +162,27 @@ class EmployeeDetailsScreen(ServiceHandlers, WorkspaceScreen[None]):
 
     def _set_editing(self, editing: bool) -> None:
         self.editing = editing
+        self.refresh_bindings()
         self.query_one("#employee-editor").set_class(not editing, "hidden")
         self.query_one("#employee-buttons").set_class(editing, "hidden")
         if not editing:  # never leave the focus in a hidden field
             self.query_one("#employee-edit-button").focus()
 
     # -- actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers only what acts now: saving while editing, the rest otherwise."""
+        row, viewing = self.row, self.row is not None and not self.editing
+        available = {
+            "save": self.editing,
+            "edit": viewing,
+            "delete": viewing,
+            "block": viewing and row is not None and row.status != "blocked",
+            "activate": viewing and row is not None and row.status == "blocked",
+            "confirm": viewing and row is not None and row.status == "pending",
+            "toggle_manager": viewing and row is not None and row.status == "active",
+        }
+        return available.get(action, True)
 
     def action_edit(self) -> None:
         if self.row is None or self.editing:

@@ -88,6 +88,15 @@ class EmployeesScreen(ServiceHandlers, WorkspaceScreen[None]):
         back = _(" — P: previous page") if number > 1 else ""
         self.query_one("#employees-page", Label).update(
             (_("Page {number}").format(number=number) + more + back) if page.rows else _("No employee found."))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Next and previous page are offered only when there is such a page."""
+        if action == "next_page":
+            return self.page is not None and self.page.next_cursor is not None
+        if action == "previous_page":
+            return len(self.cursors) > 1
+        return True
 
     def _restart(self) -> None:
         self.cursors = [None]

@@ -116,15 +116,29 @@ class OrganisationDataScreen(ServiceHandlers, WorkspaceScreen[None]):
         self.view = view
         self.query_one("#org-data-view", Static).update(describe(view))
         self.query_one("#org-data-edit-button").set_class(not view.can_edit, "hidden")
+        self.refresh_bindings()
 
     def _set_editing(self, editing: bool) -> None:
         self.editing = editing
+        self.refresh_bindings()
         self.query_one("#org-data-editor").set_class(not editing, "hidden")
         self.query_one("#org-data-view").set_class(editing, "hidden")
         self.query_one("#org-data-edit-button").set_class(editing or not (self.view and self.view.can_edit),
                                                           "hidden")
         if not editing:  # never leave the focus in a hidden field
             self.query_one("#org-data-edit-button").focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers only what acts now: saving while editing, the rest otherwise."""
+        manager = self.view is not None and self.view.can_edit
+        available = {
+            "save": self.editing,
+            "edit": manager and not self.editing,
+            "employees": manager and not self.editing,
+            "tools": not self.editing,
+            "wallet": not self.editing,
+        }
+        return available.get(action, True)
 
     def action_edit(self) -> None:
         if self.view is None or self.editing:

@@ -46,6 +46,7 @@ class WalletState:
     overview: WalletOverview | None
     types: list[tuple[str, str]]
     tool_titles: dict[str, str]
+    by: list[tuple[str, str]]  # the « Par » filter's choices
 
 
 def load_state(platform: Any, actor: int, organisation_id: int | None) -> WalletState:
@@ -56,7 +57,8 @@ def load_state(platform: Any, actor: int, organisation_id: int | None) -> Wallet
         organisation_id = ids[0] if ids else None
     overview = wallet.overview(actor, organisation_id) if organisation_id is not None else None
     titles = {tool.name: (getattr(tool, "title", "") or tool.name) for tool in platform.plugins.tools()}
-    return WalletState(organisations, overview, wallet.type_choices(), titles)
+    by = wallet.by_choices(actor, organisation_id) if organisation_id is not None else []
+    return WalletState(organisations, overview, wallet.type_choices(), titles, by)
 
 
 def negative_notice(overview: WalletOverview) -> str:
@@ -74,8 +76,8 @@ def negative_notice(overview: WalletOverview) -> str:
     ) if part)
 
 
-def load_page(platform: Any, actor: int, organisation_id: int, form: tuple[str, str, str, str | None, str | None],
-              after: str | None) -> tuple[TransactionFilter, Page]:
+def load_page(platform: Any, actor: int, organisation_id: int,
+              form: tuple[str, str, str, str | None, str | None, str | None], after: str | None) -> tuple[TransactionFilter, Page]:
     filters = filter_from_form(*form)
     return filters, platform.wallet.transactions(actor, organisation_id, filters, after=after, limit=PAGE_SIZE)
 
@@ -129,6 +131,7 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
             yield Select([(_("All statuses"), ALL)] + [(status_label(s), s) for s in STATUSES],
                          id="wallet-filter-status", value=ALL, allow_blank=False)
             yield Select([(_("All types"), ALL)], id="wallet-filter-type", value=ALL, allow_blank=False)
+            yield Select([(_("By anyone"), ALL)], id="wallet-filter-by", value=ALL, allow_blank=False)
             yield Button(_("Filter"), id="wallet-filter-button")
             yield Button(_("Clear all filters"), id="wallet-clear-button")
         table: DataTable[Text | str] = DataTable(id="wallet-transactions", cursor_type="row", zebra_stripes=True)
@@ -139,7 +142,7 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#wallet-transactions", DataTable)
-        table.add_columns(_("No."), _("Date"), _("Tool / type"), _("Description"), _("Amount (EUR)"),
+        table.add_columns(_("No."), _("Date"), _("Tool / type"), _("Description"), _("By"), _("Amount (EUR)"),
                           _("Status"), _("Balance before"), _("Balance after"), _("Voucher"))
         table.focus()
         self._load_state()
@@ -164,6 +167,10 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
         current = kinds.value
         kinds.set_options([(_("All types"), ALL)] + [(label, value) for value, label in state.types])
         kinds.value = current if any(value == current for value, _label in state.types) else ALL
+        by = self.query_one("#wallet-filter-by", Select)
+        current = by.value
+        by.set_options([(_("By anyone"), ALL)] + [(label, value) for value, label in state.by])
+        by.value = current if any(value == current for value, _label in state.by) else ALL
         balance = self.query_one("#wallet-balance", Label)
         if overview is None:
             self._filling = False
@@ -185,15 +192,17 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
             self.cursors = [None]
         self._load_page(self.cursors[-1])
 
-    def _form(self) -> tuple[str, str, str, str | None, str | None]:
+    def _form(self) -> tuple[str, str, str, str | None, str | None, str | None]:
         status = self.query_one("#wallet-filter-status", Select).value
         kind = self.query_one("#wallet-filter-type", Select).value
+        by = self.query_one("#wallet-filter-by", Select).value
         return (
             self.query_one("#wallet-filter-number", Input).value,
             self.query_one("#wallet-filter-from", Input).value,
             self.query_one("#wallet-filter-to", Input).value,
             status if isinstance(status, str) and status != ALL else None,
             kind if isinstance(kind, str) and kind != ALL else None,
+            by if isinstance(by, str) and by != ALL else None,
         )
 
     def _load_page(self, after: str | None) -> None:
@@ -234,12 +243,22 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
         if not self.filters.is_empty:
             text = _("Filtered. ") + text
         self.query_one("#wallet-page", Label).update(text)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Next and previous page are offered only when there is such a page."""
+        if action == "next_page":
+            return self.page is not None and self.page.next_cursor is not None
+        if action == "previous_page":
+            return len(self.cursors) > 1
+        return True
 
     def _cells(self, row: WalletTransaction, page: Page) -> list[Text | str]:
         titles = self.state.tool_titles if self.state else {}
         tool = str(row.tool)
         what = titles.get(tool, tool) if row.kind == KIND_TOOL else kind_label(str(row.kind))
-        description = str(row.description)
+        # As this person may see it: a confidential detail of a tool shows as the tool's action.
+        description = page.descriptions.get(int(row.id), str(row.description))
         if row.counterpart_wallet_id is not None and int(row.counterpart_wallet_id) in page.counterparts:
             other = page.counterparts[int(row.counterpart_wallet_id)]
             arrow = _("to {name}") if int(row.amount) < 0 else _("from {name}")
@@ -247,12 +266,12 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
         status = f"{STATUS_SYMBOLS.get(str(row.status), '')} {status_label(str(row.status))}"
         if row.failure_reason:
             status += f" — {reason_label(str(row.failure_reason))}"
-        amount = Text(euros(int(row.amount), sign=True), justify="right",
-                      style="strike" if row.status != "succeeded" else "")
+        # What moved: a failed or pending line moved nothing (its reason says why).
+        amount = Text(euros(int(row.amount) if row.status == "succeeded" else 0, sign=True), justify="right")
         return [
             str(row.number) if row.number is not None else "—",
             to_local(row.created_at).strftime("%d/%m/%Y %H:%M"),
-            what, description, amount, status,
+            what, description, page.by.get(int(row.id), ""), amount, status,
             Text(euros(row.balance_before), justify="right"), Text(euros(row.balance_after), justify="right"),
             "PDF",
         ]
@@ -305,6 +324,7 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
             self.query_one(selector, Input).value = ""
         self.query_one("#wallet-filter-status", Select).value = ALL
         self.query_one("#wallet-filter-type", Select).value = ALL
+        self.query_one("#wallet-filter-by", Select).value = ALL
         self.query_one("#wallet-transactions", DataTable).focus()
         self.action_apply_filters()
 
