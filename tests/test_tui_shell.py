@@ -221,3 +221,14 @@ def test_the_shell_imports_no_textual_in_its_data_module() -> None:
     tree = ast.parse((ROOT / "tui" / "workspace.py").read_text(encoding="utf-8"))
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not any(name and name.startswith("textual") for name in imported)
+
+
+def test_the_pictures_in_the_tui_docs_exist() -> None:
+    import re
+    from urllib.parse import unquote
+
+    text = (ROOT / "docs" / "tui.md").read_text(encoding="utf-8")
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert len(links) >= 4
+    for link in links:
+        assert (ROOT / "docs" / unquote(link)).resolve().is_file(), link

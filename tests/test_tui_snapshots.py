@@ -1,67 +1,223 @@
-"""Snapshots of the screens changed for safety, at 80×24 and 120×40, in French.
+"""Snapshots of every screen at 80×24 and 120×40, in French, with long names and amounts.
 
-Regenerate after a deliberate change with ``pytest tests/test_tui_snapshots.py --snapshot-update``
-and look at the pictures (``tests/__snapshots__/test_tui_snapshots/*.svg``) before committing.
+One app per screen and size (xdist spreads them). Regenerate after a deliberate change with
+``pytest tests/test_tui_snapshots.py --snapshot-update`` and look at the pictures
+(``tests/__snapshots__/test_tui_snapshots/*.svg``, open them in a browser) before committing.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.screen import Screen
 
+from immo_connect.organisations.models import Membership
 from immo_connect.platform import Platform
 from immo_connect.tui.app import ImmoConnectApp
-from immo_connect.tui.screens.tools.quality import QualityScreen
-from immo_connect.tui.screens.wallet.wallet_transfer import WalletTransferScreen
-from tests.support.factories import make_account, make_organisation
-from tests.support.tools import AGENT_AND_SYNDIC, MakePlatform, fund, link_identity, registers_config
+from immo_connect.wallet.models import WalletTransaction
+from tests.support.factories import make_organisation
+from tests.support.tools import Agency, MakePlatform, fund, make_agency, register_cadastrefinder, registers_config
 from tests.support.tui import settle, sign_in
 
-SIZES = [(80, 24), (120, 40)]
+SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+MOMENT = dt.datetime(2026, 11, 16, 8, 30)  # UTC
+LONG_NAME = "Agence Immobilière du Parc Léopold & Associés — Bruxelles-Capitale"
 
 
 @pytest.fixture
 def platform(make_platform: MakePlatform) -> Platform:
-    return make_platform(config_text=registers_config())
+    platform = make_platform(config_text=registers_config())
+    platform.clock.current = MOMENT  # type: ignore[attr-defined]  # the same dates in every picture
+    return platform
 
 
-def _agency_with_two_organisations(platform: Platform) -> tuple[Any, Any, Any]:
-    marc = make_account("marc.janssens", first_name="Marc", last_name="Janssens")
-    link_identity(platform, marc, AGENT_AND_SYNDIC)
-    first = make_organisation(marc, name="Agence Immobilière du Parc Léopold [b]Bruxelles[/i]")
-    second = make_organisation(marc, name="Bureau Zénith")
-    for organisation in (first, second):
-        platform.tools.register(marc, organisation.id, "cadastrefinder", "agent", terms_version="2016-1")
-    fund(platform, first, 1_234_567)
-    return marc, first, second
+@dataclasses.dataclass
+class Scene:
+    platform: Platform
+    agency: Agency
+    org: int
+    other: int
+    pending: int  # a waiting join request
+    employee: int  # an active membership
+    top_up: int  # a wallet transaction that can be refunded
 
 
-@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
-def test_quality_selection_snapshot(platform: Platform, snap_compare: Any, size: tuple[int, int]) -> None:
-    marc, first, _second = _agency_with_two_organisations(platform)
+def build_scene(platform: Platform) -> Scene:
+    """A manager of two organisations (one with a long name, a big balance, a waiting join
+    request and a registered tool), as a busy agency has."""
+    agency = make_agency(platform, LONG_NAME)
+    org = agency.organisation.id
+    other = make_organisation(agency.manager, name="Bureau Zénith").id
+    register_cadastrefinder(platform, agency)
+    fund(platform, org, 123_456_789)
+    fund(platform, other, 5_000)
+    top_up = WalletTransaction.select().where(WalletTransaction.amount > 0).order_by(WalletTransaction.id).first()
+    members = {m.account_id: m.id for m in Membership.select().where(Membership.organisation == org)}
+    return Scene(platform, agency, org, other, members[agency.pending.id], members[agency.employee.id], top_up.id)
+
+
+Prepare = Callable[[ImmoConnectApp, Pilot[Any], Scene], Awaitable[None]]
+
+
+def pushing(build: Callable[[Scene], Screen[Any]], *, signed_in: bool = True) -> Prepare:
+    async def prepare(app: ImmoConnectApp, pilot: Pilot[Any], scene: Scene) -> None:
+        if signed_in:
+            sign_in(app, scene.agency.manager)
+        await app.push_screen(build(scene))
+    return prepare
+
+
+def pressing(*keys: str) -> Prepare:
+    async def prepare(app: ImmoConnectApp, pilot: Pilot[Any], scene: Scene) -> None:
+        from immo_connect.tui.screens.home import HomeScreen
+
+        sign_in(app, scene.agency.manager)
+        await app.push_screen(HomeScreen())
+        await settle(pilot)
+        await pilot.press(*keys)
+    return prepare
+
+
+async def _login(app: ImmoConnectApp, pilot: Pilot[Any], scene: Scene) -> None:
+    return None
+
+
+async def _tool_screen(app: ImmoConnectApp, pilot: Pilot[Any], scene: Scene) -> None:
+    from immo_connect.tui.screens.tools._tool_launch import open_tool
+
+    sign_in(app, scene.agency.manager)
+    context = scene.platform.tools.start(scene.agency.manager.id, "cadastrefinder", scene.org, "agent")
+    open_tool(app, context)
+
+
+def _screens() -> dict[str, Prepare]:
+    from immo_connect.tui.screens.accounts.account import AccountScreen
+    from immo_connect.tui.screens.accounts.connected_tools import ConnectedToolsScreen
+    from immo_connect.tui.screens.accounts.forgot_password import ForgotPasswordScreen
+    from immo_connect.tui.screens.accounts.photo import PhotoScreen
+    from immo_connect.tui.screens.accounts.profile import ProfileScreen
+    from immo_connect.tui.screens.accounts.recognitions import RecognitionsScreen
+    from immo_connect.tui.screens.accounts.register import RegisterScreen
+    from immo_connect.tui.screens.accounts.reset_password import ResetPasswordScreen
+    from immo_connect.tui.screens.accounts.ssh_keys import SshKeysScreen
+    from immo_connect.tui.screens.accounts.user_menu import UserMenuScreen
+    from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
+    from immo_connect.tui.screens.eid.eid_link import EidLinkScreen
+    from immo_connect.tui.screens.eid.eid_prompt import EidPromptScreen
+    from immo_connect.tui.screens.help import HelpScreen
+    from immo_connect.tui.screens.organisations.employee_add import AddEmployeeScreen
+    from immo_connect.tui.screens.organisations.employee_confirm import ConfirmEmployeeScreen
+    from immo_connect.tui.screens.organisations.employee_details import EmployeeDetailsScreen
+    from immo_connect.tui.screens.organisations.employees import EmployeesScreen
+    from immo_connect.tui.screens.organisations.organisation_add import AddOrganisationScreen
+    from immo_connect.tui.screens.organisations.organisation_create import CreateOrganisationScreen
+    from immo_connect.tui.screens.organisations.organisation_data import OrganisationDataScreen
+    from immo_connect.tui.screens.organisations.organisations import MyOrganisationsScreen
+    from immo_connect.tui.screens.tools.connect_tool import ConnectToolScreen
+    from immo_connect.tui.screens.tools.quality import QualityScreen
+    from immo_connect.tui.screens.tools.tool_access import ToolAccessScreen
+    from immo_connect.tui.screens.tools.tool_details import ToolDetailsScreen
+    from immo_connect.tui.screens.tools.tool_register import ToolRegisterScreen
+    from immo_connect.tui.screens.tools.tool_terms import TermsDialog
+    from immo_connect.tui.screens.tools.tools import ToolsScreen
+    from immo_connect.tui.screens.wallet.invoices import WalletInvoicesScreen
+    from immo_connect.tui.screens.wallet.topup import TopUpScreen
+    from immo_connect.tui.screens.wallet.wallet import WalletScreen
+    from immo_connect.tui.screens.wallet.wallet_refund import WalletRefundScreen
+    from immo_connect.tui.screens.wallet.wallet_transfer import WalletTransferScreen
+
+    return {
+        # Before signing in.
+        "login": _login,
+        "register": pushing(lambda s: RegisterScreen(), signed_in=False),
+        "forgot-password": pushing(lambda s: ForgotPasswordScreen(), signed_in=False),
+        "reset-password": pushing(lambda s: ResetPasswordScreen("marc.janssens@example.be"), signed_in=False),
+        "help": pushing(lambda s: HelpScreen(), signed_in=False),
+        "eid-prompt": pushing(lambda s: EidPromptScreen()),
+        # The frame: home, the areas by their digit, the quality switch.
+        "home": pressing(),
+        "organisations": pressing("2"),
+        "tools": pressing("3"),
+        "wallet": pressing("4"),
+        "employees": pressing("5"),
+        "profile": pressing("6"),
+        "quality-switch": pressing("f5"),
+        "user-menu": pushing(lambda s: UserMenuScreen()),
+        "confirmation": pushing(lambda s: ConfirmDialog(
+            f"Retirer les droits de gestionnaire de Marc Janssens pour {LONG_NAME} ?", "Oui, retirer les droits")),
+        # Organisations and employees.
+        "organisation-data": pushing(lambda s: OrganisationDataScreen(s.org)),
+        "organisation-add": pushing(lambda s: AddOrganisationScreen()),
+        "organisation-create": pushing(lambda s: CreateOrganisationScreen("0203201340")),
+        "join-requests": pushing(lambda s: EmployeesScreen(s.org, status="pending")),
+        "employee-details": pushing(lambda s: EmployeeDetailsScreen(s.org, s.employee)),
+        "employee-confirm": pushing(lambda s: ConfirmEmployeeScreen(s.org, s.pending)),
+        "employee-add": pushing(lambda s: AddEmployeeScreen(s.org)),
+        # Tools.
+        "tool-details": pushing(lambda s: ToolDetailsScreen("cadastrefinder", s.org)),
+        "tool-register": pushing(lambda s: ToolRegisterScreen("cadastrefinder", organisation_id=s.other)),
+        "tool-access": pushing(lambda s: ToolAccessScreen("cadastrefinder", "agent", s.org)),
+        "tool-terms": pushing(lambda s: TermsDialog("cadastrefinder")),
+        "quality": pushing(lambda s: QualityScreen("cadastrefinder", organisation_id=s.org)),
+        "connect-tool": pushing(lambda s: ConnectToolScreen()),
+        "tool-screen": _tool_screen,
+        # Wallet.
+        "top-up": pushing(lambda s: TopUpScreen(s.org)),
+        "transfer": pushing(lambda s: WalletTransferScreen(s.org)),
+        "refund": pushing(lambda s: WalletRefundScreen(s.top_up)),
+        "invoices": pushing(lambda s: WalletInvoicesScreen(s.org)),
+        # Profile.
+        "account": pushing(lambda s: AccountScreen()),
+        "photo": pushing(lambda s: PhotoScreen()),
+        "ssh-keys": pushing(lambda s: SshKeysScreen()),
+        "recognitions": pushing(lambda s: RecognitionsScreen()),
+        "connected-tools": pushing(lambda s: ConnectedToolsScreen()),
+        "eid-link": pushing(lambda s: EidLinkScreen()),
+        # Kept from the safety work: the organisation list and the wallet under the frame.
+        "organisations-list": pushing(lambda s: MyOrganisationsScreen()),
+        "wallet-other": pushing(lambda s: WalletScreen(s.other)),
+        "tools-other": pushing(lambda s: ToolsScreen(s.other)),
+        "profile-direct": pushing(lambda s: ProfileScreen()),
+    }
+
+
+SCREENS = _screens()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("name", list(SCREENS))
+def test_screen_snapshot(platform: Platform, snap_compare: Any, name: str, size: str) -> None:
+    scene = build_scene(platform)
     app = ImmoConnectApp(platform)
 
     async def run_before(pilot: Pilot[Any]) -> None:
-        sign_in(app, marc)
-        await app.push_screen(QualityScreen("cadastrefinder", organisation_id=first.id))
-        await settle(pilot, lambda: app.screen.qualities)
+        await settle(pilot)
+        await SCREENS[name](app, pilot, scene)
+        await settle(pilot)
+        await settle(pilot, lambda: getattr(app, "session", None) is None or app.workspace_quality is not None)
         await settle(pilot)
 
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
 
 
-@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
-def test_transfer_question_snapshot(platform: Platform, snap_compare: Any, size: tuple[int, int]) -> None:
-    marc, first, _second = _agency_with_two_organisations(platform)
-    app = ImmoConnectApp(platform)
+def test_every_screen_has_a_snapshot() -> None:
+    from tests.test_tui_shell import _screen_classes
 
-    async def run_before(pilot: Pilot[Any]) -> None:
-        sign_in(app, marc)
-        await app.push_screen(WalletTransferScreen(first.id))
-        await settle(pilot)
-        await pilot.press(*"250,00", "ctrl+s")
-        await settle(pilot)
-
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    pictured = {"LoginScreen", "RegisterScreen", "ForgotPasswordScreen", "ResetPasswordScreen", "HelpScreen",
+                "EidPromptScreen", "HomeScreen", "MyOrganisationsScreen", "ToolsScreen", "WalletScreen",
+                "EmployeesScreen", "ProfileScreen", "OrganisationDataScreen", "AddOrganisationScreen",
+                "CreateOrganisationScreen", "EmployeeDetailsScreen", "ConfirmEmployeeScreen", "AddEmployeeScreen",
+                "ToolDetailsScreen", "ToolRegisterScreen", "ToolAccessScreen", "QualityScreen", "ConnectToolScreen",
+                "TopUpScreen", "WalletTransferScreen", "WalletRefundScreen", "AccountScreen", "SshKeysScreen",
+                "RecognitionsScreen", "ConnectedToolsScreen", "EidLinkScreen", "WalletInvoicesScreen"}
+    # Not pictured: the activation and missing e-mail steps (they need a session in that
+    # state, driven in test_accounts_tui.py), the eID token screen (a fresh random code),
+    # and the operators' back office (tests/test_operators_tui.py).
+    not_pictured = {"ActivationScreen", "MissingEmailScreen", "EidTokenScreen"}
+    names = {screen.__name__ for screen in _screen_classes() if ".operators." not in screen.__module__}
+    assert names <= pictured | not_pictured, names - pictured - not_pictured

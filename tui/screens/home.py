@@ -32,7 +32,7 @@ MANAGER_MARK = "★"
 REQUESTS_MARK = "●"
 START_MARK = "▶"
 # The columns beside the organisation's name, at most: role, balance, requests (and gaps).
-OTHER_COLUMNS_WIDTH = 52
+OTHER_COLUMNS_WIDTH = 50
 
 
 def _cut(text: str, width: int) -> str:
@@ -97,7 +97,7 @@ class HomeScreen(ServiceHandlers, WorkspaceScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#home-organisations", DataTable).add_columns(
-            _("Organisation"), _("Role"), _("Balance"), _("Join requests"))
+            _("Organisation"), _("Role"), _("Balance"), _("Requests"))
         self.query_one("#home-organisations", DataTable).focus()
 
     def on_screen_resume(self) -> None:
@@ -129,23 +129,26 @@ class HomeScreen(ServiceHandlers, WorkspaceScreen[None]):
                 role = ("⏳ " if summary.status == "pending" else "") + _(STATUS_LABELS[summary.status])
             balance = board.balances.get(summary.id)
             shown = f"{euros(balance)} €" if balance is not None else "—"
-            requests = (f"{REQUESTS_MARK} " + ngettext("{count} request waiting", "{count} requests waiting",
+            requests = (f"{REQUESTS_MARK} " + ngettext("{count} waiting", "{count} waiting",
                                                        summary.pending_requests).format(count=summary.pending_requests)
                         if summary.pending_requests else "")
             table.add_row(_cut(summary.name, room), role, Text(shown, justify="right"),
                           Text(requests, style="bold") if requests else "", key=str(summary.id))
         if board.organisations:
             table.move_cursor(row=min(cursor, len(board.organisations) - 1))
-        self.query_one("#home-organisations-empty", Label).update(
-            "" if board.organisations else
-            _("You belong to no organisation yet: open Organisations (2) and add yours."))
+        empty = self.query_one("#home-organisations-empty", Label)
+        empty.update("" if board.organisations else
+                     _("You belong to no organisation yet: open Organisations (2) and add yours."))
+        empty.display = not board.organisations
 
     def _show_tools(self, board: Dashboard) -> None:
         tools = self.query_one("#home-tools", OptionList)
         tools.set_options([Option(f"{START_MARK} {_(tool.title)} — {_(tool.short_description)}", id=tool.name)
                            for tool in board.tools])
-        self.query_one("#home-tools-empty", Label).update(
-            "" if board.tools else _("No tool yet: a manager registers tools on the Tools page (3)."))
+        empty = self.query_one("#home-tools-empty", Label)
+        empty.update("" if board.tools else _("No tool yet: a manager registers tools on the Tools page (3)."))
+        empty.display = not board.tools
+        tools.display = bool(board.tools)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "link_eid":

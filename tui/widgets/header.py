@@ -23,12 +23,16 @@ from immo_connect.tui.widgets.safe import Button, Label, assemble
 QUALITY_MARK = "◆"
 
 
-def quality_text(quality: Any) -> str:
-    """« ◆ Organisation · Usage mode », or what is missing."""
+def quality_text(quality: Any, name_width: int = 0) -> str:
+    """« ◆ Organisation · Usage mode »; with ``name_width``, a longer name is cut there with
+    « … », so that the usage mode stays visible."""
     if quality is None:
         return ""
+    name = quality.organisation_name
+    if name_width and len(name) > name_width:
+        name = name[: name_width - 1] + "…"
     mode = f" · {quality.mode_title}" if quality.mode_title else ""
-    return f"{QUALITY_MARK} {quality.organisation_name}{mode}"
+    return f"{QUALITY_MARK} {name}{mode}"
 
 
 def balance_text(quality: Any) -> str:
@@ -66,12 +70,17 @@ class AppHeader(Horizontal):
     def on_mount(self) -> None:
         self.show_quality(getattr(self.app, "workspace_quality", None))
 
+    def on_resize(self) -> None:
+        self.show_quality(getattr(self.app, "workspace_quality", None))
+
     def show_quality(self, quality: Any) -> None:
         """Show ``quality`` (a ``CurrentQuality``) or nothing when there is none."""
         signed_in = getattr(self.app, "session", None) is not None
         shown = quality if signed_in else None
         label = self.query_one("#header-quality", Label)
-        label.update(quality_text(shown))
+        # Narrow, the name gives way to the usage mode (which says the role the tool sees).
+        name_width = 18 if self.size.width and self.size.width < 120 else 40
+        label.update(quality_text(shown, name_width if getattr(shown, "mode_title", "") else 0))
         label.display = shown is not None
         balance = self.query_one("#header-balance", Label)
         text = balance_text(shown)
