@@ -17,6 +17,7 @@ from immo_connect.platform import Platform, create_platform
 from tests.support.eid import eid_reader, eid_stack, pkis  # noqa: F401 - shared fixtures
 from tests.support.postgres import PostgresCluster
 from tests.support.smtp import make_smtp_server, smtp_server  # noqa: F401 - shared fixtures
+from tests.support.ssh import serve, servers  # noqa: F401 - shared fixtures
 
 # The suite shares its cores with other work: property tests check behaviour, never speed, so
 # Hypothesis's timing checks (deadline, "input generation is slow") are off for every test.

@@ -13,7 +13,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncssh
@@ -30,8 +30,6 @@ from tests.support.ssh import (
     children_of,
     connect,
     open_terminal,
-    ssh_config,
-    start_server,
     wait_until_gone,
 )
 from tests.test_ssh_server import PASSWORD, SIGN_IN_TITLE, events, eventually, make_user, type_username
@@ -39,24 +37,6 @@ from tests.test_ssh_server import PASSWORD, SIGN_IN_TITLE, events, eventually, m
 pytestmark = pytest.mark.slow
 
 HOME = "Bonjour Alice Dumont"
-
-
-@pytest.fixture
-def servers() -> Iterator[list[ServerProcess]]:
-    started: list[ServerProcess] = []
-    yield started
-    for server in started:
-        server.stop()
-
-
-@pytest.fixture
-def serve(platform: Platform, servers: list[ServerProcess]) -> Callable[..., ServerProcess]:
-    def start(**config: object) -> ServerProcess:
-        server = start_server(platform, ssh_config(**config))  # type: ignore[arg-type]
-        servers.append(server)
-        return server
-
-    return start
 
 
 def with_key(platform: Platform, username: str = "alice") -> asyncssh.SSHKey:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncssh
@@ -19,32 +19,12 @@ from tests.support.ssh import (
     children_of,
     connect,
     open_terminal,
-    ssh_config,
-    start_server,
     wait_until_gone,
 )
 
 pytestmark = pytest.mark.slow
 
 SIGN_IN_TITLE = "Se connecter à Immo-Connect"
-
-
-@pytest.fixture
-def servers() -> Iterator[list[ServerProcess]]:
-    started: list[ServerProcess] = []
-    yield started
-    for server in started:
-        server.stop()
-
-
-@pytest.fixture
-def serve(platform: Platform, servers: list[ServerProcess]) -> Callable[..., ServerProcess]:
-    def start(**config: object) -> ServerProcess:
-        server = start_server(platform, ssh_config(**config))  # type: ignore[arg-type]
-        servers.append(server)
-        return server
-
-    return start
 
 
 def events(action: str, outcome: str | None = None) -> list[AuditEvent]:

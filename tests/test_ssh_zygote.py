@@ -14,7 +14,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +32,6 @@ from tests.support.ssh import (
     children_of,
     connect,
     open_terminal,
-    ssh_config,
-    start_server,
     wait_until_gone,
     zygote_pids,
 )
@@ -157,24 +155,6 @@ async def test_without_a_zygote_sessions_are_spawned_after_one_log_line(
 
 
 # -- the real server ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def servers() -> Iterator[list[ServerProcess]]:
-    started: list[ServerProcess] = []
-    yield started
-    for server in started:
-        server.stop()
-
-
-@pytest.fixture
-def serve(platform: Platform, servers: list[ServerProcess]) -> Callable[..., ServerProcess]:
-    def start(**config: object) -> ServerProcess:
-        server = start_server(platform, ssh_config(**config))  # type: ignore[arg-type]
-        servers.append(server)
-        return server
-
-    return start
 
 
 async def sign_in_screen(port: int) -> tuple[Any, Any, Any]:

@@ -15,10 +15,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import asyncssh
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 IMMO_CONNECT = [sys.executable, "-m", "immo_connect"]
@@ -274,3 +276,26 @@ def start_server(platform: object, config_text: str, **env: str) -> ServerProces
     config = Path(settings.data_dir).parent / "ssh-server.toml"
     config.write_text(config_text)
     return ServerProcess(config, Path(settings.data_dir), settings.database_url, env).start()
+
+
+# -- fixtures shared by the SSH server tests (imported into each test module) ----------------
+
+
+@pytest.fixture
+def servers() -> Iterator[list[ServerProcess]]:
+    """Every server a test starts, stopped at the end of the test."""
+    started: list[ServerProcess] = []
+    yield started
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def serve(platform: Any, servers: list[ServerProcess]) -> Callable[..., ServerProcess]:
+    """Starts a real SSH server on the test's platform with the given [ssh] settings."""
+    def start(**config: object) -> ServerProcess:
+        server = start_server(platform, ssh_config(**config))  # type: ignore[arg-type]
+        servers.append(server)
+        return server
+
+    return start
