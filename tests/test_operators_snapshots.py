@@ -23,7 +23,7 @@ from immo_connect.tui.screens.operators.back_office import BackOfficeScreen
 from immo_connect.tui.screens.operators.money_desk import MoneyDeskScreen
 from tests.support.factories import make_account, make_organisation
 from tests.support.operators import make_operator
-from tests.support.tui import settle, sign_in
+from tests.support.tui import settle, sign_in, steady_cursors
 
 SIZE = (80, 24)
 MOMENT = dt.datetime(2026, 3, 2, 9, 30)
@@ -54,6 +54,7 @@ def test_search_results_snapshot(platform: Platform, snap_compare: Any) -> None:
         await app.push_screen(BackOfficeScreen())
         await pilot.press(*"peeters", "enter")
         await settle(pilot)
+        steady_cursors(app)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -67,6 +68,7 @@ def test_account_snapshot(platform: Platform, snap_compare: Any) -> None:
         sign_in(app, helper)
         await app.push_screen(AccountViewScreen(int(anne.id)))
         await settle(pilot)
+        steady_cursors(app)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -88,5 +90,6 @@ def test_money_desk_snapshot(make_platform: Any, snap_compare: Any) -> None:
         sign_in(app, bert)
         await app.push_screen(MoneyDeskScreen())
         await settle(pilot)
+        steady_cursors(app)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -14,7 +14,7 @@ import asyncssh
 import pytest
 
 from immo_connect.platform import Platform
-from tests.support.ssh import ServerProcess, children_of, ssh_config, start_server, wait_until_gone
+from tests.support.ssh import ServerProcess, children_of, ssh_config, start_server, wait_until_gone, zygote_pids
 from tests.test_ssh_server import PASSWORD, SIGN_IN_TITLE, make_user
 
 pytestmark = [
@@ -117,19 +117,19 @@ async def test_openssh_with_a_registered_key(platform: Platform, server: ServerP
     identity = write_key(tmp_path, key)
     tmux.start(ssh_command(server.port, "-i", str(identity), "-o", "IdentitiesOnly=yes"), 100, 30)
     await tmux.wait_for("Bonjour Alice Dumont")
-    screen = await tmux.wait_for("palette")
+    screen = await tmux.wait_for("Commandes")
     assert "Alice Dumont" in screen.splitlines()[0]  # the header names the signed-in user
-    assert 95 <= last_column(screen, "palette") <= 100  # the footer ends at the right edge
-    children = children_of(server.pid)
+    assert 95 <= last_column(screen, "Commandes") <= 100  # the footer ends at the right edge
+    children = children_of(server.pid) - zygote_pids(server.pid)  # the session, not the warm parent
     assert len(children) == 1
     # Resizing the terminal re-lays the app out at the new width.
     tmux.resize(72, 24)
     for _ in range(100):
         screen = tmux.screen()
-        if "Bonjour Alice Dumont" in screen and 0 < last_column(screen, "palette") <= 72:
+        if "Bonjour Alice Dumont" in screen and 0 < last_column(screen, "Commandes") <= 72:
             break
         await asyncio.sleep(0.1)
-    assert 67 <= last_column(screen, "palette") <= 72
+    assert 67 <= last_column(screen, "Commandes") <= 72
     # Killing the client: the server notices and ends the session process.
     os.kill(tmux.client_pid(), 9)
     assert await wait_until_gone(children, timeout=15) == set()

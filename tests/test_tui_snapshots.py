@@ -16,13 +16,13 @@ import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
 
-from immo_connect.organisations.models import Membership
+from immo_connect.organisations.models import Membership, Organisation
 from immo_connect.platform import Platform
 from immo_connect.tui.app import ImmoConnectApp
 from immo_connect.wallet.models import WalletTransaction
-from tests.support.factories import make_organisation
+from tests.support.factories import make_organisation, valid_enterprise_number
 from tests.support.tools import Agency, MakePlatform, fund, make_agency, register_cadastrefinder, registers_config
-from tests.support.tui import settle, sign_in
+from tests.support.tui import settle, sign_in, steady_cursors
 
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 MOMENT = dt.datetime(2026, 11, 16, 8, 30)  # UTC
@@ -52,7 +52,9 @@ def build_scene(platform: Platform) -> Scene:
     request and a registered tool), as a busy agency has."""
     agency = make_agency(platform, LONG_NAME)
     org = agency.organisation.id
-    other = make_organisation(agency.manager, name="Bureau Zénith").id
+    # Fixed numbers: the factories count per test process, so the order of tests would show.
+    Organisation.update(enterprise_number=valid_enterprise_number(101)).where(Organisation.id == org).execute()
+    other = make_organisation(agency.manager, name="Bureau Zénith", enterprise_number=valid_enterprise_number(202)).id
     register_cadastrefinder(platform, agency)
     fund(platform, org, 123_456_789)
     fund(platform, other, 5_000)
@@ -201,6 +203,7 @@ def test_screen_snapshot(platform: Platform, snap_compare: Any, name: str, size:
         await settle(pilot)
         await settle(pilot, lambda: getattr(app, "session", None) is None or app.workspace_quality is not None)
         await settle(pilot)
+        steady_cursors(app)
 
     assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
 

@@ -100,15 +100,15 @@ def test_vouchers_say_who_the_card_the_vat_and_what_moved(agency_platform: Platf
     charge = platform.wallet.charge(manager, organisation.id, 12_10, tool="btv", description="Attestation",
                                     idempotency_key="v:1")
     text = pdf_text(platform.wallet.voucher_pdf(manager, charge.id))
-    for expected in ("Prix hors TVA", "10,00 EUR", "Taux de TVA", "21 %", "TVA", "2,10 EUR",
-                     "Total TVA comprise", "12,10 EUR"):
+    for expected in ("Prix hors TVA", "10,00 €", "Taux de TVA", "21 %", "TVA", "2,10 €",
+                     "Total TVA comprise", "12,10 €"):
         assert expected in text, (expected, text)
 
     failed = platform.wallet.charge(manager, organisation.id, 1_000_00, tool="btv", description="Trop cher",
                                     idempotency_key="v:2")
     text = " ".join(pdf_text(platform.wallet.voucher_pdf(manager, failed.id)).replace("\u202f", " ").split())
-    assert "Montant mouvementé" in text and "+0,00 EUR" not in text and " 0,00 EUR" in text
-    assert "Montant demandé 1 000,00 EUR" in text and "insuffisant" in text and "Par Marc Janssens" in text
+    assert "Montant mouvementé" in text and "+0,00 €" not in text and " 0,00 €" in text
+    assert "Montant demandé 1 000,00 €" in text and "insuffisant" in text and "Par Marc Janssens" in text
     assert "-1 000,00" not in text
 
     # In the reader's language: an English-speaking employee with the view right.

@@ -56,3 +56,13 @@ def terminal_output(app: App[object]) -> str:
 def foreign_controls(output: str) -> list[str]:
     """Control characters in ``output`` that are not part of Textual's own sequences."""
     return sorted({repr(match.group()) for match in _CONTROL.finditer(_OWN_SEQUENCES.sub("", output))})
+
+
+def steady_cursors(app: App[int]) -> None:
+    """Stops the text cursors' blinking (shown steadily), so that a snapshot does not depend on
+    the moment it is taken: under load the blink phase differed from one run to the next."""
+    from textual.widgets import Input, TextArea
+
+    for widget in app.screen.query("*"):
+        if isinstance(widget, Input | TextArea):
+            widget.cursor_blink = False
