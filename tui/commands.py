@@ -22,7 +22,7 @@ class ActionsProvider(Provider):
     def _actions(self) -> list[tuple[str, DOMNode, str, str]]:
         seen: set[str] = set()
         found: list[tuple[str, DOMNode, str, str]] = []
-        for namespace in (self.screen, self.app):
+        for namespace in (self.screen, *self._tables(), self.app):
             for binding in getattr(namespace, "BINDINGS", []):
                 if not isinstance(binding, Binding) or not binding.description:
                     continue
@@ -45,6 +45,15 @@ class ActionsProvider(Provider):
                 if _(label) not in descriptions:
                     found.append((_(label), self.app, f"open_entry('{entry_id}')", _("User menu")))
         return found
+
+    def _tables(self) -> list[DOMNode]:
+        """The table whose row « Full row » opens: the focused one, else the screen's first."""
+        from immo_connect.tui.widgets.table import RecordTable
+
+        focused = self.screen.focused
+        if isinstance(focused, RecordTable):
+            return [focused]
+        return list(self.screen.query(RecordTable).results())[:1]
 
     async def discover(self) -> Hits:
         for description, namespace, action, help_text in self._actions():

@@ -87,8 +87,14 @@ GLOBAL_KEYS: tuple[KeyAction, ...] = (
     *(KeyAction(f"go-{area.id}", area.key, f"go('{area.id}')", area.label, show=False) for area in AREAS),
 )
 
+# Every table and list of records (tui/widgets/table.py): the selected row's full text, in a
+# dialog. Not Enter, which already opens or starts the row on most lists; the space bar is
+# free on every table and list (as the preview key of file managers).
+ROW_DETAIL = KeyAction("row-detail", "space", "show_row", N_("Full row"), display=N_("space"))
+
 # Actions several screens offer, and the one key each is bound to wherever it is offered.
 SHARED_KEYS: dict[str, str] = {
+    "show_row": ROW_DETAIL.keys,
     "refresh": "r",
     "focus_filter": "slash",
     "focus_filters": "slash",

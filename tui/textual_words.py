@@ -22,7 +22,9 @@ _footer_key_init = FooterKey.__init__
 
 def _translated_footer_key_init(self: FooterKey, key: str, key_display: str, description: str,
                                 *args: Any, **kwargs: Any) -> None:
-    _footer_key_init(self, key, key_display, _(description) if description else description, *args, **kwargs)
+    # A key written as a word (« space ») is translated as its description is.
+    shown_key = _(key_display) if key_display and key_display.isalpha() else key_display
+    _footer_key_init(self, key, shown_key, _(description) if description else description, *args, **kwargs)
 
 
 def install() -> None:

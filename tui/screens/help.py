@@ -36,11 +36,14 @@ class HelpScreen(Screen[None]):
 
     def _keys(self) -> str:
         """The screen's own keys, then the frame's (from the keymap, as the app's bindings)."""
-        from immo_connect.tui.keymap import GLOBAL_KEYS
+        from immo_connect.tui.keymap import GLOBAL_KEYS, ROW_DETAIL
+        from immo_connect.tui.widgets.table import RecordTable
 
         lines = [f"| `{binding.key_display or binding.key}` | {_(binding.description)} |"
                  for binding in getattr(self.previous, "BINDINGS", [])
                  if isinstance(binding, Binding) and binding.description]
+        if self.previous is not None and self.previous.query(RecordTable):
+            lines.append(f"| `{_(ROW_DETAIL.shown_key)}` | {_(ROW_DETAIL.description)} |")
         lines += [f"| `{entry.shown_key}` | {_(entry.description)} |" for entry in GLOBAL_KEYS]
         return "\n".join(lines)
 

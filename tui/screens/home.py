@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
 from textual.widgets import Footer
 
-from immo_connect.i18n import N_, _, ngettext
-from immo_connect.organisations.data import STATUS_LABELS
+from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.screens.organisations._org_table import OrganisationsTable
 from immo_connect.tui.session_flow import actor_of, token_of
 from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import ERROR_MARK, OK_MARK
@@ -26,17 +25,8 @@ from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, DataTable, Label, Option, OptionList
 from immo_connect.tui.workspace import Dashboard, dashboard
-from immo_connect.wallet.texts import euros
 
-MANAGER_MARK = "★"
-REQUESTS_MARK = "●"
 START_MARK = "▶"
-# The columns beside the organisation's name, at most: role, balance, requests (and gaps).
-OTHER_COLUMNS_WIDTH = 50
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
 
 
 class HomeScreen(ServiceHandlers, WorkspaceScreen[None]):
@@ -75,9 +65,7 @@ class HomeScreen(ServiceHandlers, WorkspaceScreen[None]):
             with Container(id="home-panels"):
                 with Vertical(id="home-organisations-panel", classes="panel"):
                     yield Label(_("My organisations"), classes="panel-title")
-                    table: DataTable[Text | str] = DataTable(id="home-organisations", cursor_type="row",
-                                                             zebra_stripes=True)
-                    yield table
+                    yield OrganisationsTable(with_balances=True, id="home-organisations")
                     yield Label("", id="home-organisations-empty", classes="hint")
                 with Vertical(id="home-tools-panel", classes="panel"):
                     yield Label(_("Tools you can start"), classes="panel-title")
@@ -96,9 +84,7 @@ class HomeScreen(ServiceHandlers, WorkspaceScreen[None]):
         return f"{OK_MARK} " + _("Your eID is linked to your account.")
 
     def on_mount(self) -> None:
-        self.query_one("#home-organisations", DataTable).add_columns(
-            _("Organisation"), _("Role"), _("Balance"), _("Requests"))
-        self.query_one("#home-organisations", DataTable).focus()
+        self.query_one("#home-organisations", OrganisationsTable).focus()
 
     def on_screen_resume(self) -> None:
         self.action_refresh()
@@ -119,23 +105,7 @@ class HomeScreen(ServiceHandlers, WorkspaceScreen[None]):
         self.refresh_bindings()
 
     def _show_organisations(self, board: Dashboard) -> None:
-        table = self.query_one("#home-organisations", DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        room = max(table.size.width - OTHER_COLUMNS_WIDTH, 16)
-        for summary in board.organisations:
-            role = f"{MANAGER_MARK} " + _("Manager") if summary.is_manager else _("Employee")
-            if not summary.usable:
-                role = ("⏳ " if summary.status == "pending" else "") + _(STATUS_LABELS[summary.status])
-            balance = board.balances.get(summary.id)
-            shown = f"{euros(balance)} €" if balance is not None else "—"
-            requests = (f"{REQUESTS_MARK} " + ngettext("{count} waiting", "{count} waiting",
-                                                       summary.pending_requests).format(count=summary.pending_requests)
-                        if summary.pending_requests else "")
-            table.add_row(_cut(summary.name, room), role, Text(shown, justify="right"),
-                          Text(requests, style="bold") if requests else "", key=str(summary.id))
-        if board.organisations:
-            table.move_cursor(row=min(cursor, len(board.organisations) - 1))
+        self.query_one("#home-organisations", OrganisationsTable).show(board.organisations, board.balances)
         empty = self.query_one("#home-organisations-empty", Label)
         empty.update("" if board.organisations else
                      _("You belong to no organisation yet: open Organisations (2) and add yours."))
@@ -157,24 +127,8 @@ class HomeScreen(ServiceHandlers, WorkspaceScreen[None]):
 
     # -- choices -------------------------------------------------------------------------------
 
-    def _selected_organisation(self) -> Any | None:
-        if self.board is None or not self.board.organisations:
-            return None
-        table = self.query_one("#home-organisations", DataTable)
-        row = table.cursor_row
-        return self.board.organisations[row] if 0 <= row < len(self.board.organisations) else None
-
     def _usable_organisation(self) -> Any | None:
-        selected = self._selected_organisation()
-        if selected is None:
-            self.notify(_("Choose an organisation first."), severity="warning")
-            return None
-        if not selected.usable:
-            self.notify(_("{name} is awaiting confirmation: a manager must confirm you first.").format(
-                name=selected.name) if selected.status == "pending" else
-                _("Your access to {name} is blocked.").format(name=selected.name), severity="warning")
-            return None
-        return selected
+        return self.query_one("#home-organisations", OrganisationsTable).usable()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

@@ -18,7 +18,9 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.pager import Pager
 from immo_connect.tui.widgets.safe import DataTable, Input, Label, Select
+from immo_connect.tui.widgets.table import Column, RecordTable
 
 PAGE_SIZE = 50
 STATUS_MARKS = {"pending": "⏳", "active": "✓", "blocked": "⛔"}
@@ -40,7 +42,7 @@ class EmployeesScreen(ServiceHandlers, WorkspaceScreen[None]):
         super().__init__()
         self.organisation_id = organisation_id
         self.status = status
-        self.cursors: list[tuple[str, int] | None] = [None]  # the start of each page seen
+        self.pager: Pager[tuple[str, int]] = Pager()
         self.page: EmployeePage | None = None
         self.rows: dict[int, EmployeeRow] = {}
 
@@ -50,19 +52,20 @@ class EmployeesScreen(ServiceHandlers, WorkspaceScreen[None]):
             yield Input(id="employees-name", placeholder=_("Filter by name"))
             options = [(_("All statuses"), "all")] + [(_(label), key) for key, label in STATUS_LABELS.items()]
             yield Select(options, id="employees-status", value=self.status or "all", allow_blank=False)
-        table: DataTable[Text | str] = DataTable(id="employees", cursor_type="row", zebra_stripes=True)
-        yield table
+        # The name and the status always show; the function (typed by the person) takes the rest.
+        yield RecordTable(Column(_("Name"), keep=True, max_width=30), Column(_("Status"), keep=True),
+                          Column(_("Role"), priority=1), Column(_("Employee type"), priority=3),
+                          Column(_("Function"), flex=True), Column(_("E-mail"), priority=2, max_width=30),
+                          id="employees")
         yield Label("", id="employees-page")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#employees", DataTable)
-        table.add_columns(_("Name"), _("Status"), _("Role"), _("Employee type"), _("Function"), _("E-mail"))
         self._load()
-        table.focus()
+        self.query_one("#employees", RecordTable).focus()
 
     def on_screen_resume(self) -> None:
-        self._load(self.cursors[-1])
+        self._load(self.pager.current)
 
     def _load(self, after: tuple[str, int] | None = None) -> None:
         platform = self.app.platform  # type: ignore[attr-defined]
@@ -74,33 +77,33 @@ class EmployeesScreen(ServiceHandlers, WorkspaceScreen[None]):
 
     def _show(self, page: EmployeePage) -> None:
         self.page = page
-        table = self.query_one("#employees", DataTable)
-        table.clear()
+        self.pager.shown(page.next_cursor)
         self.rows = {row.membership_id: row for row in page.rows}
-        for row in page.rows:
-            status = Text(f"{STATUS_MARKS[row.status]} {_(STATUS_LABELS[row.status])}",
-                          style="bold" if row.status == "pending" else "")
-            role = "★ " + _("Manager") if row.is_manager else _("Employee")
-            kind = _(EMPLOYEE_TYPES.get(row.employee_type, "")) if row.employee_type else ""
-            table.add_row(row.name, status, role, kind, row.function, row.work_email, key=str(row.membership_id))
-        number = len(self.cursors)
-        # Whole phrases, listed: never a sentence assembled from translated pieces.
-        parts = [_("Page {number}").format(number=number)]
-        parts += [_("N: next page")] if page.next_cursor else []
-        parts += [_("P: previous page")] if number > 1 else []
-        self.query_one("#employees-page", Label).update(" — ".join(parts) if page.rows else _("No employee found."))
+        self.query_one("#employees", RecordTable).set_records(
+            (str(row.membership_id), self._cells(row)) for row in page.rows)
+        self.query_one("#employees-page", Label).update(
+            " — ".join(self.pager.describe()) if page.rows else _("No employee found."))
         self.refresh_bindings()
 
+    @staticmethod
+    def _cells(row: EmployeeRow) -> list[Text | str]:
+        status = Text(f"{STATUS_MARKS[row.status]} {_(STATUS_LABELS[row.status])}",
+                      style="bold" if row.status == "pending" else "")
+        role = "★ " + _("Manager") if row.is_manager else _("Employee")
+        kind = _(EMPLOYEE_TYPES.get(row.employee_type, "")) if row.employee_type else ""
+        return [row.name, status, role, kind, row.function, row.work_email]
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Next and previous page are offered only when there is such a page."""
-        if action == "next_page":
-            return self.page is not None and self.page.next_cursor is not None
-        if action == "previous_page":
-            return len(self.cursors) > 1
+        """Next and previous page only when there is such a page; details only on a row."""
+        paging = self.pager.allows(action)
+        if paging is not None:
+            return paging
+        if action == "details":
+            return bool(self.rows)
         return True
 
     def _restart(self) -> None:
-        self.cursors = [None]
+        self.pager.restart()
         self._load()
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -111,7 +114,7 @@ class EmployeesScreen(ServiceHandlers, WorkspaceScreen[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "employees-name":
             event.stop()
-            self.query_one("#employees", DataTable).focus()
+            self.query_one("#employees", RecordTable).focus()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "employees-status":
@@ -121,26 +124,21 @@ class EmployeesScreen(ServiceHandlers, WorkspaceScreen[None]):
             self._restart()
 
     def action_refresh(self) -> None:
-        self._load(self.cursors[-1])
+        self._load(self.pager.current)
 
     def action_next_page(self) -> None:
-        if self.page is not None and self.page.next_cursor is not None:
-            self.cursors.append(self.page.next_cursor)
-            self._load(self.page.next_cursor)
+        if self.pager.forward():
+            self._load(self.pager.current)
 
     def action_previous_page(self) -> None:
-        if len(self.cursors) > 1:
-            self.cursors.pop()
-            self._load(self.cursors[-1])
+        if self.pager.back():
+            self._load(self.pager.current)
 
     def action_focus_filter(self) -> None:
         self.query_one("#employees-name", Input).focus()
 
     def _selected(self) -> EmployeeRow | None:
-        table = self.query_one("#employees", DataTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        key = self.query_one("#employees", RecordTable).selected_key()
         return self.rows.get(int(key)) if key is not None else None
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

@@ -23,7 +23,8 @@ from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
-from immo_connect.tui.widgets.safe import Button, DataTable, Label, Static, TabPane
+from immo_connect.tui.widgets.safe import Button, Label, Static, TabPane
+from immo_connect.tui.widgets.table import Column, RecordTable
 from immo_connect.wallet.texts import euros
 
 
@@ -76,8 +77,9 @@ class ToolDetailsScreen(ServiceHandlers, WorkspaceScreen[None]):
                             for r in mode.roles)))
                         yield Label("", id=f"state-{mode.id}", classes="section")
                         yield Label("", id=f"mandate-{mode.id}")
-                        table: DataTable[str] = DataTable(id=f"access-{mode.id}", cursor_type="row", classes="hidden access")
-                        yield table
+                        yield RecordTable(Column(_("Employee"), flex=True), Column(_("Membership"), keep=True),
+                                          Column(_("Access"), keep=True), id=f"access-{mode.id}",
+                                          zebra_stripes=False, classes="hidden access")
                         with Horizontal(classes="buttons"):
                             yield Button(_("Register"), id=f"register-{mode.id}", classes="hidden")
                             yield Button(_("Edit"), id=f"edit-{mode.id}", classes="hidden")
@@ -86,8 +88,6 @@ class ToolDetailsScreen(ServiceHandlers, WorkspaceScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        for mode in self.tool.modes:
-            self.query_one(f"#access-{mode.id}", DataTable).add_columns(_("Employee"), _("Membership"), _("Access"))
         self._reload()
 
     def on_screen_resume(self) -> None:
@@ -105,7 +105,7 @@ class ToolDetailsScreen(ServiceHandlers, WorkspaceScreen[None]):
         for mode in details.modes:
             state = self.query_one(f"#state-{mode.mode}", Label)
             mandate = self.query_one(f"#mandate-{mode.mode}", Label)
-            table = self.query_one(f"#access-{mode.mode}", DataTable)
+            table = self.query_one(f"#access-{mode.mode}", RecordTable)
             self.query_one(f"#register-{mode.mode}").set_class(mode.registered, "hidden")
             self.query_one(f"#edit-{mode.mode}").set_class(not (mode.registered and details.is_manager), "hidden")
             self.query_one(f"#unregister-{mode.mode}").set_class(not (mode.registered and details.is_manager),
@@ -124,12 +124,11 @@ class ToolDetailsScreen(ServiceHandlers, WorkspaceScreen[None]):
                 mandate.update(_("Mandated recognition: {name} of {holder} ({validity})").format(
                     name=_(mode.mandate.name), holder=mode.mandate.holder_name, validity=validity))
             if mode.sheet is not None:
-                table.clear()
-                for employee in mode.sheet.employees:
-                    star = "★ " if employee.is_manager else ""
-                    role = _(employee.role.title) if employee.role else ""
-                    table.add_row(f"{star}{employee.display_name}", _(STATUS_LABELS.get(employee.membership_status, employee.membership_status)),
-                                  status_word(employee.status, role), key=str(employee.account_id))
+                table.set_records((str(employee.account_id), [
+                    f"{'★ ' if employee.is_manager else ''}{employee.display_name}",
+                    _(STATUS_LABELS.get(employee.membership_status, employee.membership_status)),
+                    status_word(employee.status, _(employee.role.title) if employee.role else ""),
+                ]) for employee in mode.sheet.employees)
 
     def _current_mode(self) -> str:
         active = self.query_one("#details-modes", TabbedContent).active

@@ -17,6 +17,7 @@ from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, DataTable, Label, Select
+from immo_connect.tui.widgets.table import Column, RecordTable
 
 
 def _load(platform: Any, actor: int, organisation_id: int | None) -> tuple[list[tuple[int, str]], int | None, list[Any]]:
@@ -47,8 +48,8 @@ class ToolsScreen(ServiceHandlers, WorkspaceScreen[None]):
         yield AppHeader(_("Tools"))
         with Vertical(classes="tools-page"):
             yield Select[int]([], id="tools-organisation-select", prompt=_("Organisation"), allow_blank=True)
-            table: DataTable[str] = DataTable(id="tools-table", cursor_type="row", zebra_stripes=True)
-            yield table
+            yield RecordTable(Column(_("Tool"), keep=True, max_width=24), Column(_("State"), keep=True),
+                              Column(_("Description"), flex=True), id="tools-table")
             yield Label("", id="tools-hint", classes="hint")
             with Horizontal(classes="buttons"):
                 yield Button(_("Start"), id="tools-start-button", variant="primary")
@@ -57,7 +58,6 @@ class ToolsScreen(ServiceHandlers, WorkspaceScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#tools-table", DataTable).add_columns(_("Tool"), _("State"), _("Description"))
         self._reload()
 
     def on_screen_resume(self) -> None:
@@ -76,14 +76,12 @@ class ToolsScreen(ServiceHandlers, WorkspaceScreen[None]):
             select.set_options([(name, ident) for ident, name in organisations])
             if organisation_id is not None:
                 select.value = organisation_id
-        table = self.query_one("#tools-table", DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        for item in overview:
-            table.add_row(_(item.tool.title), self._state(item), _(item.tool.short_description), key=item.tool.name)
+        table = self.query_one("#tools-table", RecordTable)
+        table.set_records((item.tool.name, [_(item.tool.title), self._state(item), _(item.tool.short_description)])
+                          for item in overview)
         if overview:
-            table.move_cursor(row=min(cursor, len(overview) - 1))
             table.focus()
+        self.refresh_bindings()
         self.query_one("#tools-hint", Label).update(
             _("Enter: start a registered tool or register it — D: details — O: another organisation")
             if organisation_id is not None else
@@ -98,10 +96,30 @@ class ToolsScreen(ServiceHandlers, WorkspaceScreen[None]):
         return f"{NONE_MARK} " + _("Not registered — Register")
 
     def _selected(self) -> Any | None:
-        table = self.query_one("#tools-table", DataTable)
-        if not self.overview or table.row_count == 0:
+        if not self.is_mounted:
             return None
-        return self.overview[table.cursor_row]
+        key = self.query_one("#tools-table", RecordTable).selected_key()
+        return next((item for item in self.overview if item.tool.name == key), None)
+
+    @staticmethod
+    def _free_modes(item: Any) -> list[str]:
+        return [mode.id for mode in item.tool.modes if mode.id not in item.registered_modes]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The keys the selected tool allows: start a registered one, register a mode still
+        free, the details of any."""
+        item = self._selected() if action in ("start", "register", "details") else None
+        if action == "start":
+            return item is not None and bool(item.registered)
+        if action == "register":
+            return item is not None and self.organisation_id is not None and bool(self._free_modes(item))
+        if action == "details":
+            return item is not None
+        return True
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self.refresh_bindings()
 
     # -- events and actions -------------------------------------------------------------------
 
@@ -149,7 +167,7 @@ class ToolsScreen(ServiceHandlers, WorkspaceScreen[None]):
         item = self._selected()
         if item is None or self.organisation_id is None:
             return
-        free = [mode.id for mode in item.tool.modes if mode.id not in item.registered_modes]
+        free = self._free_modes(item)
         if not free:
             self.notify(_("Every usage mode of this tool is already registered."), severity="information")
             return

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer
@@ -23,6 +22,7 @@ from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, DataTable, Label
+from immo_connect.tui.widgets.table import Column, RecordTable
 from immo_connect.wallet.texts import euros
 
 
@@ -46,17 +46,18 @@ class WalletInvoicesScreen(ServiceHandlers, WorkspaceScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader(_("Invoices"))
-        table: DataTable[Text | str] = DataTable(id="invoices-table", cursor_type="row", zebra_stripes=True)
-        yield table
+        # The number, the date and the total always show; the others while there is room.
+        yield RecordTable(Column(_("Number"), keep=True), Column(_("Type"), priority=1),
+                          Column(_("Month"), priority=3), Column(_("Date"), keep=True),
+                          Column(_("Excl. VAT (EUR)"), priority=2, right=True),
+                          Column(_("VAT (EUR)"), priority=4, right=True), Column(_("Total (EUR)"), keep=True, right=True),
+                          id="invoices-table")
         yield Button(_("Download PDF and XML"), id="invoices-download-button", variant="primary")
         yield Label("", id="invoices-message")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#invoices-table", DataTable)
-        table.add_columns(_("Number"), _("Type"), _("Month"), _("Date"), _("Excl. VAT (EUR)"), _("VAT (EUR)"),
-                          _("Total (EUR)"))
-        table.focus()
+        self.query_one("#invoices-table", RecordTable).focus()
         self.action_refresh()
 
     def action_refresh(self) -> None:
@@ -65,26 +66,24 @@ class WalletInvoicesScreen(ServiceHandlers, WorkspaceScreen[None]):
                      on_done=self._show, on_error=self._failed)
 
     def _show(self, invoices: list[Any]) -> None:
-        table = self.query_one("#invoices-table", DataTable)
-        table.clear()
-        self.rows = {}
-        for invoice in invoices:
-            key = str(invoice.id)
-            self.rows[key] = invoice
-            table.add_row(str(invoice.number), kind_title(str(invoice.kind)), str(invoice.month),
-                          invoice.issue_date.strftime("%d/%m/%Y"),
-                          Text(euros(int(invoice.net_cents)), justify="right"),
-                          Text(euros(int(invoice.vat_cents)), justify="right"),
-                          Text(euros(int(invoice.total_cents)), justify="right"), key=key)
+        self.rows = {str(invoice.id): invoice for invoice in invoices}
+        self.query_one("#invoices-table", RecordTable).set_records(
+            (str(invoice.id), [str(invoice.number), kind_title(str(invoice.kind)), str(invoice.month),
+                               invoice.issue_date.strftime("%d/%m/%Y"), euros(int(invoice.net_cents)),
+                               euros(int(invoice.vat_cents)), euros(int(invoice.total_cents))])
+            for invoice in invoices)
+        self.refresh_bindings()
         self._say(_("No invoice yet: invoices are issued at the start of each month for the month before.")
                   if not invoices else _("D: save the PDF and the XML of the selected invoice."))
 
     def _selected(self) -> Any:
-        table = self.query_one("#invoices-table", DataTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self.rows.get(str(key))
+        key = self.query_one("#invoices-table", RecordTable).selected_key()
+        return self.rows.get(key) if key is not None else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "download":
+            return bool(self.rows)  # a document to save
+        return True
 
     def action_download(self) -> None:
         invoice = self._selected()

@@ -28,11 +28,13 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.header import AppHeader
+from immo_connect.tui.widgets.pager import Pager
 from immo_connect.tui.widgets.safe import Button, DataTable, Input, Label, Select
+from immo_connect.tui.widgets.table import Column, RecordTable
 from immo_connect.wallet._views import NO_FILTER, OrganisationChoice, Page, TransactionFilter, WalletOverview, to_local
 from immo_connect.wallet.forms import filter_from_form
 from immo_connect.wallet.models import KIND_TOOL, STATUSES, WalletTransaction
-from immo_connect.wallet.rights import RIGHT_MANAGE, RIGHT_TOP_UP, includes
+from immo_connect.wallet.rights import RIGHT_MANAGE, RIGHT_NONE, RIGHT_TOP_UP, includes
 from immo_connect.wallet.texts import STATUS_SYMBOLS, euros, kind_label, reason_label, status_label
 
 PAGE_SIZE = 50
@@ -84,6 +86,23 @@ def load_page(platform: Any, actor: int, organisation_id: int,
     return filters, platform.wallet.transactions(actor, organisation_id, filters, after=after, limit=PAGE_SIZE)
 
 
+def transaction_columns() -> tuple[Column, ...]:
+    """The date, the amount and the status are always on screen; the description takes what
+    is left; the others go when the screen is narrow (all of them are in « Full row »)."""
+    return (
+        Column(_("No."), priority=1),
+        Column(_("Date"), keep=True),
+        Column(_("Tool / type"), priority=3, max_width=20),
+        Column(_("Description"), flex=True),
+        Column(_("By"), priority=4, max_width=20),
+        Column(_("Amount (EUR)"), keep=True, right=True),
+        Column(_("Status"), keep=True, max_width=24),
+        Column(_("Balance before"), priority=5, right=True),
+        Column(_("Balance after"), priority=2, right=True),
+        Column(_("Voucher"), priority=6),
+    )
+
+
 class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
     AREA = "wallet"
     CSS_PATH = "../../styles/wallet.tcss"
@@ -106,7 +125,7 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
         self.organisation_id = organisation_id
         self.state: WalletState | None = None
         self.filters: TransactionFilter = NO_FILTER
-        self.cursors: list[str | None] = [None]  # the start of each page seen
+        self.pager: Pager[str] = Pager()
         self.page: Page | None = None
         self.rows: dict[str, WalletTransaction] = {}
         self._filling = False  # set while the screen fills its own selects
@@ -136,17 +155,13 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
             yield Select([(_("By anyone"), ALL)], id="wallet-filter-by", value=ALL, allow_blank=False)
             yield Button(_("Filter"), id="wallet-filter-button")
             yield Button(_("Clear all filters"), id="wallet-clear-button")
-        table: DataTable[Text | str] = DataTable(id="wallet-transactions", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield RecordTable(*transaction_columns(), id="wallet-transactions")
         yield Label("", id="wallet-page")
         yield Label("", id="wallet-message")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#wallet-transactions", DataTable)
-        table.add_columns(_("No."), _("Date"), _("Tool / type"), _("Description"), _("By"), _("Amount (EUR)"),
-                          _("Status"), _("Balance before"), _("Balance after"), _("Voucher"))
-        table.focus()
+        self.query_one("#wallet-transactions", RecordTable).focus()
         self._load_state()
 
     def on_screen_resume(self) -> None:
@@ -191,8 +206,9 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
         self.query_one("#wallet-topup-button", Button).display = includes(overview.right, RIGHT_TOP_UP)
         self.query_one("#wallet-transfer-button", Button).display = includes(overview.right, RIGHT_MANAGE)
         if changed or not reload_page:
-            self.cursors = [None]
-        self._load_page(self.cursors[-1])
+            self.pager.restart()
+        self._load_page(self.pager.current)
+        self.refresh_bindings()
 
     def _form(self) -> tuple[str, str, str, str | None, str | None, str | None]:
         status = self.query_one("#wallet-filter-status", Select).value
@@ -225,37 +241,43 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
     def _show_page(self, result: tuple[TransactionFilter, Page]) -> None:
         self.filters, page = result
         self.page = page
-        table = self.query_one("#wallet-transactions", DataTable)
-        table.clear()
-        self.rows = {}
-        for row in page.items:
-            key = str(row.id)
-            self.rows[key] = row
-            table.add_row(*self._cells(row, page), key=key)
-        number = len(self.cursors)
+        self.pager.shown(page.next_cursor)
+        self.rows = {str(row.id): row for row in page.items}
+        self.query_one("#wallet-transactions", RecordTable).set_records(
+            (str(row.id), self._cells(row, page)) for row in page.items)
         if not page.items:
             text = _("No transaction matches the filters.") if not self.filters.is_empty else _("No transaction yet.")
         else:
-            # Whole phrases, listed: never a sentence assembled from translated pieces.
-            parts = [_("Page {number}").format(number=number)]
-            if page.next_cursor:
-                parts.append(_("N: next page"))
-            if number > 1:
-                parts.append(_("P: previous page"))
-            parts.append(_("V: voucher of the selected line"))
-            text = " — ".join(parts)
+            text = " — ".join([*self.pager.describe(), _("V: voucher of the selected line")])
         if not self.filters.is_empty:
             text = _("Filtered. ") + text
         self.query_one("#wallet-page", Label).update(text)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Next and previous page are offered only when there is such a page."""
-        if action == "next_page":
-            return self.page is not None and self.page.next_cursor is not None
-        if action == "previous_page":
-            return len(self.cursors) > 1
+        """Only the keys that act here: a page that exists, a right the person has, a line
+        that allows it (a voucher needs a line, a refund an online top-up's line)."""
+        paging = self.pager.allows(action)
+        if paging is not None:
+            return paging
+        overview = self.state.overview if self.state is not None else None
+        right = overview.right if overview is not None else RIGHT_NONE
+        if action == "top_up":
+            return includes(right, RIGHT_TOP_UP)
+        if action == "transfer":
+            return includes(right, RIGHT_MANAGE)
+        if action == "voucher":
+            return self._selected() is not None
+        if action == "refund":
+            row = self._selected()
+            return includes(right, RIGHT_MANAGE) and row is not None and row.kind == "online_topup"
+        if action in ("export", "invoices"):
+            return overview is not None
         return True
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self.refresh_bindings()  # the voucher and refund keys follow the selected line
 
     def _cells(self, row: WalletTransaction, page: Page) -> list[Text | str]:
         titles = self.state.tool_titles if self.state else {}
@@ -292,7 +314,7 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
             event.stop()
             if not self._filling and isinstance(event.value, int) and event.value != self.organisation_id:
                 self.organisation_id = event.value
-                self.cursors = [None]
+                self.pager.restart()
                 self._load_state()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -319,7 +341,7 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
     # -- actions ------------------------------------------------------------------------------
 
     def action_apply_filters(self) -> None:
-        self.cursors = [None]
+        self.pager.restart()
         self._say("")
         self._load_page(None)
 
@@ -329,7 +351,7 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
         self.query_one("#wallet-filter-status", Select).value = ALL
         self.query_one("#wallet-filter-type", Select).value = ALL
         self.query_one("#wallet-filter-by", Select).value = ALL
-        self.query_one("#wallet-transactions", DataTable).focus()
+        self.query_one("#wallet-transactions", RecordTable).focus()
         self.action_apply_filters()
 
     def action_focus_filters(self) -> None:
@@ -339,21 +361,18 @@ class WalletScreen(ServiceHandlers, WorkspaceScreen[None]):
         self._load_state(reload_page=True)
 
     def action_next_page(self) -> None:
-        if self.page is not None and self.page.next_cursor is not None:
-            self.cursors.append(self.page.next_cursor)
-            self._load_page(self.page.next_cursor)
+        if self.pager.forward():
+            self._load_page(self.pager.current)
 
     def action_previous_page(self) -> None:
-        if len(self.cursors) > 1:
-            self.cursors.pop()
-            self._load_page(self.cursors[-1])
+        if self.pager.back():
+            self._load_page(self.pager.current)
 
     def _selected(self) -> WalletTransaction | None:
-        table = self.query_one("#wallet-transactions", DataTable)
-        if table.row_count == 0:
+        if not self.is_mounted:
             return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self.rows.get(str(key))
+        key = self.query_one("#wallet-transactions", RecordTable).selected_key()
+        return self.rows.get(key) if key is not None else None
 
     def action_voucher(self) -> None:
         row = self._selected()
