@@ -14,8 +14,8 @@ from immo_connect.mail.models import OutboxMessage
 from immo_connect.payments.models import Payment
 from immo_connect.platform import Platform
 from immo_connect.tui.app import ImmoConnectApp
-from immo_connect.tui.widgets.footer import shown_keys
 from immo_connect.tui.screens.wallet.topup import TopUpScreen
+from immo_connect.tui.widgets.footer import shown_keys
 from immo_connect.tui.widgets.qr import QrCode, qr_text
 from immo_connect.wallet.models import Wallet, WalletTransaction
 from tests.support.factories import add_member, make_account, make_organisation

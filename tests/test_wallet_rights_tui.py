@@ -8,10 +8,10 @@ from textual.widgets import Label
 from immo_connect.organisations.models import Membership
 from immo_connect.platform import Platform
 from immo_connect.tui.app import ImmoConnectApp
-from immo_connect.tui.widgets.footer import shown_keys
 from immo_connect.tui.screens.organisations.employee_confirm import ConfirmEmployeeScreen
 from immo_connect.tui.screens.organisations.employee_details import EmployeeDetailsScreen
 from immo_connect.tui.screens.wallet.wallet import WalletScreen
+from immo_connect.tui.widgets.footer import shown_keys
 from immo_connect.wallet.rights import wallet_right_of
 from tests.support.factories import add_member, make_account, make_organisation
 from tests.support.tui import settle, sign_in

@@ -22,6 +22,7 @@ from immo_connect.tui.screens.operators.reason_dialog import ReasonDialog
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import DataTable, Label
+from immo_connect.tui.widgets.table import Column, RecordTable
 
 MEMBER_WORDS = {"pending": N_("asked to join"), "active": N_("active"), "blocked": N_("blocked")}
 
@@ -56,18 +57,20 @@ class AccountViewScreen(ServiceHandlers, Screen[None]):
                 yield Label("", id=f"bo-{line}", classes="bo-line")
             yield FormMessage(id="bo-message")
             yield Label(_("Sessions"), classes="bo-title")
-            yield DataTable(id="bo-sessions", cursor_type="row", classes="bo-table")
+            yield RecordTable(Column(_("Since"), keep=True), Column(_("Last seen"), keep=True),
+                              Column(_("From"), flex=True), Column(_("Restricted"), keep=True),
+                              id="bo-sessions", zebra_stripes=False, classes="bo-table")
             yield Label(_("SSH keys"), classes="bo-title")
-            yield DataTable(id="bo-keys", cursor_type="row", classes="bo-table")
+            yield RecordTable(Column(_("Name"), flex=True), Column(_("Type"), priority=2),
+                              Column(_("Fingerprint"), keep=True), Column(_("Last used"), priority=1),
+                              id="bo-keys", zebra_stripes=False, classes="bo-table")
             yield Label(_("Organisations"), classes="bo-title")
-            yield DataTable(id="bo-memberships", cursor_type="row", classes="bo-table")
+            yield RecordTable(Column(_("Organisation"), flex=True), Column(_("Enterprise number"), priority=1),
+                              Column(_("Status"), keep=True), Column(_("Manager"), keep=True),
+                              id="bo-memberships", zebra_stripes=False, classes="bo-table")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#bo-sessions", DataTable).add_columns(_("Since"), _("Last seen"), _("From"), _("Restricted"))
-        self.query_one("#bo-keys", DataTable).add_columns(_("Name"), _("Type"), _("Fingerprint"), _("Last used"))
-        self.query_one("#bo-memberships", DataTable).add_columns(
-            _("Organisation"), _("Enterprise number"), _("Status"), _("Manager"))
         self.action_refresh()
 
     def action_refresh(self) -> None:
@@ -96,21 +99,16 @@ class AccountViewScreen(ServiceHandlers, Screen[None]):
         if state.legacy_password_waiting:
             legacy += " · " + _("the earlier tool's password still works until the first sign-in")
         self.query_one("#bo-legacy", Label).update(_("Earlier tools: {list}").format(list=legacy or "—"))
-        sessions = self.query_one("#bo-sessions", DataTable)
-        sessions.clear()
-        for row in state.sessions:
-            sessions.add_row(when(row.created_at), when(row.last_seen_at), row.source or "—",
-                             _("yes") if row.restricted else _("no"), key=str(row.id))
-        keys = self.query_one("#bo-keys", DataTable)
-        keys.clear()
-        for key in state.ssh_keys:
-            keys.add_row(key.name, key.algorithm, key.fingerprint, when(key.last_used_at), key=str(key.id))
-        memberships = self.query_one("#bo-memberships", DataTable)
-        memberships.clear()
-        for member in state.memberships:
-            memberships.add_row(member.organisation, member.enterprise_number,
-                                _(MEMBER_WORDS.get(member.status, member.status)),
-                                _("yes") if member.is_manager else _("no"), key=str(member.id))
+        self.query_one("#bo-sessions", RecordTable).set_records(
+            (str(row.id), [when(row.created_at), when(row.last_seen_at), row.source or "—",
+                           _("yes") if row.restricted else _("no")]) for row in state.sessions)
+        self.query_one("#bo-keys", RecordTable).set_records(
+            (str(key.id), [key.name, key.algorithm, key.fingerprint, when(key.last_used_at)])
+            for key in state.ssh_keys)
+        self.query_one("#bo-memberships", RecordTable).set_records(
+            (str(member.id), [member.organisation, member.enterprise_number,
+                              _(MEMBER_WORDS.get(member.status, member.status)),
+                              _("yes") if member.is_manager else _("no")]) for member in state.memberships)
 
     def _failed(self, error: ImmoConnectError) -> None:
         self.query_one("#bo-message", FormMessage).error(error)

@@ -16,6 +16,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, DataTable, Input, Label
+from immo_connect.tui.widgets.table import Column, RecordTable
 
 PAGE_SIZE = 50
 STATUS_WORDS = {"pending": N_("not activated"), "active": N_("active"), "blocked": N_("blocked"),
@@ -49,13 +50,13 @@ class BackOfficeScreen(ServiceHandlers, Screen[None]):
                         placeholder=_("Name, username, e-mail, enterprise number or structured communication"))
             yield Button(_("Search"), id="bo-go", variant="primary")
         yield FormMessage(id="bo-message")
-        yield DataTable(id="bo-results", cursor_type="row", zebra_stripes=True)
+        yield RecordTable(Column(_("Name"), keep=True, max_width=30), Column(_("Username"), priority=1, max_width=24),
+                          Column(_("E-mail"), flex=True), Column(_("Status"), keep=True), Column(_("eID"), keep=True),
+                          id="bo-results")
         yield Label("", id="bo-page")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#bo-results", DataTable)
-        table.add_columns(_("Name"), _("Username"), _("E-mail"), _("Status"), _("eID"))
         self.query_one("#bo-query", Input).focus()
 
     def action_search(self) -> None:
@@ -79,11 +80,10 @@ class BackOfficeScreen(ServiceHandlers, Screen[None]):
 
     def _show(self, page: AccountPage) -> None:
         self.page = page
-        table = self.query_one("#bo-results", DataTable)
-        table.clear()
-        for row in page.rows:
-            table.add_row(row.name, row.username, row.email or "—", _(STATUS_WORDS.get(row.status, row.status)),
-                          _("linked") if row.eid_linked else "—", key=str(row.id))
+        table = self.query_one("#bo-results", RecordTable)
+        table.set_records((str(row.id), [row.name, row.username, row.email or "—",
+                                         _(STATUS_WORDS.get(row.status, row.status)),
+                                         _("linked") if row.eid_linked else "—"]) for row in page.rows)
         self.query_one("#bo-message", FormMessage).update("")
         self.query_one("#bo-page", Label).update(
             _("{total} account(s) · page {page} of {pages} · N next, P previous, Enter opens").format(

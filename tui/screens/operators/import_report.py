@@ -13,7 +13,8 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.operators.back_office import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
-from immo_connect.tui.widgets.safe import DataTable, Label
+from immo_connect.tui.widgets.safe import Label
+from immo_connect.tui.widgets.table import Column, RecordTable
 from immo_connect.wallet.texts import euros
 
 ENTRY_WORDS = {"credited": N_("credited"), "suspense": N_("in suspense"), "assigned": N_("assigned by an operator"),
@@ -31,24 +32,25 @@ class ImportReportScreen(ServiceHandlers, Screen[None]):
         yield AppHeader(_("Back office · import"))
         yield Label(self.filename, classes="bo-title")
         yield FormMessage(id="bo-message")
-        yield DataTable(id="bo-entries", cursor_type="row", zebra_stripes=True)
+        yield RecordTable(Column(_("Entry"), priority=3), Column(_("Booked"), keep=True),
+                          Column(_("Amount"), keep=True, right=True), Column(_("Communication"), flex=True),
+                          Column(_("Payer"), priority=1, max_width=25), Column(_("Result"), keep=True),
+                          Column(_("Wallet"), priority=2), id="bo-entries")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#bo-entries", DataTable).add_columns(
-            _("Entry"), _("Booked"), _("Amount"), _("Communication"), _("Payer"), _("Result"), _("Wallet"))
         platform = self.app.platform  # type: ignore[attr-defined]
         call_service(self, "bo-import", platform.operators.money.import_entries, actor_of(self), self.import_id,
                      on_done=self._show, on_error=self._failed)
 
     def _show(self, entries: list[BankEntry]) -> None:
-        table = self.query_one("#bo-entries", DataTable)
-        for entry in entries:
-            table.add_row(str(entry.id), entry.booking_date.isoformat() if entry.booking_date else "?",
-                          "?" if entry.amount_cents is None else f"{euros(int(entry.amount_cents))} EUR",
-                          entry.communication or entry.communication_text[:30] or "—",
-                          entry.counterparty_name[:25] or "—", _(ENTRY_WORDS.get(entry.status, entry.status)),
-                          str(entry.organisation_id or "—"), key=str(entry.id))
+        table = self.query_one("#bo-entries", RecordTable)
+        table.set_records((str(entry.id), [
+            str(entry.id), entry.booking_date.isoformat() if entry.booking_date else "?",
+            "?" if entry.amount_cents is None else f"{euros(int(entry.amount_cents))} EUR",
+            entry.communication or entry.communication_text or "—",
+            entry.counterparty_name or "—", _(ENTRY_WORDS.get(entry.status, entry.status)),
+            str(entry.organisation_id or "—")]) for entry in entries)
         table.focus()
 
     def _failed(self, error: ImmoConnectError) -> None:

@@ -19,6 +19,7 @@ from immo_connect.tui.screens.operators.reason_dialog import ReasonDialog
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import DataTable, Label
+from immo_connect.tui.widgets.table import Column, RecordTable
 from immo_connect.wallet.texts import euros
 
 KIND_WORDS = {"credit": N_("credit"), "debit": N_("debit"), "refund": N_("refund")}
@@ -47,25 +48,29 @@ class MoneyDeskScreen(ServiceHandlers, Screen[None]):
         with VerticalScroll(id="bo-money"):
             yield FormMessage(id="bo-message")
             yield Label(_("Suspense list"), classes="bo-title")
-            yield DataTable(id="bo-suspense", cursor_type="row", classes="bo-table")
+            yield RecordTable(Column(_("Entry"), priority=2), Column(_("Booked"), keep=True),
+                              Column(_("Amount"), keep=True, right=True), Column(_("Communication"), flex=True),
+                              Column(_("Payer"), priority=1, max_width=25),
+                              id="bo-suspense", zebra_stripes=False, classes="bo-table")
             yield Label(_("Waiting for a second finance operator"), classes="bo-title")
-            yield DataTable(id="bo-pending", cursor_type="row", classes="bo-table")
+            yield RecordTable(Column(_("Request"), priority=3), Column(_("Organisation"), keep=True, max_width=24),
+                              Column(_("Kind"), keep=True), Column(_("Amount"), keep=True, right=True),
+                              Column(_("Asked by"), priority=1, max_width=20), Column(_("Reason"), flex=True),
+                              id="bo-pending", zebra_stripes=False, classes="bo-table")
             yield Label(_("Statement imports"), classes="bo-title")
-            yield DataTable(id="bo-imports", cursor_type="row", classes="bo-table")
+            yield RecordTable(Column(_("File"), flex=True), Column(_("Imported"), keep=True),
+                              Column(_("By"), priority=1, max_width=20), Column(_("Credited"), keep=True, right=True),
+                              Column(_("Suspense"), keep=True, right=True),
+                              Column(_("Duplicates"), priority=2, right=True),
+                              id="bo-imports", zebra_stripes=False, classes="bo-table")
             yield Label(_("Reconciliation"), classes="bo-title")
-            yield DataTable(id="bo-statements", cursor_type="row", classes="bo-table")
+            yield RecordTable(Column(_("Account"), flex=True), Column(_("Last statement"), priority=1),
+                              Column(_("Date"), keep=True), Column(_("New balance"), keep=True, right=True),
+                              id="bo-statements", zebra_stripes=False, classes="bo-table")
             yield Label("", id="bo-gaps", classes="bo-line")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#bo-suspense", DataTable).add_columns(
-            _("Entry"), _("Booked"), _("Amount"), _("Communication"), _("Payer"))
-        self.query_one("#bo-pending", DataTable).add_columns(
-            _("Request"), _("Organisation"), _("Kind"), _("Amount"), _("Asked by"), _("Reason"))
-        self.query_one("#bo-imports", DataTable).add_columns(
-            _("File"), _("Imported"), _("By"), _("Credited"), _("Suspense"), _("Duplicates"))
-        self.query_one("#bo-statements", DataTable).add_columns(
-            _("Account"), _("Last statement"), _("Date"), _("New balance"))
         self.action_refresh()
 
     def action_refresh(self) -> None:
@@ -75,28 +80,20 @@ class MoneyDeskScreen(ServiceHandlers, Screen[None]):
 
     def _show(self, overview: MoneyOverview) -> None:
         self.overview = overview
-        suspense = self.query_one("#bo-suspense", DataTable)
-        suspense.clear()
-        for entry in overview.suspense:
-            suspense.add_row(str(entry.id), entry.booking_date.isoformat() if entry.booking_date else "?",
-                             _money(entry.amount_cents), entry.communication or entry.communication_text[:30] or "—",
-                             entry.counterparty_name[:25] or "—", key=str(entry.id))
-        pending = self.query_one("#bo-pending", DataTable)
-        pending.clear()
-        for row in overview.pending:
-            pending.add_row(str(row.id), row.organisation, _(KIND_WORDS.get(row.kind, row.kind)), _money(row.amount_cents), row.requested_by,
-                            row.reason[:30], key=str(row.id))
-        imports = self.query_one("#bo-imports", DataTable)
-        imports.clear()
-        for done in overview.imports:
-            imports.add_row(done.filename, done.imported_at.strftime("%d/%m/%Y %H:%M"), done.operator,
-                            str(done.credited), str(done.suspense), str(done.duplicates), key=str(done.id))
-        statements = self.query_one("#bo-statements", DataTable)
-        statements.clear()
-        for statement in overview.statements:
-            statements.add_row(statement.account, statement.label or "?",
-                               statement.closing_date.isoformat() if statement.closing_date else "?",
-                               _money(statement.closing_cents), key=str(statement.id))
+        self.query_one("#bo-suspense", RecordTable).set_records(
+            (str(entry.id), [str(entry.id), entry.booking_date.isoformat() if entry.booking_date else "?",
+                             _money(entry.amount_cents), entry.communication or entry.communication_text or "—",
+                             entry.counterparty_name or "—"]) for entry in overview.suspense)
+        self.query_one("#bo-pending", RecordTable).set_records(
+            (str(row.id), [str(row.id), row.organisation, _(KIND_WORDS.get(row.kind, row.kind)),
+                           _money(row.amount_cents), row.requested_by, row.reason]) for row in overview.pending)
+        self.query_one("#bo-imports", RecordTable).set_records(
+            (str(done.id), [done.filename, done.imported_at.strftime("%d/%m/%Y %H:%M"), done.operator,
+                            str(done.credited), str(done.suspense), str(done.duplicates)]) for done in overview.imports)
+        self.query_one("#bo-statements", RecordTable).set_records(
+            (str(statement.id), [statement.account, statement.label or "?",
+                                 statement.closing_date.isoformat() if statement.closing_date else "?",
+                                 _money(statement.closing_cents)]) for statement in overview.statements)
         self.query_one("#bo-gaps", Label).update(
             "\n".join(_("Missing statement: {text}").format(text=gap) for gap in overview.gaps)
             or _("No statement is missing."))

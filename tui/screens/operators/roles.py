@@ -16,6 +16,7 @@ from immo_connect.tui.screens.operators.reason_dialog import ReasonDialog
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import DataTable
+from immo_connect.tui.widgets.table import Column, RecordTable
 
 
 class OperatorRolesScreen(ServiceHandlers, Screen[None]):
@@ -32,11 +33,12 @@ class OperatorRolesScreen(ServiceHandlers, Screen[None]):
     def compose(self) -> ComposeResult:
         yield AppHeader(_("Back office · operators"))
         yield FormMessage(id="bo-message")
-        yield DataTable(id="bo-operators", cursor_type="row", zebra_stripes=True)
+        yield RecordTable(Column(_("Username"), keep=True, max_width=24), Column(_("Name"), flex=True),
+                          Column(_("Role"), keep=True), Column(_("Given by"), priority=1, max_width=24),
+                          id="bo-operators")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#bo-operators", DataTable).add_columns(_("Username"), _("Name"), _("Role"), _("Given by"))
         self.refresh_list()
 
     def refresh_list(self) -> None:
@@ -46,10 +48,8 @@ class OperatorRolesScreen(ServiceHandlers, Screen[None]):
 
     def _show(self, rows: list[OperatorRow]) -> None:
         self.rows = rows
-        table = self.query_one("#bo-operators", DataTable)
-        table.clear()
-        for row in rows:
-            table.add_row(row.username, row.name, row.role, row.granted_by, key=str(row.account_id))
+        self.query_one("#bo-operators", RecordTable).set_records(
+            (str(row.account_id), [row.username, row.name, row.role, row.granted_by]) for row in rows)
 
     def _failed(self, error: ImmoConnectError) -> None:
         self.query_one("#bo-message", FormMessage).error(error)

@@ -20,10 +20,12 @@ from textual.widgets import Footer
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.keymap import ROW_DETAIL
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Input, Label, Option, OptionList, Select
+from immo_connect.tui.widgets.table import cut
 from immo_connect.wallet.texts import euros
 
 NAVIGATION_KEYS = ("j", "k", "plus")
@@ -80,6 +82,7 @@ class QualityScreen(ServiceHandlers, WorkspaceScreen[Any]):
         Binding("up", "move(-1)", N_("Previous quality"), id="quality-up", show=False),
         Binding("plus", "add", N_("Add a quality"), id="quality-add", key_display="+"),
         Binding("slash", "focus_filter", N_("Filter"), id="quality-filter", key_display="/"),
+        ROW_DETAIL.binding(),
     ]
 
     def __init__(self, tool_name: str | None = None, *, organisation_id: int | None = None,
@@ -155,10 +158,11 @@ class QualityScreen(ServiceHandlers, WorkspaceScreen[Any]):
         last_used: str | None = None
         for index, quality in self._visible():
             if quality.organisation_id != last_organisation:
-                balance = self.balances.get(quality.organisation_id)
-                wallet = (_("wallet {amount} €").format(amount=euros(balance)) if balance is not None
-                          else _("wallet not visible"))
-                options.append(Option(f"■ {quality.organisation_name} — {wallet}",
+                wallet = self._wallet_text(quality)
+                # One line: the name gives way (« … ») so that the wallet that pays stays in sight.
+                room = option_list.scrollable_content_region.width - len(wallet) - 5
+                name = cut(quality.organisation_name, room).plain if room > 8 else quality.organisation_name
+                options.append(Option(f"■ {name} — {wallet}",
                                       id=f"org-{quality.organisation_id}-{index}", disabled=True))
                 last_organisation = quality.organisation_id
             terms = "  " + _("(terms of use to accept)") if quality.terms_pending else ""
@@ -186,12 +190,51 @@ class QualityScreen(ServiceHandlers, WorkspaceScreen[Any]):
         if select_last:
             option_list.focus()
 
+    def _wallet_text(self, quality: Any) -> str:
+        balance = self.balances.get(quality.organisation_id)
+        return (_("wallet {amount} €").format(amount=euros(balance)) if balance is not None
+                else _("wallet not visible"))
+
+    def on_resize(self) -> None:
+        if self.qualities:
+            self._render_list()
+
+    def _highlighted_quality(self) -> Any | None:
+        if not self.is_mounted:
+            return None
+        option = self.query_one("#quality-list", OptionList).highlighted_option
+        if option is None or not (option.id or "").startswith("q-"):
+            return None
+        index = int((option.id or "q-0").removeprefix("q-"))
+        return self.qualities[index] if 0 <= index < len(self.qualities) else None
+
+    def action_show_row(self) -> None:
+        """The highlighted quality in full: the names the list cuts, the wallet that pays."""
+        quality = self._highlighted_quality()
+        if quality is None:
+            return
+        from immo_connect.tui.screens.row_detail import RowDetailDialog
+
+        self.app.push_screen(RowDetailDialog([
+            (_("Organisation"), quality.organisation_name), (_("Wallet"), self._wallet_text(quality)),
+            (_("Usage mode"), _(quality.mode_title)), (_("Role"), _(quality.role_title)),
+            (_("Terms of use"), _("to accept") if quality.terms_pending else _("accepted")),
+        ]))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show_row":
+            return self._highlighted_quality() is not None
+        return True
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self.refresh_bindings()
+
     # -- keys --------------------------------------------------------------------------------
 
     def on_key(self, event: events.Key) -> None:
         """Typing on the list filters it (j and k move, + adds)."""
         if (not isinstance(self.focused, OptionList) or not event.is_printable or event.key in NAVIGATION_KEYS
-                or event.key == "slash"):  # "/" focuses the filter (its binding) without typing itself
+                or event.key in ("slash", ROW_DETAIL.keys)):  # their bindings act; neither is typed
             return
         if event.character is None:
             return
