@@ -116,3 +116,17 @@ async def test_the_footer_shows_refund_and_voucher_only_for_a_row_that_allows_th
         await pilot.press("up")
         await settle(pilot)
         assert "refund" not in _footer_actions(app)
+
+
+def test_every_table_of_the_ui_is_a_record_table() -> None:
+    """Screens and tool screens build tables from tui/widgets/table.py, never a bare DataTable:
+    so every table keeps what matters and opens its rows with the same key."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    allowed = {root / "tui" / "widgets" / "safe.py", root / "tui" / "widgets" / "table.py"}
+    bare = re.compile(r"\bDataTable\s*(\[[^\]]*\])?\s*\(")
+    offenders = [str(path.relative_to(root)) for folder in ("tui", "plugins") for path in (root / folder).rglob("*.py")
+                 if path not in allowed and bare.search(path.read_text(encoding="utf-8"))]
+    assert offenders == []

@@ -33,6 +33,8 @@ from immo_connect.tui.widgets.safe import DataTable, printable
 
 # The free-text column never gets narrower than this (or its own width, when shorter).
 FLEX_MIN_WIDTH = 12
+# ...and the other columns give way before it is narrower than this.
+FLEX_PREFERRED_WIDTH = 24
 ELLIPSIS = "…"
 # A line break inside a cell: the row keeps one line, the break stays visible.
 LINE_BREAK = "⏎"
@@ -102,9 +104,11 @@ def layout(columns: Sequence[Column], natural: Sequence[int], room: int, padding
         if column.always:
             widths[index] = min(wanted[index], FLEX_MIN_WIDTH) if column.flex else wanted[index]
             used += widths[index] + padding
+    # The other columns come only while the free text keeps a readable width.
+    reserve = sum(min(wanted[i], FLEX_PREFERRED_WIDTH) - widths[i] for i, c in enumerate(columns) if c.flex)
     optional = sorted((i for i, c in enumerate(columns) if not c.always), key=lambda i: (columns[i].priority, i))
     for index in optional:
-        if used + wanted[index] + padding <= room:
+        if used + reserve + wanted[index] + padding <= room:
             widths[index] = wanted[index]
             used += wanted[index] + padding
     for index, column in enumerate(columns):

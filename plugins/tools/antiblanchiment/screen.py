@@ -35,6 +35,7 @@ from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 from immo_connect.tui.widgets.safe import Button, Checkbox, DataTable, Input, Label, Select
+from immo_connect.tui.widgets.table import Column, RecordTable
 from immo_connect.wallet.texts import euros
 
 
@@ -100,13 +101,14 @@ class AntiBlanchimentScreen(ServiceHandlers, Screen[None]):
                 yield Label("", id="aml-message", classes="message")
             with Vertical(id="aml-history"):
                 yield Label(_("Checks of the organisation"), classes="section")
-                table: DataTable[str] = DataTable(id="aml-checks", cursor_type="row")
-                yield table
+                yield RecordTable(Column(_("No."), priority=1), Column(_("Date"), keep=True),
+                                  Column(_("Customer"), flex=True), Column(_("Vigilance"), keep=True, max_width=12),
+                                  Column(_("Decision"), keep=True, max_width=14), id="aml-checks",
+                                  zebra_stripes=False)
                 yield Button(_("Export the PDF report"), id="aml-report-button")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#aml-checks", DataTable).add_columns(_("No."), _("Date"), _("Customer"), _("Vigilance"), _("Decision"))
         self._update_vigilance()
         self._load()
         self.query_one("#aml-name", Input).focus()
@@ -116,11 +118,10 @@ class AntiBlanchimentScreen(ServiceHandlers, Screen[None]):
 
     def _show_checks(self, rows: list[Any]) -> None:
         self.rows = rows
-        table = self.query_one("#aml-checks", DataTable)
-        table.clear()
-        for row in rows:
-            table.add_row(str(row.id), formatting.date(row.created_at), row.subject_name,
-                          _(VIGILANCE_LABELS.get(row.vigilance, row.vigilance)), _(OUTCOME_LABELS.get(row.outcome, row.outcome)))
+        self.query_one("#aml-checks", RecordTable).set_records(
+            (str(row.id), [str(row.id), formatting.date(row.created_at), row.subject_name,
+                           _(VIGILANCE_LABELS.get(row.vigilance, row.vigilance)),
+                           _(OUTCOME_LABELS.get(row.outcome, row.outcome))]) for row in rows)
 
     def _answers(self) -> dict[str, bool]:
         return {q.id: bool(self.query_one(f"#aml-q-{q.id}", Checkbox).value) for q in QUESTIONS}

@@ -22,7 +22,8 @@ from immo_connect.i18n import N_, _, ngettext
 from immo_connect.plugins.tools.cadastrefinder.parcels import ParcelQuery
 from immo_connect.plugins.tools.cadastrefinder.search import search
 from immo_connect.tui._service import ServiceHandlers, call_service
-from immo_connect.tui.widgets.safe import Button, DataTable, Input, Label
+from immo_connect.tui.widgets.safe import Button, Input, Label
+from immo_connect.tui.widgets.table import Column, RecordTable
 from immo_connect.wallet.texts import euros
 
 
@@ -68,14 +69,14 @@ class CadastreFinderScreen(ServiceHandlers, Screen[None]):
             yield Label(_("Each search is charged to the wallet of {organisation} and logged.").format(
                 organisation=self.context.organisation_name), classes="cadastre-line")
             yield Label("", id="cadastre-status", classes="cadastre-line")
-            table: DataTable[str] = DataTable(id="cadastre-results", cursor_type="row", zebra_stripes=True)
-            yield table
+            yield RecordTable(Column(_("CaPaKey"), keep=True), Column(_("Municipality"), priority=1, max_width=20),
+                              Column(_("Division"), priority=5), Column(_("Section"), priority=4),
+                              Column(_("Parcel"), priority=3), Column(_("Address"), flex=True),
+                              Column(_("Nature"), priority=2, max_width=16), Column(_("Area (m²)"), keep=True, right=True),
+                              Column(_("Cadastral income (€)"), priority=6, right=True), id="cadastre-results")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#cadastre-results", DataTable).add_columns(
-            _("CaPaKey"), _("Municipality"), _("Division"), _("Section"), _("Parcel"), _("Address"),
-            _("Nature"), _("Area (m²)"), _("Cadastral income (€)"))
         self.query_one("#cadastre-municipality", Input).focus()
 
     def _query(self) -> ParcelQuery:
@@ -110,11 +111,11 @@ class CadastreFinderScreen(ServiceHandlers, Screen[None]):
 
     def _show(self, result: Any) -> None:
         self.pending_key = None
-        table = self.query_one("#cadastre-results", DataTable)
-        table.clear()
-        for parcel in result.parcels:
-            table.add_row(parcel.capakey, parcel.municipality, parcel.division, parcel.section, parcel.parcel,
-                          parcel.address, parcel.nature, str(parcel.area_m2 or "—"), str(parcel.cadastral_income_eur))
+        table = self.query_one("#cadastre-results", RecordTable)
+        table.set_records((str(index), [parcel.capakey, parcel.municipality, parcel.division, parcel.section,
+                                        parcel.parcel, parcel.address, parcel.nature, str(parcel.area_m2 or "—"),
+                                        str(parcel.cadastral_income_eur)])
+                          for index, parcel in enumerate(result.parcels))
         number = result.transaction.number
         self.query_one("#cadastre-status", Label).update(
             ngettext("{count} parcel found. {amount} charged to the wallet of {organisation} (transaction {number}).",

@@ -22,6 +22,7 @@ from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, DataTable, Label
+from immo_connect.tui.widgets.table import Column, RecordTable
 
 
 class ConnectedToolsScreen(ServiceHandlers, WorkspaceScreen[None]):
@@ -38,7 +39,9 @@ class ConnectedToolsScreen(ServiceHandlers, WorkspaceScreen[None]):
         yield AppHeader(_("Connected tools"))
         with Page(classes="page"):
             yield Label(_("Web tools you are signed in to through Immo-Connect"), classes="title")
-            yield DataTable(id="connected-table", cursor_type="row", zebra_stripes=True)
+            yield RecordTable(Column(_("Tool"), keep=True, max_width=20), Column(_("Organisation"), flex=True),
+                              Column(_("Usage mode"), priority=1, max_width=24), Column(_("Role"), priority=2),
+                              Column(_("Since"), keep=True), id="connected-table")
             yield Label("", id="connected-empty")
             with Horizontal(classes="buttons"):
                 yield Button(_("End the sign-in"), id="connected-end-button")
@@ -46,8 +49,6 @@ class ConnectedToolsScreen(ServiceHandlers, WorkspaceScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns(_("Tool"), _("Organisation"), _("Usage mode"), _("Role"), _("Since"))
         self._reload()
 
     def _reload(self) -> None:
@@ -58,11 +59,10 @@ class ConnectedToolsScreen(ServiceHandlers, WorkspaceScreen[None]):
         from immo_connect.wallet._views import to_local
 
         self.rows = rows
-        table = self.query_one(DataTable)
-        table.clear()
-        for row in rows:
-            table.add_row(row.tool_title, row.organisation_name, row.mode_title, row.role_title,
-                          formatting.date_time(to_local(row.created_at)))
+        table = self.query_one(RecordTable)
+        table.set_records((str(index), [row.tool_title, row.organisation_name, row.mode_title, row.role_title,
+                                        formatting.date_time(to_local(row.created_at))])
+                          for index, row in enumerate(rows))
         self.query_one("#connected-empty", Label).update("" if rows else _("No tool holds a sign-in."))
         self.query_one("#connected-end-button", Button).disabled = not rows
         if rows:

@@ -21,7 +21,8 @@ from immo_connect.tui.screens.tools._tool_launch import MET, MISSING
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.header import AppHeader
-from immo_connect.tui.widgets.safe import Button, DataTable, Label
+from immo_connect.tui.widgets.safe import Button, Label
+from immo_connect.tui.widgets.table import Column, RecordTable
 
 
 def _load(platform: Any, actor: int, refresh: bool) -> tuple[bool, list[Any], list[Any], Any]:
@@ -47,16 +48,15 @@ class RecognitionsPane(ServiceHandlers, Vertical):
         with Horizontal(classes="buttons"):
             yield Button(_("Link the eID"), id="recognitions-link", variant="primary", classes="hidden")
             yield Button(_("Refresh my recognitions"), id="recognitions-refresh", classes="hidden")
-        mine: DataTable[str] = DataTable(id="recognitions-mine", cursor_type="row")
-        yield mine
+        yield RecordTable(Column(_("Recognition"), flex=True), Column(_("Issued by"), priority=2, max_width=20),
+                          Column(_("Number"), keep=True), Column(_("Valid from"), priority=3),
+                          Column(_("Valid until"), keep=True), Column(_("State"), keep=True),
+                          id="recognitions-mine", zebra_stripes=False)
         yield Label(_("Recognitions known to Immo-Connect"), classes="section")
-        known: DataTable[str] = DataTable(id="recognitions-known", cursor_type="row")
-        yield known
+        yield RecordTable(Column(_("Recognition"), flex=True), Column(_("Issued by"), keep=True, max_width=30),
+                          id="recognitions-known", zebra_stripes=False)
 
     def on_mount(self) -> None:
-        self.query_one("#recognitions-mine", DataTable).add_columns(
-            _("Recognition"), _("Issued by"), _("Number"), _("Valid from"), _("Valid until"), _("State"))
-        self.query_one("#recognitions-known", DataTable).add_columns(_("Recognition"), _("Issued by"))
         self.load()
 
     def load(self, *, refresh: bool = False) -> None:
@@ -74,22 +74,22 @@ class RecognitionsPane(ServiceHandlers, Vertical):
         self.query_one("#recognitions-eid", Label).update(
             _("Your recognitions come from the professional registers, found with your linked eID card.") if linked
             else f"{MISSING} " + _("Your eID is not linked: your recognitions are added once it is linked."))
-        table = self.query_one("#recognitions-mine", DataTable)
-        table.clear()
-        for held in mine:
+        rows: list[tuple[str, list[str]]] = []
+        for index, held in enumerate(mine):
             if held.valid:
                 state = f"{MET} " + _("Valid")
             elif held.status == "withdrawn":
                 state = f"{MISSING} " + _("No longer in the register")
             else:
                 state = f"{MISSING} " + _("Expired or not yet valid")
-            table.add_row(_(held.name), _(held.issuer), held.number, _date(held.valid_from), _date(held.valid_until), state)
+            rows.append((str(index), [_(held.name), _(held.issuer), held.number, _date(held.valid_from),
+                                      _date(held.valid_until), state]))
         if not mine:
-            table.add_row(_("No recognition yet."), "", "", "", "", "")
-        known_table = self.query_one("#recognitions-known", DataTable)
-        known_table.clear()
-        for kind in sorted(known, key=lambda k: (_(k.issuer), _(k.name))):
-            known_table.add_row(_(kind.name), _(kind.issuer))
+            rows.append(("none", [_("No recognition yet."), "", "", "", "", ""]))
+        self.query_one("#recognitions-mine", RecordTable).set_records(rows)
+        ordered = sorted(known, key=lambda k: (_(k.issuer), _(k.name)))
+        self.query_one("#recognitions-known", RecordTable).set_records(
+            (str(index), [_(kind.name), _(kind.issuer)]) for index, kind in enumerate(ordered))
         if report is not None:
             message = ngettext("Recognitions refreshed: {count} found.", "Recognitions refreshed: {count} found.",
                                report.found).format(count=report.found)

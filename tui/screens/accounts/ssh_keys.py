@@ -18,6 +18,7 @@ from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, DataTable, Input, Label
+from immo_connect.tui.widgets.table import Column, RecordTable
 
 
 def _when(value: Any) -> str:
@@ -41,7 +42,9 @@ class SshKeysScreen(ServiceHandlers, WorkspaceScreen[None]):
         yield AppHeader(_("My SSH keys"))
         yield Label(_("A registered key signs you in directly when you connect over SSH; "
                       "without one, you sign in with your password."), id="ssh-keys-intro")
-        yield DataTable(id="ssh-keys", cursor_type="row", zebra_stripes=True)
+        yield RecordTable(Column(_("Name"), flex=True), Column(_("Type"), priority=2),
+                          Column(_("Fingerprint"), keep=True), Column(_("Added"), priority=3),
+                          Column(_("Last used"), priority=1, max_width=30), id="ssh-keys")
         yield Label("", id="ssh-keys-empty")
         with Vertical(id="ssh-key-form", classes="form"):
             yield Label(_("Public key (the line of your .pub file)"))
@@ -53,8 +56,6 @@ class SshKeysScreen(ServiceHandlers, WorkspaceScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#ssh-keys", DataTable)
-        table.add_columns(_("Name"), _("Type"), _("Fingerprint"), _("Added"), _("Last used"))
         self.action_refresh()
 
     def _actor(self) -> int:
@@ -67,13 +68,13 @@ class SshKeysScreen(ServiceHandlers, WorkspaceScreen[None]):
 
     def _show(self, keys: list[SshKeyInfo]) -> None:
         self.keys = keys
-        table = self.query_one("#ssh-keys", DataTable)
-        table.clear()
+        rows = []
         for key in keys:
             last = _when(key.last_used_at)
             if key.last_used_from:
                 last += " (" + key.last_used_from.removeprefix("ssh:") + ")"
-            table.add_row(key.name, key.algorithm, key.fingerprint, _when(key.created_at), last, key=str(key.id))
+            rows.append((str(key.id), [key.name, key.algorithm, key.fingerprint, _when(key.created_at), last]))
+        self.query_one("#ssh-keys", RecordTable).set_records(rows)
         empty = self.query_one("#ssh-keys-empty", Label)
         empty.update("" if keys else _("No key yet: add one below (press A)."))
 
