@@ -11,11 +11,13 @@ from immo_connect.platform import Platform
 from immo_connect.tui.app import ImmoConnectApp
 from immo_connect.tui.keymap import ROW_DETAIL, SHARED_KEYS
 from immo_connect.tui.screens.row_detail import RowDetailDialog
+from immo_connect.tui.screens.tools._tool_launch import open_tool
 from immo_connect.tui.screens.wallet.wallet import WalletScreen
-from immo_connect.tui.widgets.footer import shown_keys
-from immo_connect.tui.widgets.safe import Static
+from immo_connect.tui.widgets.footer import AppFooter, shown_keys
+from immo_connect.tui.widgets.safe import Label, Static
 from immo_connect.tui.widgets.table import Column, RecordTable, cut, layout
 from immo_connect.wallet.models import WalletTransaction
+from tests.support.tools import MakePlatform, fund, make_agency, register_cadastrefinder, registers_config
 from tests.support.tui import settle, sign_in
 from tests.support.wallet import make_scene
 
@@ -130,3 +132,54 @@ def test_every_table_of_the_ui_is_a_record_table() -> None:
     offenders = [str(path.relative_to(root)) for folder in ("tui", "plugins") for path in (root / folder).rglob("*.py")
                  if path not in allowed and bare.search(path.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_the_quality_text_cuts_the_name_before_the_usage_mode() -> None:
+    from types import SimpleNamespace
+
+    from immo_connect.tui.widgets.header import quality_text
+
+    quality = SimpleNamespace(organisation_name="Agence Immobilière du Parc Léopold & Associés — Bruxelles",
+                              mode_title="En tant qu'agent immobilier")
+    text = quality_text(quality, 60)
+    assert len(text) == 60 and text.endswith("· En tant qu'agent immobilier") and "…" in text
+    assert quality_text(quality, 0).endswith("Bruxelles · En tant qu'agent immobilier")
+
+
+async def test_at_80x24_the_header_shows_the_usage_mode_and_the_whole_balance(make_platform: MakePlatform) -> None:
+    platform = make_platform(config_text=registers_config())
+    agency = make_agency(platform, "Agence Immobilière du Parc Léopold & Associés — Bruxelles-Capitale")
+    register_cadastrefinder(platform, agency)
+    fund(platform, agency.organisation.id, 123_456_789)
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(80, 24)) as pilot:
+        sign_in(app, agency.manager)
+        context = platform.tools.start(agency.manager.id, "cadastrefinder", agency.organisation.id, "agent")
+        open_tool(app, context)
+        await settle(pilot, lambda: getattr(app, "workspace_quality", None) is not None)
+        await settle(pilot)
+        balance = app.screen.query_one("#header-balance", Label)
+        quality = app.screen.query_one("#header-quality", Label)
+        assert str(balance.render()).replace("\u202f", " ") == "1 234 567,89 €"
+        assert balance.region.right <= 80 and balance.region.width >= len("1 234 567,89 €")
+        shown = str(quality.render())
+        mode = app.workspace_quality.mode_title
+        assert mode and "…" in shown and "· " + mode[:10] in shown  # the name gave way, not the mode
+        assert quality.region.right <= balance.region.x
+
+
+async def test_at_80x24_the_footer_shows_whole_keys_and_always_the_help(platform: Platform) -> None:
+    from textual.widgets._footer import FooterKey
+
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _wallet_with_hostile_line(platform, pilot, app)
+        await settle(pilot)
+        keys = [key for key in app.screen.query(FooterKey) if key.display]
+        shown = {key.action for key in keys}
+        assert {"help", "show_row", "top_up", "command_palette"} <= shown
+        assert len(keys) < len(_footer_actions(app))  # the others are in the help and the palette
+        footer = app.screen.query_one(AppFooter)
+        assert footer.max_scroll_x == 0  # nothing runs past the edge, no key is half shown
+        for key in keys:
+            assert key.region.right <= 80, key.action

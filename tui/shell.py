@@ -70,9 +70,11 @@ class WorkspaceScreen(Screen[ScreenResultType]):
             widgets.insert(0, AppHeader(self.title or ""))
         after_header = next(i for i, widget in enumerate(widgets) if isinstance(widget, AppHeader)) + 1
         widgets.insert(after_header, NavigationBar(self.AREA))
-        if not any(isinstance(widget, Footer) for widget in widgets):
-            from immo_connect.tui.widgets.footer import AppFooter
+        from immo_connect.tui.widgets.footer import AppFooter
 
+        # Textual's own Footer lets the keys past the edge fall off: ours fits them to the width.
+        widgets[:] = [AppFooter() if type(widget) is Footer else widget for widget in widgets]
+        if not any(isinstance(widget, Footer) for widget in widgets):
             widgets.append(AppFooter())
 
     def on_screen_resume(self) -> None:

@@ -23,16 +23,31 @@ from immo_connect.tui.widgets.safe import Button, Label, assemble
 QUALITY_MARK = "◆"
 
 
-def quality_text(quality: Any, name_width: int = 0) -> str:
-    """« ◆ Organisation · Usage mode »; with ``name_width``, a longer name is cut there with
-    « … », so that the usage mode stays visible."""
+# The organisation's name keeps at least this much when the usage mode is long.
+NAME_MIN_WIDTH = 8
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def quality_text(quality: Any, width: int = 0) -> str:
+    """« ◆ Organisation · Usage mode »; in ``width`` cells (0: no limit) the name gives way
+    first, with « … », so that the usage mode stays readable; a very long mode is cut too."""
     if quality is None:
         return ""
     name = quality.organisation_name
-    if name_width and len(name) > name_width:
-        name = name[: name_width - 1] + "…"
-    mode = f" · {quality.mode_title}" if quality.mode_title else ""
-    return f"{QUALITY_MARK} {name}{mode}"
+    mode = quality.mode_title or ""
+    text = f"{QUALITY_MARK} {name} · {mode}" if mode else f"{QUALITY_MARK} {name}"
+    if not width or len(text) <= width:
+        return text
+    fixed = len(f"{QUALITY_MARK}  · ") if mode else len(f"{QUALITY_MARK} ")
+    both = width - fixed
+    if mode:
+        # The mode takes what the name leaves, and at least three fifths when both are long.
+        mode = _cut(mode, max(both - len(name), min(len(mode), both * 3 // 5), 4))
+    name = _cut(name, max(both - len(mode), NAME_MIN_WIDTH if mode else 2))
+    return f"{QUALITY_MARK} {name} · {mode}" if mode else f"{QUALITY_MARK} {name}"
 
 
 def balance_text(quality: Any) -> str:
@@ -78,14 +93,22 @@ class AppHeader(Horizontal):
         signed_in = getattr(self.app, "session", None) is not None
         shown = quality if signed_in else None
         label = self.query_one("#header-quality", Label)
-        # Narrow, the name gives way to the usage mode (which says the role the tool sees).
-        name_width = 18 if self.size.width and self.size.width < 120 else 40
-        label.update(quality_text(shown, name_width if getattr(shown, "mode_title", "") else 0))
+        # Narrow, the screen's title gives way (the navigation bar says the area), and the
+        # name gives way to the usage mode (the role the tool sees); the balance stays whole.
+        self.set_class(shown is not None, "-with-quality")
         label.display = shown is not None
         balance = self.query_one("#header-balance", Label)
         text = balance_text(shown)
         balance.update(assemble((text, "bold")) if text else "")
         balance.display = bool(text)
+        if shown is not None:
+            self.call_after_refresh(self._fit_quality, shown)
+
+    def _fit_quality(self, quality: Any) -> None:
+        """Write the quality in the width its label was given once laid out."""
+        label = self.query_one("#header-quality", Label)
+        room = label.content_region.width
+        label.update(quality_text(quality, room if room > 0 else 40))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "language-switch":

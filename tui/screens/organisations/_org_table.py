@@ -27,11 +27,12 @@ class OrganisationsTable(RecordTable):
     """``with_balances``: a column with each wallet's balance (« — » when it is not visible)."""
 
     def __init__(self, *, with_balances: bool = False, **kwargs: Any) -> None:
+        # Waiting join requests are what a manager acts on: they stay, cut if need be.
         columns = [Column(_("Organisation"), flex=True), Column(_("Role"), keep=True),
-                   Column(_("Status"), keep=True)]
+                   Column(_("Status"), keep=True, max_width=12)]
         if with_balances:
             columns.append(Column(_("Balance"), keep=True, right=True))
-        columns += [Column(_("Requests"), priority=1), Column(_("Enterprise number"), priority=2)]
+        columns += [Column(_("Requests"), keep=True, max_width=14), Column(_("Enterprise number"), priority=1)]
         super().__init__(*columns, **kwargs)
         self.with_balances = with_balances
         self.summaries: dict[int, OrganisationSummary] = {}
