@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -98,9 +99,19 @@ class MoneyDesk(OperatorAccess):
                                  "transaction": entry.transaction_id})
         return entry
 
-    def import_file(self, actor: ActorRef, path: str | Path) -> ImportReport:
-        operator = self.operator(actor, "money", "operator.bank_import")
-        return self.platform.bank.import_file(path, operator=operator.username)
+    def import_file(self, actor: ActorRef, path: str | Path, reason: str, *,
+                    progress: Callable[[int, int], None] | None = None) -> ImportReport:
+        """Import a bank statement file as a finance operator (``bank import --as``): the import
+        and its entries are recorded under the operator's username, and the operator's reason
+        with the counts in ``operator.bank_imported``."""
+        text = clean_reason(reason)
+        operator = self.operator(actor, "money", "operator.bank_imported")
+        report = self.platform.bank.import_file(path, operator=operator.username, progress=progress)
+        with transaction():
+            self.record(operator, "operator.bank_imported", target=report.filename[:200], reason=text,
+                        changed={"format": report.format, **{o: report.count(o) for o in
+                                 ("credited", "suspense", "returned", "duplicate", "ignored")}})
+        return report
 
     def imports(self, actor: ActorRef, *, limit: int = 100) -> list[StatementImport]:
         """The latest statement imports, newest first, with their counts."""
@@ -337,13 +348,14 @@ class MoneyDesk(OperatorAccess):
             error = caught
         reversal: PaymentReversal | None = PaymentReversal.get_or_none(
             PaymentReversal.request_key == f"operators:money:{row.id}")
-        taken = reversal is not None and reversal.status != "error" and reversal.transaction_id is not None
+        taken_id = reversal.transaction_id if reversal is not None and reversal.status != "error" else None
+        taken = taken_id is not None
         status = "booked" if taken else "failed"
         changed: dict[str, object] = {"status": ["approved", status], "amount_cents": int(row.amount_cents)}
         if reversal is not None:
             changed.update(reversal=int(reversal.id), refund_status=str(reversal.status))
-        if taken and reversal is not None:
-            changed["transaction"] = int(reversal.transaction_id)
+        if taken_id is not None:
+            changed["transaction"] = int(taken_id)
         if error is not None:
             changed["error"] = error.code
         with transaction():
