@@ -332,7 +332,7 @@ def charges_per_second(url: str, mode: str, pairs: list[tuple[int, int]]) -> flo
 
 def count_statements(platform: Any, organisation_id: int, member_id: int) -> int:
     """Statements one charge sends (each a round trip), BEGIN and COMMIT included."""
-    from tests.support.statements import statements_sent
+    from tests.support.round_trips import statements_sent
 
     with statements_sent() as sent:
         platform.wallet.charge(member_id, organisation_id, 1, tool="btv", description="Bench use",

@@ -22,7 +22,7 @@ from immo_connect.platform import Platform
 from immo_connect.storage import is_postgres, transaction
 from immo_connect.wallet import WalletTransaction
 from tests.support import wallet_worker
-from tests.support.statements import statements_sent
+from tests.support.round_trips import statements_sent
 from tests.support.wallet import Scene, balances, ledger_problems, make_scene
 
 
