@@ -47,7 +47,7 @@ def test_a_charge_is_one_round_trip_on_postgresql(wallet_platform: Platform, sce
     with statements_sent() as sent:
         row = wallet_platform.wallet.charge(scene.member, scene.first.id, 1_250, tool="btv",
                                             description="Parcel search", idempotency_key="c:1",
-                                            public_description="Tool use")
+                                            public_description="Tool use", usage_mode="standard")
     if is_postgres():
         assert len(sent) == 1 and sent[0].startswith("WITH d AS (UPDATE wallet"), sent
     else:
@@ -57,7 +57,7 @@ def test_a_charge_is_one_round_trip_on_postgresql(wallet_platform: Platform, sce
     assert (row.number, row.amount, row.balance_before, row.balance_after) == (2, -1_250, 10_000, 8_750)
     assert (row.actor_id, row.actor_name, row.action) == (scene.member.id, scene.member.username, "wallet.charge")
     assert (row.debit_account, row.credit_account) == (f"wallet:{row.wallet_id}", "platform:tool:btv")
-    assert row.public_description == "Tool use"
+    assert (row.public_description, row.usage_mode) == ("Tool use", "standard")
     assert ledger_problems() == []
 
 
