@@ -26,7 +26,7 @@ _TX_COLUMNS = (
     "failure_reason", "balance_before", "balance_after", "actor_id", "actor_name",
     "counterpart_wallet_id", "counterpart_transaction_id", "reference", "idempotency_key",
     "request_hash", "created_at", "completed_at", "debit_account", "credit_account", "action",
-    "source", "public_description",
+    "source", "public_description", "usage_mode",
 )
 _TIMES = (_TX_COLUMNS.index("created_at"), _TX_COLUMNS.index("completed_at"))
 

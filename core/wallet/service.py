@@ -163,11 +163,14 @@ class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocum
     # -- movements -------------------------------------------------------------------------
 
     def charge(self, actor: ActorRef, organisation_id: int, amount_cents: int, *, tool: str,
-               description: str, idempotency_key: str, public_description: str = "") -> WalletTransaction:
+               description: str, idempotency_key: str, public_description: str = "",
+               usage_mode: str | None = None) -> WalletTransaction:
         """Take ``amount_cents`` from the organisation's wallet for the use of ``tool``.
 
         A non-empty ``public_description`` marks ``description`` confidential: it is what
-        members without access to ``tool`` see instead (``shown.py``).
+        members without access to ``tool`` see instead (``shown.py``). ``usage_mode`` is the
+        mode the tool runs under (``platform.tools.charge`` passes it): stored on the row, it
+        gives the invoice one line per tool and usage mode.
 
         ``actor`` must be an active member of the organisation. When the balance is too low
         the transaction is recorded with status ``failed`` and ``failure_reason``
@@ -179,8 +182,11 @@ class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocum
         text = check.description(description)
         key = check.idempotency_key(idempotency_key)
         public = check.description(public_description)[:200] if public_description else ""
+        mode = None if usage_mode is None else check.usage_mode(usage_mode)
         member = require_member(actor, organisation_id, action="wallet.charge", source=self.platform.source)
-        # The public text is presentation, not the request: a replay with another one is the same charge.
+        # The public text and the mode describe the charge, they are not the request: a replay
+        # with others returns the first row as it was (and rows stored before the mode was
+        # recorded keep matching their replays).
         digest = _digest("charge", organisation_id, amount, tool, text)
 
         def work() -> list[WalletTransaction]:
@@ -188,7 +194,7 @@ class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocum
             return [self._debit(wallet_id, amount, kind=KIND_TOOL, tool=tool,
                                 description=text, key=key, digest=digest, actor_id=member.id,
                                 actor_name=member.username, counter_account=TOOL_ACCOUNT_PREFIX + tool,
-                                action="wallet.charge", public_description=public)]
+                                action="wallet.charge", public_description=public, usage_mode=mode)]
 
         return self._execute(key, digest, work)[0]
 
@@ -410,6 +416,7 @@ class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocum
             "reference": reference, "idempotency_key": key, "request_hash": digest,
             "created_at": now, "completed_at": now, "debit_account": None, "credit_account": None,
             "action": action, "source": self.platform.source[:100], "public_description": "",
+            "usage_mode": None,
         }
 
     def _insert(self, values: dict[str, Any]) -> WalletTransaction:
@@ -424,7 +431,8 @@ class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocum
     def _debit(self, wallet_id: int, amount: int, *, kind: str, tool: str,
                description: str, key: str, digest: str, actor_id: int | None, actor_name: str,
                counter_account: str, action: str, reference: str = "",
-               counterpart_wallet_id: int | None = None, public_description: str = "") -> WalletTransaction:
+               counterpart_wallet_id: int | None = None, public_description: str = "",
+               usage_mode: str | None = None) -> WalletTransaction:
         """The conditional debit and its transaction row (which is also its posting and audit record)."""
         now = self.platform.clock.now()
         values = self._values(wallet_id, kind=kind, tool=tool, description=description, amount=-amount,
@@ -432,6 +440,7 @@ class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocum
                               reference=reference, now=now, action=action)
         values["counterpart_wallet_id"] = counterpart_wallet_id
         values["public_description"] = public_description
+        values["usage_mode"] = usage_mode
         moved = _ledger.debit(wallet_id, amount)
         if moved is None:
             balance, number = _moved(_ledger.bump(wallet_id))
