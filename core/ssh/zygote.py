@@ -25,7 +25,9 @@ What a session must never inherit, and how that is guaranteed:
 Each session is forked twice (the intermediate exits at once) so that it becomes a child of
 the SSH server, a sub-reaper: the server waits for it, signals its process group and learns
 its exit status exactly as for a spawned process, and a zygote that crashes or is replaced
-takes no live session with it.
+takes no live session with it. The intermediate also writes its own pid and the session's
+to a pipe of the server's before this zygote answers, so a zygote that dies between the fork
+and its answer leaves no session the server does not know (``prefork.py`` ends it).
 """
 
 from __future__ import annotations
@@ -47,7 +49,10 @@ from typing import Any
 CONTROL_FD_VARIABLE = "IMMO_CONNECT_SSH_ZYGOTE_FD"
 DEFAULT_ENTRY = "immo_connect.ssh.child:main"
 MAX_REQUEST_BYTES = 128 * 1024
-FDS_PER_REQUEST = 3  # the pty slave, the launch pipe (read end), the status pipe (write end)
+# The pty slave, the launch pipe (read end), the status pipe (write end), and the fork
+# report pipe (write end): the intermediate writes the pids there for the server itself, so
+# the server knows what was forked even when this zygote dies before answering.
+FDS_PER_REQUEST = 4
 READY = b"ready"
 # Imported by every session once it runs (sign-in, home, wallet): loaded here, they are shared.
 SESSION_MODULES = (
@@ -135,7 +140,7 @@ def _become_session(request: dict[str, Any], fds: list[int], entry: Callable[[],
     """The session process: take the pty, the environment, then run ``entry``; never returns."""
     code = 1
     try:
-        slave, launch_fd, status_fd = fds
+        slave, launch_fd, status_fd = fds[:3]
         os.setsid()
         for target in (0, 1, 2):
             os.dup2(slave, target)
@@ -178,6 +183,7 @@ def fork_session(request: dict[str, Any], fds: list[int], entry: Callable[[], in
             if session == 0:
                 os.close(write_end)
                 _become_session(request, fds, entry)
+            os.write(fds[3], f"{os.getpid()} {session}".encode())  # first: the server's own record
             os.write(write_end, str(session).encode())
         finally:
             os._exit(0)
