@@ -79,6 +79,7 @@ async def test_forked_sessions_inherit_no_thread_loop_connection_or_random_state
         assert facts["threads"] == 1 and not facts["running_loop"] and not facts["event_loop"]
         assert not facts["database_bound"]  # no connection until the session opens its own
         assert facts["textual_preloaded"] and facts["frozen_objects"] > 10_000  # warm and frozen
+        assert facts["locales_preloaded"] == 3  # fr, nl, en: not loaded again by every session
         assert facts["session_leader"] and facts["tty"]
         # The session's environment (the allow-list), not the zygote's; Textual read it again.
         environ = {k: v for k, v in facts["environ"].items() if not k.startswith("IMMO_CONNECT_SSH_")}

@@ -2,7 +2,7 @@
 
 Started by the SSH server (see :mod:`immo_connect.ssh.prefork`), it imports once what every
 session needs (Textual, the app and its screens, the plugins, the French catalog, the
-password list), freezes that heap (``gc.freeze()``: the collector never touches those pages
+password list, Babel's locale data), freezes that heap (``gc.freeze()``: the collector never touches those pages
 again, so the sessions keep sharing them copy-on-write) and then forks one process per
 session on request.
 
@@ -63,7 +63,7 @@ SESSION_MODULES = (
     "immo_connect.recognitions.service", "immo_connect.payments.service", "immo_connect.ssh.keys",
     "immo_connect.ssh.sessions", "textual.layouts.factory", "textual.layouts.horizontal",
     "textual.layouts.stream", "textual.scrollbar", "textual.pilot", "bcrypt",
-    "cryptography.hazmat.primitives.ciphers.aead",
+    "cryptography.hazmat.primitives.ciphers.aead", "immo_connect.operators.service",
 )
 
 
@@ -91,6 +91,22 @@ def warm(config: str | None) -> None:
     from rich.cells import cell_len
 
     cell_len("Agence Léopold — 10 €")  # loads the Unicode width table (large) at the first accent
+    _load_locale_data()
+
+
+def _load_locale_data() -> None:
+    """Babel and the CLDR data of every language, loaded at the first amount or date a screen shows."""
+    import datetime as dt
+
+    from immo_connect import formatting
+
+    moment = dt.datetime(2026, 3, 5, 14, 30)
+    for language in formatting.LOCALES:
+        formatting.money(123_456, language=language)
+        formatting.amount(123_456, language=language)
+        formatting.date(moment.date(), language=language)
+        formatting.date_time(moment, language=language)
+        formatting.long_date(moment.date(), language=language)
 
 
 def fork_hazards() -> list[str]:
