@@ -5,9 +5,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown
+from textual.widgets import Markdown
 
 from immo_connect.i18n import N_, _
+from immo_connect.tui.widgets.footer import AppFooter
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 
@@ -62,4 +63,4 @@ class HelpScreen(Screen[None]):
         yield AppHeader(_("Help"))
         with Page():
             yield Markdown(text, id="help-text")
-        yield Footer()
+        yield AppFooter()

@@ -127,39 +127,19 @@ class HomeScreen(ServiceHandlers, WorkspaceScreen[None]):
 
     # -- choices -------------------------------------------------------------------------------
 
-    def _usable_organisation(self) -> Any | None:
-        return self.query_one("#home-organisations", OrganisationsTable).usable()
-
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        selected = self._usable_organisation()
-        if selected is None:
-            return
-        from immo_connect.tui.screens.organisations._org_navigation import open_organisation_screen
-
-        if selected.pending_requests:
-            open_organisation_screen(self, "employees", selected.id, status="pending")
-        else:
-            open_organisation_screen(self, "details", selected.id)
+        table = self.query_one("#home-organisations", OrganisationsTable)
+        selected = table.selected()
+        # Waiting join requests are what a manager comes for: they open first.
+        table.open_selected("employees" if selected is not None and selected.pending_requests
+                            and selected.is_manager else "details")
 
     def action_employees(self) -> None:
-        selected = self._usable_organisation()
-        if selected is None:
-            return
-        if not selected.is_manager:
-            self.notify(_("Only managers see the employees."), severity="warning")
-            return
-        from immo_connect.tui.screens.organisations._org_navigation import open_organisation_screen
-
-        open_organisation_screen(self, "employees", selected.id,
-                                 status="pending" if selected.pending_requests else None)
+        self.query_one("#home-organisations", OrganisationsTable).open_selected("employees")
 
     def action_wallet(self) -> None:
-        selected = self._usable_organisation()
-        if selected is not None:
-            from immo_connect.tui.screens.organisations._org_navigation import open_organisation_screen
-
-            open_organisation_screen(self, "wallet", selected.id)
+        self.query_one("#home-organisations", OrganisationsTable).open_selected("wallet")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

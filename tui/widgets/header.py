@@ -102,10 +102,13 @@ class AppHeader(Horizontal):
         balance.update(assemble((text, "bold")) if text else "")
         balance.display = bool(text)
         if shown is not None:
-            self.call_after_refresh(self._fit_quality, shown)
+            self._fit_quality(shown)
+            self.call_after_refresh(self._fit_quality, shown)  # once the label has its width
 
     def _fit_quality(self, quality: Any) -> None:
-        """Write the quality in the width its label was given once laid out."""
+        """Write the quality in the width its label has (before the first layout, a guess)."""
+        if not self.is_attached or quality is not getattr(self.app, "workspace_quality", quality):
+            return  # gone, or a newer quality is on its way
         label = self.query_one("#header-quality", Label)
         room = label.content_region.width
         label.update(quality_text(quality, room if room > 0 else 40))

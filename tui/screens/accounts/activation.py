@@ -11,13 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
 from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.footer import AppFooter
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Input, Label
@@ -56,7 +56,7 @@ class ActivationScreen(ServiceHandlers, Screen[None]):
                 yield Button(_("Resend the code"), id="activation-resend")
                 yield Button(_("Sign out"), id="activation-sign-out")
             yield FormMessage(id="activation-message")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#activation-code", Input).focus()

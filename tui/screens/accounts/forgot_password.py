@@ -11,12 +11,12 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.footer import AppFooter
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Input, Label
@@ -50,7 +50,7 @@ class ForgotPasswordScreen(ServiceHandlers, Screen[None]):
                 yield Button(_("I already have a code"), id="forgot-have-code")
                 yield Button(_("Back to sign in"), id="forgot-back")
             yield FormMessage(id="forgot-message")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#forgot-email", Input).focus()

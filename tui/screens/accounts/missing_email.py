@@ -11,13 +11,13 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
 from immo_connect.tui.widgets.account_forms import WARNING_MARK, FormMessage
+from immo_connect.tui.widgets.footer import AppFooter
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Input, Label
@@ -48,7 +48,7 @@ class MissingEmailScreen(ServiceHandlers, Screen[None]):
                 yield Button(_("Send the activation code"), id="missing-email-submit", variant="primary")
                 yield Button(_("Sign out"), id="missing-email-sign-out")
             yield FormMessage(id="missing-email-message")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#missing-email", Input).focus()

@@ -13,13 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from immo_connect import i18n
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.account_forms import WARNING_MARK, FormMessage, focus_field, value_of
+from immo_connect.tui.widgets.footer import AppFooter
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
@@ -81,7 +81,7 @@ class RegisterScreen(ServiceHandlers, Screen[None]):
             with Horizontal(id="register-known", classes="links hidden"):
                 yield Button(_("Go to sign in"), id="register-to-login")
                 yield Button(_("Forgot your password?"), id="register-to-forgot")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#register-first-name", Input).focus()

@@ -10,13 +10,13 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.accounts.forgot_password import _request
 from immo_connect.tui.widgets.account_forms import FormMessage, focus_field, value_of
+from immo_connect.tui.widgets.footer import AppFooter
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Input, Label
@@ -54,7 +54,7 @@ class ResetPasswordScreen(ServiceHandlers, Screen[None]):
                 yield Button(_("Send a new code"), id="reset-resend")
                 yield Button(_("Back to sign in"), id="reset-back")
             yield FormMessage(id="reset-message")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#reset-code" if self.email else "#reset-email", Input).focus()

@@ -12,11 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import token_of
+from immo_connect.tui.widgets.footer import AppFooter
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Label
@@ -61,7 +61,7 @@ class EidPromptScreen(ServiceHandlers, Screen[None]):
             with Horizontal(classes="buttons"):
                 yield Button(_("Link the eID"), id="eid-prompt-link", variant="primary")
                 yield Button(_("Skip for now"), id="eid-prompt-skip")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#eid-prompt-link", Button).focus()

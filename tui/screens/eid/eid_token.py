@@ -44,7 +44,8 @@ class EidTokenScreen(ServiceHandlers, WorkspaceScreen[Any]):
     CSS_PATH = ["../../styles/accounts.tcss", "../../styles/eid.tcss"]
     DEFAULT_CLASSES = "accounts eid"
     BINDINGS = [
-        Binding("f7", "copy", N_("Copy the command"), id="eid-token-copy"),
+        # Priority: the focused command field (a TextArea) binds F7 to « select all » itself.
+        Binding("f7", "copy", N_("Copy the command"), id="eid-token-copy", key_display="F7", priority=True),
         Binding("ctrl+l", "submit", N_("Verify the pasted answer"), id="eid-token-submit"),
         Binding("ctrl+n", "renew", N_("New challenge"), id="eid-token-renew"),
     ]

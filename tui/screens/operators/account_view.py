@@ -9,7 +9,6 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer
 
 from immo_connect.i18n import N_, _
 from immo_connect.operators.find import AccountState
@@ -17,6 +16,7 @@ from immo_connect.tui._service import call_service
 from immo_connect.tui.screens.operators.back_office import STATUS_WORDS, actor_of
 from immo_connect.tui.screens.operators.desk import OperatorDeskScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.footer import AppFooter
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Label
 from immo_connect.tui.widgets.table import Column, RecordTable
@@ -64,7 +64,7 @@ class AccountViewScreen(OperatorDeskScreen):
             yield RecordTable(Column(_("Organisation"), flex=True), Column(_("Enterprise number"), priority=1),
                               Column(_("Status"), keep=True), Column(_("Manager"), keep=True),
                               id="bo-memberships", zebra_stripes=False, classes="bo-table")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.action_refresh()

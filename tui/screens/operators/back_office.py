@@ -7,13 +7,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
 from immo_connect.operators.find import AccountPage, PageKey
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.footer import AppFooter
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, DataTable, Input, Label
 from immo_connect.tui.widgets.table import Column, RecordTable
@@ -54,7 +54,7 @@ class BackOfficeScreen(ServiceHandlers, Screen[None]):
                           Column(_("E-mail"), flex=True), Column(_("Status"), keep=True), Column(_("eID"), keep=True),
                           id="bo-results")
         yield Label("", id="bo-page")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#bo-query", Input).focus()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from immo_connect.bank.models import BankEntry
 from immo_connect.errors import ImmoConnectError
@@ -12,6 +11,7 @@ from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.operators.back_office import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.footer import AppFooter
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Label
 from immo_connect.tui.widgets.table import Column, RecordTable
@@ -36,7 +36,7 @@ class ImportReportScreen(ServiceHandlers, Screen[None]):
                           Column(_("Amount"), keep=True, right=True), Column(_("Communication"), flex=True),
                           Column(_("Payer"), priority=1, max_width=25), Column(_("Result"), keep=True),
                           Column(_("Wallet"), priority=2), id="bo-entries")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         platform = self.app.platform  # type: ignore[attr-defined]

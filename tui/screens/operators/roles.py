@@ -6,7 +6,6 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer
 
 from immo_connect.i18n import N_, _
 from immo_connect.operators.roles import OperatorRow
@@ -14,6 +13,7 @@ from immo_connect.tui._service import call_service
 from immo_connect.tui.screens.operators.back_office import actor_of
 from immo_connect.tui.screens.operators.desk import OperatorDeskScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
+from immo_connect.tui.widgets.footer import AppFooter
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.table import Column, RecordTable
 
@@ -34,7 +34,7 @@ class OperatorRolesScreen(OperatorDeskScreen):
         yield RecordTable(Column(_("Username"), keep=True, max_width=24), Column(_("Name"), flex=True),
                           Column(_("Role"), keep=True), Column(_("Given by"), priority=1, max_width=24),
                           id="bo-operators")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.action_refresh()

@@ -15,6 +15,7 @@ from rich.text import Text
 from immo_connect.formats.enterprise import format_number
 from immo_connect.i18n import _, ngettext
 from immo_connect.organisations.data import STATUS_LABELS, OrganisationSummary
+from immo_connect.tui.screens.organisations._org_navigation import open_organisation_screen
 from immo_connect.tui.widgets.table import Column, RecordTable
 from immo_connect.wallet.texts import euros
 
@@ -73,3 +74,15 @@ class OrganisationsTable(RecordTable):
                 _("Your access to {name} is blocked.").format(name=selected.name), severity="warning")
             return None
         return selected
+
+    def open_selected(self, kind: str) -> None:
+        """Open the ``kind`` screen (details, employees, tools, wallet) of the selected
+        organisation; the employees of one with waiting requests open on those requests."""
+        selected = self.usable()
+        if selected is None:
+            return
+        if kind == "employees" and not selected.is_manager:
+            self.notify(_("Only managers see the employees."), severity="warning")
+            return
+        waiting = {"status": "pending"} if kind == "employees" and selected.pending_requests else {}
+        open_organisation_screen(self.screen, kind, selected.id, **waiting)

@@ -14,7 +14,6 @@ from textual.widgets import Footer
 from immo_connect.i18n import N_, _
 from immo_connect.organisations.data import OrganisationSummary
 from immo_connect.tui._service import ServiceHandlers, call_service
-from immo_connect.tui.screens.organisations._org_navigation import open_organisation_screen
 from immo_connect.tui.screens.organisations._org_table import OrganisationsTable
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.shell import WorkspaceScreen
@@ -58,8 +57,8 @@ class MyOrganisationsScreen(ServiceHandlers, WorkspaceScreen[None]):
         self.query_one("#organisations-empty", Label).update(
             "" if summaries else _("You belong to no organisation yet. Press A to add one."))
 
-    def _usable(self) -> OrganisationSummary | None:
-        return self.query_one("#organisations", OrganisationsTable).usable()
+    def _open(self, kind: str) -> None:
+        self.query_one("#organisations", OrganisationsTable).open_selected(kind)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -71,26 +70,13 @@ class MyOrganisationsScreen(ServiceHandlers, WorkspaceScreen[None]):
         self.app.push_screen(AddOrganisationScreen())
 
     def action_details(self) -> None:
-        selected = self._usable()
-        if selected is not None:
-            open_organisation_screen(self, "details", selected.id)
+        self._open("details")
 
     def action_employees(self) -> None:
-        selected = self._usable()
-        if selected is None:
-            return
-        if not selected.is_manager:
-            self.notify(_("Only managers see the employees."), severity="warning")
-            return
-        status = "pending" if selected.pending_requests else None
-        open_organisation_screen(self, "employees", selected.id, status=status)
+        self._open("employees")
 
     def action_tools(self) -> None:
-        selected = self._usable()
-        if selected is not None:
-            open_organisation_screen(self, "tools", selected.id)
+        self._open("tools")
 
     def action_wallet(self) -> None:
-        selected = self._usable()
-        if selected is not None:
-            open_organisation_screen(self, "wallet", selected.id)
+        self._open("wallet")
