@@ -56,6 +56,23 @@ def balance_text(quality: Any) -> str:
     return formatting.money(quality.balance_cents)
 
 
+class QualityLabel(Label):
+    """The quality, written again for the width the label has whenever that width changes."""
+
+    quality: Any = None
+
+    def show(self, quality: Any) -> None:
+        self.quality = quality
+        self.fit()
+
+    def fit(self) -> None:
+        room = self.content_region.width
+        self.update(quality_text(self.quality, room) if room > 0 else "")
+
+    def on_resize(self) -> None:
+        self.fit()
+
+
 class AppHeader(Horizontal):
     def __init__(self, title: str) -> None:
         super().__init__(id="app-header")
@@ -69,7 +86,7 @@ class AppHeader(Horizontal):
             yield Label(_("sandbox payments"), id="demo-mode-detail")
         yield Label(self.screen_title, id="screen-title")
         session = getattr(self.app, "session", None)
-        yield Label("", id="header-quality")
+        yield QualityLabel("", id="header-quality")
         yield Label("", id="header-balance")
         name = session.display_name if session is not None else _("Not signed in")
         language = Button(i18n.get_language().upper(), id="language-switch", flat=True, compact=True,
@@ -92,7 +109,7 @@ class AppHeader(Horizontal):
         """Show ``quality`` (a ``CurrentQuality``) or nothing when there is none."""
         signed_in = getattr(self.app, "session", None) is not None
         shown = quality if signed_in else None
-        label = self.query_one("#header-quality", Label)
+        label = self.query_one("#header-quality", QualityLabel)
         # Narrow, the screen's title gives way (the navigation bar says the area), and the
         # name gives way to the usage mode (the role the tool sees); the balance stays whole.
         self.set_class(shown is not None, "-with-quality")
@@ -101,17 +118,7 @@ class AppHeader(Horizontal):
         text = balance_text(shown)
         balance.update(assemble((text, "bold")) if text else "")
         balance.display = bool(text)
-        if shown is not None:
-            self._fit_quality(shown)
-            self.call_after_refresh(self._fit_quality, shown)  # once the label has its width
-
-    def _fit_quality(self, quality: Any) -> None:
-        """Write the quality in the width its label has (before the first layout, a guess)."""
-        if not self.is_attached or quality is not getattr(self.app, "workspace_quality", quality):
-            return  # gone, or a newer quality is on its way
-        label = self.query_one("#header-quality", Label)
-        room = label.content_region.width
-        label.update(quality_text(quality, room if room > 0 else 40))
+        label.show(shown)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "language-switch":
