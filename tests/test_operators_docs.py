@@ -73,7 +73,7 @@ def test_the_documented_commands_are_real_and_in_order(
     assert roles == {"ops.admin": "admin", "hugo.help": "helpdesk", "fin.anne": "finance", "fin.bert": "finance"}
     after = Account.get_by_id(anne.id)
     assert after.locked_until is None and after.eid_linked_at is None and after.national_number_hash is None
-    assert len(mails_to("anne.peeters@example.be", "operator_action")) == 2
+    assert len(mails_to("anne.peeters@example.be", "operator_action")) == 3  # unlocked, unlinked, corrected
     assert BankEntry.get_by_id(1).status == "assigned"
     assert MoneyRequest.get_by_id(1).status == "booked"
     refund = MoneyRequest.get_by_id(2)
