@@ -43,6 +43,7 @@ from immo_connect.wallet._access import (
     member_of,
     require_member,
 )
+from immo_connect.wallet._at_once import ChargeAtOnce
 from immo_connect.wallet._documents import WalletDocuments
 from immo_connect.wallet._reversal import WalletReversals
 from immo_connect.wallet._rights_admin import WalletRightsAdmin
@@ -91,7 +92,7 @@ def _moved(result: tuple[int, int] | None) -> tuple[int, int]:
     return result
 
 
-class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocuments):
+class WalletService(ChargeAtOnce, WalletRightsAdmin, WalletReversals, WalletViews, WalletDocuments):
     """One instance per platform (``platform.wallet``)."""
 
     def __init__(self, platform: Platform) -> None:
@@ -183,11 +184,19 @@ class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocum
         key = check.idempotency_key(idempotency_key)
         public = check.description(public_description)[:200] if public_description else ""
         mode = None if usage_mode is None else check.usage_mode(usage_mode)
-        member = require_member(actor, organisation_id, action="wallet.charge", source=self.platform.source)
         # The public text and the mode describe the charge, they are not the request: a replay
         # with others returns the first row as it was (and rows stored before the mode was
         # recorded keep matching their replays).
         digest = _digest("charge", organisation_id, amount, tool, text)
+        values = self._values(0, kind=KIND_TOOL, tool=tool, description=text, amount=-amount,
+                              actor=(actor_id(actor), ""), key=key, digest=digest, reference="",
+                              now=self.platform.clock.now(), action="wallet.charge")
+        values.update(public_description=public, credit_account=TOOL_ACCOUNT_PREFIX + tool, usage_mode=mode)
+        charged = self._charge_at_once(values, organisation_id, amount)
+        if charged is not None:
+            return charged
+        # Not charged at once: tell why (a refusal, too low a balance, a first charge, a replay).
+        member = require_member(actor, organisation_id, action="wallet.charge", source=self.platform.source)
 
         def work() -> list[WalletTransaction]:
             wallet_id = self._wallet_id(organisation_id)
@@ -420,13 +429,7 @@ class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocum
         }
 
     def _insert(self, values: dict[str, Any]) -> WalletTransaction:
-        row_id = _ledger.insert_transaction(values)
-        # The row as stored, built without a read back (what peewee's Model.__init__ would set).
-        data = dict(values, id=row_id)
-        data["wallet"] = data.pop("wallet_id")
-        row: WalletTransaction = WalletTransaction.__new__(WalletTransaction)
-        row.__dict__.update({"__data__": data, "_dirty": set(), "__rel__": {}})
-        return row
+        return self._row_as_stored(dict(values, id=_ledger.insert_transaction(values)))
 
     def _debit(self, wallet_id: int, amount: int, *, kind: str, tool: str,
                description: str, key: str, digest: str, actor_id: int | None, actor_name: str,
@@ -458,16 +461,15 @@ class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocum
         on_commit(lambda: self.platform.plugins.transaction_posted(row))
 
     def _replay(self, key: str, digest: str) -> WalletTransaction | None:
-        found = _ledger.find_key(key)
-        if found is None:
+        row: WalletTransaction | None = WalletTransaction.get_or_none(WalletTransaction.idempotency_key == key)
+        if row is None:
             return None
-        if found[1] != digest:
+        if row.request_hash != digest:
             raise ConflictError(
                 _("This idempotency key was already used for a different request."),
                 hint=_("Use a new key for a new request; reuse a key only to retry the very same request."),
                 field="idempotency_key", code="idempotency_key_reused",
             )
-        row: WalletTransaction = WalletTransaction.get_by_id(found[0])
         return row
 
     def _execute(self, key: str, digest: str,
