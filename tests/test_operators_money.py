@@ -10,8 +10,10 @@ import pytest
 from immo_connect import audit
 from immo_connect.errors import ConflictError, PermissionDenied
 from immo_connect.operators.models import MoneyRequest
+from immo_connect.organisations.models import Organisation
 from immo_connect.platform import Platform
 from immo_connect.storage import transaction
+from tests.support.accounts import mails_to
 from tests.support.factories import make_account, make_organisation
 from tests.support.operators import make_operator
 from tests.support.wallet import balances, ledger_problems, posting_count
@@ -37,6 +39,8 @@ def test_up_to_the_limit_a_correction_is_booked_at_once(finance: Platform) -> No
     assert ledger_problems() == []
     event = audit.AuditEvent.get(audit.AuditEvent.action == "operator.money_booked")
     assert event.actor == "anne.finance" and "goodwill, ticket 12" in event.detail
+    told = mails_to(str(Organisation.get_by_id(organisation).memberships[0].account.email), "operator_action")
+    assert len(told) == 1 and "goodwill, ticket 12" in told[0].plain_text()  # the manager knows what and why
 
 
 def test_above_the_limit_a_second_finance_operator_approves_once(finance: Platform) -> None:
