@@ -124,7 +124,8 @@ class HomeScreen(ServiceHandlers, WorkspaceScreen[None]):
         if action == "link_eid":
             return self._eid_missing(getattr(self.app, "session", None))
         if action == "wallet":  # offered for an organisation whose wallet the person may see
-            selected = self._selected_organisation()  # quietly: this runs on every redraw of the keys
+            # Quietly: this runs on every redraw of the keys.
+            selected = self.query_one("#home-organisations", OrganisationsTable).selected() if self.is_mounted else None
             return bool(self.board is not None and selected is not None and selected.usable
                         and self.board.balances.get(selected.id) is not None)
         return True
