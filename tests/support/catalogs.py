@@ -36,13 +36,14 @@ SAME_AS_ENGLISH: dict[str, frozenset[str]] = {
         "Options", "Sessions", "Support", "Services", "Transactions", "Total", "Code", "Format", "Source",
         "Document", "Mode", "Note", "Question", "Version", "Wallet", "E-mail", "Logo", "Type: {type}",
         "Total (EUR)", "Organisations", "Communication", "correction",
+        "ACTION", "ORGANISATION", "TOTAL", "VERSION", "TRANSACTIONS", "HOOKS", "{number} (applet {applet})",
     }),
     "nl": frozenset({
         "Wallet", "Status", "Type", "Code", "Format", "Support", "Help", "Logo", "Website", "E-mail",
         "Document", "Contact", "Filter", "Details", "Menu", "Info", "Team", "Start", "Link", "Test",
         "Stop", "Online", "Agent", "Status: {status}", "Type: {type}", "Root", "ORG", "STATUS",
         "Wallet: {communication}", "Support: {name} {contact}", "Support: {contact}", "Code: {code}",
-        "wallet {amount} €", "Filters", "helpdesk", "operator ({role})", "Operators", "credit", "debit",
+        "wallet {amount}", "{title}: {amount}", "HOOKS", "{number} (applet {applet})", "Filters", "helpdesk", "operator ({role})", "Operators", "credit", "debit",
     }),
 }
 # Names and codes: the same text everywhere.

@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from immo_connect import formatting
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
 from immo_connect.operators.money import MoneyOverview
@@ -19,13 +20,12 @@ from immo_connect.tui.screens.operators.reason_dialog import ReasonDialog
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import DataTable, Label
-from immo_connect.wallet.texts import euros
 
 KIND_WORDS = {"credit": N_("credit"), "debit": N_("debit"), "refund": N_("refund")}
 
 
 def _money(cents: int | None) -> str:
-    return "?" if cents is None else f"{euros(int(cents))} EUR"
+    return "?" if cents is None else formatting.money(int(cents))
 
 
 class MoneyDeskScreen(ServiceHandlers, Screen[None]):
