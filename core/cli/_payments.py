@@ -118,13 +118,12 @@ def run_simulate(args: argparse.Namespace) -> int:
 
 def run_poll(args: argparse.Namespace) -> int:
     from immo_connect.i18n import _
-    from immo_connect.payments.texts import STATUS_WORDS
 
     platform = platform_from(args)
     while True:
         counts = platform.payments.follow_open()
         followed = platform.payments.follow_paid()
-        parts = [f"{_(STATUS_WORDS.get(status, status))}: {n}" for status, n in sorted(counts.items())]
+        parts = [f"{status}: {n}" for status, n in sorted(counts.items())]  # the providers' status codes
         if followed:
             parts.append(_("paid, checked for refunds and chargebacks: {count}").format(count=followed))
         if parts:
