@@ -40,6 +40,7 @@ CHARGES = 1_000
 ROUNDS = 1 if QUICK else 3
 PRICES = (("cadastrefinder", 150), ("cadastrefinder", 199), ("antiblanchiment", 1_600), ("myrentpro", 250),
           ("btv", 75), ("romi", 420))
+MODES = ("agent", "notary", None)  # None: a charge of before the ledger recorded the mode
 START, END = dt.datetime(2026, 9, 30, 22), dt.datetime(2026, 10, 31, 23)  # October in Brussels, in UTC
 
 
@@ -63,24 +64,26 @@ def build(folder: Path) -> None:
     connection.execute("PRAGMA synchronous = off")
     columns = ("wallet_id, number, kind, tool, type_key, description, amount, status, failure_reason, "
                "balance_before, balance_after, actor_name, reference, request_hash, created_at, completed_at, "
-               "debit_account, credit_account")
+               "debit_account, credit_account, usage_mode")
     step = (END - START) / (CHARGES + 2)
 
     def rows_of(wallet_id: int) -> object:
         balance = 10_000_000
         at = START.isoformat(" ")
         yield (wallet_id, 1, "online_topup", "", "online_topup", "Top-up", balance, "succeeded", "", 0, balance,
-               "bench", "tr", "", at, at, "platform:online_topups", f"wallet:{wallet_id}")
+               "bench", "tr", "", at, at, "platform:online_topups", f"wallet:{wallet_id}", None)
         for number in range(2, CHARGES + 2):
             tool, price = PRICES[(number * 7 + wallet_id) % len(PRICES)]
             at = (START + step * number).isoformat(" ")
             balance -= price
+            mode = MODES[(number // 7) % len(MODES)]  # invoice lines are per tool and usage mode
             yield (wallet_id, number, "tool_usage", tool, f"tool:{tool}", "Search", -price, "succeeded", "",
-                   balance + price, balance, "bench", "", "", at, at, f"wallet:{wallet_id}", f"platform:tool:{tool}")
+                   balance + price, balance, "bench", "", "", at, at, f"wallet:{wallet_id}", f"platform:tool:{tool}",
+                   mode)
 
     connection.execute("BEGIN")
     for wallet_id in wallets:
-        connection.executemany(f"INSERT INTO wallet_transaction ({columns}) VALUES ({', '.join(['?'] * 18)})",
+        connection.executemany(f"INSERT INTO wallet_transaction ({columns}) VALUES ({', '.join(['?'] * 19)})",
                                rows_of(wallet_id))  # type: ignore[arg-type]
         connection.execute("UPDATE wallet SET balance = 10000000 - (SELECT -SUM(amount) FROM wallet_transaction "
                            "WHERE wallet_id = ? AND kind = 'tool_usage'), last_number = ? WHERE id = ?",

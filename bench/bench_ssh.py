@@ -331,24 +331,13 @@ def charges_per_second(url: str, mode: str, pairs: list[tuple[int, int]]) -> flo
 
 
 def count_statements(platform: Any, organisation_id: int, member_id: int) -> int:
-    """Statements one charge sends (each a round trip), counted on its psycopg2 connection."""
-    import psycopg2.extensions
+    """Statements one charge sends (each a round trip), BEGIN and COMMIT included."""
+    from tests.support.round_trips import statements_sent
 
-    sent = [0]
-
-    class CountingCursor(psycopg2.extensions.cursor):  # type: ignore[misc]
-        def execute(self, query: Any, args: Any = None) -> Any:
-            sent[0] += 1
-            return super().execute(query, args)
-
-    connection = platform.database.connection()
-    connection.cursor_factory = CountingCursor
-    try:
+    with statements_sent() as sent:
         platform.wallet.charge(member_id, organisation_id, 1, tool="btv", description="Bench use",
                                idempotency_key="bench:count")
-    finally:
-        connection.cursor_factory = psycopg2.extensions.cursor
-    return sent[0] + 1  # and the commit
+    return len(sent)
 
 
 def database_scaling() -> None:
@@ -372,8 +361,8 @@ def database_scaling() -> None:
             platform.wallet.ensure_wallet(organisation.id)
             pairs.append((int(organisation.id), int(member.id)))
         statements = count_statements(platform, *pairs[0])
-        print(f"one charge through the API: {statements} round trips to PostgreSQL (statements and the "
-              "commit); the raw baseline: 3 (UPDATE, INSERT, commit)")
+        print(f"one charge through the API: {statements} round trip(s) to PostgreSQL; the raw baseline: 4 "
+              "(psycopg2's implicit BEGIN, UPDATE, INSERT, COMMIT)")
         platform.database.close()
         cores = os.cpu_count() or 1
         measured: dict[tuple[str, int], list[float]] = {}

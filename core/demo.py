@@ -22,6 +22,7 @@ DEMO_PASSWORD = "demo-immo-2026"
 # In dependency order; each area appends its step here as it lands.
 STEPS: tuple[str, ...] = (
     "immo_connect.accounts.demo",
+    "immo_connect.operators.demo",
     "immo_connect.organisations.demo",
     "immo_connect.wallet.demo",
     "immo_connect.payments.demo",

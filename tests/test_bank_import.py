@@ -239,7 +239,16 @@ def test_cli_import_suspense_and_assign(platform: Platform, tmp_path: Path, monk
     monkeypatch.setenv("IMMO_CONNECT_DATA_DIR", str(tmp_path / "data"))
     base = ["--config", str(config), "--database-url", platform.settings.database_url]
 
-    assert main([*base, "bank", "import", str(DATA / "mixed.cod"), "--operator", "ops"]) == 0
+    make_operator("ops.finance", "finance")
+    acting = ["--as", "ops.finance", "--reason", "transfer without communication"]
+    daily = ["--as", "ops.finance", "--reason", "daily statement"]
+    with pytest.raises(SystemExit):  # an import is an identified finance operator's
+        main([*base, "bank", "import", str(DATA / "mixed.cod"), "--operator", "ops"])
+    capsys.readouterr()
+    assert main([*base, "bank", "import", str(DATA / "mixed.cod"), *daily]) == 0
+    assert StatementImport.get().operator == "ops.finance"
+    event = AuditEvent.get(AuditEvent.action == "operator.bank_imported")
+    assert event.actor == "ops.finance" and "daily statement" in event.detail and '"credited": 3' in event.detail
     captured = capsys.readouterr()
     out = captured.out
     # A summary by default: the statement, then counts and totals per outcome.
@@ -249,7 +258,7 @@ def test_cli_import_suspense_and_assign(platform: Platform, tmp_path: Path, monk
     assert "Crédités : 3, en attente : 3, déjà importés : 1, ignorés : 1." in out
     assert "Agence A" not in out and captured.err == ""  # no table, no progress when not on a terminal
     # The full table on request (the re-import shows every line as already imported).
-    assert main([*base, "bank", "import", str(DATA / "mixed.cod"), "--lines"]) == 0
+    assert main([*base, "bank", "import", str(DATA / "mixed.cod"), "--lines", *daily]) == 0
     out = capsys.readouterr().out
     assert out.count("déjà importé (opération") == 7 and "+++555/0000/00183+++" in out
 
@@ -259,8 +268,6 @@ def test_cli_import_suspense_and_assign(platform: Platform, tmp_path: Path, monk
     assert "aucun Wallet n'a cette communication structurée" in listing
     entry_id = next(e.id for e in platform.bank.suspense() if e.problem == "no_communication")
 
-    make_operator("ops.finance", "finance")
-    acting = ["--as", "ops.finance", "--reason", "transfer without communication"]
     with pytest.raises(SystemExit):  # who and why are required
         main([*base, "bank", "assign", str(entry_id), "--organisation", str(sc.b.id)])
     assert "--as" in capsys.readouterr().err
@@ -272,7 +279,10 @@ def test_cli_import_suspense_and_assign(platform: Platform, tmp_path: Path, monk
     assert main([*base, "bank", "assign", str(other), "--organisation", str(sc.a.id), "--amount", "-3",
                  *acting]) == 2
     assert "supérieur à zéro" in capsys.readouterr().err
-    assert main([*base, "bank", "import", str(tmp_path / "nothing.cod")]) == 2
+    assert main([*base, "bank", "import", str(tmp_path / "nothing.cod"), *daily]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    make_account("not.finance")  # no role: refused, audited, nothing imported
+    assert main([*base, "bank", "import", str(DATA / "mixed.cod"), "--as", "not.finance", "--reason", "x"]) == 2
     assert "Traceback" not in capsys.readouterr().err
 
 
@@ -285,6 +295,7 @@ def test_cli_import_shows_progress_on_a_terminal(platform: Platform, tmp_path: P
                                                   monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     scene(platform)
+    make_operator("ops.finance", "finance")
     path = tmp_path / "big.cod"
     path.write_text(s.coda([s.Move(f"BIG{n:05d}", 10_00 + n, ogm=s.WALLET_A) for n in range(300)]), newline="")
     terminal = _Terminal()
@@ -293,7 +304,7 @@ def test_cli_import_shows_progress_on_a_terminal(platform: Platform, tmp_path: P
     config = tmp_path / "plugins.toml"
     config.write_text("")
     assert main(["--config", str(config), "--database-url", platform.settings.database_url,
-                 "bank", "import", str(path)]) == 0
+                 "bank", "import", str(path), "--as", "ops.finance", "--reason", "daily statement"]) == 0
     shown = terminal.getvalue()
     assert shown.startswith("\rImport : ") and shown.endswith("\rImport : 300 / 300 lignes\n")
     assert len(capsys.readouterr().out.splitlines()) < 10

@@ -198,7 +198,9 @@ def test_the_documented_import_example_runs_as_written(
     sc = scene(platform)
     from immo_connect.storage import transaction
     from immo_connect.wallet.models import Wallet
+    from tests.support.operators import make_operator
 
+    make_operator("fin.anne", "finance")  # imports are a finance operator's
     with transaction():  # "a wallet has +++202/6000/04236+++, none the other"
         Wallet.update(structured_communication=s.UNKNOWN).where(Wallet.organisation == sc.b.id).execute()
     _run_documented(platform, "immo-connect bank import spec-sample.cod", Path(__file__).parent / "data" /

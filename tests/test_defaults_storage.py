@@ -78,7 +78,7 @@ def test_a_read_only_file_system_is_named(tmp_path: Path) -> None:
     script = f"""
 mount -t tmpfs -o size=8m tmpfs {data}
 {PYTHON} demo > /dev/null || exit 10
-{PYTHON} operators add julie.lambert --role admin > /dev/null || exit 11
+{PYTHON} operators add julie.lambert --role admin --as ops.admin --reason test > /dev/null || exit 11
 mount -o remount,ro {data}
 {PYTHON} accounts block anne.peeters --as julie.lambert --reason test; echo "block exit $?" >&2
 """
@@ -113,7 +113,8 @@ def test_a_read_only_database_file_is_named(nobody_folder: Path) -> None:
     first = subprocess.run([*as_nobody, "demo"], capture_output=True, text=True, env=environ, cwd="/", timeout=180,
                            check=False)
     assert first.returncode == 0, first.stderr
-    added = subprocess.run([*as_nobody, "operators", "add", "julie.lambert", "--role", "admin"], capture_output=True,
+    added = subprocess.run([*as_nobody, "operators", "add", "julie.lambert", "--role", "admin", "--as", "ops.admin",
+                            "--reason", "test"], capture_output=True,
                            text=True, env=environ, cwd="/", timeout=120, check=False)
     assert added.returncode == 0, added.stderr
     (data / "immo-connect.sqlite3").chmod(0o400)

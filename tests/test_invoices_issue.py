@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
@@ -77,12 +78,23 @@ def test_a_month_is_invoiced_once_per_organisation_with_gapless_numbers(
     credit = billing.invoices.document(invoices[(second.id, "credit_note")])
     assert credit.credited_number == invoices[(second.id, "invoice")].number
 
-    # Lines per tool and unit price; rates per tool (MyRent Pro at 6 %).
+    # Lines per tool, usage mode and unit price, in that order; rates per tool (MyRent Pro at 6 %).
     lines = billing.invoices.document(invoices[(first.id, "invoice")]).totals.lines
-    assert sorted((line.tool, line.unit_gross_cents, line.quantity, str(line.vat_rate)) for line in lines) == [
-        ("antiblanchiment", 1600, 3, "21.0"), ("cadastrefinder", 150, 7, "21.0"),
-        ("cadastrefinder", 199, 1, "21.0"), ("myrentpro", 250, 2, "6.0")]
-    assert any(line.name == "CadastreFinder — Recherche cadastrale" for line in lines)
+    assert [(line.tool, line.usage_mode, line.unit_gross_cents, line.quantity, str(line.vat_rate))
+            for line in lines] == [
+        ("antiblanchiment", "agent", 1600, 3, "21.0"),
+        ("cadastrefinder", None, 150, 1, "21.0"),  # charged without a usage mode
+        ("cadastrefinder", "agent", 150, 5, "21.0"), ("cadastrefinder", "agent", 199, 1, "21.0"),
+        ("cadastrefinder", "notary", 150, 2, "21.0"),
+        ("myrentpro", "manager", 250, 2, "6.0")]
+    assert [line.name for line in lines if line.tool == "cadastrefinder"] == [
+        "CadastreFinder — Recherche cadastrale (mode inconnu)",
+        "CadastreFinder — Recherche cadastrale (En tant qu'agent immobilier)",
+        "CadastreFinder (En tant qu'agent immobilier)",  # an older price: no priced action of that amount
+        "CadastreFinder — Recherche cadastrale (En tant que notaire)"]
+    # The unit price before VAT times the quantity is the line's net amount (within half a cent).
+    for line in lines:
+        assert abs(line.unit_price * line.quantity * 100 - line.net_cents) <= Decimal("0.5")
 
     # Running the month again, or once more later, issues nothing and delivers nothing again.
     again = billing.invoices.run(MONTH)

@@ -66,6 +66,8 @@ def test_every_invoice_and_credit_note_of_a_month_is_valid_peppol(
         xml = platform.invoices.xml_bytes(invoice)
         assert validator.fatal(xml) == [], (invoice.number, invoice.kind)
         kinds.add(str(invoice.kind))
+        if vat_on == "use" and invoice.kind == "invoice":  # lines per tool and usage mode, valid as such
+            assert b"<cbc:Name>usage_mode</cbc:Name>" in xml and b":agent</cbc:ID>" in xml
     assert kinds == {"invoice", "credit_note"}
     # A month without any use issues nothing (and so nothing to validate).
     assert platform.invoices.run("2026-08").issued == ()

@@ -14,19 +14,28 @@ import pytest
 
 from immo_connect import audit
 from immo_connect.accounts.models import Account, Session
-from immo_connect.bank.models import BankEntry, StatementImport
+from immo_connect.bank.models import AccountStatementRow, BankEntry, StatementImport
 from immo_connect.clock import utcnow
 from immo_connect.errors import PermissionDenied
 from immo_connect.operators.models import MoneyRequest
 from immo_connect.organisations.models import Membership, Organisation
+from immo_connect.payments.models import PaymentReversal
 from immo_connect.platform import Platform
 from immo_connect.ssh.models import SshKey
 from immo_connect.storage import transaction
+from tests.support import statements
 from tests.support.factories import add_member, make_account, make_organisation
 from tests.support.operators import make_operator
+from tests.support.topups import SANDBOX_ON
 
 _serial = itertools.count(1)
 ROLES = ("helpdesk", "finance", "admin", "ordinary")
+
+
+@pytest.fixture
+def any_platform(make_platform: Callable[..., Platform], database_url: str) -> Platform:
+    """On SQLite and PostgreSQL, with the sandbox payment provider (card refunds)."""
+    return make_platform(database_url, config_text=SANDBOX_ON)
 
 
 @dataclasses.dataclass
@@ -84,6 +93,26 @@ def _waiting(platform: Platform) -> Scene:
     asker = make_operator(f"asker{next(_serial)}", "finance")
     scene.extra["request"] = platform.operators.money.request(
         asker, scene.organisation.id, "credit", 900_00, "goodwill, ticket 4").id
+    return scene
+
+
+def _paid_top_up(p: Platform) -> Scene:
+    """An organisation whose manager paid a card top-up of 100 EUR (sandbox provider)."""
+    scene = _scene()
+    payment = p.payments.start_topup(scene.account, scene.organisation.id, 100_00)
+    scene.extra["payment"] = p.payments.simulate(scene.account, payment.id, "paid").id
+    return scene
+
+
+def _statement_file(p: Platform) -> Scene:
+    """A CODA statement that follows the last one imported (so each import is a new one)."""
+    scene = _scene()
+    last = AccountStatementRow.select().order_by(AccountStatementRow.id.desc()).first()
+    sequence, opening = (int(last.label) + 1, int(last.closing_cents)) if last else (5, 500_000_00)
+    path = p.settings.data_dir / f"statement-{sequence}.cod"
+    path.write_text(statements.coda([statements.Move(f"AUTHZ{sequence:04d}", 25_00, free="no communication")],
+                                    sequence=sequence, old_cents=opening), newline="")
+    scene.extra["file"] = path
     return scene
 
 
@@ -151,6 +180,16 @@ ORGANISATION_ACTIONS: dict[str, Action] = {
     "reject": ({"finance", "admin"}, _waiting,
                lambda p, a, s: p.operators.money.reject(a, s.extra["request"], "no ticket"),
                lambda s: MoneyRequest.get_by_id(s.extra["request"]).status == "rejected"),
+    "card_refund": ({"finance", "admin"}, _paid_top_up,
+                    lambda p, a, s: p.operators.money.refund_payment(a, s.extra["payment"], 10_00, "ticket 5"),
+                    lambda s: PaymentReversal.select().where((PaymentReversal.payment == s.extra["payment"])
+                                                             & (PaymentReversal.status == "refunded")).exists()),
+}
+# Actions on no one account or organisation.
+PLATFORM_ACTIONS: dict[str, Action] = {
+    "bank_import": ({"finance", "admin"}, _statement_file,
+                    lambda p, a, s: p.operators.money.import_file(a, s.extra["file"], "daily statement"),
+                    lambda s: StatementImport.select().where(StatementImport.filename == s.extra["file"].name).exists()),
 }
 LISTS: dict[str, tuple[set[str], Callable[[Platform, Account], Any]]] = {
     "find": ({"helpdesk", "finance", "admin"}, lambda p, a: p.operators.find(a, "target")),
@@ -159,7 +198,7 @@ LISTS: dict[str, tuple[set[str], Callable[[Platform, Account], Any]]] = {
     "imports": ({"finance", "admin"}, lambda p, a: p.operators.money.imports(a)),
     "reconciliation": ({"finance", "admin"}, lambda p, a: p.operators.money.reconciliation(a)),
     "list_operators": ({"admin"}, lambda p, a: p.operators.roles.list(a)),
-    "grant": ({"admin"}, lambda p, a: p.operators.roles.grant(a, make_account().username, "helpdesk")),
+    "grant": ({"admin"}, lambda p, a: p.operators.roles.grant(a, make_account().username, "helpdesk", "new hire")),
 }
 
 
@@ -189,9 +228,12 @@ def _check(platform: Platform, allowed: set[str], act: Callable[[Account], Any],
         assert "operator_role" in _refusals(actor)[0]
 
 
-@pytest.mark.parametrize("name", sorted({**ACCOUNT_ACTIONS, **ORGANISATION_ACTIONS}))
+EVERY_ACTION = {**ACCOUNT_ACTIONS, **ORGANISATION_ACTIONS, **PLATFORM_ACTIONS}
+
+
+@pytest.mark.parametrize("name", sorted(EVERY_ACTION))
 def test_each_action_by_each_role(any_platform: Platform, name: str) -> None:
-    allowed, prepare, act, changed = {**ACCOUNT_ACTIONS, **ORGANISATION_ACTIONS}[name]
+    allowed, prepare, act, changed = EVERY_ACTION[name]
     for role in ROLES:
         scene = prepare(any_platform)
         _check(any_platform, allowed, lambda actor: act(any_platform, actor, scene),  # noqa: B023

@@ -11,15 +11,18 @@ from pathlib import Path
 import pytest
 
 from immo_connect.accounts.models import Account
+from immo_connect.audit import AuditEvent
 from immo_connect.bank.models import BankEntry, StatementImport
 from immo_connect.cli import main
 from immo_connect.clock import utcnow
 from immo_connect.operators.models import MoneyRequest, OperatorRole
 from immo_connect.platform import Platform
+from immo_connect.plugins.payments.sandbox import SandboxReversal
 from immo_connect.storage import transaction
 from tests.support.accounts import mails_to
 from tests.support.docs import code_blocks
 from tests.support.factories import make_account, make_organisation
+from tests.support.topups import SANDBOX_ON
 from tests.support.wallet import balances, ledger_problems
 
 
@@ -36,7 +39,7 @@ def test_the_documented_commands_are_real_and_in_order(
     make_platform: Callable[..., Platform], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    platform = make_platform()
+    platform = make_platform(config_text=SANDBOX_ON)
     for name in ("ops.admin", "hugo.help", "fin.anne", "fin.bert"):
         make_account(name)
     anne = make_account("anne.peeters", first_name="Anne", last_name="Peeters")
@@ -52,6 +55,8 @@ def test_the_documented_commands_are_real_and_in_order(
                                     idempotency_key="test:topup")
     platform.wallet.take_back(organisation.id, 600_00, original_transaction_id=int(top_up.id), reason="chargeback",
                               description="Rejet", idempotency_key="test:chargeback")
+    card = platform.payments.start_topup(anne, organisation.id, 1000_00)  # online top-up 1, paid by card
+    platform.payments.simulate(anne, card.id, "paid")
     monkeypatch.setenv("IMMO_CONNECT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("IMMO_CONNECT_CONFIG", str(tmp_path / "plugins.toml"))
     monkeypatch.setenv("IMMO_CONNECT_DATABASE_URL", platform.settings.database_url)
@@ -71,7 +76,14 @@ def test_the_documented_commands_are_real_and_in_order(
     assert len(mails_to("anne.peeters@example.be", "operator_action")) == 2
     assert BankEntry.get_by_id(1).status == "assigned"
     assert MoneyRequest.get_by_id(1).status == "booked"
-    assert balances()[organisation.id] == 1000_00 + 125_00 and ledger_problems() == []
+    refund = MoneyRequest.get_by_id(2)
+    assert (refund.kind, refund.status, refund.decided_by.username) == ("card_refund", "booked", "fin.bert")
+    assert SandboxReversal.get().status == "refunded" and SandboxReversal.get().amount_cents == 700_00
+    assert mails_to("anne.peeters@example.be", "topup_taken_back")
+    first = AuditEvent.get(AuditEvent.action == "operator.role_granted")
+    assert first.actor == "operator:command line" and '"first_admin": true' in first.detail
+    assert "first administrator, installation" in first.detail
+    assert balances()[organisation.id] == 1000_00 + 125_00 + 1000_00 - 700_00 and ledger_problems() == []
     logs = "".join(path.read_text(encoding="utf-8") for path in (tmp_path / "data").glob("immo-connect.log*"))
     assert "a" * 64 not in logs  # the national number's hash never reaches a log
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pytest
 from textual.pilot import Pilot
 
 from immo_connect.accounts.models import Account, Session
@@ -32,8 +31,6 @@ MOMENT = dt.datetime(2026, 3, 2, 9, 30)
 
 # Known to depend on the tests run before it in the same process (a column width differs after
 # tests/test_operators_tui.py); the cause is not found yet.
-ORDER_DEPENDENT = pytest.mark.xfail(strict=False, reason="column widths differ after other back-office tests")
-
 def _scene(platform: Platform) -> Account:
     anne = make_account("anne.peeters", first_name="Anne", last_name="Peeters")
     make_account("anne.peeters2", first_name="Anne", last_name="Peeters-Claes", status="pending")
@@ -64,7 +61,6 @@ def test_search_results_snapshot(platform: Platform, snap_compare: Any) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-@ORDER_DEPENDENT
 def test_account_snapshot(platform: Platform, snap_compare: Any) -> None:
     anne = _scene(platform)
     helper = make_operator("hugo.help", "helpdesk")
@@ -79,7 +75,6 @@ def test_account_snapshot(platform: Platform, snap_compare: Any) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-@ORDER_DEPENDENT
 def test_money_desk_snapshot(make_platform: Any, snap_compare: Any) -> None:
     platform: Platform = make_platform(clock=FrozenClock(MOMENT))
     organisation = make_organisation(make_account("agency.manager"), name="Agence Lumière")

@@ -59,16 +59,24 @@ def test_a_simulated_chargeback_makes_the_wallet_negative_once(
     assert ledger_problems() == []
 
 
-def test_a_managers_refund_from_the_command_line(
+def test_a_refund_from_the_command_line_is_a_finance_operators(
     platform: Platform, cli: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from tests.support.operators import make_operator
+
     payment, _manager, _employee = paid(platform)
+    make_operator("fin.anne", "finance")
     for _ in range(2):
-        assert main([*cli, "payments", "refund", str(payment.id), "30", "--manager", "sandra", "--key", "k1"]) == 0
+        assert main([*cli, "payments", "refund", str(payment.id), "30", "--as", "fin.anne", "--reason",
+                     "manager asked, ticket 9", "--key", "k1"]) == 0
     assert "30,00 €" in capsys.readouterr().out
     assert SandboxReversal.select().count() == 1 and SandboxReversal.get().status == "refunded"
     assert PaymentReversal.get().status == "refunded" and Wallet.get().balance == 70_00
-    assert main([*cli, "payments", "refund", str(payment.id), "10", "--manager", "emile"]) == 2  # not a manager
-    assert "gestionnaire" in capsys.readouterr().err
-    assert main([*cli, "payments", "refund", str(payment.id), "70,01", "--manager", "sandra"]) == 2
+    # The manager who once named themselves with --manager is no operator: refused, audited.
+    assert main([*cli, "payments", "refund", str(payment.id), "10", "--as", "sandra", "--reason", "x"]) == 2
+    assert "opérateur" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # --as and --reason are required
+        main([*cli, "payments", "refund", str(payment.id), "10", "--manager", "sandra"])
+    capsys.readouterr()
+    assert main([*cli, "payments", "refund", str(payment.id), "70,01", "--as", "fin.anne", "--reason", "x"]) == 2
     assert Wallet.get().balance == 70_00 and ledger_problems() == []

@@ -28,6 +28,7 @@ from immo_connect.storage import transaction
 from immo_connect.wallet.models import Wallet, WalletTransaction
 from tests.support import statements as s
 from tests.support.factories import add_member, make_account, make_organisation
+from tests.support.operators import make_operator
 from tests.support.postgres import PostgresCluster
 from tests.support.smtp import SmtpServer
 from tests.support.ssh import ROOT, ServerProcess, children_of, connect, open_terminal, ssh_config, wait_until_gone
@@ -69,6 +70,7 @@ async def test_two_servers_two_workers_and_two_imports_on_one_postgresql(
     alice = make_user(platform)
     key = asyncssh.generate_private_key("ssh-ed25519")
     platform.ssh_keys.add_key(alice, key.export_public_key().decode())
+    make_operator("ops", "finance")
     wallets = {}
     for communication in CREDITS:
         organisation = make_organisation(make_account(), name=f"Agence {communication[:4]}")
@@ -100,7 +102,8 @@ async def test_two_servers_two_workers_and_two_imports_on_one_postgresql(
         for m in machines
     ]
     imports = [
-        subprocess.Popen(command(m, config, url, "bank", "import", str(statement_file), "--operator", "ops"),
+        subprocess.Popen(command(m, config, url, "bank", "import", str(statement_file), "--as", "ops",
+                                 "--reason", "daily statement"),
                          env=machine_env(m), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for m in machines
     ]

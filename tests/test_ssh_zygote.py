@@ -79,6 +79,7 @@ async def test_forked_sessions_inherit_no_thread_loop_connection_or_random_state
         assert facts["threads"] == 1 and not facts["running_loop"] and not facts["event_loop"]
         assert not facts["database_bound"]  # no connection until the session opens its own
         assert facts["textual_preloaded"] and facts["frozen_objects"] > 10_000  # warm and frozen
+        assert facts["locales_preloaded"] == 3  # fr, nl, en: not loaded again by every session
         assert facts["session_leader"] and facts["tty"]
         # The session's environment (the allow-list), not the zygote's; Textual read it again.
         environ = {k: v for k, v in facts["environ"].items() if not k.startswith("IMMO_CONNECT_SSH_")}
@@ -151,6 +152,57 @@ async def test_without_a_zygote_sessions_are_spawned_after_one_log_line(
         session.close()
     finally:
         await broken.close()
+        ctypes.CDLL(None).prctl(36, 0, 0, 0, 0)
+
+
+def zombies_of(parent: int) -> list[int]:
+    found = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            state, ppid = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[:2]
+        except OSError:
+            continue
+        if int(ppid) == parent and state == "Z":
+            found.append(int(entry))
+    return found
+
+
+async def test_a_zygote_dying_between_fork_and_answer_leaves_no_session_behind(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    config = tmp_path / "plugins.toml"
+    config.write_text("")
+    record = tmp_path / "forked.txt"
+    env = child_environment(None, {}, SshSection(), data_dir=str(tmp_path))
+    dying = SessionForker(python=sys.executable, config=str(config), env={**env, "ZYGOTE_FORKED_RECORD": str(record)},
+                          entry="tests.support.zygote_dies_after_fork:main", cwd=str(ROOT))
+    ssh_logger = logging.getLogger("immo_connect.ssh")
+    ssh_logger.addHandler(caplog.handler)
+    try:
+        assert await dying.start()
+        zygote = dying.pid
+        with caplog.at_level(logging.WARNING, logger="immo_connect.ssh"):
+            session = await SessionProcess.spawn([sys.executable, "-c", "print('spawned')"], env=env,
+                                                 size=(80, 24, 0, 0), launch={}, forker=dying)
+        # The user gets a session all the same: spawned on a new pty and new pipes.
+        assert not isinstance(session.process, ForkedProcess)
+        assert await asyncio.wait_for(session.wait(), 60) == 0
+        assert b"spawned" in await session.read()
+        await session.terminate()
+        session.close()
+        (forked,) = [int(line) for line in record.read_text().split()]
+        # The session the zygote forked before dying was ended and collected, like its
+        # intermediate: no process of it is left, not even a zombie.
+        assert not Path(f"/proc/{forked}").exists()
+        assert zygote is not None and not Path(f"/proc/{zygote}").exists()
+        assert zombies_of(os.getpid()) == []
+        messages = [r.getMessage() for r in caplog.records]
+        assert any("could not fork" in m for m in messages)
+        assert any(f"session process {forked}, forked without an answer from its zygote, was ended" in m
+                   for m in messages)
+    finally:
+        ssh_logger.removeHandler(caplog.handler)
+        await dying.close()
         ctypes.CDLL(None).prctl(36, 0, 0, 0, 0)
 
 

@@ -138,7 +138,8 @@ def test_migration_moves_version_2_postings_onto_their_rows(
     assert storage.upgrade() == ["immo_connect.wallet.models:3 postings and audit trail on the transactions",
                                  "immo_connect.wallet.models:4 a balance may go below zero when money is taken back",
                                  "immo_connect.wallet.models:5 wallet rights per employee, confidential details, "
-                                 "filter by person"]
+                                 "filter by person",
+                                 "immo_connect.wallet.models:6 the usage mode of each tool charge"]
 
     assert not platform.database.table_exists("posting")
     charge = WalletTransaction.get_by_id(charge_id)

@@ -27,7 +27,8 @@ def test_demo_wallet_verify_show_and_correct(tmp_path: Path) -> None:
     assert "platform:tool:cadastrefinder" in verified.stdout
 
     # julie.lambert belongs to no organisation: she may correct Immo Peeters' wallet.
-    added = run_cli("operators", "add", "julie.lambert", "--role", "admin", tmp_path=tmp_path)
+    added = run_cli("operators", "add", "julie.lambert", "--role", "admin", "--as", "ops.admin", "--reason",
+                    "test", tmp_path=tmp_path)
     assert added.returncode == 0, added.stderr
     taken = run_cli("wallet", "correct", "0750000040", "5,00", "--description", "Refund", "--key", "t:1",
                     "--debit", "--as", "julie.lambert", tmp_path=tmp_path)

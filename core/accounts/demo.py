@@ -36,6 +36,11 @@ DEMO_ACCOUNTS: dict[str, tuple[str, str, str | None, str, dict[str, object]]] = 
     "julie.lambert": ("Julie", "Lambert", "julie.lambert@example.be", "active", {}),
     # Imported from an earlier tool: no e-mail address yet, old bcrypt hash (manual 1.1.2).
     "jdupont": ("Jean", "Dupont", None, "active", {}),
+    # The platform's own operators (roles given by the operators' demo step), in no organisation.
+    "ops.admin": ("Olivier", "Dumont", "ops.admin@example.be", "active", {}),
+    "hugo.help": ("Hugo", "Lenoir", "hugo.help@example.be", "active", {}),
+    "fin.anne": ("Anne", "Wouters", "fin.anne@example.be", "active", {}),
+    "fin.bert": ("Bert", "Jacobs", "fin.bert@example.be", "active", {}),
 }
 LEGACY_DEMO = {"jdupont": "cibweb"}
 DEMO_ADDRESS = {

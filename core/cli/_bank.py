@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 import time
 from collections.abc import Callable
@@ -16,11 +15,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser = subparsers.add_parser("bank", help="import bank statements (CODA, camt.053); suspense list")
     commands = parser.add_subparsers(dest="bank_command", metavar="COMMAND", required=True)
 
-    importing = commands.add_parser("import", help="credit the top-ups of a statement file (CODA or camt.053)")
+    importing = commands.add_parser("import", help="credit the top-ups of a statement file (CODA or camt.053), as a finance operator")
     importing.add_argument("file", metavar="FILE", help="the statement file as the bank delivered it")
-    importing.add_argument("--operator", help="your name for the audit log (default: the system user)")
     importing.add_argument("--lines", action="store_true",
                            help="print every line of the statement with its outcome (default: a summary)")
+    add_operator_arguments(importing)
     importing.set_defaults(func=run_import)
 
     status = commands.add_parser("status", help="the last statement per account and the statements missing")
@@ -37,15 +36,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
                            help="the amount, only for lines whose amount could not be read (e.g. 125,50)")
     add_operator_arguments(assigning)
     assigning.set_defaults(func=run_assign)
-
-
-def _operator(args: argparse.Namespace) -> str:
-    if args.operator:
-        return str(args.operator)
-    try:
-        return f"operator:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "operator"
 
 
 def _money(cents: int | None) -> str:
@@ -80,8 +70,9 @@ def run_import(args: argparse.Namespace) -> int:
     from immo_connect.formats import iban
     from immo_connect.i18n import _
 
-    platform = platform_from(args)
-    report = platform.bank.import_file(args.file, operator=_operator(args), progress=_progress(sys.stderr))
+    platform = platform_from(args, source="cli")
+    report = platform.operators.money.import_file(operator_id(args), args.file, args.reason,
+                                                  progress=_progress(sys.stderr))
     words = {"credited": _("credited"), "suspense": _("suspense"), "returned": _("returned"),
              "duplicate": _("duplicate"), "ignored": _("ignored")}
     print(_("{file} ({format}):").format(file=report.filename, format=report.format.upper()))

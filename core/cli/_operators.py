@@ -21,11 +21,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     adding.add_argument("--role", required=True, choices=("helpdesk", "finance", "admin"))
     adding.add_argument("--as", dest="as_operator", metavar="USERNAME",
                         help="the admin giving the role (not needed for the first admin)")
+    adding.add_argument("--reason", required=True, help="why (kept in the audit log)")
     adding.set_defaults(func=run_add)
 
     removing = commands.add_parser("remove", help="take an account's operator role away")
     removing.add_argument("username", metavar="USERNAME")
-    add_operator_arguments(removing, reason=False)
+    add_operator_arguments(removing)
     removing.set_defaults(func=run_remove)
 
     listing = commands.add_parser("list", help="the operators and their roles")
@@ -58,14 +59,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 def run_add(args: argparse.Namespace) -> int:
     platform = platform_from(args, source="cli")
     actor = operator_id(args) if args.as_operator else None
-    row = platform.operators.roles.grant(actor, args.username, args.role)
+    row = platform.operators.roles.grant(actor, args.username, args.role, args.reason)
     print(_("{username}: operator role {role}.").format(username=row.username, role=row.role))
     return 0
 
 
 def run_remove(args: argparse.Namespace) -> int:
     platform = platform_from(args, source="cli")
-    platform.operators.roles.revoke(operator_id(args), args.username)
+    platform.operators.roles.revoke(operator_id(args), args.username, args.reason)
     print(_("{username}: no operator role any more.").format(username=args.username))
     return 0
 
@@ -74,7 +75,8 @@ def run_list(args: argparse.Namespace) -> int:
     platform = platform_from(args, source="cli")
     rows = platform.operators.roles.list(None)
     if not rows:
-        print(_("No operator yet. Give the first admin role with: immo-connect operators add USERNAME --role admin"))
+        print(_("No operator yet. Give the first admin role with: "
+                "immo-connect operators add USERNAME --role admin --reason TEXT"))
         return 0
     print(table([[r.username, r.name, r.role, r.granted_at.strftime("%Y-%m-%d %H:%M"), r.granted_by] for r in rows],
                 [_("USERNAME"), _("NAME"), _("ROLE"), _("SINCE"), _("GIVEN BY")]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from immo_connect.cli._common import platform_from, table
+from immo_connect.cli._common import add_operator_arguments, operator_id, platform_from, table
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -23,12 +23,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     polling.add_argument("--interval", type=float, default=10.0, help="seconds between rounds (default 10)")
     polling.set_defaults(func=run_poll)
 
-    refund = commands.add_parser("refund", help="refund (part of) an online top-up to the payer, for a manager")
+    refund = commands.add_parser(
+        "refund", help="refund (part of) an online top-up to the card, as a finance operator (four eyes above the limit)")
     refund.add_argument("payment", type=int, metavar="PAYMENT_ID", help="the top-up (see payments list)")
     refund.add_argument("amount", help="amount in euros, e.g. 50 or 12,50")
-    refund.add_argument("--manager", required=True, metavar="USERNAME",
-                        help="the manager of the organisation who asks for it")
     refund.add_argument("--key", default=None, help="request key: the same key never refunds twice")
+    add_operator_arguments(refund)
     refund.set_defaults(func=run_refund)
 
     reversals = commands.add_parser("reversals", help="refunds and chargebacks of one online top-up")
@@ -71,20 +71,20 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_refund(args: argparse.Namespace) -> int:
-    from immo_connect.accounts.models import Account
-    from immo_connect.errors import NotFoundError
     from immo_connect.i18n import _
     from immo_connect.payments._money import euros, parse_amount
 
-    platform = platform_from(args)
-    manager = Account.get_or_none(Account.username == args.manager)
-    if manager is None:
-        raise NotFoundError(_("No account {username}.").format(username=args.manager),
-                            hint=_("Give the username of a manager of the organisation."))
-    row = platform.payments.request_refund(manager, args.payment, parse_amount(args.amount), request_key=args.key)
-    print(_("Refund {id} of {amount}: {status} (provider reference {reference}).").format(
-        id=row.id, amount=euros(int(row.amount_cents)), status=row.status, reference=row.provider_reversal_id or "—"))
-    return 0
+    platform = platform_from(args, source="cli")
+    row = platform.operators.money.refund_payment(operator_id(args), args.payment, parse_amount(args.amount),
+                                                  args.reason, client_key=args.key)
+    if row.status == "pending":
+        print(_("Refund request {id} of {amount} waits for a second finance operator "
+                "(immo-connect operators approve {id} --as USERNAME).").format(
+            id=row.id, amount=euros(int(row.amount_cents))))
+        return 0
+    print(_("Refund request {id} of {amount}: {status}.").format(
+        id=row.id, amount=euros(int(row.amount_cents)), status=row.status))
+    return 0 if row.status == "booked" else 1
 
 
 def run_reversals(args: argparse.Namespace) -> int:

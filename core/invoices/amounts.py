@@ -57,6 +57,7 @@ class GrossLine:
     unit_gross_cents: int
     quantity: int
     vat_rate: Decimal
+    usage_mode: str | None = None  # a tool's line: the usage mode, None when the ledger has none
 
     @property
     def gross_cents(self) -> int:
@@ -74,6 +75,7 @@ class Line:
     vat_rate: Decimal
     net_cents: int
     unit_price: Decimal
+    usage_mode: str | None = None
 
     @property
     def category(self) -> str:
@@ -146,7 +148,7 @@ def compute(gross_lines: Iterable[GrossLine]) -> Totals:
         subtotals.append(VatSubtotal(rate, taxable, vat_of(taxable, rate)))
     lines = tuple(
         Line(line.tool, line.name, line.quantity, line.unit_gross_cents, line.vat_rate, nets[i],
-             unit_price(nets[i], line.quantity))
+             unit_price(nets[i], line.quantity), line.usage_mode)
         for i, line in enumerate(ordered)
     )
     net = sum(subtotal.taxable_cents for subtotal in subtotals)

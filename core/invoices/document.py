@@ -46,7 +46,8 @@ class InvoiceDocument:
 
 def _line(data: dict[str, Any]) -> Line:
     return Line(data["tool"], data["name"], int(data["quantity"]), int(data["unit_gross_cents"]),
-                Decimal(data["vat_rate"]), int(data["net_cents"]), Decimal(data["unit_price"]))
+                Decimal(data["vat_rate"]), int(data["net_cents"]), Decimal(data["unit_price"]),
+                data.get("usage_mode"))  # documents issued before lines had a mode have none
 
 
 def dumps(document: InvoiceDocument) -> str:
@@ -59,7 +60,8 @@ def dumps(document: InvoiceDocument) -> str:
         "credited_date": document.credited_date.isoformat() if document.credited_date else None,
         "lines": [{"tool": line.tool, "name": line.name, "quantity": line.quantity,
                    "unit_gross_cents": line.unit_gross_cents, "vat_rate": str(line.vat_rate),
-                   "net_cents": line.net_cents, "unit_price": str(line.unit_price)} for line in totals.lines],
+                   "net_cents": line.net_cents, "unit_price": str(line.unit_price),
+                   "usage_mode": line.usage_mode} for line in totals.lines],
         "subtotals": [{"rate": str(s.rate), "taxable_cents": s.taxable_cents, "vat_cents": s.vat_cents}
                       for s in totals.subtotals],
         "totals": {"net": totals.net_cents, "vat": totals.vat_cents, "tax_inclusive": totals.tax_inclusive_cents,

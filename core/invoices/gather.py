@@ -6,8 +6,10 @@ month costs little more than reading it.
 
 What is invoiced depends on when VAT is due on the prepaid wallet (``[invoices] vat_on``):
 
-* ``use`` (default): each successful use of a tool, grouped per tool and unit price; money an
-  operator gives back (a correction that credits the wallet) is credited on a credit note.
+* ``use`` (default): each successful use of a tool, grouped per tool, usage mode and unit
+  price; money an operator gives back (a correction that credits the wallet) is credited on a
+  credit note. Charges stored before the ledger recorded the usage mode (and charges a plugin
+  made without one) form the line « mode inconnu » of their tool and price.
 * ``topup``: each top-up that came in (online or by bank transfer), grouped per kind and
   amount; money of a top-up taken back (a chargeback, a refund) is credited on a credit note.
 """
@@ -101,30 +103,53 @@ def _grouped(period: Period, kinds: tuple[str, ...], *, negative: bool, by_descr
             for org, kind, text, cents, count in rows]
 
 
+def _tool_uses(period: Period) -> list[tuple[int, str, str | None, int, int]]:
+    """(organisation, tool, usage mode or None, unit price in cents > 0, count) for the month,
+    in the same order on every engine (they sort NULL differently)."""
+    tx = WalletTransaction
+    keys = [Wallet.organisation, tx.tool, tx.usage_mode, tx.amount]
+    query = (
+        tx.select(*keys, peewee.fn.COUNT(tx.id))
+        .join(Wallet, on=(tx.wallet == Wallet.id))
+        .where((tx.kind == KIND_TOOL) & (tx.status == STATUS_SUCCEEDED) & (tx.amount < 0)
+               & (tx.created_at >= period.start) & (tx.created_at < period.end))
+        .group_by(*keys)
+        .tuples()
+    )
+    found: Any = list(query)
+    rows = [(int(org), str(tool), None if mode is None else str(mode), -int(cents), int(count))
+            for org, tool, mode, cents, count in found]
+    return sorted(rows, key=lambda row: (row[0], row[1], row[2] or "", row[3]))
+
+
 class Gatherer:
     """Turns the month's ledger rows into invoice lines, named in the current language."""
 
     def __init__(self, settings: InvoicesSection, tool_names: dict[str, str],
-                 action_names: dict[tuple[str, int], str]) -> None:
+                 action_names: dict[tuple[str, int], str],
+                 mode_names: dict[tuple[str, str], str] | None = None) -> None:
         self.settings = settings
         self.tool_names = tool_names  # tool -> its title
         self.action_names = action_names  # (tool, price in cents) -> the priced action's title
+        self.mode_names = mode_names or {}  # (tool, usage mode) -> the mode's title
 
     def rate(self, tool: str = "") -> Decimal:
         rate = self.settings.tool_vat_rates.get(tool, self.settings.vat_rate) if tool else self.settings.vat_rate
         return Decimal(str(rate))
 
-    def _tool_line(self, tool: str, cents: int, count: int) -> GrossLine:
+    def _tool_line(self, tool: str, mode: str | None, cents: int, count: int) -> GrossLine:
         title = self.tool_names.get(tool, tool)
         action = self.action_names.get((tool, cents))
         name = f"{title} — {action}" if action else title
-        return GrossLine(tool, name, cents, count, self.rate(tool))
+        # A mode the tool no longer declares keeps its id; a charge without one says so.
+        mode_name = self.mode_names.get((tool, mode), mode) if mode is not None else _("usage mode unknown")
+        return GrossLine(tool, f"{name} ({mode_name})", cents, count, self.rate(tool), usage_mode=mode)
 
     def invoice_lines(self, period: Period) -> Lines:
         found: Lines = defaultdict(list)
         if self.settings.vat_on == "use":
-            for org, tool, _text, cents, count in _grouped(period, (KIND_TOOL,), negative=True):
-                found[org].append(self._tool_line(tool, cents, count))
+            for org, tool, mode, cents, count in _tool_uses(period):
+                found[org].append(self._tool_line(tool, mode, cents, count))
             return found
         names = {KIND_ONLINE_TOPUP: _("Wallet top-up (online payment)"),
                  KIND_BANK_TRANSFER: _("Wallet top-up (bank transfer)"),

@@ -96,7 +96,8 @@ class InvoiceService:
         tools = self.platform.plugins.tools()
         names = {tool.name: _(tool.title) if tool.title else tool.name for tool in tools}
         actions = {(tool.name, price.amount_cents): _(price.title) for tool in tools for price in tool.prices}
-        return Gatherer(self.settings, names, actions)
+        modes = {(tool.name, mode.id): _(mode.title) for tool in tools for mode in tool.modes}
+        return Gatherer(self.settings, names, actions, modes)
 
     # -- issuing -----------------------------------------------------------------------------
 

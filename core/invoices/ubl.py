@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from immo_connect.invoices.amounts import euros
+from immo_connect.invoices.amounts import Line, euros
 from immo_connect.invoices.document import InvoiceDocument, Party
 from immo_connect.invoices.models import KIND_CREDIT_NOTE
 
@@ -69,6 +69,20 @@ def _tax_category(tag: str, rate: Decimal, category: str) -> str:
             f"<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:{tag}>")
 
 
+def _item_identity(line: Line) -> str:
+    """The seller's item identifier (BT-155): the tool (or the kind of line), and the usage mode."""
+    item = f"{line.tool}:{line.usage_mode}" if line.usage_mode else line.tool
+    return f"<cac:SellersItemIdentification><cbc:ID>{text(item)}</cbc:ID></cac:SellersItemIdentification>"
+
+
+def _item_mode(line: Line) -> str:
+    """The usage mode as an item attribute (BT-160/BT-161), for an accounting package to book by."""
+    if not line.usage_mode:
+        return ""
+    return (f"<cac:AdditionalItemProperty><cbc:Name>usage_mode</cbc:Name><cbc:Value>{text(line.usage_mode)}"
+            "</cbc:Value></cac:AdditionalItemProperty>")
+
+
 def render(document: InvoiceDocument, *, payment_note: str) -> bytes:
     """The UBL XML of ``document`` (UTF-8 bytes). ``payment_note`` says how it was paid."""
     credit = document.kind == KIND_CREDIT_NOTE
@@ -123,8 +137,9 @@ def render(document: InvoiceDocument, *, payment_note: str) -> bytes:
             f"<cac:{line_tag}><cbc:ID>{number}</cbc:ID>"
             f'<cbc:{quantity_tag} unitCode="C62">{line.quantity}</cbc:{quantity_tag}>'
             f"<cbc:LineExtensionAmount {amount(line.net_cents)}</cbc:LineExtensionAmount>"
-            f"<cac:Item><cbc:Name>{text(line.name)}</cbc:Name>"
+            f"<cac:Item><cbc:Name>{text(line.name)}</cbc:Name>{_item_identity(line)}"
             + _tax_category("ClassifiedTaxCategory", line.vat_rate, line.category)
+            + _item_mode(line)
             + f'</cac:Item><cac:Price><cbc:PriceAmount currencyID="EUR">{line.unit_price}</cbc:PriceAmount>'
             f"</cac:Price></cac:{line_tag}>"
         )

@@ -9,7 +9,10 @@ from immo_connect.organisations.models import Organisation
 from immo_connect.storage import BaseModel, Migration
 
 ROLES = ("helpdesk", "finance", "admin")
-REQUEST_KINDS = ("credit", "debit", "refund")
+# ``refund`` gives a top-up back from the wallet only (the money goes back by bank transfer);
+# ``card_refund`` gives an online top-up back through its payment provider.
+REQUEST_KINDS = ("credit", "debit", "refund", "card_refund")
+REFUND_KINDS = ("refund", "card_refund")
 REQUEST_STATUSES = ("pending", "approved", "booked", "failed", "rejected")
 
 
@@ -32,7 +35,7 @@ class MoneyRequest(BaseModel):
 
     id = peewee.BigAutoField()
     organisation = peewee.ForeignKeyField(Organisation, backref="money_requests", on_delete="RESTRICT")
-    kind = peewee.CharField(max_length=10)
+    kind = peewee.CharField(max_length=20)
     amount_cents = peewee.BigIntegerField()
     reason = peewee.CharField(max_length=500)
     reference = peewee.CharField(max_length=200, default="")
@@ -68,4 +71,11 @@ def _create(db: peewee.Database) -> None:
         db.execute_sql(f"CREATE INDEX account_lower_{column} ON account (lower({column}))")
 
 
-MIGRATIONS = [Migration(1, "operator roles and money requests", _create)]
+def _longer_kinds(db: peewee.Database) -> None:
+    """Room for the ``card_refund`` kind (SQLite does not enforce a VARCHAR's length)."""
+    if isinstance(db, peewee.PostgresqlDatabase):
+        db.execute_sql("ALTER TABLE money_request ALTER COLUMN kind TYPE VARCHAR(20)")
+
+
+MIGRATIONS = [Migration(1, "operator roles and money requests", _create),
+              Migration(2, "card refunds among the money requests", _longer_kinds)]

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from immo_connect.accounts.models import Account
 from immo_connect.bank.models import AccountStatementRow, BankEntry, StatementImport
-from immo_connect.errors import ConflictError, NotFoundError, ValidationError
+from immo_connect.errors import ConflictError, ImmoConnectError, NotFoundError, ValidationError
 from immo_connect.i18n import _
 from immo_connect.operators.access import ActorRef, Operator, OperatorAccess, clean_reason
-from immo_connect.operators.models import REQUEST_KINDS, MoneyRequest
+from immo_connect.operators.models import REFUND_KINDS, REQUEST_KINDS, MoneyRequest
 from immo_connect.organisations.models import Organisation
 from immo_connect.storage import transaction
 from immo_connect.wallet import _validate as check
@@ -98,9 +99,19 @@ class MoneyDesk(OperatorAccess):
                                  "transaction": entry.transaction_id})
         return entry
 
-    def import_file(self, actor: ActorRef, path: str | Path) -> ImportReport:
-        operator = self.operator(actor, "money", "operator.bank_import")
-        return self.platform.bank.import_file(path, operator=operator.username)
+    def import_file(self, actor: ActorRef, path: str | Path, reason: str, *,
+                    progress: Callable[[int, int], None] | None = None) -> ImportReport:
+        """Import a bank statement file as a finance operator (``bank import --as``): the import
+        and its entries are recorded under the operator's username, and the operator's reason
+        with the counts in ``operator.bank_imported``."""
+        text = clean_reason(reason)
+        operator = self.operator(actor, "money", "operator.bank_imported")
+        report = self.platform.bank.import_file(path, operator=operator.username, progress=progress)
+        with transaction():
+            self.record(operator, "operator.bank_imported", target=report.filename[:200], reason=text,
+                        changed={"format": report.format, **{o: report.count(o) for o in
+                                 ("credited", "suspense", "returned", "duplicate", "ignored")}})
+        return report
 
     def imports(self, actor: ActorRef, *, limit: int = 100) -> list[StatementImport]:
         """The latest statement imports, newest first, with their counts."""
@@ -137,7 +148,7 @@ class MoneyDesk(OperatorAccess):
         from immo_connect.wallet.forms import parse_euros
 
         top_up_id = None
-        if kind == "refund":
+        if kind.strip().lower() in REFUND_KINDS:
             if not top_up.strip().isdigit():
                 raise ValidationError(_("A refund names the top-up it gives back."),
                                       hint=_("Give the top-up's transaction id."), code="top_up_missing",
@@ -145,6 +156,20 @@ class MoneyDesk(OperatorAccess):
             top_up_id = int(top_up.strip())
         return self.request(actor, organisation_from(organisation), kind.strip().lower(), parse_euros(amount),
                             reason, original_transaction_id=top_up_id)
+
+    def refund_payment(self, actor: ActorRef, payment_id: int, amount_cents: int, reason: str, *,
+                       client_key: str | None = None) -> MoneyRequest:
+        """A card refund of the online top-up ``payment_id`` (``payments refund``): a money
+        request like any other, booked through the provider once approved."""
+        from immo_connect.payments.models import Payment
+
+        payment: Payment | None = Payment.get_or_none(Payment.id == int(payment_id))
+        if payment is None or payment.transaction_id is None:
+            raise ValidationError(_("Only a credited online top-up can be refunded by card."),
+                                  hint=_("See the online top-ups with: immo-connect payments list"),
+                                  code="refund_not_possible", field="payment")
+        return self.request(actor, int(payment.organisation_id), "card_refund", amount_cents, reason,
+                            original_transaction_id=int(payment.transaction_id), client_key=client_key)
 
     def assign_typed(self, actor: ActorRef, entry_id: int, organisation: str, reason: str,
                      amount_cents: int | None = None) -> BankEntry:
@@ -164,11 +189,12 @@ class MoneyDesk(OperatorAccess):
         """
         if kind not in REQUEST_KINDS:
             raise ValidationError(_("Unknown kind {kind!r}.").format(kind=kind),
-                                  hint=_("Use credit, debit or refund."), code="kind_invalid", field="kind")
+                                  hint=_("Use credit, debit, refund or card_refund."), code="kind_invalid",
+                                  field="kind")
         text = check.description(clean_reason(reason), field="reason")
         amount = check.amount(amount_cents)
         ref = check.reference(reference)
-        if kind == "refund" and not original_transaction_id:
+        if kind in REFUND_KINDS and not original_transaction_id:
             raise ValidationError(_("A refund names the top-up it gives back."),
                                   hint=_("Give the top-up's transaction id."), code="top_up_missing",
                                   field="original_transaction_id")
@@ -176,7 +202,7 @@ class MoneyDesk(OperatorAccess):
         if not Organisation.select().where(Organisation.id == int(organisation_id)).exists():
             raise NotFoundError(_("There is no organisation (and so no wallet) with id {id}.").format(
                 id=organisation_id), hint=_("Check the organisation's id."), code="wallet_not_found")
-        original = int(original_transaction_id) if kind == "refund" and original_transaction_id else None
+        original = int(original_transaction_id) if kind in REFUND_KINDS and original_transaction_id else None
         values = {"organisation": int(organisation_id), "kind": kind, "amount_cents": amount, "reason": text,
                   "reference": ref, "original_transaction_id": original}
         if client_key:
@@ -184,6 +210,8 @@ class MoneyDesk(OperatorAccess):
             existing: MoneyRequest | None = MoneyRequest.get_or_none(MoneyRequest.client_key == client_key)
             if existing is not None:
                 return self._replayed(existing, values)
+        if original is not None:
+            kind = values["kind"] = self._refund_kind(kind, int(organisation_id), original, amount)
         waits = amount > self.approval_above_cents
         now = self.platform.clock.now()
         with transaction():
@@ -198,10 +226,26 @@ class MoneyDesk(OperatorAccess):
             return row
         return self._book(row, operator)
 
+    def _refund_kind(self, kind: str, organisation_id: int, top_up_id: int, amount: int) -> str:
+        """A top-up paid online with a method that refunds is given back through the provider
+        (``card_refund``), never from the wallet alone; the refund is checked now and again
+        when it is booked."""
+        payments = self.platform.payments
+        if kind == "refund" and not payments.refunds_by_card(top_up_id):
+            return kind
+        payment = payments.card_refundable(top_up_id, amount)
+        if int(payment.organisation_id) != organisation_id:
+            raise ValidationError(_("This top-up belongs to another organisation."),
+                                  hint=_("Check the top-up's transaction id."), code="top_up_elsewhere",
+                                  field="original_transaction_id")
+        return "card_refund"
+
     def _replayed(self, existing: MoneyRequest, values: dict[str, object]) -> MoneyRequest:
         stored = {"organisation": int(existing.organisation_key), "kind": str(existing.kind),
                   "amount_cents": int(existing.amount_cents), "reason": str(existing.reason),
                   "reference": str(existing.reference), "original_transaction_id": existing.original_transaction_id}
+        if stored["kind"] in REFUND_KINDS and values["kind"] in REFUND_KINDS:
+            stored["kind"] = values["kind"]  # a refund asked again is the card refund it became
         if stored != values:
             raise ConflictError(_("This key was already used for another request."),
                                 hint=_("Use a new key for a new request."), code="key_reused", field="key")
@@ -271,6 +315,8 @@ class MoneyDesk(OperatorAccess):
         wallet = self.platform.wallet
         key = f"operators:money:{row.id}"
         organisation_id, amount = int(row.organisation_key), int(row.amount_cents)
+        if row.kind == "card_refund":
+            return self._book_card_refund(row, operator)
         if row.kind == "refund":
             booked = wallet.take_back(organisation_id, amount, original_transaction_id=int(row.original_transaction_id or 0),
                                       reason="refund", description=str(row.reason), idempotency_key=key,
@@ -287,4 +333,37 @@ class MoneyDesk(OperatorAccess):
                             reason=str(row.reason), organisation_id=organisation_id,
                             changed={"status": ["approved", status], "transaction": int(booked.id),
                                      "amount_cents": int(booked.amount)})
+        return self.get(int(row.id))
+
+    def _book_card_refund(self, row: MoneyRequest, operator: Operator) -> MoneyRequest:
+        """The provider refunds the card; the wallet gives the money up first (the managers are
+        mailed by the wallet). Refused (provider, balance), the request ends ``failed`` and the
+        reason is raised."""
+        from immo_connect.payments.models import PaymentReversal
+
+        error: ImmoConnectError | None = None
+        try:
+            self.platform.payments.refund_approved(int(row.id))
+        except ImmoConnectError as caught:
+            error = caught
+        reversal: PaymentReversal | None = PaymentReversal.get_or_none(
+            PaymentReversal.request_key == f"operators:money:{row.id}")
+        taken_id = reversal.transaction_id if reversal is not None and reversal.status != "error" else None
+        taken = taken_id is not None
+        status = "booked" if taken else "failed"
+        changed: dict[str, object] = {"status": ["approved", status], "amount_cents": int(row.amount_cents)}
+        if reversal is not None:
+            changed.update(reversal=int(reversal.id), refund_status=str(reversal.status))
+        if taken_id is not None:
+            changed["transaction"] = int(taken_id)
+        if error is not None:
+            changed["error"] = error.code
+        with transaction():
+            done = MoneyRequest.update(status=status, transaction_id=changed.get("transaction")).where(
+                (MoneyRequest.id == row.id) & (MoneyRequest.status == "approved")).execute()
+            if done:
+                self.record(operator, "operator.money_booked", target=f"money_request:{row.id}",
+                            reason=str(row.reason), organisation_id=int(row.organisation_key), changed=changed)
+        if error is not None and not taken:
+            raise error
         return self.get(int(row.id))

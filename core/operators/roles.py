@@ -10,7 +10,7 @@ from immo_connect import audit
 from immo_connect.accounts.models import Account
 from immo_connect.errors import ConflictError, NotFoundError, ValidationError
 from immo_connect.i18n import _
-from immo_connect.operators.access import ActorRef, OperatorAccess
+from immo_connect.operators.access import ActorRef, OperatorAccess, clean_reason
 from immo_connect.operators.models import ROLES, OperatorRole
 from immo_connect.storage import transaction
 
@@ -26,6 +26,16 @@ class OperatorRow:
     role: str
     granted_at: dt.datetime
     granted_by: str
+
+
+def _system_user() -> str:
+    """Who ran the command on the server (the first admin is named from a shell)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 def check_role(role: str) -> str:
@@ -51,11 +61,14 @@ class OperatorRoles(OperatorAccess):
         return [OperatorRow(int(r.account.id), str(r.account.username), r.account.display_name, str(r.role),
                             r.granted_at, str(r.granted_by)) for r in rows]
 
-    def grant(self, actor: ActorRef | None, username: str, role: str, reason: str = "") -> OperatorRow:
-        """Give ``username`` a role (replacing its former one). ``actor`` None only for the first
-        admin, from the command line, while no admin exists."""
+    def grant(self, actor: ActorRef | None, username: str, role: str, reason: str) -> OperatorRow:
+        """Give ``username`` a role (replacing its former one), with the reason. ``actor`` None
+        only for the first admin, from the command line, while no admin exists (audited with
+        ``first_admin`` and the system user who ran the command)."""
         check_role(role)
+        text = clean_reason(reason)
         target = self._account(username)
+        first: dict[str, object] = {}
         if actor is None:
             if role != "admin" or self.admin_exists():
                 raise ValidationError(
@@ -63,6 +76,7 @@ class OperatorRoles(OperatorAccess):
                     hint=_("Add --as followed by the username of an administrator."), code="operator_required",
                     field="as")
             who, who_id = "operator:command line", None
+            first = {"first_admin": True, "system_user": _system_user()}
         else:
             operator = self.operator(actor, "admin", "operator.role_granted", account_id=int(target.id))
             who, who_id = operator.username, operator.id
@@ -76,10 +90,12 @@ class OperatorRoles(OperatorAccess):
                     OperatorRole.account == target.id).execute()
             audit.record("operator.role_granted", actor_id=who_id, actor=who, target=str(target.username),
                          source=self.platform.source, at=now,
-                         detail={"reason": reason, "changed": {"role": [str(before.role) if before else None, role]}})
+                         detail={"reason": text, **first,
+                                 "changed": {"role": [str(before.role) if before else None, role]}})
         return OperatorRow(int(target.id), str(target.username), target.display_name, role, now, who)
 
-    def revoke(self, actor: ActorRef, username: str, reason: str = "") -> None:
+    def revoke(self, actor: ActorRef, username: str, reason: str) -> None:
+        text = clean_reason(reason)
         target = self._account(username)
         operator = self.operator(actor, "admin", "operator.role_removed", account_id=int(target.id))
         with transaction():
@@ -91,7 +107,7 @@ class OperatorRoles(OperatorAccess):
             row.delete_instance()
             audit.record("operator.role_removed", actor_id=operator.id, actor=operator.username,
                          target=str(target.username), source=self.platform.source, at=self.platform.clock.now(),
-                         detail={"reason": reason, "changed": {"role": [str(row.role), None]}})
+                         detail={"reason": text, "changed": {"role": [str(row.role), None]}})
 
     @staticmethod
     def _account(username: str) -> Account:

@@ -165,11 +165,17 @@ class EmployeeActions(AccessBase):
         employee: EmployeeData | None = None,
         is_manager: bool = False,
         tool_access: Mapping[str, str] | None = None,
+        tool_modes: Mapping[tuple[str, str], str] | None = None,
+        wallet_right: str | None = None,
     ) -> EmployeeRow:
         """Confirm a join request, with the employee data as reviewed and edited by the manager.
 
         ``tool_access`` ({tool: role}, "none" for no access) is stored on the membership for
-        the tools area, which applies it; by default the employee has no tool access.
+        the tools area; by default the employee has no tool access. ``tool_modes`` ({(tool,
+        usage mode): choice}) grants the access to registered modes through the tools area,
+        and ``wallet_right`` sets the employee's wallet right (``none`` by default), both in
+        the confirmation's transaction: the membership, its tool access and its wallet right
+        are saved all together or not at all.
         """
         data = employee.cleaned() if employee is not None else None
         roles = check_tool_access(tool_access)
@@ -194,6 +200,12 @@ class EmployeeActions(AccessBase):
                         "tool_access": roles},
             )
             _notify.membership_confirmed(organisation, membership.account, membership, account, event.id)
+            # The same transaction: a failure from here on takes the confirmation back too.
+            employee_id = int(membership.account.id)
+            if tool_modes:
+                self.platform.tools.save_employee_tools(account, organisation.id, employee_id, dict(tool_modes))
+            if wallet_right is not None:
+                self.platform.wallet.set_employee_right(account, organisation.id, int(membership.id), wallet_right)
         on_commit(lambda: self.platform.plugins.membership_confirmed(membership, actor=account))
         return employee_row(membership, membership.account)
 

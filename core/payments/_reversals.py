@@ -284,12 +284,64 @@ class PaymentReversals:
         payment = self._load(payment_id)
         manager = member_of(self.platform, actor, int(payment.organisation_id), right=RIGHT_MANAGE,
                             action="payment.refund")
+        return self._refund(payment, manager.id, amount_cents, request_key or f"refund:{uuid.uuid4().hex}")
+
+    def refund_approved(self, request_id: int) -> PaymentReversal:
+        """Carry out the card refund a finance operator asked for in the back office.
+
+        Only an ``approved`` money request of kind ``card_refund`` is carried out (its checks,
+        reason, audit and four eyes are the money desk's): there is no other way for an
+        operator to refund a card. The request's id is the refund's key, so an interrupted
+        booking that is resumed refunds once.
+        """
+        from immo_connect.operators.models import MoneyRequest
+
+        row: MoneyRequest | None = MoneyRequest.get_or_none(MoneyRequest.id == int(request_id))
+        if row is None or row.kind != "card_refund" or row.status != "approved":
+            raise ConflictError(_("This refund is not approved."),
+                                hint=_("Ask for it at the money desk; above the limit a second finance "
+                                       "operator approves it."), code="refund_not_approved")
+        payment = self.top_up_payment(int(row.original_transaction_id or 0))
+        if int(payment.organisation_id) != int(row.organisation_key):
+            raise ValidationError(_("This top-up belongs to another organisation."),
+                                  hint=_("Check the top-up's transaction id."), code="top_up_elsewhere",
+                                  field="original_transaction_id")
+        return self._refund(payment, int(row.requested_by_key), int(row.amount_cents), f"operators:money:{row.id}")
+
+    def top_up_payment(self, transaction_id: int) -> Payment:
+        """The online payment whose top-up was booked as wallet transaction ``transaction_id``."""
+        payment: Payment | None = Payment.get_or_none(Payment.transaction_id == int(transaction_id))
+        if payment is None:
+            raise ValidationError(
+                _("Only an online top-up can be refunded."),
+                hint=_("Choose the line of an online top-up in the list."), code="refund_not_possible")
+        return payment
+
+    def card_refundable(self, transaction_id: int, amount_cents: int) -> Payment:
+        """The payment of a top-up that a card refund of ``amount_cents`` can give back now
+        (a method that refunds, at most what is left of the top-up and of the balance)."""
+        payment = self.top_up_payment(transaction_id)
+        self._refundable(payment, self._method(str(payment.provider)), amount_cents)
+        return payment
+
+    def refunds_by_card(self, transaction_id: int) -> bool:
+        """Whether the top-up booked as ``transaction_id`` was paid online with a method that
+        refunds: giving it back must then go through the provider, not only the wallet."""
+        payment: Payment | None = Payment.get_or_none(Payment.transaction_id == int(transaction_id))
+        if payment is None:
+            return False
+        try:
+            return bool(self._method(str(payment.provider)).can_refund)
+        except NotFoundError:
+            return False
+
+    def _refund(self, payment: Payment, account_id: int, amount_cents: int, key: str) -> PaymentReversal:
+        """A refund asked by ``account_id`` (checked by the caller), exactly once per ``key``."""
         method = self._method(str(payment.provider))
-        key = request_key or f"refund:{uuid.uuid4().hex}"
         if not isinstance(key, str) or not 0 < len(key) <= 255:
             raise ValidationError(_("The request key must be 1 to 255 characters."),
                                   hint=_("Generate one key per submitted form."), field="request_key")
-        digest = _digest(payment=payment.id, amount=amount_cents, account=manager.id)
+        digest = _digest(payment=payment.id, amount=amount_cents, account=account_id)
         row: PaymentReversal | None = PaymentReversal.get_or_none(PaymentReversal.request_key == key)
         if row is not None and row.request_hash != digest:
             raise ConflictError(_("This request key was already used for a different refund."),
@@ -301,7 +353,7 @@ class PaymentReversals:
                                 code="refund_refused")
         if row is None:
             amount = self._refundable(payment, method, amount_cents)
-            row = self._insert_request(payment, manager.id, amount, key, digest)
+            row = self._insert_request(payment, account_id, amount, key, digest)
         if row.transaction_id is None and row.status == "requested":
             taken = self._take_back(payment, row)
             if taken.status != "succeeded":

@@ -21,6 +21,7 @@ import ctypes
 import json
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -35,6 +36,7 @@ log = logging.getLogger("immo_connect.ssh")
 ZYGOTE_MODULE = "immo_connect.ssh.zygote"
 START_TIMEOUT_SECONDS = 120.0  # imports on a busy machine
 FORK_TIMEOUT_SECONDS = 120.0  # a fork waits for the CPU behind every busy session
+REPORT_TIMEOUT_SECONDS = 10.0  # an intermediate exits at once; this is only a bound
 RESTART_DELAYS = (0.5, 2.0, 10.0, 30.0)  # after an unexpected end, growing while it keeps failing
 _PR_SET_CHILD_SUBREAPER = 36
 
@@ -93,6 +95,75 @@ def _fingerprint(config: str) -> tuple[tuple[str, int, int], ...]:
             continue
         stamps.append((path, stat.st_mtime_ns, stat.st_size))
     return tuple(stamps)
+
+
+class SessionNotForked(Exception):
+    """The zygote was asked for a session and did not answer with one (see :meth:`SessionForker.fork`)."""
+
+
+def _readable(loop: asyncio.AbstractEventLoop, fd: int) -> asyncio.Future[None]:
+    future: asyncio.Future[None] = loop.create_future()
+    loop.add_reader(fd, lambda: None if future.done() else future.set_result(None))
+    return future
+
+
+async def _read_to_end(fd: int, timeout: float) -> bytes:
+    """What a pipe holds once every writer has closed it (or after ``timeout``)."""
+    loop = asyncio.get_running_loop()
+    os.set_blocking(fd, False)
+    data = b""
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        try:
+            chunk = os.read(fd, 4096)
+        except BlockingIOError:
+            readable = _readable(loop, fd)
+            try:
+                await asyncio.wait_for(readable, max(0.0, deadline - loop.time()))
+            except TimeoutError:
+                break
+            finally:
+                loop.remove_reader(fd)
+            continue
+        if not chunk:
+            return data
+        data += chunk
+    log.warning("a fork report stayed open for %.0f s", timeout)
+    return data
+
+
+async def _reap(pid: int, timeout: float) -> bool:
+    """Wait for ``pid`` to end and collect it (it becomes this sub-reaper's child as its parent exits)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                return True
+        except ChildProcessError:
+            if not os.path.exists(f"/proc/{pid}"):
+                return True  # gone, collected by its own parent (a zygote still alive)
+        await asyncio.sleep(0.01)  # the kernel tells no one when a process changes parents
+    return False
+
+
+async def _end_unanswered(report: int) -> None:
+    """End the session the zygote forked without telling (it died or failed before its answer).
+
+    The intermediate wrote ``"<its pid> <session pid>"`` to the report pipe before answering;
+    the pipe is at its end once the intermediate has exited (and the zygote, asked to stop,
+    has closed its copy), so an empty report means nothing was forked.
+    """
+    pids = (await _read_to_end(report, REPORT_TIMEOUT_SECONDS)).split()
+    if len(pids) != 2:
+        return
+    intermediate, session = int(pids[0]), int(pids[1])
+    for kill in (os.killpg, os.kill):  # its group once it has made one, and the process itself
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            kill(session, signal.SIGKILL)
+    ended = await _reap(session, REPORT_TIMEOUT_SECONDS)
+    await _reap(intermediate, REPORT_TIMEOUT_SECONDS)
+    log.warning("session process %s, forked without an answer from its zygote, %s", session,
+                "was ended" if ended else "could not be collected")
 
 
 class _ZygoteProcess:
@@ -271,7 +342,13 @@ class SessionForker:
             await asyncio.shield(self._starting)
 
     async def fork(self, env: Mapping[str, str], cwd: str | None, fds: Sequence[int]) -> ForkedProcess | None:
-        """A session process on ``fds`` (pty slave, launch read end, status write end); None: spawn it."""
+        """A session process on ``fds`` (pty slave, launch read end, status write end).
+
+        None when no zygote was asked (spawn the session on the same descriptors). Raises
+        :class:`SessionNotForked` when the zygote was asked but did not answer with a pid:
+        any session it forked meanwhile has been ended, but it may have used the descriptors,
+        so the caller starts the session afresh on new ones.
+        """
         zygote = self.current
         if zygote is None:
             return None
@@ -280,16 +357,23 @@ class SessionForker:
             self.replace("configuration or installed plugins changed")
             self._spawn_stop(zygote)
             return None
+        report_read, report_write = os.pipe()
         try:
-            pid = await zygote.fork({"env": dict(env), "cwd": cwd or ""}, fds)
-        except Exception as error:  # noqa: BLE001 - any failure: this session is spawned
+            try:
+                pid = await zygote.fork({"env": dict(env), "cwd": cwd or ""}, [*fds, report_write])
+            finally:
+                os.close(report_write)
+        except Exception as error:  # any failure: this session is spawned afresh
             log.warning("session zygote %s could not fork (%s): this session is spawned", zygote.pid, error)
             if self.current is zygote:
                 self.current = None
                 self._failures += 1
                 self.replace("it could not fork")
-                self._spawn_stop(zygote)
-            return None
+            await zygote.stop()  # its unreaped intermediate, if any, becomes this server's
+            await _end_unanswered(report_read)
+            raise SessionNotForked(str(error)) from error
+        finally:
+            os.close(report_read)
         return ForkedProcess(pid)
 
     def _spawn_stop(self, zygote: _ZygoteProcess) -> None:

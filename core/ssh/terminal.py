@@ -22,6 +22,8 @@ import termios
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from immo_connect.ssh.prefork import SessionNotForked
+
 if TYPE_CHECKING:
     from immo_connect.ssh.prefork import SessionForker
 
@@ -106,7 +108,13 @@ class SessionProcess:
             launch_write = -1
             process: ChildProcess | None = None
             if forker is not None:
-                process = await forker.fork(env, cwd, (slave, launch_read, status_write))
+                try:
+                    process = await forker.fork(env, cwd, (slave, launch_read, status_write))
+                except SessionNotForked:  # a fork that may have used these descriptors: new ones
+                    os.close(master)
+                    os.close(status_read)
+                    master = status_read = -1
+                    return await cls.spawn(argv, env=env, size=size, launch=launch, cwd=cwd)
             if process is None:
                 child_env = dict(env)
                 child_env["IMMO_CONNECT_SSH_LAUNCH_FD"] = str(launch_read)
@@ -116,8 +124,9 @@ class SessionProcess:
                     start_new_session=True, pass_fds=(launch_read, status_write), close_fds=True,
                 )
         except BaseException:
-            os.close(master)
-            os.close(status_read)
+            for fd in (master, status_read):
+                if fd >= 0:
+                    os.close(fd)
             raise
         finally:
             for fd in (slave, launch_read, status_write, launch_write):

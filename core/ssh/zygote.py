@@ -2,7 +2,7 @@
 
 Started by the SSH server (see :mod:`immo_connect.ssh.prefork`), it imports once what every
 session needs (Textual, the app and its screens, the plugins, the French catalog, the
-password list), freezes that heap (``gc.freeze()``: the collector never touches those pages
+password list, Babel's locale data), freezes that heap (``gc.freeze()``: the collector never touches those pages
 again, so the sessions keep sharing them copy-on-write) and then forks one process per
 session on request.
 
@@ -25,7 +25,9 @@ What a session must never inherit, and how that is guaranteed:
 Each session is forked twice (the intermediate exits at once) so that it becomes a child of
 the SSH server, a sub-reaper: the server waits for it, signals its process group and learns
 its exit status exactly as for a spawned process, and a zygote that crashes or is replaced
-takes no live session with it.
+takes no live session with it. The intermediate also writes its own pid and the session's
+to a pipe of the server's before this zygote answers, so a zygote that dies between the fork
+and its answer leaves no session the server does not know (``prefork.py`` ends it).
 """
 
 from __future__ import annotations
@@ -47,7 +49,10 @@ from typing import Any
 CONTROL_FD_VARIABLE = "IMMO_CONNECT_SSH_ZYGOTE_FD"
 DEFAULT_ENTRY = "immo_connect.ssh.child:main"
 MAX_REQUEST_BYTES = 128 * 1024
-FDS_PER_REQUEST = 3  # the pty slave, the launch pipe (read end), the status pipe (write end)
+# The pty slave, the launch pipe (read end), the status pipe (write end), and the fork
+# report pipe (write end): the intermediate writes the pids there for the server itself, so
+# the server knows what was forked even when this zygote dies before answering.
+FDS_PER_REQUEST = 4
 READY = b"ready"
 # Imported by every session once it runs (sign-in, home, wallet): loaded here, they are shared.
 SESSION_MODULES = (
@@ -58,7 +63,7 @@ SESSION_MODULES = (
     "immo_connect.recognitions.service", "immo_connect.payments.service", "immo_connect.ssh.keys",
     "immo_connect.ssh.sessions", "textual.layouts.factory", "textual.layouts.horizontal",
     "textual.layouts.stream", "textual.scrollbar", "textual.pilot", "bcrypt",
-    "cryptography.hazmat.primitives.ciphers.aead",
+    "cryptography.hazmat.primitives.ciphers.aead", "immo_connect.operators.service",
 )
 
 
@@ -86,6 +91,22 @@ def warm(config: str | None) -> None:
     from rich.cells import cell_len
 
     cell_len("Agence Léopold — 10 €")  # loads the Unicode width table (large) at the first accent
+    _load_locale_data()
+
+
+def _load_locale_data() -> None:
+    """Babel and the CLDR data of every language, loaded at the first amount or date a screen shows."""
+    import datetime as dt
+
+    from immo_connect import formatting
+
+    moment = dt.datetime(2026, 3, 5, 14, 30)
+    for language in formatting.LOCALES:
+        formatting.money(123_456, language=language)
+        formatting.amount(123_456, language=language)
+        formatting.date(moment.date(), language=language)
+        formatting.date_time(moment, language=language)
+        formatting.long_date(moment.date(), language=language)
 
 
 def fork_hazards() -> list[str]:
@@ -135,7 +156,7 @@ def _become_session(request: dict[str, Any], fds: list[int], entry: Callable[[],
     """The session process: take the pty, the environment, then run ``entry``; never returns."""
     code = 1
     try:
-        slave, launch_fd, status_fd = fds
+        slave, launch_fd, status_fd = fds[:3]
         os.setsid()
         for target in (0, 1, 2):
             os.dup2(slave, target)
@@ -178,6 +199,7 @@ def fork_session(request: dict[str, Any], fds: list[int], entry: Callable[[], in
             if session == 0:
                 os.close(write_end)
                 _become_session(request, fds, entry)
+            os.write(fds[3], f"{os.getpid()} {session}".encode())  # first: the server's own record
             os.write(write_end, str(session).encode())
         finally:
             os._exit(0)

@@ -233,6 +233,7 @@ class StartMixin(ServiceBase):
             account, context.organisation_id, price.amount_cents, tool=tool.name,
             description=description, idempotency_key=f"tool:{tool.name}:{context.organisation_id}:{idempotency_key}",
             public_description=f"{tool.title} — {_(price.title)}" if confidential else "",
+            usage_mode=context.mode,
         )
         if not charged.succeeded:
             # The wallet recorded the failed attempt (it shows in the history); the action stops here.

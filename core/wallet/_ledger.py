@@ -26,9 +26,15 @@ _TX_COLUMNS = (
     "failure_reason", "balance_before", "balance_after", "actor_id", "actor_name",
     "counterpart_wallet_id", "counterpart_transaction_id", "reference", "idempotency_key",
     "request_hash", "created_at", "completed_at", "debit_account", "credit_account", "action",
-    "source", "public_description",
+    "source", "public_description", "usage_mode",
 )
 _TIMES = (_TX_COLUMNS.index("created_at"), _TX_COLUMNS.index("completed_at"))
+# A charge's columns that its debit gives (``d`` is the debit's RETURNING row), the rest are parameters.
+_FROM_DEBIT = {
+    "wallet_id": "d.id", "number": "d.last_number", "balance_before": "d.before",
+    "balance_after": "d.balance", "actor_name": "d.username", "debit_account": "'wallet:' || d.id",
+}
+_CHARGE_PARAMS = tuple(column for column in _TX_COLUMNS if column not in _FROM_DEBIT)
 
 
 @functools.cache
@@ -36,7 +42,26 @@ def _sql(param: str) -> dict[str, str]:
     """Every statement of the hot path, for one placeholder style (``?`` or ``%s``)."""
     p = param
     tx_values = ", ".join([p] * len(_TX_COLUMNS))
+    # A member's charge: the debit happens only if the wallet covers it AND the account and
+    # its membership of the wallet's organisation are active (what ``require_member`` reads).
+    debit_member = (
+        f"UPDATE wallet SET balance = balance - {p}, last_number = last_number + 1 "
+        f"WHERE organisation_id = {p} AND balance >= {p} AND EXISTS (SELECT 1 FROM account a "
+        f"JOIN membership m ON m.account_id = a.id WHERE a.id = {p} AND a.status = 'active' "
+        f"AND m.organisation_id = {p} AND m.status = 'active') "
+        f"RETURNING id, balance + {p} AS before, balance, last_number, "
+        f"(SELECT substr(username, 1, 200) FROM account WHERE id = {p}) AS username"
+    )
+    charged = ", ".join(_FROM_DEBIT.get(column, p) for column in _TX_COLUMNS)
     return {
+        "debit_member": debit_member,
+        # PostgreSQL: the debit and its row in ONE statement, so one round trip that is its
+        # own transaction; a replayed key fails the INSERT and so undoes the debit with it.
+        "charge_member": (
+            f"WITH d AS ({debit_member}) INSERT INTO wallet_transaction ({', '.join(_TX_COLUMNS)}) "
+            f"SELECT {charged} FROM d RETURNING id, wallet_id, number, balance_before, balance_after, "
+            "actor_name"
+        ),
         "debit": (
             f"UPDATE wallet SET balance = balance - {p}, last_number = last_number + 1 "
             f"WHERE id = {p} AND balance >= {p} RETURNING balance, last_number"
@@ -149,6 +174,34 @@ def insert_transaction(values: dict[str, Any]) -> int:
     if database.obj.param == "?":  # SQLite: no RETURNING (see the statement)
         return int(cursor.lastrowid)
     return int(cursor.fetchone()[0])
+
+
+def charge_member(values: dict[str, Any], organisation_id: int, amount: int,
+                  actor_id: int) -> dict[str, Any] | None:
+    """A member's charge of ``amount`` in as few statements as the engine allows: the row's
+    ``values`` completed with its id, wallet, number, balances and the actor's username; None
+    when nothing happened (no wallet yet, too low a balance, or not an active member: the
+    caller then takes the path that tells which).
+
+    On PostgreSQL one statement, run outside a transaction (it is one); on SQLite the debit
+    and the INSERT, inside the caller's transaction. A used idempotency key raises peewee's
+    ``IntegrityError`` and leaves the balance as it was.
+    """
+    debit = (amount, organisation_id, amount, actor_id, organisation_id, amount, actor_id)
+    if database.obj.param == "?":
+        moved = _run("debit_member", debit).fetchone()
+        if moved is None:
+            return None
+        wallet_id, before, after, number, username = moved
+        values = dict(values, wallet_id=int(wallet_id), number=int(number), balance_before=int(before),
+                      balance_after=int(after), actor_name=str(username), debit_account=f"wallet:{wallet_id}")
+        return dict(values, id=insert_transaction(values))
+    row = _run("charge_member", debit + tuple(values[column] for column in _CHARGE_PARAMS)).fetchone()
+    if row is None:
+        return None
+    row_id, wallet_id, number, before, after, username = row
+    return dict(values, id=int(row_id), wallet_id=int(wallet_id), number=int(number), balance_before=int(before),
+                balance_after=int(after), actor_name=str(username), debit_account=f"wallet:{wallet_id}")
 
 
 def find_key(key: str) -> tuple[int, str] | None:

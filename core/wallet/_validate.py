@@ -80,6 +80,16 @@ def tool(value: object, *, field: str = "tool") -> str:
     return value
 
 
+def usage_mode(value: object, *, field: str = "usage_mode") -> str:
+    if not isinstance(value, str) or not _TOOL.fullmatch(value):
+        raise ValidationError(
+            _("The usage mode must be the id of one of the tool's usage modes (letters, digits, - _ . :)."),
+            hint=_("Pass the mode the tool runs under (its context's mode), or leave it out."),
+            field=field, code="usage_mode_invalid",
+        )
+    return value
+
+
 def reference(value: object, *, field: str = "reference") -> str:
     if not isinstance(value, str) or len(value) > 200 or _CONTROL.search(value):
         raise ValidationError(

@@ -45,6 +45,9 @@ CONFIDENTIAL = {
     "cadastrefinder": "CadastreFinder — Recherche cadastrale",
 }
 
+# The usage mode each demo tool runs under at Immo Peeters (its registration, core/tools/demo.py).
+USAGE_MODES = {"cadastrefinder": "agent", "antiblanchiment": "agent", "btv": "agent"}
+
 
 def _reset_rights(peeters: Organisation) -> None:
     """The demo employees of Immo Peeters have no wallet right (marc.dubois uses its tools
@@ -75,7 +78,8 @@ def seed(platform: Platform) -> list[str]:
                 if account is None:
                     continue
                 wallet.charge(account, peeters.id, amount, tool=tool, description=description,
-                              idempotency_key=key, public_description=CONFIDENTIAL.get(tool, ""))
+                              idempotency_key=key, public_description=CONFIDENTIAL.get(tool, ""),
+                              usage_mode=USAGE_MODES.get(tool))
             else:
                 wallet.credit(peeters.id, amount, kind=kind, description=description, idempotency_key=key,
                               actor=account, reference=f"DEMO-{index:04d}")

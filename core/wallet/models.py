@@ -129,6 +129,11 @@ class WalletTransaction(BaseModel):
     # what members without access to that tool see instead, e.g. "Anti-Blanchiment —
     # vérification". Empty when the description is not confidential.
     public_description = peewee.CharField(max_length=200, default="", constraints=[peewee.SQL("DEFAULT ''")])
+    # A tool's charge: the usage mode the tool ran under (the quality chosen at sign-in), so
+    # that invoices have one line per tool and usage mode. NULL on other kinds, on charges
+    # written before schema version 6 and on charges a plugin made without one: « mode
+    # inconnu » on the invoice.
+    usage_mode = peewee.CharField(max_length=100, null=True)
 
     wallet_id: int  # the column behind ``wallet`` (for type checkers)
 
@@ -319,10 +324,20 @@ def _rights_and_details(db: peewee.Database) -> None:
     schema.create_indexes(safe=True)
 
 
+def _usage_mode(db: peewee.Database) -> None:
+    """The usage mode on each charge. Existing rows keep NULL: which mode a past charge ran
+    under was not recorded, and final rows never change (invoices show « mode inconnu »)."""
+    present = {column.name for column in db.get_columns("wallet_transaction")}
+    if "usage_mode" not in present:  # a fresh database has it from migration 1's model
+        execute: Any = db.execute_sql
+        execute("ALTER TABLE wallet_transaction ADD COLUMN usage_mode VARCHAR(100)")
+
+
 MIGRATIONS = [
     Migration(1, "wallets, transactions and postings", _create),
     Migration(2, "postings without account indexes", _drop_account_indexes),
     Migration(3, "postings and audit trail on the transactions", _postings_on_transactions),
     Migration(4, "a balance may go below zero when money is taken back", _balance_may_go_negative),
     Migration(5, "wallet rights per employee, confidential details, filter by person", _rights_and_details),
+    Migration(6, "the usage mode of each tool charge", _usage_mode),
 ]

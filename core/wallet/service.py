@@ -43,6 +43,7 @@ from immo_connect.wallet._access import (
     member_of,
     require_member,
 )
+from immo_connect.wallet._at_once import ChargeAtOnce
 from immo_connect.wallet._documents import WalletDocuments
 from immo_connect.wallet._reversal import WalletReversals
 from immo_connect.wallet._rights_admin import WalletRightsAdmin
@@ -91,7 +92,7 @@ def _moved(result: tuple[int, int] | None) -> tuple[int, int]:
     return result
 
 
-class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocuments):
+class WalletService(ChargeAtOnce, WalletRightsAdmin, WalletReversals, WalletViews, WalletDocuments):
     """One instance per platform (``platform.wallet``)."""
 
     def __init__(self, platform: Platform) -> None:
@@ -163,11 +164,14 @@ class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocum
     # -- movements -------------------------------------------------------------------------
 
     def charge(self, actor: ActorRef, organisation_id: int, amount_cents: int, *, tool: str,
-               description: str, idempotency_key: str, public_description: str = "") -> WalletTransaction:
+               description: str, idempotency_key: str, public_description: str = "",
+               usage_mode: str | None = None) -> WalletTransaction:
         """Take ``amount_cents`` from the organisation's wallet for the use of ``tool``.
 
         A non-empty ``public_description`` marks ``description`` confidential: it is what
-        members without access to ``tool`` see instead (``shown.py``).
+        members without access to ``tool`` see instead (``shown.py``). ``usage_mode`` is the
+        mode the tool runs under (``platform.tools.charge`` passes it): stored on the row, it
+        gives the invoice one line per tool and usage mode.
 
         ``actor`` must be an active member of the organisation. When the balance is too low
         the transaction is recorded with status ``failed`` and ``failure_reason``
@@ -179,16 +183,27 @@ class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocum
         text = check.description(description)
         key = check.idempotency_key(idempotency_key)
         public = check.description(public_description)[:200] if public_description else ""
-        member = require_member(actor, organisation_id, action="wallet.charge", source=self.platform.source)
-        # The public text is presentation, not the request: a replay with another one is the same charge.
+        mode = None if usage_mode is None else check.usage_mode(usage_mode)
+        # The public text and the mode describe the charge, they are not the request: a replay
+        # with others returns the first row as it was (and rows stored before the mode was
+        # recorded keep matching their replays).
         digest = _digest("charge", organisation_id, amount, tool, text)
+        values = self._values(0, kind=KIND_TOOL, tool=tool, description=text, amount=-amount,
+                              actor=(actor_id(actor), ""), key=key, digest=digest, reference="",
+                              now=self.platform.clock.now(), action="wallet.charge")
+        values.update(public_description=public, credit_account=TOOL_ACCOUNT_PREFIX + tool, usage_mode=mode)
+        charged = self._charge_at_once(values, organisation_id, amount)
+        if charged is not None:
+            return charged
+        # Not charged at once: tell why (a refusal, too low a balance, a first charge, a replay).
+        member = require_member(actor, organisation_id, action="wallet.charge", source=self.platform.source)
 
         def work() -> list[WalletTransaction]:
             wallet_id = self._wallet_id(organisation_id)
             return [self._debit(wallet_id, amount, kind=KIND_TOOL, tool=tool,
                                 description=text, key=key, digest=digest, actor_id=member.id,
                                 actor_name=member.username, counter_account=TOOL_ACCOUNT_PREFIX + tool,
-                                action="wallet.charge", public_description=public)]
+                                action="wallet.charge", public_description=public, usage_mode=mode)]
 
         return self._execute(key, digest, work)[0]
 
@@ -410,21 +425,17 @@ class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocum
             "reference": reference, "idempotency_key": key, "request_hash": digest,
             "created_at": now, "completed_at": now, "debit_account": None, "credit_account": None,
             "action": action, "source": self.platform.source[:100], "public_description": "",
+            "usage_mode": None,
         }
 
     def _insert(self, values: dict[str, Any]) -> WalletTransaction:
-        row_id = _ledger.insert_transaction(values)
-        # The row as stored, built without a read back (what peewee's Model.__init__ would set).
-        data = dict(values, id=row_id)
-        data["wallet"] = data.pop("wallet_id")
-        row: WalletTransaction = WalletTransaction.__new__(WalletTransaction)
-        row.__dict__.update({"__data__": data, "_dirty": set(), "__rel__": {}})
-        return row
+        return self._row_as_stored(dict(values, id=_ledger.insert_transaction(values)))
 
     def _debit(self, wallet_id: int, amount: int, *, kind: str, tool: str,
                description: str, key: str, digest: str, actor_id: int | None, actor_name: str,
                counter_account: str, action: str, reference: str = "",
-               counterpart_wallet_id: int | None = None, public_description: str = "") -> WalletTransaction:
+               counterpart_wallet_id: int | None = None, public_description: str = "",
+               usage_mode: str | None = None) -> WalletTransaction:
         """The conditional debit and its transaction row (which is also its posting and audit record)."""
         now = self.platform.clock.now()
         values = self._values(wallet_id, kind=kind, tool=tool, description=description, amount=-amount,
@@ -432,6 +443,7 @@ class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocum
                               reference=reference, now=now, action=action)
         values["counterpart_wallet_id"] = counterpart_wallet_id
         values["public_description"] = public_description
+        values["usage_mode"] = usage_mode
         moved = _ledger.debit(wallet_id, amount)
         if moved is None:
             balance, number = _moved(_ledger.bump(wallet_id))
@@ -449,16 +461,15 @@ class WalletService(WalletRightsAdmin, WalletReversals, WalletViews, WalletDocum
         on_commit(lambda: self.platform.plugins.transaction_posted(row))
 
     def _replay(self, key: str, digest: str) -> WalletTransaction | None:
-        found = _ledger.find_key(key)
-        if found is None:
+        row: WalletTransaction | None = WalletTransaction.get_or_none(WalletTransaction.idempotency_key == key)
+        if row is None:
             return None
-        if found[1] != digest:
+        if row.request_hash != digest:
             raise ConflictError(
                 _("This idempotency key was already used for a different request."),
                 hint=_("Use a new key for a new request; reuse a key only to retry the very same request."),
                 field="idempotency_key", code="idempotency_key_reused",
             )
-        row: WalletTransaction = WalletTransaction.get_by_id(found[0])
         return row
 
     def _execute(self, key: str, digest: str,

@@ -47,10 +47,18 @@ class Month:
     corrected: dict[int, int]  # organisation id -> cents given back by corrections in the month
 
 
-def charge(platform: Platform, actor: Account, organisation: Organisation, cents: int, tool: str, times: int = 1) -> int:
+# The usage mode each tool runs under unless a test says otherwise.
+USUAL_MODES = {"cadastrefinder": "agent", "antiblanchiment": "agent", "myrentpro": "manager"}
+USUAL = "usual"
+
+
+def charge(platform: Platform, actor: Account, organisation: Organisation, cents: int, tool: str, times: int = 1,
+           mode: str | None = USUAL) -> int:
+    """``times`` uses of ``tool`` at ``cents`` under ``mode`` (None: a charge without a usage mode)."""
+    usage_mode = USUAL_MODES.get(tool) if mode == USUAL else mode
     for _ in range(times):
         done = platform.wallet.charge(actor, int(organisation.id), cents, tool=tool, description=f"{tool} use",
-                                      idempotency_key=f"test:invoice:{next(_keys)}")
+                                      idempotency_key=f"test:invoice:{next(_keys)}", usage_mode=usage_mode)
         assert done.status == "succeeded"
     return cents * times
 
@@ -75,7 +83,9 @@ def make_month(platform: Platform, clock: object) -> Month:
     clock.current = IN_MONTH  # type: ignore[attr-defined]
     charged: dict[int, int] = defaultdict(int)
     first, second, third, _idle = organisations
-    charged[first.id] += charge(platform, member, first, 150, "cadastrefinder", 7)
+    charged[first.id] += charge(platform, member, first, 150, "cadastrefinder", 5)
+    charged[first.id] += charge(platform, manager, first, 150, "cadastrefinder", 2, mode="notary")
+    charged[first.id] += charge(platform, manager, first, 150, "cadastrefinder", 1, mode=None)  # mode not recorded
     charged[first.id] += charge(platform, manager, first, 1_600, "antiblanchiment", 3)
     charged[first.id] += charge(platform, manager, first, 250, "myrentpro", 2)
     charged[first.id] += charge(platform, manager, first, 199, "cadastrefinder", 1)  # an older price

@@ -29,8 +29,12 @@ def run(url: str, data_dir: str, seed: int, operations: int, organisations: list
         try:
             if shared:
                 key = rng.choice(shared_keys)
-                tx = wallet.credit(organisations[0], 700, kind="bank_transfer", description="Shared statement line",
-                                   idempotency_key=key)
+                if shared_keys.index(key) % 2:  # a tool's charge retried from several places
+                    tx = wallet.charge(manager, organisations[0], 300, tool="btv", description="Shared use",
+                                       idempotency_key=key)
+                else:
+                    tx = wallet.credit(organisations[0], 700, kind="bank_transfer",
+                                       description="Shared statement line", idempotency_key=key)
             elif choice < 0.25:
                 key = f"w{seed}:credit:{index}"
                 tx = wallet.credit(org, rng.randint(1, 3_000), kind="online_topup", description="Top-up",
@@ -54,3 +58,17 @@ def run(url: str, data_dir: str, seed: int, operations: int, organisations: list
             done.append((f"error:{error.code}", 0, str(error)))
     platform.database.close()
     results.put(done)
+
+
+def charge_until_killed(url: str, data_dir: str, organisation: int, member: int, started: Any) -> None:
+    """Charge one wallet as fast as possible, forever; ``started`` is set after the first charges."""
+    environ = {"IMMO_CONNECT_DATA_DIR": str(Path(data_dir))}
+    settings = load_settings(None, environ=environ, database_url=url)
+    platform = create_platform(settings, environ=environ, load_entrypoints=False, migrate=False, source="test")
+    index = 0
+    while True:
+        platform.wallet.charge(member, organisation, 1, tool="btv", description="Use",
+                               idempotency_key=f"killed:{index}")
+        index += 1
+        if index == 20:
+            started.set()

@@ -36,6 +36,9 @@ def main() -> int:
         "database_bound": database.obj is not None,
         "frozen_objects": gc.get_freeze_count(),
         "textual_preloaded": "textual.app" in sys.modules and "immo_connect.tui.remote" in sys.modules,
+        # Babel's CLDR data, loaded at the first amount or date: one parsed locale per language.
+        "locales_preloaded": ("babel.dates" in sys.modules and "immo_connect.formatting" in sys.modules
+                              and sys.modules["immo_connect.formatting"].locale.cache_info().currsize),
         "random": random.random(),
         "token": secrets.token_hex(16),
         "environ": dict(os.environ),

@@ -219,6 +219,15 @@ class DataTable(_DataTable[CellType]):
     def update_cell_at(self, coordinate: Any, value: Any, **kwargs: Any) -> None:
         super().update_cell_at(coordinate, _cell(value), **kwargs)
 
+    def _update_dimensions(self, new_rows: Any) -> None:
+        widths = [column.content_width for column in self.columns.values()]
+        super()._update_dimensions(new_rows)
+        if widths != [column.content_width for column in self.columns.values()]:
+            # Textual caches a drawn cell without its width: a header drawn before the new
+            # rows were measured would keep its old, narrower width beside the wider rows.
+            self._update_count += 1
+            self.refresh()
+
 
 class TabPane(_TabPane):
     """Textual's TabPane, with a literal title."""

@@ -4,21 +4,18 @@ and the helpdesk's actions on it, each asked first with its reason."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer
 
-from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
 from immo_connect.operators.find import AccountState
-from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui._service import call_service
 from immo_connect.tui.screens.operators.back_office import STATUS_WORDS, actor_of
-from immo_connect.tui.screens.operators.reason_dialog import ReasonDialog
+from immo_connect.tui.screens.operators.desk import OperatorDeskScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import DataTable, Label
@@ -30,8 +27,7 @@ def when(value: dt.datetime | None) -> str:
     return value.strftime("%d/%m/%Y %H:%M") if value is not None else "—"
 
 
-class AccountViewScreen(ServiceHandlers, Screen[None]):
-    CSS_PATH = "../../styles/operators.tcss"
+class AccountViewScreen(OperatorDeskScreen):
     BINDINGS = [
         Binding("u", "unlock", N_("Unlock"), id="bo-unlock"),
         Binding("a", "resend", N_("Resend the activation code"), id="bo-resend"),
@@ -112,26 +108,6 @@ class AccountViewScreen(ServiceHandlers, Screen[None]):
                                 _(MEMBER_WORDS.get(member.status, member.status)),
                                 _("yes") if member.is_manager else _("no"), key=str(member.id))
 
-    def _failed(self, error: ImmoConnectError) -> None:
-        self.query_one("#bo-message", FormMessage).error(error)
-
-    def _ask(self, question: str, yes: str, run: Callable[[dict[str, str]], tuple[Callable[..., Any], tuple[Any, ...]]],
-             done: str, fields: list[tuple[str, str]] | None = None) -> None:
-        """Ask with the reason; then call the service ``run`` names; say ``done`` and refresh."""
-
-        def answered(answer: dict[str, str] | None) -> None:
-            if answer is None:
-                return
-            function, args = run(answer)
-            call_service(self, "bo-act", function, actor_of(self), *args,
-                         on_done=lambda _result: self._done(done), on_error=self._failed)
-
-        self.app.push_screen(ReasonDialog(question, yes, fields), answered)
-
-    def _done(self, text: str) -> None:
-        self.query_one("#bo-message", FormMessage).ok(text)
-        self.action_refresh()
-
     @property
     def _helpdesk(self) -> Any:
         return self.app.platform.operators.help  # type: ignore[attr-defined]
@@ -160,10 +136,9 @@ class AccountViewScreen(ServiceHandlers, Screen[None]):
                   _("Sessions ended; the owner is told by mail."))
 
     def action_remove_key(self) -> None:
-        table = self.query_one("#bo-keys", DataTable)
-        if self.state is None or not self.state.ssh_keys:
+        key = self._selected("#bo-keys", self.state.ssh_keys if self.state else [])
+        if key is None:
             return
-        key = self.state.ssh_keys[min(max(table.cursor_row, 0), len(self.state.ssh_keys) - 1)]
         self._ask(_("Remove the SSH key \"{key}\" ({fingerprint}) of {name}?").format(
             key=key.name, fingerprint=key.fingerprint, name=self._who()), _("Remove the key"),
             lambda a: (self._helpdesk.remove_ssh_key, (self.account_id, key.id, a["reason"])), _("Key removed."))
@@ -182,10 +157,9 @@ class AccountViewScreen(ServiceHandlers, Screen[None]):
                   lambda a: (self._helpdesk.set_status, (self.account_id, status, a["reason"])), _("Done."))
 
     def action_reinstate(self) -> None:
-        table = self.query_one("#bo-memberships", DataTable)
-        if self.state is None or not self.state.memberships:
+        member = self._selected("#bo-memberships", self.state.memberships if self.state else [])
+        if member is None:
             return
-        member = self.state.memberships[min(max(table.cursor_row, 0), len(self.state.memberships) - 1)]
         self._ask(_("Make {name} the manager of {organisation}, which has none left? Every member is told.").format(
             name=self._who(), organisation=member.organisation), _("Make manager"),
             lambda a: (self._helpdesk.reinstate_manager, (member.organisation_id, member.id, a["reason"])),

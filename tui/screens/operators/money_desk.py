@@ -4,32 +4,32 @@ and the reconciliation of the statements."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from immo_connect import formatting
-from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
 from immo_connect.operators.money import MoneyOverview
-from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui._service import call_service
 from immo_connect.tui.screens.operators.back_office import actor_of
-from immo_connect.tui.screens.operators.reason_dialog import ReasonDialog
+from immo_connect.tui.screens.operators.desk import OperatorDeskScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import DataTable, Label
 
-KIND_WORDS = {"credit": N_("credit"), "debit": N_("debit"), "refund": N_("refund")}
+KIND_WORDS = {"credit": N_("credit"), "debit": N_("debit"), "refund": N_("refund"),
+              "card_refund": N_("card refund")}
 
 
 def _money(cents: int | None) -> str:
     return "?" if cents is None else formatting.money(int(cents))
 
 
-class MoneyDeskScreen(ServiceHandlers, Screen[None]):
-    CSS_PATH = "../../styles/operators.tcss"
+class MoneyDeskScreen(OperatorDeskScreen):
     BINDINGS = [
         Binding("a", "assign", N_("Assign the selected entry to a wallet"), id="bo-assign"),
         Binding("c", "correct", N_("New correction or refund"), id="bo-correct"),
@@ -101,51 +101,27 @@ class MoneyDeskScreen(ServiceHandlers, Screen[None]):
             "\n".join(_("Missing statement: {text}").format(text=gap) for gap in overview.gaps)
             or _("No statement is missing."))
 
-    def _failed(self, error: ImmoConnectError) -> None:
-        self.query_one("#bo-message", FormMessage).error(error)
-
-    def _done(self, text: str) -> None:
-        self.query_one("#bo-message", FormMessage).ok(text)
-        self.action_refresh()
-
-    def _selected(self, table_id: str, rows: list[object]) -> object | None:
-        if not rows:
-            return None
-        table = self.query_one(table_id, DataTable)
-        return rows[min(max(table.cursor_row, 0), len(rows) - 1)]
-
     @property
-    def _money_desk(self) -> object:
+    def _money_desk(self) -> Any:
         return self.app.platform.operators.money  # type: ignore[attr-defined]
 
     def action_assign(self) -> None:
-        entry = self._selected("#bo-suspense", list(self.overview.suspense) if self.overview else [])
+        entry = self._selected("#bo-suspense", self.overview.suspense if self.overview else [])
         if entry is None:
             return
-
-        def answered(answer: dict[str, str] | None) -> None:
-            if answer is not None:
-                call_service(self, "bo-act", self._money_desk.assign_typed, actor_of(self), entry.id,  # type: ignore[attr-defined]
-                             answer["organisation"], answer["reason"],
-                             on_done=lambda _r: self._done(_("Entry credited to the wallet.")), on_error=self._failed)
-
-        self.app.push_screen(ReasonDialog(
-            _("Credit entry {id} ({amount}) to the wallet of which organisation?").format(
-                id=entry.id, amount=_money(entry.amount_cents)),  # type: ignore[attr-defined]
-            _("Credit the wallet"), [("organisation", _("Enterprise number or organisation id"))]), answered)
+        self._ask(_("Credit entry {id} ({amount}) to the wallet of which organisation?").format(
+            id=entry.id, amount=_money(entry.amount_cents)), _("Credit the wallet"),
+            lambda a: (self._money_desk.assign_typed, (entry.id, a["organisation"], a["reason"])),
+            _("Entry credited to the wallet."), [("organisation", _("Enterprise number or organisation id"))])
 
     def action_correct(self) -> None:
-        def answered(answer: dict[str, str] | None) -> None:
-            if answer is not None:
-                call_service(self, "bo-act", self._money_desk.request_typed, actor_of(self),  # type: ignore[attr-defined]
-                             answer["organisation"], answer["kind"], answer["amount"], answer["reason"],
-                             answer["top_up"], on_done=self._requested, on_error=self._failed)
-
-        self.app.push_screen(ReasonDialog(
-            _("A correction (credit or debit) or a refund of a top-up. Above the limit, a second finance "
-              "operator approves it."), _("Ask"),
-            [("organisation", _("Enterprise number or organisation id")), ("kind", _("credit, debit or refund")),
-             ("amount", _("Amount in euros")), ("top_up", _("Top-up transaction id (refunds only)"))]), answered)
+        self._ask(_("A correction (credit or debit) or a refund of a top-up; a top-up paid online is refunded "
+                    "to the card. Above the limit, a second finance operator approves it."), _("Ask"),
+                  lambda a: (self._money_desk.request_typed,
+                             (a["organisation"], a["kind"], a["amount"], a["reason"], a["top_up"])),
+                  self._requested,
+                  [("organisation", _("Enterprise number or organisation id")), ("kind", _("credit, debit or refund")),
+                   ("amount", _("Amount in euros")), ("top_up", _("Top-up transaction id (refunds only)"))])
 
     def _requested(self, row: object) -> None:
         status = str(row.status)  # type: ignore[attr-defined]
@@ -153,26 +129,16 @@ class MoneyDeskScreen(ServiceHandlers, Screen[None]):
                    if status == "pending" else _("Request {id}: {status}.").format(id=row.id, status=status))  # type: ignore[attr-defined]
 
     def _decide(self, approve: bool) -> None:
-        row = self._selected("#bo-pending", list(self.overview.pending) if self.overview else [])
+        row = self._selected("#bo-pending", self.overview.pending if self.overview else [])
         if row is None:
             return
-        request_id = row.id  # type: ignore[attr-defined]
-
-        def answered(answer: dict[str, str] | None) -> None:
-            if answer is None:
-                return
-            if approve:
-                call_service(self, "bo-act", self._money_desk.approve, actor_of(self), request_id,  # type: ignore[attr-defined]
-                             on_done=self._requested, on_error=self._failed)
-            else:
-                call_service(self, "bo-act", self._money_desk.reject, actor_of(self), request_id,  # type: ignore[attr-defined]
-                             answer["reason"], on_done=self._requested, on_error=self._failed)
-
         question = (_("Approve request {id}: {kind} of {amount} for {organisation}?") if approve
                     else _("Reject request {id}: {kind} of {amount} for {organisation}?")).format(
-            id=request_id, kind=_(KIND_WORDS.get(row.kind, row.kind)), amount=_money(row.amount_cents),  # type: ignore[attr-defined]
-            organisation=row.organisation)  # type: ignore[attr-defined]
-        self.app.push_screen(ReasonDialog(question, _("Approve") if approve else _("Reject")), answered)
+            id=row.id, kind=_(KIND_WORDS.get(row.kind, row.kind)), amount=_money(row.amount_cents),
+            organisation=row.organisation)
+        self._ask(question, _("Approve") if approve else _("Reject"),
+                  lambda a: (self._money_desk.approve, (row.id,)) if approve
+                  else (self._money_desk.reject, (row.id, a["reason"])), self._requested)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on an import opens its report."""

@@ -16,7 +16,7 @@ from immo_connect.i18n import N_, _
 from immo_connect.organisations.data import EmployeeRow
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.confirm_dialog import ConfirmDialog
-from immo_connect.tui.screens.tools._tool_choices import save_tool_choices, tool_entries
+from immo_connect.tui.screens.tools._tool_choices import tool_entries, tool_modes
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
@@ -91,19 +91,13 @@ class ConfirmEmployeeScreen(ServiceHandlers, WorkspaceScreen[None]):
         is_manager = self.query_one("#confirm-manager", Checkbox).value
         forms = self.query(ToolAccessForm)
         choices = forms.first().value() if forms else {}
-        account_id = self.row.account_id
         wallet_right = str(self.query_one("#confirm-wallet-right", Select).value)
 
-        def confirm() -> EmployeeRow:
-            row: EmployeeRow = platform.organisations.confirm(
-                actor, self.organisation_id, self.membership_id, employee=employee, is_manager=is_manager,
-                tool_access=choices)
-            save_tool_choices(platform, actor, self.organisation_id, account_id, choices)
-            if wallet_right != RIGHT_NONE:
-                platform.wallet.set_employee_right(actor, self.organisation_id, self.membership_id, wallet_right)
-            return row
-
-        call_service(self, "confirm-save", confirm, on_done=self._confirmed, on_error=self._failed)
+        # One call, one transaction: the membership, its tool access and its wallet right together.
+        call_service(self, "confirm-save", platform.organisations.confirm, actor, self.organisation_id,
+                     self.membership_id, employee=employee, is_manager=is_manager, tool_access=choices,
+                     tool_modes=tool_modes(choices), wallet_right=wallet_right,
+                     on_done=self._confirmed, on_error=self._failed)
 
     def _confirmed(self, row: EmployeeRow) -> None:
         self.app.notify(_("{name} is confirmed and was told by e-mail.").format(name=row.name))

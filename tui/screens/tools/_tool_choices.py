@@ -28,11 +28,21 @@ def tool_entries(platform: Any, actor: int, organisation_id: int, account_id: in
     return entries
 
 
+def tool_modes(choices: Mapping[str, str]) -> dict[tuple[str, str], str]:
+    """The chosen roles keyed (tool, mode), as the tools area takes them; "none" is no grant."""
+    keyed: dict[tuple[str, str], str] = {}
+    for key, choice in choices.items():
+        tool, _sep, mode = key.partition(":")
+        if choice != "none":
+            keyed[(tool, mode)] = choice
+    return keyed
+
+
 def save_tool_choices(platform: Any, actor: int, organisation_id: int, account_id: int,
                       choices: Mapping[str, str]) -> None:
     """Hand the chosen roles to the tools area (after the membership is active); "none" is no grant."""
     tools = getattr(platform, "tools", None)
-    keyed = {tuple(key.split(":", 1)): choice for key, choice in choices.items() if choice != "none"}
+    keyed = tool_modes(choices)
     if tools is None or not keyed:
         return
     tools.save_employee_tools(actor, organisation_id, account_id, keyed)
