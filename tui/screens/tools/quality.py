@@ -94,7 +94,7 @@ class QualityScreen(ServiceHandlers, WorkspaceScreen[Any]):
         self.balances: dict[int, int | None] = {}
 
     def compose(self) -> ComposeResult:
-        yield AppHeader(_("Change quality"))
+        yield AppHeader(_("Quality selection"))  # the manual's « Extra keuzescherm »
         with Vertical(classes="tools-page"):
             yield Label(_("In which quality do you want to use the tool?"), classes="title", id="quality-title")
             yield Select[str]([], id="quality-tool", prompt=_("Tool"), classes="hidden")
