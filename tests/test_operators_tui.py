@@ -4,6 +4,7 @@ help with a reason, and the money desk (assign, four eyes)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from immo_connect.accounts.models import Account
 from immo_connect.bank.models import BankEntry, StatementImport
@@ -170,3 +171,40 @@ async def test_an_admin_gives_a_role_in_the_back_office(platform: Platform) -> N
         await settle(pilot)
         assert "hugo.help" in table_text(app, "#bo-operators")
         assert OperatorRole.get(OperatorRole.role == "helpdesk").account.username == "hugo.help"
+        await pilot.press("delete")  # on hugo.help, the first line (by username)
+        await settle(pilot)
+        await pilot.press(*"moved to another team", "enter")
+        await settle(pilot)
+        assert "hugo.help" not in table_text(app, "#bo-operators")
+        assert not OperatorRole.select().where(OperatorRole.role == "helpdesk").exists()
+
+
+async def test_the_money_desk_refunds_a_card_top_up_to_the_card(make_platform: Callable[..., Platform]) -> None:
+    from immo_connect.plugins.payments.sandbox import SandboxReversal
+    from tests.support.topups import SANDBOX_ON
+
+    platform = make_platform(config_text=SANDBOX_ON)
+    manager = make_account("sandra")
+    organisation = make_organisation(manager, name="Agence Lumière")
+    payment = platform.payments.simulate(manager, platform.payments.start_topup(manager, organisation.id, 80_00).id,
+                                         "paid")
+    anne = make_operator("anne.finance", "finance")
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(80, 24)) as pilot:
+        sign_in(app, anne)
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("tab", "m")
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, ReasonDialog)
+        await pilot.press(*str(organisation.id), "enter", *"refund", "enter", *"30", "enter",
+                          *str(payment.transaction_id), "enter", *"unused top-up, ticket 8", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MoneyDeskScreen)
+        row = MoneyRequest.get()
+        assert (row.kind, row.status, int(row.amount_cents)) == ("card_refund", "booked", 30_00)
+        assert SandboxReversal.get().status == "refunded"
+        assert f"{row.id}" in str(app.screen.query_one("#bo-message").render())

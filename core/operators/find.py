@@ -1,9 +1,12 @@
 """Finding accounts and reading an account's state, for the back office.
 
 Searches are prefix matches on indexed columns (username and e-mail are unique, the
-lowercased names have their own indexes), counted once and read one page at a time with
-``LIMIT``/``OFFSET``, so 10,000 accounts page as fast as 10. What an operator sees never
-holds the national number, password material, codes or session tokens.
+lowercased names have their own indexes), sorted by name, counted, and read one page at a
+time by keyset: the next page starts after the last row shown (its sort key, as the
+database computed it), the previous one ends before the first, so an account added or
+removed meanwhile never repeats or skips a row, and a page costs the same anywhere in 10,000
+accounts. What an operator sees never holds the national number, password material, codes
+or session tokens.
 """
 
 from __future__ import annotations
@@ -37,12 +40,25 @@ class AccountRow:
 
 
 @dataclasses.dataclass(frozen=True)
+class PageKey:
+    """Where a row stands in the sort order (lowercased last and first names, then id)."""
+
+    last_name: str
+    first_name: str
+    id: int
+
+
+@dataclasses.dataclass(frozen=True)
 class AccountPage:
     rows: list[AccountRow]
     total: int
-    page: int  # from 1
+    page: int  # from 1: where the first row stands, in pages
     page_size: int
     searched_by: str  # "name", "email", "enterprise_number", "structured_communication"
+    first: PageKey | None = None  # of the first row: the previous page ends before it
+    last: PageKey | None = None  # of the last row: the next page starts after it
+    has_previous: bool = False
+    has_next: bool = False
 
     @property
     def pages(self) -> int:
@@ -148,9 +164,29 @@ def _condition(query: str) -> tuple[str, peewee.Expression]:
     return "name", by_name
 
 
-def search(query: str, *, page: int = 1, page_size: int = PAGE_SIZE) -> AccountPage:
+def _sort_key() -> tuple[peewee.Function, peewee.Function, peewee.Field]:
+    return peewee.fn.lower(Account.last_name), peewee.fn.lower(Account.first_name), Account.id
+
+
+def _key_of(account: Account) -> PageKey:
+    # The names as the database lowercased them (SQLite's lower() leaves non-ASCII letters).
+    return PageKey(str(getattr(account, "sort_last")), str(getattr(account, "sort_first")),  # noqa: B009
+                   int(account.id))
+
+
+def _beyond(key: PageKey, *, after: bool) -> peewee.Expression:
+    """The rows after (or before) ``key`` in the sort order: one row-value comparison."""
+    row = peewee.Tuple(*_sort_key())
+    value = peewee.Tuple(key.last_name, key.first_name, key.id)
+    compared: peewee.Expression = row > value if after else row < value
+    return compared
+
+
+def search(query: str, *, after: PageKey | None = None, before: PageKey | None = None,
+           page_size: int = PAGE_SIZE) -> AccountPage:
     """Accounts whose name, username or e-mail starts with ``query``, or the members of the
-    organisation with that enterprise number or wallet communication; sorted by name."""
+    organisation with that enterprise number or wallet communication; sorted by name, one
+    page: the first, the one ``after`` a page's last row, or the one ``before`` its first."""
     text = (query or "").strip()
     if len(text) < 2 or len(text) > QUERY_MAX:
         raise ValidationError(
@@ -161,13 +197,22 @@ def search(query: str, *, page: int = 1, page_size: int = PAGE_SIZE) -> AccountP
     size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     kind, condition = _condition(text)
     where = condition & (Account.status != "deleted")
+    last_name, first_name, account_id = _sort_key()
+    query_rows = Account.select(Account, last_name.alias("sort_last"), first_name.alias("sort_first"))
+    if before is not None:
+        found = list(query_rows.where(where & _beyond(before, after=False))
+                     .order_by(last_name.desc(), first_name.desc(), account_id.desc()).limit(size))[::-1]
+    else:
+        ahead = where & _beyond(after, after=True) if after is not None else where
+        found = list(query_rows.where(ahead).order_by(last_name, first_name, account_id).limit(size))
     total = int(Account.select().where(where).count())
-    pages = max(1, -(-total // size))
-    number = max(1, min(int(page), pages))
-    found = (Account.select().where(where)
-             .order_by(peewee.fn.lower(Account.last_name), peewee.fn.lower(Account.first_name), Account.id)
-             .limit(size).offset((number - 1) * size))
-    return AccountPage([_row(account) for account in found], total, number, size, kind)
+    if not found and (after is not None or before is not None):
+        return search(query, page_size=size)  # the page's neighbours are gone: start again
+    first = _key_of(found[0]) if found else None
+    position = int(Account.select().where(where & _beyond(first, after=False)).count()) if first else 0
+    return AccountPage([_row(account) for account in found], total, position // size + 1, size, kind,
+                       first=first, last=_key_of(found[-1]) if found else None,
+                       has_previous=position > 0, has_next=position + len(found) < total)
 
 
 def state(account: Account, *, now: dt.datetime) -> AccountState:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from immo_connect.operators import find
 from immo_connect.operators.access import ActorRef, OperatorAccess, role_of
-from immo_connect.operators.find import AccountPage, AccountState
+from immo_connect.operators.find import AccountPage, AccountState, PageKey
 
 if TYPE_CHECKING:
     from immo_connect.operators.help import HelpDesk
@@ -29,9 +29,11 @@ class OperatorService(OperatorAccess):
         """The operator role of an account (None for everyone else): what front ends show."""
         return role_of(int(account_id))
 
-    def find(self, actor: ActorRef, query: str, *, page: int = 1, page_size: int = find.PAGE_SIZE) -> AccountPage:
+    def find(self, actor: ActorRef, query: str, *, after: PageKey | None = None, before: PageKey | None = None,
+             page_size: int = find.PAGE_SIZE) -> AccountPage:
+        """A page of the accounts found: the first, or the one after/before a page shown."""
         self.operator(actor, "find", "operator.find")
-        return find.search(query, page=page, page_size=page_size)
+        return find.search(query, after=after, before=before, page_size=page_size)
 
     def view(self, actor: ActorRef, account_id: int) -> AccountState:
         """An account's state; never the operator's own (they see it in « My account »)."""

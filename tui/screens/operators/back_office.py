@@ -11,7 +11,7 @@ from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _, ngettext
-from immo_connect.operators.find import AccountPage
+from immo_connect.operators.find import AccountPage, PageKey
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
@@ -63,19 +63,20 @@ class BackOfficeScreen(ServiceHandlers, Screen[None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self._search(1)
+        self._search()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "bo-go":
             event.stop()
-            self._search(1)
+            self._search()
 
-    def _search(self, page: int) -> None:
-        if page == 1:
+    def _search(self, *, after: PageKey | None = None, before: PageKey | None = None) -> None:
+        """The first page of what was typed, or the page after/before the one shown."""
+        if after is None and before is None:
             self.query_text = self.query_one("#bo-query", Input).value
         platform = self.app.platform  # type: ignore[attr-defined]
-        call_service(self, "bo-find", platform.operators.find, actor_of(self), self.query_text, page=page,
-                     page_size=PAGE_SIZE, on_done=self._show, on_error=self._failed)
+        call_service(self, "bo-find", platform.operators.find, actor_of(self), self.query_text, after=after,
+                     before=before, page_size=PAGE_SIZE, on_done=self._show, on_error=self._failed)
 
     def _show(self, page: AccountPage) -> None:
         self.page = page
@@ -96,12 +97,12 @@ class BackOfficeScreen(ServiceHandlers, Screen[None]):
         self.query_one("#bo-message", FormMessage).error(error)
 
     def action_next_page(self) -> None:
-        if self.page is not None and self.page.page < self.page.pages:
-            self._search(self.page.page + 1)
+        if self.page is not None and self.page.has_next:
+            self._search(after=self.page.last)
 
     def action_previous_page(self) -> None:
-        if self.page is not None and self.page.page > 1:
-            self._search(self.page.page - 1)
+        if self.page is not None and self.page.has_previous:
+            self._search(before=self.page.first)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
