@@ -255,17 +255,37 @@ async def to_wallet(port: int, key: asyncssh.SSHKey) -> float:
         session.close()
 
 
-async def all_at_once(port: int, keys: list[asyncssh.SSHKey]) -> None:
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU time (user + system) of a process itself, and of its children it has collected."""
+    fields = _stat(str(pid))
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks, (int(fields[13]) + int(fields[14])) / ticks
+
+
+async def all_at_once(server_pid: int, port: int, keys: list[asyncssh.SSHKey]) -> None:
     alone = []
     for key in keys[:3]:
         alone.append(await to_wallet(port, key))
         await asyncio.sleep(1.0)
+    await asyncio.sleep(3.0)  # the sessions above are collected
+    server_before, sessions_before = cpu_seconds(server_pid)
+    bench_before = sum(os.times()[:2])
     results = await asyncio.gather(*(to_wallet(port, key) for key in keys[:MANY]), return_exceptions=True)
+    bench_cpu = sum(os.times()[:2]) - bench_before
+    await asyncio.sleep(5.0)  # every session ended and collected by the server (its children)
+    server_after, sessions_after = cpu_seconds(server_pid)
     times = [r for r in results if isinstance(r, float)]
     failures = [r for r in results if not isinstance(r, float)]
     print(f"{MANY} sessions at once to the wallet page: {len(failures)} failed"
           + (f" (first: {failures[0]!r})" if failures else "")
           + (f"; median {statistics.median(times):.1f} s, slowest {max(times):.1f} s" if times else ""))
+    sessions_cpu, server_cpu = sessions_after - sessions_before, server_after - server_before
+    cores = os.cpu_count() or 1
+    print(f"CPU for the {MANY}: session processes {sessions_cpu:.0f} s ({sessions_cpu / MANY:.2f} s each), "
+          f"server process {server_cpu:.0f} s ({server_cpu / MANY:.3f} s each), the bench's {MANY} SSH clients "
+          f"{bench_cpu:.0f} s; all of it on {cores} cores takes at least "
+          f"{(sessions_cpu + server_cpu + bench_cpu) / cores:.0f} s, the server's part alone "
+          f"{(sessions_cpu + server_cpu) / cores:.0f} s")
     report(f"slowest of {MANY} key sign-ins + wallet page at once vs one alone", alone,
            [max(times) if times else float("inf")], goal="<= 3, no failed session")
 
@@ -437,7 +457,7 @@ def main() -> None:
             async def ssh_parts() -> None:
                 local_rss = await first_screen(env, port)
                 await memory(server.pid, port, keys, local_rss)
-                await all_at_once(port, keys)
+                await all_at_once(server.pid, port, keys)
 
             asyncio.run(ssh_parts())
         finally:
