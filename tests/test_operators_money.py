@@ -15,7 +15,7 @@ from immo_connect.platform import Platform
 from immo_connect.storage import transaction
 from tests.support.accounts import mails_to
 from tests.support.factories import make_account, make_organisation
-from tests.support.operators import make_operator
+from tests.support.operators import assert_only_another_finance_operator_approves, make_operator
 from tests.support.wallet import balances, ledger_problems, posting_count
 
 LIMIT = "[operators]\nsecond_approval_above_euros = 100\n"
@@ -53,13 +53,7 @@ def test_above_the_limit_a_second_finance_operator_approves_once(finance: Platfo
     assert organisation not in balances() or balances()[organisation] == 0
     assert [r.id for r in finance.operators.money.pending(bert)] == [row.id]
 
-    with pytest.raises(PermissionDenied) as same:
-        finance.operators.money.approve(anne, row.id)
-    assert same.value.code == "four_eyes_same_operator"
-    with pytest.raises(PermissionDenied) as wrong_role:
-        finance.operators.money.approve(helpdesk, row.id)
-    assert wrong_role.value.code == "operator_role"
-    assert MoneyRequest.get_by_id(row.id).status == "pending"
+    assert_only_another_finance_operator_approves(finance, row.id, anne, helpdesk)
 
     booked = finance.operators.money.approve(bert, row.id)
     assert booked.status == "booked" and booked.decided_by_key == int(bert.id)
