@@ -87,6 +87,9 @@ def test_the_balance_needs_the_wallet_right_view_but_charges_do_not(site: Site) 
         assert hidden.status_code == 403 and hidden.json()["error"] == "wallet_right_missing"
         charged = charge(http, token, "file-4")  # a tool user is charged whatever the wallet right
         assert charged.status_code == 201 and charged.json()["balance_cents"] is None
+        # The charge keeps the usage mode of the sign-in (one invoice line per tool and mode).
+        row = WalletTransaction.get(WalletTransaction.kind == "tool_usage")
+        assert (row.tool, row.usage_mode) == ("myrentpro", "manager")
         membership = Membership.get((Membership.account == agency.agent.id)
                                     & (Membership.organisation == agency.organisation.id))
         platform.wallet.set_employee_right(agency.manager, agency.organisation.id, membership.id, "view")

@@ -245,7 +245,8 @@ _rows = st.lists(st.tuples(
     st.sampled_from(["online_topup", "bank_transfer", "correction", "transfer", "tool:btv", "tool:gone", "odd"]),
     _texts, st.none() | st.just(7), st.integers(-(10**9), 10**9),
     st.sampled_from(["succeeded", "failed", "pending", "other"]),
-    st.none() | st.integers(0, 10**9), st.none() | st.integers(0, 10**9),
+    # Balances go below zero when money of a top-up is taken back.
+    st.none() | st.integers(-(10**6), 10**9), st.none() | st.integers(-(10**6), 10**9),
     st.sampled_from(["", "insufficient_funds", "transfer_returned", "odd"]), _texts,
 ), max_size=40)
 
@@ -317,3 +318,38 @@ def test_documents_without_dejavu_fall_back_on_latin1_text() -> None:
     pdf = DocumentPdf()
     pdf.unicode = False  # as on a machine without fonts-dejavu-core: the core Helvetica font
     assert pdf.text_of("Solde : 1\u202f234,50 € — Agence Lumière") == "Solde : 1 234,50 EUR ? Agence Lumière"
+
+
+def test_the_export_reads_no_name_per_person_and_shows_negative_balances(
+    make_platform: Callable[..., Platform], database_url: str,
+) -> None:
+    from playhouse.test_utils import count_queries
+
+    from tests.support.factories import add_member, make_account
+
+    platform = make_platform(database_url)
+    scene = make_scene()
+    paid = platform.wallet.credit(scene.first.id, 10_00, kind="online_topup", description="Card",
+                                  idempotency_key="np:topup")
+
+    def export() -> tuple[int, str]:
+        out = io.BytesIO()
+        with count_queries() as counted:
+            platform.wallet.write_csv(scene.manager, scene.first.id, out)
+        return counted.count, out.getvalue().decode()
+
+    platform.wallet.charge(scene.member, scene.first.id, 1_50, tool="btv", description="One", idempotency_key="np:0")
+    few, _text = export()
+    for n in range(5):  # five more people charge: the export reads no more
+        person = make_account(f"np{n}", first_name="Person", last_name=f"N{n}")
+        add_member(scene.first, person)
+        platform.wallet.charge(person, scene.first.id, 1_50, tool="btv", description=f"Use {n}",
+                               idempotency_key=f"np:{n + 1}")
+    many, text = export()
+    assert many == few
+    assert all(f'"Person N{n}"' in text for n in range(5))
+    # Money of the top-up taken back leaves the wallet below zero: -1,25 €.
+    platform.wallet.take_back(scene.first.id, 2_25, original_transaction_id=int(paid.id), reason="chargeback",
+                              description="Chargeback", idempotency_key="np:cb")
+    _count, text = export()
+    assert text.rstrip().splitlines()[-1].split(";")[8:10] == ["1,00", "-1,25"]

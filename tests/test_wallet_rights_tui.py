@@ -110,3 +110,55 @@ async def test_the_by_column_and_filter(platform: Platform) -> None:
         await pilot.click("#wallet-filter-button")
         await settle(pilot)
         assert [row.split(" | ")[0] for row in listed()] == ["1"]
+
+
+async def test_the_wallet_is_offered_only_with_a_wallet_right_in_the_current_quality(platform: Platform) -> None:
+    from immo_connect.tui.commands import ActionsProvider
+    from immo_connect.tui.screens.accounts.user_menu import UserMenuScreen
+    from immo_connect.tui.screens.home import HomeScreen
+    from immo_connect.tui.widgets.safe import OptionList
+
+    boss = make_account("boss")
+    employee = make_account("emp")
+    organisation = make_organisation(boss, name="Agence Lumière")
+    membership = add_member(organisation, employee)
+    app = ImmoConnectApp(platform)
+
+    def menu() -> list[str]:
+        options = app.screen.query_one("#user-menu-list", OptionList)
+        return [str(options.get_option_at_index(i).id) for i in range(options.option_count)]
+
+    def palette() -> list[str]:
+        return [description for description, *_rest in ActionsProvider(app.screen)._actions()]
+
+    async with app.run_test(size=(160, 50)) as pilot:
+        sign_in(app, employee)  # an employee without any wallet right
+        await app.push_screen(HomeScreen())
+        await settle(pilot, lambda: app.workspace_quality is not None)
+        await settle(pilot)
+        assert not app.screen.query_one("#nav-wallet").display  # not in the navigation bar
+        assert "Wallet" not in palette()  # nor in the command palette (the digit, the menu entry)
+        await pilot.press("4")  # the digit does not open it either
+        await settle(pilot)
+        assert not isinstance(app.screen, WalletScreen)
+        await app.push_screen(UserMenuScreen())
+        await settle(pilot)
+        assert "wallet" not in menu() and "tools" in menu()
+        app.pop_screen()
+
+        # Given the view right, the same person is offered the wallet again.
+        platform.wallet.set_employee_right(boss, organisation.id, membership.id, "view")
+        from immo_connect.tui.shell import refresh_workspace
+
+        refresh_workspace(app, force=True)
+        await settle(pilot, lambda: app.workspace_quality.may_see_wallet)
+        await settle(pilot)
+        assert app.screen.query_one("#nav-wallet").display
+        assert "Wallet" in palette()
+        await app.push_screen(UserMenuScreen())
+        await settle(pilot)
+        assert "wallet" in menu()
+        app.pop_screen()
+        await pilot.press("4")
+        await settle(pilot)
+        assert isinstance(app.screen, WalletScreen)

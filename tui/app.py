@@ -337,7 +337,13 @@ class ImmoConnectApp(App[int]):
             return self.operator_role is not None
         if action in ("go", "switch_quality"):
             session = self.session
-            return session is not None and not getattr(session, "restricted", False)
+            if session is None or getattr(session, "restricted", False):
+                return False
+            if action == "go" and parameters == ("wallet",):  # only with a wallet right here
+                from immo_connect.tui.menu import wallet_offered
+
+                return wallet_offered(self)
+            return True
         return True
 
     def action_go(self, area: str) -> None:

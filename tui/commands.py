@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from textual.actions import parse as parse_action
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
@@ -28,19 +29,19 @@ class ActionsProvider(Provider):
                     continue
                 if binding.action in seen:
                     continue
-                if namespace.check_action(binding.action, ()) is False:
-                    continue  # not for this user (the back office for operators only)
+                _target, name, parameters = parse_action(binding.action)
+                if namespace.check_action(name, parameters) is False:
+                    continue  # not for this user (the back office for operators only, the wallet area)
                 seen.add(binding.action)
                 key = _("Key: {key}").format(key=binding.key_display or binding.key)
                 # Descriptions are English message ids: shown in the person's language.
                 found.append((_(binding.description), namespace, binding.action, key))
         if getattr(self.app, "session", None) is not None:
-            from immo_connect.tui.menu import MENU_ENTRIES, OPERATORS_ONLY
+            from immo_connect.tui.menu import MENU_ENTRIES, entry_offered
 
             descriptions = {description for description, *_rest in found}
-            operator = bool(getattr(self.app, "operator_role", None))
             for entry_id, label, _path in MENU_ENTRIES:
-                if entry_id in OPERATORS_ONLY and not operator:
+                if not entry_offered(self.app, entry_id):
                     continue
                 if _(label) not in descriptions:
                     found.append((_(label), self.app, f"open_entry('{entry_id}')", _("User menu")))

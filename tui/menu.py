@@ -23,6 +23,25 @@ MENU_ENTRIES: list[tuple[str, str, str]] = [
 
 # Entries shown only to some accounts: entry id -> what the account must be.
 OPERATORS_ONLY = {"back-office"}
+# Entries offered only with a wallet right (view or more) in the current quality. Presentation
+# only: the wallet's services refuse on their own whoever calls them.
+WALLET_ONLY = {"wallet"}
+
+
+def wallet_offered(app: object) -> bool:
+    """Whether the current quality's wallet may be offered: the person's right there includes
+    *view*. Hidden while the quality is unknown (not loaded yet, or no active organisation)."""
+    quality = getattr(app, "workspace_quality", None)
+    return bool(quality is not None and getattr(quality, "may_see_wallet", False))
+
+
+def entry_offered(app: object, entry_id: str) -> bool:
+    """Whether the user menu (and the command palette) offers ``entry_id`` to this person now."""
+    if entry_id in OPERATORS_ONLY:
+        return bool(getattr(app, "operator_role", None))
+    if entry_id in WALLET_ONLY:
+        return wallet_offered(app)
+    return True
 
 # The shortcuts of one organisation ("Mes organisations" and its details): id -> screen path
 # ``module:Class``; the class is built as ``Class(organisation_id)``. The tools and wallet

@@ -54,10 +54,15 @@ class NavigationBar(Horizontal):
         self.current = current
 
     def compose(self) -> ComposeResult:
+        from immo_connect.tui.menu import wallet_offered
+
         for area in AREAS:
             here = area.id == self.current
             text = f"{CURRENT_MARK}{area.key} {_(area.label)}" if here else f" {area.key} {_(area.label)}"
-            yield NavigationTab(area.id, text, current=here)
+            tab = NavigationTab(area.id, text, current=here)
+            if area.id == "wallet":  # offered with a wallet right in the current quality only
+                tab.display = here or wallet_offered(self.app)
+            yield tab
 
 
 class WorkspaceScreen(Screen[ScreenResultType]):
@@ -116,10 +121,19 @@ def refresh_workspace(app: App[Any], *, force: bool = False) -> None:
 
 
 def show_quality(app: App[Any], quality: Any) -> None:
+    from immo_connect.tui.menu import wallet_offered
+
     app.workspace_quality = quality  # type: ignore[attr-defined]
+    wallet = wallet_offered(app)
     for screen in app.screen_stack:
         for header in screen.query(AppHeader):
             header.show_quality(quality)
+        for tab in screen.query(NavigationTab):
+            if tab.area_id == "wallet" and not tab.has_class("-current"):
+                tab.display = wallet
+        changed = getattr(screen, "quality_changed", None)  # the user menu's wallet entry
+        if changed is not None:
+            changed()
 
 
 def start_polling(app: App[Any]) -> None:

@@ -34,6 +34,12 @@ class CurrentQuality:
     balance_cents: int | None  # None when the person may not see this wallet
     is_manager: bool
 
+    @property
+    def may_see_wallet(self) -> bool:
+        """The person's wallet right here includes *view*: the core decided it when the balance
+        was read (:func:`visible_balance`). Screens offer the wallet only then."""
+        return self.balance_cents is not None
+
 
 @dataclasses.dataclass(frozen=True)
 class QualityEntry:

@@ -29,10 +29,12 @@ from typing import Any, BinaryIO
 
 import peewee
 
+from immo_connect.accounts.models import Account
 from immo_connect.i18n import N_, _
+from immo_connect.organisations.models import Membership
 from immo_connect.storage import database, is_postgres
 from immo_connect.wallet._views import LOCAL_ZONE, TransactionFilter, conditions
-from immo_connect.wallet.models import KIND_TOOL, WalletTransaction
+from immo_connect.wallet.models import KIND_TOOL, STATUS_SUCCEEDED, Wallet, WalletTransaction
 from immo_connect.wallet.shown import Viewer, by_text, names
 from immo_connect.wallet.texts import kind_label, reason_label, status_label
 
@@ -48,6 +50,7 @@ _AMOUNTS_KEPT = 10_000  # distinct amounts whose text is remembered (bounded: co
 _TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
 _TWO_DIGIT_BYTES = tuple(digits.encode() for digits in _TWO_DIGITS)
 _NO_REFERENCE = b'""\r\n'
+_CENTS_SEMICOLON = tuple(digits + b";" for digits in _TWO_DIGIT_BYTES)
 
 
 def cents(value: int | None) -> str:
@@ -76,17 +79,43 @@ def local_hour(moment: str) -> tuple[str, str, str]:
     return local.strftime("%Y-%m-%d %H"), start.isoformat(" "), (start + dt.timedelta(hours=1)).isoformat(" ")
 
 
+class _WhoOf(dict[object, bytes]):
+    """The « Par » cell (closing the description) of the rows of one type: by the actor's id,
+    or for rows without a person by their outcome (ids are ints, outcomes bytes). A row's
+    « Par » is then one look-up, learned the first time a key appears."""
+
+    def __init__(self, labels: _Labels, type_key: bytes) -> None:
+        super().__init__()
+        self.labels = labels
+        self.type_key = type_key
+        self.fixed = labels.by_kind.get(type_key)  # bank transfers and corrections: their own « Par »
+
+    def __missing__(self, key: object) -> bytes:
+        if self.fixed is not None:
+            value = self.fixed
+        elif isinstance(key, int):
+            value = self.labels.person(key)
+        else:
+            assert isinstance(key, bytes)
+            value = self.labels.no_person(self.type_key, key)
+        self[key] = value
+        return value
+
+
 class _Labels:
     """The quoted words of one export by stored value (UTF-8 bytes), learned as values first
     appear (an unknown value, such as a tool no longer installed, shows as stored).
 
     Each is kept with the separators that surround it in a line (see ``_Lines.text``)."""
 
-    def __init__(self, tool_titles: dict[str, str]) -> None:
+    def __init__(self, tool_titles: dict[str, str], known: dict[int, str] | None = None) -> None:
         self.tool_titles = tool_titles
-        self.types: dict[bytes, bytes] = {}  # type_key -> ;"Type";"Tool";"  (opens the description)
-        # outcome (the status, and the reason after a space when there is one) -> ("Status";, "Reason";)
-        self.outcomes: dict[bytes, tuple[bytes, bytes]] = {}
+        self.known = known or {}  # account id -> name, read before the rows (the members)
+        # type_key -> (;"Type";"Tool";"  (opens the description), the type's « Par » cells)
+        self.types: dict[bytes, tuple[bytes, _WhoOf]] = {}
+        # outcome (the status, and the reason after a space when there is one) ->
+        # ("Status";, "Reason";, "Reason";""CRLF (the line's end without a reference), succeeded)
+        self.outcomes: dict[bytes, tuple[bytes, bytes, bytes, bool]] = {}
         # « Par », closing the description: kinds that are their own « Par », people by
         # account id, and rows without a person by (type, outcome).
         self.by_kind: dict[bytes, bytes] = {
@@ -98,8 +127,9 @@ class _Labels:
 
     def person(self, actor: int) -> bytes:
         if actor not in self.people:
-            known = names([actor])
-            self.people[actor] = ('";' + quoted(known.get(actor, f"#{actor}"))).encode()
+            # Members are known from the start; anyone else (a former member) is read once.
+            name = self.known.get(actor) or names([actor]).get(actor, f"#{actor}")
+            self.people[actor] = ('";' + quoted(name)).encode()
         return self.people[actor]
 
     def no_person(self, type_key: bytes, outcome: bytes) -> bytes:
@@ -115,11 +145,12 @@ class _Labels:
             tool = key[len("tool:"):] if key.startswith("tool:") else ""
             kind = KIND_TOOL if tool else key
             cells = f';{quoted(kind_label(kind))};{quoted(self.tool_titles.get(tool, tool))};"'
-            self.types[type_key] = cells.encode()
+            self.types[type_key] = (cells.encode(), _WhoOf(self, type_key))
         if outcome not in self.outcomes:
             status, _space, reason = outcome.decode().partition(" ")
-            self.outcomes[outcome] = ((quoted(status_label(status)) + ";").encode(),
-                                      (quoted(reason_label(reason)) + ";").encode())
+            reason_word = (quoted(reason_label(reason)) + ";").encode()
+            self.outcomes[outcome] = ((quoted(status_label(status)) + ";").encode(), reason_word,
+                                      reason_word + _NO_REFERENCE, status == STATUS_SUCCEEDED)
 
 
 class _Lines:
@@ -131,15 +162,20 @@ class _Lines:
         self.last_after: int | None = -1
         self.last_after_text = b""
         self.amounts: dict[int, bytes] = {}
+        self.whole_euros: dict[int, bytes] = {}  # balance // 100 -> b"1234," (bounded like amounts)
 
     def text(self, rows: Sequence[Sequence[Any]]) -> bytes:
         """The CSV lines of ``rows`` (see ``export_query``; text as UTF-8 bytes).
 
-        A line is put together from twelve pieces that carry their separators, and a batch
+        A line is put together from eleven pieces that carry their separators, and a batch
         is joined once, because every piece costs time on a million rows::
 
             number | ;date hour | :MM:SS | ;"Type";"Tool";" | description | ";"By" | ";amount; |
-            "Status"; | before; | after; | "Reason"; | "Reference"CRLF
+            "Status"; | before; | after; | "Reason";"Reference"CRLF
+
+        Per row, every word is one look-up in a table learned as values first appear: the
+        type (with its « Par » by person), the outcome (status, reason, the line's end when
+        there is no reference), the amount's text and the balance's euros.
 
         A failed or pending row moved nothing: its amount is 0 (the reason says why).
 
@@ -147,40 +183,54 @@ class _Lines:
         (tests/test_wallet_history.py checks the result against them).
         """
         types, outcomes = self.labels.types, self.labels.outcomes
-        two, formula, q, qq = _TWO_DIGIT_BYTES, _FORMULA_BYTES, b'"', b'""'
+        formula, q, qq = _FORMULA_BYTES, b'"', b'""'
         hour, hour_end = self.hour, self.hour_end
         last_after, last_after_text = self.last_after, self.last_after_text
-        amounts = self.amounts
+        amounts, whole_euros, cents_semicolon = self.amounts, self.whole_euros, _CENTS_SEMICOLON
         if len(amounts) > _AMOUNTS_KEPT:
             amounts.clear()
-        by_kind, people = self.labels.by_kind, self.labels.people
+        if len(whole_euros) > _AMOUNTS_KEPT:
+            whole_euros.clear()
         pieces: list[bytes] = []
         add = pieces.extend
+        # Subscripts, not .get(): an operator costs less than a method call, and misses are rare.
         for (number, moment, type_key, stored_text, actor, amount, outcome, before, after,
              stored_reference) in rows:
             if not moment < hour_end:  # oldest first: never before the current hour's start
                 local, _start, end = local_hour(moment.decode())
                 hour, hour_end = f";{local}".encode(), end.encode()
             before_text = last_after_text if before == last_after else cents(before).encode() + b";"
-            last_after, last_after_text = after, b";" if after is None else b"%d,%s;" % (after // 100,
-                                                                                         two[after % 100])
-            moved = amount if outcome[:1] == b"s" else 0  # failed or pending: nothing moved
-            amount_text = amounts.get(moved)
-            if amount_text is None:
-                amount_text = amounts[moved] = f';{cents(moved)};'.encode()
-            who = by_kind.get(type_key)
-            if who is None:
-                who = (people.get(actor) or self.labels.person(actor)) if actor is not None \
-                    else self.labels.no_person(type_key, outcome)
-            text = b"'" + stored_text if stored_text[:1] in formula else stored_text
+            if after is None:
+                last_after_text = b";"
+            elif after >= 0:  # the euros repeat from row to row: their text is kept, like amounts'
+                try:
+                    last_after_text = whole_euros[after // 100] + cents_semicolon[after % 100]
+                except KeyError:
+                    whole_euros[after // 100] = b"%d," % (after // 100)
+                    last_after_text = whole_euros[after // 100] + cents_semicolon[after % 100]
+            else:  # below zero after money was taken back
+                last_after_text = cents(after).encode() + b";"
+            last_after = after
             try:
-                words, (status_word, reason_word) = types[type_key], outcomes[outcome]
+                words, who_of = types[type_key]
+                status_word, reason_word, reason_end, succeeded = outcomes[outcome]
             except KeyError:
                 self.labels.learn(type_key, outcome)
-                words, (status_word, reason_word) = types[type_key], outcomes[outcome]
-            add((number or b"", hour, moment[13:19], words, text.replace(q, qq), who, amount_text, status_word,
-                 before_text, last_after_text, reason_word,
-                 (quoted(stored_reference.decode()) + "\r\n").encode() if stored_reference else _NO_REFERENCE))
+                words, who_of = types[type_key]
+                status_word, reason_word, reason_end, succeeded = outcomes[outcome]
+            moved = amount if succeeded else 0  # failed or pending: nothing moved
+            try:
+                amount_text = amounts[moved]
+            except KeyError:
+                amount_text = amounts[moved] = f';{cents(moved)};'.encode()
+            text = b"'" + stored_text if stored_text[:1] in formula else stored_text
+            if q in text:
+                text = text.replace(q, qq)
+            if stored_reference:
+                reason_end = reason_word + (quoted(stored_reference.decode()) + "\r\n").encode()
+            add((number or b"", hour, moment[13:19], words, text,
+                 who_of[outcome if actor is None else actor], amount_text, status_word,
+                 before_text, last_after_text, reason_end))
         self.hour, self.hour_end = hour, hour_end
         self.last_after, self.last_after_text = last_after, last_after_text
         return b"".join(pieces)
@@ -252,12 +302,21 @@ def _batches(sql: str, params: list[Any]) -> Generator[Sequence[Sequence[Any]], 
                 yield batch
 
 
+def member_names(wallet_id: int) -> dict[int, str]:
+    """The names of the people of the wallet's organisation, in one query: the « Par » of
+    nearly every row, so that the export reads no name per person it meets."""
+    organisation = Wallet.select(Wallet.organisation).where(Wallet.id == wallet_id)
+    people = (Account.select().join(Membership, on=(Membership.account == Account.id))
+              .where(Membership.organisation.in_(organisation)))
+    return {int(account.id): str(account.display_name) for account in people}
+
+
 def write_csv(out: BinaryIO, wallet_id: int, filters: TransactionFilter, tool_titles: dict[str, str],
               viewer: Viewer | None = None) -> None:
     """Write the header and every matching row to the binary stream ``out``, in UTF-8, as
     ``viewer`` may see them (None: everything, for the operator)."""
     out.write((";".join(quoted(_(title)) for title in COLUMNS) + "\r\n").encode())
-    lines = _Lines(_Labels(tool_titles))
+    lines = _Lines(_Labels(tool_titles, member_names(wallet_id)))
     with contextlib.closing(_batches(*export_query(wallet_id, filters, viewer))) as batches:
         for batch in batches:
             out.write(lines.text(batch))

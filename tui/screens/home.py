@@ -153,7 +153,14 @@ class HomeScreen(ServiceHandlers, WorkspaceScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "link_eid":
             return self._eid_missing(getattr(self.app, "session", None))
+        if action == "wallet":  # offered for an organisation whose wallet the person may see
+            selected = self._selected_organisation()  # quietly: this runs on every redraw of the keys
+            return bool(self.board is not None and selected is not None and selected.usable
+                        and self.board.balances.get(selected.id) is not None)
         return True
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()  # the wallet key follows the organisation under the cursor
 
     # -- choices -------------------------------------------------------------------------------
 

@@ -24,21 +24,38 @@ class UserMenuScreen(ModalScreen[str | None]):
     DEFAULT_CLASSES = "accounts"
     BINDINGS = [Binding("escape", "close", N_("Close the menu"), id="user-menu-close")]
 
-    def compose(self) -> ComposeResult:
-        from immo_connect.tui.menu import MENU_ENTRIES, OPERATORS_ONLY
+    def _options(self) -> list[Option]:
+        from immo_connect.tui.menu import MENU_ENTRIES, entry_offered
 
-        session = getattr(self.app, "session", None)
-        operator = bool(getattr(self.app, "operator_role", None))
         options = [Option(_(label), id=entry_id) for entry_id, label, _path in MENU_ENTRIES
-                   if operator or entry_id not in OPERATORS_ONLY]
-        options += [Option(_("Language"), id=LANGUAGE), Option(_("Home"), id=HOME),
-                    Option(_("Sign out"), id=SIGN_OUT)]
+                   if entry_offered(self.app, entry_id)]
+        return [*options, Option(_("Language"), id=LANGUAGE), Option(_("Home"), id=HOME),
+                Option(_("Sign out"), id=SIGN_OUT)]
+
+    def compose(self) -> ComposeResult:
+        session = getattr(self.app, "session", None)
         with Vertical(id="user-menu-box"):
             yield Label(getattr(session, "display_name", ""), classes="title")
-            yield OptionList(*options, id="user-menu-list")
+            yield OptionList(*self._options(), id="user-menu-list")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
+        if getattr(self.app, "workspace_quality", None) is None:  # the wallet entry waits for it
+            from immo_connect.tui.shell import refresh_workspace
+
+            refresh_workspace(self.app)
+
+    def quality_changed(self) -> None:
+        """The current quality was (re)loaded: offer the wallet entry as its wallet right says."""
+        menu = self.query_one(OptionList)
+        options = self._options()
+        if [option.id for option in options] == [menu.get_option_at_index(i).id for i in range(menu.option_count)]:
+            return
+        highlighted = menu.highlighted_option.id if menu.highlighted_option is not None else None
+        menu.clear_options()
+        menu.add_options(options)
+        ids = [option.id for option in options]
+        menu.highlighted = ids.index(highlighted) if highlighted in ids else 0
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -97,10 +114,10 @@ def open_entry(app: object, entry_id: str) -> None:
 
         switch_quality(app)
         return
-    from immo_connect.tui.menu import MENU_ENTRIES, OPERATORS_ONLY
+    from immo_connect.tui.menu import MENU_ENTRIES, entry_offered
     from immo_connect.tui.session_flow import screen_from_path
 
-    if entry_id in OPERATORS_ONLY and not getattr(app, "operator_role", None):
+    if not entry_offered(app, entry_id):
         return
     path = next((p for i, _label, p in MENU_ENTRIES if i == entry_id), None)
     screen = screen_from_path(path) if path else None
