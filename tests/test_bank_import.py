@@ -262,7 +262,7 @@ def test_cli_import_suspense_and_assign(platform: Platform, tmp_path: Path, monk
     out = capsys.readouterr().out
     assert out.count("déjà importé (opération") == 7 and "+++555/0000/00183+++" in out
 
-    assert main([*base, "bank", "suspense"]) == 0
+    assert main([*base, "bank", "suspense", "--as", "ops.finance"]) == 0
     listing = capsys.readouterr().out
     assert listing.count("\n") == 4  # the header and three entries
     assert "aucun Wallet n'a cette communication structurée" in listing

@@ -22,6 +22,8 @@ from immo_connect.cli import main
 from immo_connect.errors import ValidationError
 from immo_connect.platform import Platform
 from tests.support import statements as s
+from tests.support.factories import make_account
+from tests.support.operators import make_operator
 from tests.test_bank_import import balance, scene, state
 
 M = s.Move
@@ -121,7 +123,14 @@ def test_a_gap_in_the_statements_is_reported_until_the_missing_one_is_imported(
     config.write_text("")
     monkeypatch.setenv("IMMO_CONNECT_DATA_DIR", str(tmp_path / "data"))
     base = ["--config", str(config), "--database-url", any_platform.settings.database_url]
-    assert main([*base, "bank", "status"]) == 0
+    make_operator("ops.finance", "finance")
+    with pytest.raises(SystemExit):  # an identified finance operator asks
+        main([*base, "bank", "status"])
+    capsys.readouterr()
+    make_account("not.finance")
+    assert main([*base, "bank", "status", "--as", "not.finance"]) == 2  # no role: refused
+    assert "opérateur" in capsys.readouterr().err
+    assert main([*base, "bank", "status", "--as", "ops.finance"]) == 0
     out = capsys.readouterr().out
     assert "BE71 0961 2345 6769  007" in out
     assert "Extrait manquant : BE71 0961 2345 6769 : entre l'extrait 005" in out
@@ -130,7 +139,7 @@ def test_a_gap_in_the_statements_is_reported_until_the_missing_one_is_imported(
         s.coda(day6, sequence=6, old_cents=after5, day=DAY + dt.timedelta(days=1)).encode(), filename="6",
         operator="ops")
     assert second.gaps == []
-    assert main([*base, "bank", "status"]) == 0
+    assert main([*base, "bank", "status", "--as", "ops.finance"]) == 0
     assert "Aucun extrait ne manque." in capsys.readouterr().out
     assert (balance(sc.a), balance(sc.b)) == (105_00, 30_00)
 
@@ -198,8 +207,6 @@ def test_the_documented_import_example_runs_as_written(
     sc = scene(platform)
     from immo_connect.storage import transaction
     from immo_connect.wallet.models import Wallet
-    from tests.support.operators import make_operator
-
     make_operator("fin.anne", "finance")  # imports are a finance operator's
     with transaction():  # "a wallet has +++202/6000/04236+++, none the other"
         Wallet.update(structured_communication=s.UNKNOWN).where(Wallet.organisation == sc.b.id).execute()
@@ -216,4 +223,5 @@ def test_the_documented_status_example_runs_as_written(
     platform.bank.import_statement(s.coda([M("G0007", 5_00, ogm=s.WALLET_A)], sequence=7,
                                           old_cents=s.coda_closing(day6, s.coda_closing(day5)),
                                           day=DAY + dt.timedelta(days=2)).encode(), filename="7", operator="ops")
+    make_operator("fin.anne", "finance")
     _run_documented(platform, "immo-connect bank status", tmp_path, tmp_path, monkeypatch, capsys)

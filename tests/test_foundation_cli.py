@@ -63,18 +63,18 @@ def test_db_upgrade_then_status_then_audit(tmp_path: Path) -> None:
     assert "immo_connect.audit:1" in status.stdout
     demo = run_cli("demo", tmp_path=tmp_path, config="")
     assert demo.returncode == 0, demo.stderr
-    audit = run_cli("audit", "--action", "demo.", tmp_path=tmp_path, config="")
+    audit = run_cli("audit", "--as", "ops.admin", "--action", "demo.", tmp_path=tmp_path, config="")
     assert "demo.created" in audit.stdout
     # Wallet movements come from the ledger itself, shown like any event.
-    charges = run_cli("audit", "--action", "wallet.charge", "--actor", "marc.dubois", tmp_path=tmp_path, config="")
+    charges = run_cli("audit", "--as", "ops.admin", "--action", "wallet.charge", "--actor", "marc.dubois", tmp_path=tmp_path, config="")
     assert charges.returncode == 0, charges.stderr
     lines = [line for line in charges.stdout.splitlines() if "wallet.charge" in line]
     expected = sum(1 for entry in HISTORY if entry[2] == "charge" and entry[3] == "marc.dubois")
     assert len(lines) == expected and all("marc.dubois" in line for line in lines)
     assert sum("failed" in line for line in lines) == 1  # the refused lot (balance too low)
-    none = run_cli("audit", "--actor", "nobody-at-all", tmp_path=tmp_path, config="")
+    none = run_cli("audit", "--as", "ops.admin", "--actor", "nobody-at-all", tmp_path=tmp_path, config="")
     assert none.stdout.strip() == "No events."
-    bad = run_cli("audit", "--limit", "0", tmp_path=tmp_path, config="")
+    bad = run_cli("audit", "--as", "ops.admin", "--limit", "0", tmp_path=tmp_path, config="")
     assert bad.returncode == 2 and "--limit" in bad.stderr
 
 

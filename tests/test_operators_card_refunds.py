@@ -9,14 +9,14 @@ from collections.abc import Callable
 import pytest
 
 from immo_connect import audit
-from immo_connect.errors import ConflictError, ImmoConnectError, PermissionDenied, ValidationError
+from immo_connect.errors import ConflictError, ImmoConnectError, ValidationError
 from immo_connect.operators.models import MoneyRequest
 from immo_connect.payments.models import Payment, PaymentReversal
 from immo_connect.platform import Platform
 from immo_connect.plugins.payments.sandbox import SandboxReversal
 from tests.support.accounts import mails_to
 from tests.support.factories import add_member, make_account, make_organisation
-from tests.support.operators import make_operator
+from tests.support.operators import assert_only_another_finance_operator_approves, make_operator
 from tests.support.topups import SANDBOX_ON
 from tests.support.wallet import balances, ledger_problems
 
@@ -61,12 +61,7 @@ def test_above_the_limit_nothing_reaches_the_provider_before_a_second_approval(f
     assert balances()[payment.organisation_id] == 300_00
     with pytest.raises(ConflictError):  # the payments service refunds only an approved request
         finance.payments.refund_approved(row.id)
-    with pytest.raises(PermissionDenied) as same:
-        finance.operators.money.approve(anne, row.id)
-    assert same.value.code == "four_eyes_same_operator"
-    with pytest.raises(PermissionDenied) as helpdesk:
-        finance.operators.money.approve(carl, row.id)
-    assert helpdesk.value.code == "operator_role"
+    assert_only_another_finance_operator_approves(finance, row.id, anne, carl)
     assert not SandboxReversal.select().exists()
 
     assert finance.operators.money.approve(bert, row.id).status == "booked"

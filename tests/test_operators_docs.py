@@ -73,7 +73,7 @@ def test_the_documented_commands_are_real_and_in_order(
     assert roles == {"ops.admin": "admin", "hugo.help": "helpdesk", "fin.anne": "finance", "fin.bert": "finance"}
     after = Account.get_by_id(anne.id)
     assert after.locked_until is None and after.eid_linked_at is None and after.national_number_hash is None
-    assert len(mails_to("anne.peeters@example.be", "operator_action")) == 2
+    assert len(mails_to("anne.peeters@example.be", "operator_action")) == 3  # unlocked, unlinked, corrected
     assert BankEntry.get_by_id(1).status == "assigned"
     assert MoneyRequest.get_by_id(1).status == "booked"
     refund = MoneyRequest.get_by_id(2)
@@ -93,3 +93,34 @@ def test_the_documented_limit_is_the_default() -> None:
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "operators.md").read_text(encoding="utf-8")
     assert f"second_approval_above_euros = {OperatorsSection().second_approval_above_euros}" in text
+
+
+def test_the_command_line_names_the_first_admin_only_once(
+    make_platform: Callable[..., Platform], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    platform = make_platform()
+    for name in ("ops.admin", "fin.anne"):
+        make_account(name)
+    monkeypatch.setenv("IMMO_CONNECT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("IMMO_CONNECT_CONFIG", str(tmp_path / "plugins.toml"))
+    monkeypatch.setenv("IMMO_CONNECT_DATABASE_URL", platform.settings.database_url)
+    assert main(["operators", "list"]) == 0  # nobody yet: the shell sets up the first admin
+    assert "operators add USERNAME --role admin --reason" in capsys.readouterr().out
+    with pytest.raises(SystemExit):  # a role is never given without its reason
+        main(["operators", "add", "ops.admin", "--role", "admin"])
+    assert main(["operators", "add", "fin.anne", "--role", "finance", "--reason", "x"]) == 2  # only an admin
+    assert main(["operators", "add", "ops.admin", "--role", "admin", "--reason", "installation"]) == 0
+    assert main(["operators", "add", "fin.anne", "--role", "admin", "--reason", "second admin"]) == 2
+    assert main(["operators", "list"]) == 2  # from now on an admin lists, gives and takes roles
+    capsys.readouterr()
+    assert main(["operators", "add", "fin.anne", "--role", "finance", "--as", "ops.admin", "--reason", "hired"]) == 0
+    assert main(["operators", "list", "--as", "ops.admin"]) == 0
+    assert "fin.anne" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["operators", "remove", "fin.anne", "--as", "ops.admin"])
+    assert main(["operators", "remove", "fin.anne", "--as", "ops.admin", "--reason", "left the team"]) == 0
+    removed = AuditEvent.get(AuditEvent.action == "operator.role_removed")
+    assert removed.actor == "ops.admin" and "left the team" in removed.detail
+    assert main(["operators", "list", "--as", "fin.anne"]) == 2  # no role any more
+    assert {row.account.username for row in OperatorRole.select()} == {"ops.admin"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from immo_connect.accounts.models import Account
 from immo_connect.bank.models import BankEntry, StatementImport
@@ -31,6 +32,16 @@ def many_accounts(count: int) -> None:
     with transaction():
         for start in range(0, count, 1000):
             Account.insert_many(rows[start:start + 1000]).execute()
+
+
+async def open_desk(app: ImmoConnectApp, pilot: Any, operator: Account, key: str) -> None:
+    """Sign ``operator`` in, open the back office (F4), leave the search field and press ``key``."""
+    sign_in(app, operator)
+    await settle(pilot)
+    await pilot.press("f4")
+    await settle(pilot)
+    await pilot.press("tab", key)
+    await settle(pilot)
 
 
 async def test_an_ordinary_user_sees_no_back_office(platform: Platform) -> None:
@@ -121,12 +132,7 @@ async def test_the_money_desk_assigns_an_entry_and_a_second_operator_approves(pl
     waiting = platform.operators.money.request(anne, organisation.id, "credit", 900_00, "goodwill, ticket 5")
     app = ImmoConnectApp(platform)
     async with app.run_test(size=(80, 24)) as pilot:
-        sign_in(app, bert)
-        await settle(pilot)
-        await pilot.press("f4")
-        await settle(pilot)
-        await pilot.press("tab", "m")  # out of the search field, then the money desk
-        await settle(pilot)
+        await open_desk(app, pilot, bert, "m")
         assert isinstance(app.screen, MoneyDeskScreen)
         assert "Jean Dupont" in table_text(app, "#bo-suspense")
         assert "anne.finance" in table_text(app, "#bo-pending")
@@ -157,12 +163,7 @@ async def test_an_admin_gives_a_role_in_the_back_office(platform: Platform) -> N
     make_account("hugo.help")
     app = ImmoConnectApp(platform)
     async with app.run_test(size=(80, 24)) as pilot:
-        sign_in(app, admin)
-        await settle(pilot)
-        await pilot.press("f4")
-        await settle(pilot)
-        await pilot.press("tab", "o")
-        await settle(pilot)
+        await open_desk(app, pilot, admin, "o")
         assert isinstance(app.screen, OperatorRolesScreen)
         assert "ops.admin" in table_text(app, "#bo-operators")
         await pilot.press("a")
@@ -191,12 +192,7 @@ async def test_the_money_desk_refunds_a_card_top_up_to_the_card(make_platform: C
     anne = make_operator("anne.finance", "finance")
     app = ImmoConnectApp(platform)
     async with app.run_test(size=(80, 24)) as pilot:
-        sign_in(app, anne)
-        await settle(pilot)
-        await pilot.press("f4")
-        await settle(pilot)
-        await pilot.press("tab", "m")
-        await settle(pilot)
+        await open_desk(app, pilot, anne, "m")
         await pilot.press("c")
         await settle(pilot)
         assert isinstance(app.screen, ReasonDialog)

@@ -23,9 +23,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     importing.set_defaults(func=run_import)
 
     status = commands.add_parser("status", help="the last statement per account and the statements missing")
+    add_operator_arguments(status, reason=False)
     status.set_defaults(func=run_status)
 
     listing = commands.add_parser("suspense", help="list the bank entries waiting for an operator")
+    add_operator_arguments(listing, reason=False)
     listing.set_defaults(func=run_suspense)
 
     assigning = commands.add_parser("assign", help="credit a suspense entry to an organisation's wallet")
@@ -114,8 +116,8 @@ def run_status(args: argparse.Namespace) -> int:
     from immo_connect.formats import iban
     from immo_connect.i18n import _
 
-    platform = platform_from(args)
-    latest, gaps = platform.bank.status()
+    platform = platform_from(args, source="cli")
+    latest, gaps = platform.operators.money.reconciliation(operator_id(args))
     if not latest:
         print(_("No statement has been imported yet."))
         return 0
@@ -135,12 +137,12 @@ def run_suspense(args: argparse.Namespace) -> int:
     from immo_connect.formats import ogm
     from immo_connect.i18n import _
 
-    platform = platform_from(args)
+    platform = platform_from(args, source="cli")
     rows = [
         [str(e.id), e.booking_date.isoformat() if e.booking_date else "?", _money(e.amount_cents),
          ogm.format_ogm(e.communication) if e.communication else (e.communication_text[:40] or "—"),
          e.counterparty_name[:30] or "—", _(PROBLEMS.get(e.problem, e.problem))]
-        for e in platform.bank.suspense()
+        for e in platform.operators.money.suspense(operator_id(args))
     ]
     if not rows:
         print(_("The suspense list is empty."))

@@ -29,6 +29,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     removing.set_defaults(func=run_remove)
 
     listing = commands.add_parser("list", help="the operators and their roles")
+    listing.add_argument("--as", dest="as_operator", metavar="USERNAME",
+                         help="the admin asking (not needed while no admin exists)")
     listing.set_defaults(func=run_list)
 
     pending = commands.add_parser("pending", help="wallet corrections and refunds waiting for approval")
@@ -72,7 +74,7 @@ def run_remove(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     platform = platform_from(args, source="cli")
-    rows = platform.operators.roles.list(None)
+    rows = platform.operators.roles.list(operator_id(args) if args.as_operator else None)
     if not rows:
         print("No operator yet. Give the first admin role with: "
               "immo-connect operators add USERNAME --role admin --reason TEXT")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from immo_connect.cli._common import operator_id, platform_from, table
+from immo_connect.cli._common import add_operator_arguments, operator_id, platform_from, table
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -12,6 +12,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     actions = parser.add_subparsers(dest="wallet_command", metavar="ACTION", required=True)
     show = actions.add_parser("show", help="balance and structured communication of one organisation's wallet")
     show.add_argument("organisation", help="enterprise number (0123.456.789) or organisation id")
+    add_operator_arguments(show, reason=False)
     show.set_defaults(func=run_show)
     verify = actions.add_parser("verify", help="check the ledger's invariants (exit code 1 when broken)")
     verify.set_defaults(func=run_verify)
@@ -46,11 +47,10 @@ def organisation_id_from(text: str) -> int:
 def run_show(args: argparse.Namespace) -> int:
     from immo_connect.formatting import money
 
-    platform = platform_from(args)
-    organisation_id = organisation_id_from(args.organisation)
-    wallet = platform.wallet.ensure_wallet(organisation_id)
-    print(table([[str(organisation_id), money(int(wallet.balance)), str(wallet.last_number),
-                  platform.wallet.structured_communication(organisation_id)]],
+    platform = platform_from(args, source="cli")
+    shown = platform.operators.reading.wallet(operator_id(args), organisation_id_from(args.organisation))
+    print(table([[str(shown.organisation_id), money(shown.balance_cents), str(shown.transactions),
+                  shown.structured_communication]],
                 ["ORG", "BALANCE", "TRANSACTIONS", "STRUCTURED COMMUNICATION"]))
     return 0
 

@@ -15,13 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from immo_connect import audit
 from immo_connect.accounts.models import Account
 from immo_connect.bank.models import AccountStatementRow, BankEntry, StatementImport
 from immo_connect.errors import ConflictError, ImmoConnectError, NotFoundError, ValidationError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.operators.access import ActorRef, Operator, OperatorAccess, clean_reason
 from immo_connect.operators.models import REFUND_KINDS, REQUEST_KINDS, MoneyRequest
-from immo_connect.organisations.models import Organisation
+from immo_connect.organisations.models import Membership, Organisation
 from immo_connect.storage import transaction
 from immo_connect.wallet import _validate as check
 
@@ -329,11 +330,25 @@ class MoneyDesk(OperatorAccess):
             done = MoneyRequest.update(status=status, transaction_id=booked.id).where(
                 (MoneyRequest.id == row.id) & (MoneyRequest.status == "approved")).execute()
             if done:
-                self.record(operator, "operator.money_booked", target=f"money_request:{row.id}",
-                            reason=str(row.reason), organisation_id=organisation_id,
-                            changed={"status": ["approved", status], "transaction": int(booked.id),
-                                     "amount_cents": int(booked.amount)})
+                event = self.record(operator, "operator.money_booked", target=f"money_request:{row.id}",
+                                    reason=str(row.reason), organisation_id=organisation_id,
+                                    changed={"status": ["approved", status], "transaction": int(booked.id),
+                                             "amount_cents": int(booked.amount)})
+                if status == "booked" and row.kind != "refund":  # a take-back mails the managers itself
+                    self._tell_managers(organisation_id, row, event)
         return self.get(int(row.id))
+
+    def _tell_managers(self, organisation_id: int, row: MoneyRequest, event: audit.AuditEvent) -> None:
+        """The managers of a corrected wallet are told what finance did, and why."""
+        from immo_connect.wallet.texts import euros
+
+        organisation = Organisation.get_by_id(organisation_id)
+        sign = "-" if row.kind == "debit" else "+"
+        what = f"{organisation.name}: {sign}{euros(int(row.amount_cents))} EUR. {row.reason}"
+        for manager in Account.select().join(Membership, on=Membership.account == Account.id).where(
+                (Membership.organisation == organisation_id) & (Membership.status == "active")
+                & Membership.is_manager & (Account.status == "active")):
+            self.tell_owner(manager, N_("the wallet of an organisation you manage was corrected"), what, event)
 
     def _book_card_refund(self, row: MoneyRequest, operator: Operator) -> MoneyRequest:
         """The provider refunds the card; the wallet gives the money up first (the managers are

@@ -54,7 +54,13 @@ class OperatorRoles(OperatorAccess):
         return bool(OperatorRole.select().where(OperatorRole.role == "admin").exists())
 
     def list(self, actor: ActorRef | None) -> list[OperatorRow]:
-        """Every operator; ``actor`` None is the command line on the server."""
+        """Every operator, for an admin; ``actor`` None only from the command line while no
+        admin exists (to set up the first one)."""
+        if actor is None and self.admin_exists():
+            raise ValidationError(
+                _("Once an administrator exists, the operators are listed by an administrator."),
+                hint=_("Add --as followed by the username of an administrator."), code="operator_required",
+                field="as")
         if actor is not None:
             self.operator(actor, "admin", "operator.roles_listed")
         rows = OperatorRole.select(OperatorRole, Account).join(Account).order_by(Account.username)
