@@ -144,10 +144,13 @@ async def test_the_money_desk_assigns_an_entry_and_a_second_operator_approves(pl
         assert BankEntry.get_by_id(entry.id).status == "assigned"
         await pilot.press("v")
         await settle(pilot)
-        await pilot.press(*"checked", "enter")
+        await pilot.press(*"agreement checked, ticket 5", "enter")
         await settle(pilot)
-        assert MoneyRequest.get_by_id(waiting.id).status == "booked"
+        approved = MoneyRequest.get_by_id(waiting.id)
+        assert (approved.status, approved.decision_reason) == ("booked", "agreement checked, ticket 5")
         assert table_text(app, "#bo-pending") == ""
+        decided = table_text(app, "#bo-decided")  # the decision and its reason, on the desk
+        assert "bert.finance" in decided and "agreement checked, ticket 5" in decided and "comptabilisée" in decided
         app.screen.query_one("#bo-imports").focus()
         await pilot.press("enter")  # the import's report: what became of each line
         await settle(pilot)

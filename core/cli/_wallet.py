@@ -82,7 +82,7 @@ def run_correct(args: argparse.Namespace) -> int:
         args.description, reference=args.reference, client_key=args.key)
     if request.status == "pending":
         print(f"Request {request.id}: above the approval limit, it waits for a second finance operator "
-              f"(immo-connect operators approve {request.id} --as USERNAME).")
+              f"(immo-connect operators approve {request.id} --as USERNAME --reason TEXT).")
         return 0
     tx = WalletTransaction.get_by_id(request.transaction_id)
     print(f"Transaction {tx.number}: {money(int(tx.amount), sign=True)}, {status_label(str(tx.status))}, "

@@ -1,6 +1,6 @@
 """« Finances » of the back office: the suspense list (assign an entry to a wallet), the
-corrections and refunds waiting for a second finance operator, the latest statement imports
-and the reconciliation of the statements."""
+corrections and refunds waiting for a second finance operator, the latest statement imports,
+the reconciliation of the statements, and the latest decisions with their reasons."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ from immo_connect.wallet.texts import euros
 
 KIND_WORDS = {"credit": N_("credit"), "debit": N_("debit"), "refund": N_("refund"),
               "card_refund": N_("card refund")}
+STATUS_WORDS = {"approved": N_("approved"), "booked": N_("booked"), "failed": N_("failed"),
+                "rejected": N_("rejected")}
 
 
 def _money(cents: int | None) -> str:
@@ -55,6 +57,8 @@ class MoneyDeskScreen(OperatorDeskScreen):
             yield Label(_("Reconciliation"), classes="bo-title")
             yield DataTable(id="bo-statements", cursor_type="row", classes="bo-table")
             yield Label("", id="bo-gaps", classes="bo-line")
+            yield Label(_("Latest decisions of a second finance operator"), classes="bo-title")
+            yield DataTable(id="bo-decided", cursor_type="row", classes="bo-table")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -66,6 +70,8 @@ class MoneyDeskScreen(OperatorDeskScreen):
             _("File"), _("Imported"), _("By"), _("Credited"), _("Suspense"), _("Duplicates"))
         self.query_one("#bo-statements", DataTable).add_columns(
             _("Account"), _("Last statement"), _("Date"), _("New balance"))
+        self.query_one("#bo-decided", DataTable).add_columns(
+            _("Request"), _("Organisation"), _("Amount"), _("Status"), _("Decided by"), _("Reason of the decision"))
         self.action_refresh()
 
     def action_refresh(self) -> None:
@@ -100,6 +106,12 @@ class MoneyDeskScreen(OperatorDeskScreen):
         self.query_one("#bo-gaps", Label).update(
             "\n".join(_("Missing statement: {text}").format(text=gap) for gap in overview.gaps)
             or _("No statement is missing."))
+        decided = self.query_one("#bo-decided", DataTable)
+        decided.clear()
+        for row in overview.decided:
+            decided.add_row(str(row.id), row.organisation[:20], _money(row.amount_cents),
+                            _(STATUS_WORDS.get(row.status, row.status)), row.decided_by, row.decision_reason,
+                            key=str(row.id))
 
     @property
     def _money_desk(self) -> Any:
@@ -137,7 +149,7 @@ class MoneyDeskScreen(OperatorDeskScreen):
             id=row.id, kind=_(KIND_WORDS.get(row.kind, row.kind)), amount=_money(row.amount_cents),
             organisation=row.organisation)
         self._ask(question, _("Approve") if approve else _("Reject"),
-                  lambda a: (self._money_desk.approve, (row.id,)) if approve
+                  lambda a: (self._money_desk.approve, (row.id, a["reason"])) if approve
                   else (self._money_desk.reject, (row.id, a["reason"])), self._requested)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
