@@ -23,7 +23,7 @@ def test_demo_wallet_verify_show_and_correct(tmp_path: Path) -> None:
     shown = run_cli("wallet", "show", "0750.000.040", "--as", "fin.anne", tmp_path=tmp_path)
     assert shown.returncode == 0 and "+++100/0000/00135+++" in shown.stdout
     verified = run_cli("wallet", "verify", tmp_path=tmp_path)
-    assert verified.returncode == 0 and "The ledger is sound." in verified.stdout
+    assert verified.returncode == 0 and "Le grand livre est sain." in verified.stdout
     assert "platform:tool:cadastrefinder" in verified.stdout
 
     # julie.lambert belongs to no organisation: she may correct Immo Peeters' wallet.

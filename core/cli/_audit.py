@@ -7,13 +7,15 @@ import datetime as dt
 
 from immo_connect.cli._common import add_operator_arguments, operator_id, platform_from, table
 from immo_connect.errors import ValidationError
+from immo_connect.i18n import _
 
 
 def _date(value: str) -> dt.datetime:
     try:
         return dt.datetime.fromisoformat(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+        raise argparse.ArgumentTypeError(
+            _("{value!r} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)").format(value=value)) from None
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -33,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from immo_connect import audit
 
     if args.limit < 1:
-        raise ValidationError("--limit must be at least 1.", hint="Give a positive number.")
+        raise ValidationError(_("--limit must be at least 1."), hint=_("Give a positive number."))
     platform = platform_from(args, source="cli")
     filters = audit.AuditFilter(
         actor=args.actor, action=args.action, organisation_id=args.organisation,
@@ -44,5 +46,6 @@ def run(args: argparse.Namespace) -> int:
          "" if e.organisation_id is None else str(e.organisation_id), e.source]
         for e in platform.operators.reading.audit_log(operator_id(args), filters, limit=args.limit)
     ]
-    print(table(rows, ["TIME (UTC)", "ACTOR", "ACTION", "TARGET", "OUTCOME", "ORG", "SOURCE"]) if rows else "No events.")
+    print(table(rows, [_("TIME (UTC)"), _("ACTOR"), _("ACTION"), _("TARGET"), _("OUTCOME"), _("ORG"), _("SOURCE")])
+          if rows else _("No events."))
     return 0

@@ -117,14 +117,17 @@ def run_simulate(args: argparse.Namespace) -> int:
 
 
 def run_poll(args: argparse.Namespace) -> int:
+    from immo_connect.i18n import _
+
     platform = platform_from(args)
     while True:
         counts = platform.payments.follow_open()
         followed = platform.payments.follow_paid()
+        parts = [f"{status}: {n}" for status, n in sorted(counts.items())]  # the providers' status codes
         if followed:
-            counts["paid, checked for refunds and chargebacks"] = followed
-        if counts:
-            print(", ".join(f"{status}: {n}" for status, n in sorted(counts.items())), flush=True)
+            parts.append(_("paid, checked for refunds and chargebacks: {count}").format(count=followed))
+        if parts:
+            print(", ".join(parts), flush=True)
         if args.once:
             return 0
         platform.database.close()  # do not hold a connection while sleeping

@@ -378,11 +378,11 @@ class MoneyDesk(OperatorAccess):
 
     def _tell_managers(self, organisation_id: int, row: MoneyRequest, event: audit.AuditEvent) -> None:
         """The managers of a corrected wallet are told what finance did, and why."""
-        from immo_connect.wallet.texts import euros
+        from immo_connect import formatting
 
         organisation = Organisation.get_by_id(organisation_id)
-        sign = "-" if row.kind == "debit" else "+"
-        what = f"{organisation.name}: {sign}{euros(int(row.amount_cents))} EUR. {row.reason}"
+        moved = -int(row.amount_cents) if row.kind == "debit" else int(row.amount_cents)
+        what = f"{organisation.name}: {formatting.money(moved, sign=True)}. {row.reason}"
         for manager in Account.select().join(Membership, on=Membership.account == Account.id).where(
                 (Membership.organisation == organisation_id) & (Membership.status == "active")
                 & Membership.is_manager & (Account.status == "active")):

@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
 from textual.widgets import Footer
 
+from immo_connect import formatting
 from immo_connect.i18n import N_, _, ngettext
 from immo_connect.organisations.data import STATUS_LABELS
 from immo_connect.tui._service import ServiceHandlers, call_service
@@ -26,7 +27,6 @@ from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, DataTable, Label, Option, OptionList
 from immo_connect.tui.workspace import Dashboard, dashboard
-from immo_connect.wallet.texts import euros
 
 MANAGER_MARK = "★"
 REQUESTS_MARK = "●"
@@ -128,7 +128,7 @@ class HomeScreen(ServiceHandlers, WorkspaceScreen[None]):
             if not summary.usable:
                 role = ("⏳ " if summary.status == "pending" else "") + _(STATUS_LABELS[summary.status])
             balance = board.balances.get(summary.id)
-            shown = f"{euros(balance)} €" if balance is not None else "—"
+            shown = formatting.money(balance) if balance is not None else "—"
             requests = (f"{REQUESTS_MARK} " + ngettext("{count} waiting", "{count} waiting",
                                                        summary.pending_requests).format(count=summary.pending_requests)
                         if summary.pending_requests else "")

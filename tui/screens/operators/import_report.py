@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from immo_connect import formatting
 from immo_connect.bank.models import BankEntry
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
@@ -14,7 +15,6 @@ from immo_connect.tui.screens.operators.back_office import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import DataTable, Label
-from immo_connect.wallet.texts import euros
 
 ENTRY_WORDS = {"credited": N_("credited"), "suspense": N_("in suspense"), "assigned": N_("assigned by an operator"),
                "returned": N_("returned")}
@@ -45,7 +45,7 @@ class ImportReportScreen(ServiceHandlers, Screen[None]):
         table = self.query_one("#bo-entries", DataTable)
         for entry in entries:
             table.add_row(str(entry.id), entry.booking_date.isoformat() if entry.booking_date else "?",
-                          "?" if entry.amount_cents is None else f"{euros(int(entry.amount_cents))} EUR",
+                          "?" if entry.amount_cents is None else formatting.money(int(entry.amount_cents)),
                           entry.communication or entry.communication_text[:30] or "—",
                           entry.counterparty_name[:25] or "—", _(ENTRY_WORDS.get(entry.status, entry.status)),
                           str(entry.organisation_id or "—"), key=str(entry.id))

@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer
 
+from immo_connect import formatting
 from immo_connect.i18n import N_, _
 from immo_connect.operators.money import MoneyOverview
 from immo_connect.tui._service import call_service
@@ -19,7 +20,6 @@ from immo_connect.tui.screens.operators.desk import OperatorDeskScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import DataTable, Label
-from immo_connect.wallet.texts import euros
 
 KIND_WORDS = {"credit": N_("credit"), "debit": N_("debit"), "refund": N_("refund"),
               "card_refund": N_("card refund")}
@@ -28,7 +28,7 @@ STATUS_WORDS = {"approved": N_("approved"), "booked": N_("booked"), "failed": N_
 
 
 def _money(cents: int | None) -> str:
-    return "?" if cents is None else f"{euros(int(cents))} EUR"
+    return "?" if cents is None else formatting.money(int(cents))
 
 
 class MoneyDeskScreen(OperatorDeskScreen):
