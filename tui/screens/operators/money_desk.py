@@ -37,6 +37,7 @@ class MoneyDeskScreen(OperatorDeskScreen):
         Binding("c", "correct", N_("New correction or refund"), id="bo-correct"),
         Binding("v", "approve", N_("Approve the selected request"), id="bo-approve"),
         Binding("x", "reject", N_("Reject the selected request"), id="bo-reject"),
+        Binding("i", "import_statement", N_("Import a bank statement file"), id="bo-import"),
         Binding("r", "refresh", N_("Refresh"), id="bo-money-refresh"),
     ]
 
@@ -151,6 +152,21 @@ class MoneyDeskScreen(OperatorDeskScreen):
         self._ask(question, _("Approve") if approve else _("Reject"),
                   lambda a: (self._money_desk.approve, (row.id, a["reason"])) if approve
                   else (self._money_desk.reject, (row.id, a["reason"])), self._requested)
+
+    def action_import_statement(self) -> None:
+        self._ask(_("Import a bank statement (CODA or CAMT.053) from a file on the server."), _("Import"),
+                  lambda a: (self._money_desk.import_file, (a["path"].strip(), a["reason"])), self._imported,
+                  [("path", _("Path of the file on the server"))])
+
+    def _imported(self, report: Any) -> None:
+        """Say what the import did, then open its report (what became of each credit)."""
+        self._done(_("{file}: {credited} credited, {suspense} in suspense, {duplicate} already imported.").format(
+            file=report.filename, credited=report.count("credited"), suspense=report.count("suspense"),
+            duplicate=report.count("duplicate")))
+        if report.import_id is not None:
+            from immo_connect.tui.screens.operators.import_report import ImportReportScreen
+
+            self.app.push_screen(ImportReportScreen(int(report.import_id), str(report.filename)))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on an import opens its report."""
