@@ -64,9 +64,9 @@ def test_above_the_limit_nothing_reaches_the_provider_before_a_second_approval(f
     assert_only_another_finance_operator_approves(finance, row.id, anne, carl)
     assert not SandboxReversal.select().exists()
 
-    assert finance.operators.money.approve(bert, row.id).status == "booked"
+    assert finance.operators.money.approve(bert, row.id, "checked, ticket 12").status == "booked"
     with pytest.raises(ConflictError):
-        finance.operators.money.approve(bert, row.id)
+        finance.operators.money.approve(bert, row.id, "checked, ticket 12")
     again = finance.operators.money.refund_payment(anne, payment.id, 250_00, "unused credit, ticket 22",
                                                    client_key="ticket-22")
     assert again.id == row.id
@@ -103,9 +103,9 @@ def test_what_cannot_be_refunded_is_refused_before_and_when_booking(finance: Pla
     row = finance.operators.money.refund_payment(anne, payment.id, 200_00, "ticket 26")
     # The money leaves the wallet before the approval: the booking fails, nothing reaches the provider.
     debit = finance.operators.money.request(anne, payment.organisation_id, "debit", 100_01, "spent, ticket 27")
-    assert finance.operators.money.approve(bert, debit.id).status == "booked"
+    assert finance.operators.money.approve(bert, debit.id, "checked, ticket 12").status == "booked"
     with pytest.raises(ImmoConnectError) as refused:
-        finance.operators.money.approve(bert, row.id)
+        finance.operators.money.approve(bert, row.id, "checked, ticket 12")
     assert refused.value.code == "refund_above_balance"
     assert MoneyRequest.get_by_id(row.id).status == "failed"
     assert not SandboxReversal.select().exists()

@@ -144,10 +144,13 @@ async def test_the_money_desk_assigns_an_entry_and_a_second_operator_approves(pl
         assert BankEntry.get_by_id(entry.id).status == "assigned"
         await pilot.press("v")
         await settle(pilot)
-        await pilot.press(*"checked", "enter")
+        await pilot.press(*"agreement checked, ticket 5", "enter")
         await settle(pilot)
-        assert MoneyRequest.get_by_id(waiting.id).status == "booked"
+        approved = MoneyRequest.get_by_id(waiting.id)
+        assert (approved.status, approved.decision_reason) == ("booked", "agreement checked, ticket 5")
         assert table_text(app, "#bo-pending") == ""
+        decided = table_text(app, "#bo-decided")  # the decision and its reason, on the desk
+        assert "bert.finance" in decided and "agreement checked, ticket 5" in decided and "comptabilisée" in decided
         app.screen.query_one("#bo-imports").focus()
         await pilot.press("enter")  # the import's report: what became of each line
         await settle(pilot)
@@ -204,3 +207,37 @@ async def test_the_money_desk_refunds_a_card_top_up_to_the_card(make_platform: C
         assert (row.kind, row.status, int(row.amount_cents)) == ("card_refund", "booked", 30_00)
         assert SandboxReversal.get().status == "refunded"
         assert f"{row.id}" in str(app.screen.query_one("#bo-message").render())
+
+
+async def test_finance_imports_a_coda_file_from_the_money_desk_and_sees_its_report(
+    platform: Platform, tmp_path: Any,
+) -> None:
+    from immo_connect import audit
+    from immo_connect.wallet.models import Wallet
+    from tests.support import statements
+
+    agency = make_organisation(make_account("agency.manager"), name="Agence Lumière")
+    platform.wallet.ensure_wallet(agency.id)
+    with transaction():
+        Wallet.update(structured_communication=statements.WALLET_A).where(Wallet.organisation == agency.id).execute()
+    path = tmp_path / "mars.cod"
+    path.write_bytes(statements.sample_coda().encode("ascii"))
+    bert = make_operator("bert.finance", "finance")
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_desk(app, pilot, bert, "m")
+        await pilot.press("i")
+        await settle(pilot)
+        assert isinstance(app.screen, ReasonDialog)
+        await pilot.press(*str(path), "enter", *"statement of March, ticket 7", "enter")
+        await settle(pilot)
+        from immo_connect.tui.screens.operators.import_report import ImportReportScreen
+
+        assert isinstance(app.screen, ImportReportScreen)
+        report = table_text(app, "#bo-entries")
+        assert "crédité" in report and "en attente" in report and "PEETERS AN" in report
+    imported = StatementImport.get()
+    assert imported.operator == "bert.finance" and imported.credited == 2
+    assert int(Wallet.get(Wallet.organisation == agency.id).balance) == 350_00  # 250 + 100, once
+    event = audit.AuditEvent.get(audit.AuditEvent.action == "operator.bank_imported")
+    assert event.actor == "bert.finance" and "statement of March, ticket 7" in event.detail

@@ -40,7 +40,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
     approve = commands.add_parser("approve", help="approve a request another finance operator made (books it)")
     approve.add_argument("request", metavar="ID", type=int)
-    add_operator_arguments(approve, reason=False)
+    add_operator_arguments(approve)
     approve.set_defaults(func=run_approve)
 
     reject = commands.add_parser("reject", help="reject a request waiting for approval")
@@ -108,7 +108,7 @@ def run_pending(args: argparse.Namespace) -> int:
 
 def run_approve(args: argparse.Namespace) -> int:
     platform = platform_from(args, source="cli")
-    row = platform.operators.money.approve(operator_id(args), args.request)
+    row = platform.operators.money.approve(operator_id(args), args.request, args.reason)
     print(describe(row))
     return 0 if row.status == "booked" else 1
 

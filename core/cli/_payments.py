@@ -79,7 +79,7 @@ def run_refund(args: argparse.Namespace) -> int:
                                                   args.reason, client_key=args.key)
     if row.status == "pending":
         print(_("Refund request {id} of {amount} waits for a second finance operator "
-                "(immo-connect operators approve {id} --as USERNAME).").format(
+                "(immo-connect operators approve {id} --as USERNAME --reason TEXT).").format(
             id=row.id, amount=euros(int(row.amount_cents))))
         return 0
     print(_("Refund request {id} of {amount}: {status}.").format(

@@ -84,7 +84,7 @@ def run_correct(args: argparse.Namespace) -> int:
         args.description, reference=args.reference, client_key=args.key)
     if request.status == "pending":
         print(_("Request {id}: above the approval limit, it waits for a second finance operator "
-                "(immo-connect operators approve {id} --as USERNAME).").format(id=request.id))
+                "(immo-connect operators approve {id} --as USERNAME --reason TEXT).").format(id=request.id))
         return 0
     tx = WalletTransaction.get_by_id(request.transaction_id)
     print(_("Transaction {number}: {amount}, {status}, balance {balance}.").format(

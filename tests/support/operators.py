@@ -26,9 +26,9 @@ def assert_only_another_finance_operator_approves(platform: Platform, request_id
                                                   helpdesk: Account) -> None:
     """The operator who asked, and an operator without the finance role, are refused (four eyes)."""
     with pytest.raises(PermissionDenied) as same:
-        platform.operators.money.approve(asker, request_id)
+        platform.operators.money.approve(asker, request_id, "checked, ticket 12")
     assert same.value.code == "four_eyes_same_operator"
     with pytest.raises(PermissionDenied) as wrong_role:
-        platform.operators.money.approve(helpdesk, request_id)
+        platform.operators.money.approve(helpdesk, request_id, "checked, ticket 12")
     assert wrong_role.value.code == "operator_role"
     assert MoneyRequest.get_by_id(request_id).status == "pending"
