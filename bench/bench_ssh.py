@@ -443,7 +443,7 @@ def main() -> None:
         os.environ.update(IMMO_CONNECT_DATA_DIR=str(data), IMMO_CONNECT_CONFIG=str(config))
         keys = prepare(data)
         server_log = data / "server-stderr.log"
-        server = subprocess.Popen([sys.executable, "-m", "immo_connect", "serve", "--listen", "127.0.0.1:0"],
+        server = subprocess.Popen([sys.executable, "-m", "immo_connect", "--lang", "en", "serve", "--listen", "127.0.0.1:0"],
                                   env=env, stdout=subprocess.PIPE, stderr=server_log.open("w"), text=True)
         try:
             assert server.stdout is not None

@@ -160,7 +160,7 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("IMMO_CONNECT_")}
     env.update(IMMO_CONNECT_DATA_DIR=str(folder / "data"), IMMO_CONNECT_CONFIG=str(config),
                IMMO_CONNECT_DATABASE_URL=url)
-    servers = [subprocess.Popen([sys.executable, "-m", "immo_connect", "serve", "--listen", "127.0.0.1:0"],
+    servers = [subprocess.Popen([sys.executable, "-m", "immo_connect", "--lang", "en", "serve", "--listen", "127.0.0.1:0"],
                                 env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
     try:
         ports = []

@@ -206,6 +206,25 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return catalog(get_language()).ngettext(singular, plural, n)
 
 
+class LazyPlural:
+    """A count in words, written in the language of the moment it is formatted: a mail for
+    another person is rendered in that person's language (``{wait}`` -> « 3 minuten »)."""
+
+    def __init__(self, singular: str, plural: str, count: int) -> None:
+        self.singular, self.plural, self.count = singular, plural, count
+
+    def __format__(self, format_spec: str) -> str:
+        return format(ngettext(self.singular, self.plural, self.count).format(count=self.count), format_spec)
+
+    def __str__(self) -> str:
+        return format(self, "")
+
+
+def lazy_ngettext(singular: str, plural: str, count: int) -> LazyPlural:
+    """``ngettext`` for a value written later, in the reader's language (``{count}`` is the number)."""
+    return LazyPlural(singular, plural, count)
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for extraction without translating it yet (translate at display)."""
     return message

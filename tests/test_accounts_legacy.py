@@ -202,7 +202,7 @@ def test_two_people_with_one_login_are_a_conflict_not_a_re_import(platform: Plat
     assert [(c.line, c.username) for c in report.conflicts] == [(2, "jdupont"), (3, "mmartin")]
     assert all("conflit" in c.reason and "déjà été importé pour une autre personne" in c.reason
                for c in report.conflicts)
-    assert "2 en conflit" in report.lines()[0] and "1 déjà importé(s)" in report.lines()[0]
+    assert "en conflit : 2" in report.lines()[0] and "déjà importés : 1" in report.lines()[0]
     assert Account.select().count() == 2  # nothing changed
     assert Account.get(Account.username == "jdupont").first_name == "Jean"
 
@@ -216,4 +216,4 @@ def test_command_line_exits_3_on_conflicts(tmp_path: Path, capsys: pytest.Captur
                                            f"jdupont,jacques@example.be,Jacques,Durand,{sha256_hash()}"])
     assert main([*args, "import-legacy", str(csv), "--tool", "btv"]) == 3
     out = capsys.readouterr().out
-    assert "1 en conflit" in out and "ligne 3 (jdupont) : conflit" in out
+    assert "en conflit : 1" in out and "ligne 3 (jdupont) : conflit" in out

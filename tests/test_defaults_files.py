@@ -59,7 +59,7 @@ def start_server_until_host_key(data_dir: Path, config: Path) -> None:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("IMMO_CONNECT_")}
     environ.update(IMMO_CONNECT_DATA_DIR=str(data_dir), IMMO_CONNECT_CONFIG=str(config), PYTHONPATH=str(ROOT))
     process = subprocess.Popen(
-        ["sh", "-c", 'umask 022; exec "$@"', "sh", sys.executable, "-m", "immo_connect", "serve", "--listen",
+        ["sh", "-c", 'umask 022; exec "$@"', "sh", sys.executable, "-m", "immo_connect", "--lang", "en", "serve", "--listen",
          "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environ)
     try:
         assert process.stdout is not None

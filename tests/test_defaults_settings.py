@@ -257,7 +257,7 @@ async def test_no_demo_banner_by_default(platform: Platform) -> None:
 
 # -- command-line exits -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("command", ["mail", "audit"])
+@pytest.mark.parametrize("command", ["mail", "audit --as ops.admin"])
 def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path, command: str) -> None:
     data_dir = tmp_path / "data"
     assert cli("demo", cwd=tmp_path, data_dir=data_dir).returncode == 0
@@ -275,7 +275,7 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path, comm
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        gone = subprocess.run([sys.executable, "-m", "immo_connect", command], stdout=write_end,
+        gone = subprocess.run([sys.executable, "-m", "immo_connect", *command.split()], stdout=write_end,
                               stderr=subprocess.PIPE, text=True, env=environ, cwd=tmp_path, timeout=120, check=False)
     finally:
         os.close(write_end)

@@ -56,25 +56,25 @@ def test_missing_config_file_names_it(tmp_path: Path) -> None:
 def test_db_upgrade_then_status_then_audit(tmp_path: Path) -> None:
     first = run_cli("db", "upgrade", tmp_path=tmp_path, config="")
     assert first.returncode == 0, first.stderr
-    assert "applied immo_connect.audit:1" in first.stdout
+    assert "appliquée : immo_connect.audit:1" in first.stdout  # the installation's language
     again = run_cli("db", "upgrade", tmp_path=tmp_path, config="")
-    assert "applied" not in again.stdout
+    assert "appliquée" not in again.stdout
     status = run_cli("db", "status", tmp_path=tmp_path, config="")
     assert "immo_connect.audit:1" in status.stdout
     demo = run_cli("demo", tmp_path=tmp_path, config="")
     assert demo.returncode == 0, demo.stderr
-    audit = run_cli("audit", "--action", "demo.", tmp_path=tmp_path, config="")
+    audit = run_cli("audit", "--as", "ops.admin", "--action", "demo.", tmp_path=tmp_path, config="")
     assert "demo.created" in audit.stdout
     # Wallet movements come from the ledger itself, shown like any event.
-    charges = run_cli("audit", "--action", "wallet.charge", "--actor", "marc.dubois", tmp_path=tmp_path, config="")
+    charges = run_cli("audit", "--as", "ops.admin", "--action", "wallet.charge", "--actor", "marc.dubois", tmp_path=tmp_path, config="")
     assert charges.returncode == 0, charges.stderr
     lines = [line for line in charges.stdout.splitlines() if "wallet.charge" in line]
     expected = sum(1 for entry in HISTORY if entry[2] == "charge" and entry[3] == "marc.dubois")
     assert len(lines) == expected and all("marc.dubois" in line for line in lines)
     assert sum("failed" in line for line in lines) == 1  # the refused lot (balance too low)
-    none = run_cli("audit", "--actor", "nobody-at-all", tmp_path=tmp_path, config="")
-    assert none.stdout.strip() == "No events."
-    bad = run_cli("audit", "--limit", "0", tmp_path=tmp_path, config="")
+    none = run_cli("audit", "--as", "ops.admin", "--actor", "nobody-at-all", tmp_path=tmp_path, config="")
+    assert none.stdout.strip() == "Aucun événement."  # the installation's language: LANG names none
+    bad = run_cli("audit", "--as", "ops.admin", "--limit", "0", tmp_path=tmp_path, config="")
     assert bad.returncode == 2 and "--limit" in bad.stderr
 
 
@@ -86,9 +86,9 @@ def test_plugins_lists_name_version_kind_state(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     if not BUILTIN_PLUGINS:
-        assert lines == ["No plugins."]
+        assert lines == ["Aucun plugin."]
         return
-    assert lines[0].split() == ["NAME", "VERSION", "KIND", "STATE", "HOOKS"]
+    assert lines[0].split() == ["NOM", "VERSION", "NATURE", "ÉTAT", "HOOKS"]
     for name in BUILTIN_PLUGINS:
         row = next(line.split() for line in lines if line.split()[0] == name)
         state = "disabled:" if name in OPT_IN_PLUGINS else "enabled"  # the sandbox waits to be asked for

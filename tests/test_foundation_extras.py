@@ -72,7 +72,7 @@ def test_every_module_imports_without_the_extras(tmp_path: Path) -> None:
 def test_sqlite_platform_runs_without_the_extras(tmp_path: Path) -> None:
     upgraded = run_without_extras(CLI, "db", "upgrade", tmp_path=tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "up to date" in upgraded.stdout
+    assert "est à jour" in upgraded.stdout
     plugins = run_without_extras(CLI, "plugins", tmp_path=tmp_path)
     assert plugins.returncode == 0, plugins.stderr
     assert "failed" not in plugins.stdout

@@ -44,7 +44,7 @@ def test_the_documented_month_run_issues_drops_and_lists_the_invoices_once(
 
     first = run_documented(commands, config=config, database_url=database_url, data_dir=tmp_path / "data")
     assert first.returncode == 0, first.stderr
-    assert "2026-10: 4 issued, 0 already issued, 4 delivered." in first.stdout
+    assert "2026-10 : émises 4, déjà émises 0, remises 4." in first.stdout
     assert first.stdout.count("2026-00000") == 4 + 4  # the numbers issued, then the listing
     buyers = {org.enterprise_number for org in month.organisations[:3]}
     assert {path.name for path in drop.iterdir()} == buyers
@@ -54,7 +54,7 @@ def test_the_documented_month_run_issues_drops_and_lists_the_invoices_once(
                            for ext in ("pdf", "xml"))
 
     again = run_documented(commands, config=config, database_url=database_url, data_dir=tmp_path / "data")
-    assert again.returncode == 0 and "2026-10: 0 issued, 4 already issued, 0 delivered." in again.stdout
+    assert again.returncode == 0 and "2026-10 : émises 0, déjà émises 4, remises 0." in again.stdout
 
 
 def test_invoicing_off_is_one_line_with_the_fix(tmp_path: Path) -> None:

@@ -5,10 +5,12 @@ lists what is missing)."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
+from immo_connect import i18n
 from tests.support import catalogs
 
 ROOT = catalogs.ROOT
@@ -93,3 +95,26 @@ def test_the_catalog_report_names_each_missing_text_and_where_it_is_used(capsys:
     assert code == (1 if missing else 0)
     for marked in missing[:3]:
         assert f"  {marked.where}: {marked.text!r}" in out
+
+
+GLUED_CURRENCY = re.compile(r"\{[^{}]*\}[\s\u00a0]?(?:EUR\b|€)|(?:\bEUR|€)[\s\u00a0]?\{[^{}]*\}")
+
+
+def test_amounts_in_sentences_take_their_currency_from_the_formatting_module() -> None:
+    """``{amount} EUR`` in a sentence reads ``1 234,56 EUR`` in every language, where
+    ``formatting.money`` writes ``1 234,56 €``, ``1.234,56 €`` or ``€1,234.56`` as each does."""
+    found = [f"{m.where}: {m.text!r}" for m in catalogs.marked_texts().values() if GLUED_CURRENCY.search(m.text)]
+    for language in catalogs.TRANSLATED:
+        found += [f"{language}: {text!r}" for text in i18n.catalog(language)._messages.values()
+                  if GLUED_CURRENCY.search(text)]
+    for path, tree in _sources():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.JoinedStr):
+                after_value = [right for left, right in zip(node.values, node.values[1:], strict=False)
+                               if isinstance(left, ast.FormattedValue) and isinstance(right, ast.Constant)]
+                if any(re.match(r"[\s\u00a0]?(?:EUR\b|€)", str(c.value)) for c in after_value):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    for template in sorted((ROOT / "core" / "mail" / "templates").rglob("*.*")):
+        if GLUED_CURRENCY.search(template.read_text(encoding="utf-8")):
+            found.append(str(template.relative_to(ROOT)))
+    assert found == [], "Amounts with a currency glued in the text (use formatting.money):\n" + "\n".join(found)

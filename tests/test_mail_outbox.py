@@ -8,7 +8,7 @@ from pathlib import Path
 import peewee
 import pytest
 
-from immo_connect import mail
+from immo_connect import i18n, mail
 from immo_connect.errors import ConflictError, ValidationError
 from immo_connect.mail import MailTemplateError, OutboxMessage, enqueue
 from immo_connect.mail import _templates as templates
@@ -148,6 +148,21 @@ def test_platform_settings_reach_the_layout(make_platform: object, tmp_path: Pat
     assert "help@agence.be" in message.html_text()
 
 
+@pytest.mark.parametrize(("language", "words"), [
+    ("fr", "Ce message a été envoyé automatiquement par Agence &lt;Test&gt;. Une question ? Écrivez à "
+           '<a href="mailto:help@agence.be">help@agence.be</a>'),
+    ("nl", "Dit bericht werd automatisch verstuurd door Agence &lt;Test&gt;. Een vraag? Schrijf naar "
+           '<a href="mailto:help@agence.be">help@agence.be</a>'),
+    ("en", "This message was sent automatically by Agence &lt;Test&gt;. A question? Write to "
+           '<a href="mailto:help@agence.be">help@agence.be</a>'),
+])
+def test_one_layout_speaks_the_language_of_the_mail(make_platform: object, language: str, words: str) -> None:
+    make_platform(config_text='[platform]\nname = "Agence <Test>"\nsupport_email = "help@agence.be"\n')  # type: ignore[operator]
+    with i18n.using("en" if language != "en" else "fr"):  # the sender's language does not matter
+        page = _enqueue(f"layout:{language}", language=language).html_text()
+    assert f'<html lang="{language}">' in page and words in page
+
+
 def test_values_are_escaped_in_html_but_not_in_text(platform: Platform) -> None:
     message = _enqueue("escape:1", context={"address": "<b>x</b>@example.be", "transport": "a & b"})
     assert "<b>x</b>@example.be" in message.plain_text()
@@ -174,7 +189,7 @@ def test_unknown_template_and_unsafe_names_are_refused(platform: Platform) -> No
 def template_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "templates"
     (folder / "fr").mkdir(parents=True)
-    (folder / "fr" / "_layout.html").write_text("<main>{platform_name}|{subject}|{body}</main>")
+    (folder / "_layout.html").write_text("<main>{platform_name}|{subject}|{body}</main>")
     monkeypatch.setattr(templates, "TEMPLATE_DIR", folder)
     return folder
 

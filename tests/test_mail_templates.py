@@ -9,7 +9,7 @@ import pytest
 from immo_connect.mail._templates import LAYOUT, TEMPLATE_DIR
 
 LANGUAGES = ("fr", "en", "nl")
-NAMES = sorted({p.stem for p in TEMPLATE_DIR.glob("*/*.*") if p.stem != LAYOUT})
+NAMES = sorted({p.stem for p in TEMPLATE_DIR.glob("*/*.*")})
 
 
 def fields(text: str) -> set[str]:
@@ -30,9 +30,25 @@ def test_template_exists_in_both_languages_with_the_same_placeholders(name: str)
     assert found["fr"] == found["en"], f"{name}: placeholders differ between fr and en"
 
 
-def test_layout_exists_in_both_languages() -> None:
-    for language in LANGUAGES:
-        layout = (TEMPLATE_DIR / language / f"{LAYOUT}.html").read_text(encoding="utf-8")
-        assert fields(layout) <= {"subject", "body", "platform_name", "legal_name", "support_email",
-                                  "support_phone", "website"}
-        assert "{body}" in layout and "{support_email}" in layout
+def test_one_layout_for_every_language_with_its_words_from_the_catalogs() -> None:
+    layout = (TEMPLATE_DIR / f"{LAYOUT}.html").read_text(encoding="utf-8")
+    assert fields(layout) <= {"language", "subject", "body", "notice", "platform_name", "legal_name", "website"}
+    assert "{body}" in layout and "{notice}" in layout and '<html lang="{language}">' in layout
+    assert not any((TEMPLATE_DIR / language / f"{LAYOUT}.html").exists() for language in LANGUAGES)
+
+
+@pytest.mark.parametrize(("language", "count", "words"), [
+    ("en", 1, "for 1 minute;"), ("en", 5, "for 5 minutes;"),
+    ("fr", 1, "pendant 1 minute ;"), ("fr", 60, "pendant 60 minutes ;"),
+    ("nl", 1, "gedurende 1 minuut\n"), ("nl", 2, "gedurende 2 minuten\n"),
+])
+def test_the_lock_mail_counts_minutes_in_the_readers_words(language: str, count: int, words: str) -> None:
+    from immo_connect.config import PlatformSection
+    from immo_connect.i18n import lazy_ngettext
+    from immo_connect.mail import render
+
+    wait = lazy_ngettext("{count} minute", "{count} minutes", count)
+    mail = render("account_locked", {"first_name": "Anne", "username": "anne.peeters", "failures": 5, "wait": wait},
+                  languages=[language], platform=PlatformSection())
+    assert words in mail.text and "(s)" not in mail.text and "/minuten" not in mail.text
+    assert " ".join(words.split()[1:]).strip(" ;") in mail.html

@@ -89,7 +89,7 @@ def cli_args(make_platform: Make, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     """Global options that make the command use the test's database, config and data dir."""
     make_platform()
     monkeypatch.setenv("IMMO_CONNECT_DATA_DIR", str(tmp_path / "data"))
-    return ["--config", str(tmp_path / "plugins.toml"), "--database-url", f"sqlite:///{tmp_path / 'immo.sqlite3'}"]
+    return ["--lang", "en", "--config", str(tmp_path / "plugins.toml"), "--database-url", f"sqlite:///{tmp_path / 'immo.sqlite3'}"]
 
 
 def test_mail_command_lists_shows_and_filters(cli_args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -124,7 +124,7 @@ def test_worker_once_then_mail_shows_sent(cli_args: list[str], capsys: pytest.Ca
     assert "Attempts:" in out and "sent" in out
     assert len(list((tmp_path / "data" / "maildir" / "new").iterdir())) == 3
     code, out = run_cli(capsys, *cli_args, "mail", "erase", "--older-than", "0")
-    assert code == 0 and "Erased the text of 3 mail(s)." in out
+    assert code == 0 and "Erased the text of 3 mails." in out
     code, out = run_cli(capsys, *cli_args, "mail", "show", str(OutboxMessage.get().id))
     assert "(text erased)" in out and "C0000" not in out
 
@@ -155,7 +155,7 @@ def test_two_cli_workers_at_once_send_each_mail_once(
     ids = queue_many(20)
     platform.database.close()
     smtp_server.delay = 0.01
-    command = [sys.executable, "-m", "immo_connect", "worker", "--once", "--batch", "3"]
+    command = [sys.executable, "-m", "immo_connect", "--lang", "en", "worker", "--once", "--batch", "3"]
     workers = [subprocess.Popen(command, env=_cli_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True) for _ in range(2)]
     outputs = [w.communicate(timeout=60) for w in workers]
@@ -171,7 +171,7 @@ def test_worker_loop_stops_cleanly_on_sigterm(make_platform: Make, smtp_server: 
     platform = make_platform(config_text=smtp_server.config_text())
     platform.database.close()
     worker = subprocess.Popen(
-        [sys.executable, "-m", "immo_connect", "worker", "--interval", "0.1"],
+        [sys.executable, "-m", "immo_connect", "--lang", "en", "worker", "--interval", "0.1"],
         env=_cli_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:

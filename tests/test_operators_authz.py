@@ -175,7 +175,7 @@ ORGANISATION_ACTIONS: dict[str, Action] = {
                    lambda p, a, s: p.operators.money.request(a, s.organisation.id, "credit", 10_00, "ticket 3"),
                    lambda s: MoneyRequest.select().where(MoneyRequest.organisation == s.organisation.id).exists()),
     "approve": ({"finance", "admin"}, _waiting,
-                lambda p, a, s: p.operators.money.approve(a, s.extra["request"]),
+                lambda p, a, s: p.operators.money.approve(a, s.extra["request"], "checked, ticket 12"),
                 lambda s: MoneyRequest.get_by_id(s.extra["request"]).status == "booked"),
     "reject": ({"finance", "admin"}, _waiting,
                lambda p, a, s: p.operators.money.reject(a, s.extra["request"], "no ticket"),

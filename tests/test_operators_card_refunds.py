@@ -9,14 +9,14 @@ from collections.abc import Callable
 import pytest
 
 from immo_connect import audit
-from immo_connect.errors import ConflictError, ImmoConnectError, PermissionDenied, ValidationError
+from immo_connect.errors import ConflictError, ImmoConnectError, ValidationError
 from immo_connect.operators.models import MoneyRequest
 from immo_connect.payments.models import Payment, PaymentReversal
 from immo_connect.platform import Platform
 from immo_connect.plugins.payments.sandbox import SandboxReversal
 from tests.support.accounts import mails_to
 from tests.support.factories import add_member, make_account, make_organisation
-from tests.support.operators import make_operator
+from tests.support.operators import assert_only_another_finance_operator_approves, make_operator
 from tests.support.topups import SANDBOX_ON
 from tests.support.wallet import balances, ledger_problems
 
@@ -61,17 +61,12 @@ def test_above_the_limit_nothing_reaches_the_provider_before_a_second_approval(f
     assert balances()[payment.organisation_id] == 300_00
     with pytest.raises(ConflictError):  # the payments service refunds only an approved request
         finance.payments.refund_approved(row.id)
-    with pytest.raises(PermissionDenied) as same:
-        finance.operators.money.approve(anne, row.id)
-    assert same.value.code == "four_eyes_same_operator"
-    with pytest.raises(PermissionDenied) as helpdesk:
-        finance.operators.money.approve(carl, row.id)
-    assert helpdesk.value.code == "operator_role"
+    assert_only_another_finance_operator_approves(finance, row.id, anne, carl)
     assert not SandboxReversal.select().exists()
 
-    assert finance.operators.money.approve(bert, row.id).status == "booked"
+    assert finance.operators.money.approve(bert, row.id, "checked, ticket 12").status == "booked"
     with pytest.raises(ConflictError):
-        finance.operators.money.approve(bert, row.id)
+        finance.operators.money.approve(bert, row.id, "checked, ticket 12")
     again = finance.operators.money.refund_payment(anne, payment.id, 250_00, "unused credit, ticket 22",
                                                    client_key="ticket-22")
     assert again.id == row.id
@@ -108,9 +103,9 @@ def test_what_cannot_be_refunded_is_refused_before_and_when_booking(finance: Pla
     row = finance.operators.money.refund_payment(anne, payment.id, 200_00, "ticket 26")
     # The money leaves the wallet before the approval: the booking fails, nothing reaches the provider.
     debit = finance.operators.money.request(anne, payment.organisation_id, "debit", 100_01, "spent, ticket 27")
-    assert finance.operators.money.approve(bert, debit.id).status == "booked"
+    assert finance.operators.money.approve(bert, debit.id, "checked, ticket 12").status == "booked"
     with pytest.raises(ImmoConnectError) as refused:
-        finance.operators.money.approve(bert, row.id)
+        finance.operators.money.approve(bert, row.id, "checked, ticket 12")
     assert refused.value.code == "refund_above_balance"
     assert MoneyRequest.get_by_id(row.id).status == "failed"
     assert not SandboxReversal.select().exists()

@@ -8,14 +8,14 @@ from collections.abc import Callable
 import pytest
 
 from immo_connect import audit
-from immo_connect.errors import ConflictError, PermissionDenied
+from immo_connect.errors import ConflictError, PermissionDenied, ValidationError
 from immo_connect.operators.models import MoneyRequest
 from immo_connect.organisations.models import Organisation
 from immo_connect.platform import Platform
 from immo_connect.storage import transaction
 from tests.support.accounts import mails_to
 from tests.support.factories import make_account, make_organisation
-from tests.support.operators import make_operator
+from tests.support.operators import assert_only_another_finance_operator_approves, make_operator
 from tests.support.wallet import balances, ledger_problems, posting_count
 
 LIMIT = "[operators]\nsecond_approval_above_euros = 100\n"
@@ -53,23 +53,28 @@ def test_above_the_limit_a_second_finance_operator_approves_once(finance: Platfo
     assert organisation not in balances() or balances()[organisation] == 0
     assert [r.id for r in finance.operators.money.pending(bert)] == [row.id]
 
-    with pytest.raises(PermissionDenied) as same:
-        finance.operators.money.approve(anne, row.id)
-    assert same.value.code == "four_eyes_same_operator"
-    with pytest.raises(PermissionDenied) as wrong_role:
-        finance.operators.money.approve(helpdesk, row.id)
-    assert wrong_role.value.code == "operator_role"
-    assert MoneyRequest.get_by_id(row.id).status == "pending"
+    assert_only_another_finance_operator_approves(finance, row.id, anne, helpdesk)
 
-    booked = finance.operators.money.approve(bert, row.id)
+    with pytest.raises(ValidationError) as unexplained:  # the second operator says why, too
+        finance.operators.money.approve(bert, row.id, "  ")
+    assert unexplained.value.code == "reason_required" and MoneyRequest.get_by_id(row.id).status == "pending"
+    booked = finance.operators.money.approve(bert, row.id, "bank statement checked, ticket 13")
     assert booked.status == "booked" and booked.decided_by_key == int(bert.id)
+    assert booked.decision_reason == "bank statement checked, ticket 13" and booked.reason == "double payment, ticket 13"
+    approved = audit.AuditEvent.get((audit.AuditEvent.action == "operator.money_approved")
+                                    & (audit.AuditEvent.outcome == "success"))
+    assert approved.actor == "bert.finance" and '"reason": "bank statement checked, ticket 13"' in approved.detail
+    assert '"request_reason": "double payment, ticket 13"' in approved.detail
+    decided = finance.operators.money.overview(anne).decided
+    assert [(d.id, d.decided_by, d.status, d.decision_reason) for d in decided] == [
+        (row.id, "bert.finance", "booked", "bank statement checked, ticket 13")]
     assert balances()[organisation] == 100_01
     postings = posting_count()
     with pytest.raises(ConflictError) as twice:  # approving twice changes nothing
-        finance.operators.money.approve(bert, row.id)
+        finance.operators.money.approve(bert, row.id, "checked, ticket 12")
     assert twice.value.code == "request_decided"
     with pytest.raises(PermissionDenied):
-        finance.operators.money.approve(anne, row.id)
+        finance.operators.money.approve(anne, row.id, "checked, ticket 12")
     replay = finance.operators.money.request(anne, organisation, "credit", 100_01, "double payment, ticket 13",
                                              client_key="ticket-13")
     assert replay.id == row.id and replay.status == "booked"
@@ -89,8 +94,8 @@ def test_an_interrupted_approval_is_finished_by_its_approver_and_booked_once(fin
     with transaction():  # the approval was claimed, then the process stopped before booking
         MoneyRequest.update(status="approved", decided_by=bert.id).where(MoneyRequest.id == row.id).execute()
     with pytest.raises(ConflictError):
-        finance.operators.money.approve(make_operator("dora.finance", "finance"), row.id)
-    assert finance.operators.money.approve(bert, row.id).status == "booked"
+        finance.operators.money.approve(make_operator("dora.finance", "finance"), row.id, "checked, ticket 12")
+    assert finance.operators.money.approve(bert, row.id, "checked, ticket 12").status == "booked"
     assert balances()[organisation] == 500_00 and ledger_problems() == []
 
 
@@ -98,9 +103,14 @@ def test_a_rejected_request_books_nothing(finance: Platform) -> None:
     organisation = _agency()
     anne, bert = make_operator("anne.finance", "finance"), make_operator("bert.finance", "finance")
     row = finance.operators.money.request(anne, organisation, "debit", 300_00, "ticket 15")
-    assert finance.operators.money.reject(bert, row.id, "no such agreement").status == "rejected"
+    rejected = finance.operators.money.reject(bert, row.id, "no such agreement")
+    assert (rejected.status, rejected.decision_reason) == ("rejected", "no such agreement")
+    event = audit.AuditEvent.get(audit.AuditEvent.action == "operator.money_rejected")
+    assert '"reason": "no such agreement"' in event.detail and '"request_reason": "ticket 15"' in event.detail
+    assert [(d.status, d.decision_reason) for d in finance.operators.money.overview(anne).decided] == [
+        ("rejected", "no such agreement")]
     with pytest.raises(ConflictError):
-        finance.operators.money.approve(bert, row.id)
+        finance.operators.money.approve(bert, row.id, "checked, ticket 12")
     assert balances().get(organisation, 0) == 0 and ledger_problems() == []
 
 
@@ -113,7 +123,7 @@ def test_a_debit_above_the_balance_fails_and_a_refund_takes_back_a_top_up(financ
     refund = finance.operators.money.request(anne, organisation, "refund", 150_00, "unused credit, ticket 17",
                                              original_transaction_id=int(top_up.id))
     assert refund.status == "pending"
-    assert finance.operators.money.approve(bert, refund.id).status == "booked"
+    assert finance.operators.money.approve(bert, refund.id, "checked, ticket 12").status == "booked"
     assert balances()[organisation] == 100_00 and ledger_problems() == []
 
 
@@ -137,7 +147,7 @@ def test_two_approvals_at_once_book_once(finance: Platform) -> None:
     def approve(approver: object) -> None:
         start.wait()
         try:
-            outcomes.append(finance.operators.money.approve(approver, row.id).status)  # type: ignore[arg-type]
+            outcomes.append(finance.operators.money.approve(approver, row.id, "checked, ticket 12").status)  # type: ignore[arg-type]
         except ConflictError as error:
             outcomes.append(str(error.code))
 

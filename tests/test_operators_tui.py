@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from immo_connect.accounts.models import Account
 from immo_connect.bank.models import BankEntry, StatementImport
@@ -32,6 +33,16 @@ def many_accounts(count: int) -> None:
     with transaction():
         for start in range(0, count, 1000):
             Account.insert_many(rows[start:start + 1000]).execute()
+
+
+async def open_desk(app: ImmoConnectApp, pilot: Any, operator: Account, key: str) -> None:
+    """Sign ``operator`` in, open the back office (F4), leave the search field and press ``key``."""
+    sign_in(app, operator)
+    await settle(pilot)
+    await pilot.press("f4")
+    await settle(pilot)
+    await pilot.press("tab", key)
+    await settle(pilot)
 
 
 async def test_an_ordinary_user_sees_no_back_office(platform: Platform) -> None:
@@ -122,12 +133,7 @@ async def test_the_money_desk_assigns_an_entry_and_a_second_operator_approves(pl
     waiting = platform.operators.money.request(anne, organisation.id, "credit", 900_00, "goodwill, ticket 5")
     app = ImmoConnectApp(platform)
     async with app.run_test(size=(80, 24)) as pilot:
-        sign_in(app, bert)
-        await settle(pilot)
-        await pilot.press("f4")
-        await settle(pilot)
-        await pilot.press("tab", "m")  # out of the search field, then the money desk
-        await settle(pilot)
+        await open_desk(app, pilot, bert, "m")
         assert isinstance(app.screen, MoneyDeskScreen)
         assert "Jean Dupont" in table_text(app, "#bo-suspense")
         assert "anne.finance" in table_text(app, "#bo-pending")
@@ -139,10 +145,13 @@ async def test_the_money_desk_assigns_an_entry_and_a_second_operator_approves(pl
         assert BankEntry.get_by_id(entry.id).status == "assigned"
         await pilot.press("v")
         await settle(pilot)
-        await pilot.press(*"checked", "enter")
+        await pilot.press(*"agreement checked, ticket 5", "enter")
         await settle(pilot)
-        assert MoneyRequest.get_by_id(waiting.id).status == "booked"
+        approved = MoneyRequest.get_by_id(waiting.id)
+        assert (approved.status, approved.decision_reason) == ("booked", "agreement checked, ticket 5")
         assert table_text(app, "#bo-pending") == ""
+        decided = table_text(app, "#bo-decided")  # the decision and its reason, on the desk
+        assert "bert.finance" in decided and "agreement checked, ticket 5" in decided and "comptabilisée" in decided
         app.screen.query_one("#bo-imports").focus()
         await pilot.press("enter")  # the import's report: what became of each line
         await settle(pilot)
@@ -161,12 +170,7 @@ async def test_an_admin_gives_a_role_in_the_back_office(platform: Platform) -> N
     make_account("hugo.help")
     app = ImmoConnectApp(platform)
     async with app.run_test(size=(80, 24)) as pilot:
-        sign_in(app, admin)
-        await settle(pilot)
-        await pilot.press("f4")
-        await settle(pilot)
-        await pilot.press("tab", "o")
-        await settle(pilot)
+        await open_desk(app, pilot, admin, "o")
         assert isinstance(app.screen, OperatorRolesScreen)
         assert "ops.admin" in table_text(app, "#bo-operators")
         await pilot.press("a")
@@ -197,12 +201,7 @@ async def test_the_money_desk_refunds_a_card_top_up_to_the_card(make_platform: C
     anne = make_operator("anne.finance", "finance")
     app = ImmoConnectApp(platform)
     async with app.run_test(size=(80, 24)) as pilot:
-        sign_in(app, anne)
-        await settle(pilot)
-        await pilot.press("f4")
-        await settle(pilot)
-        await pilot.press("tab", "m")
-        await settle(pilot)
+        await open_desk(app, pilot, anne, "m")
         await pilot.press("c")
         await settle(pilot)
         assert isinstance(app.screen, ReasonDialog)
@@ -214,3 +213,37 @@ async def test_the_money_desk_refunds_a_card_top_up_to_the_card(make_platform: C
         assert (row.kind, row.status, int(row.amount_cents)) == ("card_refund", "booked", 30_00)
         assert SandboxReversal.get().status == "refunded"
         assert f"{row.id}" in str(app.screen.query_one("#bo-message").render())
+
+
+async def test_finance_imports_a_coda_file_from_the_money_desk_and_sees_its_report(
+    platform: Platform, tmp_path: Any,
+) -> None:
+    from immo_connect import audit
+    from immo_connect.wallet.models import Wallet
+    from tests.support import statements
+
+    agency = make_organisation(make_account("agency.manager"), name="Agence Lumière")
+    platform.wallet.ensure_wallet(agency.id)
+    with transaction():
+        Wallet.update(structured_communication=statements.WALLET_A).where(Wallet.organisation == agency.id).execute()
+    path = tmp_path / "mars.cod"
+    path.write_bytes(statements.sample_coda().encode("ascii"))
+    bert = make_operator("bert.finance", "finance")
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_desk(app, pilot, bert, "m")
+        await pilot.press("i")
+        await settle(pilot)
+        assert isinstance(app.screen, ReasonDialog)
+        await pilot.press(*str(path), "enter", *"statement of March, ticket 7", "enter")
+        await settle(pilot)
+        from immo_connect.tui.screens.operators.import_report import ImportReportScreen
+
+        assert isinstance(app.screen, ImportReportScreen)
+        report = table_text(app, "#bo-entries")
+        assert "crédité" in report and "en attente" in report and "PEETERS AN" in report
+    imported = StatementImport.get()
+    assert imported.operator == "bert.finance" and imported.credited == 2
+    assert int(Wallet.get(Wallet.organisation == agency.id).balance) == 350_00  # 250 + 100, once
+    event = audit.AuditEvent.get(audit.AuditEvent.action == "operator.bank_imported")
+    assert event.actor == "bert.finance" and "statement of March, ticket 7" in event.detail

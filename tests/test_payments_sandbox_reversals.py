@@ -52,7 +52,12 @@ def test_a_simulated_chargeback_makes_the_wallet_negative_once(
     assert Wallet.get().balance == -80_00
     assert WalletTransaction.select().where(WalletTransaction.kind == "reversal").count() == 1
     assert SandboxReversal.get().kind == "chargeback" and PaymentReversal.get().status == "charged_back"
-    assert main([*cli, "payments", "reversals", str(payment.id)]) == 0
+    from tests.support.operators import make_operator
+
+    assert main([*cli, "payments", "reversals", str(payment.id), "--as", "emile"]) == 2  # not an operator
+    assert "operators list" in capsys.readouterr().err
+    make_operator("fin.anne", "finance")
+    assert main([*cli, "payments", "reversals", str(payment.id), "--as", "fin.anne"]) == 0
     assert "chargeback" in capsys.readouterr().out
     with pytest.raises(PaymentProviderError):  # nothing is left of the top-up to take back
         platform.payments.simulate_reversal(payment.id, "refund", 1_00)

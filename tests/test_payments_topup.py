@@ -295,7 +295,10 @@ def test_cli_poll_and_list(platform: Platform, tmp_path: Path, monkeypatch: pyte
     assert capsys.readouterr().out.strip() == "open: 1, paid: 1"
     assert Payment.get_by_id(paid.id).credited_at is not None
     assert Payment.get_by_id(open_one.id).credited_at is None
-    assert main([*base, "payments", "list", "--organisation", str(organisation.id)]) == 0
+    from tests.support.operators import make_operator
+
+    make_operator("fin.anne", "finance")
+    assert main([*base, "payments", "list", "--organisation", str(organisation.id), "--as", "fin.anne"]) == 0
     listing = capsys.readouterr().out
     assert "60,00 €" in listing and "70,00 €" in listing and "sandbox/bancontact" in listing
 

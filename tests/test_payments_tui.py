@@ -180,8 +180,8 @@ async def test_a_manager_refunds_a_top_up_from_the_wallet_page(platform: Platfor
         await pilot.press("b")
         await settle(pilot, lambda: isinstance(app.screen, WalletRefundScreen) and text(app, "#refund-top-up") != "…")
         assert text(app, "#refund-top-up").startswith("Recharge n° 1 du ")
-        assert "80,00 EUR" in text(app, "#refund-top-up") and str(payment.provider_payment_id) in text(app, "#refund-top-up")
-        assert "Au plus 50,00 EUR" in text(app, "#refund-limit")
+        assert "80,00 €" in text(app, "#refund-top-up") and str(payment.provider_payment_id) in text(app, "#refund-top-up")
+        assert "Au plus 50,00 €" in text(app, "#refund-limit")
         assert app.screen.query_one("#refund-amount", Input).value == "50,00"
         app.screen.query_one("#refund-amount", Input).value = "20"
         await pilot.press("enter")

@@ -50,7 +50,7 @@ def statement() -> str:
 
 
 def command(machine: Path, config: Path, url: str, *args: str) -> list[str]:
-    return [sys.executable, "-m", "immo_connect", "--config", str(config), "--database-url", url, *args]
+    return [sys.executable, "-m", "immo_connect", "--lang", "en", "--config", str(config), "--database-url", url, *args]
 
 
 def machine_env(machine: Path) -> dict[str, str]:

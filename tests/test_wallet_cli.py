@@ -20,10 +20,10 @@ def test_demo_wallet_verify_show_and_correct(tmp_path: Path) -> None:
     assert run_cli("demo", tmp_path=tmp_path).returncode == 0
     again = run_cli("demo", tmp_path=tmp_path)  # idempotent: the same history, not a second one
     assert "Wallet: Immo Peeters has 13 demo transactions" in again.stdout
-    shown = run_cli("wallet", "show", "0750.000.040", tmp_path=tmp_path)
+    shown = run_cli("wallet", "show", "0750.000.040", "--as", "fin.anne", tmp_path=tmp_path)
     assert shown.returncode == 0 and "+++100/0000/00135+++" in shown.stdout
     verified = run_cli("wallet", "verify", tmp_path=tmp_path)
-    assert verified.returncode == 0 and "The ledger is sound." in verified.stdout
+    assert verified.returncode == 0 and "Le grand livre est sain." in verified.stdout
     assert "platform:tool:cadastrefinder" in verified.stdout
 
     # julie.lambert belongs to no organisation: she may correct Immo Peeters' wallet.
@@ -40,5 +40,5 @@ def test_demo_wallet_verify_show_and_correct(tmp_path: Path) -> None:
                     "--as", "julie.lambert", tmp_path=tmp_path)
     assert wrong.returncode == 2 and len(wrong.stderr.strip().splitlines()) == 1
     assert "Traceback" not in wrong.stderr
-    unknown = run_cli("wallet", "show", "0403.019.261", tmp_path=tmp_path)
+    unknown = run_cli("wallet", "show", "0403.019.261", "--as", "fin.anne", tmp_path=tmp_path)
     assert unknown.returncode == 2 and "Traceback" not in unknown.stderr

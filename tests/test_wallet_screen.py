@@ -189,7 +189,7 @@ async def test_a_negative_balance_is_explained_on_the_page(platform: Platform) -
         assert app.screen.query_one("#wallet-negative").display
         notice = text(app, "#wallet-negative")
         assert notice.startswith("⚠ Le solde est négatif.")
-        assert "50,00 EUR d'une recharge ont été repris" in notice
+        assert "50,00 € d'une recharge ont été repris" in notice
         assert "Rétrofacturé par la banque du titulaire de la carte" in notice
-        assert "rechargé d'au moins 20,00 EUR" in notice
+        assert "rechargé d'au moins 20,00 €" in notice
         assert "Recharge reprise" in rows(app)[0] and "Chargeback [red]x[/red]" in rows(app)[0]

@@ -113,7 +113,7 @@ def test_negative_balance_is_said_in_the_managers_mail(wallet_platform: Platform
                                             idempotency_key="bank:return:1")
     assert back.credit_account == "platform:bank_transfers" and back.balance_after == -45_00
     (mail,) = mails()
-    assert "Le solde est maintenant négatif" in mail.plain_text() and "45,00 EUR" in mail.plain_text()
+    assert "Le solde est maintenant négatif" in mail.plain_text() and "45,00 €" in mail.plain_text()
     assert "Virement renvoyé par la banque" in mail.plain_text()
 
 

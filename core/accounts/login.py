@@ -25,7 +25,7 @@ from immo_connect.accounts.models import Account, LegacyCredential, SignInFailur
 from immo_connect.accounts.ratelimit import TooManyAttempts
 from immo_connect.accounts.required import MANDATORY, SignedIn, required_actions, signed_in
 from immo_connect.errors import ImmoConnectError, ValidationError
-from immo_connect.i18n import _
+from immo_connect.i18n import _, lazy_ngettext
 from immo_connect.storage import is_postgres, transaction
 
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ def _record_failure(svc: AccountService, account: Account | None, now: dt.dateti
             if failures == LOCK_THRESHOLD:
                 svc.mail(
                     fresh, "account_locked", f"account-locked:{fresh.id}:{now.isoformat()}",
-                    failures=failures, wait_minutes=max(1, seconds // 60),
+                    failures=failures, wait=lazy_ngettext("{count} minute", "{count} minutes", max(1, seconds // 60)),
                 )
 
 

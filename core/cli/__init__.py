@@ -5,6 +5,13 @@ Errors a user can fix are printed as one line on stderr with exit code 2; anythi
 logged with its traceback and reported as one line pointing at the log file (exit code 1).
 A reader that stops reading (``immo-connect audit | head``) ends the command quietly, as it
 ends ``cat`` or ``grep``: exit code 141, the shell's code for a process stopped by SIGPIPE.
+
+The commands write in the language of whoever runs them: ``--lang fr|nl|en``, else the
+language of the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``: ``nl_BE.UTF-8`` writes Dutch),
+else the installation's ``[platform] language``. The commands that serve other people
+(``run``, ``serve``, ``ssh-session``, ``web``, ``demo-tool``) keep the installation's
+language as the default for strangers: each person's own choice comes from their account
+(``serve`` still prints its own lines, the host key and the address, in the command's language).
 """
 
 from __future__ import annotations
@@ -15,11 +22,12 @@ import logging
 import os
 import select
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from immo_connect import __version__
+from immo_connect import __version__, i18n
 from immo_connect.errors import ImmoConnectError
 from immo_connect.files import restrict_umask
+from immo_connect.i18n import _
 
 COMMAND_MODULES: tuple[str, ...] = (
     "immo_connect.cli._run",
@@ -46,6 +54,21 @@ COMMAND_MODULES: tuple[str, ...] = (
 log = logging.getLogger("immo_connect.cli")
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
+# The locale variables in the order POSIX reads them for messages.
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def command_language(chosen: str | None, environ: Mapping[str, str]) -> str | None:
+    """The language of a command's output: ``--lang``, else the locale's if the platform
+    speaks it, else ``None`` (the installation's language)."""
+    if chosen:
+        return i18n.check_language(chosen)
+    for variable in LOCALE_VARIABLES:
+        value = environ.get(variable, "")
+        if value:  # the first one set decides, as for every program of the system
+            language = value.split(".")[0].split("_")[0].split("@")[0].lower()
+            return language if language in i18n.LANGUAGES else None
+    return None
 
 
 def _stdout_is_closed() -> bool:
@@ -84,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"immo-connect {__version__}")
     parser.add_argument("--config", metavar="PATH", help="plugins.toml to use (default: IMMO_CONNECT_CONFIG or ~/.config/immo-connect/plugins.toml)")
     parser.add_argument("--database-url", metavar="URL", help="database to use (default: IMMO_CONNECT_DATABASE_URL or SQLite in the data directory)")
+    parser.add_argument("--lang", choices=i18n.LANGUAGES, metavar="LANGUAGE",
+                        help="language of the output: fr, nl or en (default: the locale's, LANG=nl_BE.UTF-8, "
+                             "else the installation's [platform] language)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).add_parser(subparsers)
@@ -100,6 +126,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args([*(sys.argv[1:] if argv is None else argv), "run"])
+    # A serving command gets the language for its own lines only (``serve`` prints them in it).
+    args.output_language = command_language(args.lang, os.environ)
+    language = None if getattr(args, "serves_people", False) else args.output_language
+    with i18n.bind_choice(i18n.LanguageChoice(language) if language else None):
+        return _dispatch(args)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         result = args.func(args)
         return int(result or 0)
@@ -125,11 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _unexpected(command: str) -> int:
     log.exception("unexpected error in %s", command)
-    print(
-        "immo-connect: unexpected error; details are in the log file "
-        "(immo-connect.log in the data directory). Please report it to support.",
-        file=sys.stderr,
-    )
+    print(_("immo-connect: unexpected error; details are in the log file "
+            "(immo-connect.log in the data directory). Please report it to support."), file=sys.stderr)
     return 1
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 
 from immo_connect.cli._common import add_operator_arguments, operator_id, platform_from
+from immo_connect.i18n import N_, _, ngettext
 
 ACTIONS = ("unlock", "block", "unblock", "delete", "end-sessions", "unlink-eid")
+ACTION_WORDS = {"block": N_("block"), "unblock": N_("unblock"), "delete": N_("delete")}
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -32,16 +34,19 @@ def run(args: argparse.Namespace) -> int:
     target = account_id_of(args.account)
     if args.action == "unlock":
         desk.unlock(actor, target, args.reason)
-        print(f"{args.account}: unlocked; the next sign-in is checked at once.")
+        print(_("{account}: unlocked; the next sign-in is checked at once.").format(account=args.account))
         return 0
     if args.action == "end-sessions":
-        print(f"{args.account}: {desk.end_sessions(actor, target, args.reason)} session(s) ended.")
+        ended = desk.end_sessions(actor, target, args.reason)
+        print(ngettext("{account}: {count} session ended.", "{account}: {count} sessions ended.", ended).format(
+            account=args.account, count=ended))
         return 0
     if args.action == "unlink-eid":
         desk.unlink_eid(actor, target, args.reason)
-        print(f"{args.account}: eID unlinked; linking a card is proposed at the next sign-in.")
+        print(_("{account}: eID unlinked; linking a card is proposed at the next sign-in.").format(account=args.account))
         return 0
     status = {"block": "blocked", "unblock": "active", "delete": "deleted"}[args.action]
     ended = desk.set_status(actor, target, status, args.reason)
-    print(f"{args.account}: {args.action} done; {ended} session(s) ended.")
+    print(ngettext("{account}: {action} done; {count} session ended.", "{account}: {action} done; {count} sessions ended.",
+                   ended).format(account=args.account, action=_(ACTION_WORDS[args.action]), count=ended))
     return 0

@@ -5,15 +5,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from immo_connect.cli._common import platform_from, table
+from immo_connect.cli._common import add_operator_arguments, operator_id, platform_from, table
 from immo_connect.errors import ValidationError
+from immo_connect.i18n import _
 
 
 def _date(value: str) -> dt.datetime:
     try:
         return dt.datetime.fromisoformat(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+        raise argparse.ArgumentTypeError(
+            _("{value!r} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)").format(value=value)) from None
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,6 +27,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument("--since", type=_date, metavar="DATE", help="from this UTC date/time")
     parser.add_argument("--until", type=_date, metavar="DATE", help="before this UTC date/time")
     parser.add_argument("--limit", type=int, default=100, help="at most this many events (default 100)")
+    add_operator_arguments(parser, reason=False)
     parser.set_defaults(func=run)
 
 
@@ -32,8 +35,8 @@ def run(args: argparse.Namespace) -> int:
     from immo_connect import audit
 
     if args.limit < 1:
-        raise ValidationError("--limit must be at least 1.", hint="Give a positive number.")
-    platform_from(args)
+        raise ValidationError(_("--limit must be at least 1."), hint=_("Give a positive number."))
+    platform = platform_from(args, source="cli")
     filters = audit.AuditFilter(
         actor=args.actor, action=args.action, organisation_id=args.organisation,
         outcome=args.outcome, since=args.since, until=args.until,
@@ -41,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
     rows = [
         [e.at.isoformat(timespec="seconds"), e.actor, e.action, e.target, e.outcome,
          "" if e.organisation_id is None else str(e.organisation_id), e.source]
-        for e in audit.query(filters, limit=args.limit)
+        for e in platform.operators.reading.audit_log(operator_id(args), filters, limit=args.limit)
     ]
-    print(table(rows, ["TIME (UTC)", "ACTOR", "ACTION", "TARGET", "OUTCOME", "ORG", "SOURCE"]) if rows else "No events.")
+    print(table(rows, [_("TIME (UTC)"), _("ACTOR"), _("ACTION"), _("TARGET"), _("OUTCOME"), _("ORG"), _("SOURCE")])
+          if rows else _("No events."))
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from immo_connect.cli._common import platform_from
+from immo_connect.i18n import _
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -20,8 +21,8 @@ def run_upgrade(args: argparse.Namespace) -> int:
     platform = platform_from(args, migrate=False)
     applied = platform.upgrade()
     for line in applied:
-        print(f"applied {line}")
-    print("The database schema is up to date.")
+        print(_("applied {migration}").format(migration=line))
+    print(_("The database schema is up to date."))
     return 0
 
 

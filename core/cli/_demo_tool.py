@@ -15,7 +15,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument("--public-url", help="where browsers reach the tool (default: http://HOST:PORT)")
     parser.add_argument("--secret-env", metavar="VARIABLE",
                         help="environment variable holding the client secret (default: none, a public client)")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, serves_people=True)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -81,7 +81,7 @@ def run_read(args: argparse.Namespace) -> int:
     card = Verifier.from_settings(settings).verify(files, utcnow())
     identity, address = card.identity, card.address
     lines = [
-        (_("Card"), f"{identity.card_number} (applet {card.applet})"),
+        (_("Card"), _("{number} (applet {applet})").format(number=identity.card_number, applet=card.applet)),
         (_("Name"), f"{identity.first_names} {identity.surname}"),
         (_("Birth"), f"{identity.birth_date_raw}, {identity.birth_place}"),
         (_("Address"), f"{address.street_and_number}, {address.zip_code} {address.municipality}"),
@@ -118,12 +118,13 @@ def run_emulate(args: argparse.Namespace) -> int:  # pragma: no cover - interact
         (folder / "plugins-eid.toml").write_text(
             f'[eid]\ntrust_anchors = ["{folder / "test-root.pem"}"]\npkcs11_module = "{hsm.module}"\n'
         )
-        print(f"Emulated eID card (applet {args.applet}, PIN {args.pin}) in reader '{pcscd.reader_name}'.")
-        print("Use it from another terminal with:")
+        print(_("Emulated eID card (applet {applet}, PIN {pin}) in reader '{reader}'.").format(
+            applet=args.applet, pin=args.pin, reader=pcscd.reader_name))
+        print(_("Use it from another terminal with:"))
         print(f"  export PCSCLITE_CSOCK_NAME={pcscd.socket_path}")
         print(f"  export SOFTHSM2_CONF={hsm.config}")
-        print(f"and add the [eid] table of {folder / 'plugins-eid.toml'} to your plugins.toml.")
-        print("Press Ctrl-C to stop.")
+        print(_("and add the [eid] table of {file} to your plugins.toml.").format(file=folder / "plugins-eid.toml"))
+        print(_("Press Ctrl-C to stop."))
         try:
             while True:
                 time.sleep(1)

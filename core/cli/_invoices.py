@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from immo_connect.cli._common import platform_from, table
+from immo_connect.i18n import _
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -21,24 +22,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 def run_run(args: argparse.Namespace) -> int:
     platform = platform_from(args)
     report = platform.invoices.run(args.month)
-    print(f"{report.month}: {len(report.issued)} issued, {report.already} already issued, "
-          f"{report.delivered} delivered.")
+    print(_("{month}: issued {issued}, already issued {already}, delivered {delivered}.").format(
+        month=report.month, issued=len(report.issued), already=report.already, delivered=report.delivered))
     for number in report.issued:
         print(number)
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from immo_connect.formatting import money
     from immo_connect.invoices.models import Invoice
     from immo_connect.organisations.models import Organisation
-    from immo_connect.wallet.texts import euros
 
     platform_from(args)
     rows = [[str(invoice.number), str(invoice.kind), str(invoice.organisation.enterprise_number),
-             str(invoice.organisation.name), f"{euros(int(invoice.total_cents))} EUR",
-             "yes" if invoice.delivered_at else "no"]
+             str(invoice.organisation.name), money(int(invoice.total_cents)),
+             _("yes") if invoice.delivered_at else _("no")]
             for invoice in Invoice.select(Invoice, Organisation).join(Organisation)
             .where(Invoice.month == args.month).order_by(Invoice.year, Invoice.sequence)]
-    print(table(rows, ["NUMBER", "KIND", "ENTERPRISE", "ORGANISATION", "TOTAL", "DELIVERED"])
-          if rows else f"No invoice for {args.month}.")
+    print(table(rows, [_("NUMBER"), _("KIND"), _("ENTERPRISE"), _("ORGANISATION"), _("TOTAL"), _("DELIVERED")])
+          if rows else _("No invoice for {month}.").format(month=args.month))
     return 0

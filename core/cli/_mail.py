@@ -7,8 +7,10 @@ import datetime as dt
 
 from immo_connect.cli._common import platform_from, table
 from immo_connect.errors import ValidationError
+from immo_connect.i18n import N_, _, ngettext
 
 STATUSES = ("pending", "sent", "abandoned")
+STATUS_WORDS = {"pending": N_("pending"), "sent": N_("sent"), "abandoned": N_("abandoned")}
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -43,21 +45,23 @@ def _time(value: dt.datetime | None) -> str:
 
 def run_list(args: argparse.Namespace) -> int:
     if args.limit < 1:
-        raise ValidationError("--limit must be at least 1.", hint="Give a positive number.")
+        raise ValidationError(_("--limit must be at least 1."), hint=_("Give a positive number."))
     outbox = platform_from(args).outbox
     messages = outbox.list(status=args.status, to=args.to, limit=args.limit)
     counts = outbox.counts()
-    print("Outbox: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
+    print(_("Outbox: {pending} pending, {sent} sent, {abandoned} abandoned.").format(
+        pending=counts.get("pending", 0), sent=counts.get("sent", 0), abandoned=counts.get("abandoned", 0)))
     if not messages:
-        print("No mails" + (f" to {args.to}." if args.to else "."))
+        print(_("No mails to {address}.").format(address=args.to) if args.to else _("No mails."))
         return 0
     rows = []
     for m in messages:
         when = m.sent_at if m.status == "sent" else (m.next_attempt_at if m.status == "pending" else None)
-        rows.append([str(m.id), _time(m.created_at), m.recipient, m.template, m.status.upper(),
+        rows.append([str(m.id), _time(m.created_at), m.recipient, m.template, _(STATUS_WORDS[m.status]).upper(),
                      str(m.attempts), _time(when), m.subject])
-    print(table(rows, ["ID", "QUEUED (UTC)", "TO", "TEMPLATE", "STATUS", "TRIES", "SENT/NEXT (UTC)", "SUBJECT"]))
-    print("Read one mail with: immo-connect mail show ID")
+    print(table(rows, [_("ID"), _("QUEUED (UTC)"), _("TO"), _("TEMPLATE"), _("STATUS"), _("TRIES"),
+                       _("SENT/NEXT (UTC)"), _("SUBJECT")]))
+    print(_("Read one mail with: immo-connect mail show ID"))
     return 0
 
 
@@ -65,24 +69,26 @@ def run_show(args: argparse.Namespace) -> int:
     platform = platform_from(args)
     outbox = platform.outbox
     m = outbox.get(args.id)
-    print(f"Mail {m.id}: {m.status.upper()} after {m.attempts} attempt(s)")
+    print(ngettext("Mail {id}: {status} after {count} attempt", "Mail {id}: {status} after {count} attempts",
+                   int(m.attempts)).format(id=m.id, status=_(STATUS_WORDS[m.status]).upper(), count=m.attempts))
+    # Header names stay as in the mail itself.
     print(f"From: {platform.settings.mail.sender}")
     print(f"To: {m.recipient}")
     print(f"Subject: {m.subject}")
     print(f"Message-ID: {m.message_id}")
-    print(f"Template: {m.template} ({m.language})")
-    print(f"Queued: {_time(m.created_at)} UTC")
+    print(_("Template: {template} ({language})").format(template=m.template, language=m.language))
+    print(_("Queued: {time} UTC").format(time=_time(m.created_at)))
     if m.status == "sent":
-        print(f"Sent: {_time(m.sent_at)} UTC by {m.claimed_by}")
+        print(_("Sent: {time} UTC by {worker}").format(time=_time(m.sent_at), worker=m.claimed_by))
     elif m.status == "pending":
-        print(f"Next attempt: {_time(m.next_attempt_at)} UTC")
+        print(_("Next attempt: {time} UTC").format(time=_time(m.next_attempt_at)))
     if m.last_error:
-        print(f"Last error: {m.last_error}")
+        print(_("Last error: {error}").format(error=m.last_error))
     print()
-    print((m.html_text() if args.html else m.plain_text()) or "(text erased)")
+    print((m.html_text() if args.html else m.plain_text()) or _("(text erased)"))
     attempts = list(outbox.attempts(m))
     if attempts:
-        print("Attempts:")
+        print(_("Attempts:"))
         for a in attempts:
             print(f"  {_time(a.at)} UTC  {a.outcome:<9}  {a.worker}  {a.error}".rstrip())
     return 0
@@ -90,13 +96,13 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_requeue(args: argparse.Namespace) -> int:
     m = platform_from(args).outbox.requeue(args.id)
-    print(f"Mail {m.id} is queued again; a worker will send it.")
+    print(_("Mail {id} is queued again; a worker will send it.").format(id=m.id))
     return 0
 
 
 def run_erase(args: argparse.Namespace) -> int:
     count = platform_from(args).outbox.erase_old_bodies(args.older_than)
-    print(f"Erased the text of {count} mail(s).")
+    print(ngettext("Erased the text of {count} mail.", "Erased the text of {count} mails.", count).format(count=count))
     return 0
 
 
@@ -117,5 +123,6 @@ def run_test(args: argparse.Namespace) -> int:
             context={"address": args.address.strip(), "transport": transport},
             key=f"transport-check:{secrets.token_hex(8)}",
         )
-    print(f"Test mail {m.id} queued for {m.recipient}; run 'immo-connect worker --once' to send it now.")
+    print(_("Test mail {id} queued for {address}; run 'immo-connect worker --once' to send it now.").format(
+        id=m.id, address=m.recipient))
     return 0

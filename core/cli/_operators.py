@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from immo_connect.cli._common import add_operator_arguments, operator_id, platform_from, table
+from immo_connect.i18n import _
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -39,7 +40,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
     approve = commands.add_parser("approve", help="approve a request another finance operator made (books it)")
     approve.add_argument("request", metavar="ID", type=int)
-    add_operator_arguments(approve, reason=False)
+    add_operator_arguments(approve)
     approve.set_defaults(func=run_approve)
 
     reject = commands.add_parser("reject", help="reject a request waiting for approval")
@@ -61,14 +62,14 @@ def run_add(args: argparse.Namespace) -> int:
     platform = platform_from(args, source="cli")
     actor = operator_id(args) if args.as_operator else None
     row = platform.operators.roles.grant(actor, args.username, args.role, args.reason)
-    print(f"{row.username}: operator role {row.role}.")
+    print(_("{username}: operator role {role}.").format(username=row.username, role=row.role))
     return 0
 
 
 def run_remove(args: argparse.Namespace) -> int:
     platform = platform_from(args, source="cli")
     platform.operators.roles.revoke(operator_id(args), args.username, args.reason)
-    print(f"{args.username}: no operator role any more.")
+    print(_("{username}: no operator role any more.").format(username=args.username))
     return 0
 
 
@@ -76,19 +77,20 @@ def run_list(args: argparse.Namespace) -> int:
     platform = platform_from(args, source="cli")
     rows = platform.operators.roles.list(operator_id(args) if args.as_operator else None)
     if not rows:
-        print("No operator yet. Give the first admin role with: "
-              "immo-connect operators add USERNAME --role admin --reason TEXT")
+        print(_("No operator yet. Give the first admin role with: "
+                "immo-connect operators add USERNAME --role admin --reason TEXT"))
         return 0
     print(table([[r.username, r.name, r.role, r.granted_at.strftime("%Y-%m-%d %H:%M"), r.granted_by] for r in rows],
-                ["USERNAME", "NAME", "ROLE", "SINCE", "GIVEN BY"]))
+                [_("USERNAME"), _("NAME"), _("ROLE"), _("SINCE"), _("GIVEN BY")]))
     return 0
 
 
 def describe(row: object) -> str:
-    from immo_connect.wallet.texts import euros
+    from immo_connect.formatting import money
 
-    return (f"Request {row.id}: {row.kind} of {euros(int(row.amount_cents))} EUR for organisation "  # type: ignore[attr-defined]
-            f"{row.organisation_key}, {row.status}.")  # type: ignore[attr-defined]
+    return _("Request {id}: {kind} of {amount} for organisation {organisation}, {status}.").format(
+        id=row.id, kind=row.kind, amount=money(int(row.amount_cents)),  # type: ignore[attr-defined]
+        organisation=row.organisation_key, status=row.status)  # type: ignore[attr-defined]
 
 
 def run_pending(args: argparse.Namespace) -> int:
@@ -97,16 +99,16 @@ def run_pending(args: argparse.Namespace) -> int:
     platform = platform_from(args, source="cli")
     rows = platform.operators.money.pending(operator_id(args))
     if not rows:
-        print("No request is waiting for approval.")
+        print(_("No request is waiting for approval."))
         return 0
     print(table([[str(r.id), str(r.organisation_key), r.kind, euros(int(r.amount_cents)), r.requested_by.username,
-                  r.reason[:40]] for r in rows], ["ID", "ORG", "KIND", "EUR", "ASKED BY", "REASON"]))
+                  r.reason[:40]] for r in rows], [_("ID"), _("ORG"), _("KIND"), _("AMOUNT"), _("ASKED BY"), _("REASON")]))
     return 0
 
 
 def run_approve(args: argparse.Namespace) -> int:
     platform = platform_from(args, source="cli")
-    row = platform.operators.money.approve(operator_id(args), args.request)
+    row = platform.operators.money.approve(operator_id(args), args.request, args.reason)
     print(describe(row))
     return 0 if row.status == "booked" else 1
 

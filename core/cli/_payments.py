@@ -15,6 +15,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     listing = commands.add_parser("list", help="recent online top-ups")
     listing.add_argument("--organisation", metavar="N", type=int, help="only this organisation")
     listing.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    add_operator_arguments(listing, reason=False)
     listing.set_defaults(func=run_list)
 
     polling = commands.add_parser(
@@ -33,6 +34,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
     reversals = commands.add_parser("reversals", help="refunds and chargebacks of one online top-up")
     reversals.add_argument("payment", type=int, metavar="PAYMENT_ID")
+    add_operator_arguments(reversals, reason=False)
     reversals.set_defaults(func=run_reversals)
 
     simulate = commands.add_parser("simulate", help="demo methods only: charge back or refund a paid top-up")
@@ -50,12 +52,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 def run_list(args: argparse.Namespace) -> int:
     from immo_connect.i18n import _
     from immo_connect.payments._money import euros
-    from immo_connect.payments.models import Payment
 
-    platform_from(args)
-    query = Payment.select().order_by(Payment.id.desc()).limit(max(1, args.limit))
-    if args.organisation is not None:
-        query = query.where(Payment.organisation == args.organisation)
+    platform = platform_from(args, source="cli")
+    query = platform.operators.reading.payments(operator_id(args), organisation_id=args.organisation,
+                                                limit=args.limit)
     rows = [
         [str(p.id), p.created_at.isoformat(timespec="seconds"), str(p.organisation_id), euros(p.amount_cents),
          f"{p.provider}/{p.option}", p.provider_payment_id or "—", p.status,
@@ -79,7 +79,7 @@ def run_refund(args: argparse.Namespace) -> int:
                                                   args.reason, client_key=args.key)
     if row.status == "pending":
         print(_("Refund request {id} of {amount} waits for a second finance operator "
-                "(immo-connect operators approve {id} --as USERNAME).").format(
+                "(immo-connect operators approve {id} --as USERNAME --reason TEXT).").format(
             id=row.id, amount=euros(int(row.amount_cents))))
         return 0
     print(_("Refund request {id} of {amount}: {status}.").format(
@@ -91,10 +91,10 @@ def run_reversals(args: argparse.Namespace) -> int:
     from immo_connect.i18n import _
     from immo_connect.payments._money import euros
 
-    platform = platform_from(args)
+    platform = platform_from(args, source="cli")
     rows = [[str(r.id), r.kind, euros(int(r.amount_cents)), r.status, r.provider_reversal_id or "—",
              str(r.transaction_id or "—"), str(r.restored_transaction_id or "—"), r.reason or ""]
-            for r in platform.payments.reversals(args.payment)]
+            for r in platform.operators.reading.reversals(operator_id(args), args.payment)]
     if not rows:
         print(_("No refund or chargeback for this top-up."))
         return 0
@@ -117,14 +117,17 @@ def run_simulate(args: argparse.Namespace) -> int:
 
 
 def run_poll(args: argparse.Namespace) -> int:
+    from immo_connect.i18n import _
+
     platform = platform_from(args)
     while True:
         counts = platform.payments.follow_open()
         followed = platform.payments.follow_paid()
+        parts = [f"{status}: {n}" for status, n in sorted(counts.items())]  # the providers' status codes
         if followed:
-            counts["paid, checked for refunds and chargebacks"] = followed
-        if counts:
-            print(", ".join(f"{status}: {n}" for status, n in sorted(counts.items())), flush=True)
+            parts.append(_("paid, checked for refunds and chargebacks: {count}").format(count=followed))
+        if parts:
+            print(", ".join(parts), flush=True)
         if args.once:
             return 0
         platform.database.close()  # do not hold a connection while sleeping

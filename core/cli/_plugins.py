@@ -7,7 +7,7 @@ import json
 import sys
 
 from immo_connect.cli._common import table, warn_if_sandbox
-from immo_connect.i18n import ngettext
+from immo_connect.i18n import _, ngettext
 
 # Like import-legacy's rejected rows: the command ran, but something needs the operator.
 EXIT_PLUGINS_FAILED = 3
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
             [i.name, i.version, i.kind, i.state if not i.reason else f"{i.state}: {i.reason}", ", ".join(h.removeprefix("immo_connect_") for h in i.hooks)]
             for i in infos
         ]
-        print(table(rows, ["NAME", "VERSION", "KIND", "STATE", "HOOKS"]) if rows else "No plugins.")
+        print(table(rows, [_("NAME"), _("VERSION"), _("KIND"), _("STATE"), _("HOOKS")]) if rows else _("No plugins."))
     failed = [info.name for info in infos if info.state == "failed"]
     if not failed:
         return 0

@@ -12,7 +12,7 @@ from immo_connect.config import load_settings
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser("run", help="open the terminal UI (default)")
     parser.add_argument("--no-demo", action="store_true", help="do not fill an empty database with demo data")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, serves_people=True)  # strangers see the installation's language
 
 
 def run(args: argparse.Namespace) -> int:

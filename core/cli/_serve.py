@@ -15,10 +15,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "--listen", metavar="HOST:PORT",
         help="address to listen on (default: [ssh] listen in plugins.toml, 127.0.0.1:2222; port 0 picks a free one)",
     )
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, serves_people=True)
     session = subparsers.add_parser(
         "ssh-session", help="the terminal UI as an OpenSSH forced command (see docs/deployment.md)")
-    session.set_defaults(func=run_ssh_session)
+    session.set_defaults(func=run_ssh_session, serves_people=True)
     keys = subparsers.add_parser(
         "ssh-authorized-keys", help="registered SSH keys as authorized_keys lines (OpenSSH AuthorizedKeysCommand)")
     keys.set_defaults(func=print_authorized_keys)
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     host, port = parse_listen(args.listen or platform.settings.ssh.listen)
     from immo_connect.ssh.serve import serve  # asyncssh is imported only here
 
-    return serve(platform, host, port)
+    return serve(platform, host, port, language=getattr(args, "output_language", None))
 
 
 def run_ssh_session(args: argparse.Namespace) -> int:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from immo_connect.cli._common import operator_id, platform_from, table
+from immo_connect.cli._common import add_operator_arguments, operator_id, platform_from, table
+from immo_connect.i18n import _
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -12,6 +13,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     actions = parser.add_subparsers(dest="wallet_command", metavar="ACTION", required=True)
     show = actions.add_parser("show", help="balance and structured communication of one organisation's wallet")
     show.add_argument("organisation", help="enterprise number (0123.456.789) or organisation id")
+    add_operator_arguments(show, reason=False)
     show.set_defaults(func=run_show)
     verify = actions.add_parser("verify", help="check the ledger's invariants (exit code 1 when broken)")
     verify.set_defaults(func=run_verify)
@@ -39,19 +41,19 @@ def organisation_id_from(text: str) -> int:
     else:
         found = Organisation.get_or_none(Organisation.enterprise_number == enterprise.validate(text))
     if found is None:
-        raise NotFoundError(f"No organisation {text}.", hint="Give its enterprise number or its id.")
+        raise NotFoundError(_("No organisation {organisation}.").format(organisation=text),
+                            hint=_("Give its enterprise number or its id."))
     return int(found.id)
 
 
 def run_show(args: argparse.Namespace) -> int:
     from immo_connect.formatting import money
 
-    platform = platform_from(args)
-    organisation_id = organisation_id_from(args.organisation)
-    wallet = platform.wallet.ensure_wallet(organisation_id)
-    print(table([[str(organisation_id), money(int(wallet.balance)), str(wallet.last_number),
-                  platform.wallet.structured_communication(organisation_id)]],
-                ["ORG", "BALANCE", "TRANSACTIONS", "STRUCTURED COMMUNICATION"]))
+    platform = platform_from(args, source="cli")
+    shown = platform.operators.reading.wallet(operator_id(args), organisation_id_from(args.organisation))
+    print(table([[str(shown.organisation_id), money(shown.balance_cents), str(shown.transactions),
+                  shown.structured_communication]],
+                [_("ORG"), _("BALANCE"), _("TRANSACTIONS"), _("STRUCTURED COMMUNICATION")]))
     return 0
 
 
@@ -63,9 +65,9 @@ def run_verify(args: argparse.Namespace) -> int:
     for line in problems:
         print(line)
     totals = platform_accounts()
-    print(table([[account, str(total)] for account, total in sorted(totals.items())], ["ACCOUNT", "CENTS"])
-          if totals else "No postings yet.")
-    print("The ledger is sound." if not problems and sum(totals.values()) == 0 else "The ledger has problems.")
+    print(table([[account, str(total)] for account, total in sorted(totals.items())], [_("ACCOUNT"), _("CENTS")])
+          if totals else _("No postings yet."))
+    print(_("The ledger is sound.") if not problems and sum(totals.values()) == 0 else _("The ledger has problems."))
     return 0 if not problems else 1
 
 
@@ -81,10 +83,11 @@ def run_correct(args: argparse.Namespace) -> int:
         operator_id(args), organisation_id, "debit" if args.debit else "credit", parse_euros(args.amount),
         args.description, reference=args.reference, client_key=args.key)
     if request.status == "pending":
-        print(f"Request {request.id}: above the approval limit, it waits for a second finance operator "
-              f"(immo-connect operators approve {request.id} --as USERNAME).")
+        print(_("Request {id}: above the approval limit, it waits for a second finance operator "
+                "(immo-connect operators approve {id} --as USERNAME --reason TEXT).").format(id=request.id))
         return 0
     tx = WalletTransaction.get_by_id(request.transaction_id)
-    print(f"Transaction {tx.number}: {money(int(tx.amount), sign=True)}, {status_label(str(tx.status))}, "
-          f"balance {money(tx.balance_after)}.")
+    print(_("Transaction {number}: {amount}, {status}, balance {balance}.").format(
+        number=tx.number, amount=money(int(tx.amount), sign=True), status=status_label(str(tx.status)),
+        balance=money(tx.balance_after)))
     return 0 if tx.status == "succeeded" else 1

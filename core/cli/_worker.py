@@ -10,6 +10,7 @@ from types import FrameType
 
 from immo_connect.cli._common import platform_from
 from immo_connect.errors import ValidationError
+from immo_connect.i18n import _
 from immo_connect.oidc import logout
 
 
@@ -44,8 +45,8 @@ def run(args: argparse.Namespace) -> int:
     next_cleanup = 0.0
     try:
         if not args.once:
-            print(f"Delivering mails every {interval:g} s with {platform.settings.mail.transport}; "
-                  "stop with Ctrl+C.", flush=True)
+            print(_("Delivering mails every {interval} s with {transport}; stop with Ctrl+C.").format(
+                interval=f"{interval:g}", transport=platform.settings.mail.transport), flush=True)
         while not stop.is_set():
             if time.monotonic() >= next_cleanup:
                 outbox.erase_old_bodies()  # at start, then hourly
@@ -53,12 +54,13 @@ def run(args: argparse.Namespace) -> int:
             report = outbox.deliver_all_due(args.batch, should_stop=stop.is_set)
             logouts = logout.deliver_all_due(platform, args.batch)  # back-channel logout notices owed to tools
             if logouts.claimed and not args.once:
-                print(f"logout notices: delivered {logouts.delivered}, to retry {logouts.retried}, "
-                      f"abandoned {logouts.abandoned}", flush=True)
+                print(_("logout notices: delivered {delivered}, to retry {retried}, abandoned {abandoned}").format(
+                    delivered=logouts.delivered, retried=logouts.retried, abandoned=logouts.abandoned), flush=True)
             for key in totals:
                 totals[key] += getattr(report, key)
             if report.claimed and not args.once:
-                print(f"sent {report.sent}, to retry {report.retried}, abandoned {report.abandoned}", flush=True)
+                print(_("sent {sent}, to retry {retried}, abandoned {abandoned}").format(
+                    sent=report.sent, retried=report.retried, abandoned=report.abandoned), flush=True)
             if args.once:
                 break
             stop.wait(interval)
@@ -66,6 +68,5 @@ def run(args: argparse.Namespace) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         platform.database.close()
-    print(f"Worker stopped: {totals['sent']} sent, {totals['retried']} to retry, "
-          f"{totals['abandoned']} abandoned.", flush=True)
+    print(_("Worker stopped: {sent} sent, {retried} to retry, {abandoned} abandoned.").format(**totals), flush=True)
     return 0

@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from immo_connect import formatting
 from immo_connect.i18n import _
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -156,7 +157,7 @@ class DemoTool:
         if answer.status_code != 200:
             return ""
         cents = int(answer.json()["balance_cents"])
-        return _("Wallet balance: {amount} €").format(amount=f"{cents // 100},{cents % 100:02d}")
+        return _("Wallet balance: {amount}").format(amount=formatting.money(cents))
 
     # -- authorization code flow (also reached by a one-time sign-in link) ----------------------------
 

@@ -3,13 +3,13 @@ organisation's accountant (a mail with the PDF and the UBL XML attached, through
 
 from __future__ import annotations
 
+from immo_connect import formatting
 from immo_connect.contracts.invoices import IssuedInvoice
 from immo_connect.i18n import _
 from immo_connect.invoices.models import KIND_CREDIT_NOTE, Invoice
 from immo_connect.mail import enqueue
 from immo_connect.organisations.models import Organisation
 from immo_connect.storage import transaction
-from immo_connect.wallet.texts import euros
 
 
 def issued(invoice: Invoice, pdf: bytes, xml: bytes) -> IssuedInvoice:
@@ -29,7 +29,7 @@ def mail_accountant(invoice: IssuedInvoice, address: str, seller: str) -> None:
         "document": _("Credit note") if credit else _("Invoice"),
         "document_lower": _("the credit note") if credit else _("the invoice"),
         "number": invoice.number, "organisation": invoice.buyer_name, "month": invoice.month,
-        "total": f"{euros(invoice.total_cents)} EUR", "seller": seller,
+        "total": formatting.money(invoice.total_cents), "seller": seller,
     }
     with transaction():
         enqueue(to=address, template="invoice_issued", context=context, key=f"invoice:{invoice.number}:accountant",

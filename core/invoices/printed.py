@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from fpdf.fonts import FontFace
 
+from immo_connect import formatting
 from immo_connect.formats import enterprise
 from immo_connect.i18n import _
 from immo_connect.invoices.document import InvoiceDocument, Party
@@ -93,7 +94,7 @@ def render(document: InvoiceDocument, *, payment_note: str) -> bytes:
     pdf.ln(4)
 
     sums = [(_("Total excl. VAT"), totals.net_cents)]
-    sums += [(_("VAT {rate} on {base} EUR").format(rate=_rate(s.rate), base=euros(s.taxable_cents)), s.vat_cents)
+    sums += [(_("VAT {rate} on {base}").format(rate=_rate(s.rate), base=formatting.money(s.taxable_cents)), s.vat_cents)
              for s in totals.subtotals]
     sums.append((_("Total VAT"), totals.vat_cents))
     if totals.rounding_cents:
@@ -107,7 +108,7 @@ def render(document: InvoiceDocument, *, payment_note: str) -> bytes:
         for label, cents in sums:
             row = table.row()
             row.cell(t(label))
-            row.cell(t(f"{euros(cents)} EUR"))
+            row.cell(t(formatting.money(cents)))
     pdf.ln(6)
     pdf.set_font(pdf.family_name, "", 9)
     pdf.multi_cell(width, 5, t(payment_note), new_x="LMARGIN", new_y="NEXT")

@@ -1,9 +1,12 @@
 """Mail templates: ``templates/<lang>/<name>.txt`` (subject + text) and ``<name>.html``.
 
 The text file starts with ``Subject: …``, then a blank line, then the body. The HTML file
-holds only the body; it is placed inside the shared ``_layout.html``. Placeholders use
-``str.format`` syntax; values are HTML-escaped in the HTML part. Rendering happens when a
-mail is enqueued, so a missing value fails in the caller's transaction, not in the worker.
+holds only the body; it is placed inside ``templates/_layout.html``, one layout for every
+language whose words come from the catalogs. Placeholders use ``str.format`` syntax; values
+are HTML-escaped in the HTML part. Rendering happens when a mail is enqueued, so a missing
+value fails in the caller's transaction, not in the worker; it happens in the mail's
+language, so a value that is written at the last moment (:func:`immo_connect.i18n.lazy_ngettext`,
+« 3 minutes ») is written in the reader's words.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from immo_connect import i18n
 from immo_connect.config import PlatformSection
 from immo_connect.errors import ValidationError
 from immo_connect.i18n import _
@@ -40,8 +44,14 @@ class RenderedMail:
     html: str
 
 
+class _Markup(str):
+    """HTML made here (the body, a link), placed as it is."""
+
+
 class _HtmlFormatter(string.Formatter):
     def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, _Markup):
+            return str(value)
         return html.escape(super().format_field(value, format_spec))
 
 
@@ -57,9 +67,12 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def _fill(formatter: string.Formatter, text: str, values: Mapping[str, object], where: str) -> str:
+def _fill(formatter: string.Formatter, text: str, values: Mapping[str, object], where: str, language: str) -> str:
+    """``text`` with its values, those written now (counts) in ``language``; a mistake is
+    told in the language of whoever sends the mail."""
     try:
-        return formatter.vformat(text, (), values)
+        with i18n.using(language):
+            return formatter.vformat(text, (), values)
     except KeyError as error:
         raise MailTemplateError(
             _("The mail template {where} needs a value for {name}, which was not given.").format(
@@ -108,10 +121,10 @@ def render(
             _("{template!r} is not a valid mail template name.").format(template=template),
             hint=_("Use lowercase letters, digits and underscores, e.g. activation_code."),
         )
+    layout = _read(TEMPLATE_DIR / f"{LAYOUT}.html")
     for language in dict.fromkeys(languages):
         raw_text = _read(TEMPLATE_DIR / language / f"{template}.txt")
         raw_html = _read(TEMPLATE_DIR / language / f"{template}.html")
-        layout = _read(TEMPLATE_DIR / language / f"{LAYOUT}.html")
         if raw_text is not None and raw_html is not None and layout is not None:
             break
     else:
@@ -125,11 +138,22 @@ def render(
     values = {**platform_values(platform), **context}
     subject_format, body_format = _split_text(raw_text, where + ".txt")
     # A header must stay one line whatever the values hold.
-    subject = " ".join(_fill(_TEXT, subject_format, values, where + ".txt").split())
-    text = _fill(_TEXT, body_format, values, where + ".txt")
-    body = _fill(_HTML, raw_html, values, where + ".html")
-    page = _fill(
-        _HTML, layout, {**platform_values(platform), "subject": subject, "body": "\0BODY\0"},
-        f"{language}/{LAYOUT}.html",
-    ).replace("\0BODY\0", body)
+    subject = " ".join(_fill(_TEXT, subject_format, values, where + ".txt", language).split())
+    text = _fill(_TEXT, body_format, values, where + ".txt", language)
+    body = _fill(_HTML, raw_html, values, where + ".html", language)
+    with i18n.using(language):
+        notice = _notice(platform)
+    page = _fill(_HTML, layout, {
+        **platform_values(platform), "language": language, "subject": subject, "body": _Markup(body),
+        "notice": _Markup(notice),
+    }, f"{LAYOUT}.html", language)
     return RenderedMail(language=language, subject=subject, text=text, html=page)
+
+
+def _notice(platform: PlatformSection) -> str:
+    """The layout's last words, in the mail's language, with the support address as a link."""
+    address = html.escape(platform.support_email)
+    return _HTML.vformat(
+        _("This message was sent automatically by {platform_name}. A question? Write to {support_email} "
+          "or call {support_phone}."),
+        (), {**platform_values(platform), "support_email": _Markup(f'<a href="mailto:{address}">{address}</a>')})

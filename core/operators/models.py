@@ -45,6 +45,8 @@ class MoneyRequest(BaseModel):
     requested_at = peewee.DateTimeField()
     decided_by = peewee.ForeignKeyField(Account, backref="+", null=True, on_delete="RESTRICT")
     decided_at = peewee.DateTimeField(null=True)
+    # Why the second finance operator approved or rejected it (their own words).
+    decision_reason = peewee.CharField(max_length=500, default="")
     transaction_id = peewee.BigIntegerField(null=True)
     # What a script gave as its own idempotency key: the same key never asks twice.
     client_key = peewee.CharField(max_length=200, null=True, unique=True)
@@ -77,5 +79,12 @@ def _longer_kinds(db: peewee.Database) -> None:
         db.execute_sql("ALTER TABLE money_request ALTER COLUMN kind TYPE VARCHAR(20)")
 
 
+def _decision_reason(db: peewee.Database) -> None:
+    if "decision_reason" in {column.name for column in db.get_columns("money_request")}:
+        return  # a fresh database has it from migration 1's model
+    db.execute_sql("ALTER TABLE money_request ADD COLUMN decision_reason VARCHAR(500) NOT NULL DEFAULT ''")
+
+
 MIGRATIONS = [Migration(1, "operator roles and money requests", _create),
-              Migration(2, "card refunds among the money requests", _longer_kinds)]
+              Migration(2, "card refunds among the money requests", _longer_kinds),
+              Migration(3, "the reason of a money request's approval or rejection", _decision_reason)]

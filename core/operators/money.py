@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from immo_connect import audit
 from immo_connect.accounts.models import Account
@@ -44,6 +44,21 @@ class PendingRow:
 
 
 @dataclasses.dataclass(frozen=True)
+class DecidedRow:
+    """A request a second finance operator approved or rejected, with their reason."""
+
+    id: int
+    organisation: str
+    kind: str
+    amount_cents: int
+    requested_by: str
+    decided_by: str
+    decided_at: dt.datetime
+    status: str
+    decision_reason: str
+
+
+@dataclasses.dataclass(frozen=True)
 class MoneyOverview:
     """What the money desk shows at once: the suspense list, the requests waiting, the
     latest imports, and the last statement of each bank account with the missing ones."""
@@ -53,6 +68,7 @@ class MoneyOverview:
     imports: list[StatementImport]
     statements: list[AccountStatementRow]
     gaps: list[str]
+    decided: list[DecidedRow] = dataclasses.field(default_factory=list)
 
 
 def organisation_from(text: str) -> int:
@@ -141,7 +157,25 @@ class MoneyDesk(OperatorAccess):
         ]
         return MoneyOverview(self.platform.bank.suspense(), pending,
                              list(StatementImport.select().order_by(StatementImport.id.desc()).limit(20)),
-                             statements, [gap.describe() for gap in gaps])
+                             statements, [gap.describe() for gap in gaps], self._decided())
+
+    @staticmethod
+    def _decided(limit: int = 20) -> list[DecidedRow]:
+        """The latest decisions of a second finance operator, newest first."""
+        asker, decider = Account.alias(), Account.alias()
+        query = (MoneyRequest.select(MoneyRequest.id, Organisation.name.alias("organisation_name"), MoneyRequest.kind,
+                                     MoneyRequest.amount_cents, asker.username.alias("asker"),
+                                     decider.username.alias("decider"), MoneyRequest.decided_at,
+                                     MoneyRequest.status, MoneyRequest.decision_reason)
+                 .join(Organisation).switch(MoneyRequest)
+                 .join(asker, on=MoneyRequest.requested_by == asker.id).switch(MoneyRequest)
+                 .join(decider, on=MoneyRequest.decided_by == decider.id)
+                 .where(MoneyRequest.decided_at.is_null(False))
+                 .order_by(MoneyRequest.decided_at.desc(), MoneyRequest.id.desc()).limit(limit))
+        return [DecidedRow(int(r["id"]), str(r["organisation_name"]), str(r["kind"]), int(r["amount_cents"]),
+                           str(r["asker"]), str(r["decider"]), r["decided_at"], str(r["status"]),
+                           str(r["decision_reason"]))
+                for r in cast("list[dict[str, Any]]", list(query.dicts()))]
 
     def request_typed(self, actor: ActorRef, organisation: str, kind: str, amount: str, reason: str,
                       top_up: str = "") -> MoneyRequest:
@@ -274,18 +308,20 @@ class MoneyDesk(OperatorAccess):
                 {"request": int(row.id)}, int(row.organisation_key), f"money_request:{row.id}")
         return operator
 
-    def approve(self, actor: ActorRef, request_id: int) -> MoneyRequest:
-        """The second finance operator's approval: books the request, once."""
+    def approve(self, actor: ActorRef, request_id: int, reason: str) -> MoneyRequest:
+        """The second finance operator's approval, with their reason: books the request, once."""
+        text = clean_reason(reason)
         row = self.get(request_id)
         operator = self._second(actor, row, "operator.money_approved")
         now = self.platform.clock.now()
         with transaction():
-            claimed = MoneyRequest.update(status="approved", decided_by=operator.id, decided_at=now).where(
+            claimed = MoneyRequest.update(status="approved", decided_by=operator.id, decided_at=now,
+                                          decision_reason=text).where(
                 (MoneyRequest.id == row.id) & (MoneyRequest.status == "pending")).execute()
             if claimed:
                 self.record(operator, "operator.money_approved", target=f"money_request:{row.id}",
-                            reason=str(row.reason), organisation_id=int(row.organisation_key),
-                            changed={"status": ["pending", "approved"]})
+                            reason=text, organisation_id=int(row.organisation_key),
+                            changed={"status": ["pending", "approved"], "request_reason": str(row.reason)})
         row = self.get(request_id)
         if not claimed:
             if row.status == "approved" and row.transaction_id is None and (row.decided_by_key or 0) == operator.id:
@@ -302,14 +338,16 @@ class MoneyDesk(OperatorAccess):
         operator = self.operator(actor, "money", "operator.money_rejected", organisation_id=int(row.organisation_key))
         now = self.platform.clock.now()
         with transaction():
-            claimed = MoneyRequest.update(status="rejected", decided_by=operator.id, decided_at=now).where(
+            claimed = MoneyRequest.update(status="rejected", decided_by=operator.id, decided_at=now,
+                                          decision_reason=text).where(
                 (MoneyRequest.id == row.id) & (MoneyRequest.status == "pending")).execute()
             if not claimed:
                 raise ConflictError(
                     _("Request {id} was already decided ({status}).").format(id=row.id, status=row.status),
                     hint=_("Nothing to do."), code="request_decided")
             self.record(operator, "operator.money_rejected", target=f"money_request:{row.id}", reason=text,
-                        organisation_id=int(row.organisation_key), changed={"status": ["pending", "rejected"]})
+                        organisation_id=int(row.organisation_key),
+                        changed={"status": ["pending", "rejected"], "request_reason": str(row.reason)})
         return self.get(request_id)
 
     def _book(self, row: MoneyRequest, operator: Operator) -> MoneyRequest:
@@ -340,11 +378,11 @@ class MoneyDesk(OperatorAccess):
 
     def _tell_managers(self, organisation_id: int, row: MoneyRequest, event: audit.AuditEvent) -> None:
         """The managers of a corrected wallet are told what finance did, and why."""
-        from immo_connect.wallet.texts import euros
+        from immo_connect import formatting
 
         organisation = Organisation.get_by_id(organisation_id)
-        sign = "-" if row.kind == "debit" else "+"
-        what = f"{organisation.name}: {sign}{euros(int(row.amount_cents))} EUR. {row.reason}"
+        moved = -int(row.amount_cents) if row.kind == "debit" else int(row.amount_cents)
+        what = f"{organisation.name}: {formatting.money(moved, sign=True)}. {row.reason}"
         for manager in Account.select().join(Membership, on=Membership.account == Account.id).where(
                 (Membership.organisation == organisation_id) & (Membership.status == "active")
                 & Membership.is_manager & (Account.status == "active")):

@@ -1,7 +1,8 @@
 """``platform.operators``: the back office's one entry point.
 
 ``find``/``view`` for every operator role, ``help`` (:class:`HelpDesk`) for the helpdesk,
-``money`` (:class:`MoneyDesk`) for finance, ``roles`` (:class:`OperatorRoles`) for admins.
+``money`` (:class:`MoneyDesk`) for finance, ``roles`` (:class:`OperatorRoles`) for admins, ``reading``
+(:class:`OperatorReading`) for what the command line prints.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from immo_connect.operators.find import AccountPage, AccountState, PageKey
 if TYPE_CHECKING:
     from immo_connect.operators.help import HelpDesk
     from immo_connect.operators.money import MoneyDesk
+    from immo_connect.operators.reading import OperatorReading
     from immo_connect.operators.roles import OperatorRoles
     from immo_connect.platform import Platform
 
@@ -51,6 +53,12 @@ class OperatorService(OperatorAccess):
         from immo_connect.operators.money import MoneyDesk
 
         return MoneyDesk(self.platform)
+
+    @functools.cached_property
+    def reading(self) -> OperatorReading:
+        from immo_connect.operators.reading import OperatorReading
+
+        return OperatorReading(self.platform)
 
     @functools.cached_property
     def roles(self) -> OperatorRoles:

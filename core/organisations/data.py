@@ -19,7 +19,7 @@ from immo_connect.text import check_free_text
 
 # Stable ids with their labels (translated at display).
 EMPLOYEE_TYPES: dict[str, str] = {
-    "employee": N_("Employee"),
+    "employee": N_("Salaried employee"),  # the kind of contract; « Employee » is the role in the organisation
     "self_employed": N_("Self-employed collaborator"),
     "director": N_("Director"),
     "partner": N_("Partner"),

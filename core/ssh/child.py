@@ -83,7 +83,8 @@ def main() -> int:
         import logging
 
         logging.getLogger("immo_connect.ssh").exception("session process failed")
-        print("\r\nImmo-Connect: unexpected error; please report it to support.\r", file=sys.stderr)
+        print("\r\n" + i18n.gettext("Immo-Connect: unexpected error; please report it to support.") + "\r",
+              file=sys.stderr)
         return 1
 
 

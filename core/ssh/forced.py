@@ -22,6 +22,7 @@ from typing import Any
 
 from immo_connect.accounts.models import Account
 from immo_connect.config import Settings
+from immo_connect.i18n import _
 from immo_connect.ssh import SSH_SOURCE_PREFIX
 from immo_connect.ssh.models import SshKey
 
@@ -67,7 +68,7 @@ def run_session(settings: Settings, *, environ: Mapping[str, str] | None = None)
     """The forced command: the terminal UI for one sshd session, in this process."""
     environ = os.environ if environ is None else environ
     if not (os.isatty(0) and os.isatty(2)):
-        print("This service needs a terminal: connect with ssh -t.", file=sys.stderr)
+        print(_("This service needs a terminal: connect with ssh -t."), file=sys.stderr)
         return 1
     from immo_connect.platform import create_platform
     from immo_connect.ssh import identity

@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from immo_connect import audit
+from immo_connect import audit, formatting
 from immo_connect.accounts.models import Account
 from immo_connect.contracts.tools import Tool
 from immo_connect.errors import NotFoundError, ValidationError
@@ -237,19 +237,18 @@ class StartMixin(ServiceBase):
         )
         if not charged.succeeded:
             # The wallet recorded the failed attempt (it shows in the history); the action stops here.
-            from immo_connect.wallet.texts import euros
 
             if int(charged.balance_before or 0) < 0:  # money of a top-up was taken back
                 raise ValidationError(
-                    _("The wallet of {organisation} is negative ({balance} €): money of a top-up was taken "
+                    _("The wallet of {organisation} is negative ({balance}): money of a top-up was taken "
                       "back, and tools cannot be paid for until it is topped up.").format(
-                        organisation=context.organisation_name, balance=euros(int(charged.balance_before or 0))),
+                        organisation=context.organisation_name, balance=formatting.money(int(charged.balance_before or 0))),
                     hint=_("Ask a manager of the organisation to top up the wallet."),
                     code="insufficient_funds",
                 )
             raise ValidationError(
-                _("The wallet of {organisation} has too little money for this action ({amount} €).").format(
-                    organisation=context.organisation_name, amount=euros(price.amount_cents)),
+                _("The wallet of {organisation} has too little money for this action ({amount}).").format(
+                    organisation=context.organisation_name, amount=formatting.money(price.amount_cents)),
                 hint=_("Ask a manager of the organisation to top up the wallet."),
                 code="insufficient_funds",
             )

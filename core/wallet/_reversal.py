@@ -155,7 +155,7 @@ class WalletReversals:
             left = int(original.amount) - _taken_back(wallet_id, original_id)
             if amount > left:
                 raise ValidationError(
-                    _("Only {left} EUR of this top-up can still be taken back, not {amount} EUR.").format(
+                    _("Only {left} of this top-up can still be taken back, not {amount}.").format(
                         left=_euros(left), amount=_euros(amount)),
                     hint=_("Take back at most what is left of the top-up."),
                     field="amount_cents", code="take_back_too_large",
@@ -247,9 +247,8 @@ class WalletReversals:
 
 
 def _euros(cents: int) -> str:
-    from immo_connect.wallet.texts import euros
-
-    return euros(cents)
+    """An amount in a sentence, with its currency, in the language of the reader."""
+    return money(cents)
 
 
 def reason_text(reason: str, language: str | None = None) -> str:
@@ -274,7 +273,7 @@ def notify_taken_back(platform: Platform, organisation_id: int, row: WalletTrans
         with i18n.using(language or platform.settings.language):
             words = i18n.catalog(language or platform.settings.language)
             notice = (words.gettext("The balance is now negative: the organisation's tools cannot be paid for "
-                                    "until the wallet is topped up by at least {amount} EUR.")
+                                    "until the wallet is topped up by at least {amount}.")
                       .format(amount=_euros(-balance)) if balance < 0 else "")
             enqueue(
                 to=str(account.email), template=TEMPLATE, key=f"{TEMPLATE}:{row.id}:{account.id}", language=language,
@@ -282,7 +281,7 @@ def notify_taken_back(platform: Platform, organisation_id: int, row: WalletTrans
                     "first_name": account.first_name, "organisation": organisation_name,
                     "amount": money(-int(row.amount)),
                     "reason": reason_text(str(row.failure_reason), language or platform.settings.language),
-                    "top_up": words.gettext("no. {number} of {date}, {amount} EUR").format(
+                    "top_up": words.gettext("no. {number} of {date}, {amount}").format(
                         number=original.number, date=_date(original.created_at), amount=_euros(int(original.amount))),
                     "reference": str(row.reference) or "—",
                     "number": row.number, "date": _date(row.created_at) + " UTC",

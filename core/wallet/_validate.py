@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from immo_connect import formatting
 from immo_connect.errors import ValidationError
 from immo_connect.i18n import _
 from immo_connect.wallet.models import MAX_AMOUNT_CENTS
@@ -19,7 +20,7 @@ def amount(value: object, *, field: str = "amount_cents") -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(
             _("The amount must be a whole number of euro cents, not {value!r}.").format(value=value),
-            hint=_("Give the amount in cents as an integer, e.g. 1250 for 12.50 EUR."),
+            hint=_("Give the amount in cents as an integer, e.g. 1250 for {amount}.").format(amount=formatting.money(1250)),
             field=field, code="amount_not_integer",
         )
     if value <= 0:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from immo_connect import formatting
 from immo_connect.accounts.models import Account
 from immo_connect.clock import FrozenClock
 from immo_connect.organisations.models import Membership, Organisation
@@ -90,6 +91,6 @@ def seed(platform: Platform) -> list[str]:
         platform.clock = real_clock
     balance = wallet.ensure_wallet(peeters.id).balance
     return [f"Wallet: {peeters.name} has {len(HISTORY)} demo transactions, balance "
-            f"{balance // 100},{balance % 100:02d} EUR; communication {wallet.structured_communication(peeters.id)}.",
+            f"{formatting.money(balance)}; communication {wallet.structured_communication(peeters.id)}.",
             "Wallet rights: the employees of Immo Peeters have none (marc.dubois uses its tools, "
             "not its wallet)."]

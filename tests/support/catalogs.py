@@ -24,7 +24,7 @@ from immo_connect import i18n
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("core", "tui", "plugins")
 TRANSLATED = ("fr", "nl")  # English is the text of the code
-MARKERS = ("_", "N_", "gettext", "ngettext", "pgettext")
+MARKERS = ("_", "N_", "gettext", "ngettext", "lazy_ngettext", "pgettext")
 
 # Texts a language writes as English does (names, codes, and words both languages share):
 # the catalog must still hold them, translated into the same text.
@@ -36,13 +36,14 @@ SAME_AS_ENGLISH: dict[str, frozenset[str]] = {
         "Options", "Sessions", "Support", "Services", "Transactions", "Total", "Code", "Format", "Source",
         "Document", "Mode", "Note", "Question", "Version", "Wallet", "E-mail", "Logo", "Type: {type}",
         "Total (EUR)", "Organisations", "Communication", "correction",
+        "ACTION", "ORGANISATION", "TOTAL", "VERSION", "TRANSACTIONS", "HOOKS", "{count} minute", "{number} (applet {applet})",
     }),
     "nl": frozenset({
         "Wallet", "Status", "Type", "Code", "Format", "Support", "Help", "Logo", "Website", "E-mail",
         "Document", "Contact", "Filter", "Details", "Menu", "Info", "Team", "Start", "Link", "Test",
         "Stop", "Online", "Agent", "Status: {status}", "Type: {type}", "Root", "ORG", "STATUS",
         "Wallet: {communication}", "Support: {name} {contact}", "Support: {contact}", "Code: {code}",
-        "wallet {amount} €", "Filters", "helpdesk", "operator ({role})", "Operators", "credit", "debit",
+        "wallet {amount}", "{title}: {amount}", "HOOKS", "{number} (applet {applet})", "Filters", "helpdesk", "operator ({role})", "Operators", "credit", "debit",
     }),
 }
 # Names and codes: the same text everywhere.
@@ -75,7 +76,7 @@ def marked_texts(sources: tuple[str, ...] = SOURCES) -> dict[str, Marked]:
                 first = node.args[0]
                 if isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value:
                     plural = None
-                    if name == "ngettext" and len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
+                    if name in ("ngettext", "lazy_ngettext") and len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
                         plural = str(node.args[1].value)
                     found.setdefault(first.value, Marked(first.value, plural, f"{path.relative_to(ROOT)}:{node.lineno}"))
     return found

@@ -118,8 +118,8 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
 
 
 def amount_after(label: str, text: str) -> int:
-    """The amount in cents printed after ``label`` on one line of the PDF's text (``1 234,56 EUR``)."""
-    match = re.search(re.escape(label) + r"\s+(-?[\d\u202f ]+,\d\d) EUR", text)
+    """The amount in cents printed after ``label`` on one line of the PDF's text (``1 234,56 €``)."""
+    match = re.search(re.escape(label) + r"\s+(-?[\d\u202f ]+,\d\d) €", text)
     assert match, f"{label!r} not found in:\n{text}"
     whole, cents = match.group(1).replace("\u202f", "").replace(" ", "").split(",")
     sign = -1 if whole.startswith("-") else 1

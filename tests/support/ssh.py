@@ -75,7 +75,7 @@ class ServerProcess:
         env.update(IMMO_CONNECT_DATA_DIR=str(self.data_dir), **self.extra_env)
         self.process = subprocess.Popen(
             [*IMMO_CONNECT, "--config", str(self.config), "--database-url", self.database_url,
-             "serve", "--listen", "127.0.0.1:0"],
+             "--lang", "en", "serve", "--listen", "127.0.0.1:0"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT,
         )
         assert self.process.stdout is not None

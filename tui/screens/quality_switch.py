@@ -14,13 +14,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 
+from immo_connect import formatting
 from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.session_flow import actor_of
 from immo_connect.tui.widgets.header import QUALITY_MARK
 from immo_connect.tui.widgets.safe import Label, Option, OptionList
 from immo_connect.tui.workspace import QualityEntry, quality_entries
-from immo_connect.wallet.texts import euros
 
 CURRENT_MARK = "▸"
 
@@ -29,7 +29,7 @@ def entry_text(entry: QualityEntry, *, current: bool) -> str:
     mark = CURRENT_MARK if current else " "
     if entry.mode_title:
         return f"{mark}     {entry.mode_title}"
-    balance = (_("wallet {amount} €").format(amount=euros(entry.balance_cents)) if entry.balance_cents is not None
+    balance = (_("wallet {amount}").format(amount=formatting.money(entry.balance_cents)) if entry.balance_cents is not None
                else _("wallet not visible"))
     return f"{mark} {QUALITY_MARK} {entry.organisation_name} — {balance}"
 

@@ -19,7 +19,6 @@ from immo_connect.plugins.tools.antiblanchiment.checks import (
     AmlCheck,
     answers_of,
 )
-from immo_connect.wallet.texts import euros
 
 if TYPE_CHECKING:
     from immo_connect.platform import Platform
@@ -70,7 +69,7 @@ def render(check: AmlCheck, *, organisation_name: str, enterprise_number: str, m
     pdf.heading(_("Transaction"))
     pdf.row(_("Kind"), _(TRANSACTION_LABELS.get(check.transaction_kind, check.transaction_kind)))
     pdf.row(_("Property"), check.property_address)
-    pdf.row(_("Amount"), _("not known") if check.amount_cents is None else f"{euros(check.amount_cents)} €")
+    pdf.row(_("Amount"), _("not known") if check.amount_cents is None else formatting.money(check.amount_cents))
 
     pdf.heading(_("Risk questions"))
     answers = answers_of(check)

@@ -9,7 +9,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import N_, _
+from immo_connect.i18n import N_, _, ngettext
 from immo_connect.operators.find import AccountPage, PageKey
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.account_forms import FormMessage
@@ -87,7 +87,8 @@ class BackOfficeScreen(ServiceHandlers, Screen[None]):
                                          _("linked") if row.eid_linked else "—"]) for row in page.rows)
         self.query_one("#bo-message", FormMessage).update("")
         self.query_one("#bo-page", Label).update(
-            _("{total} account(s) · page {page} of {pages} · N next, P previous, Enter opens").format(
+            ngettext("{total} account · page {page} of {pages} · N next, P previous, Enter opens",
+                     "{total} accounts · page {page} of {pages} · N next, P previous, Enter opens", page.total).format(
                 total=page.total, page=page.page, pages=page.pages))
         if page.rows:
             table.focus()

@@ -70,13 +70,13 @@ def negative_notice(overview: WalletOverview) -> str:
     if overview.balance_cents >= 0:
         return ""
     taken = overview.last_take_back
-    why = (_("{amount} EUR of a top-up was taken back on {date}: {reason}.").format(
-        amount=euros(-int(taken.amount)), date=formatting.date(to_local(taken.created_at)),
+    why = (_("{amount} of a top-up was taken back on {date}: {reason}.").format(
+        amount=formatting.money(-int(taken.amount)), date=formatting.date(to_local(taken.created_at)),
         reason=reason_label(str(taken.failure_reason))) if taken is not None else "")
     return " ".join(part for part in (
         "⚠ " + _("The balance is negative."), why,
-        _("Tools cannot be paid for until the wallet is topped up by at least {amount} EUR.").format(
-            amount=euros(-overview.balance_cents)),
+        _("Tools cannot be paid for until the wallet is topped up by at least {amount}.").format(
+            amount=formatting.money(-overview.balance_cents)),
     ) if part)
 
 

@@ -38,9 +38,9 @@ def ask(platform: Any, actor: int, payment_id: int, amount: str, key: str) -> An
 
 
 def describe(offer: RefundOffer) -> str:
-    return _("Top-up no. {number} of {date}: {amount} EUR ({option}, {reference}).").format(
+    return _("Top-up no. {number} of {date}: {amount} ({option}, {reference}).").format(
         number=offer.top_up_number, date=formatting.date_time(to_local(offer.top_up_at)),
-        amount=euros(offer.amount_cents), option=offer.option, reference=offer.provider_payment_id)
+        amount=formatting.money(offer.amount_cents), option=offer.option, reference=offer.provider_payment_id)
 
 
 class WalletRefundScreen(ServiceHandlers, WorkspaceScreen[bool]):
@@ -80,9 +80,10 @@ class WalletRefundScreen(ServiceHandlers, WorkspaceScreen[bool]):
         self.offer = offer
         self.query_one("#refund-top-up", Label).update(Text(describe(offer)))
         self.query_one("#refund-limit", Label).update(Text(
-            _("At most {maximum} EUR can be refunded: what is left of the top-up ({left} EUR), "
-              "within the balance ({balance} EUR).").format(
-                maximum=euros(offer.maximum_cents), left=euros(offer.left_cents), balance=euros(offer.balance_cents))))
+            _("At most {maximum} can be refunded: what is left of the top-up ({left}), "
+              "within the balance ({balance}).").format(
+                maximum=formatting.money(offer.maximum_cents), left=formatting.money(offer.left_cents),
+                balance=formatting.money(offer.balance_cents))))
         amount = self.query_one("#refund-amount", Input)
         amount.value = euros(offer.maximum_cents) if offer.maximum_cents else ""
         amount.focus()
@@ -111,8 +112,8 @@ class WalletRefundScreen(ServiceHandlers, WorkspaceScreen[bool]):
         self.key = f"tui:refund:{uuid.uuid4()}"  # a new attempt is a new request
 
     def _done(self, refund: Any) -> None:
-        self.notify(_("✓ Refund of {amount} EUR asked; the payer receives it through the payment provider.").format(
-            amount=euros(int(refund.amount_cents))), title=_("Refund"))
+        self.notify(_("✓ Refund of {amount} asked; the payer receives it through the payment provider.").format(
+            amount=formatting.money(int(refund.amount_cents))), title=_("Refund"))
         self.dismiss(True)
 
     def action_cancel(self) -> None:

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer
 
+from immo_connect import formatting
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
@@ -23,7 +24,7 @@ from immo_connect.tui.widgets.account_forms import FormMessage, focus_field
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Input, Label, Select
 from immo_connect.wallet.forms import parse_euros
-from immo_connect.wallet.texts import euros, reason_label
+from immo_connect.wallet.texts import reason_label
 
 
 def managed_targets(platform: Any, actor: int, source: int) -> list[tuple[str, int]]:
@@ -87,8 +88,8 @@ class WalletTransferScreen(ServiceHandlers, WorkspaceScreen[bool]):
         self.source_name = str(source.organisation_name)
         self.targets = {value: name for name, value in targets}
         self.query_one("#transfer-source", Label).update(
-            _("From the wallet of {organisation} (balance {amount} €)").format(
-                organisation=self.source_name, amount=euros(source.balance_cents)))
+            _("From the wallet of {organisation} (balance {amount})").format(
+                organisation=self.source_name, amount=formatting.money(source.balance_cents)))
         select = self.query_one("#transfer-target", Select)
         select.set_options(targets)
         if len(targets) == 1:  # the only wallet it can go to: chosen, the amount comes next
@@ -126,8 +127,8 @@ class WalletTransferScreen(ServiceHandlers, WorkspaceScreen[bool]):
                 self._send()
 
         self.app.push_screen(ConfirmDialog(
-            _("Transfer {amount} € from the wallet of {source} to the wallet of {target}? "
-              "It cannot be undone.").format(amount=euros(cents), source=self.source_name,
+            _("Transfer {amount} from the wallet of {source} to the wallet of {target}? "
+              "It cannot be undone.").format(amount=formatting.money(cents), source=self.source_name,
                                              target=self.targets.get(target, "?")),
             _("Yes, transfer")), answer)
 
@@ -150,7 +151,7 @@ class WalletTransferScreen(ServiceHandlers, WorkspaceScreen[bool]):
                 _("Not transferred: {reason}").format(reason=reason_label(str(transaction.failure_reason))))
             self.key = f"tui:transfer:{uuid.uuid4()}"  # a new attempt is a new request
             return
-        self.notify(_("✓ {amount} EUR transferred.").format(amount=euros(-int(transaction.amount))),
+        self.notify(_("✓ {amount} transferred.").format(amount=formatting.money(-int(transaction.amount))),
                     title=_("Transfer"))
         self.dismiss(True)
 
