@@ -36,7 +36,6 @@ from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.marked_checkbox import MarkedCheckbox
 from immo_connect.tui.widgets.safe import Button, Checkbox, DataTable, Input, Label, Select
 from immo_connect.tui.widgets.table import Column, RecordTable
-from immo_connect.wallet.texts import euros
 
 
 def _amount_cents(text: str) -> int | None:
@@ -96,7 +95,7 @@ class AntiBlanchimentScreen(ServiceHandlers, Screen[None]):
                 yield Select([(_(label), key) for key, label in OUTCOME_LABELS.items()], value="proceed",
                              allow_blank=False, id="aml-outcome")
                 yield Input(id="aml-notes", placeholder=_("Notes (documents seen, source of funds, …)"))
-                yield Button(_("Record the check ({price})").format(price=f"{euros(price.amount_cents if price else 0)} €"),
+                yield Button(_("Record the check ({price})").format(price=formatting.money(price.amount_cents if price else 0)),
                              id="aml-record-button", variant="primary")
                 yield Label("", id="aml-message", classes="message")
             with Vertical(id="aml-history"):

@@ -16,6 +16,7 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from immo_connect import formatting
 from immo_connect.errors import ImmoConnectError
 from immo_connect.formatting import money
 from immo_connect.i18n import N_, _, ngettext
@@ -24,7 +25,6 @@ from immo_connect.plugins.tools.cadastrefinder.search import search
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.safe import Button, Input, Label
 from immo_connect.tui.widgets.table import Column, RecordTable
-from immo_connect.wallet.texts import euros
 
 
 class CadastreFinderScreen(ServiceHandlers, Screen[None]):
@@ -63,7 +63,7 @@ class CadastreFinderScreen(ServiceHandlers, Screen[None]):
                 yield Input(id="cadastre-parcel", placeholder="0123/45A")
                 yield Input(id="cadastre-address", placeholder=_("Street and number"))
             with Horizontal(classes="buttons"):
-                yield Button(_("Search ({price})").format(price=f"{euros(self.price_cents)} €"), id="cadastre-search-button",
+                yield Button(_("Search ({price})").format(price=formatting.money(self.price_cents)), id="cadastre-search-button",
                              variant="primary")
                 yield Button(_("Close"), id="cadastre-close-button")
             yield Label(_("Each search is charged to the wallet of {organisation} and logged.").format(

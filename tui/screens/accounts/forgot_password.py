@@ -6,51 +6,35 @@ the code and the new password.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
+from textual.widget import Widget
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
-from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.widgets.account_forms import FormMessage
-from immo_connect.tui.widgets.footer import AppFooter
-from immo_connect.tui.widgets.forms import Page
-from immo_connect.tui.widgets.header import AppHeader
-from immo_connect.tui.widgets.safe import Button, Input, Label
+from immo_connect.tui.widgets.password_reset_form import PasswordResetForm
+from immo_connect.tui.widgets.safe import Input, Label
 
 
-def _request(app: Any, email: str) -> None:
-    app.platform.accounts.request_password_reset(email)
+class ForgotPasswordScreen(PasswordResetForm):
+    PREFIX = "forgot"
 
+    def heading(self) -> str:
+        return _("Choose a new password")
 
-class ForgotPasswordScreen(ServiceHandlers, Screen[None]):
-    CSS_PATH = "../../styles/accounts.tcss"
-    DEFAULT_CLASSES = "accounts"
+    def fields(self) -> Iterator[Widget]:
+        yield Label(
+            _("Enter the e-mail address of your account. We send a code there; with it you "
+              "choose a new password on the next screen."),
+            classes="intro",
+        )
+        yield Label(_("E-mail address"))
+        yield Input(self.email, id="forgot-email", max_length=254)
 
-    def __init__(self, email: str = "") -> None:
-        super().__init__()
-        self.email = email
-
-    def compose(self) -> ComposeResult:
-        yield AppHeader(_("Forgot your password?"))
-        with Page(classes="page"), Vertical(classes="form"):
-            yield Label(_("Choose a new password"), classes="title")
-            yield Label(
-                _("Enter the e-mail address of your account. We send a code there; with it you "
-                  "choose a new password on the next screen."),
-                classes="intro",
-            )
-            yield Label(_("E-mail address"))
-            yield Input(self.email, id="forgot-email", max_length=254)
-            with Horizontal(classes="buttons"):
-                yield Button(_("Send the code"), id="forgot-submit", variant="primary")
-                yield Button(_("I already have a code"), id="forgot-have-code")
-                yield Button(_("Back to sign in"), id="forgot-back")
-            yield FormMessage(id="forgot-message")
-        yield AppFooter()
+    def actions(self) -> list[tuple[str, str, Callable[[], None]]]:
+        return [(_("Send the code"), "forgot-submit", self.action_submit),
+                (_("I already have a code"), "forgot-have-code", self._to_reset)]
 
     def on_mount(self) -> None:
         self.query_one("#forgot-email", Input).focus()
@@ -59,18 +43,8 @@ class ForgotPasswordScreen(ServiceHandlers, Screen[None]):
         event.stop()
         self.action_submit()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "forgot-submit":
-            self.action_submit()
-        elif event.button.id == "forgot-have-code":
-            self._to_reset()
-        elif event.button.id == "forgot-back":
-            self.app.pop_screen()
-
     def action_submit(self) -> None:
-        email = self.query_one("#forgot-email", Input).value
-        call_service(self, "forgot", _request, self.app, email, on_done=self._requested, on_error=self._refused)
+        self.send_code(self.query_one("#forgot-email", Input).value, self._requested)
 
     def _requested(self, _result: None) -> None:
         self.app.notify(

@@ -5,21 +5,17 @@ After the change every session of the account is closed and the user signs in ag
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
+from textual.widget import Widget
 
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import _
-from immo_connect.tui._service import ServiceHandlers, call_service
-from immo_connect.tui.screens.accounts.forgot_password import _request
+from immo_connect.tui._service import call_service
 from immo_connect.tui.widgets.account_forms import FormMessage, focus_field, value_of
-from immo_connect.tui.widgets.footer import AppFooter
-from immo_connect.tui.widgets.forms import Page
-from immo_connect.tui.widgets.header import AppHeader
-from immo_connect.tui.widgets.safe import Button, Input, Label
+from immo_connect.tui.widgets.password_reset_form import PasswordResetForm
+from immo_connect.tui.widgets.safe import Input, Label
 
 FIELDS = {"email": "reset-email", "code": "reset-code", "password": "reset-password",
           "password_confirmation": "reset-password-confirmation"}
@@ -29,32 +25,26 @@ def _reset(app: Any, email: str, code: str, password: str, confirmation: str) ->
     app.platform.accounts.reset_password(email, code, password, confirmation)
 
 
-class ResetPasswordScreen(ServiceHandlers, Screen[None]):
-    CSS_PATH = "../../styles/accounts.tcss"
-    DEFAULT_CLASSES = "accounts"
+class ResetPasswordScreen(PasswordResetForm):
+    PREFIX = "reset"
 
-    def __init__(self, email: str = "") -> None:
-        super().__init__()
-        self.email = email
+    def heading(self) -> str:
+        return _("Enter the code and your new password")
 
-    def compose(self) -> ComposeResult:
-        yield AppHeader(_("Forgot your password?"))
-        with Page(classes="page"), Vertical(classes="form"):
-            yield Label(_("Enter the code and your new password"), classes="title")
-            yield Label(_("E-mail address"))
-            yield Input(self.email, id="reset-email", max_length=254)
-            yield Label(_("Code received by e-mail"))
-            yield Input(id="reset-code", max_length=20, placeholder="K7M2QX")
-            yield Label(_("New password (at least 8 characters)"))
-            yield Input(id="reset-password", password=True, max_length=1024)
-            yield Label(_("New password again"))
-            yield Input(id="reset-password-confirmation", password=True, max_length=1024)
-            with Horizontal(classes="buttons"):
-                yield Button(_("Save the new password"), id="reset-submit", variant="primary")
-                yield Button(_("Send a new code"), id="reset-resend")
-                yield Button(_("Back to sign in"), id="reset-back")
-            yield FormMessage(id="reset-message")
-        yield AppFooter()
+    def fields(self) -> Iterator[Widget]:
+        yield Label(_("E-mail address"))
+        yield Input(self.email, id="reset-email", max_length=254)
+        yield Label(_("Code received by e-mail"))
+        yield Input(id="reset-code", max_length=20, placeholder="K7M2QX")
+        yield Label(_("New password (at least 8 characters)"))
+        yield Input(id="reset-password", password=True, max_length=1024)
+        yield Label(_("New password again"))
+        yield Input(id="reset-password-confirmation", password=True, max_length=1024)
+
+    def actions(self) -> list[tuple[str, str, Callable[[], None]]]:
+        return [(_("Save the new password"), "reset-submit", self.action_submit),
+                (_("Send a new code"), "reset-resend", lambda: self.send_code(value_of(self, "reset-email"),
+                                                                              self._resent))]
 
     def on_mount(self) -> None:
         self.query_one("#reset-code" if self.email else "#reset-email", Input).focus()
@@ -65,16 +55,6 @@ class ResetPasswordScreen(ServiceHandlers, Screen[None]):
             self.action_submit()
         else:
             self.focus_next()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "reset-submit":
-            self.action_submit()
-        elif event.button.id == "reset-resend":
-            call_service(self, "forgot", _request, self.app, value_of(self, "reset-email"),
-                         on_done=self._resent, on_error=self._refused)
-        elif event.button.id == "reset-back":
-            self.app.pop_screen()
 
     def action_submit(self) -> None:
         self.query_one(FormMessage).update(_("Checking the code…"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.screen import Screen
 
+from immo_connect import formatting
 from immo_connect.bank.models import BankEntry
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
@@ -15,7 +16,6 @@ from immo_connect.tui.widgets.footer import AppFooter
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Label
 from immo_connect.tui.widgets.table import Column, RecordTable
-from immo_connect.wallet.texts import euros
 
 ENTRY_WORDS = {"credited": N_("credited"), "suspense": N_("in suspense"), "assigned": N_("assigned by an operator"),
                "returned": N_("returned")}
@@ -47,7 +47,7 @@ class ImportReportScreen(ServiceHandlers, Screen[None]):
         table = self.query_one("#bo-entries", RecordTable)
         table.set_records((str(entry.id), [
             str(entry.id), entry.booking_date.isoformat() if entry.booking_date else "?",
-            "?" if entry.amount_cents is None else f"{euros(int(entry.amount_cents))} EUR",
+            "?" if entry.amount_cents is None else formatting.money(int(entry.amount_cents)),
             entry.communication or entry.communication_text or "—",
             entry.counterparty_name or "—", _(ENTRY_WORDS.get(entry.status, entry.status)),
             str(entry.organisation_id or "—")]) for entry in entries)

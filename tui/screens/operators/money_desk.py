@@ -1,6 +1,6 @@
 """« Finances » of the back office: the suspense list (assign an entry to a wallet), the
-corrections and refunds waiting for a second finance operator, the latest statement imports
-and the reconciliation of the statements."""
+corrections and refunds waiting for a second finance operator, the latest statement imports,
+the reconciliation of the statements, and the latest decisions with their reasons."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 
+from immo_connect import formatting
 from immo_connect.i18n import N_, _
 from immo_connect.operators.money import MoneyOverview
 from immo_connect.tui._service import call_service
@@ -20,14 +21,15 @@ from immo_connect.tui.widgets.footer import AppFooter
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import DataTable, Label
 from immo_connect.tui.widgets.table import Column, RecordTable
-from immo_connect.wallet.texts import euros
 
 KIND_WORDS = {"credit": N_("credit"), "debit": N_("debit"), "refund": N_("refund"),
               "card_refund": N_("card refund")}
+STATUS_WORDS = {"approved": N_("approved"), "booked": N_("booked"), "failed": N_("failed"),
+                "rejected": N_("rejected")}
 
 
 def _money(cents: int | None) -> str:
-    return "?" if cents is None else f"{euros(int(cents))} EUR"
+    return "?" if cents is None else formatting.money(int(cents))
 
 
 class MoneyDeskScreen(OperatorDeskScreen):
@@ -36,6 +38,7 @@ class MoneyDeskScreen(OperatorDeskScreen):
         Binding("c", "correct", N_("New correction or refund"), id="bo-correct"),
         Binding("v", "approve", N_("Approve the selected request"), id="bo-approve"),
         Binding("x", "reject", N_("Reject the selected request"), id="bo-reject"),
+        Binding("i", "import_statement", N_("Import a bank statement file"), id="bo-import"),
         Binding("r", "refresh", N_("Refresh"), id="bo-money-refresh"),
     ]
 
@@ -68,6 +71,12 @@ class MoneyDeskScreen(OperatorDeskScreen):
                               Column(_("Date"), keep=True), Column(_("New balance"), keep=True, right=True),
                               id="bo-statements", zebra_stripes=False, classes="bo-table")
             yield Label("", id="bo-gaps", classes="bo-line")
+            yield Label(_("Latest decisions of a second finance operator"), classes="bo-title")
+            yield RecordTable(Column(_("Request"), priority=2), Column(_("Organisation"), keep=True, max_width=20),
+                              Column(_("Amount"), keep=True, right=True), Column(_("Status"), keep=True),
+                              Column(_("Decided by"), priority=1, max_width=20),
+                              Column(_("Reason of the decision"), flex=True),
+                              id="bo-decided", zebra_stripes=False, classes="bo-table")
         yield AppFooter()
 
     def on_mount(self) -> None:
@@ -97,6 +106,10 @@ class MoneyDeskScreen(OperatorDeskScreen):
         self.query_one("#bo-gaps", Label).update(
             "\n".join(_("Missing statement: {text}").format(text=gap) for gap in overview.gaps)
             or _("No statement is missing."))
+        self.query_one("#bo-decided", RecordTable).set_records(
+            (str(row.id), [str(row.id), row.organisation, _money(row.amount_cents),
+                           _(STATUS_WORDS.get(row.status, row.status)), row.decided_by, row.decision_reason])
+            for row in overview.decided)
 
     @property
     def _money_desk(self) -> Any:
@@ -134,8 +147,23 @@ class MoneyDeskScreen(OperatorDeskScreen):
             id=row.id, kind=_(KIND_WORDS.get(row.kind, row.kind)), amount=_money(row.amount_cents),
             organisation=row.organisation)
         self._ask(question, _("Approve") if approve else _("Reject"),
-                  lambda a: (self._money_desk.approve, (row.id,)) if approve
+                  lambda a: (self._money_desk.approve, (row.id, a["reason"])) if approve
                   else (self._money_desk.reject, (row.id, a["reason"])), self._requested)
+
+    def action_import_statement(self) -> None:
+        self._ask(_("Import a bank statement (CODA or CAMT.053) from a file on the server."), _("Import"),
+                  lambda a: (self._money_desk.import_file, (a["path"].strip(), a["reason"])), self._imported,
+                  [("path", _("Path of the file on the server"))])
+
+    def _imported(self, report: Any) -> None:
+        """Say what the import did, then open its report (what became of each credit)."""
+        self._done(_("{file}: {credited} credited, {suspense} in suspense, {duplicate} already imported.").format(
+            file=report.filename, credited=report.count("credited"), suspense=report.count("suspense"),
+            duplicate=report.count("duplicate")))
+        if report.import_id is not None:
+            from immo_connect.tui.screens.operators.import_report import ImportReportScreen
+
+            self.app.push_screen(ImportReportScreen(int(report.import_id), str(report.filename)))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on an import opens its report."""

@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer
 
+from immo_connect import formatting
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
@@ -26,7 +27,6 @@ from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Button, Input, Label, Option, OptionList, Select
 from immo_connect.tui.widgets.table import cut
-from immo_connect.wallet.texts import euros
 
 NAVIGATION_KEYS = ("j", "k", "plus")
 
@@ -64,7 +64,7 @@ def price_line(tool: Any) -> str:
     prices = getattr(tool, "prices", ()) if tool is not None else ()
     if not prices:
         return _("This tool charges nothing to the wallet.")
-    listed = "; ".join(_("{title}: {amount} €").format(title=_(price.title), amount=euros(price.amount_cents))
+    listed = "; ".join(_("{title}: {amount}").format(title=_(price.title), amount=formatting.money(price.amount_cents))
                        for price in prices)
     return _("Charged to the organisation's wallet: {prices}.").format(prices=listed)
 
@@ -97,7 +97,7 @@ class QualityScreen(ServiceHandlers, WorkspaceScreen[Any]):
         self.balances: dict[int, int | None] = {}
 
     def compose(self) -> ComposeResult:
-        yield AppHeader(_("Change quality"))
+        yield AppHeader(_("Quality selection"))  # the manual's « Extra keuzescherm »
         with Vertical(classes="tools-page"):
             yield Label(_("In which quality do you want to use the tool?"), classes="title", id="quality-title")
             yield Select[str]([], id="quality-tool", prompt=_("Tool"), classes="hidden")
@@ -192,7 +192,7 @@ class QualityScreen(ServiceHandlers, WorkspaceScreen[Any]):
 
     def _wallet_text(self, quality: Any) -> str:
         balance = self.balances.get(quality.organisation_id)
-        return (_("wallet {amount} €").format(amount=euros(balance)) if balance is not None
+        return (_("wallet {amount}").format(amount=formatting.money(balance)) if balance is not None
                 else _("wallet not visible"))
 
     def on_resize(self) -> None:
