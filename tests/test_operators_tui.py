@@ -25,6 +25,12 @@ from tests.support.operators import make_operator
 from tests.support.tui import settle, sign_in, table_text
 
 
+def full_rows(app: ImmoConnectApp, selector: str) -> str:
+    """Every column of every row, as « Ligne complète » shows it (cut or hidden at 80 columns)."""
+    table = app.screen.query_one(selector, RecordTable)
+    return "\n".join(" | ".join(text for _label, text in table.row_details(key)) for key in table.records)
+
+
 def many_accounts(count: int) -> None:
     """``count`` accounts named Janssens (and one Peeters), written in one statement per thousand."""
     now = utcnow()
@@ -150,7 +156,7 @@ async def test_the_money_desk_assigns_an_entry_and_a_second_operator_approves(pl
         approved = MoneyRequest.get_by_id(waiting.id)
         assert (approved.status, approved.decision_reason) == ("booked", "agreement checked, ticket 5")
         assert table_text(app, "#bo-pending") == ""
-        decided = table_text(app, "#bo-decided")  # the decision and its reason, on the desk
+        decided = full_rows(app, "#bo-decided")  # the decision and its reason, on the desk
         assert "bert.finance" in decided and "agreement checked, ticket 5" in decided and "comptabilisée" in decided
         app.screen.query_one("#bo-imports").focus()
         await pilot.press("enter")  # the import's report: what became of each line
@@ -240,7 +246,7 @@ async def test_finance_imports_a_coda_file_from_the_money_desk_and_sees_its_repo
         from immo_connect.tui.screens.operators.import_report import ImportReportScreen
 
         assert isinstance(app.screen, ImportReportScreen)
-        report = table_text(app, "#bo-entries")
+        report = full_rows(app, "#bo-entries")  # at 80 columns the payer is in the row's detail
         assert "crédité" in report and "en attente" in report and "PEETERS AN" in report
     imported = StatementImport.get()
     assert imported.operator == "bert.finance" and imported.credited == 2

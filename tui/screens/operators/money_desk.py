@@ -74,7 +74,7 @@ class MoneyDeskScreen(OperatorDeskScreen):
             yield Label(_("Latest decisions of a second finance operator"), classes="bo-title")
             yield RecordTable(Column(_("Request"), priority=2), Column(_("Organisation"), keep=True, max_width=20),
                               Column(_("Amount"), keep=True, right=True), Column(_("Status"), keep=True),
-                              Column(_("Decided by"), priority=1, max_width=20),
+                              Column(_("Decided by"), keep=True, max_width=16),
                               Column(_("Reason of the decision"), flex=True),
                               id="bo-decided", zebra_stripes=False, classes="bo-table")
         yield AppFooter()

@@ -12,12 +12,12 @@ from typing import Any
 
 from rich.text import Text
 
+from immo_connect import formatting
 from immo_connect.formats.enterprise import format_number
 from immo_connect.i18n import _, ngettext
 from immo_connect.organisations.data import STATUS_LABELS, OrganisationSummary
 from immo_connect.tui.screens.organisations._org_navigation import open_organisation_screen
 from immo_connect.tui.widgets.table import Column, RecordTable
-from immo_connect.wallet.texts import euros
 
 MANAGER_MARK = "★"
 REQUESTS_MARK = "●"
@@ -51,7 +51,7 @@ class OrganisationsTable(RecordTable):
         cells = [Text(summary.name), role, status]
         if self.with_balances:
             balance = balances.get(summary.id)
-            cells.append(Text(f"{euros(balance)} €" if balance is not None else "—"))
+            cells.append(Text(formatting.money(balance) if balance is not None else "—"))
         cells += [requests, Text(format_number(summary.enterprise_number))]
         if not summary.usable:
             for cell in cells:
