@@ -78,7 +78,7 @@ def test_wheel_in_clean_venv_discovers_vendor_plugin_and_isolates_broken_one(tmp
 
     # The rest keeps working: the database is created and migrated despite the broken plugin.
     upgraded = sh(cli, "db", "upgrade", env=env, cwd=tmp_path)
-    assert "up to date" in upgraded.stdout
+    assert "est à jour" in upgraded.stdout  # the installation's language, French
 
     config = tmp_path / "plugins.toml"
     config.write_text('[plugins.vendor_hello]\nenabled = false\n\n[plugins.broken_plugin]\nenabled = false\n')
