@@ -158,3 +158,20 @@ def test_two_approvals_at_once_book_once(finance: Platform) -> None:
         thread.join(60)
     assert sorted(outcomes) == ["booked"] + ["request_decided"] * 3, outcomes
     assert balances()[organisation] == 700_00 and ledger_problems() == []
+
+
+def test_a_database_from_before_the_decision_reason_gets_its_column(finance: Platform) -> None:
+    from immo_connect.storage import database, upgrade
+    from immo_connect.storage._migrations import SchemaMigration
+
+    organisation = _agency()
+    anne = make_operator("anne.finance", "finance")
+    row = finance.operators.money.request(anne, organisation, "credit", 300_00, "ticket 16")
+    db = database.obj
+    with transaction():
+        db.execute_sql("ALTER TABLE money_request DROP COLUMN decision_reason")
+        SchemaMigration.delete().where((SchemaMigration.component == "immo_connect.operators.models")
+                                       & (SchemaMigration.version == 3)).execute()
+    assert upgrade() == ["immo_connect.operators.models:3 the reason of a money request's approval or rejection"]
+    bert = make_operator("bert.finance", "finance")
+    assert finance.operators.money.approve(bert, row.id, "checked, ticket 16").decision_reason == "checked, ticket 16"
