@@ -51,6 +51,16 @@ async def open_desk(app: ImmoConnectApp, pilot: Any, operator: Account, key: str
     await settle(pilot)
 
 
+async def answer(app: ImmoConnectApp, pilot: Any, key: str, *fields: str) -> None:
+    """Press ``key``, which asks with a dialog, and type each of ``fields`` followed by Enter."""
+    await pilot.press(key)
+    await settle(pilot)
+    assert isinstance(app.screen, ReasonDialog)
+    for field in fields:
+        await pilot.press(*field, "enter")
+    await settle(pilot)
+
+
 async def test_an_ordinary_user_sees_no_back_office(platform: Platform) -> None:
     anne = make_account("anne.peeters")
     app = ImmoConnectApp(platform)
@@ -208,12 +218,8 @@ async def test_the_money_desk_refunds_a_card_top_up_to_the_card(make_platform: C
     app = ImmoConnectApp(platform)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_desk(app, pilot, anne, "m")
-        await pilot.press("c")
-        await settle(pilot)
-        assert isinstance(app.screen, ReasonDialog)
-        await pilot.press(*str(organisation.id), "enter", *"refund", "enter", *"30", "enter",
-                          *str(payment.transaction_id), "enter", *"unused top-up, ticket 8", "enter")
-        await settle(pilot)
+        await answer(app, pilot, "c", str(organisation.id), "refund", "30", str(payment.transaction_id),
+                     "unused top-up, ticket 8")
         assert isinstance(app.screen, MoneyDeskScreen)
         row = MoneyRequest.get()
         assert (row.kind, row.status, int(row.amount_cents)) == ("card_refund", "booked", 30_00)
@@ -238,11 +244,7 @@ async def test_finance_imports_a_coda_file_from_the_money_desk_and_sees_its_repo
     app = ImmoConnectApp(platform)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_desk(app, pilot, bert, "m")
-        await pilot.press("i")
-        await settle(pilot)
-        assert isinstance(app.screen, ReasonDialog)
-        await pilot.press(*str(path), "enter", *"statement of March, ticket 7", "enter")
-        await settle(pilot)
+        await answer(app, pilot, "i", str(path), "statement of March, ticket 7")
         from immo_connect.tui.screens.operators.import_report import ImportReportScreen
 
         assert isinstance(app.screen, ImportReportScreen)

@@ -6,7 +6,7 @@ import re
 
 from immo_connect import formatting
 from immo_connect.errors import ValidationError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.wallet.models import MAX_AMOUNT_CENTS
 
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")
@@ -70,24 +70,23 @@ def idempotency_key(value: object, *, field: str = "idempotency_key") -> str:
     return value
 
 
-def tool(value: object, *, field: str = "tool") -> str:
+def _name(value: object, field: str, code: str, message: str, hint: str) -> str:
+    """``value`` when it is a registered name; the texts are translated only on refusal."""
     if not isinstance(value, str) or not _TOOL.fullmatch(value):
-        raise ValidationError(
-            _("The tool name must be the registered name of the tool (letters, digits, - _ . :)."),
-            hint=_("Pass the name under which the tool plugin registered its tool."),
-            field=field, code="tool_invalid",
-        )
+        raise ValidationError(_(message), hint=_(hint), field=field, code=code)
     return value
+
+
+def tool(value: object, *, field: str = "tool") -> str:
+    return _name(value, field, "tool_invalid",
+                 N_("The tool name must be the registered name of the tool (letters, digits, - _ . :)."),
+                 N_("Pass the name under which the tool plugin registered its tool."))
 
 
 def usage_mode(value: object, *, field: str = "usage_mode") -> str:
-    if not isinstance(value, str) or not _TOOL.fullmatch(value):
-        raise ValidationError(
-            _("The usage mode must be the id of one of the tool's usage modes (letters, digits, - _ . :)."),
-            hint=_("Pass the mode the tool runs under (its context's mode), or leave it out."),
-            field=field, code="usage_mode_invalid",
-        )
-    return value
+    return _name(value, field, "usage_mode_invalid",
+                 N_("The usage mode must be the id of one of the tool's usage modes (letters, digits, - _ . :)."),
+                 N_("Pass the mode the tool runs under (its context's mode), or leave it out."))
 
 
 def reference(value: object, *, field: str = "reference") -> str:
