@@ -41,8 +41,9 @@ async def test_footer_follows_the_focus_and_keeps_its_keys_when_they_do_not_chan
         await pilot.press("tab")  # to the sign-in button: "?" works again
         await settle(pilot)
         assert isinstance(app.focused, Button)
-        # Outside a field « ? » helps, and comes before the frame's keys that still fit.
-        assert footer_keys(app) == ["ctrl+n", "ctrl+r", "question_mark", "ctrl+q", "escape", "ctrl+p"]
+        # Outside a field « ? » helps, and comes before the frame's keys that still fit; the
+        # language key is kept before back (someone who cannot read the screen needs it).
+        assert footer_keys(app) == ["ctrl+n", "ctrl+r", "question_mark", "ctrl+q", "f6", "ctrl+p"]
         await pilot.press("shift+tab")
         await settle(pilot)
         # As many whole keys as 100 columns hold (F2 is the name top right, and in the help).

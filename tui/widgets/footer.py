@@ -3,10 +3,10 @@
 Textual's Footer lists every key of the screen and the app in one line and lets the ones
 past the right edge fall off: at 80 columns the help and quit keys were never seen, and a
 key half cut (« f2 Me ») said nothing. This one shows, in this order of importance, the
-help key (it lists every key), the keys of the row or field in focus and of the screen,
-then the frame's keys (back, quit, change quality, menu, language), each only when all of
-it fits. Keys a screen's ``check_action`` turns off are not shown at all; keys it greys out
-(``None``) come after the others. What does not fit is in the help (``?``) and the palette.
+help key (it lists every key) and, before sign-in, the language key, the keys of the row or field in focus
+and of the screen, then the frame's other keys (back, quit, change quality, menu), each only
+when all of it fits. Keys a screen's ``check_action`` turns off are not shown at all; keys
+it greys out (``None``) come after the others. What does not fit is in the help (``?``) and the palette.
 
 It also rebuilds only when the keys to show or the width differ (Textual's Footer rebuilds
 after every change of focus). It leans on Footer's internals (``_bindings_ready``,
@@ -31,8 +31,10 @@ from immo_connect.i18n import _
 
 # What one key looks like in the bar: key, description, action, enabled, tooltip, group.
 KeyView = tuple[str, str, str, bool, str, Any]
-# Always offered first: the help lists every key, the ones that did not fit too.
-HELP_ACTION = "help"
+# Always offered first: the help lists every key, the ones that did not fit too; and before
+# anyone is signed in the language key, since whoever cannot read the screen's language cannot
+# read the help either (a signed-in person has their language already).
+FIRST_ACTIONS = ("help", "choose_language")
 # The palette key, docked right: its width (and a cell to spare), and a key's own margin.
 PALETTE_WIDTH = 14
 KEY_MARGIN = 1
@@ -65,8 +67,10 @@ def fitting(screen: Screen[Any], width: int) -> list[tuple[Binding, bool, str]]:
             continue
         seen.add(binding.action)
         (frame if node is app else context).append((binding, enabled, tooltip))
-    helps = [entry for entry in frame if entry[0].action == HELP_ACTION]
-    others = [entry for entry in frame if entry[0].action != HELP_ACTION]
+    first = FIRST_ACTIONS if getattr(app, "session", None) is None else FIRST_ACTIONS[:1]
+    helps = sorted((entry for entry in frame if entry[0].action in first),
+                   key=lambda entry: first.index(entry[0].action))
+    others = [entry for entry in frame if entry[0].action not in first]
     wanted = helps + [e for e in context if e[1]] + others + [e for e in context if not e[1]]
     room = width - PALETTE_WIDTH
     chosen: set[int] = set()
@@ -75,7 +79,8 @@ def fitting(screen: Screen[Any], width: int) -> list[tuple[Binding, bool, str]]:
         if needed <= room:
             chosen.add(id(entry))
             room -= needed
-    ordered = context + helps + others
+    ordered = context + [e for e in frame if e[0].action == FIRST_ACTIONS[0]] + [
+        e for e in frame if e[0].action != FIRST_ACTIONS[0]]  # the frame's keys in their own order
     return [entry for entry in ordered if id(entry) in chosen]
 
 

@@ -154,6 +154,8 @@ class RecordTable(DataTable[Any]):
         if self._order:
             position = self._order.index(current) if current in self.records else min(row, len(self._order) - 1)
             self.move_cursor(row=max(position, 0))
+        if self.is_attached:
+            self.refresh_bindings()  # the row key is offered only while there is a row
 
     def selected_key(self) -> str | None:
         if not self._order or self.row_count == 0:
