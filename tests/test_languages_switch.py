@@ -129,8 +129,9 @@ async def test_the_user_menu_switches_the_open_screen_and_stores_the_choice(plat
         choices.highlighted = [option.id for option in choices.options].index("en")
         await pilot.press("enter")
         await settle(app, pilot)
-        for _turn in range(500):  # the open screens are composed again in the new language
-            if isinstance(app.screen, HomeScreen) and app.screen.query("#home-greeting"):
+        for _turn in range(500):  # the open screens are composed again in the new language, then filled
+            if (isinstance(app.screen, HomeScreen) and app.screen.query("#home-greeting")
+                    and "Hello" in message(app, "#home-greeting")):
                 break
             await pilot.pause(0.02)
         assert isinstance(app.screen, HomeScreen)

@@ -87,5 +87,6 @@ async def test_removing_a_registration_asks_first_and_is_offered_to_managers_onl
         await settle(pilot)
         assert isinstance(app.screen, ToolDetailsScreen)
         assert ToolRegistration.select().count() == 0
+        await settle(pilot, lambda: "Non enregistré" in str(app.screen.query_one("#state-agent").render()))
         assert "Non enregistré" in str(app.screen.query_one("#state-agent").render())
         assert "unregister" not in {action for _k, _d, action, *_r in shown_keys(app.screen)}
