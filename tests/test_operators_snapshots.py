@@ -23,7 +23,7 @@ from immo_connect.tui.screens.operators.back_office import BackOfficeScreen
 from immo_connect.tui.screens.operators.money_desk import MoneyDeskScreen
 from tests.support.factories import make_account, make_organisation
 from tests.support.operators import make_operator
-from tests.support.tui import settle, sign_in, steady_cursors
+from tests.support.tui import settle, sign_in, steady_screen
 
 SIZE = (80, 24)
 MOMENT = dt.datetime(2026, 3, 2, 9, 30)
@@ -56,7 +56,7 @@ def test_search_results_snapshot(platform: Platform, snap_compare: Any) -> None:
         await app.push_screen(BackOfficeScreen())
         await pilot.press(*"peeters", "enter")
         await settle(pilot)
-        steady_cursors(app)
+        await steady_screen(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -70,7 +70,7 @@ def test_account_snapshot(platform: Platform, snap_compare: Any) -> None:
         sign_in(app, helper)
         await app.push_screen(AccountViewScreen(int(anne.id)))
         await settle(pilot)
-        steady_cursors(app)
+        await steady_screen(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -92,6 +92,6 @@ def test_money_desk_snapshot(make_platform: Any, snap_compare: Any) -> None:
         sign_in(app, bert)
         await app.push_screen(MoneyDeskScreen())
         await settle(pilot)
-        steady_cursors(app)
+        await steady_screen(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
