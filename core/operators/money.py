@@ -117,9 +117,16 @@ class MoneyDesk(OperatorAccess):
         """Credit a suspense entry to an organisation's wallet (``bank assign``)."""
         operator, text = self.operator_with_reason(actor, "money", "operator.bank_assigned", reason,
                                                    organisation_id=int(organisation_id))
-        entry = self.platform.bank.assign(int(entry_id), int(organisation_id), operator=operator.username,
-                                          amount_cents=amount_cents)
+        # One change: the credit, the entry leaving the suspense list and the operator's reason
+        # commit together (the wallet's and the bank's own steps become savepoints).
         with transaction():
+            entry = self.platform.bank.assign(int(entry_id), int(organisation_id), operator=operator.username,
+                                              amount_cents=amount_cents)
+            if entry.resolved_by != operator.username[:100] or entry.organisation_id != int(organisation_id):
+                raise ConflictError(  # another operator's assignment committed first
+                    _("Bank entry {id} was assigned meanwhile by {name}.").format(id=entry.id, name=entry.resolved_by),
+                    hint=_("Nothing to do; list the suspense entries with: immo-connect bank suspense"),
+                    code="bank_entry_resolved")
             self.record(operator, "operator.bank_assigned", target=f"bank_entry:{entry.id}", reason=text,
                         organisation_id=int(organisation_id),
                         changed={"status": ["suspense", str(entry.status)], "amount_cents": entry.amount_cents,
