@@ -88,6 +88,16 @@ def organisation_from(text: str) -> int:
     return int(found.id)
 
 
+def _top_up_missing() -> ValidationError:
+    return ValidationError(_("A refund names the top-up it gives back."), hint=_("Give the top-up's transaction id."),
+                           code="top_up_missing", field="original_transaction_id")
+
+
+def _already_decided(row: MoneyRequest, hint: str) -> ConflictError:
+    return ConflictError(_("Request {id} was already decided ({status}).").format(id=row.id, status=row.status),
+                         hint=hint, code="request_decided")
+
+
 class MoneyDesk(OperatorAccess):
     def __init__(self, platform: Platform) -> None:
         super().__init__(platform)
@@ -105,8 +115,8 @@ class MoneyDesk(OperatorAccess):
     def assign(self, actor: ActorRef, entry_id: int, organisation_id: int, reason: str,
                *, amount_cents: int | None = None) -> BankEntry:
         """Credit a suspense entry to an organisation's wallet (``bank assign``)."""
-        text = clean_reason(reason)
-        operator = self.operator(actor, "money", "operator.bank_assigned", organisation_id=int(organisation_id))
+        operator, text = self.operator_with_reason(actor, "money", "operator.bank_assigned", reason,
+                                                   organisation_id=int(organisation_id))
         entry = self.platform.bank.assign(int(entry_id), int(organisation_id), operator=operator.username,
                                           amount_cents=amount_cents)
         with transaction():
@@ -121,8 +131,7 @@ class MoneyDesk(OperatorAccess):
         """Import a bank statement file as a finance operator (``bank import --as``): the import
         and its entries are recorded under the operator's username, and the operator's reason
         with the counts in ``operator.bank_imported``."""
-        text = clean_reason(reason)
-        operator = self.operator(actor, "money", "operator.bank_imported")
+        operator, text = self.operator_with_reason(actor, "money", "operator.bank_imported", reason)
         report = self.platform.bank.import_file(path, operator=operator.username, progress=progress)
         with transaction():
             self.record(operator, "operator.bank_imported", target=report.filename[:200], reason=text,
@@ -185,9 +194,7 @@ class MoneyDesk(OperatorAccess):
         top_up_id = None
         if kind.strip().lower() in REFUND_KINDS:
             if not top_up.strip().isdigit():
-                raise ValidationError(_("A refund names the top-up it gives back."),
-                                      hint=_("Give the top-up's transaction id."), code="top_up_missing",
-                                      field="original_transaction_id")
+                raise _top_up_missing()
             top_up_id = int(top_up.strip())
         return self.request(actor, organisation_from(organisation), kind.strip().lower(), parse_euros(amount),
                             reason, original_transaction_id=top_up_id)
@@ -230,9 +237,7 @@ class MoneyDesk(OperatorAccess):
         amount = check.amount(amount_cents)
         ref = check.reference(reference)
         if kind in REFUND_KINDS and not original_transaction_id:
-            raise ValidationError(_("A refund names the top-up it gives back."),
-                                  hint=_("Give the top-up's transaction id."), code="top_up_missing",
-                                  field="original_transaction_id")
+            raise _top_up_missing()
         operator = self.operator(actor, "money", "operator.money_requested", organisation_id=int(organisation_id))
         if not Organisation.select().where(Organisation.id == int(organisation_id)).exists():
             raise NotFoundError(_("There is no organisation (and so no wallet) with id {id}.").format(
@@ -326,10 +331,7 @@ class MoneyDesk(OperatorAccess):
         if not claimed:
             if row.status == "approved" and row.transaction_id is None and (row.decided_by_key or 0) == operator.id:
                 return self._book(row, operator)  # the booking of this approval was interrupted: finish it
-            raise ConflictError(
-                _("Request {id} was already decided ({status}).").format(id=row.id, status=row.status),
-                hint=_("Nothing to do; list the requests waiting with: immo-connect operators pending"),
-                code="request_decided")
+            raise _already_decided(row, _("Nothing to do; list the requests waiting with: immo-connect operators pending"))
         return self._book(row, operator)
 
     def reject(self, actor: ActorRef, request_id: int, reason: str) -> MoneyRequest:
@@ -342,9 +344,7 @@ class MoneyDesk(OperatorAccess):
                                           decision_reason=text).where(
                 (MoneyRequest.id == row.id) & (MoneyRequest.status == "pending")).execute()
             if not claimed:
-                raise ConflictError(
-                    _("Request {id} was already decided ({status}).").format(id=row.id, status=row.status),
-                    hint=_("Nothing to do."), code="request_decided")
+                raise _already_decided(row, _("Nothing to do."))
             self.record(operator, "operator.money_rejected", target=f"money_request:{row.id}", reason=text,
                         organisation_id=int(row.organisation_key),
                         changed={"status": ["pending", "rejected"], "request_reason": str(row.reason)})
