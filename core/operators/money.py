@@ -132,7 +132,25 @@ class MoneyDesk(OperatorAccess):
         and its entries are recorded under the operator's username, and the operator's reason
         with the counts in ``operator.bank_imported``."""
         operator, text = self.operator_with_reason(actor, "money", "operator.bank_imported", reason)
-        report = self.platform.bank.import_file(path, operator=operator.username, progress=progress)
+        return self._imported(operator, text,
+                              self.platform.bank.import_file(path, operator=operator.username, progress=progress))
+
+    def import_from_folder(self, actor: ActorRef, name: str, reason: str, *,
+                           progress: Callable[[int, int], None] | None = None) -> ImportReport:
+        """Import the statement file ``name`` of the configured import folder (the screens'
+        « Import »): never a file elsewhere on the server, nor through a link; refused while
+        ``[operators] import_folder`` is unset."""
+        from immo_connect.operators import import_folder
+
+        operator, text = self.operator_with_reason(actor, "money", "operator.bank_imported", reason)
+        folder = self.platform.settings.operators.import_folder
+        if folder is None:
+            raise import_folder.folder_off()
+        data, filename = import_folder.read_in_folder(folder, name)
+        return self._imported(operator, text, self.platform.bank.import_statement(
+            data, filename=filename, operator=operator.username, progress=progress))
+
+    def _imported(self, operator: Operator, text: str, report: ImportReport) -> ImportReport:
         with transaction():
             self.record(operator, "operator.bank_imported", target=report.filename[:200], reason=text,
                         changed={"format": report.format, **{o: report.count(o) for o in
