@@ -228,23 +228,24 @@ async def test_the_money_desk_refunds_a_card_top_up_to_the_card(make_platform: C
 
 
 async def test_finance_imports_a_coda_file_from_the_money_desk_and_sees_its_report(
-    platform: Platform, tmp_path: Any,
+    make_platform: Callable[..., Platform], tmp_path: Any,
 ) -> None:
     from immo_connect import audit
     from immo_connect.wallet.models import Wallet
     from tests.support import statements
 
+    platform = make_platform(config_text='[operators]\nimport_folder = "statements"\n')
     agency = make_organisation(make_account("agency.manager"), name="Agence Lumière")
     platform.wallet.ensure_wallet(agency.id)
     with transaction():
         Wallet.update(structured_communication=statements.WALLET_A).where(Wallet.organisation == agency.id).execute()
-    path = tmp_path / "mars.cod"
-    path.write_bytes(statements.sample_coda().encode("ascii"))
+    (tmp_path / "statements").mkdir()
+    (tmp_path / "statements" / "mars.cod").write_bytes(statements.sample_coda().encode("ascii"))
     bert = make_operator("bert.finance", "finance")
     app = ImmoConnectApp(platform)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_desk(app, pilot, bert, "m")
-        await answer(app, pilot, "i", str(path), "statement of March, ticket 7")
+        await answer(app, pilot, "i", "mars.cod", "statement of March, ticket 7")
         from immo_connect.tui.screens.operators.import_report import ImportReportScreen
 
         assert isinstance(app.screen, ImportReportScreen)
@@ -255,3 +256,19 @@ async def test_finance_imports_a_coda_file_from_the_money_desk_and_sees_its_repo
     assert int(Wallet.get(Wallet.organisation == agency.id).balance) == 350_00  # 250 + 100, once
     event = audit.AuditEvent.get(audit.AuditEvent.action == "operator.bank_imported")
     assert event.actor == "bert.finance" and "statement of March, ticket 7" in event.detail
+
+
+async def test_the_money_desk_imports_nothing_without_an_import_folder(platform: Platform, tmp_path: Any) -> None:
+    from tests.support import statements
+
+    path = tmp_path / "mars.cod"
+    path.write_bytes(statements.sample_coda().encode("ascii"))
+    bert = make_operator("bert.finance", "finance")
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_desk(app, pilot, bert, "m")
+        await answer(app, pilot, "i", str(path), "statement of March, ticket 7")
+        assert isinstance(app.screen, MoneyDeskScreen)
+        message = str(app.screen.query_one("#bo-message").render())
+        assert "[operators] import_folder" in message, message
+    assert StatementImport.select().count() == 0

@@ -9,11 +9,11 @@ from immo_connect.i18n import _
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser("db", help="database schema")
+    parser = subparsers.add_parser("db", help=_("database schema"))
     actions = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    upgrade = actions.add_parser("upgrade", help="apply pending schema migrations")
+    upgrade = actions.add_parser("upgrade", help=_("apply pending schema migrations"))
     upgrade.set_defaults(func=run_upgrade)
-    status = actions.add_parser("status", help="list applied migrations")
+    status = actions.add_parser("status", help=_("list applied migrations"))
     status.set_defaults(func=run_status)
 
 

@@ -13,47 +13,47 @@ from immo_connect.i18n import _
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser("operators", help="operator roles (helpdesk, finance, admin); approvals")
+    parser = subparsers.add_parser("operators", help=_("operator roles (helpdesk, finance, admin); approvals"))
     commands = parser.add_subparsers(dest="operators_command", metavar="COMMAND", required=True)
 
-    adding = commands.add_parser("add", help="give an account an operator role")
+    adding = commands.add_parser("add", help=_("give an account an operator role"))
     adding.add_argument("username", metavar="USERNAME")
     adding.add_argument("--role", required=True, choices=("helpdesk", "finance", "admin"))
     adding.add_argument("--as", dest="as_operator", metavar="USERNAME",
-                        help="the admin giving the role (not needed for the first admin)")
-    adding.add_argument("--reason", required=True, help="why (kept in the audit log)")
+                        help=_("the admin giving the role (not needed for the first admin)"))
+    adding.add_argument("--reason", required=True, help=_("why (kept in the audit log)"))
     adding.set_defaults(func=run_add)
 
-    removing = commands.add_parser("remove", help="take an account's operator role away")
+    removing = commands.add_parser("remove", help=_("take an account's operator role away"))
     removing.add_argument("username", metavar="USERNAME")
     add_operator_arguments(removing)
     removing.set_defaults(func=run_remove)
 
-    listing = commands.add_parser("list", help="the operators and their roles")
+    listing = commands.add_parser("list", help=_("the operators and their roles"))
     listing.add_argument("--as", dest="as_operator", metavar="USERNAME",
-                         help="the admin asking (not needed while no admin exists)")
+                         help=_("the admin asking (not needed while no admin exists)"))
     listing.set_defaults(func=run_list)
 
-    pending = commands.add_parser("pending", help="wallet corrections and refunds waiting for approval")
+    pending = commands.add_parser("pending", help=_("wallet corrections and refunds waiting for approval"))
     add_operator_arguments(pending, reason=False)
     pending.set_defaults(func=run_pending)
 
-    approve = commands.add_parser("approve", help="approve a request another finance operator made (books it)")
+    approve = commands.add_parser("approve", help=_("approve a request another finance operator made (books it)"))
     approve.add_argument("request", metavar="ID", type=int)
     add_operator_arguments(approve)
     approve.set_defaults(func=run_approve)
 
-    reject = commands.add_parser("reject", help="reject a request waiting for approval")
+    reject = commands.add_parser("reject", help=_("reject a request waiting for approval"))
     reject.add_argument("request", metavar="ID", type=int)
     add_operator_arguments(reject)
     reject.set_defaults(func=run_reject)
 
-    refund = commands.add_parser("refund", help="give back (part of) a top-up: money leaves the wallet")
-    refund.add_argument("organisation", help="enterprise number or organisation id")
-    refund.add_argument("amount", help="amount in euros, e.g. 12,50")
-    refund.add_argument("--top-up", dest="top_up", type=int, required=True, help="the top-up's transaction id")
-    refund.add_argument("--key", required=True, help="idempotency key: the same key never asks twice")
-    refund.add_argument("--reference", default="", help="ticket or document reference")
+    refund = commands.add_parser("refund", help=_("give back all or part of a top-up: money leaves the wallet"))
+    refund.add_argument("organisation", help=_("enterprise number or organisation id"))
+    refund.add_argument("amount", help=_("amount in euros, e.g. 12,50"))
+    refund.add_argument("--top-up", dest="top_up", type=int, required=True, help=_("the top-up's transaction id"))
+    refund.add_argument("--key", required=True, help=_("idempotency key: the same key never asks twice"))
+    refund.add_argument("--reference", default="", help=_("ticket or document reference"))
     add_operator_arguments(refund)
     refund.set_defaults(func=run_refund)
 

@@ -15,9 +15,9 @@ EXIT_PLUGINS_FAILED = 3
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
-        "plugins", help="list plugins with their versions, hooks and state (exit code 3 when one failed)"
+        "plugins", help=_("list plugins with their versions, hooks and state (exit code 3 when one failed)")
     )
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--json", action="store_true", help=_("machine-readable output"))
     parser.set_defaults(func=run)
 
 

@@ -151,9 +151,9 @@ class MoneyDeskScreen(OperatorDeskScreen):
                   else (self._money_desk.reject, (row.id, a["reason"])), self._requested)
 
     def action_import_statement(self) -> None:
-        self._ask(_("Import a bank statement (CODA or CAMT.053) from a file on the server."), _("Import"),
-                  lambda a: (self._money_desk.import_file, (a["path"].strip(), a["reason"])), self._imported,
-                  [("path", _("Path of the file on the server"))])
+        self._ask(_("Import a bank statement (CODA or CAMT.053) from the import folder."), _("Import"),
+                  lambda a: (self._money_desk.import_from_folder, (a["path"], a["reason"])), self._imported,
+                  [("path", _("File name in the import folder"))])
 
     def _imported(self, report: Any) -> None:
         """Say what the import did, then open its report (what became of each credit)."""
