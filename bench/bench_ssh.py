@@ -62,6 +62,7 @@ FIRST = min(20, MANY)
 CHARGE_SECONDS = 2.0 if _QUICK else 4.0
 _ESCAPE = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[PX^_\]].*?(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 WALLET_KEY = b"4"  # the key of the wallet area, from any screen of the frame
+QUALITY = "◆ Agence"  # the frame's quality in the header, filled in after the home screen shows
 PARTS = ("first", "memory", "burst", "db")
 ONLY = (sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv
         else ["db"] if "--only-db" in sys.argv else list(PARTS))
@@ -261,6 +262,8 @@ async def to_wallet(port: int, key: asyncssh.SSHKey) -> float:
     waiting_for = HOME
     try:
         await session.wait_for(HOME)
+        waiting_for = QUALITY
+        await session.wait_for(QUALITY)  # the wallet area opens once the frame has its quality
         session.process.stdin.write(WALLET_KEY)
         waiting_for = WALLET_PAGE
         await session.wait_for(WALLET_PAGE)
