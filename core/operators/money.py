@@ -318,7 +318,9 @@ class MoneyDesk(OperatorAccess):
 
     def pending(self, actor: ActorRef) -> list[MoneyRequest]:
         self.operator(actor, "money", "operator.money_pending")
-        return list(MoneyRequest.select().where(MoneyRequest.status == "pending").order_by(MoneyRequest.id))
+        # Who asked is read with the rows (every list shows it), not once per row.
+        return list(MoneyRequest.select(MoneyRequest, Account).join(Account, on=MoneyRequest.requested_by)
+                    .where(MoneyRequest.status == "pending").order_by(MoneyRequest.id))
 
     def get(self, request_id: int) -> MoneyRequest:
         row: MoneyRequest | None = MoneyRequest.get_or_none(MoneyRequest.id == int(request_id))
