@@ -20,13 +20,17 @@ Each figure is a ratio against a baseline measured in the same run:
    goal at least 0.8 × N up to the cores), and against raw psycopg2 doing the same
    conditional UPDATE and INSERT per charge (goal at least 0.5).
 
-``--sessions N`` changes the 200 (``--quick``: 40); ``--only-db`` runs only part 4. The
+``--sessions N`` changes the 200 (``--quick``: 40); ``--only PARTS`` runs only the listed
+parts, comma-separated (``first``, ``memory``, ``burst``, ``db``; ``--only-db`` is ``--only db``),
+so that each can run alone on a busy machine. After the SSH parts the server is sent SIGTERM
+and the time it takes to stop is printed, with any session process it left behind. The
 machine is printed first (cores, memory, load) so the figures can be put in context.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import re
@@ -55,6 +59,9 @@ FIRST = min(20, MANY)
 CHARGE_SECONDS = 2.0 if _QUICK else 4.0
 _ESCAPE = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[PX^_\]].*?(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 F2, DOWN, ENTER = b"\x1bOQ", b"\x1b[B", b"\r"
+PARTS = ("first", "memory", "burst", "db")
+ONLY = (sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv
+        else ["db"] if "--only-db" in sys.argv else list(PARTS))
 
 
 def plain(data: bytes) -> str:
@@ -430,7 +437,7 @@ def prepare(data: Path) -> list[asyncssh.SSHKey]:
 
 def main() -> None:
     print(machine(), flush=True)
-    if "--only-db" not in sys.argv:
+    if set(ONLY) - {"db"}:
         data = Path(tempfile.mkdtemp(prefix="immo-bench-ssh-"))
         config = data / "plugins.toml"
         limit = MANY + 10
@@ -455,21 +462,37 @@ def main() -> None:
             local_start(env)  # warm the page cache and byte-code for both
 
             async def ssh_parts() -> None:
-                local_rss = await first_screen(env, port)
-                await memory(server.pid, port, keys, local_rss)
-                await all_at_once(server.pid, port, keys)
+                if "first" in ONLY:
+                    local_rss = await first_screen(env, port)
+                else:
+                    local_rss = [local_start(env)[1] / 1024 for _ in range(3)]
+                if "memory" in ONLY:
+                    await memory(server.pid, port, keys, local_rss)
+                if "burst" in ONLY:
+                    await all_at_once(server.pid, port, keys)
 
             asyncio.run(ssh_parts())
         finally:
+            sessions_left = server_children(server.pid)[0]
+            stopping = time.perf_counter()
             server.send_signal(signal.SIGTERM)
             try:
                 server.wait(timeout=120)
+                print(f"the server stopped {time.perf_counter() - stopping:.1f} s after SIGTERM "
+                      f"({len(sessions_left)} session processes were still running)")
             except subprocess.TimeoutExpired:
                 print("the server did not stop within 120 s of SIGTERM")
                 server.kill()
+            orphans = [pid for pid in sessions_left if Path(f"/proc/{pid}").exists()
+                       and _stat(str(pid))[0] != "Z"]
+            print(f"session processes left running after the server: {len(orphans)}")
+            for pid in orphans:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             warnings = [line.strip() for line in server_log.read_text().splitlines() if "WARNING" in line]
             print(f"server warnings: {len(warnings)}", *warnings[:5], sep="\n  ")
-    database_scaling()
+    if "db" in ONLY:
+        database_scaling()
 
 
 if __name__ == "__main__":
