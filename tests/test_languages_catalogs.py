@@ -118,3 +118,22 @@ def test_amounts_in_sentences_take_their_currency_from_the_formatting_module() -
         if GLUED_CURRENCY.search(template.read_text(encoding="utf-8")):
             found.append(str(template.relative_to(ROOT)))
     assert found == [], "Amounts with a currency glued in the text (use formatting.money):\n" + "\n".join(found)
+
+
+def test_every_catalogue_passes_msgfmt_check() -> None:
+    """What translators' tools accept: no merge leftovers, python-format placeholders kept."""
+    import shutil
+    import subprocess
+
+    msgfmt = shutil.which("msgfmt")
+    assert msgfmt is not None, "msgfmt (gettext) is one of the packages make installs"
+    files = sorted([*(ROOT / "core" / "locale").rglob("*.po"), *(ROOT / "signer").rglob("*.po"),
+                    *(ROOT / "plugins").rglob("*.po")])
+    assert len(files) > 30
+    refused = {}
+    for path in files:
+        checked = subprocess.run([msgfmt, "-c", "-o", "/dev/null", str(path)], capture_output=True, text=True,
+                                 timeout=60, check=False)
+        if checked.returncode != 0:
+            refused[str(path.relative_to(ROOT))] = checked.stderr
+    assert refused == {}
