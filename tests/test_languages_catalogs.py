@@ -137,3 +137,20 @@ def test_every_catalogue_passes_msgfmt_check() -> None:
         if checked.returncode != 0:
             refused[str(path.relative_to(ROOT))] = checked.stderr
     assert refused == {}
+
+
+PARENTHESISED = re.compile(r"\w\((?:e|s|es|x|n|en|nen|ne)\)|\((?:re|her)\)\w", re.IGNORECASE)
+
+
+def test_no_text_needs_a_parenthesised_form() -> None:
+    """« ajouté(e) », « essai(s) », « (re)create »: a sentence says it for everyone, and a count
+    takes its plural from ngettext."""
+    found = [f"{m.where}: {m.text!r}" for m in catalogs.marked_texts().values() if PARENTHESISED.search(m.text)]
+    for language in catalogs.TRANSLATED:
+        catalog = i18n.catalog(language)
+        texts = [*catalog._messages.values(), *(form for forms in catalog._plurals.values() for form in forms)]
+        found += [f"{language}: {text!r}" for text in texts if PARENTHESISED.search(text)]
+    for template in sorted((ROOT / "core" / "mail" / "templates").rglob("*.*")):
+        if PARENTHESISED.search(template.read_text(encoding="utf-8")):
+            found.append(str(template.relative_to(ROOT)))
+    assert found == [], "Write these so that they need no parenthesised form:\n" + "\n".join(found)
