@@ -30,8 +30,9 @@ WORDS: dict[str, tuple[str, ...]] = {
            "Toevoegen", "Gebruikersmenu", "opdrachten"),
     "en": ("Sign in", "Password", "Back", "Quit", "Tools", "My profile", "Save", "Cancel", "Language",
            "Sign out", "User menu", "Refresh", "Employees", "Balance", "Add ", "Top up", "Home",
-           # Codes of kinds and statuses that must reach the table cells as words.
-           "pending", "Pending", "succeeded", "Succeeded", "booked", "approved", "rejected", "credited",
+           # Codes of kinds and statuses that must reach the table cells as words (« Pending » is a
+           # person's name in the scenes).
+           "pending", "succeeded", "Succeeded", "booked", "approved", "rejected", "credited",
            "suspense", "tool_usage", "online_topup", "bank_transfer"),
 }
 
