@@ -100,3 +100,15 @@ def test_the_command_lines_lists_show_words_not_codes(
         assert not re.search(rf"  {code}(  |$)", out, re.M), (code, out)
     for word in ("financiën", "ingeschakeld", "ingebouwd"):
         assert word in out
+
+
+def test_the_audit_logs_outcomes_are_words(
+        demo_platform: Platform, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    with i18n.using("fr"):
+        demo.create(demo_platform)
+    config = demo_platform.settings.config_path
+    monkeypatch.setenv("IMMO_CONNECT_DATA_DIR", str(demo_platform.settings.data_dir))
+    main(["--lang", "nl", *(["--config", str(config)] if config else []), "--database-url",
+          demo_platform.settings.database_url, "audit", "--as", "ops.admin", "--limit", "5"])
+    out = capsys.readouterr().out
+    assert "  gelukt  " in out and "success" not in out, out
