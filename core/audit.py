@@ -25,7 +25,7 @@ from immo_connect.storage import BaseModel, Migration
 Outcome = Literal["success", "refused", "failed"]
 OUTCOMES: tuple[str, ...] = ("success", "refused", "failed")
 # The outcomes in words, translated where they are shown (the filters take the codes).
-OUTCOME_WORDS: dict[str, str] = {"success": N_("succeeded"), "refused": N_("refused"), "failed": N_("failed")}
+OUTCOME_WORDS: dict[str, str] = {"success": N_("success"), "refused": N_("refusal"), "failed": N_("failure")}
 
 # Keys whose values never enter the log, whatever a caller passes.
 _REDACTED_KEYS = ("password", "secret", "token", "code", "national", "pin", "key")

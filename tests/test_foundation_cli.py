@@ -71,7 +71,7 @@ def test_db_upgrade_then_status_then_audit(tmp_path: Path) -> None:
     lines = [line for line in charges.stdout.splitlines() if "wallet.charge" in line]
     expected = sum(1 for entry in HISTORY if entry[2] == "charge" and entry[3] == "marc.dubois")
     assert len(lines) == expected and all("marc.dubois" in line for line in lines)
-    assert sum("failed" in line for line in lines) == 1  # the refused lot (balance too low)
+    assert sum("échec" in line for line in lines) == 1  # the refused lot (balance too low)
     none = run_cli("audit", "--as", "ops.admin", "--actor", "nobody-at-all", tmp_path=tmp_path, config="")
     assert none.stdout.strip() == "Aucun événement."  # the installation's language: LANG names none
     bad = run_cli("audit", "--as", "ops.admin", "--limit", "0", tmp_path=tmp_path, config="")

@@ -111,4 +111,4 @@ def test_the_audit_logs_outcomes_are_words(
     main(["--lang", "nl", *(["--config", str(config)] if config else []), "--database-url",
           demo_platform.settings.database_url, "audit", "--as", "ops.admin", "--limit", "5"])
     out = capsys.readouterr().out
-    assert "  gelukt  " in out and "success" not in out, out
+    assert "  geslaagd  " in out and "success" not in out, out
