@@ -19,6 +19,7 @@ from typing import Any, Literal
 import peewee
 
 from immo_connect.clock import utcnow
+from immo_connect.i18n import N_
 from immo_connect.storage import BaseModel, Migration
 
 Outcome = Literal["success", "refused", "failed"]
@@ -60,7 +61,7 @@ def _create(db: peewee.Database) -> None:
             )
 
 
-MIGRATIONS = [Migration(1, "audit log", _create)]
+MIGRATIONS = [Migration(1, N_("audit log"), _create)]
 
 
 def _clean(detail: Mapping[str, Any] | None) -> str:

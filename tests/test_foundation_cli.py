@@ -91,8 +91,8 @@ def test_plugins_lists_name_version_kind_state(tmp_path: Path) -> None:
     assert lines[0].split() == ["NOM", "VERSION", "NATURE", "ÉTAT", "HOOKS"]
     for name in BUILTIN_PLUGINS:
         row = next(line.split() for line in lines if line.split()[0] == name)
-        state = "disabled:" if name in OPT_IN_PLUGINS else "enabled"  # the sandbox waits to be asked for
-        assert row[1:4] == [__version__, "built-in", state]
+        state = "désactivé" if name in OPT_IN_PLUGINS else "activé"  # the sandbox waits to be asked for
+        assert row[1:4] == [__version__, "intégré", state]
 
 
 def test_version_and_help(tmp_path: Path) -> None:

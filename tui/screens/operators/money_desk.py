@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from immo_connect import formatting
 from immo_connect.i18n import N_, _
 from immo_connect.operators.money import MoneyOverview
+from immo_connect.operators.words import REQUEST_KIND_WORDS, REQUEST_STATUS_WORDS
 from immo_connect.tui._service import call_service
 from immo_connect.tui.screens.operators.back_office import actor_of
 from immo_connect.tui.screens.operators.desk import OperatorDeskScreen
@@ -22,10 +23,7 @@ from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import DataTable, Label
 from immo_connect.tui.widgets.table import Column, RecordTable, plain
 
-KIND_WORDS = {"credit": N_("credit"), "debit": N_("debit"), "refund": N_("refund"),
-              "card_refund": N_("card refund")}
-STATUS_WORDS = {"approved": N_("approved"), "booked": N_("booked"), "failed": N_("failed"),
-                "rejected": N_("rejected")}
+KIND_WORDS, STATUS_WORDS = REQUEST_KIND_WORDS, REQUEST_STATUS_WORDS  # shared with the command line
 
 
 def _money(cents: int | None) -> str:
