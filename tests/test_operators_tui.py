@@ -272,3 +272,26 @@ async def test_the_money_desk_imports_nothing_without_an_import_folder(platform:
         message = str(app.screen.query_one("#bo-message").render())
         assert "[operators] import_folder" in message, message
     assert StatementImport.select().count() == 0
+
+
+async def test_an_import_opens_from_its_row_even_after_the_desk_moved_on(platform: Platform) -> None:
+    import dataclasses
+
+    from immo_connect.tui.screens.operators.import_report import ImportReportScreen
+
+    with transaction():
+        imported = StatementImport.create(filename="april.cod", format="coda", sha256="1" * 64, operator="cron",
+                                          imported_at=utcnow(), credited=1)
+    bert = make_operator("bert.finance", "finance")
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_desk(app, pilot, bert, "m")
+        desk = app.screen
+        assert isinstance(desk, MoneyDeskScreen) and desk.overview is not None
+        # The desk's data was read again meanwhile and no longer lists this import among the latest.
+        desk.overview = dataclasses.replace(desk.overview, imports=[])
+        desk.query_one("#bo-imports").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ImportReportScreen)
+        assert (app.screen.import_id, app.screen.filename) == (imported.id, "april.cod")

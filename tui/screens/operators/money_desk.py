@@ -21,7 +21,7 @@ from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.footer import AppFooter
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import DataTable, Label
-from immo_connect.tui.widgets.table import Column, RecordTable
+from immo_connect.tui.widgets.table import Column, RecordTable, plain
 
 KIND_WORDS, STATUS_WORDS = REQUEST_KIND_WORDS, REQUEST_STATUS_WORDS  # shared with the command line
 
@@ -170,8 +170,11 @@ class MoneyDeskScreen(OperatorDeskScreen):
         event.stop()
         from immo_connect.tui.screens.operators.import_report import ImportReportScreen
 
-        done = next(i for i in self.overview.imports if str(i.id) == event.row_key.value)
-        self.app.push_screen(ImportReportScreen(int(done.id), str(done.filename)))
+        # The row says which import (its key) and its file: the desk may have been refreshed since.
+        key = str(event.row_key.value)
+        cells = self.query_one("#bo-imports", RecordTable).records.get(key)
+        if cells is not None:
+            self.app.push_screen(ImportReportScreen(int(key), plain(cells[0])))
 
     def action_approve(self) -> None:
         self._decide(True)
