@@ -29,7 +29,7 @@ WORDS: dict[str, tuple[str, ...]] = {
 }
 # Words of another language's list that a language writes too (« options », « de »).
 ALSO_WRITES: dict[str, frozenset[str]] = {
-    "fr": frozenset({"options", "arguments", "organisation", "DESCRIPTION", "usage", "de", "met"}),
+    "fr": frozenset({"options", "arguments", "organisation", "DESCRIPTION", "usage", "de", "met", "en"}),
     "nl": frozenset(),
     "en": frozenset(),
 }

@@ -33,7 +33,8 @@ def _refused(platform: Platform, name: str) -> ValidationError:
     with pytest.raises(ValidationError) as refused:
         platform.operators.money.import_from_folder(finance, name, "daily statement")
     assert StatementImport.select().count() == 0
-    assert not AuditEvent.select().where(AuditEvent.action == "operator.bank_imported").exists()
+    assert not AuditEvent.select().where((AuditEvent.action == "operator.bank_imported")
+                                         & (AuditEvent.outcome == "success")).exists()
     return refused.value
 
 
@@ -81,6 +82,20 @@ def test_a_path_that_leaves_the_folder_is_refused(make_platform: Callable[..., P
     error = _refused(platform, str(secret) if typed == "SECRET" else typed)
     assert error.code in ("statement_outside_folder", "statement_name_missing")
     assert error.field == "path"
+
+
+def test_an_attempt_to_read_elsewhere_is_audited(make_platform: Callable[..., Platform], tmp_path: Path) -> None:
+    platform = make_platform(config_text=FOLDER_CONFIG)
+    (tmp_path / "statements").mkdir()
+    finance = make_operator("fin.anne", "finance")
+    with pytest.raises(ValidationError):
+        platform.operators.money.import_from_folder(finance, "../../etc/passwd", "ticket 9")
+    with pytest.raises(ValidationError):  # a file simply not there is not an attempt
+        platform.operators.money.import_from_folder(finance, "missing.cod", "ticket 9")
+    refused = list(AuditEvent.select().where((AuditEvent.action == "operator.bank_imported")
+                                             & (AuditEvent.outcome == "refused")))
+    assert [(event.actor, event.target) for event in refused] == [("fin.anne", "../../etc/passwd")]
+    assert "statement_outside_folder" in refused[0].detail and "ticket 9" in refused[0].detail
 
 
 def test_a_link_is_never_followed(make_platform: Callable[..., Platform], tmp_path: Path) -> None:

@@ -230,3 +230,17 @@ def test_an_entry_assigned_meanwhile_is_not_claimed_by_a_second_operator(finance
     assert [e.actor for e in audit.AuditEvent.select().where(
         audit.AuditEvent.action == "operator.bank_assigned")] == ["anne.finance"]
     assert balances()[organisation] == 40_00
+
+
+def test_the_requests_waiting_are_read_with_who_asked_in_one_statement(finance: Platform) -> None:
+    from tests.support.round_trips import statements_sent
+
+    organisation = _agency()
+    anne, bert = make_operator("anne.finance", "finance"), make_operator("bert.finance", "finance")
+    for n in range(5):
+        finance.operators.money.request(anne if n % 2 else bert, organisation, "credit", 200_00, f"ticket {n}")
+    rows = finance.operators.money.pending(anne)
+    with statements_sent() as sent:  # what `operators pending` prints of each row
+        asked = [(int(row.organisation_key), row.requested_by.username) for row in rows]
+    assert asked == [(organisation, "bert.finance" if n % 2 == 0 else "anne.finance") for n in range(5)]
+    assert sent == []

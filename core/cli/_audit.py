@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         outcome=args.outcome, since=args.since, until=args.until,
     )
     rows = [
-        [e.at.isoformat(timespec="seconds"), e.actor, e.action, e.target, e.outcome,
+        [e.at.isoformat(timespec="seconds"), e.actor, e.action, e.target, _(audit.OUTCOME_WORDS.get(e.outcome, e.outcome)),
          "" if e.organisation_id is None else str(e.organisation_id), e.source]
         for e in platform.operators.reading.audit_log(operator_id(args), filters, limit=args.limit)
     ]

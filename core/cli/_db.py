@@ -21,7 +21,9 @@ def run_upgrade(args: argparse.Namespace) -> int:
     platform = platform_from(args, migrate=False)
     applied = platform.upgrade()
     for line in applied:
-        print(_("applied {migration}").format(migration=line))
+        # "component:version description"; components are module paths, without spaces.
+        reference, _space, description = line.partition(" ")
+        print(_("applied {migration} ({description})").format(migration=reference, description=_(description)))
     print(_("The database schema is up to date."))
     return 0
 

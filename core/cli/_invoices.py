@@ -31,11 +31,11 @@ def run_run(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     from immo_connect.formatting import money
-    from immo_connect.invoices.models import Invoice
+    from immo_connect.invoices.models import KIND_CREDIT_NOTE, Invoice
     from immo_connect.organisations.models import Organisation
 
     platform_from(args)
-    rows = [[str(invoice.number), str(invoice.kind), str(invoice.organisation.enterprise_number),
+    rows = [[str(invoice.number), _("Credit note") if invoice.kind == KIND_CREDIT_NOTE else _("Invoice"), str(invoice.organisation.enterprise_number),
              str(invoice.organisation.name), money(int(invoice.total_cents)),
              _("yes") if invoice.delivered_at else _("no")]
             for invoice in Invoice.select(Invoice, Organisation).join(Organisation)

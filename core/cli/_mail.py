@@ -11,6 +11,7 @@ from immo_connect.i18n import N_, _, ngettext
 
 STATUSES = ("pending", "sent", "abandoned")
 STATUS_WORDS = {"pending": N_("pending"), "sent": N_("sent"), "abandoned": N_("abandoned")}
+ATTEMPT_WORDS = {"sent": N_("sent"), "retry": N_("to retry"), "abandoned": N_("abandoned")}
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -90,7 +91,8 @@ def run_show(args: argparse.Namespace) -> int:
     if attempts:
         print(_("Attempts:"))
         for a in attempts:
-            print(f"  {_time(a.at)} UTC  {a.outcome:<9}  {a.worker}  {a.error}".rstrip())
+            outcome = _(ATTEMPT_WORDS[a.outcome]) if a.outcome in ATTEMPT_WORDS else a.outcome
+            print(f"  {_time(a.at)} UTC  {outcome:<12}  {a.worker}  {a.error}".rstrip())
     return 0
 
 

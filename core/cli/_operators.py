@@ -59,10 +59,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def run_add(args: argparse.Namespace) -> int:
+    from immo_connect.operators.words import role_word
+
     platform = platform_from(args, source="cli")
     actor = operator_id(args) if args.as_operator else None
     row = platform.operators.roles.grant(actor, args.username, args.role, args.reason)
-    print(_("{username}: operator role {role}.").format(username=row.username, role=row.role))
+    print(_("{username}: operator role {role}.").format(username=row.username, role=role_word(str(row.role))))
     return 0
 
 
@@ -74,26 +76,30 @@ def run_remove(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from immo_connect.operators.words import role_word
+
     platform = platform_from(args, source="cli")
     rows = platform.operators.roles.list(operator_id(args) if args.as_operator else None)
     if not rows:
         print(_("No operator yet. Give the first admin role with: "
                 "immo-connect operators add USERNAME --role admin --reason TEXT"))
         return 0
-    print(table([[r.username, r.name, r.role, r.granted_at.strftime("%Y-%m-%d %H:%M"), r.granted_by] for r in rows],
+    print(table([[r.username, r.name, role_word(str(r.role)), r.granted_at.strftime("%Y-%m-%d %H:%M"), r.granted_by] for r in rows],
                 [_("USERNAME"), _("NAME"), _("ROLE"), _("SINCE"), _("GIVEN BY")]))
     return 0
 
 
 def describe(row: object) -> str:
     from immo_connect.formatting import money
+    from immo_connect.operators.words import request_kind_word, request_status_word
 
     return _("Request {id}: {kind} of {amount} for organisation {organisation}, {status}.").format(
-        id=row.id, kind=row.kind, amount=money(int(row.amount_cents)),  # type: ignore[attr-defined]
-        organisation=row.organisation_key, status=row.status)  # type: ignore[attr-defined]
+        id=row.id, kind=request_kind_word(row.kind), amount=money(int(row.amount_cents)),  # type: ignore[attr-defined]
+        organisation=row.organisation_key, status=request_status_word(row.status))  # type: ignore[attr-defined]
 
 
 def run_pending(args: argparse.Namespace) -> int:
+    from immo_connect.operators.words import request_kind_word
     from immo_connect.wallet.texts import euros
 
     platform = platform_from(args, source="cli")
@@ -101,7 +107,7 @@ def run_pending(args: argparse.Namespace) -> int:
     if not rows:
         print(_("No request is waiting for approval."))
         return 0
-    print(table([[str(r.id), str(r.organisation_key), r.kind, euros(int(r.amount_cents)), r.requested_by.username,
+    print(table([[str(r.id), str(r.organisation_key), request_kind_word(str(r.kind)), euros(int(r.amount_cents)), r.requested_by.username,
                   r.reason[:40]] for r in rows], [_("ID"), _("ORG"), _("KIND"), _("AMOUNT"), _("ASKED BY"), _("REASON")]))
     return 0
 

@@ -53,13 +53,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 def run_list(args: argparse.Namespace) -> int:
     from immo_connect.i18n import _
     from immo_connect.payments._money import euros
+    from immo_connect.payments.texts import status_text
 
     platform = platform_from(args, source="cli")
     query = platform.operators.reading.payments(operator_id(args), organisation_id=args.organisation,
                                                 limit=args.limit)
     rows = [
         [str(p.id), p.created_at.isoformat(timespec="seconds"), str(p.organisation_id), euros(p.amount_cents),
-         f"{p.provider}/{p.option}", p.provider_payment_id or "—", p.status,
+         f"{p.provider}/{p.option}", p.provider_payment_id or "—", status_text(str(p.status)),
          "✓" if p.credited_at else ""]
         for p in query
     ]
@@ -73,6 +74,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_refund(args: argparse.Namespace) -> int:
     from immo_connect.i18n import _
+    from immo_connect.operators.words import request_status_word
     from immo_connect.payments._money import euros, parse_amount
 
     platform = platform_from(args, source="cli")
@@ -84,16 +86,18 @@ def run_refund(args: argparse.Namespace) -> int:
             id=row.id, amount=euros(int(row.amount_cents))))
         return 0
     print(_("Refund request {id} of {amount}: {status}.").format(
-        id=row.id, amount=euros(int(row.amount_cents)), status=row.status))
+        id=row.id, amount=euros(int(row.amount_cents)), status=request_status_word(str(row.status))))
     return 0 if row.status == "booked" else 1
 
 
 def run_reversals(args: argparse.Namespace) -> int:
     from immo_connect.i18n import _
     from immo_connect.payments._money import euros
+    from immo_connect.payments.texts import reversal_kind_word, reversal_status_word
 
     platform = platform_from(args, source="cli")
-    rows = [[str(r.id), r.kind, euros(int(r.amount_cents)), r.status, r.provider_reversal_id or "—",
+    rows = [[str(r.id), reversal_kind_word(str(r.kind)), euros(int(r.amount_cents)), reversal_status_word(str(r.status)),
+             r.provider_reversal_id or "—",
              str(r.transaction_id or "—"), str(r.restored_transaction_id or "—"), r.reason or ""]
             for r in platform.operators.reading.reversals(operator_id(args), args.payment)]
     if not rows:
@@ -107,24 +111,26 @@ def run_reversals(args: argparse.Namespace) -> int:
 def run_simulate(args: argparse.Namespace) -> int:
     from immo_connect.i18n import _
     from immo_connect.payments._money import euros, parse_amount
+    from immo_connect.payments.texts import reversal_kind_word
 
     platform = platform_from(args)
     amount = parse_amount(args.amount) if args.amount is not None else None
     payment = platform.payments.simulate_reversal(args.payment, args.kind, amount)
     balance = platform.wallet.ensure_wallet(int(payment.organisation_id)).balance
     print(_("Simulated {kind} of top-up {id}; the wallet's balance is now {balance}.").format(
-        kind=args.kind, id=payment.id, balance=euros(int(balance))))
+        kind=reversal_kind_word(args.kind), id=payment.id, balance=euros(int(balance))))
     return 0
 
 
 def run_poll(args: argparse.Namespace) -> int:
     from immo_connect.i18n import _
+    from immo_connect.payments.texts import status_text
 
     platform = platform_from(args)
     while True:
         counts = platform.payments.follow_open()
         followed = platform.payments.follow_paid()
-        parts = [f"{status}: {n}" for status, n in sorted(counts.items())]  # the providers' status codes
+        parts = [_("{status}: {count}").format(status=status_text(status), count=n) for status, n in sorted(counts.items())]
         if followed:
             parts.append(_("paid, checked for refunds and chargebacks: {count}").format(count=followed))
         if parts:

@@ -19,6 +19,8 @@ from immo_connect.errors import ValidationError
 from immo_connect.i18n import _
 
 SETTING = "[operators] import_folder"
+# The refusals of a name that tried to reach a file outside the folder (audited).
+ATTEMPTS_OUTSIDE = frozenset({"statement_outside_folder", "statement_link"})
 MAX_BYTES = 64 * 1024 * 1024  # far above a year of daily statements of one account
 
 

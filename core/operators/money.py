@@ -153,7 +153,15 @@ class MoneyDesk(OperatorAccess):
         folder = self.platform.settings.operators.import_folder
         if folder is None:
             raise import_folder.folder_off()
-        data, filename = import_folder.read_in_folder(folder, name)
+        try:
+            data, filename = import_folder.read_in_folder(folder, name)
+        except ValidationError as refused:
+            if refused.code in import_folder.ATTEMPTS_OUTSIDE:  # kept: someone tried to read elsewhere
+                with transaction():
+                    audit.record("operator.bank_imported", actor_id=operator.id, actor=operator.username,
+                                 target=str(name)[:200], outcome="refused", source=self.platform.source,
+                                 at=self.platform.clock.now(), detail={"refusal": refused.code, "reason": text})
+            raise
         return self._imported(operator, text, self.platform.bank.import_statement(
             data, filename=filename, operator=operator.username, progress=progress))
 
@@ -318,7 +326,9 @@ class MoneyDesk(OperatorAccess):
 
     def pending(self, actor: ActorRef) -> list[MoneyRequest]:
         self.operator(actor, "money", "operator.money_pending")
-        return list(MoneyRequest.select().where(MoneyRequest.status == "pending").order_by(MoneyRequest.id))
+        # Who asked is read with the rows (every list shows it), not once per row.
+        return list(MoneyRequest.select(MoneyRequest, Account).join(Account, on=MoneyRequest.requested_by)
+                    .where(MoneyRequest.status == "pending").order_by(MoneyRequest.id))
 
     def get(self, request_id: int) -> MoneyRequest:
         row: MoneyRequest | None = MoneyRequest.get_or_none(MoneyRequest.id == int(request_id))

@@ -353,7 +353,7 @@ class _Session:
         # server) waiting: the session process is ended whatever its helpers do.
         _done, pending = await asyncio.wait(tasks, timeout=TASKS_END_SECONDS)
         if pending:
-            log.warning("ssh session %s: %d task(s) did not end when cancelled", self.row_id, len(pending))
+            log.warning("ssh session %s: tasks still running after cancelling: %d", self.row_id, len(pending))
         await self._finish(reason)
 
     async def _finish(self, reason: str) -> None:

@@ -45,7 +45,7 @@ SAME_AS_ENGLISH: dict[str, frozenset[str]] = {
         "Stop", "Online", "Agent", "Status: {status}", "Type: {type}", "Root", "ORG", "STATUS",
         "Wallet: {communication}", "Support: {name} {contact}", "Support: {contact}", "Code: {code}",
         "wallet {amount}", "{title}: {amount}", "HOOKS", "{number} (applet {applet})", "Filters", "helpdesk", "operator ({role})", "Operators", "credit", "debit",
-        "argument %(argument_name)s: %(message)s", "APPLET", "CLIENT", "CODE", "INTERVAL",
+        "argument %(argument_name)s: %(message)s", "APPLET", "CLIENT", "CODE", "INTERVAL", "accounts",
     }),
 }
 # Names and codes: the same text everywhere.
