@@ -19,10 +19,13 @@ from typing import Any, Literal
 import peewee
 
 from immo_connect.clock import utcnow
+from immo_connect.i18n import N_
 from immo_connect.storage import BaseModel, Migration
 
 Outcome = Literal["success", "refused", "failed"]
 OUTCOMES: tuple[str, ...] = ("success", "refused", "failed")
+# The outcomes in words, translated where they are shown (the filters take the codes).
+OUTCOME_WORDS: dict[str, str] = {"success": N_("success"), "refused": N_("refusal"), "failed": N_("failure")}
 
 # Keys whose values never enter the log, whatever a caller passes.
 _REDACTED_KEYS = ("password", "secret", "token", "code", "national", "pin", "key")
@@ -60,7 +63,7 @@ def _create(db: peewee.Database) -> None:
             )
 
 
-MIGRATIONS = [Migration(1, "audit log", _create)]
+MIGRATIONS = [Migration(1, N_("audit log"), _create)]
 
 
 def _clean(detail: Mapping[str, Any] | None) -> str:

@@ -170,6 +170,9 @@ class OperatorsSection:
 
     # A wallet correction or refund above this many euros waits for a second finance operator.
     second_approval_above_euros: Annotated[int, Range(0, 1_000_000)] = 500
+    # The only folder the money desk's screens import statement files from (a path relative
+    # to the configuration file's folder, or absolute). Unset: the screens import nothing.
+    import_folder: Path | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,6 +12,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from immo_connect import audit
+from immo_connect.i18n import _
 from immo_connect.storage import transaction
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ def create(platform: Platform) -> list[str]:
         report += importlib.import_module(step).seed(platform)
     with transaction():
         audit.record("demo.created", target="demo", source=platform.source)
-    report.append(f"Demo data ready. Demo accounts use the password: {DEMO_PASSWORD}")
+    report.append(_("Demo data ready. Demo accounts use the password: {password}").format(password=DEMO_PASSWORD))
     return report
 
 

@@ -14,7 +14,7 @@ from immo_connect.platform import Platform
 
 def test_seed_is_idempotent_and_restores_the_demo_state(platform: Platform) -> None:
     first = demo.seed(platform)
-    assert f"{len(demo.DEMO_ACCOUNTS)} new" in first[0]
+    assert f"(dont {len(demo.DEMO_ACCOUNTS)} nouveaux)" in first[0]  # the installation's language
     anne = platform.accounts.sign_in("anne.peeters", DEMO_PASSWORD)
     platform.accounts.change_password(platform.accounts.current(anne.token), DEMO_PASSWORD,
                                       "autre mot de passe 1", "autre mot de passe 1")
@@ -22,7 +22,7 @@ def test_seed_is_idempotent_and_restores_the_demo_state(platform: Platform) -> N
         with pytest.raises(ImmoConnectError):
             platform.accounts.sign_in("marc.dubois", "mauvais mot 1")
     again = demo.seed(platform)
-    assert "0 new" in again[0]
+    assert "(dont 0 nouveau)" in again[0]
     assert Account.select().count() == len(demo.DEMO_ACCOUNTS)
     assert platform.accounts.sign_in("anne.peeters", DEMO_PASSWORD).required_actions == (LINK_EID,)
     assert platform.accounts.sign_in("marc.dubois", DEMO_PASSWORD).username == "marc.dubois"

@@ -45,16 +45,34 @@ def signer_texts() -> dict[str, str]:
     return found
 
 
-def test_every_signer_text_has_a_french_translation() -> None:
-    french = signer_i18n.catalog("fr")
+@pytest.mark.parametrize("language", ["fr", "nl"])
+def test_every_signer_text_has_its_translation(language: str) -> None:
+    translated = signer_i18n.catalog(language)
     texts = signer_texts()
     assert len(texts) > 30
-    missing = [f"{where}: {text!r}" for text, where in texts.items() if not french.get(text)]
-    assert not missing, "Signer texts without French:\n" + "\n".join(missing)
+    missing = [f"{where}: {text!r}" for text, where in texts.items() if not translated.get(text)]
+    assert not missing, f"Signer texts without {language}:\n" + "\n".join(missing)
+
+
+def test_the_signers_help_and_errors_are_dutch_for_a_dutch_computer() -> None:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))} | {"LANG": "nl_BE.UTF-8"}
+    run = [sys.executable, "-m", "immo_connect_eid"]
+    helped = subprocess.run([*run, "--help"], capture_output=True, text=True, env=environ, timeout=60, check=True)
+    assert helped.stdout.startswith("gebruik: immo-connect-eid [-h] [--version] [--language {fr,nl,en}] ACTIE ...")
+    assert "\nopties:\n" in helped.stdout and "ondertekent de uitdaging" in helped.stdout
+    refused = subprocess.run([*run, "sign"], capture_output=True, text=True, env=environ, timeout=60, check=False)
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines()[-1] == "immo-connect-eid sign: fout: deze argumenten zijn verplicht: CODE"
+    english = subprocess.run([*run, "--language", "en", "sign"], capture_output=True, text=True, env=environ,
+                             timeout=60, check=False)
+    assert english.stderr.splitlines()[-1] == (
+        "immo-connect-eid sign: error: the following arguments are required: CODE")
 
 
 def test_the_signer_package_never_imports_the_platform() -> None:
-    for path in (SIGNER / "immo_connect_eid").rglob("*.py"):
+    sources = sorted((SIGNER / "immo_connect_eid").rglob("*.py"))
+    assert len(sources) > 1, SIGNER  # the package is where the test reads it
+    for path in sources:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else []
@@ -94,6 +112,7 @@ def signer_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     names = zipfile.ZipFile(wheel).namelist()
     assert all(name.startswith(("immo_connect_eid/", "immo_connect_eid-")) for name in names), names
     assert "immo_connect_eid/locale/fr/LC_MESSAGES/immo_connect_eid.po" in names
+    assert "immo_connect_eid/locale/nl/LC_MESSAGES/immo_connect_eid.po" in names
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
     requires = sorted(line.split(";")[0].split(">")[0].split("=")[0].strip()
                       for line in metadata.splitlines() if line.startswith("Requires-Dist: "))

@@ -71,7 +71,7 @@ def test_db_upgrade_then_status_then_audit(tmp_path: Path) -> None:
     lines = [line for line in charges.stdout.splitlines() if "wallet.charge" in line]
     expected = sum(1 for entry in HISTORY if entry[2] == "charge" and entry[3] == "marc.dubois")
     assert len(lines) == expected and all("marc.dubois" in line for line in lines)
-    assert sum("failed" in line for line in lines) == 1  # the refused lot (balance too low)
+    assert sum("échec" in line for line in lines) == 1  # the refused lot (balance too low)
     none = run_cli("audit", "--as", "ops.admin", "--actor", "nobody-at-all", tmp_path=tmp_path, config="")
     assert none.stdout.strip() == "Aucun événement."  # the installation's language: LANG names none
     bad = run_cli("audit", "--as", "ops.admin", "--limit", "0", tmp_path=tmp_path, config="")
@@ -91,8 +91,8 @@ def test_plugins_lists_name_version_kind_state(tmp_path: Path) -> None:
     assert lines[0].split() == ["NOM", "VERSION", "NATURE", "ÉTAT", "HOOKS"]
     for name in BUILTIN_PLUGINS:
         row = next(line.split() for line in lines if line.split()[0] == name)
-        state = "disabled:" if name in OPT_IN_PLUGINS else "enabled"  # the sandbox waits to be asked for
-        assert row[1:4] == [__version__, "built-in", state]
+        state = "désactivé" if name in OPT_IN_PLUGINS else "activé"  # the sandbox waits to be asked for
+        assert row[1:4] == [__version__, "intégré", state]
 
 
 def test_version_and_help(tmp_path: Path) -> None:

@@ -110,7 +110,9 @@ def test_pdf_totals_equal_the_ledgers_charges_to_the_cent(
     month = make_month(billing, clock)
     billing.invoices.run(MONTH)
     start, end = local_day_start(dt.date(2026, 10, 1)), local_day_start(dt.date(2026, 11, 1))
-    for invoice in Invoice.select().where(Invoice.kind == "invoice"):
+    invoices = list(Invoice.select().where(Invoice.kind == "invoice"))
+    assert len(invoices) == 3  # one per organisation that used a tool in October
+    for invoice in invoices:
         text = pdf_text(billing.invoices.pdf_bytes(invoice), tmp_path)
         ledger = ledger_charges(int(invoice.organisation_id), start, end)
         assert ledger == month.charged[int(invoice.organisation_id)]

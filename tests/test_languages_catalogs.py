@@ -118,3 +118,39 @@ def test_amounts_in_sentences_take_their_currency_from_the_formatting_module() -
         if GLUED_CURRENCY.search(template.read_text(encoding="utf-8")):
             found.append(str(template.relative_to(ROOT)))
     assert found == [], "Amounts with a currency glued in the text (use formatting.money):\n" + "\n".join(found)
+
+
+def test_every_catalogue_passes_msgfmt_check() -> None:
+    """What translators' tools accept: no merge leftovers, python-format placeholders kept."""
+    import shutil
+    import subprocess
+
+    msgfmt = shutil.which("msgfmt")
+    assert msgfmt is not None, "msgfmt (gettext) is one of the packages make installs"
+    files = sorted([*(ROOT / "core" / "locale").rglob("*.po"), *(ROOT / "signer").rglob("*.po"),
+                    *(ROOT / "plugins").rglob("*.po")])
+    assert len(files) > 30
+    refused = {}
+    for path in files:
+        checked = subprocess.run([msgfmt, "-c", "-o", "/dev/null", str(path)], capture_output=True, text=True,
+                                 timeout=60, check=False)
+        if checked.returncode != 0:
+            refused[str(path.relative_to(ROOT))] = checked.stderr
+    assert refused == {}
+
+
+PARENTHESISED = re.compile(r"\w\((?:e|s|es|x|n|en|nen|ne)\)|\((?:re|her)\)\w", re.IGNORECASE)
+
+
+def test_no_text_needs_a_parenthesised_form() -> None:
+    """« ajouté(e) », « essai(s) », « (re)create »: a sentence says it for everyone, and a count
+    takes its plural from ngettext."""
+    found = [f"{m.where}: {m.text!r}" for m in catalogs.marked_texts().values() if PARENTHESISED.search(m.text)]
+    for language in catalogs.TRANSLATED:
+        catalog = i18n.catalog(language)
+        texts = [*catalog._messages.values(), *(form for forms in catalog._plurals.values() for form in forms)]
+        found += [f"{language}: {text!r}" for text in texts if PARENTHESISED.search(text)]
+    for template in sorted((ROOT / "core" / "mail" / "templates").rglob("*.*")):
+        if PARENTHESISED.search(template.read_text(encoding="utf-8")):
+            found.append(str(template.relative_to(ROOT)))
+    assert found == [], "Write these so that they need no parenthesised form:\n" + "\n".join(found)

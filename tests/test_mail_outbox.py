@@ -9,9 +9,10 @@ import peewee
 import pytest
 
 from immo_connect import i18n, mail
-from immo_connect.errors import ConflictError, ValidationError
+from immo_connect.errors import ConflictError, NotFoundError, ValidationError
 from immo_connect.mail import MailTemplateError, OutboxMessage, enqueue
 from immo_connect.mail import _templates as templates
+from immo_connect.mail._seal import SealError
 from immo_connect.platform import Platform
 from immo_connect.storage import transaction
 
@@ -223,8 +224,9 @@ def test_bodies_are_sealed_at_rest(platform: Platform) -> None:
     assert "K7P2QX" in message.plain_text() and "K7P2QX" in message.html_text()
     # The sealed body is bound to its row: moved under another key it does not open.
     platform.database.execute_sql("UPDATE outbox_message SET key = 'other' WHERE id = ?", (message.id,))
-    with pytest.raises(Exception):  # noqa: B017 - cryptography's InvalidTag
+    with pytest.raises(SealError) as moved:  # the cipher's tag no longer matches
         OutboxMessage.get_by_id(message.id).plain_text()
+    assert moved.value.code == "mail_key"
 
 
 def test_message_id_is_derived_from_the_key(platform: Platform) -> None:
@@ -243,7 +245,7 @@ def test_outbox_listing_filters(platform: Platform) -> None:
     assert outbox.list(status="sent") == []
     with pytest.raises(ValidationError):
         outbox.list(status="lost")
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(NotFoundError) as caught:
         outbox.get(999)
     assert getattr(caught.value, "code", "") == "not_found"
 

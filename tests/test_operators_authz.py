@@ -35,7 +35,7 @@ ROLES = ("helpdesk", "finance", "admin", "ordinary")
 @pytest.fixture
 def any_platform(make_platform: Callable[..., Platform], database_url: str) -> Platform:
     """On SQLite and PostgreSQL, with the sandbox payment provider (card refunds)."""
-    return make_platform(database_url, config_text=SANDBOX_ON)
+    return make_platform(database_url, config_text=SANDBOX_ON + '\n[operators]\nimport_folder = "data"\n')
 
 
 @dataclasses.dataclass
@@ -190,6 +190,10 @@ PLATFORM_ACTIONS: dict[str, Action] = {
     "bank_import": ({"finance", "admin"}, _statement_file,
                     lambda p, a, s: p.operators.money.import_file(a, s.extra["file"], "daily statement"),
                     lambda s: StatementImport.select().where(StatementImport.filename == s.extra["file"].name).exists()),
+    "bank_import_from_folder": (
+        {"finance", "admin"}, _statement_file,
+        lambda p, a, s: p.operators.money.import_from_folder(a, s.extra["file"].name, "daily statement"),
+        lambda s: StatementImport.select().where(StatementImport.filename == s.extra["file"].name).exists()),
 }
 LISTS: dict[str, tuple[set[str], Callable[[Platform, Account], Any]]] = {
     "find": ({"helpdesk", "finance", "admin"}, lambda p, a: p.operators.find(a, "target")),

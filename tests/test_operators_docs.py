@@ -124,3 +124,33 @@ def test_the_command_line_names_the_first_admin_only_once(
     assert removed.actor == "ops.admin" and "left the team" in removed.detail
     assert main(["operators", "list", "--as", "fin.anne"]) == 2  # no role any more
     assert {row.account.username for row in OperatorRole.select()} == {"ops.admin"}
+
+
+def test_the_documented_import_folder_is_where_the_screens_read(
+    make_platform: Callable[..., Platform], tmp_path: Path,
+) -> None:
+    from immo_connect.config import OperatorsSection
+    from immo_connect.errors import ValidationError
+    from tests.support import statements
+    from tests.support.docs import block_with, substitute
+    from tests.support.operators import make_operator
+
+    assert OperatorsSection().import_folder is None  # « unset by default »
+    text = (Path(__file__).resolve().parents[1] / "docs" / "operators.md").read_text(encoding="utf-8")
+    folder = tmp_path / "statements"
+    config = substitute(block_with("operators.md", "import_folder"), {"/var/lib/immo-connect/statements": str(folder)})
+    platform = make_platform(config_text=config)
+    assert platform.settings.operators.import_folder == folder
+    anne = make_operator("fin.anne", "finance")
+    for sequence, name in enumerate(("march.cod", "2026/march.cod"), start=5):
+        assert f"`{name}`" in text
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(statements.coda([statements.Move(f"DOC{sequence:04d}", 10_00, free="x")],
+                                                   sequence=sequence), newline="")
+        assert platform.operators.money.import_from_folder(anne, name, "daily statement").filename == name
+    assert StatementImport.select().count() == 2
+    (tmp_path / "elsewhere.cod").write_text("x")
+    for outside in ("../elsewhere.cod", str(tmp_path / "elsewhere.cod")):
+        with pytest.raises(ValidationError) as refused:
+            platform.operators.money.import_from_folder(anne, outside, "daily statement")
+        assert refused.value.code == "statement_outside_folder"

@@ -175,3 +175,72 @@ def test_a_database_from_before_the_decision_reason_gets_its_column(finance: Pla
     assert upgrade() == ["immo_connect.operators.models:3 the reason of a money request's approval or rejection"]
     bert = make_operator("bert.finance", "finance")
     assert finance.operators.money.approve(bert, row.id, "checked, ticket 16").decision_reason == "checked, ticket 16"
+
+
+def _suspense_entry() -> int:
+    from immo_connect.bank.models import BankEntry, StatementImport
+    from immo_connect.clock import utcnow
+
+    with transaction():
+        imported = StatementImport.create(filename="x.cod", format="coda", sha256="1" * 64, operator="t",
+                                          imported_at=utcnow())
+        entry = BankEntry.create(entry_key="k1", statement_import=imported, format="coda", position="1",
+                                 amount_cents=40_00, status="suspense", problem="no_communication",
+                                 created_at=utcnow())
+    return int(entry.id)
+
+
+def test_an_assignment_and_the_operators_reason_commit_together(finance: Platform,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from immo_connect.bank.models import BankEntry
+    from immo_connect.operators.money import MoneyDesk
+
+    organisation, entry_id = _agency(), _suspense_entry()
+    anne = make_operator("anne.finance", "finance")
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the audit could not be written")
+
+    monkeypatch.setattr(MoneyDesk, "record", fails)
+    with pytest.raises(RuntimeError):
+        finance.operators.money.assign(anne, entry_id, organisation, "payer called, ticket 20")
+    # Nothing of the change stays: no credit, the entry still waits, no audit without its reason.
+    assert BankEntry.get_by_id(entry_id).status == "suspense"
+    assert balances().get(organisation, 0) == 0
+    assert not audit.AuditEvent.select().where(audit.AuditEvent.action == "bank.assigned").exists()
+    monkeypatch.undo()
+    assigned = finance.operators.money.assign(anne, entry_id, organisation, "payer called, ticket 20")
+    assert assigned.status == "assigned" and balances()[organisation] == 40_00 and ledger_problems() == []
+    assert audit.AuditEvent.get(audit.AuditEvent.action == "operator.bank_assigned").actor == "anne.finance"
+
+
+def test_an_entry_assigned_meanwhile_is_not_claimed_by_a_second_operator(finance: Platform,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from immo_connect.bank.models import BankEntry
+
+    organisation, entry_id = _agency(), _suspense_entry()
+    anne, bert = make_operator("anne.finance", "finance"), make_operator("bert.finance", "finance")
+    stale = BankEntry.get_by_id(entry_id)  # what bert's screen read before anne's assignment committed
+    finance.operators.money.assign(anne, entry_id, organisation, "payer called, ticket 21")
+    reads = iter([stale])  # its first read is stale, the one after its claim is not
+    monkeypatch.setattr(finance.bank, "entry", lambda _id: next(reads, None) or BankEntry.get_by_id(_id))
+    with pytest.raises(ConflictError) as late:
+        finance.operators.money.assign(bert, entry_id, organisation, "payer called too, ticket 22")
+    assert late.value.code == "bank_entry_resolved" and "anne.finance" in late.value.message
+    assert [e.actor for e in audit.AuditEvent.select().where(
+        audit.AuditEvent.action == "operator.bank_assigned")] == ["anne.finance"]
+    assert balances()[organisation] == 40_00
+
+
+def test_the_requests_waiting_are_read_with_who_asked_in_one_statement(finance: Platform) -> None:
+    from tests.support.round_trips import statements_sent
+
+    organisation = _agency()
+    anne, bert = make_operator("anne.finance", "finance"), make_operator("bert.finance", "finance")
+    for n in range(5):
+        finance.operators.money.request(anne if n % 2 else bert, organisation, "credit", 200_00, f"ticket {n}")
+    rows = finance.operators.money.pending(anne)
+    with statements_sent() as sent:  # what `operators pending` prints of each row
+        asked = [(int(row.organisation_key), row.requested_by.username) for row in rows]
+    assert asked == [(organisation, "bert.finance" if n % 2 == 0 else "anne.finance") for n in range(5)]
+    assert sent == []

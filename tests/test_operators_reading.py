@@ -49,6 +49,17 @@ def test_each_read_needs_the_role_its_screen_needs(desk: Platform, read: str) ->
 
 
 def test_the_wallet_read_shows_balance_and_communication(desk: Platform) -> None:
+    from immo_connect.formats import ogm
+
     organisation = int(make_organisation(make_account("sandra")).id)
+    other = int(make_organisation(make_account("bert"), name="Other", enterprise_number="0750000139").id)
+    for n, cents in enumerate((120_00, 30_50)):
+        desk.wallet.credit(organisation, cents, kind="bank_transfer", description="Virement",
+                           idempotency_key=f"test:read:{n}")
+    desk.wallet.credit(other, 7_00, kind="bank_transfer", description="Virement", idempotency_key="test:read:other")
     shown = desk.operators.reading.wallet(make_operator("fin.anne", "finance"), organisation)
-    assert shown.balance_cents == 0 and shown.structured_communication.startswith("+++")
+    assert (shown.organisation_id, shown.balance_cents, shown.transactions) == (organisation, 150_50, 2)
+    # The communication that pays into this wallet, not another's.
+    assert ogm.validate(shown.structured_communication) == str(desk.wallet.ensure_wallet(organisation)
+                                                                .structured_communication)
+    assert shown.structured_communication != desk.wallet.structured_communication(other)

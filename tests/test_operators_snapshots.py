@@ -6,10 +6,13 @@ and look at the pictures before committing.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from immo_connect.accounts.models import Account, Session
 from immo_connect.bank.models import BankEntry, StatementImport
@@ -23,6 +26,7 @@ from immo_connect.tui.screens.operators.back_office import BackOfficeScreen
 from immo_connect.tui.screens.operators.money_desk import MoneyDeskScreen
 from tests.support.factories import make_account, make_organisation
 from tests.support.operators import make_operator
+from tests.support.tools import MakePlatform
 from tests.support.tui import settle, sign_in, steady_screen
 
 SIZE = (80, 24)
@@ -46,37 +50,31 @@ def _scene(platform: Platform) -> Account:
     return Account.get_by_id(anne.id)
 
 
-def test_search_results_snapshot(platform: Platform, snap_compare: Any) -> None:
+@dataclasses.dataclass
+class BackOfficeScene:
+    """An operator and the back office screen they look at (shared with the language walk)."""
+    platform: Platform
+    operator: Account
+    screen: Callable[[], Screen[Any]]
+    keys: tuple[str, ...] = ()
+
+
+def search_results_scene(make_platform: MakePlatform) -> BackOfficeScene:
+    platform = make_platform()
     _scene(platform)
     helper = make_operator("hugo.help", "helpdesk", first_name="Hugo", last_name="Helper")
-    app = ImmoConnectApp(platform)
-
-    async def run_before(pilot: Pilot[Any]) -> None:
-        sign_in(app, helper)
-        await app.push_screen(BackOfficeScreen())
-        await pilot.press(*"peeters", "enter")
-        await settle(pilot)
-        await steady_screen(pilot)
-
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    return BackOfficeScene(platform, helper, BackOfficeScreen, keys=(*"peeters", "enter"))
 
 
-def test_account_snapshot(platform: Platform, snap_compare: Any) -> None:
+def account_scene(make_platform: MakePlatform) -> BackOfficeScene:
+    platform = make_platform()
     anne = _scene(platform)
     helper = make_operator("hugo.help", "helpdesk")
-    app = ImmoConnectApp(platform)
-
-    async def run_before(pilot: Pilot[Any]) -> None:
-        sign_in(app, helper)
-        await app.push_screen(AccountViewScreen(int(anne.id)))
-        await settle(pilot)
-        await steady_screen(pilot)
-
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    return BackOfficeScene(platform, helper, lambda: AccountViewScreen(int(anne.id)))
 
 
-def test_money_desk_snapshot(make_platform: Any, snap_compare: Any) -> None:
-    platform: Platform = make_platform(clock=FrozenClock(MOMENT))
+def money_desk_scene(make_platform: MakePlatform) -> BackOfficeScene:
+    platform = make_platform(clock=FrozenClock(MOMENT))
     organisation = make_organisation(make_account("agency.manager"), name="Agence Lumière")
     with transaction():
         imported = StatementImport.create(filename="mars.cod", format="coda", sha256="0" * 64, operator="cron",
@@ -86,12 +84,39 @@ def test_money_desk_snapshot(make_platform: Any, snap_compare: Any) -> None:
                          counterparty_name="Jean Dupont", booking_date=MOMENT.date(), created_at=MOMENT)
     anne, bert = make_operator("anne.finance", "finance"), make_operator("bert.finance", "finance")
     platform.operators.money.request(anne, organisation.id, "credit", 900_00, "geste commercial, ticket 5")
-    app = ImmoConnectApp(platform)
+    return BackOfficeScene(platform, bert, MoneyDeskScreen)
+
+
+SCENES: dict[str, Callable[[MakePlatform], BackOfficeScene]] = {
+    "search-results": search_results_scene, "account": account_scene, "money-desk": money_desk_scene,
+}
+
+
+async def show(app: ImmoConnectApp, pilot: Pilot[Any], scene: BackOfficeScene) -> None:
+    sign_in(app, scene.operator)
+    await app.push_screen(scene.screen())
+    if scene.keys:
+        await pilot.press(*scene.keys)
+    await settle(pilot)
+
+
+def _snapshot(scene: BackOfficeScene, snap_compare: Any) -> bool:
+    app = ImmoConnectApp(scene.platform)
 
     async def run_before(pilot: Pilot[Any]) -> None:
-        sign_in(app, bert)
-        await app.push_screen(MoneyDeskScreen())
-        await settle(pilot)
+        await show(app, pilot, scene)
         await steady_screen(pilot)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    return bool(snap_compare(app, terminal_size=SIZE, run_before=run_before))
+
+
+def test_search_results_snapshot(make_platform: MakePlatform, snap_compare: Any) -> None:
+    assert _snapshot(search_results_scene(make_platform), snap_compare)
+
+
+def test_account_snapshot(make_platform: MakePlatform, snap_compare: Any) -> None:
+    assert _snapshot(account_scene(make_platform), snap_compare)
+
+
+def test_money_desk_snapshot(make_platform: MakePlatform, snap_compare: Any) -> None:
+    assert _snapshot(money_desk_scene(make_platform), snap_compare)

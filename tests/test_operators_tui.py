@@ -18,6 +18,7 @@ from immo_connect.tui.screens.operators.account_view import AccountViewScreen
 from immo_connect.tui.screens.operators.back_office import BackOfficeScreen
 from immo_connect.tui.screens.operators.money_desk import MoneyDeskScreen
 from immo_connect.tui.screens.operators.reason_dialog import ReasonDialog
+from immo_connect.tui.widgets.safe import OptionList
 from immo_connect.tui.widgets.table import RecordTable
 from tests.support.accounts import mails_to
 from tests.support.factories import make_account, make_organisation
@@ -39,6 +40,12 @@ def many_accounts(count: int) -> None:
     with transaction():
         for start in range(0, count, 1000):
             Account.insert_many(rows[start:start + 1000]).execute()
+
+
+def menu_ids(app: ImmoConnectApp) -> list[str | None]:
+    """The ids of the user menu's entries (F2), in order."""
+    options = app.screen.query_one(OptionList)
+    return [options.get_option_at_index(i).id for i in range(options.option_count)]
 
 
 async def open_desk(app: ImmoConnectApp, pilot: Any, operator: Account, key: str) -> None:
@@ -73,10 +80,7 @@ async def test_an_ordinary_user_sees_no_back_office(platform: Platform) -> None:
         assert not isinstance(app.screen, BackOfficeScreen)
         await pilot.press("f2")
         await settle(pilot)
-        from immo_connect.tui.widgets.safe import OptionList
-
-        options = app.screen.query_one(OptionList)
-        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        ids = menu_ids(app)
         assert "back-office" not in ids and "profile" in ids
 
 
@@ -93,11 +97,7 @@ async def test_find_ten_thousand_accounts_page_by_page_and_unlock_one(platform: 
         await settle(pilot)
         await pilot.press("f2")
         await settle(pilot)
-        from immo_connect.tui.widgets.safe import OptionList
-
-        options = app.screen.query_one(OptionList)
-        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
-        options.highlighted = ids.index("back-office")
+        app.screen.query_one(OptionList).highlighted = menu_ids(app).index("back-office")
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, BackOfficeScreen)
@@ -228,23 +228,24 @@ async def test_the_money_desk_refunds_a_card_top_up_to_the_card(make_platform: C
 
 
 async def test_finance_imports_a_coda_file_from_the_money_desk_and_sees_its_report(
-    platform: Platform, tmp_path: Any,
+    make_platform: Callable[..., Platform], tmp_path: Any,
 ) -> None:
     from immo_connect import audit
     from immo_connect.wallet.models import Wallet
     from tests.support import statements
 
+    platform = make_platform(config_text='[operators]\nimport_folder = "statements"\n')
     agency = make_organisation(make_account("agency.manager"), name="Agence Lumière")
     platform.wallet.ensure_wallet(agency.id)
     with transaction():
         Wallet.update(structured_communication=statements.WALLET_A).where(Wallet.organisation == agency.id).execute()
-    path = tmp_path / "mars.cod"
-    path.write_bytes(statements.sample_coda().encode("ascii"))
+    (tmp_path / "statements").mkdir()
+    (tmp_path / "statements" / "mars.cod").write_bytes(statements.sample_coda().encode("ascii"))
     bert = make_operator("bert.finance", "finance")
     app = ImmoConnectApp(platform)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_desk(app, pilot, bert, "m")
-        await answer(app, pilot, "i", str(path), "statement of March, ticket 7")
+        await answer(app, pilot, "i", "mars.cod", "statement of March, ticket 7")
         from immo_connect.tui.screens.operators.import_report import ImportReportScreen
 
         assert isinstance(app.screen, ImportReportScreen)
@@ -255,3 +256,42 @@ async def test_finance_imports_a_coda_file_from_the_money_desk_and_sees_its_repo
     assert int(Wallet.get(Wallet.organisation == agency.id).balance) == 350_00  # 250 + 100, once
     event = audit.AuditEvent.get(audit.AuditEvent.action == "operator.bank_imported")
     assert event.actor == "bert.finance" and "statement of March, ticket 7" in event.detail
+
+
+async def test_the_money_desk_imports_nothing_without_an_import_folder(platform: Platform, tmp_path: Any) -> None:
+    from tests.support import statements
+
+    path = tmp_path / "mars.cod"
+    path.write_bytes(statements.sample_coda().encode("ascii"))
+    bert = make_operator("bert.finance", "finance")
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_desk(app, pilot, bert, "m")
+        await answer(app, pilot, "i", str(path), "statement of March, ticket 7")
+        assert isinstance(app.screen, MoneyDeskScreen)
+        message = str(app.screen.query_one("#bo-message").render())
+        assert "[operators] import_folder" in message, message
+    assert StatementImport.select().count() == 0
+
+
+async def test_an_import_opens_from_its_row_even_after_the_desk_moved_on(platform: Platform) -> None:
+    import dataclasses
+
+    from immo_connect.tui.screens.operators.import_report import ImportReportScreen
+
+    with transaction():
+        imported = StatementImport.create(filename="april.cod", format="coda", sha256="1" * 64, operator="cron",
+                                          imported_at=utcnow(), credited=1)
+    bert = make_operator("bert.finance", "finance")
+    app = ImmoConnectApp(platform)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_desk(app, pilot, bert, "m")
+        desk = app.screen
+        assert isinstance(desk, MoneyDeskScreen) and desk.overview is not None
+        # The desk's data was read again meanwhile and no longer lists this import among the latest.
+        desk.overview = dataclasses.replace(desk.overview, imports=[])
+        desk.query_one("#bo-imports").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ImportReportScreen)
+        assert (app.screen.import_id, app.screen.filename) == (imported.id, "april.cod")

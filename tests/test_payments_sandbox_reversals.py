@@ -58,7 +58,7 @@ def test_a_simulated_chargeback_makes_the_wallet_negative_once(
     assert "operators list" in capsys.readouterr().err
     make_operator("fin.anne", "finance")
     assert main([*cli, "payments", "reversals", str(payment.id), "--as", "fin.anne"]) == 0
-    assert "chargeback" in capsys.readouterr().out
+    assert "rétrofacturation" in capsys.readouterr().out  # the kind in words
     with pytest.raises(PaymentProviderError):  # nothing is left of the top-up to take back
         platform.payments.simulate_reversal(payment.id, "refund", 1_00)
     assert ledger_problems() == []

@@ -292,7 +292,7 @@ def test_cli_poll_and_list(platform: Platform, tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv("IMMO_CONNECT_DATA_DIR", str(tmp_path / "data"))
     base = ["--config", str(config), "--database-url", platform.settings.database_url]
     assert main([*base, "payments", "poll", "--once"]) == 0
-    assert capsys.readouterr().out.strip() == "open: 1, paid: 1"
+    assert capsys.readouterr().out.strip() == "⏳ En attente de votre paiement : 1, ✓ Payé : 1"  # the screens' words
     assert Payment.get_by_id(paid.id).credited_at is not None
     assert Payment.get_by_id(open_one.id).credited_at is None
     from tests.support.operators import make_operator

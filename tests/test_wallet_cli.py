@@ -19,7 +19,7 @@ def run_cli(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
 def test_demo_wallet_verify_show_and_correct(tmp_path: Path) -> None:
     assert run_cli("demo", tmp_path=tmp_path).returncode == 0
     again = run_cli("demo", tmp_path=tmp_path)  # idempotent: the same history, not a second one
-    assert "Wallet: Immo Peeters has 13 demo transactions" in again.stdout
+    assert "Wallet : Immo Peeters a 13 transactions de démonstration" in again.stdout
     shown = run_cli("wallet", "show", "0750.000.040", "--as", "fin.anne", tmp_path=tmp_path)
     assert shown.returncode == 0 and "+++100/0000/00135+++" in shown.stdout
     verified = run_cli("wallet", "verify", tmp_path=tmp_path)

@@ -8,7 +8,7 @@ from typing import Any
 import peewee
 import pytest
 
-from immo_connect import audit, hookimpl
+from immo_connect import audit, hookimpl, i18n
 from immo_connect.audit import AuditEvent
 from immo_connect.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from immo_connect.formats import ogm
@@ -305,7 +305,7 @@ def test_inside_a_callers_transaction_the_hook_waits_for_its_commit(
     ("UPDATE wallet_transaction SET debit_account = NULL WHERE id = {charge}",
      ["postings sum to", "posting from None"]),
     ("UPDATE wallet_transaction SET debit_account = 'platform:corrections', "
-     "credit_account = 'wallet:{wallet}' WHERE id = {failed}", ["(failed, -9000): posting from platform"]),
+     "credit_account = 'wallet:{wallet}' WHERE id = {failed}", ["(Failed, -9000): posting from platform"]),
     ("UPDATE wallet_transaction SET balance_after = 1 WHERE id = {charge}", ["previous ended at 1"]),
     ("UPDATE wallet SET balance = 5 WHERE id = {wallet}", ["balance 5 but postings sum to 700"]),
     ("UPDATE wallet_transaction SET number = 7 WHERE id = {failed}", ["numbered rows up to 7"]),
@@ -326,7 +326,8 @@ def test_verify_reports_each_broken_invariant(
         else:
             db.execute_sql("DROP TRIGGER wallet_transaction_no_update")
         db.execute_sql(tamper.format(charge=charge.id, failed=failed.id, wallet=charge.wallet_id))
-        problems = ledger_problems()
+        with i18n.using("en"):  # the lines are written in the reader's language
+            problems = ledger_problems()
         for text in reported:
             assert any(text in problem for problem in problems), (text, problems)
         raise RuntimeError("undo")

@@ -11,7 +11,7 @@ import peewee
 import pytest
 from playhouse.db_url import connect
 
-from immo_connect import audit
+from immo_connect import audit, i18n
 from immo_connect.audit import AuditFilter
 from immo_connect.errors import ConflictError, NotFoundError, ValidationError
 from immo_connect.mail.models import OutboxMessage
@@ -193,7 +193,8 @@ def test_verify_reports_broken_take_backs(wallet_platform: Platform, scene: Scen
         else:
             db.execute_sql("DROP TRIGGER wallet_transaction_no_update")
         db.execute_sql(statement)
-        problems = ledger_problems()
+        with i18n.using("en"):  # the lines are written in the reader's language
+            problems = ledger_problems()
         for text in reported:
             assert any(text in problem for problem in problems), (text, problems)
         raise RuntimeError("undo")

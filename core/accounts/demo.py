@@ -13,6 +13,7 @@ import bcrypt
 
 from immo_connect.accounts.models import Account, Address, LegacyCredential, LegacyLink, Profile
 from immo_connect.demo import DEMO_PASSWORD
+from immo_connect.i18n import ngettext
 from immo_connect.storage import transaction
 
 if TYPE_CHECKING:
@@ -82,7 +83,11 @@ def seed(platform: Platform) -> list[str]:
                 if not LegacyLink.select().where(LegacyLink.account == account.id).exists():
                     LegacyLink.create(tool=legacy_tool, legacy_username=username, account=account.id, imported_at=now)
     return [
-        f"Accounts: {len(DEMO_ACCOUNTS)} demo accounts ({created} new): " + ", ".join(DEMO_ACCOUNTS)
-        + " (lucas.maes still needs its activation code: immo-connect mail; jdupont comes from CIBweb without e-mail;"
-        " julie.lambert has no eID linked yet)",
+        ngettext("Accounts: {count} demo accounts ({created} new): {usernames} (lucas.maes still needs its "
+                 "activation code: immo-connect mail; jdupont comes from CIBweb without e-mail; julie.lambert has "
+                 "no eID linked yet)",
+                 "Accounts: {count} demo accounts ({created} new): {usernames} (lucas.maes still needs its "
+                 "activation code: immo-connect mail; jdupont comes from CIBweb without e-mail; julie.lambert has "
+                 "no eID linked yet)", created).format(count=len(DEMO_ACCOUNTS), created=created,
+                                                       usernames=", ".join(DEMO_ACCOUNTS)),
     ]

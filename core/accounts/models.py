@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import peewee
 
+from immo_connect.i18n import N_
 from immo_connect.storage import BaseModel, Migration
 
 ACCOUNT_STATUSES = ("pending", "active", "blocked", "deleted")
@@ -168,4 +169,4 @@ def _create(db: peewee.Database) -> None:
     db.create_tables(MODELS)
 
 
-MIGRATIONS = [Migration(1, "accounts", _create)]
+MIGRATIONS = [Migration(1, N_("accounts"), _create)]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import peewee
 from playhouse.migrate import SchemaMigrator, migrate
 
+from immo_connect.i18n import N_
 from immo_connect.storage import BaseModel, Migration
 
 ENTRY_STATUSES: tuple[str, ...] = ("credited", "suspense", "assigned", "returned")
@@ -103,7 +104,7 @@ def _add_return_link(db: peewee.Database) -> None:
 
 
 MIGRATIONS = [
-    Migration(1, "bank statement imports and suspense list", _create),
-    Migration(2, "account statements and their balances", _create_statements),
-    Migration(3, "returned transfers linked to the entry they take back", _add_return_link),
+    Migration(1, N_("bank statement imports and suspense list"), _create),
+    Migration(2, N_("account statements and their balances"), _create_statements),
+    Migration(3, N_("returned transfers linked to the entry they take back"), _add_return_link),
 ]

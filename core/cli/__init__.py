@@ -25,6 +25,11 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from immo_connect import __version__, i18n
+from immo_connect.cli._argparse_i18n import (
+    parsing_language,
+    route_argparse_texts,
+    translate_argument_names,
+)
 from immo_connect.errors import ImmoConnectError
 from immo_connect.files import restrict_umask
 from immo_connect.i18n import _
@@ -100,19 +105,23 @@ def _discard_stdout() -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command's parser, its texts in the language bound now (argparse's own included)."""
+    route_argparse_texts()
     parser = argparse.ArgumentParser(
         prog="immo-connect",
-        description="One account for the professional tools of Belgian real-estate professionals.",
+        description=_("One account for the professional tools of Belgian real-estate professionals."),
     )
-    parser.add_argument("--version", action="version", version=f"immo-connect {__version__}")
-    parser.add_argument("--config", metavar="PATH", help="plugins.toml to use (default: IMMO_CONNECT_CONFIG or ~/.config/immo-connect/plugins.toml)")
-    parser.add_argument("--database-url", metavar="URL", help="database to use (default: IMMO_CONNECT_DATABASE_URL or SQLite in the data directory)")
+    parser.add_argument("--version", action="version", version=f"immo-connect {__version__}",
+                        help=_("show the program's version number and exit"))
+    parser.add_argument("--config", metavar="PATH", help=_("plugins.toml to use (default: IMMO_CONNECT_CONFIG or ~/.config/immo-connect/plugins.toml)"))
+    parser.add_argument("--database-url", metavar="URL", help=_("database to use (default: IMMO_CONNECT_DATABASE_URL or SQLite in the data directory)"))
     parser.add_argument("--lang", choices=i18n.LANGUAGES, metavar="LANGUAGE",
-                        help="language of the output: fr, nl or en (default: the locale's, LANG=nl_BE.UTF-8, "
-                             "else the installation's [platform] language)")
+                        help=_("language of the output: fr, nl or en (default: the locale's, LANG=nl_BE.UTF-8, "
+                             "else the installation's [platform] language)"))
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).add_parser(subparsers)
+    translate_argument_names(parser)
     return parser
 
 
@@ -122,10 +131,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     restrict_umask()
     # A log line that cannot be written (a full or read-only disk) must not print a traceback.
     logging.raiseExceptions = False
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args([*(sys.argv[1:] if argv is None else argv), "run"])
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    # --help and parsing errors are written while parsing: in the command's language.
+    with i18n.using(parsing_language(arguments, os.environ)):
+        parser = build_parser()
+        args = parser.parse_args(arguments)
+        if args.command is None:
+            args = parser.parse_args([*arguments, "run"])
     # A serving command gets the language for its own lines only (``serve`` prints them in it).
     args.output_language = command_language(args.lang, os.environ)
     language = None if getattr(args, "serves_people", False) else args.output_language

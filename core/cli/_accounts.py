@@ -17,10 +17,10 @@ ACTION_WORDS = {"block": N_("block"), "unblock": N_("unblock"), "delete": N_("de
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
-        "accounts", help="unlock, block, unblock or delete an account, end its sessions, unlink its eID"
+        "accounts", help=_("unlock, block, unblock or delete an account, end its sessions, unlink its eID")
     )
     parser.add_argument("action", choices=ACTIONS)
-    parser.add_argument("account", metavar="USERNAME", help="username or e-mail address")
+    parser.add_argument("account", metavar="USERNAME", help=_("username or e-mail address"))
     add_operator_arguments(parser)
     parser.set_defaults(func=run)
 

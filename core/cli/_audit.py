@@ -19,14 +19,14 @@ def _date(value: str) -> dt.datetime:
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser("audit", help="list audit events, newest first")
-    parser.add_argument("--actor", help="only events of this actor (username)")
-    parser.add_argument("--action", help="only actions starting with this text, e.g. org.")
-    parser.add_argument("--organisation", type=int, metavar="ID", help="only events of this organisation")
+    parser = subparsers.add_parser("audit", help=_("list audit events, newest first"))
+    parser.add_argument("--actor", help=_("only events of this actor (username)"))
+    parser.add_argument("--action", help=_("only actions starting with this text, e.g. org."))
+    parser.add_argument("--organisation", type=int, metavar="ID", help=_("only events of this organisation"))
     parser.add_argument("--outcome", choices=("success", "refused", "failed"))
-    parser.add_argument("--since", type=_date, metavar="DATE", help="from this UTC date/time")
-    parser.add_argument("--until", type=_date, metavar="DATE", help="before this UTC date/time")
-    parser.add_argument("--limit", type=int, default=100, help="at most this many events (default 100)")
+    parser.add_argument("--since", type=_date, metavar="DATE", help=_("from this UTC date/time"))
+    parser.add_argument("--until", type=_date, metavar="DATE", help=_("before this UTC date/time"))
+    parser.add_argument("--limit", type=int, default=100, help=_("at most this many events (default 100)"))
     add_operator_arguments(parser, reason=False)
     parser.set_defaults(func=run)
 
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         outcome=args.outcome, since=args.since, until=args.until,
     )
     rows = [
-        [e.at.isoformat(timespec="seconds"), e.actor, e.action, e.target, e.outcome,
+        [e.at.isoformat(timespec="seconds"), e.actor, e.action, e.target, _(audit.OUTCOME_WORDS.get(e.outcome, e.outcome)),
          "" if e.organisation_id is None else str(e.organisation_id), e.source]
         for e in platform.operators.reading.audit_log(operator_id(args), filters, limit=args.limit)
     ]

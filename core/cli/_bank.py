@@ -9,33 +9,34 @@ from collections.abc import Callable
 from typing import TextIO
 
 from immo_connect.cli._common import add_operator_arguments, operator_id, platform_from, table
+from immo_connect.i18n import _
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser("bank", help="import bank statements (CODA, camt.053); suspense list")
+    parser = subparsers.add_parser("bank", help=_("import bank statements (CODA, camt.053); suspense list"))
     commands = parser.add_subparsers(dest="bank_command", metavar="COMMAND", required=True)
 
-    importing = commands.add_parser("import", help="credit the top-ups of a statement file (CODA or camt.053), as a finance operator")
-    importing.add_argument("file", metavar="FILE", help="the statement file as the bank delivered it")
+    importing = commands.add_parser("import", help=_("credit the top-ups of a statement file (CODA or camt.053), as a finance operator"))
+    importing.add_argument("file", metavar="FILE", help=_("the statement file as the bank delivered it"))
     importing.add_argument("--lines", action="store_true",
-                           help="print every line of the statement with its outcome (default: a summary)")
+                           help=_("print every line of the statement with its outcome (default: a summary)"))
     add_operator_arguments(importing)
     importing.set_defaults(func=run_import)
 
-    status = commands.add_parser("status", help="the last statement per account and the statements missing")
+    status = commands.add_parser("status", help=_("the last statement per account and the statements missing"))
     add_operator_arguments(status, reason=False)
     status.set_defaults(func=run_status)
 
-    listing = commands.add_parser("suspense", help="list the bank entries waiting for an operator")
+    listing = commands.add_parser("suspense", help=_("list the bank entries waiting for an operator"))
     add_operator_arguments(listing, reason=False)
     listing.set_defaults(func=run_suspense)
 
-    assigning = commands.add_parser("assign", help="credit a suspense entry to an organisation's wallet")
-    assigning.add_argument("entry", metavar="ID", type=int, help="the entry's id (see: bank suspense)")
+    assigning = commands.add_parser("assign", help=_("credit a suspense entry to an organisation's wallet"))
+    assigning.add_argument("entry", metavar="ID", type=int, help=_("the entry's id (see: bank suspense)"))
     assigning.add_argument("--organisation", metavar="N", required=True,
-                           help="enterprise number (0123.456.789) or id of the organisation whose wallet receives it")
+                           help=_("enterprise number (0123.456.789) or id of the organisation whose wallet receives it"))
     assigning.add_argument("--amount", metavar="EUR",
-                           help="the amount, only for lines whose amount could not be read (e.g. 125,50)")
+                           help=_("the amount, only for lines whose amount could not be read (e.g. 125,50)"))
     add_operator_arguments(assigning)
     assigning.set_defaults(func=run_assign)
 

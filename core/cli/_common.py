@@ -48,9 +48,9 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
 def add_operator_arguments(parser: argparse.ArgumentParser, *, reason: bool = True) -> None:
     """``--as USERNAME`` (and ``--reason``): who acts, checked as in the back office screens."""
     parser.add_argument("--as", dest="as_operator", metavar="USERNAME", required=True,
-                        help="the operator account accountable for this action (its role is checked)")
+                        help=_("the operator account accountable for this action (its role is checked)"))
     if reason:
-        parser.add_argument("--reason", required=True, help="why (kept in the audit log and told to the owner)")
+        parser.add_argument("--reason", required=True, help=_("why (kept in the audit log and told to the owner)"))
 
 
 def operator_id(args: argparse.Namespace) -> int:

@@ -9,11 +9,11 @@ from immo_connect.i18n import _
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser("db", help="database schema")
+    parser = subparsers.add_parser("db", help=_("database schema"))
     actions = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    upgrade = actions.add_parser("upgrade", help="apply pending schema migrations")
+    upgrade = actions.add_parser("upgrade", help=_("apply pending schema migrations"))
     upgrade.set_defaults(func=run_upgrade)
-    status = actions.add_parser("status", help="list applied migrations")
+    status = actions.add_parser("status", help=_("list applied migrations"))
     status.set_defaults(func=run_status)
 
 
@@ -21,7 +21,9 @@ def run_upgrade(args: argparse.Namespace) -> int:
     platform = platform_from(args, migrate=False)
     applied = platform.upgrade()
     for line in applied:
-        print(_("applied {migration}").format(migration=line))
+        # "component:version description"; components are module paths, without spaces.
+        reference, _space, description = line.partition(" ")
+        print(_("applied {migration} ({description})").format(migration=reference, description=_(description)))
     print(_("The database schema is up to date."))
     return 0
 

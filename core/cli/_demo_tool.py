@@ -5,16 +5,18 @@ from __future__ import annotations
 import argparse
 import os
 
+from immo_connect.i18n import _
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
-        "demo-tool", help="run the example web tool that signs in with Immo-Connect (docs/vendor-web-tool.md)")
-    parser.add_argument("--client", default="myrentpro", help="the tool's client_id at the provider (default myrentpro)")
-    parser.add_argument("--listen", metavar="HOST:PORT", help="address to listen on (default: the demo port of the tool)")
-    parser.add_argument("--issuer", help="the provider (default: [web] issuer of plugins.toml)")
-    parser.add_argument("--public-url", help="where browsers reach the tool (default: http://HOST:PORT)")
+        "demo-tool", help=_("run the example web tool that signs in with Immo-Connect (docs/vendor-web-tool.md)"))
+    parser.add_argument("--client", default="myrentpro", help=_("the tool's client_id at the provider (default myrentpro)"))
+    parser.add_argument("--listen", metavar="HOST:PORT", help=_("address to listen on (default: the demo port of the tool)"))
+    parser.add_argument("--issuer", help=_("the provider (default: [web] issuer of plugins.toml)"))
+    parser.add_argument("--public-url", help=_("where browsers reach the tool (default: http://HOST:PORT)"))
     parser.add_argument("--secret-env", metavar="VARIABLE",
-                        help="environment variable holding the client secret (default: none, a public client)")
+                        help=_("environment variable holding the client secret (default: none, a public client)"))
     parser.set_defaults(func=run, serves_people=True)
 
 

@@ -12,36 +12,38 @@ from pathlib import Path
 
 from immo_connect.config import load_settings
 from immo_connect.extras import require
-from immo_connect.i18n import _, set_language
+from immo_connect.i18n import _, get_language, set_language
+from immo_connect_eid import i18n as signer_i18n
 from immo_connect_eid.cli import add_sign_arguments
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser("eid", help="the Belgian eID card: sign a challenge, read, emulate")
+    parser = subparsers.add_parser("eid", help=_("the Belgian eID card: sign a challenge, read, emulate"))
     actions = parser.add_subparsers(dest="eid_command", metavar="ACTION", required=True)
 
     sign = actions.add_parser(
-        "sign", help="sign the challenge shown by a remote Immo-Connect screen (run where the reader is)",
-        description="Check the card reader, the card and the eID software, fetch the challenge named by "
+        "sign", help=_("sign the challenge shown by a remote Immo-Connect screen (run where the reader is)"),
+        description=_("Check the card reader, the card and the eID software, fetch the challenge named by "
                     "CODE from the platform, sign it with the card's authentication key (asks the PIN) and "
-                    "send the answer back: the Immo-Connect screen completes by itself.",
+                    "send the answer back: the Immo-Connect screen completes by itself."),
     )
+    signer_i18n.set_language(get_language())  # its option texts in the language of this command
     add_sign_arguments(sign)  # the same options as the laptop signer (immo-connect-eid sign)
     sign.set_defaults(func=run_sign)
 
-    read = actions.add_parser("read", help="read and verify the card in this computer's reader (no PIN)")
-    read.add_argument("--reader", metavar="NAME", default=None, help="prefer card readers whose name contains NAME")
+    read = actions.add_parser("read", help=_("read and verify the card in this computer's reader (no PIN)"))
+    read.add_argument("--reader", metavar="NAME", default=None, help=_("prefer card readers whose name contains NAME"))
     read.set_defaults(func=run_read)
 
     emulate = actions.add_parser(
-        "emulate", help="development: serve an emulated card through a private pcscd until Ctrl-C",
-        description="Start a private pcscd with a virtual reader holding a card of the test PKI, and a "
-                    "SoftHSM2 token with its authentication key. Prints the settings to use.",
+        "emulate", help=_("development: serve an emulated card through a private pcscd until Ctrl-C"),
+        description=_("Start a private pcscd with a virtual reader holding a card of the test PKI, and a "
+                    "SoftHSM2 token with its authentication key. Prints the settings to use."),
     )
-    emulate.add_argument("--applet", choices=("1.7", "1.8"), default="1.8", help="card generation (default 1.8)")
-    emulate.add_argument("--pin", default="1234", help="the card's PIN (default 1234)")
+    emulate.add_argument("--applet", choices=("1.7", "1.8"), default="1.8", help=_("card generation (default 1.8)"))
+    emulate.add_argument("--pin", default="1234", help=_("the card's PIN (default 1234)"))
     emulate.add_argument("--folder", metavar="DIR", type=Path, default=None,
-                         help="where to write the test root and the configuration (default: a temporary folder)")
+                         help=_("where to write the test root and the configuration (default: a temporary folder)"))
     emulate.set_defaults(func=run_emulate)
 
 
@@ -54,9 +56,7 @@ def _settings(args: argparse.Namespace, *, writes_nothing: bool = False):  # typ
 def run_sign(args: argparse.Namespace) -> int:
     # The laptop signer's own flow (immo_connect_eid.cli), with this install's settings as defaults.
     from immo_connect.eid import pkcs11
-    from immo_connect.i18n import get_language
     from immo_connect_eid import cli as signer_cli
-    from immo_connect_eid import i18n as signer_i18n
 
     settings = _settings(args, writes_nothing=True)  # the user's computer keeps nothing of this
     require("eid")  # the card packages of this install, named if missing

@@ -9,12 +9,12 @@ from immo_connect.i18n import _
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser("invoices", help="monthly invoices of tool use (PDF and Peppol UBL)")
+    parser = subparsers.add_parser("invoices", help=_("monthly invoices of tool use (PDF and Peppol UBL)"))
     actions = parser.add_subparsers(dest="invoices_command", metavar="ACTION", required=True)
-    run = actions.add_parser("run", help="issue and deliver a month's invoices (idempotent: run it again safely)")
-    run.add_argument("--month", metavar="YYYY-MM", help="the month to invoice (default: the last month that is over)")
+    run = actions.add_parser("run", help=_("issue and deliver a month's invoices (idempotent: run it again safely)"))
+    run.add_argument("--month", metavar="YYYY-MM", help=_("the month to invoice (default: the last month that is over)"))
     run.set_defaults(func=run_run)
-    listing = actions.add_parser("list", help="the invoices and credit notes of a month")
+    listing = actions.add_parser("list", help=_("the invoices and credit notes of a month"))
     listing.add_argument("--month", metavar="YYYY-MM", required=True)
     listing.set_defaults(func=run_list)
 
@@ -31,11 +31,11 @@ def run_run(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     from immo_connect.formatting import money
-    from immo_connect.invoices.models import Invoice
+    from immo_connect.invoices.models import KIND_CREDIT_NOTE, Invoice
     from immo_connect.organisations.models import Organisation
 
     platform_from(args)
-    rows = [[str(invoice.number), str(invoice.kind), str(invoice.organisation.enterprise_number),
+    rows = [[str(invoice.number), _("Credit note") if invoice.kind == KIND_CREDIT_NOTE else _("Invoice"), str(invoice.organisation.enterprise_number),
              str(invoice.organisation.name), money(int(invoice.total_cents)),
              _("yes") if invoice.delivered_at else _("no")]
             for invoice in Invoice.select(Invoice, Organisation).join(Organisation)

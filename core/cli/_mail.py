@@ -11,31 +11,32 @@ from immo_connect.i18n import N_, _, ngettext
 
 STATUSES = ("pending", "sent", "abandoned")
 STATUS_WORDS = {"pending": N_("pending"), "sent": N_("sent"), "abandoned": N_("abandoned")}
+ATTEMPT_WORDS = {"sent": N_("sent"), "retry": N_("to retry"), "abandoned": N_("abandoned")}
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
-        "mail", help="list the mail outbox; 'mail show ID' prints one mail",
-        description="List mails of the outbox, newest first, with their delivery status.",
+        "mail", help=_("list the mail outbox; 'mail show ID' prints one mail"),
+        description=_("List mails of the outbox, newest first, with their delivery status."),
     )
-    parser.add_argument("--to", metavar="ADDRESS", help="only mails to this address")
-    parser.add_argument("--status", choices=STATUSES, help="only mails with this status")
-    parser.add_argument("--limit", type=int, default=30, help="at most this many mails (default 30)")
+    parser.add_argument("--to", metavar="ADDRESS", help=_("only mails to this address"))
+    parser.add_argument("--status", choices=STATUSES, help=_("only mails with this status"))
+    parser.add_argument("--limit", type=int, default=30, help=_("at most this many mails (default 30)"))
     parser.set_defaults(func=run_list)
     actions = parser.add_subparsers(dest="mail_command", metavar="ACTION")
-    show = actions.add_parser("show", help="print one mail: headers, text, delivery attempts")
-    show.add_argument("id", type=int, metavar="ID", help="the mail number shown by 'immo-connect mail'")
-    show.add_argument("--html", action="store_true", help="print the HTML part instead of the text")
+    show = actions.add_parser("show", help=_("print one mail: headers, text, delivery attempts"))
+    show.add_argument("id", type=int, metavar="ID", help=_("the mail number shown by 'immo-connect mail'"))
+    show.add_argument("--html", action="store_true", help=_("print the HTML part instead of the text"))
     show.set_defaults(func=run_show)
-    requeue = actions.add_parser("requeue", help="give an abandoned mail a fresh set of attempts")
+    requeue = actions.add_parser("requeue", help=_("give an abandoned mail a fresh set of attempts"))
     requeue.add_argument("id", type=int, metavar="ID")
     requeue.set_defaults(func=run_requeue)
-    erase = actions.add_parser("erase", help="erase the text of mails finished more than DAYS ago")
-    erase.add_argument("--older-than", type=int, metavar="DAYS", help="default: [mail] keep_bodies_days")
+    erase = actions.add_parser("erase", help=_("erase the text of mails finished more than DAYS ago"))
+    erase.add_argument("--older-than", type=int, metavar="DAYS", help=_("default: [mail] keep_bodies_days"))
     erase.set_defaults(func=run_erase)
-    test = actions.add_parser("test", help="queue a test mail to ADDRESS (checks the transport)")
+    test = actions.add_parser("test", help=_("queue a test mail to ADDRESS (checks the transport)"))
     test.add_argument("address", metavar="ADDRESS")
-    test.add_argument("--language", choices=("fr", "nl", "en"), help="language of the mail")
+    test.add_argument("--language", choices=("fr", "nl", "en"), help=_("language of the mail"))
     test.set_defaults(func=run_test)
 
 
@@ -90,7 +91,8 @@ def run_show(args: argparse.Namespace) -> int:
     if attempts:
         print(_("Attempts:"))
         for a in attempts:
-            print(f"  {_time(a.at)} UTC  {a.outcome:<9}  {a.worker}  {a.error}".rstrip())
+            outcome = _(ATTEMPT_WORDS[a.outcome]) if a.outcome in ATTEMPT_WORDS else a.outcome
+            print(f"  {_time(a.at)} UTC  {outcome:<12}  {a.worker}  {a.error}".rstrip())
     return 0
 
 

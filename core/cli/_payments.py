@@ -6,59 +6,61 @@ import argparse
 import time
 
 from immo_connect.cli._common import add_operator_arguments, operator_id, platform_from, table
+from immo_connect.i18n import _
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser("payments", help="online top-ups: list, poll providers, webhook endpoint")
+    parser = subparsers.add_parser("payments", help=_("online top-ups: list, poll providers, webhook endpoint"))
     commands = parser.add_subparsers(dest="payments_command", metavar="COMMAND", required=True)
 
-    listing = commands.add_parser("list", help="recent online top-ups")
-    listing.add_argument("--organisation", metavar="N", type=int, help="only this organisation")
-    listing.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    listing = commands.add_parser("list", help=_("recent online top-ups"))
+    listing.add_argument("--organisation", metavar="N", type=int, help=_("only this organisation"))
+    listing.add_argument("--limit", type=int, default=50, help=_("at most this many (default 50)"))
     add_operator_arguments(listing, reason=False)
     listing.set_defaults(func=run_list)
 
     polling = commands.add_parser(
-        "poll", help="look up open payments at their providers (credit paid ones) and paid ones (refunds, chargebacks)")
-    polling.add_argument("--once", action="store_true", help="one round, then stop")
-    polling.add_argument("--interval", type=float, default=10.0, help="seconds between rounds (default 10)")
+        "poll", help=_("look up open payments at their providers (credit paid ones) and paid ones (refunds, chargebacks)"))
+    polling.add_argument("--once", action="store_true", help=_("one round, then stop"))
+    polling.add_argument("--interval", type=float, default=10.0, help=_("seconds between rounds (default 10)"))
     polling.set_defaults(func=run_poll)
 
     refund = commands.add_parser(
-        "refund", help="refund (part of) an online top-up to the card, as a finance operator (four eyes above the limit)")
-    refund.add_argument("payment", type=int, metavar="PAYMENT_ID", help="the top-up (see payments list)")
-    refund.add_argument("amount", help="amount in euros, e.g. 50 or 12,50")
-    refund.add_argument("--key", default=None, help="request key: the same key never refunds twice")
+        "refund", help=_("refund all or part of an online top-up to the card, as a finance operator (four eyes above the limit)"))
+    refund.add_argument("payment", type=int, metavar="PAYMENT_ID", help=_("the top-up (see payments list)"))
+    refund.add_argument("amount", help=_("amount in euros, e.g. 50 or 12,50"))
+    refund.add_argument("--key", default=None, help=_("request key: the same key never refunds twice"))
     add_operator_arguments(refund)
     refund.set_defaults(func=run_refund)
 
-    reversals = commands.add_parser("reversals", help="refunds and chargebacks of one online top-up")
+    reversals = commands.add_parser("reversals", help=_("refunds and chargebacks of one online top-up"))
     reversals.add_argument("payment", type=int, metavar="PAYMENT_ID")
     add_operator_arguments(reversals, reason=False)
     reversals.set_defaults(func=run_reversals)
 
-    simulate = commands.add_parser("simulate", help="demo methods only: charge back or refund a paid top-up")
+    simulate = commands.add_parser("simulate", help=_("demo methods only: charge back or refund a paid top-up"))
     simulate.add_argument("payment", type=int, metavar="PAYMENT_ID")
     simulate.add_argument("kind", choices=("chargeback", "refund"))
-    simulate.add_argument("--amount", default=None, help="amount in euros (default: the whole top-up)")
+    simulate.add_argument("--amount", default=None, help=_("amount in euros (default: the whole top-up)"))
     simulate.set_defaults(func=run_simulate)
 
-    webhook = commands.add_parser("webhook", help="serve the providers' webhook endpoint")
+    webhook = commands.add_parser("webhook", help=_("serve the providers' webhook endpoint"))
     webhook.add_argument("--listen", default="127.0.0.1:8470", metavar="HOST:PORT",
-                         help="address to listen on (default 127.0.0.1:8470; put a TLS proxy in front)")
+                         help=_("address to listen on (default 127.0.0.1:8470; put a TLS proxy in front)"))
     webhook.set_defaults(func=run_webhook)
 
 
 def run_list(args: argparse.Namespace) -> int:
     from immo_connect.i18n import _
     from immo_connect.payments._money import euros
+    from immo_connect.payments.texts import status_text
 
     platform = platform_from(args, source="cli")
     query = platform.operators.reading.payments(operator_id(args), organisation_id=args.organisation,
                                                 limit=args.limit)
     rows = [
         [str(p.id), p.created_at.isoformat(timespec="seconds"), str(p.organisation_id), euros(p.amount_cents),
-         f"{p.provider}/{p.option}", p.provider_payment_id or "—", p.status,
+         f"{p.provider}/{p.option}", p.provider_payment_id or "—", status_text(str(p.status)),
          "✓" if p.credited_at else ""]
         for p in query
     ]
@@ -72,6 +74,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_refund(args: argparse.Namespace) -> int:
     from immo_connect.i18n import _
+    from immo_connect.operators.words import request_status_word
     from immo_connect.payments._money import euros, parse_amount
 
     platform = platform_from(args, source="cli")
@@ -83,16 +86,18 @@ def run_refund(args: argparse.Namespace) -> int:
             id=row.id, amount=euros(int(row.amount_cents))))
         return 0
     print(_("Refund request {id} of {amount}: {status}.").format(
-        id=row.id, amount=euros(int(row.amount_cents)), status=row.status))
+        id=row.id, amount=euros(int(row.amount_cents)), status=request_status_word(str(row.status))))
     return 0 if row.status == "booked" else 1
 
 
 def run_reversals(args: argparse.Namespace) -> int:
     from immo_connect.i18n import _
     from immo_connect.payments._money import euros
+    from immo_connect.payments.texts import reversal_kind_word, reversal_status_word
 
     platform = platform_from(args, source="cli")
-    rows = [[str(r.id), r.kind, euros(int(r.amount_cents)), r.status, r.provider_reversal_id or "—",
+    rows = [[str(r.id), reversal_kind_word(str(r.kind)), euros(int(r.amount_cents)), reversal_status_word(str(r.status)),
+             r.provider_reversal_id or "—",
              str(r.transaction_id or "—"), str(r.restored_transaction_id or "—"), r.reason or ""]
             for r in platform.operators.reading.reversals(operator_id(args), args.payment)]
     if not rows:
@@ -106,24 +111,26 @@ def run_reversals(args: argparse.Namespace) -> int:
 def run_simulate(args: argparse.Namespace) -> int:
     from immo_connect.i18n import _
     from immo_connect.payments._money import euros, parse_amount
+    from immo_connect.payments.texts import reversal_kind_word
 
     platform = platform_from(args)
     amount = parse_amount(args.amount) if args.amount is not None else None
     payment = platform.payments.simulate_reversal(args.payment, args.kind, amount)
     balance = platform.wallet.ensure_wallet(int(payment.organisation_id)).balance
     print(_("Simulated {kind} of top-up {id}; the wallet's balance is now {balance}.").format(
-        kind=args.kind, id=payment.id, balance=euros(int(balance))))
+        kind=reversal_kind_word(args.kind), id=payment.id, balance=euros(int(balance))))
     return 0
 
 
 def run_poll(args: argparse.Namespace) -> int:
     from immo_connect.i18n import _
+    from immo_connect.payments.texts import status_text
 
     platform = platform_from(args)
     while True:
         counts = platform.payments.follow_open()
         followed = platform.payments.follow_paid()
-        parts = [f"{status}: {n}" for status, n in sorted(counts.items())]  # the providers' status codes
+        parts = [_("{status}: {count}").format(status=status_text(status), count=n) for status, n in sorted(counts.items())]
         if followed:
             parts.append(_("paid, checked for refunds and chargebacks: {count}").format(count=followed))
         if parts:

@@ -7,17 +7,20 @@ import json
 import sys
 
 from immo_connect.cli._common import table, warn_if_sandbox
-from immo_connect.i18n import _, ngettext
+from immo_connect.i18n import N_, _, ngettext
 
 # Like import-legacy's rejected rows: the command ran, but something needs the operator.
 EXIT_PLUGINS_FAILED = 3
+# The table's words for the codes (--json keeps the codes).
+KIND_WORDS = {"built-in": N_("built-in"), "external": N_("external")}
+STATE_WORDS = {"enabled": N_("enabled"), "disabled": N_("disabled"), "failed": N_("failed")}
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
-        "plugins", help="list plugins with their versions, hooks and state (exit code 3 when one failed)"
+        "plugins", help=_("list plugins with their versions, hooks and state (exit code 3 when one failed)")
     )
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--json", action="store_true", help=_("machine-readable output"))
     parser.set_defaults(func=run)
 
 
@@ -36,7 +39,10 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps([info.__dict__ for info in infos], indent=2))
     else:
         rows = [
-            [i.name, i.version, i.kind, i.state if not i.reason else f"{i.state}: {i.reason}", ", ".join(h.removeprefix("immo_connect_") for h in i.hooks)]
+            [i.name, i.version, _(KIND_WORDS.get(i.kind, i.kind)),
+             _(STATE_WORDS.get(i.state, i.state)) if not i.reason else _("{state}: {reason}").format(
+                 state=_(STATE_WORDS.get(i.state, i.state)), reason=i.reason),
+             ", ".join(h.removeprefix("immo_connect_") for h in i.hooks)]
             for i in infos
         ]
         print(table(rows, [_("NAME"), _("VERSION"), _("KIND"), _("STATE"), _("HOOKS")]) if rows else _("No plugins."))

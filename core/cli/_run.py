@@ -7,11 +7,12 @@ import argparse
 from immo_connect import i18n, log
 from immo_connect.cli._common import warn_if_sandbox
 from immo_connect.config import load_settings
+from immo_connect.i18n import _
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser("run", help="open the terminal UI (default)")
-    parser.add_argument("--no-demo", action="store_true", help="do not fill an empty database with demo data")
+    parser = subparsers.add_parser("run", help=_("open the terminal UI (default)"))
+    parser.add_argument("--no-demo", action="store_true", help=_("do not fill an empty database with demo data"))
     parser.set_defaults(func=run, serves_people=True)  # strangers see the installation's language
 
 

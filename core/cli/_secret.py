@@ -15,20 +15,20 @@ if TYPE_CHECKING:
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
-        "secret", help="the platform key (secret.key / IMMO_CONNECT_SECRET_KEY)",
-        description="The platform key every machine sharing the database must hold (see docs/scaling.md).",
+        "secret", help=_("the platform key (secret.key / IMMO_CONNECT_SECRET_KEY)"),
+        description=_("The platform key every machine sharing the database must hold (see docs/scaling.md)."),
     )
     commands = parser.add_subparsers(dest="secret_command", metavar="SUBCOMMAND", required=True)
     show = commands.add_parser(
-        "show", help="print the key as 64 hexadecimal characters, to copy it to another machine",
-        description="Print the platform key in the one format secret.key and IMMO_CONNECT_SECRET_KEY accept. "
-                    "It is printed only into a pipe or a file unless --on-terminal is given.",
+        "show", help=_("print the key as 64 hexadecimal characters, to copy it to another machine"),
+        description=_("Print the platform key in the one format secret.key and IMMO_CONNECT_SECRET_KEY accept. "
+                    "It is printed only into a pipe or a file unless --on-terminal is given."),
     )
     show.add_argument("--on-terminal", action="store_true",
-                      help="print it even on a terminal (anyone who sees the screen or its scroll-back has it)")
+                      help=_("print it even on a terminal (anyone who sees the screen or its scroll-back has it)"))
     show.set_defaults(func=run_show)
     check = commands.add_parser(
-        "fingerprint", help="print a fingerprint of the key, to compare machines without showing the key")
+        "fingerprint", help=_("print a fingerprint of the key, to compare machines without showing the key"))
     check.set_defaults(func=run_fingerprint)
 
 

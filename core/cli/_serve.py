@@ -10,17 +10,17 @@ from immo_connect.i18n import _
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser("serve", help="serve the terminal UI over SSH")
+    parser = subparsers.add_parser("serve", help=_("serve the terminal UI over SSH"))
     parser.add_argument(
         "--listen", metavar="HOST:PORT",
-        help="address to listen on (default: [ssh] listen in plugins.toml, 127.0.0.1:2222; port 0 picks a free one)",
+        help=_("address to listen on (default: [ssh] listen in plugins.toml, 127.0.0.1:2222; port 0 picks a free one)"),
     )
     parser.set_defaults(func=run, serves_people=True)
     session = subparsers.add_parser(
-        "ssh-session", help="the terminal UI as an OpenSSH forced command (see docs/deployment.md)")
+        "ssh-session", help=_("the terminal UI as an OpenSSH forced command (see docs/deployment.md)"))
     session.set_defaults(func=run_ssh_session, serves_people=True)
     keys = subparsers.add_parser(
-        "ssh-authorized-keys", help="registered SSH keys as authorized_keys lines (OpenSSH AuthorizedKeysCommand)")
+        "ssh-authorized-keys", help=_("registered SSH keys as authorized_keys lines (OpenSSH AuthorizedKeysCommand)"))
     keys.set_defaults(func=print_authorized_keys)
 
 

@@ -9,25 +9,25 @@ from immo_connect.i18n import _
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser("wallet", help="wallets: balances, ledger check, corrections")
+    parser = subparsers.add_parser("wallet", help=_("wallets: balances, ledger check, corrections"))
     actions = parser.add_subparsers(dest="wallet_command", metavar="ACTION", required=True)
-    show = actions.add_parser("show", help="balance and structured communication of one organisation's wallet")
-    show.add_argument("organisation", help="enterprise number (0123.456.789) or organisation id")
+    show = actions.add_parser("show", help=_("balance and structured communication of one organisation's wallet"))
+    show.add_argument("organisation", help=_("enterprise number (0123.456.789) or organisation id"))
     add_operator_arguments(show, reason=False)
     show.set_defaults(func=run_show)
-    verify = actions.add_parser("verify", help="check the ledger's invariants (exit code 1 when broken)")
+    verify = actions.add_parser("verify", help=_("check the ledger's invariants (exit code 1 when broken)"))
     verify.set_defaults(func=run_verify)
     correct = actions.add_parser(
-        "correct", help="book a correction (adds money, or takes it with --debit); above the approval limit "
-                        "it waits for a second finance operator (immo-connect operators approve)")
-    correct.add_argument("organisation", help="enterprise number or organisation id")
-    correct.add_argument("amount", help="amount in euros, e.g. 12,50")
+        "correct", help=_("book a correction (adds money, or takes it with --debit); above the approval limit "
+                        "it waits for a second finance operator (immo-connect operators approve)"))
+    correct.add_argument("organisation", help=_("enterprise number or organisation id"))
+    correct.add_argument("amount", help=_("amount in euros, e.g. 12,50"))
     correct.add_argument("--as", dest="as_operator", metavar="USERNAME", required=True,
-                         help="the finance operator asking (its role is checked)")
-    correct.add_argument("--description", required=True, help="why (shown in the wallet's history and the audit log)")
-    correct.add_argument("--key", required=True, help="idempotency key: the same key never books twice")
-    correct.add_argument("--reference", default="", help="ticket or document reference")
-    correct.add_argument("--debit", action="store_true", help="take the amount from the wallet")
+                         help=_("the finance operator asking (its role is checked)"))
+    correct.add_argument("--description", required=True, help=_("why (shown in the wallet's history and the audit log)"))
+    correct.add_argument("--key", required=True, help=_("idempotency key: the same key never books twice"))
+    correct.add_argument("--reference", default="", help=_("ticket or document reference"))
+    correct.add_argument("--debit", action="store_true", help=_("take the amount from the wallet"))
     correct.set_defaults(func=run_correct)
 
 

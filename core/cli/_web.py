@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 
 from immo_connect.cli._common import platform_from
+from immo_connect.i18n import _
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
-        "web", help="serve the tools' sign-in (OpenID Connect), the wallet API and the payment webhooks")
+        "web", help=_("serve the tools' sign-in (OpenID Connect), the wallet API and the payment webhooks"))
     parser.add_argument("--listen", metavar="HOST:PORT",
-                        help="address to listen on (default: [web] listen, 127.0.0.1:8470; put a TLS proxy in front)")
+                        help=_("address to listen on (default: [web] listen, 127.0.0.1:8470; put a TLS proxy in front)"))
     parser.set_defaults(func=run, serves_people=True)  # pages in each visitor's language
-    keys = subparsers.add_parser("web-rotate-key", help="sign ID tokens with a new key (the old one stays published)")
+    keys = subparsers.add_parser("web-rotate-key", help=_("sign ID tokens with a new key (the old one stays published)"))
     keys.set_defaults(func=rotate_key)
 
 

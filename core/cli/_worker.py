@@ -16,14 +16,14 @@ from immo_connect.oidc import logout
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
-        "worker", help="deliver queued mails and the tools' logout notices (runs until stopped; --once for one pass)",
-        description="Deliver the mail outbox and the back-channel logout notices owed to web tools. Any number of workers may run at once, on one "
-                    "or several machines sharing the database; each mail is sent by one of them.",
+        "worker", help=_("deliver queued mails and the tools' logout notices (runs until stopped; --once for one pass)"),
+        description=_("Deliver the mail outbox and the back-channel logout notices owed to web tools. Any number of workers may run at once, on one "
+                    "or several machines sharing the database; each mail is sent by one of them."),
     )
-    parser.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
+    parser.add_argument("--once", action="store_true", help=_("deliver what is due now, then exit"))
     parser.add_argument("--interval", type=float, metavar="SECONDS",
-                        help="pause between polls (default: [mail] poll_seconds)")
-    parser.add_argument("--batch", type=int, default=20, help="mails claimed at a time (default 20)")
+                        help=_("pause between polls (default: [mail] poll_seconds)"))
+    parser.add_argument("--batch", type=int, default=20, help=_("mails claimed at a time (default 20)"))
     parser.set_defaults(func=run)
 
 

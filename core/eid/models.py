@@ -9,6 +9,7 @@ from __future__ import annotations
 import peewee
 
 from immo_connect.accounts.models import Account
+from immo_connect.i18n import N_
 from immo_connect.storage import BaseModel, Migration
 
 
@@ -85,6 +86,6 @@ def _add_short_codes(db: peewee.Database) -> None:
 
 
 MIGRATIONS = [
-    Migration(1, "eid cards and challenges", _create),
-    Migration(2, "short challenge codes, cancelled challenges, posted answers", _add_short_codes),
+    Migration(1, N_("eid cards and challenges"), _create),
+    Migration(2, N_("short challenge codes, cancelled challenges, posted answers"), _add_short_codes),
 ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import peewee
 
+from immo_connect.i18n import N_
 from immo_connect.organisations.models import Organisation
 from immo_connect.storage import BaseModel, Migration
 
@@ -64,5 +65,5 @@ def _create(db: peewee.Database) -> None:
 
 
 MIGRATIONS = [
-    Migration(1, "invoices, credit notes and their yearly numbering", _create),
+    Migration(1, N_("invoices, credit notes and their yearly numbering"), _create),
 ]

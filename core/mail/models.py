@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import peewee
 
+from immo_connect.i18n import N_
 from immo_connect.storage import BaseModel, Migration
 
 # pending → sent, or pending → abandoned (after max_attempts or a permanent refusal).
@@ -87,4 +88,4 @@ def _attachments(db: peewee.Database) -> None:
         db.execute_sql("ALTER TABLE outbox_message ADD COLUMN attachments TEXT NOT NULL DEFAULT ''")
 
 
-MIGRATIONS = [Migration(1, "mail outbox", _create), Migration(2, "files attached to mails", _attachments)]
+MIGRATIONS = [Migration(1, N_("mail outbox"), _create), Migration(2, N_("files attached to mails"), _attachments)]

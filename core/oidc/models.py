@@ -10,6 +10,7 @@ from __future__ import annotations
 import peewee
 
 from immo_connect.accounts.models import Account
+from immo_connect.i18n import N_
 from immo_connect.organisations.models import Organisation
 from immo_connect.storage import BaseModel, Migration
 
@@ -182,6 +183,6 @@ def _create_logout_deliveries(db: peewee.Database) -> None:
 
 
 MIGRATIONS = [
-    Migration(1, "identity provider: keys, sign-ins, requests, codes, tokens, links", _create),
-    Migration(2, "back-channel logout notices owed to the tools", _create_logout_deliveries),
+    Migration(1, N_("identity provider: keys, sign-ins, requests, codes, tokens, links"), _create),
+    Migration(2, N_("back-channel logout notices owed to the tools"), _create_logout_deliveries),
 ]

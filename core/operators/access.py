@@ -90,6 +90,13 @@ class OperatorAccess:
                          at=self.platform.clock.now())
         return PermissionDenied(message, hint=hint, code=code)
 
+    def operator_with_reason(self, actor: ActorRef, capability: str, action: str, reason: str, *,
+                             account_id: int | None = None, organisation_id: int | None = None) -> tuple[Operator, str]:
+        """:meth:`operator` for an action that changes something, with its cleaned reason; the
+        reason is checked first, so a form sent without one audits no refusal."""
+        text = clean_reason(reason)
+        return self.operator(actor, capability, action, account_id=account_id, organisation_id=organisation_id), text
+
     def operator(self, actor: ActorRef, capability: str, action: str, *, account_id: int | None = None,
                  organisation_id: int | None = None) -> Operator:
         """The operator allowed to do ``action``, or :class:`PermissionDenied` (audited)."""
@@ -150,12 +157,21 @@ class OperatorAccess:
         )
 
 
-def account_id_of(username: str) -> int:
-    """The id of the account named ``username`` (or its e-mail address), for the command line."""
+def no_account_named(username: str) -> NotFoundError:
+    return NotFoundError(_("There is no account {name!r}.").format(name=username),
+                         hint=_("Give the username or the e-mail address of the account."),
+                         code="account_not_found")
+
+
+def account_named(username: str) -> Account:
+    """The account named ``username`` (or its e-mail address), whatever its status."""
     name = (username or "").strip().lower()
     account: Account | None = Account.get_or_none((Account.username == name) | (Account.email == name))
     if account is None:
-        raise NotFoundError(_("There is no account {name!r}.").format(name=username),
-                            hint=_("Give the username or the e-mail address of the account."),
-                            code="account_not_found")
-    return int(account.id)
+        raise no_account_named(username)
+    return account
+
+
+def account_id_of(username: str) -> int:
+    """The id of the account named ``username`` (or its e-mail address), for the command line."""
+    return int(account_named(username).id)

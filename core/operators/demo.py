@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from immo_connect import audit
 from immo_connect.accounts.models import Account
+from immo_connect.i18n import _
 from immo_connect.operators.models import OperatorRole
 from immo_connect.storage import transaction
 
@@ -39,5 +40,5 @@ def seed(platform: Platform) -> list[str]:
                              detail={"reason": "demo data", "changed": {"role": [row.role if row else None, role]}})
             given.append(f"{username} ({role})")
     if not given:
-        return ["Operators: skipped (the demo accounts are missing)."]
-    return ["Operators: " + ", ".join(given) + "; the back office opens with F4."]
+        return [_("Operators: skipped (the demo accounts are missing).")]
+    return [_("Operators: {operators}; the back office opens with F4.").format(operators=", ".join(given))]

@@ -17,7 +17,7 @@ from immo_connect.accounts.required import mask_email
 from immo_connect.accounts.validation import clean_email
 from immo_connect.errors import ConflictError, NotFoundError, ValidationError
 from immo_connect.i18n import N_, _
-from immo_connect.operators.access import ActorRef, Operator, OperatorAccess, clean_reason
+from immo_connect.operators.access import ActorRef, Operator, OperatorAccess
 from immo_connect.organisations.models import Membership, Organisation
 from immo_connect.ssh.models import SshKey
 from immo_connect.storage import transaction
@@ -32,8 +32,7 @@ class HelpDesk(OperatorAccess):
 
     def _start(self, actor: ActorRef, action: str, account_id: int, reason: str,
                capability: str = "help") -> tuple[Operator, str, Account]:
-        text = clean_reason(reason)
-        operator = self.operator(actor, capability, action, account_id=int(account_id))
+        operator, text = self.operator_with_reason(actor, capability, action, reason, account_id=int(account_id))
         return operator, text, self.target_account(int(account_id))
 
     def resend_activation(self, actor: ActorRef, account_id: int, reason: str) -> str:
@@ -148,8 +147,8 @@ class HelpDesk(OperatorAccess):
 
     def reinstate_manager(self, actor: ActorRef, organisation_id: int, membership_id: int, reason: str) -> None:
         """Make an active member the manager of an organisation left without one; every member is told."""
-        text = clean_reason(reason)
-        operator = self.operator(actor, "help", "operator.manager_reinstated", organisation_id=int(organisation_id))
+        operator, text = self.operator_with_reason(actor, "help", "operator.manager_reinstated", reason,
+                                                   organisation_id=int(organisation_id))
         organisation: Organisation | None = Organisation.get_or_none(Organisation.id == int(organisation_id))
         membership: Membership | None = Membership.get_or_none(
             (Membership.id == int(membership_id)) & (Membership.organisation == int(organisation_id)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import peewee
 
 from immo_connect.accounts.models import Account
+from immo_connect.i18n import N_
 from immo_connect.organisations.models import Organisation
 from immo_connect.storage import BaseModel, Migration
 
@@ -85,6 +86,6 @@ def _decision_reason(db: peewee.Database) -> None:
     db.execute_sql("ALTER TABLE money_request ADD COLUMN decision_reason VARCHAR(500) NOT NULL DEFAULT ''")
 
 
-MIGRATIONS = [Migration(1, "operator roles and money requests", _create),
-              Migration(2, "card refunds among the money requests", _longer_kinds),
-              Migration(3, "the reason of a money request's approval or rejection", _decision_reason)]
+MIGRATIONS = [Migration(1, N_("operator roles and money requests"), _create),
+              Migration(2, N_("card refunds among the money requests"), _longer_kinds),
+              Migration(3, N_("the reason of a money request's approval or rejection"), _decision_reason)]

@@ -88,6 +88,16 @@ def organisation_from(text: str) -> int:
     return int(found.id)
 
 
+def _top_up_missing() -> ValidationError:
+    return ValidationError(_("A refund names the top-up it gives back."), hint=_("Give the top-up's transaction id."),
+                           code="top_up_missing", field="original_transaction_id")
+
+
+def _already_decided(row: MoneyRequest, hint: str) -> ConflictError:
+    return ConflictError(_("Request {id} was already decided ({status}).").format(id=row.id, status=row.status),
+                         hint=hint, code="request_decided")
+
+
 class MoneyDesk(OperatorAccess):
     def __init__(self, platform: Platform) -> None:
         super().__init__(platform)
@@ -105,11 +115,18 @@ class MoneyDesk(OperatorAccess):
     def assign(self, actor: ActorRef, entry_id: int, organisation_id: int, reason: str,
                *, amount_cents: int | None = None) -> BankEntry:
         """Credit a suspense entry to an organisation's wallet (``bank assign``)."""
-        text = clean_reason(reason)
-        operator = self.operator(actor, "money", "operator.bank_assigned", organisation_id=int(organisation_id))
-        entry = self.platform.bank.assign(int(entry_id), int(organisation_id), operator=operator.username,
-                                          amount_cents=amount_cents)
+        operator, text = self.operator_with_reason(actor, "money", "operator.bank_assigned", reason,
+                                                   organisation_id=int(organisation_id))
+        # One change: the credit, the entry leaving the suspense list and the operator's reason
+        # commit together (the wallet's and the bank's own steps become savepoints).
         with transaction():
+            entry = self.platform.bank.assign(int(entry_id), int(organisation_id), operator=operator.username,
+                                              amount_cents=amount_cents)
+            if entry.resolved_by != operator.username[:100] or entry.organisation_id != int(organisation_id):
+                raise ConflictError(  # another operator's assignment committed first
+                    _("Bank entry {id} was assigned meanwhile by {name}.").format(id=entry.id, name=entry.resolved_by),
+                    hint=_("Nothing to do; list the suspense entries with: immo-connect bank suspense"),
+                    code="bank_entry_resolved")
             self.record(operator, "operator.bank_assigned", target=f"bank_entry:{entry.id}", reason=text,
                         organisation_id=int(organisation_id),
                         changed={"status": ["suspense", str(entry.status)], "amount_cents": entry.amount_cents,
@@ -121,9 +138,34 @@ class MoneyDesk(OperatorAccess):
         """Import a bank statement file as a finance operator (``bank import --as``): the import
         and its entries are recorded under the operator's username, and the operator's reason
         with the counts in ``operator.bank_imported``."""
-        text = clean_reason(reason)
-        operator = self.operator(actor, "money", "operator.bank_imported")
-        report = self.platform.bank.import_file(path, operator=operator.username, progress=progress)
+        operator, text = self.operator_with_reason(actor, "money", "operator.bank_imported", reason)
+        return self._imported(operator, text,
+                              self.platform.bank.import_file(path, operator=operator.username, progress=progress))
+
+    def import_from_folder(self, actor: ActorRef, name: str, reason: str, *,
+                           progress: Callable[[int, int], None] | None = None) -> ImportReport:
+        """Import the statement file ``name`` of the configured import folder (the screens'
+        « Import »): never a file elsewhere on the server, nor through a link; refused while
+        ``[operators] import_folder`` is unset."""
+        from immo_connect.operators import import_folder
+
+        operator, text = self.operator_with_reason(actor, "money", "operator.bank_imported", reason)
+        folder = self.platform.settings.operators.import_folder
+        if folder is None:
+            raise import_folder.folder_off()
+        try:
+            data, filename = import_folder.read_in_folder(folder, name)
+        except ValidationError as refused:
+            if refused.code in import_folder.ATTEMPTS_OUTSIDE:  # kept: someone tried to read elsewhere
+                with transaction():
+                    audit.record("operator.bank_imported", actor_id=operator.id, actor=operator.username,
+                                 target=str(name)[:200], outcome="refused", source=self.platform.source,
+                                 at=self.platform.clock.now(), detail={"refusal": refused.code, "reason": text})
+            raise
+        return self._imported(operator, text, self.platform.bank.import_statement(
+            data, filename=filename, operator=operator.username, progress=progress))
+
+    def _imported(self, operator: Operator, text: str, report: ImportReport) -> ImportReport:
         with transaction():
             self.record(operator, "operator.bank_imported", target=report.filename[:200], reason=text,
                         changed={"format": report.format, **{o: report.count(o) for o in
@@ -185,9 +227,7 @@ class MoneyDesk(OperatorAccess):
         top_up_id = None
         if kind.strip().lower() in REFUND_KINDS:
             if not top_up.strip().isdigit():
-                raise ValidationError(_("A refund names the top-up it gives back."),
-                                      hint=_("Give the top-up's transaction id."), code="top_up_missing",
-                                      field="original_transaction_id")
+                raise _top_up_missing()
             top_up_id = int(top_up.strip())
         return self.request(actor, organisation_from(organisation), kind.strip().lower(), parse_euros(amount),
                             reason, original_transaction_id=top_up_id)
@@ -230,9 +270,7 @@ class MoneyDesk(OperatorAccess):
         amount = check.amount(amount_cents)
         ref = check.reference(reference)
         if kind in REFUND_KINDS and not original_transaction_id:
-            raise ValidationError(_("A refund names the top-up it gives back."),
-                                  hint=_("Give the top-up's transaction id."), code="top_up_missing",
-                                  field="original_transaction_id")
+            raise _top_up_missing()
         operator = self.operator(actor, "money", "operator.money_requested", organisation_id=int(organisation_id))
         if not Organisation.select().where(Organisation.id == int(organisation_id)).exists():
             raise NotFoundError(_("There is no organisation (and so no wallet) with id {id}.").format(
@@ -288,7 +326,9 @@ class MoneyDesk(OperatorAccess):
 
     def pending(self, actor: ActorRef) -> list[MoneyRequest]:
         self.operator(actor, "money", "operator.money_pending")
-        return list(MoneyRequest.select().where(MoneyRequest.status == "pending").order_by(MoneyRequest.id))
+        # Who asked is read with the rows (every list shows it), not once per row.
+        return list(MoneyRequest.select(MoneyRequest, Account).join(Account, on=MoneyRequest.requested_by)
+                    .where(MoneyRequest.status == "pending").order_by(MoneyRequest.id))
 
     def get(self, request_id: int) -> MoneyRequest:
         row: MoneyRequest | None = MoneyRequest.get_or_none(MoneyRequest.id == int(request_id))
@@ -326,10 +366,7 @@ class MoneyDesk(OperatorAccess):
         if not claimed:
             if row.status == "approved" and row.transaction_id is None and (row.decided_by_key or 0) == operator.id:
                 return self._book(row, operator)  # the booking of this approval was interrupted: finish it
-            raise ConflictError(
-                _("Request {id} was already decided ({status}).").format(id=row.id, status=row.status),
-                hint=_("Nothing to do; list the requests waiting with: immo-connect operators pending"),
-                code="request_decided")
+            raise _already_decided(row, _("Nothing to do; list the requests waiting with: immo-connect operators pending"))
         return self._book(row, operator)
 
     def reject(self, actor: ActorRef, request_id: int, reason: str) -> MoneyRequest:
@@ -342,9 +379,7 @@ class MoneyDesk(OperatorAccess):
                                           decision_reason=text).where(
                 (MoneyRequest.id == row.id) & (MoneyRequest.status == "pending")).execute()
             if not claimed:
-                raise ConflictError(
-                    _("Request {id} was already decided ({status}).").format(id=row.id, status=row.status),
-                    hint=_("Nothing to do."), code="request_decided")
+                raise _already_decided(row, _("Nothing to do."))
             self.record(operator, "operator.money_rejected", target=f"money_request:{row.id}", reason=text,
                         organisation_id=int(row.organisation_key),
                         changed={"status": ["pending", "rejected"], "request_reason": str(row.reason)})

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from immo_connect import audit
 from immo_connect.accounts.models import Account
-from immo_connect.errors import ConflictError, NotFoundError, ValidationError
+from immo_connect.errors import ConflictError, ValidationError
 from immo_connect.i18n import _
-from immo_connect.operators.access import ActorRef, OperatorAccess, clean_reason
+from immo_connect.operators.access import ActorRef, OperatorAccess, account_named, clean_reason, no_account_named
 from immo_connect.operators.models import ROLES, OperatorRole
 from immo_connect.storage import transaction
 
@@ -38,6 +38,12 @@ def _system_user() -> str:
         return "unknown"
 
 
+def _operator_required(message: str) -> ValidationError:
+    """The command line acts without ``--as`` only to name the first admin."""
+    return ValidationError(message, hint=_("Add --as followed by the username of an administrator."),
+                           code="operator_required", field="as")
+
+
 def check_role(role: str) -> str:
     if role not in ROLES:
         raise ValidationError(_("Unknown operator role {role!r}.").format(role=role),
@@ -57,10 +63,7 @@ class OperatorRoles(OperatorAccess):
         """Every operator, for an admin; ``actor`` None only from the command line while no
         admin exists (to set up the first one)."""
         if actor is None and self.admin_exists():
-            raise ValidationError(
-                _("Once an administrator exists, the operators are listed by an administrator."),
-                hint=_("Add --as followed by the username of an administrator."), code="operator_required",
-                field="as")
+            raise _operator_required(_("Once an administrator exists, the operators are listed by an administrator."))
         if actor is not None:
             self.operator(actor, "admin", "operator.roles_listed")
         rows = OperatorRole.select(OperatorRole, Account).join(Account).order_by(Account.username)
@@ -77,10 +80,8 @@ class OperatorRoles(OperatorAccess):
         first: dict[str, object] = {}
         if actor is None:
             if role != "admin" or self.admin_exists():
-                raise ValidationError(
-                    _("Only the first administrator is named without --as; other roles are given by an administrator."),
-                    hint=_("Add --as followed by the username of an administrator."), code="operator_required",
-                    field="as")
+                raise _operator_required(
+                    _("Only the first administrator is named without --as; other roles are given by an administrator."))
             who, who_id = "operator:command line", None
             first = {"first_admin": True, "system_user": _system_user()}
         else:
@@ -117,10 +118,7 @@ class OperatorRoles(OperatorAccess):
 
     @staticmethod
     def _account(username: str) -> Account:
-        name = (username or "").strip().lower()
-        account: Account | None = Account.get_or_none((Account.username == name) | (Account.email == name))
-        if account is None or account.status in ("deleted",):
-            raise NotFoundError(_("There is no account {name!r}.").format(name=username),
-                                hint=_("Give the username or the e-mail address of the account."),
-                                code="account_not_found")
+        account = account_named(username)
+        if account.status == "deleted":
+            raise no_account_named(username)
         return account

@@ -10,8 +10,9 @@ import json
 from typing import TYPE_CHECKING
 
 from immo_connect.accounts.models import Account
+from immo_connect.i18n import _
 from immo_connect.organisations._employees import account_sort_name
-from immo_connect.organisations.data import AddressData, OrganisationData
+from immo_connect.organisations.data import STATUS_LABELS, AddressData, OrganisationData
 from immo_connect.organisations.models import Membership, Organisation, OrganisationAddress
 from immo_connect.storage import transaction
 
@@ -84,6 +85,8 @@ def seed(platform: Platform) -> list[str]:
                     Membership.create(organisation=organisation, account=account, created_at=now, **values)
                 else:
                     Membership.update(**values).where(Membership.id == membership.id).execute()
-                states.append(f"{username} ({'manager' if manager else status})")
-            lines.append(f"Organisation {organisation.name} ({number}): " + ", ".join(states))
+                state = _("manager") if manager else _(STATUS_LABELS[status])
+                states.append(_("{username} ({state})").format(username=username, state=state))
+            lines.append(_("Organisation {name} ({number}): {members}").format(
+                name=organisation.name, number=number, members=", ".join(states)))
     return lines

@@ -12,6 +12,7 @@ from typing import Any
 import peewee
 
 from immo_connect.accounts.models import Account
+from immo_connect.i18n import N_
 from immo_connect.storage import BaseModel, Migration
 
 MEMBERSHIP_STATUSES = ("pending", "active", "blocked")
@@ -126,6 +127,6 @@ def _accountant_email(db: peewee.Database) -> None:
 
 
 MIGRATIONS = [
-    Migration(1, "organisations and memberships", _create),
-    Migration(2, "the accountant's e-mail address of an organisation", _accountant_email),
+    Migration(1, N_("organisations and memberships"), _create),
+    Migration(2, N_("the accountant's e-mail address of an organisation"), _accountant_email),
 ]

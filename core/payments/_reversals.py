@@ -372,11 +372,7 @@ class PaymentReversals:
     def refund_offer(self, actor: ActorRef, transaction_id: int) -> RefundOffer:
         """What a manager may refund of the online top-up booked as wallet transaction
         ``transaction_id`` (the line chosen in the wallet's history)."""
-        payment: Payment | None = Payment.get_or_none(Payment.transaction_id == transaction_id)
-        if payment is None:
-            raise ValidationError(
-                _("Only an online top-up can be refunded."),
-                hint=_("Choose the line of an online top-up in the list."), code="refund_not_possible")
+        payment = self.top_up_payment(transaction_id)
         member_of(self.platform, actor, int(payment.organisation_id), right=RIGHT_MANAGE,
                             action="payment.refund")
         method = self._method(str(payment.provider))

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from immo_connect import formatting
 from immo_connect.accounts.models import Account
 from immo_connect.errors import ImmoConnectError
 from immo_connect.formats import ogm
+from immo_connect.i18n import _
 from immo_connect.organisations.models import Organisation
+from immo_connect.payments.texts import status_text
 
 if TYPE_CHECKING:
     from immo_connect.platform import Platform
@@ -53,7 +56,7 @@ def seed(platform: Platform) -> list[str]:
     organisation: Organisation | None = Organisation.get_or_none(Organisation.enterprise_number == ORGANISATION)
     manager: Account | None = Account.get_or_none(Account.username == MANAGER)
     if organisation is None or manager is None:
-        return ["Top-ups: skipped (the demo organisation is missing)."]
+        return [_("Top-ups: skipped (the demo organisation is missing).")]
     lines: list[str] = []
     try:
         payment = platform.payments.start_topup(
@@ -62,14 +65,15 @@ def seed(platform: Platform) -> list[str]:
         )
         if payment.status in ("open", "pending"):
             payment = platform.payments.simulate(manager, payment.id, "paid")
-        lines.append(f"Top-ups: online demo top-up of 250.00 EUR for {organisation.name} ({payment.status}).")
+        lines.append(_("Top-ups: online demo top-up of {amount} for {name} ({status}).").format(
+            amount=formatting.money(250_00), name=organisation.name, status=status_text(str(payment.status))))
     except ImmoConnectError as error:  # the sandbox may be disabled in plugins.toml
-        lines.append(f"Top-ups: no online demo top-up ({error.message})")
+        lines.append(_("Top-ups: no online demo top-up ({reason})").format(reason=error.message))
     communication = ogm.compact(platform.wallet.structured_communication(organisation.id))
     statement = _STATEMENT.format(iban=platform.bank.receiving_accounts()[0], communication=communication)
     report = platform.bank.import_statement(statement.encode(), filename="demo-statement.xml", operator="demo")
-    lines.append(
-        f"Top-ups: demo bank statement imported ({report.count('credited')} credited, "
-        f"{report.count('suspense')} in suspense, {report.count('duplicate')} already there)."
-    )
+    lines.append(_("Top-ups: demo bank statement imported ({credited} credited, {suspense} in suspense, "
+                   "{duplicate} already there).").format(credited=report.count("credited"),
+                                                       suspense=report.count("suspense"),
+                                                       duplicate=report.count("duplicate")))
     return lines

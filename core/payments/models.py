@@ -12,6 +12,7 @@ from __future__ import annotations
 import peewee
 
 from immo_connect.accounts.models import Account
+from immo_connect.i18n import N_
 from immo_connect.organisations.models import Organisation
 from immo_connect.storage import BaseModel, Migration
 
@@ -115,6 +116,6 @@ def _create_reversals(db: peewee.Database) -> None:
 
 
 MIGRATIONS = [
-    Migration(1, "online top-up payments", _create),
-    Migration(2, "refunds and chargebacks of online top-ups", _create_reversals),
+    Migration(1, N_("online top-up payments"), _create),
+    Migration(2, N_("refunds and chargebacks of online top-ups"), _create_reversals),
 ]

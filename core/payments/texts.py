@@ -36,3 +36,25 @@ def status_text(status: str) -> str:
 def outcome_text(status: str, amount: str) -> str:
     """The sentence shown once a top-up is final; empty while it is not."""
     return _(OUTCOMES[status]).format(amount=amount) if status in OUTCOMES else ""
+
+
+# A top-up's refunds and chargebacks (immo_connect.payments.models.REVERSAL_ROW_STATUSES).
+REVERSAL_KIND_WORDS: dict[str, str] = {"refund": N_("refund"), "chargeback": N_("chargeback")}
+REVERSAL_STATUS_WORDS: dict[str, str] = {
+    "requested": N_("requested"),
+    "pending": N_("being processed"),
+    "refunded": N_("refunded"),
+    "failed": N_("failed"),
+    "canceled": N_("canceled"),
+    "charged_back": N_("charged back"),
+    "reversed": N_("chargeback reversed"),
+    "error": N_("refused by the payment provider"),
+}
+
+
+def reversal_kind_word(kind: str) -> str:
+    return _(REVERSAL_KIND_WORDS[kind]) if kind in REVERSAL_KIND_WORDS else kind
+
+
+def reversal_status_word(status: str) -> str:
+    return _(REVERSAL_STATUS_WORDS[status]) if status in REVERSAL_STATUS_WORDS else status

@@ -7,6 +7,7 @@ import datetime as dt
 import peewee
 
 from immo_connect.accounts.models import Account
+from immo_connect.i18n import N_
 from immo_connect.storage import BaseModel, Migration
 
 RECOGNITION_STATUSES = ("current", "withdrawn")
@@ -47,4 +48,4 @@ def _create(db: peewee.Database) -> None:
     db.create_tables([Recognition])
 
 
-MIGRATIONS = [Migration(1, "recognitions", _create)]
+MIGRATIONS = [Migration(1, N_("recognitions"), _create)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import peewee
 
 from immo_connect.accounts.models import Account
+from immo_connect.i18n import N_
 from immo_connect.storage import BaseModel, Migration
 
 
@@ -43,4 +44,4 @@ def _create(db: peewee.Database) -> None:
     db.create_tables([SshKey, SshSession])
 
 
-MIGRATIONS = [Migration(1, "ssh keys and sessions", _create)]
+MIGRATIONS = [Migration(1, N_("ssh keys and sessions"), _create)]

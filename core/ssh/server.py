@@ -55,6 +55,8 @@ T = TypeVar("T")
 CHILD_MODULE = "immo_connect.ssh.child"
 # Ends after which the whole SSH connection is closed, not only the session's channel: the
 # client could otherwise open a new session on the same connection, past the rate limit.
+# How long a session's helper tasks (pumps, status reader) get to end once cancelled.
+TASKS_END_SECONDS = 5.0
 CLOSE_CONNECTION_REASONS = frozenset({"sign_in_timeout", "sign_in_failures", "account_blocked", "account_deleted"})
 
 
@@ -71,7 +73,9 @@ class SshServer:
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="immo-ssh-db")
         self._recent_connections: dict[str, collections.deque[float]] = collections.defaultdict(collections.deque)
-        self.sessions: dict[int, _Session] = {}
+        self.sessions: dict[int, _Session] = {}  # admitted sessions, by register row
+        self._live: set[_Session] = set()  # every session being served, admitted or not yet
+        self.closing = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._heartbeat: asyncio.Task[None] | None = None
         self._account_check: asyncio.Task[None] | None = None
@@ -122,19 +126,26 @@ class SshServer:
         await self._acceptor.wait_closed()
 
     async def close(self) -> None:
-        """Stop accepting, end every session here, and close their register rows."""
+        """Stop accepting, end every session here, and close their register rows.
+
+        Every session is waited for, including those still being admitted when the server
+        was asked to stop (they end before their process starts), so that no session
+        process outlives the server.
+        """
+        self.closing = True
         if self._acceptor is not None:
             self._acceptor.close()
         for task in (self._heartbeat, self._account_check):
             if task is not None:
                 task.cancel()
-        await asyncio.gather(*(s.end("server_stopped") for s in list(self.sessions.values())),
-                             return_exceptions=True)
+        while self._live:
+            await asyncio.gather(*(s.end("server_stopped") for s in list(self._live)), return_exceptions=True)
         if self._acceptor is not None:
             await self._acceptor.wait_closed()
         if self.forker is not None:
             await self.forker.close()
         await self.db(self.platform.ssh_sessions.close_server, self.name, "server_stopped")
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)  # the last audit lines
         self._pool.shutdown(wait=True)
 
     def spawn(self, coroutine: Any) -> None:
@@ -207,12 +218,23 @@ class SshServer:
 
     async def _handle_process(self, process: asyncssh.SSHServerProcess[bytes]) -> None:
         connection: Connection = process.channel.get_connection().get_owner()  # type: ignore[assignment]
+        if self.closing:  # a new channel on a connection opened before the server began to stop
+            process.exit(1)
+            return
         session = _Session(self, connection, process)
+        self._live.add(session)
         try:
             await session.run()
         except Exception:  # one session's failure never reaches the others
             log.exception("ssh session from %s failed", connection.source)
-            await session.end("error")
+            session.stop("error")
+            if session.child is not None:  # never left running without its server side
+                with contextlib.suppress(Exception):
+                    await session.child.terminate()
+                    session.child.close()
+        finally:
+            self._live.discard(session)
+            session.finished.set()
 
 
 class _Session:
@@ -230,9 +252,11 @@ class _Session:
         # Who signed in last, still watched after a sign-out: the person at this terminal.
         self.watched_account = self.account_id
         self.anonymous_since = time.monotonic()
-        self._timers_changed = asyncio.Event()
+        self.deadline = float("inf")  # the session's maximum length, from its start
+        self._timer: asyncio.TimerHandle | None = None
         self.reason = ""
         self._ending: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self.finished = asyncio.Event()  # set once the session is over and its process collected
 
     def _message(self, text: str) -> None:
         with contextlib.suppress(Exception):
@@ -249,7 +273,7 @@ class _Session:
         self.account_id = account_id
         if account_id is not None:
             self.watched_account = account_id
-        self._timers_changed.set()
+        self._check_time()  # the deadlines changed
 
     async def run(self) -> None:
         server, connection = self.server, self.connection
@@ -299,6 +323,11 @@ class _Session:
                 self.ssh.exit(1)
                 self._close_connection()
                 return
+        if self._ending.done():  # the server began to stop while this session was admitted
+            await server.db(server.platform.ssh_sessions.close, self.row_id, "server_stopped")
+            self._message(_("The server is stopping; connect again in a moment."))
+            self.ssh.exit(1)
+            return
         columns, rows, xpixels, ypixels = self.ssh.get_terminal_size()
         env = child_environment(term, self.ssh.env, server.config, data_dir=str(server.platform.settings.data_dir))
         self.child = await SessionProcess.spawn(
@@ -306,16 +335,25 @@ class _Session:
             size=(columns or 80, rows or 24, xpixels, ypixels), cwd=str(server.platform.settings.data_dir),
             forker=server.forker,
         )
+        self.deadline = time.monotonic() + server.config.session_timeout_hours * 3600.0
         tasks = [
             asyncio.create_task(self._pump_output()),
             asyncio.create_task(self._pump_input()),
             asyncio.create_task(self._watch_status()),
-            asyncio.create_task(self._watch_time()),
         ]
-        reason = await self._ending
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        self._check_time()
+        try:
+            reason = await self._ending
+        finally:
+            if self._timer is not None:
+                self._timer.cancel()
+            for task in tasks:
+                task.cancel()
+        # A task that ignored its cancellation must not keep the session (and a stopping
+        # server) waiting: the session process is ended whatever its helpers do.
+        _done, pending = await asyncio.wait(tasks, timeout=TASKS_END_SECONDS)
+        if pending:
+            log.warning("ssh session %s: tasks still running after cancelling: %d", self.row_id, len(pending))
         await self._finish(reason)
 
     async def _finish(self, reason: str) -> None:
@@ -357,8 +395,7 @@ class _Session:
     async def end(self, reason: str) -> None:
         """End the session from outside (server stopping); wait until it is over."""
         self.stop(reason)
-        while self.row_id in self.server.sessions:
-            await asyncio.sleep(0.05)
+        await self.finished.wait()
 
     async def _drain(self) -> None:
         """Copy the app's output to the client until the pty hangs up."""
@@ -412,25 +449,31 @@ class _Session:
                     await self.server.db(registry.signed_out, self.row_id)
                     self._set_account(None)
 
-    async def _watch_time(self) -> None:
+    def _check_time(self) -> None:
+        """End the session at its first deadline passed, or check again at the next one.
+
+        A loop timer, not a task waiting for an event with ``asyncio.wait_for``: on Python
+        3.11, a ``wait_for`` whose event is set in the same loop step as its task is
+        cancelled returns normally and drops the cancellation, which left such a session
+        (and a server stopping) waiting for the idle timeout.
+        """
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._ending.done() or self.deadline == float("inf"):
+            return  # over, or its process not started yet (the clock starts with it)
         config = self.server.config
-        idle = config.idle_timeout_minutes * 60.0
-        sign_in = config.sign_in_timeout_seconds
-        deadline = time.monotonic() + config.session_timeout_hours * 3600.0
-        while True:
-            now = time.monotonic()
-            # Key presses do not extend the time on the sign-in screen: only signing in does.
-            sign_in_deadline = self.anonymous_since + sign_in if self.account_id is None else deadline
-            if now >= deadline:
-                self.stop("session_timeout")
-                return
-            if now >= sign_in_deadline:
-                self.stop("sign_in_timeout")
-                return
-            if now - self.last_input >= idle:
-                self.stop("idle_timeout")
-                return
-            self._timers_changed.clear()
-            wait = max(0.05, min(deadline, sign_in_deadline, self.last_input + idle) - now)
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._timers_changed.wait(), wait)
+        now = time.monotonic()
+        # Key presses do not extend the time on the sign-in screen: only signing in does.
+        sign_in_deadline = (self.anonymous_since + config.sign_in_timeout_seconds if self.account_id is None
+                            else self.deadline)
+        idle_deadline = self.last_input + config.idle_timeout_minutes * 60.0
+        if now >= self.deadline:
+            self.stop("session_timeout")
+        elif now >= sign_in_deadline:
+            self.stop("sign_in_timeout")
+        elif now >= idle_deadline:
+            self.stop("idle_timeout")
+        else:
+            wait = max(0.05, min(self.deadline, sign_in_deadline, idle_deadline) - now)
+            self._timer = asyncio.get_running_loop().call_later(wait, self._check_time)

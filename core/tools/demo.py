@@ -15,6 +15,7 @@ import peewee
 
 from immo_connect.accounts.models import Account
 from immo_connect.errors import ImmoConnectError
+from immo_connect.i18n import _, ngettext
 from immo_connect.organisations.models import Organisation
 from immo_connect.storage import transaction
 
@@ -79,31 +80,40 @@ def _link_identities(platform: Platform) -> list[str]:
                         eid_linked_at=platform.clock.now(),
                     ).where(Account.id == account.id).execute()
             except peewee.IntegrityError:
-                lines.append(f"Recognitions: {username} skipped (this demo identity is linked to another account).")
+                lines.append(_("Recognitions: {username} skipped (this demo identity is linked to another account).")
+                             .format(username=username))
                 continue
         report = platform.recognitions.refresh(account.id)
         held = [r.identifier for r in platform.recognitions.mine(account.id) if r.valid]
-        lines.append(f"Recognitions: {username}: {', '.join(held) or 'none'}"
-                     + (f" (registers not readable: {', '.join(report.failed_sources)})" if report.failed_sources else ""))
+        held_text = ", ".join(held) or _("none")
+        if report.failed_sources:
+            lines.append(_("Recognitions: {username}: {held} (registers not readable: {sources})").format(
+                username=username, held=held_text, sources=", ".join(report.failed_sources)))
+        else:
+            lines.append(_("Recognitions: {username}: {held}").format(username=username, held=held_text))
     return lines
 
 
 def _register(platform: Platform) -> list[str]:
     lines = []
     for number, username, tool, mode in REGISTRATIONS:
-        organisation, account = _organisation(number), _account(username)
-        if organisation is None or account is None or platform.plugins.tool(tool) is None:
+        organisation, account, plugin = _organisation(number), _account(username), platform.plugins.tool(tool)
+        if organisation is None or account is None or plugin is None:
             continue
+        usage_mode = plugin.mode(mode)
+        tool_title, mode_title = _(plugin.title), _(usage_mode.title) if usage_mode is not None else mode
         check = platform.tools.check_registration(account.id, organisation.id, tool, mode)
         if check.already_registered:
             continue
         if not check.qualifies:
-            lines.append(f"Tools: {tool} not registered for {organisation.name}: {username} holds no required "
-                         "recognition (configure the example registers in plugins.toml).")
+            lines.append(_("Tools: {tool} not registered for {organisation}: {username} holds no required "
+                           "recognition (configure the example registers in plugins.toml).").format(
+                tool=tool_title, organisation=organisation.name, username=username))
             continue
         platform.tools.register(account.id, organisation.id, tool, mode,
                                 terms_version=check.terms.version if check.terms else None)
-        lines.append(f"Tools: {tool} ({mode}) registered for {organisation.name} by {username}.")
+        lines.append(_("Tools: {tool} ({mode}) registered for {organisation} by {username}.").format(
+            tool=tool_title, mode=mode_title, organisation=organisation.name, username=username))
     for number, manager, tool, mode, username, choice in ACCESS:
         organisation, actor, employee = _organisation(number), _account(manager), _account(username)
         if organisation is None or actor is None or employee is None:
@@ -111,7 +121,9 @@ def _register(platform: Platform) -> list[str]:
         try:
             platform.tools.save_access(actor.id, organisation.id, tool, mode, {employee.id: choice})
         except ImmoConnectError as error:
-            lines.append(f"Tools: access of {username} to {tool} not set ({error.message}).")
+            plugin = platform.plugins.tool(tool)
+            lines.append(_("Tools: access of {username} to {tool} not set ({reason}).").format(
+                username=username, tool=_(plugin.title) if plugin is not None else tool, reason=error.message))
     return lines
 
 
@@ -130,7 +142,9 @@ def _use_tools(platform: Platform) -> list[str]:
             context = platform.tools.start(anne.id, "cadastrefinder", organisation.id, "agent")
             found = search(platform, context, ParcelQuery(municipality="Ixelles", address="Louise"),
                            idempotency_key="demo-search-1")
-            lines.append(f"Tools: a CadastreFinder search for Immo Peeters ({len(found.parcels)} parcels, charged).")
+            lines.append(ngettext("Tools: a CadastreFinder search for Immo Peeters ({count} parcel, charged).",
+                                  "Tools: a CadastreFinder search for Immo Peeters ({count} parcels, charged).",
+                                  len(found.parcels)).format(count=len(found.parcels)))
         if not AmlCheck.select().where(AmlCheck.organisation_id == organisation.id).exists():
             context = platform.tools.start(anne.id, "antiblanchiment", organisation.id, "agent")
             record_check(platform, context, CheckInput(
@@ -139,9 +153,9 @@ def _use_tools(platform: Platform) -> list[str]:
                 amount_cents=485_000_00, answers={"remote": True}, outcome="proceed",
                 notes="Statuts et registre UBO consultés.",
             ), idempotency_key="demo-check-1")
-            lines.append("Tools: an Anti-Blanchiment check for Immo Peeters (charged).")
+            lines.append(_("Tools: an Anti-Blanchiment check for Immo Peeters (charged)."))
     except ImmoConnectError as error:
-        lines.append(f"Tools: demo use skipped ({error.message}).")
+        lines.append(_("Tools: demo use skipped ({reason}).").format(reason=error.message))
     return lines
 
 
@@ -149,4 +163,4 @@ def seed(platform: Platform) -> list[str]:
     lines = _link_identities(platform)
     lines += _register(platform)
     lines += _use_tools(platform)
-    return lines or ["Tools: nothing to do (the demo accounts are missing)."]
+    return lines or [_("Tools: nothing to do (the demo accounts are missing).")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import peewee
 
 from immo_connect.accounts.models import Account
+from immo_connect.i18n import N_
 from immo_connect.organisations.models import Organisation
 from immo_connect.recognitions.models import Recognition
 from immo_connect.storage import BaseModel, Migration
@@ -86,4 +87,4 @@ def _create(db: peewee.Database) -> None:
     db.create_tables([ToolRegistration, ToolAccess, TermsAcceptance, QualityChoice])
 
 
-MIGRATIONS = [Migration(1, "tool registrations, access, terms, quality", _create)]
+MIGRATIONS = [Migration(1, N_("tool registrations, access, terms, quality"), _create)]

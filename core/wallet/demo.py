@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from immo_connect import formatting
 from immo_connect.accounts.models import Account
 from immo_connect.clock import FrozenClock
+from immo_connect.i18n import _
 from immo_connect.organisations.models import Membership, Organisation
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def seed(platform: Platform) -> list[str]:
     peeters = Organisation.get_or_none(Organisation.enterprise_number == PEETERS)
     dubois = Organisation.get_or_none(Organisation.enterprise_number == DUBOIS)
     if peeters is None:
-        return ["Wallet: skipped (the demo organisations are missing)."]
+        return [_("Wallet: skipped (the demo organisations are missing).")]
     _reset_rights(peeters)
     wallet = platform.wallet
     today = platform.clock.now().replace(minute=0, second=0, microsecond=0)
@@ -90,7 +91,9 @@ def seed(platform: Platform) -> list[str]:
     finally:
         platform.clock = real_clock
     balance = wallet.ensure_wallet(peeters.id).balance
-    return [f"Wallet: {peeters.name} has {len(HISTORY)} demo transactions, balance "
-            f"{formatting.money(balance)}; communication {wallet.structured_communication(peeters.id)}.",
-            "Wallet rights: the employees of Immo Peeters have none (marc.dubois uses its tools, "
-            "not its wallet)."]
+    return [_("Wallet: {organisation} has {count} demo transactions, balance {balance}; communication "
+              "{communication}.").format(organisation=peeters.name, count=len(HISTORY),
+                                         balance=formatting.money(balance),
+                                         communication=wallet.structured_communication(peeters.id)),
+            _("Wallet rights: the employees of Immo Peeters have none (marc.dubois uses its tools, "
+              "not its wallet).")]

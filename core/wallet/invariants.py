@@ -21,6 +21,7 @@ Each check is one aggregate query, the same on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from immo_connect.i18n import _
 from immo_connect.storage import database
 
 _BALANCES = """
@@ -97,30 +98,34 @@ HAVING SUM(-r.amount - COALESCE(g.amount, 0)) > o.amount
 
 
 def verify() -> list[str]:
-    """Every broken invariant as one line; an empty list means the ledger is sound."""
+    """Every broken invariant as one line, in the reader's language (amounts in cents, as the
+    postings hold them); an empty list means the ledger is sound."""
+    from immo_connect.wallet.texts import kind_label, status_label
+
     db = database.obj
     problems: list[str] = []
     for wallet_id, balance, postings in db.execute_sql(_BALANCES).fetchall():
-        problems.append(f"wallet {wallet_id}: balance {balance} but postings sum to {postings}")
+        problems.append(_("wallet {wallet}: balance {balance} but postings sum to {postings}").format(
+            wallet=wallet_id, balance=balance, postings=postings))
     for wallet_id, last, count, highest in db.execute_sql(_COUNTS).fetchall():
-        problems.append(
-            f"wallet {wallet_id}: last number {last} but {count} numbered rows up to {highest}"
-        )
+        problems.append(_("wallet {wallet}: last number {last} but {count} numbered rows up to {highest}").format(
+            wallet=wallet_id, last=last, count=count, highest=highest))
     for wallet_id, number, before, previous, after, amount, status in db.execute_sql(_CHAIN).fetchall():
-        problems.append(
-            f"wallet {wallet_id} #{number}: {status} {amount} from {before} to {after}, "
-            f"previous ended at {previous}"
-        )
+        problems.append(_("wallet {wallet} #{number}: {status} {amount} from {before} to {after}, previous ended "
+                          "at {previous}").format(wallet=wallet_id, number=number, status=status_label(status),
+                                                  amount=amount, before=before, after=after, previous=previous))
     for wallet_id, balance, after in db.execute_sql(_LAST).fetchall():
-        problems.append(f"wallet {wallet_id}: balance {balance} but last transaction ends at {after}")
+        problems.append(_("wallet {wallet}: balance {balance} but last transaction ends at {after}").format(
+            wallet=wallet_id, balance=balance, after=after))
     for tx_id, status, amount, debit, credit in db.execute_sql(_POSTINGS).fetchall():
-        problems.append(f"transaction {tx_id} ({status}, {amount}): posting from {debit} to {credit}")
+        problems.append(_("transaction {id} ({status}, {amount}): posting from {debit} to {credit}").format(
+            id=tx_id, status=status_label(status), amount=amount, debit=debit, credit=credit))
     for tx_id, amount, other, kind, other_amount in db.execute_sql(_REVERSAL_LINKS).fetchall():
-        problems.append(
-            f"transaction {tx_id} (reversal, {amount}): points at {other} ({kind}, {other_amount})"
-        )
+        problems.append(_("transaction {id} ({kind}, {amount}): points at {other} ({other_kind}, {other_amount})")
+                        .format(id=tx_id, kind=kind_label("reversal"), amount=amount, other=other,
+                                other_kind=kind_label(kind), other_amount=other_amount))
     for top_up, amount, taken in db.execute_sql(_OVER_TAKEN).fetchall():
-        problems.append(f"top-up {top_up} of {amount}: {taken} taken back")
+        problems.append(_("top-up {id} of {amount}: {taken} taken back").format(id=top_up, amount=amount, taken=taken))
     return problems
 
 

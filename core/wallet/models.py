@@ -26,6 +26,7 @@ from typing import Any
 
 import peewee
 
+from immo_connect.i18n import N_
 from immo_connect.organisations.models import Membership, Organisation
 from immo_connect.storage import BaseModel, Migration
 
@@ -334,10 +335,10 @@ def _usage_mode(db: peewee.Database) -> None:
 
 
 MIGRATIONS = [
-    Migration(1, "wallets, transactions and postings", _create),
-    Migration(2, "postings without account indexes", _drop_account_indexes),
-    Migration(3, "postings and audit trail on the transactions", _postings_on_transactions),
-    Migration(4, "a balance may go below zero when money is taken back", _balance_may_go_negative),
-    Migration(5, "wallet rights per employee, confidential details, filter by person", _rights_and_details),
-    Migration(6, "the usage mode of each tool charge", _usage_mode),
+    Migration(1, N_("wallets, transactions and postings"), _create),
+    Migration(2, N_("postings without account indexes"), _drop_account_indexes),
+    Migration(3, N_("postings and audit trail on the transactions"), _postings_on_transactions),
+    Migration(4, N_("a balance may go below zero when money is taken back"), _balance_may_go_negative),
+    Migration(5, N_("wallet rights per employee, confidential details, filter by person"), _rights_and_details),
+    Migration(6, N_("the usage mode of each tool charge"), _usage_mode),
 ]

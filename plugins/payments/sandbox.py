@@ -97,8 +97,8 @@ def _create_reversals(db: peewee.Database) -> None:
 
 
 MIGRATIONS = [
-    Migration(1, "sandbox payments", _create),
-    Migration(2, "sandbox refunds and chargebacks", _create_reversals),
+    Migration(1, N_("sandbox payments"), _create),
+    Migration(2, N_("sandbox refunds and chargebacks"), _create_reversals),
 ]
 
 

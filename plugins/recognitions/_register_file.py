@@ -68,7 +68,7 @@ def parse_register(text: str, identifiers: set[str], *, name: str = "register") 
     header = [column.strip().lower() for column in reader.fieldnames or []]
     missing = [column for column in COLUMNS if column not in header]
     if missing:
-        raise ValueError(f"{name}: missing column(s) {', '.join(missing)}")
+        raise ValueError(f"{name}: columns missing: {', '.join(missing)}")
     reader.fieldnames = header
     found: dict[str, list[GrantedRecognition]] = {}
     for number, row in enumerate(reader, start=2):

@@ -17,7 +17,7 @@ from typing import TextIO
 
 from immo_connect_eid import __version__, errors, pcsc, pkcs11, platform, shortcode
 from immo_connect_eid.answer import Challenge, local_time, sign_token
-from immo_connect_eid.i18n import _, language_of_computer, set_language
+from immo_connect_eid.i18n import _, language_of_computer, route_argparse_texts, set_language
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,18 +81,18 @@ def check(module: str = "", reader: str = "", *, out: TextIO = sys.stdout) -> in
 
 
 def add_sign_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("challenge", metavar="CODE",
-                        help="the code shown on the screen (K7M2P-XQ4R4), or a whole challenge (IC1-…)")
+    parser.add_argument("challenge", metavar=_("CODE"),
+                        help=_("the code shown on the screen (K7M2P-XQ4R4), or a whole challenge (IC1-…)"))
     parser.add_argument("--platform", metavar="URL", default=None,
-                        help="the platform's web address, as written in the command shown on the screen")
+                        help=_("the platform's web address, as written in the command shown on the screen"))
     parser.add_argument("--print", dest="print_answer", action="store_true",
-                        help="print the answer to paste into the screen instead of sending it")
+                        help=_("print the answer to paste into the screen instead of sending it"))
     parser.add_argument("--pinpad", action="store_true",
-                        help="type the PIN on the reader's keypad (found by itself on most keypad readers)")
-    parser.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input (scripts)")
-    parser.add_argument("--pkcs11-module", metavar="PATH", default=None,
-                        help="the eID software's PKCS#11 module (default: where the official one installs itself)")
-    parser.add_argument("--reader", metavar="NAME", default=None, help="prefer card readers whose name contains NAME")
+                        help=_("type the PIN on the reader's keypad (found by itself on most keypad readers)"))
+    parser.add_argument("--pin-stdin", action="store_true", help=_("read the PIN from standard input (scripts)"))
+    parser.add_argument("--pkcs11-module", metavar=_("PATH"), default=None,
+                        help=_("the eID software's PKCS#11 module (default: where the official one installs itself)"))
+    parser.add_argument("--reader", metavar=_("NAME"), default=None, help=_("prefer card readers whose name contains NAME"))
 
 
 def pin_reader(from_stdin: bool) -> Callable[[], str]:
@@ -104,23 +104,35 @@ def pin_reader(from_stdin: bool) -> Callable[[], str]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="immo-connect-eid",
-        description="Sign in to Immo-Connect with your Belgian eID card: run the command shown on the "
-                    "Immo-Connect screen on the computer where your card reader is.",
+        description=_("Sign in to Immo-Connect with your Belgian eID card: run the command shown on the "
+                    "Immo-Connect screen on the computer where your card reader is."),
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                        help=_("show the program's version number and exit"))
     parser.add_argument("--language", choices=("fr", "nl", "en"), default=None,
-                        help="language of the messages (default: this computer's)")
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    sign_parser = actions.add_parser("sign", help="sign the challenge shown on the Immo-Connect screen")
+                        help=_("language of the messages (default: this computer's)"))
+    actions = parser.add_subparsers(dest="action", metavar=_("ACTION"), required=True)
+    sign_parser = actions.add_parser("sign", help=_("sign the challenge shown on the Immo-Connect screen"))
     add_sign_arguments(sign_parser)
-    check_parser = actions.add_parser("check", help="check the eID software, the card reader and the card (no PIN)")
-    check_parser.add_argument("--pkcs11-module", metavar="PATH", default=None)
-    check_parser.add_argument("--reader", metavar="NAME", default=None)
+    check_parser = actions.add_parser("check", help=_("check the eID software, the card reader and the card (no PIN)"))
+    check_parser.add_argument("--pkcs11-module", metavar=_("PATH"), default=None)
+    check_parser.add_argument("--reader", metavar=_("NAME"), default=None)
     return parser
 
 
+def asked_language(argv: list[str]) -> str | None:
+    """``--language`` read before parsing, since --help and parsing errors are written while parsing."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--language")
+    language: str | None = early.parse_known_args(argv)[0].language
+    return language
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    set_language(asked_language(arguments) or language_of_computer())
+    route_argparse_texts()
+    args = build_parser().parse_args(arguments)
     set_language(args.language or language_of_computer())
     try:
         if args.action == "check":

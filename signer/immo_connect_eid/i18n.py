@@ -75,3 +75,27 @@ def gettext(message: str) -> str:
 
 
 _ = gettext
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogs; it is translated where it is written."""
+    return message
+
+
+# argparse's own texts a person can meet (usage, headings, parsing errors), translated in
+# these catalogs: argparse looks them up through the names ``_`` and ``ngettext`` of its
+# module at the moment it writes them, which :func:`route_argparse_texts` points here.
+ARGPARSE_TEXTS = (
+    N_("usage: "), N_("positional arguments"), N_("options"), N_("%(heading)s:"),
+    N_("show this help message and exit"), N_("%(prog)s: error: %(message)s\n"),
+    N_("argument %(argument_name)s: %(message)s"), N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"), N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("expected one argument"), N_("ambiguous option: %(option)s could match %(matches)s"),
+)
+
+
+def route_argparse_texts() -> None:
+    import argparse
+
+    argparse._ = gettext  # type: ignore[attr-defined]
+    argparse.ngettext = lambda singular, plural, n: gettext(singular if n == 1 else plural)  # type: ignore[attr-defined]

@@ -37,6 +37,7 @@ SAME_AS_ENGLISH: dict[str, frozenset[str]] = {
         "Document", "Mode", "Note", "Question", "Version", "Wallet", "E-mail", "Logo", "Type: {type}",
         "Total (EUR)", "Organisations", "Communication", "correction",
         "ACTION", "ORGANISATION", "TOTAL", "VERSION", "TRANSACTIONS", "HOOKS", "{count} minute", "{number} (applet {applet})",
+        "options", "APPLET", "CLIENT", "CODE", "DESCRIPTION", "VARIABLE", "action", "organisation",
     }),
     "nl": frozenset({
         "Wallet", "Status", "Type", "Code", "Format", "Support", "Help", "Logo", "Website", "E-mail",
@@ -44,6 +45,7 @@ SAME_AS_ENGLISH: dict[str, frozenset[str]] = {
         "Stop", "Online", "Agent", "Status: {status}", "Type: {type}", "Root", "ORG", "STATUS",
         "Wallet: {communication}", "Support: {name} {contact}", "Support: {contact}", "Code: {code}",
         "wallet {amount}", "{title}: {amount}", "HOOKS", "{number} (applet {applet})", "Filters", "helpdesk", "operator ({role})", "Operators", "credit", "debit",
+        "argument %(argument_name)s: %(message)s", "APPLET", "CLIENT", "CODE", "INTERVAL", "accounts",
     }),
 }
 # Names and codes: the same text everywhere.
@@ -90,8 +92,8 @@ def placeholders(text: str) -> set[str]:
 
 
 def is_wordless(text: str) -> bool:
-    """Only placeholders, digits and punctuation: nothing to translate."""
-    return re.search(r"[A-Za-z]{2,}", re.sub(r"\{[^}]*\}", "", text)) is None
+    """Only placeholders (``{name}``, argparse's ``%(name)s``), digits and punctuation: nothing to translate."""
+    return re.search(r"[A-Za-z]{2,}", re.sub(r"\{[^}]*\}|%\([a-z_]+\)[srd]", "", text)) is None
 
 
 def untranslated(language: str, texts: dict[str, Marked] | None = None) -> list[Marked]:

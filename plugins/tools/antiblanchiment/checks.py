@@ -93,7 +93,7 @@ def _create(db: peewee.Database) -> None:
     db.create_tables([AmlCheck])
 
 
-MIGRATIONS = [Migration(1, "customer due-diligence checks", _create)]
+MIGRATIONS = [Migration(1, N_("customer due-diligence checks"), _create)]
 
 
 @dataclasses.dataclass(frozen=True)

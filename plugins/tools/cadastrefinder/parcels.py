@@ -91,7 +91,7 @@ def load(text: str) -> list[Parcel]:
     reader = csv.DictReader(io.StringIO("\n".join(lines)), delimiter=";")
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise ValueError(f"parcel data set: missing column(s) {', '.join(missing)}")
+        raise ValueError(f"parcel data set: columns missing: {', '.join(missing)}")
     parcels = []
     for row in reader:
         values = {c: (row[c] or "").strip() for c in COLUMNS}

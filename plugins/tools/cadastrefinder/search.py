@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import peewee
 
 from immo_connect.errors import ValidationError
-from immo_connect.i18n import _
+from immo_connect.i18n import N_, _
 from immo_connect.plugins.tools.cadastrefinder.parcels import Parcel, ParcelIndex, ParcelQuery, QueryError
 from immo_connect.storage import BaseModel, Migration, transaction
 from immo_connect.text import check_free_text
@@ -46,7 +46,7 @@ def _create(db: peewee.Database) -> None:
     db.create_tables([CadastreSearch])
 
 
-MIGRATIONS = [Migration(1, "cadastre search log", _create)]
+MIGRATIONS = [Migration(1, N_("cadastre search log"), _create)]
 
 _MESSAGES = {
     "municipality": lambda: _("Give at least one search criterion."),

@@ -7,8 +7,9 @@ from textual.screen import Screen
 
 from immo_connect import formatting
 from immo_connect.bank.models import BankEntry
+from immo_connect.bank.service import STATUS_WORDS
 from immo_connect.errors import ImmoConnectError
-from immo_connect.i18n import N_, _
+from immo_connect.i18n import _
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.operators.back_office import actor_of
 from immo_connect.tui.widgets.account_forms import FormMessage
@@ -17,8 +18,7 @@ from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import Label
 from immo_connect.tui.widgets.table import Column, RecordTable
 
-ENTRY_WORDS = {"credited": N_("credited"), "suspense": N_("in suspense"), "assigned": N_("assigned by an operator"),
-               "returned": N_("returned")}
+ENTRY_WORDS = STATUS_WORDS  # the bank entries' words, shared with the bank's own messages
 
 
 class ImportReportScreen(ServiceHandlers, Screen[None]):

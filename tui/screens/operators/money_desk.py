@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from immo_connect import formatting
 from immo_connect.i18n import N_, _
 from immo_connect.operators.money import MoneyOverview
+from immo_connect.operators.words import REQUEST_KIND_WORDS, REQUEST_STATUS_WORDS
 from immo_connect.tui._service import call_service
 from immo_connect.tui.screens.operators.back_office import actor_of
 from immo_connect.tui.screens.operators.desk import OperatorDeskScreen
@@ -20,12 +21,9 @@ from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.footer import AppFooter
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.safe import DataTable, Label
-from immo_connect.tui.widgets.table import Column, RecordTable
+from immo_connect.tui.widgets.table import Column, RecordTable, plain
 
-KIND_WORDS = {"credit": N_("credit"), "debit": N_("debit"), "refund": N_("refund"),
-              "card_refund": N_("card refund")}
-STATUS_WORDS = {"approved": N_("approved"), "booked": N_("booked"), "failed": N_("failed"),
-                "rejected": N_("rejected")}
+KIND_WORDS, STATUS_WORDS = REQUEST_KIND_WORDS, REQUEST_STATUS_WORDS  # shared with the command line
 
 
 def _money(cents: int | None) -> str:
@@ -151,9 +149,9 @@ class MoneyDeskScreen(OperatorDeskScreen):
                   else (self._money_desk.reject, (row.id, a["reason"])), self._requested)
 
     def action_import_statement(self) -> None:
-        self._ask(_("Import a bank statement (CODA or CAMT.053) from a file on the server."), _("Import"),
-                  lambda a: (self._money_desk.import_file, (a["path"].strip(), a["reason"])), self._imported,
-                  [("path", _("Path of the file on the server"))])
+        self._ask(_("Import a bank statement (CODA or CAMT.053) from the import folder."), _("Import"),
+                  lambda a: (self._money_desk.import_from_folder, (a["path"], a["reason"])), self._imported,
+                  [("path", _("File name in the import folder"))])
 
     def _imported(self, report: Any) -> None:
         """Say what the import did, then open its report (what became of each credit)."""
@@ -172,8 +170,11 @@ class MoneyDeskScreen(OperatorDeskScreen):
         event.stop()
         from immo_connect.tui.screens.operators.import_report import ImportReportScreen
 
-        done = next(i for i in self.overview.imports if str(i.id) == event.row_key.value)
-        self.app.push_screen(ImportReportScreen(int(done.id), str(done.filename)))
+        # The row says which import (its key) and its file: the desk may have been refreshed since.
+        key = str(event.row_key.value)
+        cells = self.query_one("#bo-imports", RecordTable).records.get(key)
+        if cells is not None:
+            self.app.push_screen(ImportReportScreen(int(key), plain(cells[0])))
 
     def action_approve(self) -> None:
         self._decide(True)
