@@ -63,6 +63,9 @@ class SshSection:
     listen: str = "127.0.0.1:2222"
     host_key: Path | None = None  # default: ssh_host_ed25519_key in the data directory
     login_screen: bool = True  # clients without a registered key get the sign-in screen
+    # "host:port" users connect to, shown in the sftp command for uploads; default: the host of
+    # [platform] website and the port of listen
+    public_address: str = ""
     max_sessions: Annotated[int, Range(1, 100_000)] = 50  # signed-in sessions (key or password)
     max_sessions_per_account: Annotated[int, Range(1, 1000)] = 3
     # Sessions still on the sign-in screen have their own places, apart from max_sessions…

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from immo_connect import uploads
 from immo_connect.accounts import photo
 from immo_connect.accounts.models import Account, Address, Profile
 from immo_connect.accounts.photo import CropBox
@@ -103,7 +104,7 @@ def test_bad_input_is_named_and_nothing_is_saved(platform: Platform, changes: di
 def test_photo_is_cropped_resized_and_stored_with_the_profile(platform: Platform, tmp_path: Path) -> None:
     actor = make_account("anne.peeters")
     path = image_file(tmp_path)
-    left_square = platform.accounts.prepare_photo(path, CropBox(0, 0, 150))
+    left_square = platform.accounts.prepare_photo(actor, str(path), CropBox(0, 0, 150))
     assert Image.open(io.BytesIO(left_square)).size == (photo.OUTPUT_SIZE, photo.OUTPUT_SIZE)
     assert Image.open(io.BytesIO(left_square)).getpixel((128, 128))[0] > 200  # the red half was kept
     assert platform.accounts.profile(actor).photo is None  # nothing stored before saving
@@ -130,18 +131,19 @@ def test_crop_box_moves_and_zooms_inside_the_image() -> None:
 @pytest.mark.parametrize(("content", "code"), [
     (b"", "photo_size"), (b"this is not an image", "photo_unreadable"),
 ])
-def test_unreadable_photos_are_refused(tmp_path: Path, content: bytes, code: str) -> None:
+def test_unreadable_photos_are_refused(platform: Platform, tmp_path: Path, content: bytes, code: str) -> None:
     path = tmp_path / "photo.jpg"
     path.write_bytes(content)
     with pytest.raises(ValidationError) as caught:
-        photo.prepare(photo.read_image_file(path))
+        photo.prepare(uploads.read_user_file(platform, make_account("anne.peeters"), str(path),
+                                             max_bytes=photo.MAX_FILE_BYTES, purpose="photo", field="photo"))
     assert caught.value.code == code and caught.value.field == "photo"
 
 
-def test_missing_photo_file_and_preview(tmp_path: Path) -> None:
+def test_missing_photo_file_and_preview(platform: Platform, tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as caught:
-        photo.read_image_file(tmp_path / "absent.png")
-    assert caught.value.code == "photo_missing"
+        platform.accounts.read_photo_file(make_account("anne.peeters"), str(tmp_path / "absent.png"))
+    assert caught.value.code == "upload_missing" and caught.value.field == "photo"
     pixels = photo.preview(image_file(tmp_path).read_bytes(), CropBox(0, 0, 300), 8)
     assert len(pixels) == 8 and len(pixels[0]) == 8
     assert pixels[4][0][0] > 200 and pixels[4][7][2] > 200  # red on the left, blue on the right

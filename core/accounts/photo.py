@@ -1,4 +1,6 @@
-"""The profile photo: read an image file, choose a square crop, resize it, store JPEG.
+"""The profile photo: check an image, choose a square crop, resize it, store JPEG.
+
+The file itself is read by :func:`immo_connect.uploads.read_user_file` (where a session may read).
 
 Pillow (already required by fpdf2) does the work. Files are limited to 10 MB and 40
 megapixels (decompression bombs), turned upright from their EXIF orientation, cropped
@@ -9,8 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import os
-from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -54,25 +54,6 @@ class CropBox:
 
 def _invalid(message: str, hint: str, code: str) -> ValidationError:
     return ValidationError(message, hint=hint, code=code, field="photo")
-
-
-def read_image_file(path: str | os.PathLike[str]) -> bytes:
-    """The bytes of an image file, refusing what is missing, empty or too large."""
-    text = str(path).strip()
-    if not text:
-        raise _invalid(_("Enter the path of an image file."), _("For example ~/Images/photo.jpg."), "required")
-    file = Path(text).expanduser()
-    if not file.is_file():
-        raise _invalid(
-            _("There is no file at {path}.").format(path=file),
-            _("Check the path; it may start with ~ for your home folder."), "photo_missing",
-        )
-    size = file.stat().st_size
-    if size == 0 or size > MAX_FILE_BYTES:
-        raise _invalid(
-            _("This file is empty or larger than 10 MB."), _("Choose a smaller photo."), "photo_size",
-        )
-    return file.read_bytes()
 
 
 def open_image(data: bytes) -> Image.Image:

@@ -244,11 +244,26 @@ class AccountService:
 
         return profile.save_profile(self, actor, update)
 
-    def prepare_photo(self, path: str | Path, crop: CropBox | None = None) -> bytes:
-        """Read an image file, crop and resize it: the bytes to put in a ProfileUpdate."""
+    def read_photo_file(self, actor: Account, typed: str) -> bytes:
+        """The bytes of the image file ``actor`` typed: over SSH only from their upload folder."""
+        from immo_connect import uploads
         from immo_connect.accounts import photo
 
-        return photo.prepare(photo.read_image_file(path), crop)
+        return uploads.read_user_file(self.platform, actor, typed, max_bytes=photo.MAX_FILE_BYTES,
+                                      purpose="photo", field="photo")
+
+    def uploaded_files(self, actor: Account) -> list[str]:
+        """The files ``actor`` put in their upload folder (what a session over SSH may read)."""
+        from immo_connect import uploads
+
+        return uploads.uploaded_files(self.platform.settings, int(actor.id))
+
+    def prepare_photo(self, actor: Account, source: bytes | str, crop: CropBox | None = None) -> bytes:
+        """Crop and resize an image (bytes, or a file read as :meth:`read_photo_file` allows)."""
+        from immo_connect.accounts import photo
+
+        data = source if isinstance(source, bytes) else self.read_photo_file(actor, source)
+        return photo.prepare(data, crop)
 
     # -- operators and imports ---------------------------------------------------------------
 

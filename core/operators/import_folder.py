@@ -55,7 +55,7 @@ def relative_name(folder: Path, typed: str) -> PurePath:
     return name
 
 
-def read_in_folder(folder: Path, typed: str) -> tuple[bytes, str]:
+def read_in_folder(folder: Path, typed: str, *, max_bytes: int = MAX_BYTES) -> tuple[bytes, str]:
     """The bytes of the file named ``typed`` in ``folder``, and its name as shown in the report."""
     name = relative_name(folder, typed)
     try:
@@ -79,11 +79,11 @@ def read_in_folder(folder: Path, typed: str) -> tuple[bytes, str]:
         info = os.fstat(here)
         if not stat.S_ISREG(info.st_mode):
             raise _refused(_("{path} is not a regular file.").format(path=name), "statement_not_a_file")
-        if info.st_size > MAX_BYTES:
+        if info.st_size > max_bytes:
             raise _refused(_("{path} is too large for a statement file.").format(path=name), "statement_too_large")
         with os.fdopen(here, "rb") as file:
             here = -1
-            return file.read(MAX_BYTES + 1), str(name)
+            return file.read(max_bytes + 1), str(name)
     finally:
         if here >= 0:
             os.close(here)

@@ -8,7 +8,6 @@ scaled down, then stored re-encoded: nothing of the uploaded file but its pixels
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from typing import Literal
 
 from immo_connect.errors import ValidationError
@@ -23,23 +22,13 @@ _SHAPES: dict[str, tuple[int, int]] = {"logo": (512, 512), "cover": (1500, 500)}
 _FORMATS: dict[str, str] = {"logo": "PNG", "cover": "JPEG"}
 
 
-def read_source(source: bytes | str | Path) -> bytes:
-    """The bytes of an image given as bytes or as a file path."""
-    if isinstance(source, bytes):
-        data = source
-    else:
-        path = Path(str(source)).expanduser()
-        if not path.is_file():
-            raise ValidationError(
-                _("There is no file {path}.").format(path=str(path)),
-                hint=_("Give the full path of a PNG or JPEG image."), field="image", code="image_missing",
-            )
-        if path.stat().st_size > MAX_BYTES:
-            raise _too_large()
-        data = path.read_bytes()
-    if len(data) > MAX_BYTES:
+def read_source(source: bytes) -> bytes:
+    """The bytes of an image, refused when too large (files are read by :mod:`immo_connect.uploads`)."""
+    if not isinstance(source, bytes):
+        raise TypeError("images are given as bytes; read files with immo_connect.uploads.read_user_file")
+    if len(source) > MAX_BYTES:
         raise _too_large()
-    return data
+    return source
 
 
 def _too_large() -> ValidationError:
@@ -50,7 +39,7 @@ def _too_large() -> ValidationError:
 
 
 def prepare(
-    source: bytes | str | Path,
+    source: bytes,
     kind: ImageKind,
     *,
     crop: tuple[float, float, float, float] | None = None,

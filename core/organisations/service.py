@@ -300,8 +300,18 @@ class OrganisationService(EmployeeActions):
 
     def set_image(self, actor: ActorRef, organisation_id: int, kind: images.ImageKind,
                   source: bytes | str, *, crop: tuple[float, float, float, float] | None = None) -> None:
-        """Load a logo or cover photo (checked, cut and scaled with Pillow); managers only."""
-        self._read(lambda: self._check(f"org.{kind}", actor, organisation_id, manager=True))
+        """Load a logo or cover photo (checked, cut and scaled with Pillow); managers only.
+
+        ``source`` is the image's bytes or the name of a file, read as
+        :func:`immo_connect.uploads.read_user_file` allows (over SSH: the upload folder only).
+        """
+        from immo_connect import uploads
+
+        account, _organisation, _mine = self._read(
+            lambda: self._check(f"org.{kind}", actor, organisation_id, manager=True))
+        if not isinstance(source, bytes):
+            source = uploads.read_user_file(self.platform, account, source, max_bytes=images.MAX_BYTES,
+                                            purpose=f"org.{kind}", field="image")
         prepared = images.prepare(source, kind, crop=crop)  # slow part outside the transaction
         self._store_image(actor, organisation_id, kind, prepared)
 

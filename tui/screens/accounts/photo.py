@@ -17,18 +17,21 @@ from textual.screen import ModalScreen
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
+from immo_connect.tui.session_flow import token_of
 from immo_connect.tui.widgets.account_forms import FormMessage, draw_photo
 from immo_connect.tui.widgets.safe import Button, Input, Label, Static
+from immo_connect.tui.widgets.uploads import UploadFolder, list_uploads, remote_session
 
 PREVIEW_COLUMNS = 32
 MOVE_STEPS = 10  # one key press moves the square by a tenth of its side
 ZOOM_STEP = 1.25
 
 
-def _open(path: str) -> tuple[bytes, int, int]:
+def _open(app: Any, token: str, typed: str) -> tuple[bytes, int, int]:
     from immo_connect.accounts import photo
 
-    data = photo.read_image_file(path)
+    accounts = app.platform.accounts
+    data = accounts.read_photo_file(accounts.current(token), typed)
     width, height = photo.size_of(data)
     return data, width, height
 
@@ -77,8 +80,15 @@ class PhotoScreen(ServiceHandlers, ModalScreen[bytes | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="photo-dialog"):
             yield Label(_("Your photo"), classes="title")
-            yield Label(_("Path of an image file (JPEG, PNG…)"))
-            yield Input(id="photo-path", placeholder="~/Images/photo.jpg")
+            if remote_session(self.app):
+                from immo_connect.uploads import sftp_command
+
+                yield UploadFolder(sftp_command(self.app.settings), id="photo-uploads")  # type: ignore[attr-defined]
+                yield Label(_("Name of an image file in your upload folder (JPEG, PNG…)"))
+                yield Input(id="photo-path", placeholder="photo.jpg")
+            else:
+                yield Label(_("Path of an image file (JPEG, PNG…)"))
+                yield Input(id="photo-path", placeholder="~/Images/photo.jpg")
             yield Button(_("Open"), id="photo-open")
             yield Label(_("Frame: arrow keys move it, + and - zoom (when the preview is selected)."))
             yield PhotoPreview(_("No image opened yet."), id="photo-preview")
@@ -90,6 +100,14 @@ class PhotoScreen(ServiceHandlers, ModalScreen[bytes | None]):
 
     def on_mount(self) -> None:
         self.query_one("#photo-path", Input).focus()
+        if self.query("#photo-uploads"):
+            call_service(self, "photo-uploads", list_uploads, self.app, token_of(self.app),
+                         on_done=self.query_one(UploadFolder).show, on_error=self._refused)
+
+    def on_upload_folder_picked(self, event: UploadFolder.Picked) -> None:
+        event.stop()
+        self.query_one("#photo-path", Input).value = event.name
+        self._open()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -110,7 +128,7 @@ class PhotoScreen(ServiceHandlers, ModalScreen[bytes | None]):
     def _open(self) -> None:
         self.path = self.query_one("#photo-path", Input).value
         self.query_one(FormMessage).update(_("Opening…"))
-        call_service(self, "photo-open", _open, self.path, on_done=self._opened, on_error=self._refused)
+        call_service(self, "photo-open", _open, self.app, token_of(self.app), self.path, on_done=self._opened, on_error=self._refused)
 
     def _opened(self, result: tuple[bytes, int, int]) -> None:
         from immo_connect.accounts.photo import CropBox

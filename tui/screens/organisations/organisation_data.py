@@ -18,13 +18,14 @@ from immo_connect.organisations.data import ADDRESS_KIND_LABELS, LEGAL_FORMS
 from immo_connect.organisations.service import OrganisationView
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.screens.organisations._org_navigation import open_organisation_screen
-from immo_connect.tui.session_flow import actor_of
+from immo_connect.tui.session_flow import actor_of, token_of
 from immo_connect.tui.shell import WorkspaceScreen
 from immo_connect.tui.widgets.account_forms import FormMessage
 from immo_connect.tui.widgets.forms import Page
 from immo_connect.tui.widgets.header import AppHeader
 from immo_connect.tui.widgets.org_forms import OrganisationForm
 from immo_connect.tui.widgets.safe import Button, Input, Label, Static, assemble
+from immo_connect.tui.widgets.uploads import UploadFolder, list_uploads, remote_session
 
 
 def describe(view: OrganisationView) -> Content:
@@ -94,10 +95,19 @@ class OrganisationDataScreen(ServiceHandlers, WorkspaceScreen[None]):
             yield Button(_("Edit the data"), id="org-data-edit-button", classes="hidden")
             with Page(id="org-data-editor", classes="hidden subform"):
                 yield OrganisationForm()
-                yield Label(_("Logo (path of an image file)"), classes="section")
-                yield Input(id="org-logo-path", placeholder="/home/…/logo.png")
-                yield Label(_("Cover photo (path of an image file)"))
-                yield Input(id="org-cover-path", placeholder="/home/…/cover.jpg")
+                if remote_session(self.app):
+                    from immo_connect.uploads import sftp_command
+
+                    yield Label(_("Logo (name of an image file in your upload folder)"), classes="section")
+                    yield Input(id="org-logo-path", placeholder="logo.png")
+                    yield Label(_("Cover photo (name of an image file in your upload folder)"))
+                    yield Input(id="org-cover-path", placeholder="cover.jpg")
+                    yield UploadFolder(sftp_command(self.app.settings), id="org-uploads")  # type: ignore[attr-defined]
+                else:
+                    yield Label(_("Logo (path of an image file)"), classes="section")
+                    yield Input(id="org-logo-path", placeholder="/home/…/logo.png")
+                    yield Label(_("Cover photo (path of an image file)"))
+                    yield Input(id="org-cover-path", placeholder="/home/…/cover.jpg")
                 with Horizontal(classes="buttons"):
                     yield Button(_("Save the changes"), id="org-data-save-button", variant="primary")
                     yield Button(_("Cancel"), id="org-data-cancel-button")
@@ -148,6 +158,9 @@ class OrganisationDataScreen(ServiceHandlers, WorkspaceScreen[None]):
             return
         self.query_one(OrganisationForm).load(self.view.data)
         self._set_editing(True)
+        if self.query("#org-uploads"):
+            call_service(self, "org-uploads", list_uploads, self.app, token_of(self.app),
+                         on_done=self.query_one(UploadFolder).show, on_error=self._failed)
         self.query_one("#org-name", Input).focus()
 
     def action_cancel(self) -> None:
@@ -182,6 +195,14 @@ class OrganisationDataScreen(ServiceHandlers, WorkspaceScreen[None]):
         self.query_one("#org-logo-path", Input).value = ""
         self.query_one("#org-cover-path", Input).value = ""
         self.query_one("#org-data-message", FormMessage).ok(_("The changes were saved."))
+
+    def on_upload_folder_picked(self, event: UploadFolder.Picked) -> None:
+        """A file picked from the upload folder fills the empty one of logo and cover (logo first)."""
+        event.stop()
+        logo = self.query_one("#org-logo-path", Input)
+        target = self.query_one("#org-cover-path", Input) if logo.value.strip() else logo
+        target.value = event.name
+        target.focus()
 
     def _failed(self, error: ImmoConnectError) -> None:
         self.query_one("#org-data-message", FormMessage).error(error)
