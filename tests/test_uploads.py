@@ -94,7 +94,7 @@ def test_over_ssh_links_fifos_and_large_files_in_the_folder_are_refused(remote: 
     assert refusal(remote, anne, "door/outside.png").code == "upload_outside_folder"
     assert refusal(remote, anne, "pipe.png").code == "upload_not_a_file"  # refused, not waited on
     too_big = refusal(remote, anne, "big.png")
-    assert too_big.code == "upload_too_large" and "10 MB" in too_big.message
+    assert too_big.code == "upload_too_large" and " 10 M" in too_big.message
     missing = refusal(remote, anne, "absent.png")
     assert missing.code == "upload_missing" and "sftp -P 2222 immo.example.be" in str(missing.hint)
 

@@ -47,7 +47,8 @@ async def test_the_photo_window_over_ssh_lists_the_upload_folder_and_refuses_ser
         await settle(pilot)
         assert screen.data is None
         refusal = str(screen.query_one("#photo-message").render())
-        assert "dossier de dépôt" in refusal and "sftp -P 2222 immo.example.be" in refusal
+        assert "server-only.png" in refusal and "sftp -P 2222 immo.example.be" in refusal
+        assert str(tmp_path) not in refusal
         files.focus()
         files.highlighted = 0
         await pilot.press("enter")

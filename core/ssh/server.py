@@ -91,7 +91,7 @@ class SshServer:
             process_factory=self._handle_process,
             encoding=None, line_editor=False,  # bytes both ways; the app edits its own lines
             allow_pty=True, x11_forwarding=False, agent_forwarding=False, allow_scp=False,
-            sftp_factory=None, password_auth=False, kbdint_auth=config.login_screen,
+            sftp_factory=self._sftp_server, password_auth=False, kbdint_auth=config.login_screen,
             public_key_auth=True, login_timeout=config.login_timeout_seconds,
             keepalive_interval=config.keepalive_seconds, keepalive_count_max=3,
             server_version="ImmoConnect",
@@ -213,6 +213,21 @@ class SshServer:
         window = dt.timedelta(minutes=self.config.failure_window_minutes)
         failures = await self.db(self.platform.ssh_sessions.recent_failures, source, window)
         return failures >= self.config.failures_per_source
+
+    def _sftp_server(self, chan: asyncssh.SSHServerChannel[bytes]) -> asyncssh.SFTPServer:
+        """SFTP in the upload folder of the account a registered key named (docs/accounts.md)."""
+        from immo_connect.ssh.uploads import UploadSftpServer
+        from immo_connect.uploads import upload_folder
+
+        connection: Connection = chan.get_connection().get_owner()  # type: ignore[assignment]
+        who = connection.identity
+        if who is None or self.closing:
+            self.audit("ssh.sftp.open", actor="anonymous", outcome="refused", source=connection.source,
+                       detail={"reason": "no_key" if who is None else "server_stopping"})
+            return UploadSftpServer(chan, None)
+        self.audit("ssh.sftp.open", actor_id=who.account_id, actor=who.username, source=connection.source,
+                   target=who.fingerprint)
+        return UploadSftpServer(chan, upload_folder(self.platform.settings, who.account_id))
 
     # -- sessions -----------------------------------------------------------------------------
 
