@@ -50,6 +50,9 @@ class UploadSftpServer(asyncssh.SFTPServer):
     def lsetstat(self, path: bytes, attrs: SFTPAttrs) -> None:
         self.setstat(path, attrs)
 
+    def fsetstat(self, file_obj: object, attrs: SFTPAttrs) -> None:
+        raise asyncssh.SFTPPermissionDenied(_("Attributes cannot be changed in the upload folder."))
+
     def write(self, file_obj: object, offset: int, data: bytes) -> int:
         if offset + len(data) > MAX_UPLOAD_BYTES:
             raise asyncssh.SFTPFailure(_("Files in the upload folder are limited to {size} MB.").format(

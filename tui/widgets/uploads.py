@@ -12,7 +12,6 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import OptionList as _OptionList
 
 from immo_connect.i18n import _
 from immo_connect.tui.widgets.safe import Label, Option, OptionList
@@ -64,7 +63,7 @@ class UploadFolder(Vertical):
         self.query_one(".upload-empty", Label).update("" if names else _("Your upload folder is empty."))
         self.query_one(".upload-empty", Label).set_class(bool(names), "hidden")
 
-    def on_option_list_option_selected(self, event: _OptionList.OptionSelected) -> None:
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         index = int(str(event.option.id).removeprefix("upload-"))
         self.post_message(self.Picked(self.names[index]))
