@@ -73,7 +73,7 @@ def test_the_ledger_checks_problems_are_told_in_the_readers_language(demo_platfo
 @pytest.mark.parametrize(("word", "code", "dutch"), [
     (payment_texts.status_text, "paid", "✓ Betaald"),
     (payment_texts.reversal_kind_word, "chargeback", "terugvordering"),
-    (payment_texts.reversal_status_word, "charged_back", "teruggevorderd"),
+    (payment_texts.reversal_status_word, "charged_back", "geld teruggevorderd"),
     (operator_words.request_kind_word, "card_refund", "terugbetaling op de kaart"),
     (operator_words.request_status_word, "pending", "wacht op goedkeuring"),
     (operator_words.role_word, "finance", "financiën"),
