@@ -27,7 +27,7 @@ from immo_connect.tui.screens.operators.money_desk import MoneyDeskScreen
 from tests.support.factories import make_account, make_organisation
 from tests.support.operators import make_operator
 from tests.support.tools import MakePlatform
-from tests.support.tui import settle, sign_in, steady_cursors
+from tests.support.tui import settle, sign_in, steady_screen
 
 SIZE = (80, 24)
 MOMENT = dt.datetime(2026, 3, 2, 9, 30)
@@ -105,7 +105,7 @@ def _snapshot(scene: BackOfficeScene, snap_compare: Any) -> bool:
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await show(app, pilot, scene)
-        steady_cursors(app)
+        await steady_screen(pilot)
 
     return bool(snap_compare(app, terminal_size=SIZE, run_before=run_before))
 

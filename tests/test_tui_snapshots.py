@@ -22,7 +22,7 @@ from immo_connect.tui.app import ImmoConnectApp
 from immo_connect.wallet.models import WalletTransaction
 from tests.support.factories import make_organisation, valid_enterprise_number
 from tests.support.tools import Agency, MakePlatform, fund, make_agency, register_cadastrefinder, registers_config
-from tests.support.tui import settle, sign_in, steady_cursors
+from tests.support.tui import settle, sign_in, steady_screen
 
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 MOMENT = dt.datetime(2026, 11, 16, 8, 30)  # UTC
@@ -237,17 +237,9 @@ def _screens() -> dict[str, Prepare]:
 SCREENS = _screens()
 
 
-# On a loaded machine this table was drawn blank (header and rows) in one run of two; the cause
-# (a line drawn before the table laid out its columns, kept afterwards) is not found yet.
-KNOWN_FLAKES = {("tool-details", "120x40"): "the access table was drawn blank once under load"}
-
-
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("name", list(SCREENS))
-def test_screen_snapshot(platform: Platform, snap_compare: Any, name: str, size: str,
-                         request: pytest.FixtureRequest) -> None:
-    if (name, size) in KNOWN_FLAKES:
-        request.applymarker(pytest.mark.xfail(strict=False, reason=KNOWN_FLAKES[(name, size)]))
+def test_screen_snapshot(platform: Platform, snap_compare: Any, name: str, size: str) -> None:
     scene = build_scene(platform)
     app = ImmoConnectApp(platform)
 
@@ -259,7 +251,7 @@ def test_screen_snapshot(platform: Platform, snap_compare: Any, name: str, size:
         await settle(pilot, lambda: getattr(getattr(app, "session", None), "restricted", True)
                      or app.workspace_quality is not None)
         await settle(pilot)
-        steady_cursors(app)
+        await steady_screen(pilot)
 
     assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
 

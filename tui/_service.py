@@ -8,7 +8,9 @@ traceback.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -21,19 +23,35 @@ from immo_connect.i18n import _
 
 log = logging.getLogger("immo_connect.tui")
 
+# The newest call of each key, per owner. Cancelling a thread worker cannot stop its thread:
+# an older call still finishes, and its result must not land after (or over) a newer one's.
+_calls = itertools.count(1)
+_newest: weakref.WeakKeyDictionary[Widget, dict[str, int]] = weakref.WeakKeyDictionary()
 
-class ServiceDone(Message):
-    def __init__(self, key: str, result: Any, callback: Callable[[Any], None] | None) -> None:
+
+class _ServiceResult(Message):
+    def __init__(self, owner: Widget, key: str, call: int) -> None:
         super().__init__()
-        self.key, self.result, self.callback = key, result, callback
+        self.owner, self.key, self.call = owner, key, call
+
+    @property
+    def superseded(self) -> bool:
+        """True when a newer call with the same key was made by the same owner since."""
+        return _newest.get(self.owner, {}).get(self.key) != self.call
 
 
-class ServiceFailed(Message):
-    def __init__(
-        self, key: str, error: ImmoConnectError, callback: Callable[[ImmoConnectError], None] | None
-    ) -> None:
-        super().__init__()
-        self.key, self.error, self.callback = key, error, callback
+class ServiceDone(_ServiceResult):
+    def __init__(self, owner: Widget, key: str, call: int, result: Any,
+                 callback: Callable[[Any], None] | None) -> None:
+        super().__init__(owner, key, call)
+        self.result, self.callback = result, callback
+
+
+class ServiceFailed(_ServiceResult):
+    def __init__(self, owner: Widget, key: str, call: int, error: ImmoConnectError,
+                 callback: Callable[[ImmoConnectError], None] | None) -> None:
+        super().__init__(owner, key, call)
+        self.error, self.callback = error, callback
 
 
 def call_service(
@@ -47,13 +65,20 @@ def call_service(
 ) -> None:
     """Run ``function(*args, **kwargs)`` in a worker of ``owner``; report with a message.
 
-    Calls with the same ``key`` are exclusive: a newer call cancels the older one, so a
-    stale result never lands on the screen.
+    Calls with the same ``key`` are exclusive: a newer call cancels the older one, and the
+    older one's result is dropped even when its thread had already finished, so a stale
+    result never lands on the screen.
     """
 
     # The worker thread writes in the person's language (errors, documents): Textual's thread
     # workers do not carry the caller's context variables over, so the choice is bound here.
     choice = getattr(owner.app, "language_choice", None) or i18n.current_choice()
+    call = next(_calls)
+    _newest.setdefault(owner, {})[key] = call
+
+    def report(message: _ServiceResult) -> None:
+        if not message.superseded:
+            owner.post_message(message)
 
     def work() -> None:
         with i18n.bind_choice(choice):
@@ -67,7 +92,7 @@ def call_service(
                 owner.app.platform.accounts.touch(token)  # type: ignore[attr-defined]
             result = function(*args, **kwargs)
         except ImmoConnectError as error:
-            owner.post_message(ServiceFailed(key, error, on_error))
+            report(ServiceFailed(owner, key, call, error, on_error))
         except Exception as failure:  # a bug (log it, show one sentence), or a database that refuses writes
             from immo_connect.storage import storage_error
 
@@ -78,9 +103,9 @@ def call_service(
                 _("Something went wrong; nothing was changed."),
                 hint=_("Try again; if it happens again, contact support."),
             )
-            owner.post_message(ServiceFailed(key, error, on_error))
+            report(ServiceFailed(owner, key, call, error, on_error))
         else:
-            owner.post_message(ServiceDone(key, result, on_done))
+            report(ServiceDone(owner, key, call, result, on_done))
         finally:
             from immo_connect.storage import database
 
@@ -95,6 +120,8 @@ class ServiceHandlers:
 
     def on_service_done(self, message: ServiceDone) -> None:
         message.stop()
+        if message.superseded:  # a newer call of the same key was made while this one was queued
+            return
         from immo_connect.tui.shell import refresh_workspace
 
         # A charge, a top-up, a new membership: the frame's quality and balance follow.
@@ -112,6 +139,8 @@ class ServiceHandlers:
 
     def on_service_failed(self, message: ServiceFailed) -> None:
         message.stop()
+        if message.superseded:
+            return
         from immo_connect.tui.session_flow import session_lost
 
         if session_lost(self.app, message.error):  # type: ignore[attr-defined]

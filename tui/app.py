@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.dom import NoScreen
+from textual.screen import Screen
 
 from immo_connect import i18n
 from immo_connect.config import Settings
@@ -153,12 +154,20 @@ class ImmoConnectApp(App[int]):
             call_service(self, "choose-language", store_language, self, session.token, language)
         self.call_later(self.redraw_in_language)
 
-    async def redraw_in_language(self) -> None:
-        """Compose every open screen again in the current language (the top one first)."""
-        for screen in reversed(self.screen_stack[1:]):
-            await screen.recompose()
-            replay = getattr(type(screen), "on_mount", None)
-            # Screens fill their new widgets as when first shown (tables' columns, data).
+    def redraw_in_language(self) -> None:
+        """Compose every open screen again in the current language."""
+        for screen in self.screen_stack[1:]:
+            # In the screen's own message loop: a service result for that screen is then handled
+            # before or after the new widgets are there, never while they are being replaced.
+            screen.call_later(self._redraw_screen, screen)
+
+    async def _redraw_screen(self, screen: Screen[Any]) -> None:
+        await screen.recompose()
+        # The screen fills its new widgets as when first shown (tables' columns, focus), and
+        # the one in front loads its data again: a result that landed before the recompose
+        # went with the old widgets.
+        for handler in ("on_mount", "on_screen_resume") if screen is self.screen else ("on_mount",):
+            replay = getattr(type(screen), handler, None)
             if replay is not None and not getattr(replay, "__module__", "textual").startswith("textual"):
                 result = replay(screen)
                 if hasattr(result, "__await__"):

@@ -66,3 +66,35 @@ def steady_cursors(app: App[int]) -> None:
     for widget in app.screen.query("*"):
         if isinstance(widget, Input | TextArea):
             widget.cursor_blink = False
+
+
+def _layout_pending(app: App[object]) -> bool:
+    """True while the current screen still has layout, measuring or repainting to do."""
+    screen = app.screen
+    if screen._layout_required or screen._scroll_required or screen._repaint_required or screen._dirty_widgets:
+        return True
+    for widget in screen.walk_children(with_self=False):
+        if widget._layout_required or widget._repaint_required:
+            return True
+        # A table measures its new rows (its size, hence the layout) when its messages are done.
+        if isinstance(widget, DataTable) and (widget._require_update_dimensions or widget._updated_cells):
+            return True
+    return False
+
+
+async def steady_screen(pilot: Pilot[object], *, rounds: int = 500) -> None:
+    """Make the current screen ready for a snapshot: cursors shown steadily, and every pending
+    layout done.
+
+    ``Pilot.pause()`` judges the app idle by its CPU time, which a loaded machine makes look
+    idle early: a table could be pictured before it measured its rows, or a button before
+    the layout took its new label into account.
+    """
+    steady_cursors(pilot.app)  # type: ignore[arg-type]
+    for _ in range(rounds):
+        await pilot.pause()
+        if not _layout_pending(pilot.app):
+            break
+        await asyncio.sleep(0.01)
+    await pilot.pause()
+

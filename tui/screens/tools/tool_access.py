@@ -13,6 +13,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.widget import AwaitMount
 from textual.widgets import Footer
 
 from immo_connect.errors import ImmoConnectError
@@ -84,6 +85,7 @@ class ToolAccessScreen(ServiceHandlers, WorkspaceScreen[bool]):
             note.update(_("This usage mode needs no mandated recognition."))
         rows = self.query_one("#access-rows", Vertical)
         rows.remove_children()
+        new_rows: list[Horizontal] = []
         for employee in sheet.employees:
             choices = [(_("No user of the tool"), NO_USER)]
             choices += [(_(role.title), f"role:{role.id}") for role in employee.available_roles]
@@ -99,10 +101,12 @@ class ToolAccessScreen(ServiceHandlers, WorkspaceScreen[bool]):
                        allow_blank=False, id=f"choice-{employee.account_id}", classes="access-choice"),
                 classes="access-row",
             )
-            rows.mount(row)
-        self.call_after_refresh(self._focus_first)
+            new_rows.append(row)
+        # The rows' choices exist once the rows are mounted: focus the first one only then.
+        self.call_later(self._focus_first, rows.mount_all(new_rows))
 
-    def _focus_first(self) -> None:
+    async def _focus_first(self, mounted: AwaitMount) -> None:
+        await mounted
         selects = self.query(".access-choice")
         if selects:
             selects.first().focus()
