@@ -37,6 +37,7 @@ def test_the_demo_report_is_in_the_readers_language(demo_platform: Platform, lan
     assert foreign_words(NAMES.sub(" ", report), language, set()) == [], report
     if language == "nl":
         assert "Organisatie Immo Peeters (0750000040): anne.peeters (beheerder), marc.dubois (actief)" in report
+        assert "Operators: hugo.help (helpdesk), fin.anne (financiën)" in report
         assert "Toepassingen: CadastreFinder (Als vastgoedmakelaar) geregistreerd voor Immo Peeters door anne.peeters." \
             in report
         assert report.endswith("De demogegevens zijn klaar. De demoaccounts gebruiken het wachtwoord: demo-immo-2026")
