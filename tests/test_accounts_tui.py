@@ -29,6 +29,7 @@ from immo_connect.tui.screens.home import HomeScreen
 from tests.support.accounts import PASSWORD, last_code
 from tests.support.factories import make_account
 from tests.support.smtp import SmtpServer
+from tests.support.tui import workers_done
 
 Make = Callable[..., Platform]
 SIZE = (120, 50)
@@ -38,7 +39,7 @@ async def settle(app: ImmoConnectApp, pilot: Pilot[int]) -> None:
     """Let workers finish and their answers reach the screen."""
     for _ in range(3):
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
     await pilot.pause()
 
 

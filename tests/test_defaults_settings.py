@@ -297,7 +297,7 @@ def test_plugins_exits_non_zero_when_a_plugin_failed(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "immo_connect", "plugins"], capture_output=True, text=True,
                             env=environ, cwd=tmp_path, timeout=120, check=False)
     assert result.returncode == 3, result.stderr
-    assert "brokenvendor" in result.stdout and "failed" in result.stdout
+    assert "brokenvendor" in result.stdout and "échec du chargement" in result.stdout
     assert "1 plugin n'a pas pu être chargé : brokenvendor." in result.stderr
     healthy = cli("plugins", cwd=tmp_path, data_dir=tmp_path / "data")
     assert healthy.returncode == 0, healthy.stderr

@@ -9,6 +9,7 @@ from textual.widgets import Markdown
 from immo_connect.platform import Platform
 from immo_connect.tui.app import ImmoConnectApp
 from immo_connect.tui.screens.help import HelpScreen
+from tests.support.tui import workers_done
 
 
 def screen_text(app: ImmoConnectApp) -> str:
@@ -121,7 +122,7 @@ async def test_platform_is_built_after_the_sign_in_screen_is_painted(platform: P
     app = ImmoConnectApp(build, settings=platform.settings)
     async with app.run_test(size=(110, 40)) as pilot:
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         assert seen == ["LoginScreen"]
         assert isinstance(app.screen, LoginScreen)
         assert app.platform is platform
@@ -136,7 +137,7 @@ async def test_a_platform_that_cannot_start_ends_the_app_with_its_message(platfo
     app = ImmoConnectApp(build, settings=platform.settings)
     async with app.run_test(size=(110, 40)) as pilot:
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
     assert app.return_code == 2
     assert app._platform_error is not None

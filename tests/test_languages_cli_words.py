@@ -37,6 +37,7 @@ def test_the_demo_report_is_in_the_readers_language(demo_platform: Platform, lan
     assert foreign_words(NAMES.sub(" ", report), language, set()) == [], report
     if language == "nl":
         assert "Organisatie Immo Peeters (0750000040): anne.peeters (beheerder), marc.dubois (actief)" in report
+        assert "Operators: hugo.help (helpdesk), fin.anne (financiën)" in report
         assert "Toepassingen: CadastreFinder (Als vastgoedmakelaar) geregistreerd voor Immo Peeters door anne.peeters." \
             in report
         assert report.endswith("De demogegevens zijn klaar. De demoaccounts gebruiken het wachtwoord: demo-immo-2026")
@@ -73,7 +74,7 @@ def test_the_ledger_checks_problems_are_told_in_the_readers_language(demo_platfo
 @pytest.mark.parametrize(("word", "code", "dutch"), [
     (payment_texts.status_text, "paid", "✓ Betaald"),
     (payment_texts.reversal_kind_word, "chargeback", "terugvordering"),
-    (payment_texts.reversal_status_word, "charged_back", "teruggevorderd"),
+    (payment_texts.reversal_status_word, "charged_back", "geld teruggevorderd"),
     (operator_words.request_kind_word, "card_refund", "terugbetaling op de kaart"),
     (operator_words.request_status_word, "pending", "wacht op goedkeuring"),
     (operator_words.role_word, "finance", "financiën"),

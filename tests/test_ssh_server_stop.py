@@ -6,12 +6,15 @@ made to coincide, to the loop step, with a change of its time limits: what a sta
 from the session process ("signed in", "signed out") does when it arrives in the same
 step as the end of the session. Under a burst of sessions that happens by chance; on
 Python 3.11 the session's timer task then lost its cancellation and the session, and with
-it the server's stop, waited for the idle timeout (minutes).
+it the server's stop, waited for the idle timeout (minutes). Sessions still being admitted
+when the stop begins must end too, before their process starts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 from collections.abc import Callable
 
 import asyncssh
@@ -20,7 +23,7 @@ import pytest
 from immo_connect.platform import Platform
 from immo_connect.ssh.models import SshSession
 from immo_connect.ssh.server import SshServer
-from tests.support.ssh import connect, open_terminal, wait_until_gone
+from tests.support.ssh import children_of, connect, open_terminal, wait_until_gone
 from tests.test_ssh_server import SIGN_IN_TITLE
 
 pytestmark = pytest.mark.slow
@@ -68,3 +71,37 @@ async def test_the_server_stops_at_once_when_sessions_end_as_their_time_limits_c
             await server.close()
     assert await wait_until_gone(pids) == set()
     assert [row.end_reason for row in SshSession.select()] == ["disconnected"] * SESSIONS
+
+
+def session_handlers() -> list[asyncio.Task[object]]:
+    """The server's tasks serving one SSH session each (admission, process, pumps)."""
+    return [task for task in asyncio.all_tasks()
+            if getattr(task.get_coro(), "__qualname__", "") == "SshServer._handle_process"]
+
+
+async def test_sessions_being_admitted_when_the_server_stops_leave_nothing_running(
+    make_platform: Callable[..., Platform],
+) -> None:
+    platform = make_platform(config_text=CONFIG)
+    server = SshServer(platform, asyncssh.generate_private_key("ssh-ed25519"))
+    await server.start("127.0.0.1", 0)
+    clients = [await connect(server.port) for _ in range(SESSIONS)]
+    opening = [asyncio.create_task(open_terminal(conn)) for conn in clients]
+    try:
+        while len(session_handlers()) < SESSIONS:  # each session asked for, none admitted yet
+            await asyncio.sleep(0)
+        await asyncio.wait_for(server.close(), 20)
+        # Nothing of a session is still on its way: no process started after the stop.
+        assert session_handlers() == []
+        assert children_of(os.getpid()) == set()
+        assert [row.end_reason for row in SshSession.select()] == ["server_stopped"] * SESSIONS
+    finally:
+        for conn in clients:
+            conn.close()
+        for task in opening:
+            task.cancel()
+        with contextlib.suppress(BaseException):
+            await asyncio.gather(*opening, return_exceptions=True)
+        if not server.closing:
+            await server.close()
+        await wait_until_gone(children_of(os.getpid()))

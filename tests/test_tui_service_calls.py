@@ -14,7 +14,7 @@ from immo_connect.errors import ValidationError
 from immo_connect.platform import Platform
 from immo_connect.tui._service import ServiceHandlers, call_service
 from immo_connect.tui.app import ImmoConnectApp
-from tests.support.tui import settle
+from tests.support.tui import settle, workers_done
 
 Make = Callable[..., Platform]
 
@@ -49,7 +49,7 @@ async def test_an_older_call_finishing_last_does_not_overwrite_the_newer_result(
         await settle(pilot, lambda: shown == ["NEW"])
         assert shown == ["NEW"]
         may_finish.set()  # the older thread ends only now, after the newer result is shown
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await settle(pilot)
         assert shown == ["NEW"]
 
@@ -66,7 +66,7 @@ async def test_an_older_call_failing_last_does_not_show_its_error(platform: Plat
         call_service(screen, "save", str.upper, "saved", on_done=shown.append)
         await settle(pilot, lambda: bool(shown))
         may_finish.set()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await settle(pilot)
         assert shown == ["SAVED"]
 

@@ -13,7 +13,7 @@ from immo_connect.i18n import N_, _, ngettext
 EXIT_PLUGINS_FAILED = 3
 # The table's words for the codes (--json keeps the codes).
 KIND_WORDS = {"built-in": N_("built-in"), "external": N_("external")}
-STATE_WORDS = {"enabled": N_("enabled"), "disabled": N_("disabled"), "failed": N_("failed")}
+STATE_WORDS = {"enabled": N_("enabled"), "disabled": N_("disabled"), "failed": N_("failed to load")}
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

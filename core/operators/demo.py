@@ -13,6 +13,7 @@ from immo_connect import audit
 from immo_connect.accounts.models import Account
 from immo_connect.i18n import _
 from immo_connect.operators.models import OperatorRole
+from immo_connect.operators.words import role_word
 from immo_connect.storage import transaction
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def seed(platform: Platform) -> list[str]:
             if row is None or row.role != role:
                 audit.record("operator.role_granted", actor="demo", target=username, source=platform.source, at=now,
                              detail={"reason": "demo data", "changed": {"role": [row.role if row else None, role]}})
-            given.append(f"{username} ({role})")
+            given.append(_("{username} ({state})").format(username=username, state=role_word(role)))
     if not given:
         return [_("Operators: skipped (the demo accounts are missing).")]
     return [_("Operators: {operators}; the back office opens with F4.").format(operators=", ".join(given))]

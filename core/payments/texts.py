@@ -41,14 +41,14 @@ def outcome_text(status: str, amount: str) -> str:
 # A top-up's refunds and chargebacks (immo_connect.payments.models.REVERSAL_ROW_STATUSES).
 REVERSAL_KIND_WORDS: dict[str, str] = {"refund": N_("refund"), "chargeback": N_("chargeback")}
 REVERSAL_STATUS_WORDS: dict[str, str] = {
-    "requested": N_("requested"),
+    "requested": N_("request sent"),
     "pending": N_("being processed"),
-    "refunded": N_("refunded"),
-    "failed": N_("failed"),
-    "canceled": N_("canceled"),
-    "charged_back": N_("charged back"),
+    "refunded": N_("money refunded"),
+    "failed": N_("failure"),
+    "canceled": N_("cancellation"),
+    "charged_back": N_("money charged back"),
     "reversed": N_("chargeback reversed"),
-    "error": N_("refused by the payment provider"),
+    "error": N_("refusal of the payment provider"),
 }
 
 

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import Callable
 
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable
+from textual.worker import WorkerCancelled
 
 from tests.support.accounts import session_for
+
+
+async def workers_done(app: App[object]) -> None:
+    """Wait for the app's workers to end. A worker cancelled meanwhile (a newer call of the
+    same kind replaced it) counts as ended: ``WorkerManager.wait_for_complete`` raises then."""
+    for worker in list(app.workers):
+        with contextlib.suppress(WorkerCancelled):
+            await worker.wait()
 
 
 def sign_in(app: App[int], account: object) -> None:

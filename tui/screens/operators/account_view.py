@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 
+from immo_connect import formatting
 from immo_connect.i18n import N_, _
 from immo_connect.operators.find import AccountState
 from immo_connect.tui._service import call_service
@@ -25,7 +26,7 @@ MEMBER_WORDS = {"pending": N_("asked to join"), "active": N_("active"), "blocked
 
 
 def when(value: dt.datetime | None) -> str:
-    return value.strftime("%d/%m/%Y %H:%M") if value is not None else "—"
+    return formatting.date_time(value)
 
 
 class AccountViewScreen(OperatorDeskScreen):

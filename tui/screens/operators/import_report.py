@@ -46,7 +46,7 @@ class ImportReportScreen(ServiceHandlers, Screen[None]):
     def _show(self, entries: list[BankEntry]) -> None:
         table = self.query_one("#bo-entries", RecordTable)
         table.set_records((str(entry.id), [
-            str(entry.id), entry.booking_date.isoformat() if entry.booking_date else "?",
+            str(entry.id), formatting.date(entry.booking_date),
             "?" if entry.amount_cents is None else formatting.money(int(entry.amount_cents)),
             entry.communication or entry.communication_text or "—",
             entry.counterparty_name or "—", _(ENTRY_WORDS.get(entry.status, entry.status)),

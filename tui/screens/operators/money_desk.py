@@ -88,18 +88,18 @@ class MoneyDeskScreen(OperatorDeskScreen):
     def _show(self, overview: MoneyOverview) -> None:
         self.overview = overview
         self.query_one("#bo-suspense", RecordTable).set_records(
-            (str(entry.id), [str(entry.id), entry.booking_date.isoformat() if entry.booking_date else "?",
+            (str(entry.id), [str(entry.id), formatting.date(entry.booking_date),
                              _money(entry.amount_cents), entry.communication or entry.communication_text or "—",
                              entry.counterparty_name or "—"]) for entry in overview.suspense)
         self.query_one("#bo-pending", RecordTable).set_records(
             (str(row.id), [str(row.id), row.organisation, _(KIND_WORDS.get(row.kind, row.kind)),
                            _money(row.amount_cents), row.requested_by, row.reason]) for row in overview.pending)
         self.query_one("#bo-imports", RecordTable).set_records(
-            (str(done.id), [done.filename, done.imported_at.strftime("%d/%m/%Y %H:%M"), done.operator,
+            (str(done.id), [done.filename, formatting.date_time(done.imported_at), done.operator,
                             str(done.credited), str(done.suspense), str(done.duplicates)]) for done in overview.imports)
         self.query_one("#bo-statements", RecordTable).set_records(
             (str(statement.id), [statement.account, statement.label or "?",
-                                 statement.closing_date.isoformat() if statement.closing_date else "?",
+                                 formatting.date(statement.closing_date),
                                  _money(statement.closing_cents)]) for statement in overview.statements)
         self.query_one("#bo-gaps", Label).update(
             "\n".join(_("Missing statement: {text}").format(text=gap) for gap in overview.gaps)

@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer
 
+from immo_connect import formatting
 from immo_connect.errors import ImmoConnectError
 from immo_connect.i18n import N_, _
 from immo_connect.tui._service import ServiceHandlers, call_service
@@ -69,7 +70,7 @@ class WalletInvoicesScreen(ServiceHandlers, WorkspaceScreen[None]):
         self.rows = {str(invoice.id): invoice for invoice in invoices}
         self.query_one("#invoices-table", RecordTable).set_records(
             (str(invoice.id), [str(invoice.number), kind_title(str(invoice.kind)), str(invoice.month),
-                               invoice.issue_date.strftime("%d/%m/%Y"), euros(int(invoice.net_cents)),
+                               formatting.date(invoice.issue_date), euros(int(invoice.net_cents)),
                                euros(int(invoice.vat_cents)), euros(int(invoice.total_cents))])
             for invoice in invoices)
         self.refresh_bindings()
