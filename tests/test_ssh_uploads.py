@@ -31,6 +31,11 @@ async def server(make_platform: Callable[..., Platform]) -> AsyncIterator[SshSer
     await running.close()
 
 
+async def audits_written(server: SshServer) -> None:
+    """The server writes audit events in the background: wait for those already started."""
+    await asyncio.gather(*list(server._tasks), return_exceptions=True)
+
+
 async def test_sftp_puts_files_in_the_keys_own_upload_folder_and_nowhere_else(
     server: SshServer, tmp_path: Path,
 ) -> None:
@@ -63,6 +68,7 @@ async def test_sftp_puts_files_in_the_keys_own_upload_folder_and_nowhere_else(
     assert uploads.uploaded_files(settings, anne.id) == ["big.png", "moi.png"]
     assert not (folder / "link.png").exists() and oct(folder.stat().st_mode & 0o777) == "0o700"
     assert uploads.uploaded_files(settings, bob.id) == ["bob.png"]
+    await audits_written(server)
     opened = AuditEvent.get(AuditEvent.action == "ssh.sftp.open")
     assert opened.actor_id == anne.id and opened.outcome == "success"
 
@@ -76,6 +82,7 @@ async def test_sftp_without_a_registered_key_refuses_everything(server: SshServe
         for attempt in (sftp.listdir("."), sftp.put(str(picture), "x.png"), sftp.get("moi.png", str(tmp_path / "y"))):
             with pytest.raises(asyncssh.SFTPPermissionDenied):
                 await attempt
+    await audits_written(server)
     refused = AuditEvent.get(AuditEvent.action == "ssh.sftp.open")
     assert refused.outcome == "refused" and json.loads(refused.detail) == {"reason": "no_key"}
 
