@@ -123,6 +123,11 @@ class Button(_Button):
     def validate_label(self, label: Any) -> Content:
         return literal(label)
 
+    def watch_label(self) -> None:
+        # Textual only repaints a button whose label changed: its width (an auto width, taken
+        # from the label) would stay the old label's until something else laid the screen out.
+        self.refresh(layout=True)
+
 
 class Checkbox(_Checkbox):
     """Ticked shows ✓, not ticked an empty box: the state is a symbol, not a colour alone."""
