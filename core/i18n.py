@@ -20,7 +20,7 @@ import ast
 import contextlib
 import contextvars
 import gettext as _gettext
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -228,6 +228,11 @@ def lazy_ngettext(singular: str, plural: str, count: int) -> LazyPlural:
 def N_(message: str) -> str:
     """Mark ``message`` for extraction without translating it yet (translate at display)."""
     return message
+
+
+def word_for(words: Mapping[str, str], code: str) -> str:
+    """The translated word of a stored code (a kind, a status…); an unknown code as it is."""
+    return gettext(words[code]) if code in words else code
 
 
 _ = gettext

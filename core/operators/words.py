@@ -3,7 +3,7 @@ where they are shown): a money request's kind and status, an operator's role."""
 
 from __future__ import annotations
 
-from immo_connect.i18n import N_, _
+from immo_connect.i18n import N_, word_for
 from immo_connect.operators.access import ROLE_WORDS
 
 REQUEST_KIND_WORDS: dict[str, str] = {
@@ -16,12 +16,12 @@ REQUEST_STATUS_WORDS: dict[str, str] = {
 
 
 def request_kind_word(kind: str) -> str:
-    return _(REQUEST_KIND_WORDS[kind]) if kind in REQUEST_KIND_WORDS else kind
+    return word_for(REQUEST_KIND_WORDS, kind)
 
 
 def request_status_word(status: str) -> str:
-    return _(REQUEST_STATUS_WORDS[status]) if status in REQUEST_STATUS_WORDS else status
+    return word_for(REQUEST_STATUS_WORDS, status)
 
 
 def role_word(role: str) -> str:
-    return _(ROLE_WORDS[role]) if role in ROLE_WORDS else role
+    return word_for(ROLE_WORDS, role)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from immo_connect.i18n import N_, _
+from immo_connect.i18n import N_, _, word_for
 
 STATUS_WORDS: dict[str, str] = {
     "created": N_("Preparing the payment"),
@@ -53,8 +53,8 @@ REVERSAL_STATUS_WORDS: dict[str, str] = {
 
 
 def reversal_kind_word(kind: str) -> str:
-    return _(REVERSAL_KIND_WORDS[kind]) if kind in REVERSAL_KIND_WORDS else kind
+    return word_for(REVERSAL_KIND_WORDS, kind)
 
 
 def reversal_status_word(status: str) -> str:
-    return _(REVERSAL_STATUS_WORDS[status]) if status in REVERSAL_STATUS_WORDS else status
+    return word_for(REVERSAL_STATUS_WORDS, status)

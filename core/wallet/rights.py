@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from immo_connect.i18n import N_, _
+from immo_connect.i18n import N_, _, word_for
 
 if TYPE_CHECKING:
     from immo_connect.platform import Platform
@@ -47,7 +47,7 @@ def includes(held: str, needed: str) -> bool:
 
 
 def right_label(right: str) -> str:
-    return _(RIGHT_LABELS[right]) if right in RIGHT_LABELS else right
+    return word_for(RIGHT_LABELS, right)
 
 
 def check_right(right: object) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from immo_connect.i18n import N_, _
+from immo_connect.i18n import N_, word_for
 from immo_connect.wallet._reversal import RESTORE_REASONS, REVERSAL_REASONS
 from immo_connect.wallet.models import (
     KIND_BANK_TRANSFER,
@@ -44,15 +44,15 @@ REASON_LABELS: dict[str, str] = {
 
 
 def kind_label(kind: str) -> str:
-    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+    return word_for(KIND_LABELS, kind)
 
 
 def status_label(status: str) -> str:
-    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+    return word_for(STATUS_LABELS, status)
 
 
 def reason_label(reason: str) -> str:
-    return _(REASON_LABELS[reason]) if reason in REASON_LABELS else reason
+    return word_for(REASON_LABELS, reason)
 
 
 def euros(cents: int | None, *, sign: bool = False) -> str:
