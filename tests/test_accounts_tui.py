@@ -53,6 +53,20 @@ async def type_into(pilot: Pilot[int], selector: str, text: str) -> None:
     await pilot.pause()
 
 
+async def submit_registration(app: ImmoConnectApp, pilot: Pilot[int], *, username: str | None = None) -> None:
+    """Fill the registration form for Anne Peeters, accept the terms and create the account."""
+    if username is not None:
+        await type_into(pilot, "#register-username", username)
+    await type_into(pilot, "#register-first-name", "Anne")
+    await type_into(pilot, "#register-last-name", "Peeters")
+    await type_into(pilot, "#register-email", "anne@example.be")
+    await type_into(pilot, "#register-password", PASSWORD)
+    await type_into(pilot, "#register-password-confirmation", PASSWORD)
+    app.screen.query_one("#register-terms").focus()
+    await pilot.press("space", "ctrl+s")
+    await settle(app, pilot)
+
+
 def message(app: ImmoConnectApp, selector: str) -> str:
     return str(app.screen.query_one(selector).render())
 
@@ -319,14 +333,7 @@ async def test_taken_username_offers_free_variants_as_buttons(platform: Platform
         await settle(app, pilot)
         await pilot.press("ctrl+n")
         await settle(app, pilot)
-        await type_into(pilot, "#register-first-name", "Anne")
-        await type_into(pilot, "#register-last-name", "Peeters")
-        await type_into(pilot, "#register-email", "anne@example.be")
-        await type_into(pilot, "#register-password", PASSWORD)
-        await type_into(pilot, "#register-password-confirmation", PASSWORD)
-        app.screen.query_one("#register-terms").focus()
-        await pilot.press("space", "ctrl+s")
-        await settle(app, pilot)
+        await submit_registration(app, pilot)
         assert "existe déjà" in message(app, "#register-message")
         suggestion = app.screen.query_one("#register-suggestion-0")
         suggestion.focus()

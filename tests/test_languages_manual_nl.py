@@ -26,7 +26,7 @@ from immo_connect.wallet.models import WalletTransaction
 from tests.support.accounts import PASSWORD, last_code, mails_to
 from tests.support.factories import add_member, make_account, make_organisation
 from tests.support.tools import AGENT, MakePlatform, fund, link_identity, registers_config
-from tests.test_accounts_tui import message, settle, sign_in, type_into
+from tests.test_accounts_tui import message, settle, sign_in, submit_registration, type_into
 from tests.test_languages_switch import SIZE, choose_language
 from tests.test_languages_walk import foreign_words, on_screen
 
@@ -54,15 +54,7 @@ async def test_the_manual_in_dutch_from_the_sign_in_screen_to_the_voucher(platfo
         await pilot.press("ctrl+n")
         await settle(app, pilot)
         assert isinstance(app.screen, RegisterScreen) and dutch_only(on_screen(app)) == []
-        await type_into(pilot, "#register-username", "anne.peeters")
-        await type_into(pilot, "#register-first-name", "Anne")
-        await type_into(pilot, "#register-last-name", "Peeters")
-        await type_into(pilot, "#register-email", "anne@example.be")
-        await type_into(pilot, "#register-password", PASSWORD)
-        await type_into(pilot, "#register-password-confirmation", PASSWORD)
-        app.screen.query_one("#register-terms").focus()
-        await pilot.press("space", "ctrl+s")
-        await settle(app, pilot)
+        await submit_registration(app, pilot, username="anne.peeters")
         assert isinstance(app.screen, ActivationScreen) and dutch_only(on_screen(app)) == []
 
         [mail] = mails_to("anne@example.be")  # the activation mail, in the language of the screen

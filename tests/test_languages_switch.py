@@ -30,7 +30,7 @@ from immo_connect.tui.screens.language import LanguageScreen
 from tests.support.accounts import PASSWORD
 from tests.support.factories import make_account
 from tests.support.tools import make_agency
-from tests.test_accounts_tui import message, settle, sign_in, type_into
+from tests.test_accounts_tui import message, settle, sign_in, submit_registration, type_into
 
 Make = Callable[..., Platform]
 SIZE = (120, 50)
@@ -71,14 +71,7 @@ async def test_dutch_chosen_on_the_sign_in_screen_redraws_it_and_the_new_account
         await settle(app, pilot)
         assert isinstance(app.screen, RegisterScreen)
         assert "Een account aanmaken" in screen_text(app)
-        await type_into(pilot, "#register-first-name", "Anne")
-        await type_into(pilot, "#register-last-name", "Peeters")
-        await type_into(pilot, "#register-email", "anne@example.be")
-        await type_into(pilot, "#register-password", PASSWORD)
-        await type_into(pilot, "#register-password-confirmation", PASSWORD)
-        app.screen.query_one("#register-terms").focus()
-        await pilot.press("space", "ctrl+s")
-        await settle(app, pilot)
+        await submit_registration(app, pilot)
         assert isinstance(app.screen, ActivationScreen)
     account = Account.get(Account.email == "anne@example.be")
     assert account.language == "nl"
