@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 # ("ssh:<address>", anything new) is treated as remote.
 LOCAL_SOURCES = frozenset({"local", "tui", "cli"})
 FOLDER = "uploads"
-_OUTSIDE = frozenset({"statement_outside_folder", "statement_link"})
 _MEGABYTE = 1024 * 1024
 
 
@@ -94,15 +93,15 @@ def read_user_file(platform: Platform, account: Account, typed: str, *, max_byte
                          target=purpose, outcome="refused", source=platform.source, at=platform.clock.now(),
                          detail={"refusal": error.code})
         raise error from None
-    if len(data) > max_bytes:  # grew while being read
-        raise _too_large(max_bytes, field)
     return data
 
 
 def _remote_refusal(code: str, typed: str, max_bytes: int, settings: Settings, field: str) -> ValidationError:
     fix = _("Copy the file into your upload folder with « {command} » (command « put FILE »), "
             "then type its name.").format(command=sftp_command(settings))
-    if code in _OUTSIDE:  # also a link: where it leads is not said
+    from immo_connect.operators.import_folder import ATTEMPTS_OUTSIDE
+
+    if code in ATTEMPTS_OUTSIDE:  # also a link: where it leads is not said
         return ValidationError(
             _("Over SSH only files in your upload folder can be used; {name} is not a file there.").format(
                 name=os.path.basename(typed)[:80] or "?"),

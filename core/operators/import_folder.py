@@ -83,7 +83,10 @@ def read_in_folder(folder: Path, typed: str, *, max_bytes: int = MAX_BYTES) -> t
             raise _refused(_("{path} is too large for a statement file.").format(path=name), "statement_too_large")
         with os.fdopen(here, "rb") as file:
             here = -1
-            return file.read(max_bytes + 1), str(name)
+            data = file.read(max_bytes + 1)
+        if len(data) > max_bytes:  # it grew while being read
+            raise _refused(_("{path} is too large for a statement file.").format(path=name), "statement_too_large")
+        return data, str(name)
     finally:
         if here >= 0:
             os.close(here)
