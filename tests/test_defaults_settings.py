@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 import subprocess
 import sys
 import typing
@@ -25,6 +24,7 @@ from immo_connect.tui.app import ImmoConnectApp
 from immo_connect.tui.screens.home import HomeScreen
 from immo_connect.tui.screens.wallet.wallet import WalletScreen
 from tests.support.factories import make_account, make_organisation
+from tests.support.nobody import AS_NOBODY, nobody_can_run_the_platform
 from tests.support.topups import SANDBOX_ON
 from tests.support.tui import settle, sign_in
 
@@ -145,7 +145,7 @@ def test_an_unreadable_configuration_gives_one_clear_line(tmp_path: Path) -> Non
     result = cli("plugins", cwd=tmp_path, data_dir=tmp_path / "data", config=folder)
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert "c'est un dossier" in result.stderr and "IMMO_CONNECT_CONFIG" in result.stderr
-    if shutil.which("setpriv") and os.geteuid() == 0:  # root reads any file: ask as another user
+    if nobody_can_run_the_platform(ROOT):  # root reads any file: ask as another user
         config = tmp_path / "private.toml"
         config.write_text("")
         config.chmod(0o600)
@@ -154,8 +154,7 @@ def test_an_unreadable_configuration_gives_one_clear_line(tmp_path: Path) -> Non
                        PYTHONPATH=str(ROOT), HOME=str(tmp_path))
         tmp_path.chmod(0o755)
         result = subprocess.run(
-            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m", "immo_connect",
-             "plugins"], capture_output=True, text=True, env=environ, cwd="/", timeout=120, check=False)
+            [*AS_NOBODY, sys.executable, "-m", "immo_connect", "plugins"], capture_output=True, text=True, env=environ, cwd="/", timeout=120, check=False)
         assert result.returncode == 2, result.stderr
         assert "lecture impossible" in result.stderr and "chmod" in result.stderr, result.stderr
 

@@ -20,6 +20,7 @@ from immo_connect.storage import StorageError, storage_error
 from immo_connect.tui.app import ImmoConnectApp
 from immo_connect.tui.screens.wallet.wallet import WalletScreen
 from tests.support.factories import make_account, make_organisation
+from tests.support.nobody import AS_NOBODY, nobody_can_run_the_platform
 from tests.support.tui import settle, sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,7 +102,8 @@ def nobody_folder() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root to act as another user")
+@pytest.mark.skipif(not nobody_can_run_the_platform(ROOT),
+                    reason="needs root to act as another user who can read the checkout")
 def test_a_read_only_database_file_is_named(nobody_folder: Path) -> None:
     data = nobody_folder / "data"
     data.mkdir()
@@ -109,7 +111,7 @@ def test_a_read_only_database_file_is_named(nobody_folder: Path) -> None:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("IMMO_CONNECT_")}
     environ.update(IMMO_CONNECT_DATA_DIR=str(data), PYTHONPATH=str(ROOT), HOME=str(nobody_folder),
                    XDG_CONFIG_HOME=str(nobody_folder / "no-config"))
-    as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m", "immo_connect"]
+    as_nobody = [*AS_NOBODY, sys.executable, "-m", "immo_connect"]
     first = subprocess.run([*as_nobody, "demo"], capture_output=True, text=True, env=environ, cwd="/", timeout=180,
                            check=False)
     assert first.returncode == 0, first.stderr
